@@ -1,0 +1,220 @@
+// The target step graph for Llama-family models: one graph serves prefill, plain decoding and
+// tree verification, because positions and the additive mask over [past + new] are inputs.
+//
+// Inputs:  input_ids [1,S] int64, position_ids [1,S] int64, attn_mask [S, P+S] float (0 or -1e9),
+//          logits_index [R] int64 (rows of S whose logits are wanted),
+//          past_k_i / past_v_i [1,P,Hkv*D] float (token-major, so the first P rows of a
+//          preallocated cache are a contiguous view).
+// Outputs: logits [R,V], argmax [R] int64, new_k_i / new_v_i [1,S,Hkv*D] (only the new entries),
+//          taps [S,3H] (hidden states entering layers 2, L/2, L-3), hidden [S,H] (final normed).
+import { GGML_TYPE, GgufFile, GgufError, GgufTensorInfo, readTensorBytes } from './gguf';
+import { DT, GraphBuilder } from './onnx';
+import { ModelConfig } from './model-config';
+import { dequantize, halfToFloat, isNBitsType, toNBits } from './quant';
+
+/** Bump when the graph changes: cached graphs are keyed on it. */
+export const GRAPH_BUILDER_VERSION = 3;
+
+export type WeightMode = 'nbits' | 'f32';
+
+export interface TargetGraphOptions {
+  /** 'nbits': 4-bit weights stay 4-bit (MatMulNBits); 'f32': every weight dequantized. */
+  weights: WeightMode;
+  /** MatMulNBits accuracy_level: 0 = fp32 activations, 4 = int8 activations (faster, lossy). */
+  accuracyLevel: number;
+  /** Positions covered by the rotary cos/sin tables. */
+  maxPositions: number;
+}
+
+export const DEFAULT_GRAPH_OPTIONS: TargetGraphOptions = { weights: 'nbits', accuracyLevel: 0, maxPositions: 8192 };
+
+export const MASK_NEG = -1e9;
+
+export function kvInputNames(layer: number): { pastK: string; pastV: string; newK: string; newV: string } {
+  return { pastK: `past_k_${layer}`, pastV: `past_v_${layer}`, newK: `new_k_${layer}`, newV: `new_v_${layer}` };
+}
+
+/** Rotary tables [maxPositions, D/2], with Llama 3.1 frequency factors and linear scaling. */
+export function ropeTables(cfg: ModelConfig, maxPositions: number): { cos: Float32Array; sin: Float32Array } {
+  const half = cfg.headDim / 2;
+  const cos = new Float32Array(maxPositions * half);
+  const sin = new Float32Array(maxPositions * half);
+  const invFreq = new Float64Array(half);
+  for (let i = 0; i < half; i++) {
+    invFreq[i] = 1 / (cfg.ropeBase ** ((2 * i) / cfg.headDim) * (cfg.ropeFreqFactors?.[i] ?? 1) * cfg.ropeLinearScale);
+  }
+  for (let p = 0; p < maxPositions; p++) {
+    for (let i = 0; i < half; i++) {
+      const a = p * (invFreq[i] as number);
+      cos[p * half + i] = Math.cos(a);
+      sin[p * half + i] = Math.sin(a);
+    }
+  }
+  return { cos, sin };
+}
+
+class WeightSource {
+  constructor(readonly file: GgufFile) {}
+
+  info(name: string): GgufTensorInfo {
+    const t = this.file.tensors.get(name);
+    if (!t) throw new GgufError(`${this.file.path}: tensor ${name} is missing; the GGUF is incomplete or not a supported Llama-family model`);
+    return t;
+  }
+
+  has(name: string): boolean {
+    return this.file.tensors.has(name);
+  }
+
+  f32(name: string): Float32Array {
+    const t = this.info(name);
+    return dequantize(t.type, readTensorBytes(this.file, t), t.elements);
+  }
+}
+
+/**
+ * y = x @ W^T for a GGUF weight W stored as [N rows x K] (ggml dims [K, N]).
+ * 4-bit blocks become MatMulNBits; Q8_0 becomes 8-bit MatMulNBits; other types fp32 MatMul.
+ */
+function linear(g: GraphBuilder, w: WeightSource, x: string, name: string, opts: TargetGraphOptions): string {
+  const t = w.info(name);
+  const [k, n] = t.dims as [number, number];
+  if (opts.weights === 'nbits' && k % 32 === 0 && (isNBitsType(t.type) || t.type === GGML_TYPE.Q8_0)) {
+    const bytes = readTensorBytes(w.file, t);
+    let packed: Uint8Array, scales: Float32Array, zeros: Float32Array, bits: number;
+    if (t.type === GGML_TYPE.Q8_0) {
+      ({ packed, scales, zeros } = q8ToNBits(bytes, n, k));
+      bits = 8;
+    } else {
+      const nb = toNBits(t.type, bytes, n, k);
+      ({ packed, scales } = nb);
+      zeros = nb.zeroPoints;
+      bits = 4;
+    }
+    const blocks = k / 32;
+    const B = g.initializer(`${name}.q`, DT.UINT8, [n, blocks, (32 * bits) / 8], packed);
+    const S = g.f32(`${name}.scales`, [n * blocks], scales);
+    // 8-bit runs only with packed uint8 zero points [N, blocks]; 4-bit takes float ones.
+    const Z = bits === 8
+      ? g.initializer(`${name}.zp`, DT.UINT8, [n, blocks], Uint8Array.from(zeros))
+      : g.f32(`${name}.zp`, [n * blocks], zeros);
+    return g.op('MatMulNBits', [x, B, S, Z], { K: k, N: n, bits, block_size: 32, accuracy_level: opts.accuracyLevel }, { domain: 'com.microsoft' });
+  }
+  const rows = dequantize(t.type, readTensorBytes(w.file, t), t.elements);
+  const wt = new Float32Array(k * n);
+  for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) wt[c * n + r] = rows[r * k + c] as number;
+  return g.op('MatMul', [x, g.f32(`${name}.t`, [k, n], wt)]);
+}
+
+/** Q8_0 (w = d*q, q int8) as 8-bit MatMulNBits: u = q + 128, zero point 128. */
+function q8ToNBits(src: Uint8Array, n: number, k: number): { packed: Uint8Array; scales: Float32Array; zeros: Float32Array } {
+  const blocks = (n * k) / 32;
+  const packed = new Uint8Array(blocks * 32);
+  const scales = new Float32Array(blocks);
+  const zeros = new Float32Array(blocks).fill(128);
+  const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  for (let b = 0; b < blocks; b++) {
+    const o = b * 34;
+    scales[b] = halfToFloat(dv.getUint16(o, true));
+    for (let j = 0; j < 32; j++) packed[b * 32 + j] = (dv.getInt8(o + 2 + j) + 128) & 0xff;
+  }
+  return { packed, scales, zeros };
+}
+
+function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
+  return g.op('SimplifiedLayerNormalization', [x, weight], { axis: -1, epsilon: { float: eps }, stash_type: 1 });
+}
+
+export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetGraphOptions = DEFAULT_GRAPH_OPTIONS): Uint8Array {
+  const g = new GraphBuilder(`target_${cfg.arch}`);
+  const w = new WeightSource(file);
+  const { hidden: H, nHeads: Hq, nKvHeads: Hkv, headDim: D, nLayers: L } = cfg;
+  const G = Hq / Hkv;
+  const kvWidth = Hkv * D;
+
+  const ids = g.input('input_ids', DT.INT64, [1, 'S']);
+  const pos = g.input('position_ids', DT.INT64, [1, 'S']);
+  const mask = g.input('attn_mask', DT.FLOAT, ['S', 'T']);
+  const logitsIndex = g.input('logits_index', DT.INT64, ['R']);
+
+  const { cos, sin } = ropeTables(cfg, opts.maxPositions);
+  const cosCache = g.f32('rope_cos', [opts.maxPositions, D / 2], cos);
+  const sinCache = g.f32('rope_sin', [opts.maxPositions, D / 2], sin);
+  const interleaved = cfg.ropeMode === 'interleaved' ? 1 : 0;
+
+  const embd = w.f32('token_embd.weight');
+  const embTable = g.f32('token_embd', [cfg.vocabSize, H], embd);
+  let x = g.op('Gather', [embTable, ids], { axis: 0 }); // [1,S,H]
+
+  // Attention shapes; S and T come from the inputs at run time (-1).
+  const shQ = g.i64([-1, Hkv, G, D]);
+  const shKV = g.i64([-1, Hkv, 1, D]);
+  const shOut = g.i64([1, -1, Hq * D]);
+  const maskB = g.op('Unsqueeze', [mask, g.i64([0, 1])]); // [1,1,S,T]
+  const qScale = g.scalar(1 / Math.sqrt(D));
+
+  const taps: string[] = [];
+  for (let i = 0; i < L; i++) {
+    if (cfg.tapLayers.includes(i) && taps.length < 3) taps.push(x);
+    const p = `blk.${i}.`;
+    const { pastK, pastV, newK, newV } = kvInputNames(i);
+    const past_k = g.input(pastK, DT.FLOAT, [1, 'P', kvWidth]);
+    const past_v = g.input(pastV, DT.FLOAT, [1, 'P', kvWidth]);
+
+    const h = rmsNorm(g, x, g.f32(`${p}attn_norm`, [H], w.f32(`${p}attn_norm.weight`)), cfg.eps);
+    let q = linear(g, w, h, `${p}attn_q.weight`, opts);
+    let k = linear(g, w, h, `${p}attn_k.weight`, opts);
+    let v = linear(g, w, h, `${p}attn_v.weight`, opts);
+    if (cfg.qkvBias) {
+      q = g.op('Add', [q, g.f32(`${p}attn_q.bias`, [Hq * D], w.f32(`${p}attn_q.bias`))]);
+      k = g.op('Add', [k, g.f32(`${p}attn_k.bias`, [kvWidth], w.f32(`${p}attn_k.bias`))]);
+      v = g.op('Add', [v, g.f32(`${p}attn_v.bias`, [kvWidth], w.f32(`${p}attn_v.bias`))]);
+    }
+    q = g.op('RotaryEmbedding', [q, pos, cosCache, sinCache], { interleaved, num_heads: Hq }, { domain: 'com.microsoft' });
+    k = g.op('RotaryEmbedding', [k, pos, cosCache, sinCache], { interleaved, num_heads: Hkv }, { domain: 'com.microsoft', out: newK });
+    g.op('Identity', [v], {}, { out: newV });
+    g.output(newK, DT.FLOAT, [1, 'S', kvWidth]);
+    g.output(newV, DT.FLOAT, [1, 'S', kvWidth]);
+
+    const kAll = g.op('Concat', [past_k, newK], { axis: 1 }); // [1,T,Hkv*D]
+    const vAll = g.op('Concat', [past_v, newV], { axis: 1 });
+    // Queries grouped under their kv head, [Hkv,G,S,D]: q head h reads kv head floor(h/G).
+    const qh = g.op('Transpose', [g.op('Reshape', [g.op('Mul', [q, qScale]), shQ])], { perm: [1, 2, 0, 3] });
+    const kt = g.op('Transpose', [g.op('Reshape', [kAll, shKV])], { perm: [1, 2, 3, 0] }); // [Hkv,1,D,T]
+    const vh = g.op('Transpose', [g.op('Reshape', [vAll, shKV])], { perm: [1, 2, 0, 3] }); // [Hkv,1,T,D]
+    const scores = g.op('Add', [g.op('MatMul', [qh, kt]), maskB]); // [Hkv,G,S,T]
+    const ctx = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), vh]); // [Hkv,G,S,D]
+    const merged = g.op('Reshape', [g.op('Transpose', [ctx], { perm: [2, 0, 1, 3] }), shOut]);
+    x = g.op('Add', [x, linear(g, w, merged, `${p}attn_output.weight`, opts)]);
+
+    const h2 = rmsNorm(g, x, g.f32(`${p}ffn_norm`, [H], w.f32(`${p}ffn_norm.weight`)), cfg.eps);
+    const gate = linear(g, w, h2, `${p}ffn_gate.weight`, opts);
+    const up = linear(g, w, h2, `${p}ffn_up.weight`, opts);
+    const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
+    x = g.op('Add', [x, linear(g, w, act, `${p}ffn_down.weight`, opts)]);
+  }
+
+  const normed = rmsNorm(g, x, g.f32('output_norm', [H], w.f32('output_norm.weight')), cfg.eps); // [1,S,H]
+  const flat = g.i64([-1, H]);
+  g.op('Reshape', [normed, flat], {}, { out: 'hidden' });
+  g.output('hidden', DT.FLOAT, ['S', H]);
+  g.op('Reshape', [g.op('Concat', taps, { axis: -1 }), g.i64([-1, 3 * H])], {}, { out: 'taps' });
+  g.output('taps', DT.FLOAT, ['S', 3 * H]);
+
+  const rows = g.op('Gather', ['hidden', logitsIndex], { axis: 0 }); // [R,H]
+  const headName = cfg.tiedEmbeddings ? 'token_embd.weight' : 'output.weight';
+  const head = w.info(headName);
+  let logits: string;
+  if (opts.weights === 'nbits' && (isNBitsType(head.type) || head.type === GGML_TYPE.Q8_0)) {
+    logits = linear(g, w, rows, headName, opts);
+  } else if (cfg.tiedEmbeddings) {
+    logits = g.op('Gemm', [rows, embTable], { transB: 1 });
+  } else {
+    logits = linear(g, w, rows, headName, opts);
+  }
+  g.op('Identity', [logits], {}, { out: 'logits' });
+  g.output('logits', DT.FLOAT, ['R', cfg.vocabSize]);
+  g.op('ArgMax', ['logits'], { axis: -1, keepdims: 0 }, { out: 'argmax' });
+  g.output('argmax', DT.INT64, ['R']);
+  return g.build();
+}

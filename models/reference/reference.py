@@ -1,0 +1,128 @@
+"""Reference implementations the TypeScript runtime is tested against.
+
+Reads one JSON request on stdin, writes one JSON reply on stdout:
+  {"op": "tokenize", "gguf": PATH, "texts": [...], "allow_special": bool}
+      -> {"ids": [[...], ...]}  (Hugging Face `tokenizers`, built from the GGUF vocabulary)
+  {"op": "logits", "gguf": PATH, "ids": [...], "mask": [[...]] | null, "positions": [...] | null}
+      -> {"logits": [[...]] (float32 per position), "argmax": [...]}
+  {"op": "greedy", "gguf": PATH, "ids": [...], "n": N} -> {"ids": [...]}
+  {"op": "dequantize", "gguf": PATH, "names": [...]} -> {"values": {name: [...]}}
+The model is transformers' Llama/Qwen2 loaded from the same GGUF (weights dequantized to fp32).
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+
+def hf_tokenizer(gguf_path):
+    from gguf import GGUFReader
+    from tokenizers import Tokenizer, AddedToken, models, pre_tokenizers, decoders
+
+    r = GGUFReader(gguf_path)
+    f = r.fields
+    tokens = f["tokenizer.ggml.tokens"].contents()
+    merges = f["tokenizer.ggml.merges"].contents()
+    types = f["tokenizer.ggml.token_type"].contents()
+    pre = f["tokenizer.ggml.pre"].contents() if "tokenizer.ggml.pre" in f else "default"
+    vocab = {t: i for i, t in reversed(list(enumerate(tokens)))}
+    bpe = models.BPE(vocab=vocab, merges=[tuple(m.split(" ", 1)) for m in merges], fuse_unk=False)
+    tok = Tokenizer(bpe)
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    if pre in ("smollm", "starcoder", "refact"):
+        tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), byte_level])
+    elif pre in ("gpt2", "default"):
+        tok.pre_tokenizer = byte_level
+    else:
+        raise SystemExit(f"reference tokenizer: pre-tokenizer {pre} not modelled here")
+    tok.decoder = decoders.ByteLevel()
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t, ty in zip(tokens, types) if ty in (3, 4)])
+    return tok
+
+
+_models = {}
+
+
+def hf_model(gguf_path):
+    if gguf_path not in _models:
+        import torch
+        from transformers import AutoModelForCausalLM
+
+        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        m = AutoModelForCausalLM.from_pretrained(
+            os.path.dirname(os.path.abspath(gguf_path)), gguf_file=os.path.basename(gguf_path), dtype=torch.float32
+        )
+        m.eval()
+        _models[gguf_path] = m
+    return _models[gguf_path]
+
+
+def op_logits(req):
+    import torch
+
+    m = hf_model(req["gguf"])
+    ids = torch.tensor([req["ids"]], dtype=torch.long)
+    kwargs = {}
+    if req.get("positions") is not None:
+        kwargs["position_ids"] = torch.tensor([req["positions"]], dtype=torch.long)
+    if req.get("mask") is not None:
+        # 4-D additive mask [1,1,S,S]: transformers uses it as given.
+        allowed = torch.tensor(req["mask"], dtype=torch.bool)
+        add = torch.zeros(allowed.shape, dtype=torch.float32).masked_fill(~allowed, torch.finfo(torch.float32).min)
+        kwargs["attention_mask"] = add[None, None]
+    with torch.no_grad():
+        out = m(input_ids=ids, **kwargs).logits[0].float().numpy()
+    return {"logits": out.tolist(), "argmax": out.argmax(-1).tolist()}
+
+
+def op_greedy(req):
+    import torch
+
+    m = hf_model(req["gguf"])
+    ids = torch.tensor([req["ids"]], dtype=torch.long)
+    with torch.no_grad():
+        out = m.generate(ids, max_new_tokens=req["n"], do_sample=False, attention_mask=torch.ones_like(ids))
+    return {"ids": out[0, ids.shape[1]:].tolist()}
+
+
+def op_dequantize(req):
+    from gguf import GGUFReader
+    from gguf.quants import dequantize
+
+    r = GGUFReader(req["gguf"])
+    vals = {}
+    for t in r.tensors:
+        if t.name in req["names"]:
+            vals[t.name] = dequantize(t.data, t.tensor_type).astype(np.float32).reshape(-1).tolist()
+    return {"values": vals}
+
+
+def main():
+    req = json.load(sys.stdin)
+    op = req["op"]
+    if op == "tokenize":
+        tok = hf_tokenizer(req["gguf"])
+        allow = req.get("allow_special", False)
+        ids = []
+        for t in req["texts"]:
+            if allow:
+                ids.append(tok.encode(t, add_special_tokens=False).ids)
+            else:
+                # No special-token splitting: encode the text as ordinary text.
+                ids.append(tok.encode(t, add_special_tokens=False, is_pretokenized=False).ids if not any(
+                    s in t for s in ("<|", "<fim", "<file_sep>", "<repo_name>", "<filename>", "<gh_stars>", "<issue", "<jupyter", "<empty_output>", "<commit", "<reponame>")) else None)
+        out = {"ids": ids}
+    elif op == "logits":
+        out = op_logits(req)
+    elif op == "greedy":
+        out = op_greedy(req)
+    elif op == "dequantize":
+        out = op_dequantize(req)
+    else:
+        raise SystemExit(f"unknown op {op}")
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
