@@ -7,9 +7,11 @@ export const GGML_TYPE = {
   Q2_K: 10, Q3_K: 11, Q4_K: 12, Q5_K: 13, Q6_K: 14, Q8_K: 15, BF16: 30,
 } as const;
 
-const TYPE_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(GGML_TYPE).map(([k, v]) => [v, k]),
-);
+const TYPE_NAMES: Record<number, string> = {
+  ...Object.fromEntries(Object.entries(GGML_TYPE).map(([k, v]) => [v, k])),
+  16: 'IQ2_XXS', 17: 'IQ2_XS', 18: 'IQ3_XXS', 19: 'IQ1_S', 20: 'IQ4_NL', 21: 'IQ3_S', 22: 'IQ2_S',
+  23: 'IQ4_XS', 29: 'IQ1_M', 34: 'TQ1_0', 35: 'TQ2_0', 39: 'MXFP4',
+};
 
 export function ggmlTypeName(t: number): string {
   return TYPE_NAMES[t] ?? `type ${t}`;

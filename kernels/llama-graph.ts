@@ -13,22 +13,25 @@ import { ModelConfig } from './model-config';
 import { dequantize, halfToFloat, isNBitsType, toNBits } from './quant';
 
 /** Bump when the graph changes: cached graphs are keyed on it. */
-export const GRAPH_BUILDER_VERSION = 3;
+export const GRAPH_BUILDER_VERSION = 5;
 
 export type WeightMode = 'nbits' | 'f32';
 
 export interface TargetGraphOptions {
   /** 'nbits': 4-bit weights stay 4-bit (MatMulNBits); 'f32': every weight dequantized. */
   weights: WeightMode;
-  /** MatMulNBits accuracy_level: 0 = fp32 activations, 4 = int8 activations (faster, lossy). */
+  /** MatMulNBits accuracy_level of the layers: 0 = fp32 activations, 4 = int8 activations (lossy). */
   accuracyLevel: number;
+  /**
+   * The output head (LM head): 'f32' = dequantized fp32 Gemm; 'int8' = 8-bit MatMulNBits with
+   * int8 activations (ORT's 8-bit kernel is only fast at accuracy_level 4).
+   */
+  head: 'f32' | 'int8';
   /** Positions covered by the rotary cos/sin tables. */
   maxPositions: number;
 }
 
-export const DEFAULT_GRAPH_OPTIONS: TargetGraphOptions = { weights: 'nbits', accuracyLevel: 0, maxPositions: 8192 };
-
-export const MASK_NEG = -1e9;
+export const DEFAULT_GRAPH_OPTIONS: TargetGraphOptions = { weights: 'nbits', accuracyLevel: 0, head: 'f32', maxPositions: 8192 };
 
 export function kvInputNames(layer: number): { pastK: string; pastV: string; newK: string; newV: string } {
   return { pastK: `past_k_${layer}`, pastV: `past_v_${layer}`, newK: `new_k_${layer}`, newV: `new_v_${layer}` };
@@ -73,52 +76,87 @@ class WeightSource {
 }
 
 /**
- * y = x @ W^T for a GGUF weight W stored as [N rows x K] (ggml dims [K, N]).
- * 4-bit blocks become MatMulNBits; Q8_0 becomes 8-bit MatMulNBits; other types fp32 MatMul.
+ * y = x @ W^T for GGUF weights W stored as [N rows x K] (ggml dims [K, N]). Several weights of
+ * the same type and K (q/k/v, gate/up) run as one fused MatMul whose output is split again.
+ * 4-bit blocks become MatMulNBits (plus the exact per-block offset term for Q4_1/Q4_K);
+ * a Q8_0 head can become 8-bit MatMulNBits; other types a dequantized fp32 MatMul.
  */
-function linear(g: GraphBuilder, w: WeightSource, x: string, name: string, opts: TargetGraphOptions): string {
-  const t = w.info(name);
-  const [k, n] = t.dims as [number, number];
-  if (opts.weights === 'nbits' && k % 32 === 0 && (isNBitsType(t.type) || t.type === GGML_TYPE.Q8_0)) {
-    const bytes = readTensorBytes(w.file, t);
-    let packed: Uint8Array, scales: Float32Array, zeros: Float32Array, bits: number;
-    if (t.type === GGML_TYPE.Q8_0) {
-      ({ packed, scales, zeros } = q8ToNBits(bytes, n, k));
-      bits = 8;
-    } else {
-      const nb = toNBits(t.type, bytes, n, k);
-      ({ packed, scales } = nb);
-      zeros = nb.zeroPoints;
-      bits = 4;
-    }
-    const blocks = k / 32;
-    const B = g.initializer(`${name}.q`, DT.UINT8, [n, blocks, (32 * bits) / 8], packed);
-    const S = g.f32(`${name}.scales`, [n * blocks], scales);
-    // 8-bit runs only with packed uint8 zero points [N, blocks]; 4-bit takes float ones.
-    const Z = bits === 8
-      ? g.initializer(`${name}.zp`, DT.UINT8, [n, blocks], Uint8Array.from(zeros))
-      : g.f32(`${name}.zp`, [n * blocks], zeros);
-    return g.op('MatMulNBits', [x, B, S, Z], { K: k, N: n, bits, block_size: 32, accuracy_level: opts.accuracyLevel }, { domain: 'com.microsoft' });
+function linear(g: GraphBuilder, w: WeightSource, x: string, names: string[], opts: TargetGraphOptions, blockSums: Map<string, string>): string[] {
+  const infos = names.map((n) => w.info(n));
+  const first = infos[0] as GgufTensorInfo;
+  const k = first.dims[0] as number;
+  const ns = infos.map((t) => t.dims[1] as number);
+  if (infos.some((t) => t.type !== first.type || t.dims[0] !== k)) {
+    return names.flatMap((n) => linear(g, w, x, [n], opts, blockSums));
   }
-  const rows = dequantize(t.type, readTensorBytes(w.file, t), t.elements);
-  const wt = new Float32Array(k * n);
-  for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) wt[c * n + r] = rows[r * k + c] as number;
-  return g.op('MatMul', [x, g.f32(`${name}.t`, [k, n], wt)]);
+  const n = ns.reduce((a, b) => a + b, 0);
+  const blocks = k / 32;
+  const key = names.join('+');
+  let y: string;
+  if (opts.weights === 'nbits' && k % 32 === 0 && isNBitsType(first.type)) {
+    const parts = infos.map((t, i) => toNBits(t.type, readTensorBytes(w.file, t), ns[i] as number, k));
+    const B = g.initializer(`${key}.q`, DT.UINT8, [n, blocks, 16], concatBytes(parts.map((p) => p.packed)));
+    const S = g.f32(`${key}.scales`, [n * blocks], concatF32(parts.map((p) => p.scales)));
+    const zp = (parts[0] as { zeroPoint: number }).zeroPoint;
+    const Z = g.initializer(`${key}.zp`, DT.UINT8, [n, Math.ceil(blocks / 2)], new Uint8Array(n * Math.ceil(blocks / 2)).fill(zp | (zp << 4)));
+    y = g.op('MatMulNBits', [x, B, S, Z], { K: k, N: n, bits: 4, block_size: 32, accuracy_level: opts.accuracyLevel }, { domain: 'com.microsoft' });
+    if (parts[0]?.mins) {
+      // sum_b min[n,b] * sum_{i in block b} x_i, as one small fp32 MatMul over block sums.
+      let sums = blockSums.get(x);
+      if (!sums) {
+        sums = g.op('ReduceSum', [g.op('Reshape', [x, g.i64([1, -1, blocks, 32])]), g.i64([-1])], { keepdims: 0 });
+        blockSums.set(x, sums);
+      }
+      const mins = concatF32(parts.map((p) => p.mins as Float32Array));
+      y = g.op('Add', [y, g.op('MatMul', [sums, g.f32(`${key}.mins`, [blocks, n], transpose(mins, n, blocks))])]);
+    }
+  } else if (opts.weights === 'nbits' && k % 32 === 0 && first.type === GGML_TYPE.Q8_0 && opts.head === 'int8') {
+    const { packed, scales } = q8ToNBits(concatBytes(infos.map((t) => readTensorBytes(w.file, t))), n, k);
+    const B = g.initializer(`${key}.q`, DT.UINT8, [n, blocks, 32], packed);
+    const S = g.f32(`${key}.scales`, [n * blocks], scales);
+    const Z = g.initializer(`${key}.zp`, DT.UINT8, [n, blocks], new Uint8Array(n * blocks).fill(128));
+    y = g.op('MatMulNBits', [x, B, S, Z], { K: k, N: n, bits: 8, block_size: 32, accuracy_level: 4 }, { domain: 'com.microsoft' });
+  } else {
+    const rows = concatF32(infos.map((t) => dequantize(t.type, readTensorBytes(w.file, t), t.elements)));
+    y = g.op('MatMul', [x, g.f32(`${key}.t`, [k, n], transpose(rows, n, k))]);
+  }
+  return names.length === 1 ? [y] : g.node('Split', [y, g.i64(ns)], { axis: -1 }, { outs: names.length });
+}
+
+function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c] as number;
+  return t;
+}
+
+function concatF32(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0] as Float32Array;
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
 }
 
 /** Q8_0 (w = d*q, q int8) as 8-bit MatMulNBits: u = q + 128, zero point 128. */
-function q8ToNBits(src: Uint8Array, n: number, k: number): { packed: Uint8Array; scales: Float32Array; zeros: Float32Array } {
+function q8ToNBits(src: Uint8Array, n: number, k: number): { packed: Uint8Array; scales: Float32Array } {
   const blocks = (n * k) / 32;
   const packed = new Uint8Array(blocks * 32);
   const scales = new Float32Array(blocks);
-  const zeros = new Float32Array(blocks).fill(128);
   const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
   for (let b = 0; b < blocks; b++) {
     const o = b * 34;
     scales[b] = halfToFloat(dv.getUint16(o, true));
     for (let j = 0; j < 32; j++) packed[b * 32 + j] = (dv.getInt8(o + 2 + j) + 128) & 0xff;
   }
-  return { packed, scales, zeros };
+  return { packed, scales };
 }
 
 function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
@@ -153,6 +191,7 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
   const maskB = g.op('Unsqueeze', [mask, g.i64([0, 1])]); // [1,1,S,T]
   const qScale = g.scalar(1 / Math.sqrt(D));
 
+  const blockSums = new Map<string, string>();
   const taps: string[] = [];
   for (let i = 0; i < L; i++) {
     if (cfg.tapLayers.includes(i) && taps.length < 3) taps.push(x);
@@ -162,9 +201,7 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
     const past_v = g.input(pastV, DT.FLOAT, [1, 'P', kvWidth]);
 
     const h = rmsNorm(g, x, g.f32(`${p}attn_norm`, [H], w.f32(`${p}attn_norm.weight`)), cfg.eps);
-    let q = linear(g, w, h, `${p}attn_q.weight`, opts);
-    let k = linear(g, w, h, `${p}attn_k.weight`, opts);
-    let v = linear(g, w, h, `${p}attn_v.weight`, opts);
+    let [q, k, v] = linear(g, w, h, [`${p}attn_q.weight`, `${p}attn_k.weight`, `${p}attn_v.weight`], opts, blockSums) as [string, string, string];
     if (cfg.qkvBias) {
       q = g.op('Add', [q, g.f32(`${p}attn_q.bias`, [Hq * D], w.f32(`${p}attn_q.bias`))]);
       k = g.op('Add', [k, g.f32(`${p}attn_k.bias`, [kvWidth], w.f32(`${p}attn_k.bias`))]);
@@ -185,13 +222,12 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
     const scores = g.op('Add', [g.op('MatMul', [qh, kt]), maskB]); // [Hkv,G,S,T]
     const ctx = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), vh]); // [Hkv,G,S,D]
     const merged = g.op('Reshape', [g.op('Transpose', [ctx], { perm: [2, 0, 1, 3] }), shOut]);
-    x = g.op('Add', [x, linear(g, w, merged, `${p}attn_output.weight`, opts)]);
+    x = g.op('Add', [x, linear(g, w, merged, [`${p}attn_output.weight`], opts, blockSums)[0] as string]);
 
     const h2 = rmsNorm(g, x, g.f32(`${p}ffn_norm`, [H], w.f32(`${p}ffn_norm.weight`)), cfg.eps);
-    const gate = linear(g, w, h2, `${p}ffn_gate.weight`, opts);
-    const up = linear(g, w, h2, `${p}ffn_up.weight`, opts);
+    const [gate, up] = linear(g, w, h2, [`${p}ffn_gate.weight`, `${p}ffn_up.weight`], opts, blockSums) as [string, string];
     const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
-    x = g.op('Add', [x, linear(g, w, act, `${p}ffn_down.weight`, opts)]);
+    x = g.op('Add', [x, linear(g, w, act, [`${p}ffn_down.weight`], opts, blockSums)[0] as string]);
   }
 
   const normed = rmsNorm(g, x, g.f32('output_norm', [H], w.f32('output_norm.weight')), cfg.eps); // [1,S,H]
@@ -205,12 +241,12 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
   const headName = cfg.tiedEmbeddings ? 'token_embd.weight' : 'output.weight';
   const head = w.info(headName);
   let logits: string;
-  if (opts.weights === 'nbits' && (isNBitsType(head.type) || head.type === GGML_TYPE.Q8_0)) {
-    logits = linear(g, w, rows, headName, opts);
+  if (opts.weights === 'nbits' && (isNBitsType(head.type) || (head.type === GGML_TYPE.Q8_0 && opts.head === 'int8'))) {
+    logits = linear(g, w, rows, [headName], opts, blockSums)[0] as string;
   } else if (cfg.tiedEmbeddings) {
     logits = g.op('Gemm', [rows, embTable], { transB: 1 });
   } else {
-    logits = linear(g, w, rows, headName, opts);
+    logits = linear(g, w, rows, [headName], opts, blockSums)[0] as string;
   }
   g.op('Identity', [logits], {}, { out: 'logits' });
   g.output('logits', DT.FLOAT, ['R', cfg.vocabSize]);

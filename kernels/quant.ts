@@ -174,13 +174,19 @@ function scaleMinK4(q: Uint8Array, base: number, j: number): [number, number] {
   return [(at(j + 4) & 15) | ((at(j - 4) >> 6) << 4), (at(j + 4) >> 4) | ((at(j) >> 6) << 4)];
 }
 
-/** Weights in ORT MatMulNBits form: B [N, K/32, 16] uint8, scales and float zero points [N*K/32]. */
+/**
+ * Weights in ORT MatMulNBits form with integer zero points (its fast, prepacked path):
+ * B [N, K/32, 16] uint8, scales [N*K/32], one uint8 zero point per block, and for formats with
+ * a per-block offset (Q4_1, Q4_K) `mins` [N*K/32]: w = (q - zp) * scale + min. The graph adds
+ * the offsets exactly as (block sums of x) @ mins^T.
+ */
 export interface NBitsWeight {
   n: number;
   k: number;
   packed: Uint8Array;
   scales: Float32Array;
-  zeroPoints: Float32Array;
+  zeroPoint: number;
+  mins?: Float32Array;
 }
 
 /** True when a tensor of this type can feed MatMulNBits (4 bits, block 32) without requantizing. */
@@ -190,32 +196,23 @@ export function isNBitsType(type: number): boolean {
 
 /**
  * Repacks a [N rows x K] GGUF tensor of Q4_0, Q4_1 or Q4_K blocks into MatMulNBits form.
- * ggml: w = d*q - 8d (Q4_0), d*q + m (Q4_1), d*sc*q - dmin*mn (Q4_K sub-blocks of 32);
- * MatMulNBits: w = (q - zp) * scale, so scale = d' and zp = -m'/d'. ggml keeps weights j and
- * j+16 in the low/high nibbles of byte j; MatMulNBits wants 2i low and 2i+1 high in byte i.
+ * ggml: w = d*(q - 8) (Q4_0), d*q + m (Q4_1), d*sc*q - dmin*mn (Q4_K sub-blocks of 32).
+ * ggml keeps weights j and j+16 in the low/high nibbles of byte j; MatMulNBits wants 2i low and
+ * 2i+1 high in byte i.
  */
 export function toNBits(type: number, src: Uint8Array, n: number, k: number): NBitsWeight {
   if (k % 32 !== 0) throw new RangeError(`MatMulNBits needs K divisible by 32, got ${k}`);
   const blocks = (n * k) / 32;
   const packed = new Uint8Array(blocks * 16);
   const scales = new Float32Array(blocks);
-  const zeroPoints = new Float32Array(blocks);
+  const mins = type === GGML_TYPE.Q4_0 ? undefined : new Float32Array(blocks);
   const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const h = halfToFloatTable();
   const f16 = (o: number): number => h[dv.getUint16(o, true)] as number;
   const nib = new Uint8Array(32);
   const put = (blk: number, d: number, m: number): void => {
-    // w = d*q + m for q in nib
-    let dd = d;
-    let mm = m;
-    if (dd === 0) {
-      // Every weight equals m: encode it as q = 8 with scale m/8.
-      nib.fill(8);
-      dd = m / 8;
-      mm = 0;
-    }
-    scales[blk] = dd;
-    zeroPoints[blk] = dd === 0 ? 0 : -mm / dd;
+    scales[blk] = d;
+    if (mins) mins[blk] = m;
     const p = blk * 16;
     for (let i = 0; i < 16; i++) packed[p + i] = (nib[2 * i] as number) | ((nib[2 * i + 1] as number) << 4);
   };
@@ -228,11 +225,10 @@ export function toNBits(type: number, src: Uint8Array, n: number, k: number): NB
         nib[j] = q & 15;
         nib[j + 16] = q >> 4;
       }
-      const d = f16(b);
-      put(blk, d, type === GGML_TYPE.Q4_0 ? -8 * d : f16(b + 2));
+      put(blk, f16(b), type === GGML_TYPE.Q4_0 ? 0 : f16(b + 2));
     }
   } else if (type === GGML_TYPE.Q4_K) {
-    for (let sb = 0, b = 0, blk = 0; blk < blocks; sb++, b += 144) {
+    for (let b = 0, blk = 0; blk < blocks; b += 144) {
       const d = f16(b);
       const dmin = f16(b + 2);
       for (let j = 0, q = b + 16; j < 4; j++, q += 32) {
@@ -246,5 +242,5 @@ export function toNBits(type: number, src: Uint8Array, n: number, k: number): NB
   } else {
     throw new RangeError(`tensor type ${ggmlTypeName(type)} cannot be repacked for MatMulNBits`);
   }
-  return { n, k, packed, scales, zeroPoints };
+  return { n, k, packed, scales, zeroPoint: type === GGML_TYPE.Q4_0 ? 8 : 0, mins };
 }

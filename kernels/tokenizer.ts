@@ -48,6 +48,8 @@ export interface SpecialTokens {
   bos?: number;
   eos?: number;
   eot?: number;
+  /** Every id that ends generation: eos, eot and the usual end markers present in the vocabulary. */
+  eog: number[];
   fimPrefix?: number;
   fimSuffix?: number;
   fimMiddle?: number;
@@ -123,7 +125,10 @@ export class Tokenizer {
       fimSuffix: metaNumber(file, 'tokenizer.ggml.fim_suf_token_id') ?? find('<fim_suffix>') ?? find('<|fim_suffix|>'),
       fimMiddle: metaNumber(file, 'tokenizer.ggml.fim_mid_token_id') ?? find('<fim_middle>') ?? find('<|fim_middle|>'),
       fimPad: metaNumber(file, 'tokenizer.ggml.fim_pad_token_id') ?? find('<fim_pad>') ?? find('<|fim_pad|>'),
+      eog: [],
     };
+    const eog = [special.eos, special.eot, ...['<|endoftext|>', '<|im_end|>', '<|eot_id|>', '<|end_of_text|>', '<end_of_turn>'].map(find)];
+    special.eog = [...new Set(eog.filter((x): x is number => x !== undefined))];
     const addBos = file.metadata.get('tokenizer.ggml.add_bos_token') === true;
     return new Tokenizer(strTokens, merges.map(String), tokenTypes, metaString(file, 'tokenizer.ggml.pre') ?? 'default', special, addBos);
   }

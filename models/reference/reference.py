@@ -1,12 +1,14 @@
 """Reference implementations the TypeScript runtime is tested against.
 
 Reads one JSON request on stdin, writes one JSON reply on stdout:
-  {"op": "tokenize", "gguf": PATH, "texts": [...], "allow_special": bool}
-      -> {"ids": [[...], ...]}  (Hugging Face `tokenizers`, built from the GGUF vocabulary)
+  {"op": "tokenize", "gguf": PATH, "texts": [...]}
+      -> {"ids": [[...], ...]}  (Hugging Face `tokenizers` built from the GGUF vocabulary; control
+         tokens written in the text are parsed as such, as transformers does by default)
   {"op": "logits", "gguf": PATH, "ids": [...], "mask": [[...]] | null, "positions": [...] | null}
       -> {"logits": [[...]] (float32 per position), "argmax": [...]}
   {"op": "greedy", "gguf": PATH, "ids": [...], "n": N} -> {"ids": [...]}
   {"op": "dequantize", "gguf": PATH, "names": [...]} -> {"values": {name: [...]}}
+{"batch": [request, ...]} -> [reply, ...] runs several in one process.
 The model is transformers' Llama/Qwen2 loaded from the same GGUF (weights dequantized to fp32).
 """
 import json
@@ -98,29 +100,23 @@ def op_dequantize(req):
     return {"values": vals}
 
 
-def main():
-    req = json.load(sys.stdin)
+def run(req):
     op = req["op"]
     if op == "tokenize":
         tok = hf_tokenizer(req["gguf"])
-        allow = req.get("allow_special", False)
-        ids = []
-        for t in req["texts"]:
-            if allow:
-                ids.append(tok.encode(t, add_special_tokens=False).ids)
-            else:
-                # No special-token splitting: encode the text as ordinary text.
-                ids.append(tok.encode(t, add_special_tokens=False, is_pretokenized=False).ids if not any(
-                    s in t for s in ("<|", "<fim", "<file_sep>", "<repo_name>", "<filename>", "<gh_stars>", "<issue", "<jupyter", "<empty_output>", "<commit", "<reponame>")) else None)
-        out = {"ids": ids}
-    elif op == "logits":
-        out = op_logits(req)
-    elif op == "greedy":
-        out = op_greedy(req)
-    elif op == "dequantize":
-        out = op_dequantize(req)
-    else:
-        raise SystemExit(f"unknown op {op}")
+        return {"ids": [tok.encode(t, add_special_tokens=False).ids for t in req["texts"]]}
+    if op == "logits":
+        return op_logits(req)
+    if op == "greedy":
+        return op_greedy(req)
+    if op == "dequantize":
+        return op_dequantize(req)
+    raise SystemExit(f"unknown op {op}")
+
+
+def main():
+    req = json.load(sys.stdin)
+    out = [run(r) for r in req["batch"]] if "batch" in req else run(req)
     json.dump(out, sys.stdout)
 
 

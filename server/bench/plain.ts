@@ -1,0 +1,120 @@
+// bench-plain: prefill and decode speed of our runtime (4-bit MatMulNBits and dequantized fp32
+// graphs) against node-llama-cpp on the same GGUF and thread count, side by side in one run,
+// interleaved per repeat, warm-up excluded, medians reported. Last stdout line: JSON.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EngineClient } from '../engine/client';
+import type { WorkerLoadOptions } from '../engine/protocol';
+import { projectRoot } from '../paths';
+
+export interface PlainBenchOptions {
+  load: WorkerLoadOptions;
+  repeats: number;
+  tokens: number;
+  promptTokens: number;
+  json: boolean;
+}
+
+interface Sample { prefillTokS: number; decodeTokS: number; promptTokens: number; decodeTokens: number }
+
+interface Contender {
+  name: string;
+  run(prompt: string): Promise<Sample>;
+  close(): Promise<void>;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+async function ours(name: string, load: WorkerLoadOptions, tokens: number): Promise<Contender> {
+  const e = await EngineClient.start(load);
+  return {
+    name,
+    async run(prompt) {
+      const r = await e.complete({ prompt, maxTokens: tokens, fresh: true, ignoreEos: true });
+      const t = r.timings;
+      return { prefillTokS: (t.prefillTokens * 1000) / t.prefillMs, decodeTokS: t.decodeTokensPerS, promptTokens: t.prefillTokens, decodeTokens: t.decodeTokens };
+    },
+    close: () => e.dispose(),
+  };
+}
+
+// node-llama-cpp is ESM-only; TypeScript's CommonJS output would turn import() into require().
+const importEsm = new Function('m', 'return import(m)') as (m: string) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function llamaCpp(modelPath: string, threads: number, tokens: number): Promise<Contender> {
+  const { getLlama } = await importEsm('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+  const model = await llama.loadModel({ modelPath });
+  const context = await model.createContext({ contextSize: 2048, threads, batchSize: 512 });
+  const seq = context.getSequence();
+  return {
+    name: `node-llama-cpp (llama.cpp ${String(llama.buildType ?? '')} prebuilt)`.replace(' )', ')'),
+    async run(prompt) {
+      await seq.clearHistory();
+      const ids = model.tokenize(prompt);
+      const t0 = performance.now();
+      let t1 = 0;
+      let n = 0;
+      for await (const _tok of seq.evaluate(ids, { temperature: 0 })) {
+        if (n === 0) t1 = performance.now();
+        n++;
+        if (n >= tokens) break;
+      }
+      const t2 = performance.now();
+      return { prefillTokS: (ids.length * 1000) / (t1 - t0), decodeTokS: ((n - 1) * 1000) / (t2 - t1), promptTokens: ids.length, decodeTokens: n };
+    },
+    async close() {
+      await context.dispose();
+      await model.dispose();
+      await llama.dispose();
+    },
+  };
+}
+
+/** A code prompt of about `n` tokens' worth of text from the example files. */
+function benchPrompt(chars: number): string {
+  const dir = path.join(projectRoot(), 'examples');
+  const text = fs.readdirSync(dir).sort().map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+  return text.slice(0, chars);
+}
+
+export async function benchPlain(o: PlainBenchOptions): Promise<void> {
+  const threads = o.load.threads || os.availableParallelism();
+  const log = (s: string): void => { if (!o.json) console.error(s); };
+  const prompt = benchPrompt(o.promptTokens * 3.2);
+  const contenders: Contender[] = [];
+  log(`bench-plain: ${path.basename(o.load.modelPath)}, ${threads} threads, ${o.repeats} repeats (+1 warm-up), ${o.tokens} decode tokens`);
+  contenders.push(await ours('ours nbits (MatMulNBits 4-bit)', { ...o.load, threads, device: 'cpu', graph: { ...o.load.graph, weights: 'nbits' } }, o.tokens));
+  contenders.push(await ours('ours f32 (dequantized)', { ...o.load, threads, device: 'cpu', graph: { ...o.load.graph, weights: 'f32' } }, o.tokens));
+  contenders.push(await llamaCpp(o.load.modelPath, threads, o.tokens));
+  const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
+  for (let rep = 0; rep <= o.repeats; rep++) {
+    for (const c of contenders) {
+      const s = await c.run(prompt);
+      if (rep > 0) samples.get(c.name)?.push(s);
+      log(`  ${rep === 0 ? 'warm-up' : `repeat ${rep}`} ${c.name}: prefill ${s.prefillTokS.toFixed(0)} tok/s (${s.promptTokens} tokens), decode ${s.decodeTokS.toFixed(1)} tok/s`);
+    }
+  }
+  for (const c of contenders) await c.close();
+  const rows = contenders.map((c) => {
+    const s = samples.get(c.name) as Sample[];
+    return { name: c.name, prefill_tok_s: median(s.map((x) => x.prefillTokS)), decode_tok_s: median(s.map((x) => x.decodeTokS)), prompt_tokens: s[0]?.promptTokens ?? 0 };
+  });
+  const ref = rows[2] as (typeof rows)[number];
+  if (!o.json) {
+    console.log('\n| engine | prompt tokens | prefill tok/s | decode tok/s | decode vs llama.cpp |');
+    console.log('|---|---|---|---|---|');
+    for (const r of rows) console.log(`| ${r.name} | ${r.prompt_tokens} | ${r.prefill_tok_s.toFixed(0)} | ${r.decode_tok_s.toFixed(1)} | ${(r.decode_tok_s / ref.decode_tok_s).toFixed(2)}x |`);
+  }
+  console.log(JSON.stringify({
+    bench: 'plain', model: path.basename(o.load.modelPath), threads, repeats: o.repeats, decode_tokens: o.tokens,
+    cpu: os.cpus()[0]?.model ?? 'unknown', results: rows,
+    decode_ratio_nbits_vs_llamacpp: (rows[0] as (typeof rows)[number]).decode_tok_s / ref.decode_tok_s,
+    decode_ratio_f32_vs_llamacpp: (rows[1] as (typeof rows)[number]).decode_tok_s / ref.decode_tok_s,
+  }));
+}

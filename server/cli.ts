@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+// prism-complete: the headless command line. `complete` prints the completion of real code at a
+// cursor (or of --prompt), `demo` completes a few example files, `bench-plain` compares plain
+// decoding with node-llama-cpp.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchPlain } from './bench/plain';
+import { EngineClient } from './engine/client';
+import type { CompletionRequest, CompletionResult } from './engine/engine';
+import type { WorkerLoadOptions } from './engine/protocol';
+import { projectRoot, resolveModelPath } from './paths';
+
+const USAGE = `usage:
+  prism-complete complete (--file PATH --line N --column M | --prompt TEXT) [options]
+  prism-complete demo [options]
+  prism-complete bench-plain [--repeats N] [--tokens N] [options]
+options:
+  --model PATH        GGUF model (default: $PRISM_MODEL or the bundled SmolLM2-135M Q4_1)
+  --max-tokens N      tokens to generate (default 32)
+  --temperature T     0 = greedy (default); with --top-p P, --top-k K, --seed S
+  --stop TEXT         stop before TEXT (repeatable)
+  --device D          auto | cpu | cuda (default auto)
+  --threads N         onnxruntime intra-op threads (default: all cores)
+  --weights W         nbits (4-bit MatMulNBits, default) | f32 (dequantized)
+  --json              one JSON line instead of text`;
+
+const OPTIONS = {
+  file: { type: 'string' }, line: { type: 'string' }, column: { type: 'string' }, prompt: { type: 'string' },
+  model: { type: 'string' }, 'max-tokens': { type: 'string' }, temperature: { type: 'string' },
+  'top-p': { type: 'string' }, 'top-k': { type: 'string' }, seed: { type: 'string' },
+  stop: { type: 'string', multiple: true }, device: { type: 'string' }, threads: { type: 'string' },
+  weights: { type: 'string' }, json: { type: 'boolean' }, repeats: { type: 'string' }, tokens: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+export class UsageError extends Error {}
+
+function int(v: string | undefined, name: string, fallback: number, min = 0): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${v}'`);
+  return n;
+}
+
+function num(v: string | undefined, name: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${v}'`);
+  return n;
+}
+
+export function loadOptions(v: Values): WorkerLoadOptions {
+  const device = v.device ?? 'auto';
+  if (device !== 'auto' && device !== 'cpu' && device !== 'cuda') throw new UsageError(`--device must be auto, cpu or cuda, got '${device}'`);
+  const weights = v.weights ?? 'nbits';
+  if (weights !== 'nbits' && weights !== 'f32') throw new UsageError(`--weights must be nbits or f32, got '${weights}'`);
+  return { modelPath: resolveModelPath(v.model), device, threads: int(v.threads, 'threads', 0), graph: { weights } };
+}
+
+export function completionRequest(v: Values, prompt: string): CompletionRequest {
+  return {
+    prompt,
+    maxTokens: int(v['max-tokens'], 'max-tokens', 32, 1),
+    sampling: { temperature: num(v.temperature, 'temperature', 0), topP: num(v['top-p'], 'top-p', 1), topK: int(v['top-k'], 'top-k', 0), seed: int(v.seed, 'seed', 0) },
+    stop: v.stop ?? [],
+  };
+}
+
+/** The text before a 0-based (line, column) cursor in a file. */
+export function prefixAt(text: string, line: number, column: number, file = 'file'): string {
+  const lines = text.split('\n');
+  if (line >= lines.length) throw new UsageError(`${file} has ${lines.length} lines; --line ${line} is past the end (lines are 0-based)`);
+  const l = lines[line] as string;
+  if (column > l.length) throw new UsageError(`line ${line} of ${file} has ${l.length} characters; --column ${column} is past its end (columns are 0-based)`);
+  return lines.slice(0, line).map((s) => `${s}\n`).join('') + l.slice(0, column);
+}
+
+function readSource(file: string): string {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  if (buf.length > 8 << 20) throw new UsageError(`${file} is ${(buf.length / 2 ** 20).toFixed(0)} MiB; files over 8 MiB are not completed`);
+  if (buf.subarray(0, 8192).includes(0)) throw new UsageError(`${file} looks binary (it has NUL bytes); point --file at a text file`);
+  return buf.toString('utf8');
+}
+
+function report(r: CompletionResult, json: boolean, extra: Record<string, unknown> = {}): void {
+  const t = r.timings;
+  if (json) {
+    console.log(JSON.stringify({
+      text: r.text, tokens: r.tokens, finish_reason: r.finishReason,
+      prompt_tokens: t.promptTokens, reused_tokens: t.reusedTokens, prefill_tokens: t.prefillTokens,
+      prefill_ms: round(t.prefillMs), decode_ms: round(t.decodeMs), decode_tokens: t.decodeTokens,
+      decode_tokens_per_s: round(t.decodeTokensPerS), total_ms: round(t.totalMs), ...extra,
+    }));
+    return;
+  }
+  process.stdout.write(`\x1b[2m…\x1b[0m\x1b[32m${r.text}\x1b[0m\n`);
+  console.log(`[${r.tokens.length} tokens, ${r.finishReason}] prompt ${t.promptTokens} tokens (${t.reusedTokens} reused), prefill ${t.prefillMs.toFixed(1)} ms, decode ${t.decodeTokensPerS.toFixed(1)} tokens/s, total ${t.totalMs.toFixed(1)} ms`);
+}
+
+const round = (x: number): number => Math.round(x * 100) / 100;
+
+async function withEngine<T>(v: Values, fn: (e: EngineClient) => Promise<T>): Promise<T> {
+  const log = (line: string): void => { if (!v.json) console.error(`prism: ${line}`); };
+  const engine = await EngineClient.start(loadOptions(v), log);
+  if (!v.json) console.error(`prism: loaded ${path.basename(engine.info.modelPath)} (${engine.info.config.arch}, ${engine.info.config.nLayers} layers) on ${engine.info.device} in ${engine.info.loadMs.toFixed(0)} ms`);
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.dispose();
+  }
+}
+
+async function cmdComplete(v: Values): Promise<void> {
+  let prompt: string;
+  if (v.prompt !== undefined) {
+    prompt = v.prompt;
+  } else if (v.file !== undefined) {
+    if (v.line === undefined || v.column === undefined) throw new UsageError('--file needs --line and --column (0-based)');
+    prompt = prefixAt(readSource(v.file), int(v.line, 'line', 0), int(v.column, 'column', 0), v.file);
+  } else {
+    throw new UsageError('complete needs --file PATH --line N --column M, or --prompt TEXT');
+  }
+  const req = completionRequest(v, prompt);
+  await withEngine(v, async (e) => report(await e.complete(req), Boolean(v.json)));
+}
+
+/** Cursor positions in the example files: the end of lines that open a block or a call. */
+export function demoCursors(text: string, max: number): { line: number; column: number }[] {
+  const lines = text.split('\n');
+  const out: { line: number; column: number }[] = [];
+  for (let i = 3; i < lines.length && out.length < max; i++) {
+    const l = lines[i] as string;
+    const t = l.trim();
+    if (t.length > 12 && /[({=:]$/.test(t)) out.push({ line: i + 1, column: (lines[i + 1] ?? '').search(/\S|$/) });
+  }
+  return out;
+}
+
+async function cmdDemo(v: Values): Promise<void> {
+  const dir = path.join(projectRoot(), 'examples');
+  const files = fs.readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+  await withEngine(v, async (e) => {
+    for (const f of files) {
+      const text = readSource(path.join(dir, f));
+      for (const c of demoCursors(text, 2)) {
+        const prompt = prefixAt(text, c.line, c.column, f);
+        const req = { ...completionRequest(v, prompt), stop: ['\n\n'] };
+        const r = await e.complete(req);
+        if (!v.json) {
+          console.log(`\n── examples/${f}:${c.line}:${c.column}`);
+          process.stdout.write(`\x1b[2m${prompt.split('\n').slice(-3).join('\n')}\x1b[0m`);
+        }
+        report(r, Boolean(v.json), { file: `examples/${f}`, line: c.line, column: c.column });
+      }
+    }
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    console.error(`prism-complete: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values: v, positionals } = parsed;
+  const cmd = positionals[0];
+  if (v.help || !cmd) { console.log(USAGE); return cmd || v.help ? 0 : 2; }
+  try {
+    if (cmd === 'complete') await cmdComplete(v);
+    else if (cmd === 'demo') await cmdDemo(v);
+    else if (cmd === 'bench-plain') {
+      await benchPlain({ load: loadOptions(v), repeats: int(v.repeats, 'repeats', 5, 1), tokens: int(v.tokens, 'tokens', 64, 2), promptTokens: 256, json: Boolean(v.json) });
+    }
+    else throw new UsageError(`unknown command '${cmd}'`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) { console.error(`prism-complete: ${e.message}\n${USAGE}`); return 2; }
+    console.error(`prism-complete: ${(e as Error).message ?? String(e)}`);
+    if (process.env.PRISM_DEBUG) console.error((e as Error).stack);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

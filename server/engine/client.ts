@@ -1,0 +1,114 @@
+// The main-thread handle on the engine worker: load, complete (streaming, cancellable), dispose.
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { CompletionRequest, CompletionResult } from './engine';
+import type { FromWorker, ModelInfo, ToWorker, WorkerLoadOptions } from './protocol';
+
+export interface CompleteOptions {
+  signal?: AbortSignal;
+  onText?: (delta: string) => void;
+}
+
+interface Pending {
+  resolve: (r: CompletionResult) => void;
+  reject: (e: Error) => void;
+  onText?: (delta: string) => void;
+}
+
+const CANCELLED: Omit<CompletionResult, 'timings'> = { text: '', tokens: [], finishReason: 'cancelled' };
+
+export class EngineClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private exited = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly cancel: Int32Array,
+    readonly info: ModelInfo,
+    private readonly log: (line: string) => void,
+  ) {
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    worker.on('error', (e) => this.fail(e));
+    worker.on('exit', (code) => this.fail(new Error(`the engine worker exited (code ${code})`)));
+  }
+
+  /** Starts a worker and loads the model in it. Rejects with the loader's one-line message. */
+  static start(options: WorkerLoadOptions, log: (line: string) => void = () => undefined, workerPath = path.join(__dirname, 'worker.js')): Promise<EngineClient> {
+    const worker = new Worker(workerPath);
+    const shared = new SharedArrayBuffer(4);
+    return new Promise<EngineClient>((resolve, reject) => {
+      const onMsg = (m: FromWorker): void => {
+        if (m.type === 'log') log(m.line);
+        else if (m.type === 'loaded') {
+          worker.off('message', onMsg);
+          worker.off('exit', onExit);
+          resolve(new EngineClient(worker, new Int32Array(shared), m.info, log));
+        } else if (m.type === 'loadError') {
+          worker.off('exit', onExit);
+          void worker.terminate();
+          reject(new Error(m.message));
+        }
+      };
+      const onExit = (code: number): void => reject(new Error(`the engine worker exited while loading (code ${code})`));
+      worker.on('message', onMsg);
+      worker.once('exit', onExit);
+      worker.once('error', reject);
+      worker.postMessage({ type: 'load', options, cancel: shared } satisfies ToWorker);
+    });
+  }
+
+  /** Runs one completion. Requests run in order; an aborted one resolves as 'cancelled'. */
+  complete(request: CompletionRequest, opts: CompleteOptions = {}): Promise<CompletionResult> {
+    const run = (): Promise<CompletionResult> => {
+      if (this.exited) return Promise.reject(new Error('the engine worker is not running'));
+      const id = this.nextId++;
+      if (opts.signal?.aborted) return Promise.resolve(cancelledResult());
+      return new Promise<CompletionResult>((resolve, reject) => {
+        const onAbort = (): void => { Atomics.store(this.cancel, 0, id); };
+        opts.signal?.addEventListener('abort', onAbort, { once: true });
+        const done = (): void => opts.signal?.removeEventListener('abort', onAbort);
+        this.pending.set(id, {
+          resolve: (r) => { done(); resolve(r); },
+          reject: (e) => { done(); reject(e); },
+          onText: opts.onText,
+        });
+        this.worker.postMessage({ type: 'complete', id, request } satisfies ToWorker);
+      });
+    };
+    const p = this.chain.then(run, run);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type === 'log') { this.log(m.line); return; }
+    if (m.type === 'text') { this.pending.get(m.id)?.onText?.(m.delta); return; }
+    if (m.type === 'done' || m.type === 'error') {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (!p) return;
+      if (m.type === 'done') p.resolve(m.result);
+      else p.reject(new Error(m.message));
+    }
+  }
+
+  private fail(e: Error): void {
+    this.exited = true;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  async dispose(): Promise<void> {
+    this.exited = true;
+    await this.worker.terminate();
+  }
+}
+
+function cancelledResult(): CompletionResult {
+  return {
+    ...CANCELLED,
+    timings: { promptTokens: 0, reusedTokens: 0, prefillTokens: 0, prefillMs: 0, decodeTokens: 0, decodeMs: 0, decodeTokensPerS: 0, totalMs: 0 },
+  };
+}

@@ -1,0 +1,68 @@
+// Built graphs are cached on disk, keyed by a hash of the GGUF, the builder version and the
+// build options. Files are written atomically (temp file + rename): a crash never leaves half a graph.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export function defaultCacheDir(): string {
+  return process.env.PRISM_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'prism-complete');
+}
+
+/** Writes `data` to `file` atomically. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** sha256 of a file, remembered per (path, size, mtime) so a model is hashed once. */
+export function fileHash(file: string, cacheDir = defaultCacheDir()): string {
+  const st = fs.statSync(file);
+  const indexFile = path.join(cacheDir, 'hash-index.json');
+  const key = `${path.resolve(file)}|${st.size}|${st.mtimeMs}`;
+  let index: Record<string, string> = {};
+  try {
+    index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as Record<string, string>;
+  } catch {
+    index = {};
+  }
+  const hit = index[key];
+  if (hit) return hit;
+  const h = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(8 << 20);
+    let pos = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+      pos += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  const digest = h.digest('hex');
+  index[key] = digest;
+  writeFileAtomic(indexFile, JSON.stringify(index, null, 1));
+  return digest;
+}
+
+/**
+ * Returns the path of the cached graph for `key`, building it with `build` when missing.
+ * `onBuild` is told when a build starts (it can take seconds for large models).
+ */
+export function cachedGraph(cacheDir: string, key: string, build: () => Uint8Array, onBuild?: () => void): string {
+  const file = path.join(cacheDir, 'graphs', `${key}.onnx`);
+  if (fs.existsSync(file)) return file;
+  onBuild?.();
+  writeFileAtomic(file, build());
+  return file;
+}

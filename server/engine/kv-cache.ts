@@ -1,0 +1,91 @@
+// The target's KV cache: per layer, K and V rows of width Hkv*D in token-major order, preallocated
+// and grown by doubling. The first `length` rows of each buffer are the past the graph reads
+// (a subarray view, no copy); new rows are appended; rejection or divergence moves `length` back.
+
+export class KvCache {
+  readonly width: number;
+  readonly layers: number;
+  private keys: Float32Array[];
+  private values: Float32Array[];
+  private capacity: number;
+  /** Number of cached positions. */
+  length = 0;
+  /** The token id at each cached position. */
+  tokens: number[] = [];
+
+  constructor(layers: number, width: number, initialCapacity = 256) {
+    this.layers = layers;
+    this.width = width;
+    this.capacity = initialCapacity;
+    this.keys = Array.from({ length: layers }, () => new Float32Array(initialCapacity * width));
+    this.values = Array.from({ length: layers }, () => new Float32Array(initialCapacity * width));
+  }
+
+  private ensure(rows: number): void {
+    if (rows <= this.capacity) return;
+    let cap = this.capacity;
+    while (cap < rows) cap *= 2;
+    const grow = (a: Float32Array): Float32Array => {
+      const b = new Float32Array(cap * this.width);
+      b.set(a.subarray(0, this.length * this.width));
+      return b;
+    };
+    this.keys = this.keys.map(grow);
+    this.values = this.values.map(grow);
+    this.capacity = cap;
+  }
+
+  /** Views of the cached rows of one layer: [length, width] each. */
+  past(layer: number): { k: Float32Array; v: Float32Array } {
+    const n = this.length * this.width;
+    return { k: (this.keys[layer] as Float32Array).subarray(0, n), v: (this.values[layer] as Float32Array).subarray(0, n) };
+  }
+
+  /**
+   * Appends rows for `tokens`: newK/newV per layer hold [count, width] (the graph's new_k/new_v).
+   * `rows` picks which of the new rows to keep, in order (all when omitted).
+   */
+  append(tokens: readonly number[], newK: Float32Array[], newV: Float32Array[], rows?: readonly number[]): void {
+    const count = rows ? rows.length : tokens.length;
+    this.ensure(this.length + count);
+    const w = this.width;
+    for (let l = 0; l < this.layers; l++) {
+      const K = this.keys[l] as Float32Array;
+      const V = this.values[l] as Float32Array;
+      const nk = newK[l] as Float32Array;
+      const nv = newV[l] as Float32Array;
+      if (!rows) {
+        K.set(nk.subarray(0, count * w), this.length * w);
+        V.set(nv.subarray(0, count * w), this.length * w);
+      } else {
+        for (let i = 0; i < count; i++) {
+          const r = rows[i] as number;
+          K.set(nk.subarray(r * w, (r + 1) * w), (this.length + i) * w);
+          V.set(nv.subarray(r * w, (r + 1) * w), (this.length + i) * w);
+        }
+      }
+    }
+    for (let i = 0; i < count; i++) this.tokens.push(tokens[rows ? (rows[i] as number) : i] as number);
+    this.length += count;
+  }
+
+  /** Forgets everything from position n on. */
+  truncate(n: number): void {
+    if (n < 0 || n > this.length) throw new RangeError(`cannot truncate a cache of ${this.length} to ${n}`);
+    this.length = n;
+    this.tokens.length = n;
+  }
+
+  /** Length of the common prefix of the cached tokens and `ids`. */
+  commonPrefix(ids: readonly number[]): number {
+    const n = Math.min(this.length, ids.length);
+    let i = 0;
+    while (i < n && this.tokens[i] === ids[i]) i++;
+    return i;
+  }
+
+  /** Bytes held by the cache buffers. */
+  bytes(): number {
+    return 2 * this.layers * this.capacity * this.width * 4;
+  }
+}

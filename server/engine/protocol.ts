@@ -1,0 +1,28 @@
+// Messages between the engine worker thread and its client on the main thread.
+import type { ModelConfig } from '../../kernels/model-config';
+import type { CompletionRequest, CompletionResult } from './engine';
+import type { TargetOptions } from './target';
+
+export type WorkerLoadOptions = Omit<TargetOptions, 'log'>;
+
+export interface ModelInfo {
+  modelPath: string;
+  modelHash: string;
+  device: 'cpu' | 'cuda';
+  loadMs: number;
+  config: Omit<ModelConfig, 'ropeFreqFactors'>;
+  graph: { weights: string; accuracyLevel: number; maxPositions: number };
+  fim: boolean;
+}
+
+export type ToWorker =
+  | { type: 'load'; options: WorkerLoadOptions; cancel: SharedArrayBuffer }
+  | { type: 'complete'; id: number; request: CompletionRequest };
+
+export type FromWorker =
+  | { type: 'log'; line: string }
+  | { type: 'loaded'; info: ModelInfo }
+  | { type: 'loadError'; message: string }
+  | { type: 'text'; id: number; delta: string }
+  | { type: 'done'; id: number; result: CompletionResult }
+  | { type: 'error'; id: number; message: string };

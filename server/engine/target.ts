@@ -1,0 +1,178 @@
+// The target model in onnxruntime-node: loads (or builds and caches) the step graph for a GGUF,
+// and runs it over new tokens against a KvCache. Callers decide what of the result to keep.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { GgufError, readGguf } from '../../kernels/gguf';
+import { buildTargetGraph, DEFAULT_GRAPH_OPTIONS, GRAPH_BUILDER_VERSION, kvInputNames, TargetGraphOptions } from '../../kernels/llama-graph';
+import { causalMask } from '../../kernels/masks';
+import { ModelConfig, readModelConfig } from '../../kernels/model-config';
+import { Tokenizer } from '../../kernels/tokenizer';
+import { cachedGraph, defaultCacheDir, fileHash } from './graph-cache';
+import { KvCache } from './kv-cache';
+
+export type Device = 'auto' | 'cpu' | 'cuda';
+
+export interface TargetOptions {
+  modelPath: string;
+  device?: Device;
+  threads?: number;
+  graph?: Partial<TargetGraphOptions>;
+  cacheDir?: string;
+  /** Let idle ORT threads spin (lower latency, busy CPU); off keeps idle CPU at zero. */
+  spin?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface ForwardRequest {
+  ids: readonly number[];
+  /** Position of each new token; default: cache.length + i. */
+  positions?: readonly number[];
+  /** Additive mask [S, P+S]; default: causal. */
+  mask?: Float32Array;
+  /** Rows of the new tokens whose logits/argmax are wanted; default: the last one. */
+  rows?: readonly number[];
+  logits?: boolean;
+  hidden?: boolean;
+  taps?: boolean;
+}
+
+export interface ForwardResult {
+  /** [R, V] when asked for. */
+  logits?: Float32Array;
+  /** Argmax per requested row. */
+  argmax: Int32Array;
+  /** New KV rows per layer, [S, Hkv*D]. */
+  newK: Float32Array[];
+  newV: Float32Array[];
+  hidden?: Float32Array;
+  taps?: Float32Array;
+}
+
+export class TargetModel {
+  private constructor(
+    readonly cfg: ModelConfig,
+    readonly tokenizer: Tokenizer,
+    readonly modelPath: string,
+    readonly modelHash: string,
+    readonly device: 'cpu' | 'cuda',
+    readonly graphOptions: TargetGraphOptions,
+    private readonly session: ort.InferenceSession,
+    readonly loadMs: number,
+  ) {}
+
+  static async load(opts: TargetOptions): Promise<TargetModel> {
+    const t0 = performance.now();
+    const log = opts.log ?? (() => undefined);
+    const file = readGguf(opts.modelPath);
+    const cfg = readModelConfig(file);
+    const tokenizer = Tokenizer.fromGguf(file);
+    const graphOptions: TargetGraphOptions = { ...DEFAULT_GRAPH_OPTIONS, ...opts.graph };
+    graphOptions.maxPositions = Math.min(graphOptions.maxPositions, cfg.contextLength);
+    const cacheDir = opts.cacheDir ?? defaultCacheDir();
+    const hash = fileHash(opts.modelPath, cacheDir);
+    const key = `${hash.slice(0, 16)}-v${GRAPH_BUILDER_VERSION}-${graphOptions.weights}-a${graphOptions.accuracyLevel}-${graphOptions.head}-p${graphOptions.maxPositions}`;
+    const graphPath = cachedGraph(cacheDir, key, () => buildTargetGraph(file, cfg, graphOptions),
+      () => log(`building the ONNX graph for ${opts.modelPath} (${graphOptions.weights} weights); it is cached for next time`));
+    const { session, device } = await createSession(graphPath, opts, log);
+    return new TargetModel(cfg, tokenizer, opts.modelPath, hash, device, graphOptions, session, performance.now() - t0);
+  }
+
+  newCache(): KvCache {
+    return new KvCache(this.cfg.nLayers, this.cfg.nKvHeads * this.cfg.headDim);
+  }
+
+  /** Runs the graph over new tokens after the cache's contents. Does not change the cache. */
+  async forward(cache: KvCache, req: ForwardRequest): Promise<ForwardResult> {
+    const S = req.ids.length;
+    const P = cache.length;
+    if (S === 0) throw new RangeError('forward needs at least one token');
+    if (P + S > this.graphOptions.maxPositions) {
+      throw new RangeError(`context of ${P + S} tokens exceeds the model's ${this.graphOptions.maxPositions}`);
+    }
+    const width = cache.width;
+    const rows = req.rows ?? [S - 1];
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(req.ids, BigInt), [1, S]),
+      position_ids: new ort.Tensor('int64', BigInt64Array.from(req.positions ?? req.ids.map((_, i) => P + i), BigInt), [1, S]),
+      attn_mask: new ort.Tensor('float32', req.mask ?? causalMask(P, S), [S, P + S]),
+      logits_index: new ort.Tensor('int64', BigInt64Array.from(rows, BigInt), [rows.length]),
+    };
+    const fetches: string[] = ['argmax'];
+    for (let l = 0; l < this.cfg.nLayers; l++) {
+      const n = kvInputNames(l);
+      const past = cache.past(l);
+      feeds[n.pastK] = new ort.Tensor('float32', past.k, [1, P, width]);
+      feeds[n.pastV] = new ort.Tensor('float32', past.v, [1, P, width]);
+      fetches.push(n.newK, n.newV);
+    }
+    if (req.logits) fetches.push('logits');
+    if (req.hidden) fetches.push('hidden');
+    if (req.taps) fetches.push('taps');
+    const out = await this.session.run(feeds, fetches);
+    const f32 = (name: string): Float32Array => (out[name] as ort.Tensor).data as Float32Array;
+    const newK: Float32Array[] = [];
+    const newV: Float32Array[] = [];
+    for (let l = 0; l < this.cfg.nLayers; l++) {
+      const n = kvInputNames(l);
+      newK.push(f32(n.newK));
+      newV.push(f32(n.newV));
+    }
+    const am = (out.argmax as ort.Tensor).data as BigInt64Array;
+    return {
+      argmax: Int32Array.from(am, Number),
+      newK,
+      newV,
+      logits: req.logits ? f32('logits') : undefined,
+      hidden: req.hidden ? f32('hidden') : undefined,
+      taps: req.taps ? f32('taps') : undefined,
+    };
+  }
+
+  /** Runs new tokens causally after the cache and appends all of them to it. */
+  async extend(cache: KvCache, ids: readonly number[], opts: Omit<ForwardRequest, 'ids' | 'positions' | 'mask'> = {}): Promise<ForwardResult> {
+    const r = await this.forward(cache, { ...opts, ids });
+    cache.append(ids, r.newK, r.newV);
+    return r;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+async function createSession(graphPath: string, opts: TargetOptions, log: (l: string) => void): Promise<{ session: ort.InferenceSession; device: 'cpu' | 'cuda' }> {
+  const base: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: opts.threads ?? 0,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    extra: { session: { intra_op: { allow_spinning: opts.spin ? '1' : '0' }, inter_op: { allow_spinning: '0' } } },
+  };
+  const device = opts.device ?? 'auto';
+  if (device === 'cuda' || (device === 'auto' && cudaProviderInstalled())) {
+    try {
+      const session = await ort.InferenceSession.create(graphPath, { ...base, executionProviders: [{ name: 'cuda', deviceId: 0 }, 'cpu'] });
+      return { session, device: 'cuda' };
+    } catch (e) {
+      const why = String((e as Error).message ?? e).split('\n')[0];
+      if (device === 'cuda') log(`CUDA requested but unavailable (${why}); install onnxruntime-node's CUDA binaries (CUDA 12, cuDNN 9) to use the GPU. Falling back to CPU.`);
+    }
+  }
+  try {
+    const session = await ort.InferenceSession.create(graphPath, { ...base, executionProviders: ['cpu'] });
+    return { session, device: 'cpu' };
+  } catch (e) {
+    throw new GgufError(`onnxruntime could not load the graph built for ${opts.modelPath}: ${String((e as Error).message ?? e).split('\n')[0]}`);
+  }
+}
+
+/** Whether onnxruntime-node's CUDA provider libraries are installed next to its binding. */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const dir = path.join(path.dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    return fs.existsSync(path.join(dir, 'libonnxruntime_providers_cuda.so')) || fs.existsSync(path.join(dir, 'onnxruntime_providers_cuda.dll'));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,56 @@
+// The engine's worker thread: onnxruntime's session.run blocks its thread, so the model lives
+// here and the main thread (CLI, language server) stays responsive. Requests run one at a time;
+// cancellation is a shared flag read between decode steps.
+import { parentPort } from 'node:worker_threads';
+import { Engine } from './engine';
+import type { FromWorker, ToWorker } from './protocol';
+import { TargetModel } from './target';
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run in a worker thread');
+
+let engine: Engine | undefined;
+let cancel: Int32Array<ArrayBufferLike> = new Int32Array(1);
+const post = (m: FromWorker): void => port.postMessage(m);
+
+port.on('message', (msg: ToWorker) => {
+  void handle(msg);
+});
+
+async function handle(msg: ToWorker): Promise<void> {
+  switch (msg.type) {
+    case 'load':
+      cancel = new Int32Array(msg.cancel);
+      try {
+        const target = await TargetModel.load({ ...msg.options, log: (line) => post({ type: 'log', line }) });
+        engine = new Engine(target);
+        const { ropeFreqFactors: _drop, ...config } = target.cfg;
+        const sp = target.tokenizer.special;
+        post({
+          type: 'loaded',
+          info: {
+            modelPath: target.modelPath, modelHash: target.modelHash, device: target.device, loadMs: target.loadMs, config,
+            graph: { ...target.graphOptions },
+            fim: sp.fimPrefix !== undefined && sp.fimSuffix !== undefined && sp.fimMiddle !== undefined,
+          },
+        });
+      } catch (e) {
+        post({ type: 'loadError', message: (e as Error).message ?? String(e) });
+      }
+      return;
+    case 'complete': {
+      const id = msg.id;
+      if (!engine) { post({ type: 'error', id, message: 'the model is not loaded' }); return; }
+      try {
+        const result = await engine.complete(msg.request, {
+          isCancelled: () => Atomics.load(cancel, 0) === id,
+          onText: (delta) => post({ type: 'text', id, delta }),
+        });
+        post({ type: 'done', id, result });
+      } catch (e) {
+        post({ type: 'error', id, message: (e as Error).message ?? String(e) });
+      }
+      return;
+    }
+  }
+}
