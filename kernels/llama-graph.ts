@@ -7,13 +7,14 @@
 //          preallocated cache are a contiguous view).
 // Outputs: logits [R,V], argmax [R] int64, new_k_i / new_v_i [1,S,Hkv*D] (only the new entries),
 //          taps [S,3H] (hidden states entering layers 2, L/2, L-3), hidden [S,H] (final normed).
+import { createHash } from 'node:crypto';
 import { GGML_TYPE, GgufFile, GgufError, GgufTensorInfo, readTensorBytes } from './gguf';
 import { DT, GraphBuilder } from './onnx';
 import { ModelConfig } from './model-config';
 import { dequantize, halfToFloat, isNBitsType, toNBits } from './quant';
 
-/** Bump when the graph changes: cached graphs are keyed on it. */
-export const GRAPH_BUILDER_VERSION = 5;
+/** Bump when the graph's interface changes; cached graphs are keyed on it and on builderHash(). */
+export const GRAPH_BUILDER_VERSION = 6;
 
 export type WeightMode = 'nbits' | 'f32';
 
@@ -192,9 +193,9 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
   const qScale = g.scalar(1 / Math.sqrt(D));
 
   const blockSums = new Map<string, string>();
-  const taps: string[] = [];
+  const layerInputs: string[] = [];
   for (let i = 0; i < L; i++) {
-    if (cfg.tapLayers.includes(i) && taps.length < 3) taps.push(x);
+    layerInputs.push(x);
     const p = `blk.${i}.`;
     const { pastK, pastV, newK, newV } = kvInputNames(i);
     const past_k = g.input(pastK, DT.FLOAT, [1, 'P', kvWidth]);
@@ -234,6 +235,7 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
   const flat = g.i64([-1, H]);
   g.op('Reshape', [normed, flat], {}, { out: 'hidden' });
   g.output('hidden', DT.FLOAT, ['S', H]);
+  const taps = cfg.tapLayers.map((l) => layerInputs[l] as string);
   g.op('Reshape', [g.op('Concat', taps, { axis: -1 }), g.i64([-1, 3 * H])], {}, { out: 'taps' });
   g.output('taps', DT.FLOAT, ['S', 3 * H]);
 
@@ -253,4 +255,10 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
   g.op('ArgMax', ['logits'], { axis: -1, keepdims: 0 }, { out: 'argmax' });
   g.output('argmax', DT.INT64, ['R']);
   return g.build();
+}
+
+/** A hash of the builder's own code, so a changed builder never reuses a stale cached graph. */
+export function builderHash(): string {
+  const src = [buildTargetGraph, linear, q8ToNBits, rmsNorm, ropeTables, toNBits, dequantize].map((f) => f.toString()).join('\n');
+  return createHash('sha256').update(src).digest('hex').slice(0, 12);
 }

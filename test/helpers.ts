@@ -77,3 +77,13 @@ export function cursorOffsets(text: string, count: number, seed: number): number
   for (let i = 0; i < count; i++) out.push(Math.floor(text.length * (0.2 + 0.7 * rnd())));
   return out;
 }
+
+export interface LogitsReply { logits: string; shape: [number, number]; argmax: number[] }
+
+/** One row of a reference logits reply. */
+export function refRow(r: LogitsReply, row: number): Float32Array {
+  const buf = Buffer.from(r.logits, 'base64');
+  const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  const v = r.shape[1];
+  return all.subarray(row * v, (row + 1) * v);
+}

@@ -4,13 +4,16 @@ Reads one JSON request on stdin, writes one JSON reply on stdout:
   {"op": "tokenize", "gguf": PATH, "texts": [...]}
       -> {"ids": [[...], ...]}  (Hugging Face `tokenizers` built from the GGUF vocabulary; control
          tokens written in the text are parsed as such, as transformers does by default)
-  {"op": "logits", "gguf": PATH, "ids": [...], "mask": [[...]] | null, "positions": [...] | null}
-      -> {"logits": [[...]] (float32 per position), "argmax": [...]}
+  {"op": "logits", "gguf": PATH, "ids": [...], "mask": [[...]] | null, "positions": [...] | null,
+   "rows": [...] | null}
+      -> {"logits": base64 of float32 [R, V] for the requested rows (default all), "shape": [R, V],
+          "argmax": [...] per requested row}
   {"op": "greedy", "gguf": PATH, "ids": [...], "n": N} -> {"ids": [...]}
   {"op": "dequantize", "gguf": PATH, "names": [...]} -> {"values": {name: [...]}}
 {"batch": [request, ...]} -> [reply, ...] runs several in one process.
 The model is transformers' Llama/Qwen2 loaded from the same GGUF (weights dequantized to fp32).
 """
+import base64
 import json
 import os
 import sys
@@ -75,7 +78,10 @@ def op_logits(req):
         kwargs["attention_mask"] = add[None, None]
     with torch.no_grad():
         out = m(input_ids=ids, **kwargs).logits[0].float().numpy()
-    return {"logits": out.tolist(), "argmax": out.argmax(-1).tolist()}
+    if req.get("rows") is not None:
+        out = out[req["rows"]]
+    out = np.ascontiguousarray(out, dtype="<f4")
+    return {"logits": base64.b64encode(out.tobytes()).decode(), "shape": list(out.shape), "argmax": out.argmax(-1).tolist()}
 
 
 def op_greedy(req):

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { GgufError, readGguf } from '../../kernels/gguf';
-import { buildTargetGraph, DEFAULT_GRAPH_OPTIONS, GRAPH_BUILDER_VERSION, kvInputNames, TargetGraphOptions } from '../../kernels/llama-graph';
+import { buildTargetGraph, builderHash, DEFAULT_GRAPH_OPTIONS, GRAPH_BUILDER_VERSION, kvInputNames, TargetGraphOptions } from '../../kernels/llama-graph';
 import { causalMask } from '../../kernels/masks';
 import { ModelConfig, readModelConfig } from '../../kernels/model-config';
 import { Tokenizer } from '../../kernels/tokenizer';
@@ -71,7 +71,7 @@ export class TargetModel {
     graphOptions.maxPositions = Math.min(graphOptions.maxPositions, cfg.contextLength);
     const cacheDir = opts.cacheDir ?? defaultCacheDir();
     const hash = fileHash(opts.modelPath, cacheDir);
-    const key = `${hash.slice(0, 16)}-v${GRAPH_BUILDER_VERSION}-${graphOptions.weights}-a${graphOptions.accuracyLevel}-${graphOptions.head}-p${graphOptions.maxPositions}`;
+    const key = `${hash.slice(0, 16)}-v${GRAPH_BUILDER_VERSION}-${builderHash()}-${graphOptions.weights}-a${graphOptions.accuracyLevel}-${graphOptions.head}-p${graphOptions.maxPositions}`;
     const graphPath = cachedGraph(cacheDir, key, () => buildTargetGraph(file, cfg, graphOptions),
       () => log(`building the ONNX graph for ${opts.modelPath} (${graphOptions.weights} weights); it is cached for next time`));
     const { session, device } = await createSession(graphPath, opts, log);

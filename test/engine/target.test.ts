@@ -1,0 +1,184 @@
+// The target graph against transformers on the same GGUF: whole prompts, cached step-by-step
+// decoding, a tree-shaped block with a custom mask, greedy continuations of real code, and every
+// supported architecture and tensor type on tiny random-weight models.
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MASK_NEG } from '../../kernels/masks';
+import { Engine } from '../../server/engine/engine';
+import { TargetModel } from '../../server/engine/target';
+import { defaultModel, devFiles, LogitsReply, reference, refRow, tinyModel } from '../helpers';
+
+/** Largest |a - b| over a row of ours (offset into a flat array) and a reference row. */
+function maxDiff(ours: Float32Array, offset: number, ref: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs((ours[offset + i] as number) - (ref[i] as number)));
+  return worst;
+}
+
+async function allLogits(t: TargetModel, ids: number[]): Promise<Float32Array> {
+  const cache = t.newCache();
+  const r = await t.forward(cache, { ids, rows: ids.map((_, i) => i), logits: true });
+  return r.logits as Float32Array;
+}
+
+// Tolerances: our graph and transformers compute in fp32 from the same dequantized weights, in
+// different orders; differences of a few 1e-4 on logits of magnitude ~20 are rounding.
+const EXACT_TOL = 2e-3;
+// The default LM head runs int8 activations (ORT's fast 8-bit kernel): a few 1e-2 on the logits.
+const INT8_HEAD_TOL = 0.25;
+
+describe('SmolLM2-135M Q4_1 against transformers', () => {
+  const file = defaultModel();
+  let exact: TargetModel;
+  let fast: TargetModel;
+  const code = devFiles(3, { minBytes: 1500, maxBytes: 8000 });
+  let prompts: number[][];
+  let ref: LogitsReply[];
+  let refGreedy: { ids: number[] }[];
+
+  before(async () => {
+    exact = await TargetModel.load({ modelPath: file, device: 'cpu', graph: { head: 'f32' } });
+    fast = await TargetModel.load({ modelPath: file, device: 'cpu' });
+    prompts = code.map((f) => exact.tokenizer.encode(f.content).slice(0, 96));
+    const batch = [
+      ...prompts.map((ids) => ({ op: 'logits', gguf: file, ids })),
+      ...prompts.map((ids) => ({ op: 'greedy', gguf: file, ids, n: 32 })),
+    ];
+    const out = reference<unknown[]>({ batch });
+    ref = out.slice(0, prompts.length) as LogitsReply[];
+    refGreedy = out.slice(prompts.length) as { ids: number[] }[];
+  });
+  after(async () => { await exact.dispose(); await fast.dispose(); });
+
+  it(`whole-prompt logits within ${EXACT_TOL} (exact head) and ${INT8_HEAD_TOL} (int8 head)`, async () => {
+    for (let p = 0; p < prompts.length; p++) {
+      const ids = prompts[p] as number[];
+      const r = ref[p] as LogitsReply;
+      const ours = await allLogits(exact, ids);
+      const oursFast = await allLogits(fast, ids);
+      const V = exact.cfg.vocabSize;
+      let worst = 0;
+      let worstFast = 0;
+      for (let i = 0; i < ids.length; i++) {
+        worst = Math.max(worst, maxDiff(ours, i * V, refRow(r, i)));
+        worstFast = Math.max(worstFast, maxDiff(oursFast, i * V, refRow(r, i)));
+      }
+      assert.ok(worst < EXACT_TOL, `prompt ${p}: exact head differs by ${worst}`);
+      assert.ok(worstFast < INT8_HEAD_TOL, `prompt ${p}: int8 head differs by ${worstFast}`);
+    }
+  });
+
+  it('cached step-by-step decoding gives the whole-prompt logits', async () => {
+    const ids = prompts[0] as number[];
+    const r = ref[0] as LogitsReply;
+    const V = exact.cfg.vocabSize;
+    const cache = exact.newCache();
+    const split = 40;
+    const first = await exact.extend(cache, ids.slice(0, split), { rows: [split - 1], logits: true });
+    assert.ok(maxDiff(first.logits as Float32Array, 0, refRow(r, split - 1)) < EXACT_TOL);
+    for (let i = split; i < ids.length; i++) {
+      const step = await exact.extend(cache, [ids[i] as number], { logits: true });
+      const d = maxDiff(step.logits as Float32Array, 0, refRow(r, i));
+      assert.ok(d < EXACT_TOL, `step ${i} differs by ${d}`);
+      assert.equal(step.argmax[0], r.argmax[i]);
+    }
+    assert.equal(cache.length, ids.length);
+    assert.ok(V > 0);
+  });
+
+  it('a tree-shaped block with a custom mask and depth positions gives each path\'s logits', async () => {
+    const ids = prompts[1] as number[];
+    const P = 48;
+    const prefix = ids.slice(0, P);
+    // Tree: 0 is the root; 1, 2 children of 0; 3 child of 1; 4 child of 2; 5 child of 3.
+    const tokens = [ids[P], ids[P + 1], 1234, ids[P + 2], 567, ids[P + 3]] as number[];
+    const parent = [-1, 0, 0, 1, 2, 3];
+    const S = tokens.length;
+    const depth = parent.map(function d(p: number): number { return p < 0 ? 0 : 1 + d(parent[p] as number); });
+    const ancestors = (i: number): number[] => (i < 0 ? [] : [...ancestors(parent[i] as number), i]);
+    const mask = new Float32Array(S * (P + S)).fill(MASK_NEG);
+    for (let i = 0; i < S; i++) {
+      for (let j = 0; j < P; j++) mask[i * (P + S) + j] = 0;
+      for (const a of ancestors(i)) mask[i * (P + S) + P + a] = 0;
+    }
+    const cache = exact.newCache();
+    await exact.extend(cache, prefix);
+    const r = await exact.forward(cache, { ids: tokens, positions: depth.map((d) => P + d), mask, rows: tokens.map((_, i) => i), logits: true });
+    const paths = tokens.map((_, i) => [...prefix, ...ancestors(i).map((a) => tokens[a] as number)]);
+    // Reference 1: each node's path as an ordinary sequence. Reference 2: the whole block through
+    // transformers' own 4-D mask with the same positions.
+    const allowed = tokens.map((_, i) => [...Array(P).fill(true), ...tokens.map((__, j) => ancestors(i).includes(j))]);
+    const full = [...prefix.map((_, i) => prefix.map((__, j) => j <= i).concat(Array(S).fill(false))), ...allowed];
+    const refs = reference<LogitsReply[]>({
+      batch: [
+        ...paths.map((p) => ({ op: 'logits', gguf: file, ids: p, rows: [p.length - 1] })),
+        { op: 'logits', gguf: file, ids: [...prefix, ...tokens], mask: full, positions: [...prefix.map((_, i) => i), ...depth.map((d) => P + d)], rows: tokens.map((_, i) => P + i) },
+      ],
+    });
+    const viaMask = refs[S] as LogitsReply;
+    const V = exact.cfg.vocabSize;
+    for (let i = 0; i < S; i++) {
+      const d = maxDiff(r.logits as Float32Array, i * V, refRow(refs[i] as LogitsReply, 0));
+      assert.ok(d < EXACT_TOL, `node ${i} differs by ${d}`);
+    }
+    for (let i = 0; i < S; i++) assert.ok(maxDiff(r.logits as Float32Array, i * V, refRow(viaMask, i)) < EXACT_TOL);
+  });
+
+  it('greedy continuation of real code (32 tokens) equals transformers generate', async () => {
+    for (const model of [exact, fast]) {
+      for (let p = 0; p < prompts.length; p++) {
+        const engine = new Engine(model);
+        const prompt = model.tokenizer.decode(prompts[p] as number[]);
+        assert.deepEqual(engine.promptIds({ prompt, maxTokens: 32 }), prompts[p]);
+        const r = await engine.complete({ prompt, maxTokens: 32, ignoreEos: true });
+        assert.deepEqual(r.tokens, (refGreedy[p] as { ids: number[] }).ids, `prompt ${p} (${model.graphOptions.head} head)`);
+      }
+    }
+  });
+
+  it('prefix reuse gives the same tokens as a cold run and recomputes only the new suffix', async () => {
+    const f = code[2] as { content: string };
+    const warm = new Engine(fast);
+    const a = f.content.slice(0, 700);
+    const b = f.content.slice(0, 760);
+    await warm.complete({ prompt: a, maxTokens: 8 });
+    const rWarm = await warm.complete({ prompt: b, maxTokens: 24 });
+    const rCold = await new Engine(fast).complete({ prompt: b, maxTokens: 24 });
+    assert.deepEqual(rWarm.tokens, rCold.tokens);
+    assert.equal(rWarm.text, rCold.text);
+    assert.ok(rWarm.timings.reusedTokens > 150, `reused ${rWarm.timings.reusedTokens}`);
+    assert.equal(rWarm.timings.reusedTokens + rWarm.timings.prefillTokens, rWarm.timings.promptTokens);
+    assert.ok(rWarm.timings.prefillTokens < 30, `prefilled ${rWarm.timings.prefillTokens}`);
+    // A shorter prompt that diverges inside the cache also matches a cold run.
+    const c = f.content.slice(0, 650);
+    assert.deepEqual((await warm.complete({ prompt: c, maxTokens: 16 })).tokens, (await new Engine(fast).complete({ prompt: c, maxTokens: 16 })).tokens);
+  });
+});
+
+describe('every architecture and tensor type against transformers (tiny random models)', () => {
+  const cases: { arch: 'llama' | 'qwen2'; type: string; untied?: boolean }[] = [
+    { arch: 'llama', type: 'F32', untied: true }, { arch: 'llama', type: 'F16' }, { arch: 'llama', type: 'BF16' },
+    { arch: 'llama', type: 'Q4_0' }, { arch: 'llama', type: 'Q4_1' }, { arch: 'llama', type: 'Q5_0' },
+    { arch: 'llama', type: 'Q5_1' }, { arch: 'llama', type: 'Q8_0' }, { arch: 'llama', type: 'Q4_K' },
+    { arch: 'llama', type: 'Q6_K' }, { arch: 'qwen2', type: 'Q8_0' }, { arch: 'qwen2', type: 'Q4_1', untied: true },
+  ];
+  const ids = [40, 257, 71, 258, 33, 99, 100, 101, 266, 48, 49, 50, 260, 62];
+  const files = cases.map((c) => tinyModel(c.arch, c.type, c));
+  let refs: LogitsReply[];
+  before(() => { refs = reference<LogitsReply[]>({ batch: files.map((gguf) => ({ op: 'logits', gguf, ids })) }); });
+
+  cases.forEach((c, k) => {
+    it(`${c.arch} ${c.type}${c.untied ? ' (untied head)' : ''}: nbits and f32 graphs`, async () => {
+      for (const weights of ['nbits', 'f32'] as const) {
+        const t = await TargetModel.load({ modelPath: files[k] as string, device: 'cpu', graph: { weights, head: 'f32' } });
+        const ours = await allLogits(t, ids);
+        const V = t.cfg.vocabSize;
+        const r = refs[k] as LogitsReply;
+        let worst = 0;
+        for (let i = 0; i < ids.length; i++) worst = Math.max(worst, maxDiff(ours, i * V, refRow(r, i)));
+        assert.ok(worst < 1e-3, `${weights}: differs by ${worst}`);
+        await t.dispose();
+      }
+    });
+  });
+});
