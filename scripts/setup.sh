@@ -15,7 +15,9 @@ say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error --onnxruntime-node-install=skip
+  # npm install, not npm ci: this registry lacks the other platforms' optional builds of
+  # node-llama-cpp, which npm ci insists on; npm install follows the lock for the rest.
+  npm install --no-audit --no-fund --loglevel=error --onnxruntime-node-install=skip
 fi
 
 # 2. Python environment for models/ (pinned; torch==2.13.0 is the CPU wheel on these machines).
