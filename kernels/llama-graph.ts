@@ -5,8 +5,11 @@
 //          logits_index [R] int64 (rows of S whose logits are wanted),
 //          past_k_i / past_v_i [1,P,Hkv*D] float (token-major, so the first P rows of a
 //          preallocated cache are a contiguous view).
+//          inv_temperature [1] float (1/T for the sampling outputs).
 // Outputs: logits [R,V], argmax [R] int64, new_k_i / new_v_i [1,S,Hkv*D] (only the new entries),
-//          taps [S,3H] (hidden states entering layers 2, L/2, L-3), hidden [S,H] (final normed).
+//          taps [S,3H] (hidden states entering layers 2, L/2, L-3), hidden [S,H] (final normed),
+//          top_logits / top_ids [R,TOPK] (sorted, descending) and lse [R] = logsumexp(logits/T):
+//          what sampling acceptance needs without shipping full-vocabulary rows.
 import { createHash } from 'node:crypto';
 import { GGML_TYPE, GgufFile, GgufError, GgufTensorInfo, readTensorBytes } from './gguf';
 import { DT, GraphBuilder } from './onnx';
@@ -31,6 +34,9 @@ export interface TargetGraphOptions {
   /** Positions covered by the rotary cos/sin tables. */
   maxPositions: number;
 }
+
+/** Width of the in-graph top-k handed to sampling acceptance. */
+export const SAMPLING_TOPK = 64;
 
 export const DEFAULT_GRAPH_OPTIONS: TargetGraphOptions = { weights: 'nbits', accuracyLevel: 0, head: 'f32', maxPositions: 8192 };
 
@@ -82,6 +88,9 @@ class WeightSource {
  * 4-bit blocks become MatMulNBits (plus the exact per-block offset term for Q4_1/Q4_K);
  * a Q8_0 head can become 8-bit MatMulNBits; other types a dequantized fp32 MatMul.
  */
+/** The one 2-D input of linear(): the LM head's gathered rows [R,H]; all others are [1,S,K]. */
+const rowsInput = 'head_rows';
+
 function linear(g: GraphBuilder, w: WeightSource, x: string, names: string[], opts: TargetGraphOptions, blockSums: Map<string, string>): string[] {
   const infos = names.map((n) => w.info(n));
   const first = infos[0] as GgufTensorInfo;
@@ -105,7 +114,9 @@ function linear(g: GraphBuilder, w: WeightSource, x: string, names: string[], op
       // sum_b min[n,b] * sum_{i in block b} x_i, as one small fp32 MatMul over block sums.
       let sums = blockSums.get(x);
       if (!sums) {
-        sums = g.op('ReduceSum', [g.op('Reshape', [x, g.i64([1, -1, blocks, 32])]), g.i64([-1])], { keepdims: 0 });
+        // Keep x's leading dims: [1,S,K] -> [1,S,blocks], [R,K] -> [R,blocks].
+        const lead = x === rowsInput ? [-1] : [1, -1];
+        sums = g.op('ReduceSum', [g.op('Reshape', [x, g.i64([...lead, blocks, 32])]), g.i64([-1])], { keepdims: 0 });
         blockSums.set(x, sums);
       }
       const mins = concatF32(parts.map((p) => p.mins as Float32Array));
@@ -175,6 +186,7 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
   const pos = g.input('position_ids', DT.INT64, [1, 'S']);
   const mask = g.input('attn_mask', DT.FLOAT, ['S', 'T']);
   const logitsIndex = g.input('logits_index', DT.INT64, ['R']);
+  const invTemp = g.input('inv_temperature', DT.FLOAT, [1]);
 
   const { cos, sin } = ropeTables(cfg, opts.maxPositions);
   const cosCache = g.f32('rope_cos', [opts.maxPositions, D / 2], cos);
@@ -239,7 +251,7 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
   g.op('Reshape', [g.op('Concat', taps, { axis: -1 }), g.i64([-1, 3 * H])], {}, { out: 'taps' });
   g.output('taps', DT.FLOAT, ['S', 3 * H]);
 
-  const rows = g.op('Gather', ['hidden', logitsIndex], { axis: 0 }); // [R,H]
+  const rows = g.op('Gather', ['hidden', logitsIndex], { axis: 0 }, { out: rowsInput }); // [R,H]
   const headName = cfg.tiedEmbeddings ? 'token_embd.weight' : 'output.weight';
   const head = w.info(headName);
   let logits: string;
@@ -254,6 +266,12 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
   g.output('logits', DT.FLOAT, ['R', cfg.vocabSize]);
   g.op('ArgMax', ['logits'], { axis: -1, keepdims: 0 }, { out: 'argmax' });
   g.output('argmax', DT.INT64, ['R']);
+  const k = Math.min(SAMPLING_TOPK, cfg.vocabSize);
+  g.node('TopK', ['logits', g.i64([k])], { axis: -1, largest: 1, sorted: 1 }, { outs: ['top_logits', 'top_ids'] });
+  g.output('top_logits', DT.FLOAT, ['R', k]);
+  g.output('top_ids', DT.INT64, ['R', k]);
+  g.op('ReduceLogSumExp', [g.op('Mul', ['logits', invTemp]), g.i64([-1])], { keepdims: 0 }, { out: 'lse' });
+  g.output('lse', DT.FLOAT, ['R']);
   return g.build();
 }
 

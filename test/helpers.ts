@@ -26,11 +26,12 @@ const tinyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-tiny-'));
 process.on('exit', () => fs.rmSync(tinyDir, { recursive: true, force: true }));
 
 /** Writes (once per process) a tiny random-weight GGUF of an architecture and tensor type. */
-export function tinyModel(arch: 'llama' | 'qwen2', type: string, opts: { untied?: boolean } = {}): string {
-  const file = path.join(tinyDir, `${arch}-${type}${opts.untied ? '-untied' : ''}.gguf`);
+export function tinyModel(arch: 'llama' | 'qwen2', type: string, opts: { untied?: boolean; logitScale?: number } = {}): string {
+  const file = path.join(tinyDir, `${arch}-${type}${opts.untied ? '-untied' : ''}${opts.logitScale ? `-x${opts.logitScale}` : ''}.gguf`);
   if (fs.existsSync(file)) return file;
   const args = [path.join(ROOT, 'models', 'reference', 'tiny_gguf.py'), file, '--arch', arch, '--type', type];
   if (opts.untied) args.push('--untied');
+  if (opts.logitScale) args.push('--logit-scale', String(opts.logitScale));
   const r = spawnSync(PY, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tiny_gguf.py failed: ${r.stderr}`);
   return file;

@@ -2,7 +2,7 @@
 tested against transformers without downloads.
 
 usage: tiny_gguf.py OUT.gguf --arch llama|qwen2 --type Q4_0|Q4_1|Q5_0|Q5_1|Q8_0|Q4_K|Q6_K|F16|BF16|F32
-                   [--untied] [--seed N]
+                   [--untied] [--seed N] [--logit-scale X]
 """
 import argparse
 
@@ -80,6 +80,7 @@ def main():
     ap.add_argument("--type", default="F32")
     ap.add_argument("--untied", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--logit-scale", type=float, default=1.0, help="scales the final norm, so the logits")
     a = ap.parse_args()
     rng = np.random.default_rng(a.seed)
     qtype = getattr(QT, a.type)
@@ -115,7 +116,7 @@ def main():
 
     # Like llama.cpp's Q4_K_M files, a Q4_K model keeps its embedding in Q6_K.
     add("token_embd.weight", mat(vocab, HIDDEN, 0.12), QT.Q6_K if qtype == QT.Q4_K else qtype)
-    w.add_tensor("output_norm.weight", (1 + 0.1 * rng.standard_normal(HIDDEN)).astype(np.float32))
+    w.add_tensor("output_norm.weight", (a.logit_scale * (1 + 0.1 * rng.standard_normal(HIDDEN))).astype(np.float32))
     if a.untied:
         add("output.weight", mat(vocab, HIDDEN, 0.1))
     for i in range(LAYERS):

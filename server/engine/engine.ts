@@ -1,8 +1,12 @@
 // Plain decoding: prefix reuse of the KV cache, chunked prefill, greedy or sampled decoding,
 // stop sequences, token budget and cancellation between steps.
+import { treeDepths, treeMask } from '../../kernels/masks';
+import type { Tokenizer } from '../../kernels/tokenizer';
+import { Acceptance, acceptGreedy, acceptSampling, blockParents } from './acceptance';
+import { DEFAULT_TREE, Drafter, EMPTY_TREE, TreeParams } from './drafter';
 import { KvCache } from './kv-cache';
-import { Rng, SamplingParams, GREEDY, sampleToken } from './sampler';
-import { TargetModel } from './target';
+import { distributionFromTop, GREEDY, Rng, SamplingParams, sampleToken, SparseDist, targetDistribution } from './sampler';
+import { ForwardResult, TargetModel } from './target';
 
 export interface CompletionRequest {
   /** Text to continue. */
@@ -33,11 +37,29 @@ export interface Timings {
   totalMs: number;
 }
 
+/** Speculative decoding measurements, returned with every speculative completion. */
+export interface SpecStats {
+  drafter: string;
+  /** Target runs after the prefill (each verifies one tree). */
+  targetRuns: number;
+  /** Draft nodes proposed and accepted in total. */
+  drafted: number;
+  accepted: number;
+  /** Tokens per target run, bonus included: (accepted + runs) / runs. */
+  tau: number;
+  /** acceptanceByDepth[d-1]: of the runs whose tree reached depth d, the share that accepted >= d tokens. */
+  acceptanceByDepth: number[];
+  draftMs: number;
+  verifyMs: number;
+  otherMs: number;
+}
+
 export interface CompletionResult {
   text: string;
   tokens: number[];
   finishReason: FinishReason;
   timings: Timings;
+  spec?: SpecStats;
 }
 
 export interface CompletionHooks {
@@ -50,6 +72,8 @@ export const PREFILL_CHUNK = 256;
 
 export class Engine {
   readonly cache: KvCache;
+  /** The context the drafter saw last (so it can be told what is unchanged). */
+  private drafted: number[] = [];
 
   constructor(readonly target: TargetModel) {
     this.cache = target.newCache();
@@ -85,19 +109,13 @@ export class Engine {
     }
   }
 
-  async complete(req: CompletionRequest, hooks: CompletionHooks = {}): Promise<CompletionResult> {
+  async complete(req: CompletionRequest, hooks: CompletionHooks = {}, drafter?: Drafter, tree: TreeParams = DEFAULT_TREE): Promise<CompletionResult> {
     const t0 = performance.now();
     const sampling = req.sampling ?? GREEDY;
     const greedy = sampling.temperature <= 0;
     const rng = new Rng(sampling.seed);
-    const tok = this.target.tokenizer;
     const ids = this.promptIds(req);
-    const stops = (req.stop ?? []).filter((s) => s.length > 0);
-    const eos = new Set(tok.special.eog);
-    const out: number[] = [];
-    const decoder = new TextDecoder('utf-8');
-    let text = '';
-    let finish: FinishReason = 'length';
+    const out = new Emitter(this.target.tokenizer, req, hooks.onText);
     const timings: Timings = {
       promptTokens: ids.length, reusedTokens: 0, prefillTokens: 0, prefillMs: 0,
       decodeTokens: 0, decodeMs: 0, decodeTokensPerS: 0, totalMs: 0,
@@ -106,42 +124,155 @@ export class Engine {
     const pre = await this.prefill(ids, !greedy, hooks.isCancelled);
     const t1 = performance.now();
     timings.prefillMs = t1 - t0;
-    if (!pre) return this.finish(text, out, 'cancelled', timings, t0, t1);
+    if (!pre) return this.finish(out, 'cancelled', timings, t0, t1);
     timings.reusedTokens = pre.reused;
     timings.prefillTokens = ids.length - pre.reused;
-    let next = greedy ? (pre.last.argmax[0] as number) : sampleToken(pre.last.logits as Float32Array, sampling, rng);
-    while (out.length < req.maxTokens) {
-      if (eos.has(next) && !req.ignoreEos) { finish = 'eos'; break; }
-      out.push(next);
-      const delta = decoder.decode(tok.bytes(next), { stream: true });
-      const before = text.length;
-      text += delta;
-      const hit = findStop(text, stops, before);
-      if (hit >= 0) {
-        text = text.slice(0, hit);
-        finish = 'stop';
-        if (hit > before) hooks.onText?.(text.slice(before));
-        break;
-      }
-      if (delta) hooks.onText?.(delta);
-      if (out.length >= req.maxTokens) break;
-      if (hooks.isCancelled?.()) { finish = 'cancelled'; break; }
+    const first = greedy ? (pre.last.argmax[0] as number) : sampleToken(pre.last.logits as Float32Array, sampling, rng);
+    if (drafter) {
+      const spec = await this.speculate(first, out, sampling, rng, drafter, tree, hooks);
+      const r = this.finish(out, out.finish ?? 'length', timings, t0, t1);
+      spec.otherMs = r.timings.decodeMs - spec.draftMs - spec.verifyMs;
+      return { ...r, spec };
+    }
+    let next = first;
+    while (out.push(next)) {
+      if (hooks.isCancelled?.()) { out.finish = 'cancelled'; break; }
       if (this.cache.length + 1 >= this.target.graphOptions.maxPositions) break;
       const r = await this.target.extend(this.cache, [next], { logits: !greedy });
       next = greedy ? (r.argmax[0] as number) : sampleToken(r.logits as Float32Array, sampling, rng);
     }
-    if (finish !== 'stop') text += decoder.decode();
-    return this.finish(text, out, finish, timings, t0, t1);
+    return this.finish(out, out.finish ?? 'length', timings, t0, t1);
   }
 
-  private finish(text: string, tokens: number[], finishReason: FinishReason, timings: Timings, t0: number, t1: number): CompletionResult {
+  /**
+   * The speculative loop: the drafter proposes a tree below the root (the last chosen token), the
+   * target verifies [root, ...tree] in one run with the ancestor mask and depth positions, the
+   * acceptance rule picks the path, and only the root and the accepted nodes enter the KV cache.
+   */
+  private async speculate(first: number, out: Emitter, sampling: SamplingParams, rng: Rng, drafter: Drafter, params: TreeParams, hooks: CompletionHooks): Promise<SpecStats> {
+    const greedy = sampling.temperature <= 0;
+    const stats: SpecStats = { drafter: drafter.name, targetRuns: 0, drafted: 0, accepted: 0, tau: 0, acceptanceByDepth: [], draftMs: 0, verifyMs: 0, otherMs: 0 };
+    const reached: number[] = [];
+    const passed: number[] = [];
+    const maxPos = this.target.graphOptions.maxPositions;
+    let root = first;
+    while (out.push(root)) {
+      if (hooks.isCancelled?.()) { out.finish = 'cancelled'; break; }
+      const P = this.cache.length;
+      if (P + 1 >= maxPos) break;
+      const ctxTokens = [...this.cache.tokens, root];
+      const unchanged = commonPrefixLength(this.drafted, ctxTokens);
+      this.drafted = ctxTokens;
+      const td = performance.now();
+      // Never draft deeper than the budget left or than the context has room for.
+      const room = Math.min(out.remaining(), maxPos - P - 1);
+      let tree = await drafter.draft({ tokens: ctxTokens, unchanged, sampling, rng }, { ...params, depth: Math.min(params.depth, room) });
+      if (tree.tokens.length > maxPos - P - 1) tree = EMPTY_TREE;
+      const tv = performance.now();
+      stats.draftMs += tv - td;
+      const parents = blockParents(tree);
+      const depth = treeDepths(parents);
+      const block = [root, ...tree.tokens];
+      const r = await this.target.forward(this.cache, {
+        ids: block, positions: Array.from(depth, (d) => P + d), mask: treeMask(P, parents),
+        rows: block.map((_, i) => i), sampleTemperature: greedy ? undefined : sampling.temperature,
+      });
+      let acc: Acceptance;
+      if (greedy) {
+        acc = acceptGreedy(tree, r.argmax);
+      } else {
+        let dists = block.map((_, b) => distributionFromTop(r.topLogits as Float32Array, r.topIds as Int32Array, r.lse?.[b] as number, SAMPLING_TOPK_OF(r), b, sampling));
+        if (dists.some((d) => d === undefined)) {
+          // The nucleus reaches past the in-graph top-k: fetch full logits once (rare).
+          const full = await this.target.forward(this.cache, { ids: block, positions: Array.from(depth, (d) => P + d), mask: treeMask(P, parents), rows: block.map((_, i) => i), logits: true });
+          const V = this.target.cfg.vocabSize;
+          dists = block.map((_, b) => targetDistribution(full.logits as Float32Array, sampling, b * V, V));
+        }
+        acc = acceptSampling(tree, (b) => dists[b] as SparseDist, rng);
+      }
+      stats.verifyMs += performance.now() - tv;
+      this.cache.append(block, r.newK, r.newV, [0, ...acc.accepted.map((i) => i + 1)]);
+      stats.targetRuns++;
+      stats.drafted += tree.tokens.length;
+      stats.accepted += acc.accepted.length;
+      const maxDepth = depth.reduce((a, b) => Math.max(a, b), 0);
+      for (let d = 1; d <= maxDepth; d++) {
+        reached[d - 1] = (reached[d - 1] ?? 0) + 1;
+        if (acc.accepted.length >= d) passed[d - 1] = (passed[d - 1] ?? 0) + 1;
+      }
+      let more = true;
+      for (const i of acc.accepted) if (!(more = out.push(tree.tokens[i] as number))) break;
+      if (!more) break;
+      root = acc.next;
+    }
+    stats.tau = stats.targetRuns ? (stats.accepted + stats.targetRuns) / stats.targetRuns : 0;
+    stats.acceptanceByDepth = reached.map((n, d) => (passed[d] ?? 0) / n);
+    return stats;
+  }
+
+  private finish(out: Emitter, finishReason: FinishReason, timings: Timings, t0: number, t1: number): CompletionResult {
     const end = performance.now();
+    const tokens = out.tokens;
     timings.decodeTokens = tokens.length;
     timings.decodeMs = end - t1;
-    // The first token comes from the prefill; decode speed counts the steps after it.
+    // The first token comes from the prefill; decode speed counts the tokens after it.
     timings.decodeTokensPerS = tokens.length > 1 ? ((tokens.length - 1) * 1000) / timings.decodeMs : 0;
     timings.totalMs = end - t0;
-    return { text, tokens, finishReason, timings };
+    return { text: out.close(finishReason), tokens, finishReason, timings };
+  }
+}
+
+const SAMPLING_TOPK_OF = (r: ForwardResult): number => (r.topIds?.length ?? 0) / Math.max(1, r.lse?.length ?? 1);
+
+function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/** Collects generated tokens: end-of-generation ids, stop strings, the token budget, streaming. */
+class Emitter {
+  readonly tokens: number[] = [];
+  finish: FinishReason | undefined;
+  private text = '';
+  private readonly decoder = new TextDecoder('utf-8');
+  private readonly stops: string[];
+  private readonly eog: Set<number>;
+
+  constructor(private readonly tok: Tokenizer, private readonly req: CompletionRequest, private readonly onText?: (delta: string) => void) {
+    this.stops = (req.stop ?? []).filter((x) => x.length > 0);
+    this.eog = new Set(tok.special.eog);
+  }
+
+  remaining(): number {
+    return this.req.maxTokens - this.tokens.length;
+  }
+
+  /** Takes one token; false when generation must stop (and `finish` says why). */
+  push(id: number): boolean {
+    if (this.finish) return false;
+    if (this.tokens.length >= this.req.maxTokens) { this.finish = 'length'; return false; }
+    if (this.eog.has(id) && !this.req.ignoreEos) { this.finish = 'eos'; return false; }
+    this.tokens.push(id);
+    const delta = this.decoder.decode(this.tok.bytes(id), { stream: true });
+    const before = this.text.length;
+    this.text += delta;
+    const hit = findStop(this.text, this.stops, before);
+    if (hit >= 0) {
+      this.text = this.text.slice(0, hit);
+      this.finish = 'stop';
+      if (hit > before) this.onText?.(this.text.slice(before));
+      return false;
+    }
+    if (delta) this.onText?.(delta);
+    if (this.tokens.length >= this.req.maxTokens) { this.finish = 'length'; return false; }
+    return true;
+  }
+
+  close(reason: FinishReason): string {
+    if (reason !== 'stop') this.text += this.decoder.decode();
+    return this.text;
   }
 }
 

@@ -48,35 +48,51 @@ export interface SparseDist {
 export function targetDistribution(logits: Float32Array, params: SamplingParams, offset = 0, n = logits.length - offset): SparseDist {
   if (params.temperature <= 0) throw new RangeError('targetDistribution needs temperature > 0; use argmax for greedy');
   const k = params.topK > 0 ? Math.min(params.topK, n) : n;
-  // Candidates sorted by logit, descending.
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const sorted = Array.from(order).sort((a, b) => (logits[offset + b] as number) - (logits[offset + a] as number)).slice(0, k);
-  const max = logits[offset + (sorted[0] as number)] as number;
-  const w = new Float64Array(sorted.length);
-  let z = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const e = Math.exp(((logits[offset + (sorted[i] as number)] as number) - max) / params.temperature);
-    w[i] = e;
-    z += e;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (logits[offset + b] as number) - (logits[offset + a] as number)).slice(0, k);
+  const max = logits[offset + (order[0] as number)] as number;
+  const w = order.map((i) => Math.exp(((logits[offset + i] as number) - max) / params.temperature));
+  return nucleus(Int32Array.from(order), w, w.reduce((a, b) => a + b, 0), params.topP);
+}
+
+/**
+ * The same p from the graph's sorted top-k row (top_logits, top_ids) and lse = logsumexp(logits/T),
+ * or undefined when those do not determine p exactly (top-k wider than the row, or a nucleus that
+ * reaches past it); the caller then falls back to full logits.
+ */
+export function distributionFromTop(topLogits: Float32Array, topIds: Int32Array, lse: number, width: number, row: number, params: SamplingParams): SparseDist | undefined {
+  const o = row * width;
+  const T = params.temperature;
+  if (params.topK > 0 && params.topK <= width) {
+    const max = topLogits[o] as number;
+    const w = Array.from({ length: params.topK }, (_, i) => Math.exp(((topLogits[o + i] as number) - max) / T));
+    return nucleus(topIds.subarray(o, o + params.topK), w, w.reduce((a, b) => a + b, 0), params.topP);
   }
-  let keep = sorted.length;
-  if (params.topP < 1) {
+  if (params.topK > width || params.topP >= 1) return undefined;
+  // Full-vocabulary probabilities of the top row entries; the nucleus must end inside the row.
+  const w = Array.from({ length: width }, (_, i) => Math.exp((topLogits[o + i] as number) / T - lse));
+  let cum = 0;
+  for (let i = 0; i < width; i++) {
+    cum += w[i] as number;
+    if (cum >= params.topP) return nucleus(topIds.subarray(o, o + i + 1), w.slice(0, i + 1), 1, 1);
+  }
+  return undefined;
+}
+
+/** Keeps the smallest prefix of (sorted) weights whose share of z reaches topP; renormalises. */
+function nucleus(ids: Int32Array, w: number[], z: number, topP: number): SparseDist {
+  let keep = w.length;
+  if (topP < 1) {
     let cum = 0;
-    for (let i = 0; i < sorted.length; i++) {
+    for (let i = 0; i < w.length; i++) {
       cum += (w[i] as number) / z;
-      if (cum >= params.topP) { keep = i + 1; break; }
+      if (cum >= topP) { keep = i + 1; break; }
     }
   }
   let zk = 0;
   for (let i = 0; i < keep; i++) zk += w[i] as number;
-  const ids = new Int32Array(keep);
   const probs = new Float64Array(keep);
-  for (let i = 0; i < keep; i++) {
-    ids[i] = sorted[i] as number;
-    probs[i] = (w[i] as number) / zk;
-  }
-  return { ids, probs };
+  for (let i = 0; i < keep; i++) probs[i] = (w[i] as number) / zk;
+  return { ids: Int32Array.from(ids.subarray(0, keep)), probs };
 }
 
 /** Draws one id from a sparse distribution with a uniform u in [0,1). */

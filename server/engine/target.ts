@@ -35,6 +35,8 @@ export interface ForwardRequest {
   logits?: boolean;
   hidden?: boolean;
   taps?: boolean;
+  /** Return top_logits/top_ids/lse for sampling at this temperature. */
+  sampleTemperature?: number;
 }
 
 export interface ForwardResult {
@@ -47,6 +49,10 @@ export interface ForwardResult {
   newV: Float32Array[];
   hidden?: Float32Array;
   taps?: Float32Array;
+  /** [R, TOPK] each, and [R]: when sampleTemperature was given. */
+  topLogits?: Float32Array;
+  topIds?: Int32Array;
+  lse?: Float32Array;
 }
 
 export class TargetModel {
@@ -97,6 +103,7 @@ export class TargetModel {
       position_ids: new ort.Tensor('int64', BigInt64Array.from(req.positions ?? req.ids.map((_, i) => P + i), BigInt), [1, S]),
       attn_mask: new ort.Tensor('float32', req.mask ?? causalMask(P, S), [S, P + S]),
       logits_index: new ort.Tensor('int64', BigInt64Array.from(rows, BigInt), [rows.length]),
+      inv_temperature: new ort.Tensor('float32', Float32Array.of(req.sampleTemperature ? 1 / req.sampleTemperature : 1), [1]),
     };
     const fetches: string[] = ['argmax'];
     for (let l = 0; l < this.cfg.nLayers; l++) {
@@ -109,6 +116,7 @@ export class TargetModel {
     if (req.logits) fetches.push('logits');
     if (req.hidden) fetches.push('hidden');
     if (req.taps) fetches.push('taps');
+    if (req.sampleTemperature) fetches.push('top_logits', 'top_ids', 'lse');
     const out = await this.session.run(feeds, fetches);
     const f32 = (name: string): Float32Array => (out[name] as ort.Tensor).data as Float32Array;
     const newK: Float32Array[] = [];
@@ -126,6 +134,9 @@ export class TargetModel {
       logits: req.logits ? f32('logits') : undefined,
       hidden: req.hidden ? f32('hidden') : undefined,
       taps: req.taps ? f32('taps') : undefined,
+      topLogits: req.sampleTemperature ? f32('top_logits') : undefined,
+      topIds: req.sampleTemperature ? Int32Array.from((out.top_ids as ort.Tensor).data as BigInt64Array, Number) : undefined,
+      lse: req.sampleTemperature ? f32('lse') : undefined,
     };
   }
 

@@ -1,0 +1,185 @@
+// The one interface every drafter implements (n-gram lookup, PRISM head, EAGLE-3 head, test
+// drafters), and the tree shapes built from a drafter's distributions.
+//
+// A draft tree hangs below the root: the last accepted token, which the target has not run yet.
+// Nodes come in topological order (parents[i] < i; -1 = child of the root). Each node records
+// the proposal it was drawn from: `q[i]` is the draft distribution it was sampled from, or
+// undefined for a deterministic proposal (top-k, n-gram). Lossless sampling needs exactly that.
+import type { Rng, SamplingParams, SparseDist } from './sampler';
+
+export interface DraftTree {
+  tokens: number[];
+  parents: number[];
+  q: (SparseDist | undefined)[];
+  /** Draft probability of each node's token under its parent's draft distribution (1 if none). */
+  prob: number[];
+}
+
+export const EMPTY_TREE: DraftTree = { tokens: [], parents: [], q: [], prob: [] };
+
+export type TreeKind = 'chain' | 'static' | 'dynamic';
+
+export interface TreeParams {
+  kind: TreeKind;
+  /** Maximum depth (draft steps). */
+  depth: number;
+  /** Children expanded per node (dynamic), or per depth for static trees (`branching`). */
+  topK: number;
+  /** Static trees: children per node at each depth; its length caps the depth. */
+  branching?: number[];
+  /** Maximum number of draft nodes. */
+  totalTokens: number;
+  /** Stop expanding a node whose cumulative draft probability falls below this. */
+  minProb: number;
+}
+
+export const DEFAULT_TREE: TreeParams = { kind: 'chain', depth: 5, topK: 4, totalTokens: 16, minProb: 0 };
+
+/** What a drafter sees: the accepted context, whose last token is the root of the next tree. */
+export interface DraftContext {
+  /** All accepted tokens, the root last. */
+  tokens: readonly number[];
+  /** How many tokens at the start of `tokens` are unchanged since the drafter's last call. */
+  unchanged: number;
+  /** Target hidden-state taps [n, 3H] for tokens[tokens.length - n ..], when the drafter needs them. */
+  taps?: Float32Array;
+  sampling: SamplingParams;
+  rng: Rng;
+}
+
+export interface Drafter {
+  readonly name: string;
+  /** Whether draft() needs ctx.taps (the target then returns them with each verification). */
+  readonly needsTaps: boolean;
+  draft(ctx: DraftContext, params: TreeParams): Promise<DraftTree>;
+  /** Forget all state (a new document, or a context that no longer extends the last one). */
+  reset(): void;
+}
+
+/**
+ * A drafter that gives a draft distribution at any node: model drafters (PRISM, EAGLE-3) and the
+ * test drafters. `buildTree` turns it into chains, static trees or EAGLE-2 dynamic trees.
+ */
+export interface DistributionSource {
+  /** Prepare for a tree below the root of ctx (e.g. prefill the drafter's own KV cache). */
+  begin(ctx: DraftContext): Promise<void>;
+  /** Draft distributions for the children of each given node (-1 = the root), in one batch. */
+  expand(nodes: number[], tree: DraftTree): Promise<SparseDist[]>;
+}
+
+interface Candidate { parent: number; token: number; prob: number; score: number; q: SparseDist | undefined }
+
+/** Top-n ids of a distribution, most likely first. */
+function topN(dist: SparseDist, n: number): { id: number; p: number }[] {
+  const idx = Array.from(dist.ids.keys()).sort((a, b) => (dist.probs[b] as number) - (dist.probs[a] as number));
+  return idx.slice(0, n).map((i) => ({ id: dist.ids[i] as number, p: dist.probs[i] as number }));
+}
+
+function probOf(dist: SparseDist, id: number): number {
+  for (let i = 0; i < dist.ids.length; i++) if (dist.ids[i] === id) return dist.probs[i] as number;
+  return 0;
+}
+
+/** Children of a node: top-k when greedy (deterministic); k i.i.d. draws from q when sampling. */
+function children(dist: SparseDist, k: number, ctx: DraftContext): { id: number; p: number; q: SparseDist | undefined }[] {
+  if (ctx.sampling.temperature <= 0) return topN(dist, k).map((c) => ({ ...c, q: undefined }));
+  const out: { id: number; p: number; q: SparseDist | undefined }[] = [];
+  for (let i = 0; i < k; i++) {
+    const u = ctx.rng.next();
+    let cum = 0;
+    let id = dist.ids[dist.ids.length - 1] as number;
+    for (let j = 0; j < dist.ids.length; j++) {
+      cum += dist.probs[j] as number;
+      if (u < cum) { id = dist.ids[j] as number; break; }
+    }
+    out.push({ id, p: probOf(dist, id), q: dist });
+  }
+  return out;
+}
+
+/**
+ * Builds a draft tree from a distribution source.
+ * chain: one child per depth. static: `branching[d]` children per node at depth d.
+ * dynamic (EAGLE-2): at each depth expand the `topK` frontier nodes with the highest cumulative
+ * draft probability by their `topK` children; finally keep the `totalTokens` best nodes.
+ *
+ * Greedy: children are the top-k of q (deterministic), pruned freely by score.
+ * Sampling: children are i.i.d. draws from q, and a node's draws are kept or dropped together,
+ * decided on the parent's score before drawing: recursive rejection sampling is lossless only
+ * when each node's candidates are exactly its i.i.d. draws, so no sibling is pruned by its value.
+ */
+export async function buildTree(src: DistributionSource, ctx: DraftContext, params: TreeParams): Promise<DraftTree> {
+  await src.begin(ctx);
+  const sampled = ctx.sampling.temperature > 0;
+  const tree: DraftTree = { tokens: [], parents: [], q: [], prob: [] };
+  const score: number[] = [];
+  const add = (c: Candidate): number => {
+    tree.tokens.push(c.token);
+    tree.parents.push(c.parent);
+    tree.q.push(c.q);
+    tree.prob.push(c.prob);
+    score.push(c.score);
+    return tree.tokens.length - 1;
+  };
+  const byScore = (a: number, b: number): number => (score[b] as number) - (score[a] as number);
+  let frontier: number[] = [-1];
+  const maxDepth = params.kind === 'static' ? Math.min(params.depth, params.branching?.length ?? params.depth) : params.depth;
+  for (let d = 0; d < maxDepth && frontier.length > 0; d++) {
+    const width = params.kind === 'chain' ? 1 : params.kind === 'static' ? (params.branching?.[d] ?? 1) : params.topK;
+    if (sampled) {
+      // Whole sibling groups only; nodes below minProb are not expanded.
+      frontier = frontier.filter((n) => n < 0 || (score[n] as number) >= params.minProb);
+      frontier = frontier.slice(0, Math.max(0, Math.floor((params.totalTokens - tree.tokens.length) / width)));
+      if (frontier.length === 0) break;
+    }
+    const dists = await src.expand(frontier, tree);
+    const cands: Candidate[] = [];
+    frontier.forEach((node, i) => {
+      const base = node < 0 ? 1 : (score[node] as number);
+      for (const c of children(dists[i] as SparseDist, width, ctx)) {
+        const s = base * c.p;
+        if (!sampled && s < params.minProb) continue;
+        cands.push({ parent: node, token: c.id, prob: c.p, score: s, q: c.q });
+      }
+    });
+    let added: number[];
+    if (sampled) {
+      added = cands.map(add);
+    } else {
+      if (params.kind === 'dynamic') cands.sort((a, b) => b.score - a.score);
+      const room = params.totalTokens - tree.tokens.length;
+      added = cands.slice(0, Math.max(0, params.kind === 'dynamic' ? Math.min(room, params.topK * params.topK) : room)).map(add);
+    }
+    frontier = params.kind === 'dynamic' ? [...added].sort(byScore).slice(0, params.topK) : added;
+  }
+  return params.kind === 'dynamic' && !sampled ? bestNodes(tree, score, params.totalTokens) : tree;
+}
+
+/** Keeps the n highest-scoring nodes (with all their ancestors), re-indexed in topological order. */
+export function bestNodes(tree: DraftTree, score: number[], n: number): DraftTree {
+  if (tree.tokens.length <= n) return tree;
+  const keep = new Set<number>();
+  const order = Array.from(score.keys()).sort((a, b) => (score[b] as number) - (score[a] as number));
+  for (const i of order) {
+    if (keep.size >= n) break;
+    const chain: number[] = [];
+    for (let a = i; a >= 0 && !keep.has(a); a = tree.parents[a] as number) chain.push(a);
+    if (keep.size + chain.length > n) continue;
+    for (const a of chain) keep.add(a);
+  }
+  const kept = [...keep].sort((a, b) => a - b);
+  const remap = new Map(kept.map((old, i) => [old, i]));
+  return {
+    tokens: kept.map((i) => tree.tokens[i] as number),
+    parents: kept.map((i) => { const p = tree.parents[i] as number; return p < 0 ? -1 : (remap.get(p) as number); }),
+    q: kept.map((i) => tree.q[i]),
+    prob: kept.map((i) => tree.prob[i] as number),
+  };
+}
+
+/** The tokens on the path from the root to node i (exclusive of the root). */
+export function pathTo(tree: DraftTree, i: number): number[] {
+  const out: number[] = [];
+  for (let a = i; a >= 0; a = tree.parents[a] as number) out.push(tree.tokens[a] as number);
+  return out.reverse();
+}

@@ -1,0 +1,273 @@
+// Lossless speculative decoding: tree masks, acceptance rules, the n-gram drafter, greedy
+// equality with plain decoding on real code (n-gram, random and oracle drafters, chains and trees),
+// KV compaction, and the output distribution under sampling (chain and tree, q != p).
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MASK_NEG, treeDepths, treeMask } from '../../kernels/masks';
+import { acceptGreedy, acceptSampling } from '../../server/engine/acceptance';
+import { buildTree, DistributionSource, DraftContext, DraftTree, Drafter, TreeParams } from '../../server/engine/drafter';
+import { Engine } from '../../server/engine/engine';
+import { ngramTree, NgramDrafter } from '../../server/engine/ngram';
+import { Rng, SamplingParams, SparseDist, targetDistribution } from '../../server/engine/sampler';
+import { TargetModel } from '../../server/engine/target';
+import { cursorOffsets, defaultModel, devFiles, tinyModel } from '../helpers';
+
+const CHAIN: TreeParams = { kind: 'chain', depth: 4, topK: 1, totalTokens: 8, minProb: 0 };
+const DYNAMIC: TreeParams = { kind: 'dynamic', depth: 4, topK: 3, totalTokens: 12, minProb: 0 };
+
+describe('tree masks', () => {
+  const N = MASK_NEG;
+  it('matches hand-written masks', () => {
+    // root(0) -> 1 -> 3 ; root -> 2 ; with 2 cached positions
+    assert.deepEqual(Array.from(treeMask(2, [-1, 0, 0, 1])), [
+      0, 0, 0, N, N, N,
+      0, 0, 0, 0, N, N,
+      0, 0, 0, N, 0, N,
+      0, 0, 0, 0, N, 0,
+    ]);
+    // two separate roots (a forest), nothing cached
+    assert.deepEqual(Array.from(treeMask(0, [-1, -1, 1])), [
+      0, N, N,
+      N, 0, N,
+      N, 0, 0,
+    ]);
+    // a chain is the causal mask
+    assert.deepEqual(Array.from(treeMask(1, [-1, 0, 1])), [0, 0, N, N, 0, 0, 0, N, 0, 0, 0, 0]);
+    assert.deepEqual(Array.from(treeDepths([-1, 0, 0, 1, 3])), [0, 1, 1, 2, 3]);
+    assert.throws(() => treeDepths([-1, 2, 0]), /after their parents/);
+  });
+});
+
+describe('acceptance rules', () => {
+  const tree: DraftTree = { tokens: [5, 6, 7, 8], parents: [-1, -1, 0, 2], q: [undefined, undefined, undefined, undefined], prob: [1, 1, 1, 1] };
+
+  it('greedy follows the target argmax and returns the bonus token', () => {
+    // block: 0 root, 1:'5', 2:'6', 3:'7' (under 5), 4:'8' (under 7)
+    assert.deepEqual(acceptGreedy(tree, [6, 0, 9, 0, 0]), { accepted: [1], next: 9 });
+    assert.deepEqual(acceptGreedy(tree, [5, 7, 0, 8, 3]), { accepted: [0, 2, 3], next: 3 });
+    assert.deepEqual(acceptGreedy(tree, [4, 0, 0, 0, 0]), { accepted: [], next: 4 });
+  });
+
+  it('recursive rejection sampling outputs exactly p (point-mass and sampled siblings)', () => {
+    const p: SparseDist = { ids: Int32Array.of(5, 6, 9, 11), probs: Float64Array.of(0.1, 0.4, 0.3, 0.2) };
+    const q: SparseDist = { ids: Int32Array.of(6, 9, 12), probs: Float64Array.of(0.2, 0.5, 0.3) };
+    const rng = new Rng(99);
+    const drawQ = (): number => { const u = rng.next(); return u < 0.2 ? 6 : u < 0.7 ? 9 : 12; };
+    const n = 40000;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      // A deterministic sibling (5), then two siblings drawn i.i.d. from q, as RRS requires.
+      const t: DraftTree = { tokens: [5, drawQ(), drawQ()], parents: [-1, -1, -1], q: [undefined, q, q], prob: [1, 0, 0] };
+      const a = acceptSampling(t, () => p, rng);
+      const first = a.accepted.length ? (t.tokens[a.accepted[0] as number] as number) : a.next;
+      counts.set(first, (counts.get(first) ?? 0) + 1);
+    }
+    assert.ok(!counts.has(12), 'a token outside p was output');
+    let chi2 = 0;
+    p.ids.forEach((id, i) => { const e = n * (p.probs[i] as number); chi2 += ((counts.get(id) ?? 0) - e) ** 2 / e; });
+    assert.ok(chi2 < 16.27, `chi2 ${chi2} (df 3, 0.999 quantile 16.27)`);
+  });
+});
+
+describe('n-gram drafter', () => {
+  it('proposes what followed earlier matches of the suffix, as a trie', () => {
+    const ctx = [1, 2, 3, 4, 9, 1, 2, 5, 6, 7, 1, 2];
+    const chain = ngramTree(ctx, { ...CHAIN, depth: 3 });
+    assert.deepEqual(chain.tokens, [5, 6, 7]); // most recent match of [.., 1, 2] first
+    assert.deepEqual(chain.parents, [-1, 0, 1]);
+    const tree = ngramTree(ctx, { kind: 'dynamic', depth: 2, topK: 2, totalTokens: 10, minProb: 0 });
+    assert.deepEqual(tree.tokens, [5, 6, 3, 4]);
+    assert.deepEqual(tree.parents, [-1, 0, -1, 2]);
+    assert.deepEqual(ngramTree([1, 2, 3], CHAIN).tokens, []);
+  });
+});
+
+/** Proposes random tokens from seeded random distributions (q unrelated to the target). */
+class RandomSource implements DistributionSource {
+  constructor(private readonly vocab: number, private readonly seed: number) {}
+  private ctx: readonly number[] = [];
+  async begin(ctx: DraftContext): Promise<void> { this.ctx = ctx.tokens; }
+  async expand(nodes: number[], tree: DraftTree): Promise<SparseDist[]> {
+    return nodes.map((n) => {
+      let h = this.seed ^ this.ctx.length;
+      for (let a = n; a >= 0; a = tree.parents[a] as number) h = Math.imul(h ^ (tree.tokens[a] as number), 2654435761) >>> 0;
+      const r = new Rng(h);
+      const ids = Int32Array.from({ length: 6 }, () => Math.floor(r.next() * this.vocab));
+      const w = Array.from(ids, () => 0.1 + r.next());
+      const z = w.reduce((a, b) => a + b, 0);
+      return { ids, probs: Float64Array.from(w, (x) => x / z) };
+    });
+  }
+}
+
+function sourceDrafter(name: string, src: DistributionSource): Drafter {
+  return { name, needsTaps: false, reset: () => undefined, draft: (ctx, params) => buildTree(src, ctx, params) };
+}
+
+/** Proposes the target's own greedy continuation, known in advance. */
+function oracleDrafter(prompt: readonly number[], continuation: readonly number[]): Drafter {
+  return {
+    name: 'oracle', needsTaps: false, reset: () => undefined,
+    async draft(ctx, params) {
+      const done = ctx.tokens.length - prompt.length; // tokens of the continuation already accepted
+      const toks = continuation.slice(done, done + params.depth);
+      return { tokens: [...toks], parents: toks.map((_, i) => i - 1), q: toks.map(() => undefined), prob: toks.map(() => 1) };
+    },
+  };
+}
+
+describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split code)', () => {
+  let target: TargetModel;
+  const positions: string[] = [];
+  before(async () => {
+    target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' });
+    for (const f of devFiles(12, { minBytes: 2000, maxBytes: 30000 })) {
+      for (const at of cursorOffsets(f.content, 3, f.path.length)) positions.push(f.content.slice(Math.max(0, at - 900), at));
+    }
+  });
+  after(async () => { await target.dispose(); });
+
+  it('holds for 36 cursor positions with n-gram (chain, tree), random (tree) and oracle (chain) drafters', async () => {
+    assert.ok(positions.length >= 30, `only ${positions.length} positions`);
+    const plain = new Engine(target);
+    const spec = new Engine(target);
+    const ngram = new NgramDrafter();
+    const random = sourceDrafter('random', new RandomSource(target.cfg.vocabSize, 7));
+    let ngramAccepted = 0;
+    for (const [i, prompt] of positions.entries()) {
+      const req = { prompt, maxTokens: 21, ignoreEos: true };
+      const want = await plain.complete(req);
+      const ids = plain.promptIds(req);
+      const runs: [Drafter, TreeParams][] = [[ngram, CHAIN], [ngram, DYNAMIC], [random, DYNAMIC], [oracleDrafter(ids, want.tokens), CHAIN]];
+      for (const [drafter, params] of runs) {
+        const got = await spec.complete(req, {}, drafter, params);
+        assert.deepEqual(got.tokens, want.tokens, `position ${i}, ${drafter.name} ${params.kind}`);
+        assert.ok(got.spec);
+        if (drafter.name === 'ngram') ngramAccepted += got.spec.accepted;
+        if (drafter.name === 'oracle') {
+          // 21 tokens = 1 from the prefill + 4 runs of (4 accepted + 1 bonus): every draft accepted.
+          assert.equal(got.spec.targetRuns, 4, `position ${i}`);
+          assert.equal(got.spec.tau, CHAIN.depth + 1);
+          assert.deepEqual(got.spec.acceptanceByDepth, [1, 1, 1, 1]);
+        }
+      }
+    }
+    assert.ok(ngramAccepted > 0, 'the n-gram drafter never got a token accepted on real code');
+  });
+
+  it('compacts the KV cache to exactly what plain decoding builds for the accepted tokens', async () => {
+    const spec = new Engine(target);
+    const prompt = positions[4] as string;
+    const r = await spec.complete({ prompt, maxTokens: 30, ignoreEos: true }, {}, new NgramDrafter(), DYNAMIC);
+    assert.ok(r.spec && r.spec.drafted > r.spec.accepted, 'need some rejected draft nodes');
+    const ref = target.newCache();
+    // Plain decoding's cache: the prompt, then one token at a time.
+    const ids = spec.cache.tokens.slice();
+    const promptLen = spec.promptIds({ prompt, maxTokens: 30 }).length;
+    await target.extend(ref, ids.slice(0, promptLen));
+    for (let i = promptLen; i < ids.length; i++) await target.extend(ref, [ids[i] as number]);
+    assert.equal(spec.cache.length, ref.length);
+    let worst = 0;
+    for (let l = 0; l < target.cfg.nLayers; l++) {
+      const a = spec.cache.past(l);
+      const b = ref.past(l);
+      for (let i = 0; i < a.k.length; i++) worst = Math.max(worst, Math.abs((a.k[i] as number) - (b.k[i] as number)), Math.abs((a.v[i] as number) - (b.v[i] as number)));
+    }
+    assert.ok(worst < 1e-3, `cache rows differ by ${worst}`);
+  });
+});
+
+/** A drafter whose q is a perturbed, flattened copy of the target's p (so q != p, overlapping). */
+class PerturbedSource implements DistributionSource {
+  private ctx: readonly number[] = [];
+  constructor(private readonly target: TargetModel, private readonly sampling: SamplingParams) {}
+  async begin(ctx: DraftContext): Promise<void> { this.ctx = ctx.tokens; }
+  async expand(nodes: number[], tree: DraftTree): Promise<SparseDist[]> {
+    const out: SparseDist[] = [];
+    for (const n of nodes) {
+      const path: number[] = [];
+      for (let a = n; a >= 0; a = tree.parents[a] as number) path.unshift(tree.tokens[a] as number);
+      const cache = this.target.newCache();
+      const r = await this.target.extend(cache, [...this.ctx, ...path], { logits: true });
+      const p = targetDistribution(r.logits as Float32Array, { ...this.sampling, topP: 1, topK: 12 });
+      const w = Array.from(p.probs, (x, i) => Math.sqrt(x) * (0.5 + ((i * 7919) % 10) / 10));
+      const z = w.reduce((a, b) => a + b, 0);
+      out.push({ ids: p.ids, probs: Float64Array.from(w, (x) => x / z) });
+    }
+    return out;
+  }
+}
+
+/** Wilson–Hilferty approximation of the chi-square quantile at 1 - 1e-3. */
+function chi2Quantile999(df: number): number {
+  const z = 3.0902;
+  return df * (1 - 2 / (9 * df) + z * Math.sqrt(2 / (9 * df))) ** 3;
+}
+
+describe('sampling is lossless (tiny model, T = 1, top-p 0.9)', () => {
+  let target: TargetModel;
+  const sampling: SamplingParams = { temperature: 1, topK: 0, topP: 0.9, seed: 0 };
+  const prompt = 'def f';
+  before(async () => { target = await TargetModel.load({ modelPath: tinyModel('llama', 'F32', { logitScale: 4 }), device: 'cpu' }); });
+  after(async () => { await target.dispose(); });
+
+  /** The exact joint distribution of the first three tokens, by enumeration. */
+  async function exactJoint(): Promise<Map<string, number>> {
+    const engine = new Engine(target);
+    const ids = engine.promptIds({ prompt, maxTokens: 3 });
+    const p = async (ctx: number[]): Promise<SparseDist> => {
+      const r = await target.extend(target.newCache(), ctx, { logits: true });
+      return targetDistribution(r.logits as Float32Array, sampling);
+    };
+    const joint = new Map<string, number>();
+    const d1 = await p(ids);
+    for (let a = 0; a < d1.ids.length; a++) {
+      const t1 = d1.ids[a] as number;
+      const d2 = await p([...ids, t1]);
+      for (let b = 0; b < d2.ids.length; b++) {
+        const t2 = d2.ids[b] as number;
+        const d3 = await p([...ids, t1, t2]);
+        for (let c = 0; c < d3.ids.length; c++) {
+          joint.set(`${t1},${t2},${d3.ids[c]}`, (d1.probs[a] as number) * (d2.probs[b] as number) * (d3.probs[c] as number));
+        }
+      }
+    }
+    return joint;
+  }
+
+  for (const params of [{ ...CHAIN, depth: 3 }, { kind: 'dynamic', depth: 3, topK: 2, totalTokens: 6, minProb: 0 } as TreeParams]) {
+    it(`the first three tokens follow the target's joint distribution (${params.kind}, chi-square at false-alarm rate 1e-3)`, async () => {
+      const joint = await exactJoint();
+      assert.ok(joint.size > 3 && joint.size < 400, `joint support ${joint.size}`);
+      const engine = new Engine(target);
+      const drafter = sourceDrafter('perturbed', new PerturbedSource(target, sampling));
+      const n = 1500;
+      const counts = new Map<string, number>();
+      let accepted = 0;
+      for (let seed = 1; seed <= n; seed++) {
+        const r = await engine.complete({ prompt, maxTokens: 3, ignoreEos: true, sampling: { ...sampling, seed } }, {}, drafter, params);
+        accepted += r.spec?.accepted ?? 0;
+        const key = r.tokens.join(',');
+        assert.ok(joint.has(key), `sampled ${key}, which the target gives probability 0`);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      assert.ok(accepted > n / 4, `too few draft tokens accepted (${accepted}) for the test to mean anything`);
+      // Cells with expected count < 5 are pooled into one.
+      let chi2 = 0;
+      let cells = 0;
+      let poolE = 0;
+      let poolO = 0;
+      for (const [k, pr] of joint) {
+        const e = n * pr;
+        const o = counts.get(k) ?? 0;
+        if (e < 5) { poolE += e; poolO += o; continue; }
+        chi2 += (o - e) ** 2 / e;
+        cells++;
+      }
+      if (poolE > 0) { chi2 += (poolO - poolE) ** 2 / poolE; cells++; }
+      assert.ok(cells >= 3, `only ${cells} cells`);
+      const limit = chi2Quantile999(cells - 1);
+      assert.ok(chi2 < limit, `chi2 ${chi2.toFixed(1)} over ${cells} cells exceeds ${limit.toFixed(1)}`);
+    });
+  }
+});
