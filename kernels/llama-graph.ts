@@ -5,7 +5,7 @@
 //          logits_index [R] int64 (rows of S whose logits are wanted),
 //          past_k_i / past_v_i [1,P,Hkv*D] float (token-major, so the first P rows of a
 //          preallocated cache are a contiguous view).
-//          inv_temperature [1] float (1/T for the sampling outputs).
+//          inv_temperature [1] float (1/T for the sampling outputs; 0 skips them).
 // Outputs: logits [R,V], argmax [R] int64, new_k_i / new_v_i [1,S,Hkv*D] (only the new entries),
 //          taps [S,3H] (hidden states entering layers 2, L/2, L-3), hidden [S,H] (final normed),
 //          top_logits / top_ids [R,TOPK] (sorted, descending) and lse [R] = logsumexp(logits/T):
@@ -17,7 +17,7 @@ import { ModelConfig } from './model-config';
 import { dequantize, halfToFloat, isNBitsType, toNBits } from './quant';
 
 /** Bump when the graph's interface changes; cached graphs are keyed on it and on builderHash(). */
-export const GRAPH_BUILDER_VERSION = 6;
+export const GRAPH_BUILDER_VERSION = 7;
 
 export type WeightMode = 'nbits' | 'f32';
 
@@ -266,11 +266,27 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
   g.output('logits', DT.FLOAT, ['R', cfg.vocabSize]);
   g.op('ArgMax', ['logits'], { axis: -1, keepdims: 0 }, { out: 'argmax' });
   g.output('argmax', DT.INT64, ['R']);
+  // Sampling outputs only when inv_temperature > 0: ORT runs every node of a graph, and top-k plus
+  // log-sum-exp over the vocabulary cost milliseconds on a verified tree.
   const k = Math.min(SAMPLING_TOPK, cfg.vocabSize);
-  g.node('TopK', ['logits', g.i64([k])], { axis: -1, largest: 1, sorted: 1 }, { outs: ['top_logits', 'top_ids'] });
+  const then = g.subgraph('sampling_outputs');
+  then.node('TopK', ['logits', then.i64([k])], { axis: -1, largest: 1, sorted: 1 }, { outs: ['then_top_logits', 'then_top_ids'] });
+  then.op('ReduceLogSumExp', [then.op('Mul', ['logits', invTemp]), then.i64([-1])], { keepdims: 0 }, { out: 'then_lse' });
+  then.output('then_top_logits', DT.FLOAT, ['R', k]);
+  then.output('then_top_ids', DT.INT64, ['R', k]);
+  then.output('then_lse', DT.FLOAT, ['R']);
+  const skip = g.subgraph('no_sampling_outputs');
+  const empty = (name: string, type: number, dims: number[]): void => {
+    skip.node('Constant', [], { value: { tensor: { name, dataType: type, dims, rawData: new Uint8Array(0) } } }, { outs: [name] });
+    skip.output(name, type, dims);
+  };
+  empty('else_top_logits', DT.FLOAT, [0, k]);
+  empty('else_top_ids', DT.INT64, [0, k]);
+  empty('else_lse', DT.FLOAT, [0]);
+  g.node('If', [g.op('Greater', [invTemp, g.scalar(0)])], { then_branch: { graph: then.graph() }, else_branch: { graph: skip.graph() } },
+    { outs: ['top_logits', 'top_ids', 'lse'] });
   g.output('top_logits', DT.FLOAT, ['R', k]);
   g.output('top_ids', DT.INT64, ['R', k]);
-  g.op('ReduceLogSumExp', [g.op('Mul', ['logits', invTemp]), g.i64([-1])], { keepdims: 0 }, { out: 'lse' });
   g.output('lse', DT.FLOAT, ['R']);
   return g.build();
 }

@@ -1,20 +1,17 @@
-// Additive attention masks over [past + new]: 0 where a query may attend, MASK_NEG elsewhere.
-// Every mask the target graph sees is made here.
+// Additive attention masks over [cache slots + new tokens]: 0 where a query may attend, MASK_NEG
+// elsewhere. With `capacity` > `past`, slots at or past `past` hold nothing and are masked (for a
+// graph that reads a preallocated cache whole). Every mask the target graph sees is made here.
 export const MASK_NEG = -1e9;
 
-/** Causal mask for S new tokens after P cached ones: row i sees columns 0..P+i. [S, P+S] */
-export function causalMask(past: number, s: number, out = new Float32Array(s * (past + s))): Float32Array {
-  const t = past + s;
-  for (let i = 0; i < s; i++) {
-    const row = i * t;
-    for (let j = 0; j < t; j++) out[row + j] = j <= past + i ? 0 : MASK_NEG;
-  }
-  return out;
+/** Causal mask for S new tokens after P cached ones. [S, capacity + S] */
+export function causalMask(past: number, s: number, capacity = past): Float32Array {
+  const parents = Array.from({ length: s }, (_, i) => i - 1);
+  return treeMask(past, parents, capacity);
 }
 
 /**
- * Depth of each node of a tree given in topological order (parents[i] < i, -1 for the root's
- * children... or the root itself): depth = number of ancestors.
+ * Depth of each node of a tree given in topological order (parents[i] < i, -1 for a node with
+ * no parent in the block): depth = number of ancestors in the block.
  */
 export function treeDepths(parents: ArrayLike<number>): Int32Array {
   const d = new Int32Array(parents.length);
@@ -27,19 +24,19 @@ export function treeDepths(parents: ArrayLike<number>): Int32Array {
 }
 
 /**
- * Ancestor mask for a tree of S nodes after P cached positions: node i sees every cached position,
- * itself and its ancestors, nothing else. parents[i] < i; -1 marks a node with no parent in the block.
- * [S, P+S]
+ * Ancestor mask for a tree of S new nodes after P cached positions: node i sees every cached
+ * position, itself and its ancestors, nothing else. parents[i] < i; -1 = no parent in the block.
+ * [S, capacity + S]
  */
-export function treeMask(past: number, parents: ArrayLike<number>, out?: Float32Array): Float32Array {
+export function treeMask(past: number, parents: ArrayLike<number>, capacity = past): Float32Array {
+  if (capacity < past) throw new RangeError(`capacity ${capacity} < past ${past}`);
   const s = parents.length;
-  const t = past + s;
-  const m = out ?? new Float32Array(s * t);
-  m.fill(MASK_NEG, 0, s * t);
+  const t = capacity + s;
+  const m = new Float32Array(s * t).fill(MASK_NEG);
   for (let i = 0; i < s; i++) {
     const row = i * t;
     m.fill(0, row, row + past);
-    for (let a = i; a >= 0; a = parents[a] as number) m[row + past + a] = 0;
+    for (let a = i; a >= 0; a = parents[a] as number) m[row + capacity + a] = 0;
   }
   return m;
 }

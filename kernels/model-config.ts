@@ -31,7 +31,6 @@ export interface ModelConfig {
 /** Architectures whose GGUF tensors map onto our Llama block; rope layout per llama.cpp. */
 const ARCHS: Record<string, { ropeMode: RopeMode; qkvBias: boolean }> = {
   llama: { ropeMode: 'interleaved', qkvBias: false },
-  mistral: { ropeMode: 'interleaved', qkvBias: false },
   qwen2: { ropeMode: 'neox', qkvBias: true },
 };
 

@@ -5,7 +5,7 @@ import { onnx } from 'onnx-proto';
 export const DT = onnx.TensorProto.DataType;
 export type Dim = number | string;
 
-type AttrValue = number | string | number[] | { float: number } | { floats: number[] };
+type AttrValue = number | string | number[] | { float: number } | { floats: number[] } | { graph: onnx.IGraphProto } | { tensor: onnx.ITensorProto };
 
 export class GraphBuilder {
   private readonly nodes: onnx.INodeProto[] = [];
@@ -80,18 +80,26 @@ export class GraphBuilder {
     return this.node(op, ins, attrs, { outs: opts.out ? [opts.out] : 1, domain: opts.domain })[0] as string;
   }
 
+  /** The graph itself: the model's main graph, or a subgraph for If/Loop (it may read outer names). */
+  graph(): onnx.IGraphProto {
+    return { name: this.name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs };
+  }
+
+  /** A subgraph builder whose generated names cannot collide with this graph's. */
+  subgraph(name: string): GraphBuilder {
+    const sub = new GraphBuilder(name);
+    sub.counter = 1_000_000 * (this.subgraphs += 1);
+    return sub;
+  }
+
+  private subgraphs = 0;
+
   build(opsets: Record<string, number> = { '': 21, 'com.microsoft': 1 }): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: 10,
       producerName: 'prism-complete',
       opsetImport: Object.entries(opsets).map(([domain, version]) => ({ domain, version })),
-      graph: {
-        name: this.name,
-        node: this.nodes,
-        initializer: this.initializers,
-        input: this.inputs,
-        output: this.outputs,
-      },
+      graph: this.graph(),
     });
     return onnx.ModelProto.encode(model).finish();
   }
@@ -115,5 +123,7 @@ function attribute(name: string, v: AttrValue): onnx.IAttributeProto {
   if (typeof v === 'string') return { name, type: A.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: A.INTS, ints: v };
   if ('float' in v) return { name, type: A.FLOAT, f: v.float };
+  if ('graph' in v) return { name, type: A.GRAPH, g: v.graph };
+  if ('tensor' in v) return { name, type: A.TENSOR, t: v.tensor };
   return { name, type: A.FLOATS, floats: v.floats };
 }

@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchPlain } from './bench/plain';
+import { benchSpec } from './bench/spec';
 import { EngineClient } from './engine/client';
+import { DEFAULT_TREE } from './engine/drafter';
 import type { CompletionRequest, CompletionResult } from './engine/engine';
 import type { WorkerLoadOptions } from './engine/protocol';
 import { projectRoot, resolveModelPath } from './paths';
@@ -15,6 +17,7 @@ const USAGE = `usage:
   prism-complete complete (--file PATH --line N --column M | --prompt TEXT) [options]
   prism-complete demo [options]
   prism-complete bench-plain [--repeats N] [--tokens N] [options]
+  prism-complete bench-spec [--positions N] [--tokens N] [--dir FOLDER] [options]
 options:
   --model PATH        GGUF model (default: $PRISM_MODEL or the bundled SmolLM2-135M Q4_1)
   --max-tokens N      tokens to generate (default 32)
@@ -23,6 +26,12 @@ options:
   --device D          auto | cpu | cuda (default auto)
   --threads N         onnxruntime intra-op threads (default: all cores)
   --weights W         nbits (4-bit MatMulNBits, default) | f32 (dequantized)
+  --activations A     fp32 (default, exact) | int8 (int8 activations in 4-bit matmuls: faster, lossy)
+  --draft D           none (default) | ngram: speculative decoding with that drafter
+  --tree T            chain (default) | static | dynamic (EAGLE-2 style)
+  --depth N           draft depth (default 5); --tree-width K children per node (default 4),
+  --tree-tokens N     most draft nodes per step (default 16), --branching 3,2,1 (static),
+  --min-draft-prob P  stop expanding below this cumulative draft probability (default 0)
   --json              one JSON line instead of text`;
 
 const OPTIONS = {
@@ -30,7 +39,10 @@ const OPTIONS = {
   model: { type: 'string' }, 'max-tokens': { type: 'string' }, temperature: { type: 'string' },
   'top-p': { type: 'string' }, 'top-k': { type: 'string' }, seed: { type: 'string' },
   stop: { type: 'string', multiple: true }, device: { type: 'string' }, threads: { type: 'string' },
-  weights: { type: 'string' }, json: { type: 'boolean' }, repeats: { type: 'string' }, tokens: { type: 'string' },
+  weights: { type: 'string' }, json: { type: 'boolean' }, draft: { type: 'string' }, tree: { type: 'string' },
+  depth: { type: 'string' }, 'tree-width': { type: 'string' }, 'tree-tokens': { type: 'string' },
+  branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
+  positions: { type: 'string' }, dir: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -57,11 +69,32 @@ export function loadOptions(v: Values): WorkerLoadOptions {
   if (device !== 'auto' && device !== 'cpu' && device !== 'cuda') throw new UsageError(`--device must be auto, cpu or cuda, got '${device}'`);
   const weights = v.weights ?? 'nbits';
   if (weights !== 'nbits' && weights !== 'f32') throw new UsageError(`--weights must be nbits or f32, got '${weights}'`);
-  return { modelPath: resolveModelPath(v.model), device, threads: int(v.threads, 'threads', 0), graph: { weights } };
+  const act = v.activations ?? 'fp32';
+  if (act !== 'fp32' && act !== 'int8') throw new UsageError(`--activations must be fp32 or int8, got '${act}'`);
+  return { modelPath: resolveModelPath(v.model), device, threads: int(v.threads, 'threads', 0), graph: { weights, accuracyLevel: act === 'int8' ? 4 : 0 } };
+}
+
+export function draftOptions(v: Values): CompletionRequest['draft'] {
+  const drafter = v.draft ?? 'none';
+  if (drafter !== 'none' && drafter !== 'ngram') {
+    throw new UsageError(`--draft must be none or ngram, got '${drafter}' (trained draft heads are not supported yet)`);
+  }
+  const kind = v.tree ?? 'chain';
+  if (kind !== 'chain' && kind !== 'static' && kind !== 'dynamic') throw new UsageError(`--tree must be chain, static or dynamic, got '${kind}'`);
+  const branching = v.branching?.split(',').map((x) => int(x.trim(), 'branching', 1, 1));
+  return {
+    drafter,
+    tree: {
+      kind, depth: int(v.depth, 'depth', DEFAULT_TREE.depth, 1), topK: int(v['tree-width'], 'tree-width', DEFAULT_TREE.topK, 1),
+      totalTokens: int(v['tree-tokens'], 'tree-tokens', DEFAULT_TREE.totalTokens, 1), minProb: num(v['min-draft-prob'], 'min-draft-prob', 0),
+      ...(branching ? { branching } : {}),
+    },
+  };
 }
 
 export function completionRequest(v: Values, prompt: string): CompletionRequest {
   return {
+    draft: draftOptions(v),
     prompt,
     maxTokens: int(v['max-tokens'], 'max-tokens', 32, 1),
     sampling: { temperature: num(v.temperature, 'temperature', 0), topP: num(v['top-p'], 'top-p', 1), topK: int(v['top-k'], 'top-k', 0), seed: int(v.seed, 'seed', 0) },
@@ -97,12 +130,22 @@ function report(r: CompletionResult, json: boolean, extra: Record<string, unknow
       text: r.text, tokens: r.tokens, finish_reason: r.finishReason,
       prompt_tokens: t.promptTokens, reused_tokens: t.reusedTokens, prefill_tokens: t.prefillTokens,
       prefill_ms: round(t.prefillMs), decode_ms: round(t.decodeMs), decode_tokens: t.decodeTokens,
-      decode_tokens_per_s: round(t.decodeTokensPerS), total_ms: round(t.totalMs), ...extra,
+      decode_tokens_per_s: round(t.decodeTokensPerS), total_ms: round(t.totalMs),
+      ...(r.spec ? {
+        drafter: r.spec.drafter, tau: round(r.spec.tau), acceptance_by_depth: r.spec.acceptanceByDepth.map(round),
+        target_runs: r.spec.targetRuns, drafted: r.spec.drafted, accepted: r.spec.accepted,
+        draft_ms: round(r.spec.draftMs), verify_ms: round(r.spec.verifyMs), other_ms: round(r.spec.otherMs),
+      } : {}),
+      ...extra,
     }));
     return;
   }
   process.stdout.write(`\x1b[2m…\x1b[0m\x1b[32m${r.text}\x1b[0m\n`);
   console.log(`[${r.tokens.length} tokens, ${r.finishReason}] prompt ${t.promptTokens} tokens (${t.reusedTokens} reused), prefill ${t.prefillMs.toFixed(1)} ms, decode ${t.decodeTokensPerS.toFixed(1)} tokens/s, total ${t.totalMs.toFixed(1)} ms`);
+  if (r.spec) {
+    const s = r.spec;
+    console.log(`[${s.drafter}] tau ${s.tau.toFixed(2)} over ${s.targetRuns} target runs; acceptance by depth ${s.acceptanceByDepth.map((a) => a.toFixed(2)).join(' ')}; draft ${s.draftMs.toFixed(1)} ms, verify ${s.verifyMs.toFixed(1)} ms, other ${s.otherMs.toFixed(1)} ms`);
+  }
 }
 
 const round = (x: number): number => Math.round(x * 100) / 100;
@@ -181,7 +224,9 @@ export async function main(argv: string[]): Promise<number> {
     else if (cmd === 'bench-plain') {
       await benchPlain({ load: loadOptions(v), repeats: int(v.repeats, 'repeats', 5, 1), tokens: int(v.tokens, 'tokens', 64, 2), promptTokens: 256, json: Boolean(v.json) });
     }
-    else throw new UsageError(`unknown command '${cmd}'`);
+    else if (cmd === 'bench-spec') {
+      await benchSpec({ load: loadOptions(v), positions: int(v.positions, 'positions', 24, 1), tokens: int(v.tokens, 'tokens', 48, 2), dir: v.dir, json: Boolean(v.json) });
+    } else throw new UsageError(`unknown command '${cmd}'`);
     return 0;
   } catch (e) {
     if (e instanceof UsageError) { console.error(`prism-complete: ${e.message}\n${USAGE}`); return 2; }

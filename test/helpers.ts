@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { devFiles as readDevFiles, sharedDataDir, SourceFile } from '../server/bench/data';
 import { projectRoot, resolveModelPath } from '../server/paths';
 
 export const ROOT = projectRoot(__dirname);
@@ -44,39 +45,12 @@ export function defaultModel(): string {
   return p;
 }
 
-export interface SourceFile { repo: string; path: string; lang: string; content: string }
+export type { SourceFile } from '../server/bench/data';
+export { cursorOffsets } from '../server/bench/data';
 
 /** Files from the dev-split repositories of ../shared/data/code, in a fixed order. */
 export function devFiles(count: number, opts: { maxBytes?: number; minBytes?: number } = {}): SourceFile[] {
-  const data = path.resolve(ROOT, '..', 'shared', 'data', 'code');
-  const splits = JSON.parse(fs.readFileSync(path.join(data, 'splits.json'), 'utf8')) as { dev: { repo: string }[] };
-  const dev = new Set(splits.dev.map((e) => e.repo));
-  if (dev.size === 0) throw new Error('no dev-split repositories found in splits.json');
-  const out: SourceFile[] = [];
-  const shards = fs.readdirSync(path.join(data, 'corpus')).filter((f) => f.endsWith('.jsonl')).sort();
-  const perShard = Math.ceil(count / shards.length);
-  for (const shard of shards) {
-    let taken = 0;
-    for (const line of fs.readFileSync(path.join(data, 'corpus', shard), 'utf8').split('\n')) {
-      if (!line || taken >= perShard) continue;
-      const rec = JSON.parse(line) as SourceFile;
-      if (!dev.has(rec.repo)) continue;
-      const n = Buffer.byteLength(rec.content);
-      if (n > (opts.maxBytes ?? 20000) || n < (opts.minBytes ?? 500)) continue;
-      out.push(rec);
-      taken++;
-    }
-  }
-  return out.slice(0, count);
-}
-
-/** Deterministic pseudo-random cursor offsets in a text, at line starts or mid-line. */
-export function cursorOffsets(text: string, count: number, seed: number): number[] {
-  let s = seed >>> 0;
-  const rnd = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
-  const out: number[] = [];
-  for (let i = 0; i < count; i++) out.push(Math.floor(text.length * (0.2 + 0.7 * rnd())));
-  return out;
+  return readDevFiles(sharedDataDir(ROOT), count, opts);
 }
 
 export interface LogitsReply { logits: string; shape: [number, number]; argmax: number[] }

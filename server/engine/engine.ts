@@ -1,6 +1,6 @@
 // Plain decoding: prefix reuse of the KV cache, chunked prefill, greedy or sampled decoding,
 // stop sequences, token budget and cancellation between steps.
-import { treeDepths, treeMask } from '../../kernels/masks';
+import { treeDepths } from '../../kernels/masks';
 import type { Tokenizer } from '../../kernels/tokenizer';
 import { Acceptance, acceptGreedy, acceptSampling, blockParents } from './acceptance';
 import { DEFAULT_TREE, Drafter, EMPTY_TREE, TreeParams } from './drafter';
@@ -21,7 +21,11 @@ export interface CompletionRequest {
   fresh?: boolean;
   /** Benchmarks: keep generating past end-of-sequence tokens. */
   ignoreEos?: boolean;
+  /** Speculative decoding with a named drafter (resolved by the worker), and its tree shape. */
+  draft?: { drafter: DrafterName; tree?: Partial<TreeParams> };
 }
+
+export type DrafterName = 'none' | 'ngram';
 
 export type FinishReason = 'stop' | 'length' | 'eos' | 'cancelled';
 
@@ -49,6 +53,9 @@ export interface SpecStats {
   tau: number;
   /** acceptanceByDepth[d-1]: of the runs whose tree reached depth d, the share that accepted >= d tokens. */
   acceptanceByDepth: number[];
+  /** The counts behind it: runs whose tree reached depth d, and of those, runs accepting >= d. */
+  depthReached: number[];
+  depthAccepted: number[];
   draftMs: number;
   verifyMs: number;
   otherMs: number;
@@ -151,9 +158,9 @@ export class Engine {
    */
   private async speculate(first: number, out: Emitter, sampling: SamplingParams, rng: Rng, drafter: Drafter, params: TreeParams, hooks: CompletionHooks): Promise<SpecStats> {
     const greedy = sampling.temperature <= 0;
-    const stats: SpecStats = { drafter: drafter.name, targetRuns: 0, drafted: 0, accepted: 0, tau: 0, acceptanceByDepth: [], draftMs: 0, verifyMs: 0, otherMs: 0 };
-    const reached: number[] = [];
-    const passed: number[] = [];
+    const stats: SpecStats = { drafter: drafter.name, targetRuns: 0, drafted: 0, accepted: 0, tau: 0, acceptanceByDepth: [], depthReached: [], depthAccepted: [], draftMs: 0, verifyMs: 0, otherMs: 0 };
+    const reached = stats.depthReached;
+    const passed = stats.depthAccepted;
     const maxPos = this.target.graphOptions.maxPositions;
     let root = first;
     while (out.push(root)) {
@@ -174,7 +181,7 @@ export class Engine {
       const depth = treeDepths(parents);
       const block = [root, ...tree.tokens];
       const r = await this.target.forward(this.cache, {
-        ids: block, positions: Array.from(depth, (d) => P + d), mask: treeMask(P, parents),
+        ids: block, positions: Array.from(depth, (d) => P + d), parents,
         rows: block.map((_, i) => i), sampleTemperature: greedy ? undefined : sampling.temperature,
       });
       let acc: Acceptance;
@@ -184,7 +191,7 @@ export class Engine {
         let dists = block.map((_, b) => distributionFromTop(r.topLogits as Float32Array, r.topIds as Int32Array, r.lse?.[b] as number, SAMPLING_TOPK_OF(r), b, sampling));
         if (dists.some((d) => d === undefined)) {
           // The nucleus reaches past the in-graph top-k: fetch full logits once (rare).
-          const full = await this.target.forward(this.cache, { ids: block, positions: Array.from(depth, (d) => P + d), mask: treeMask(P, parents), rows: block.map((_, i) => i), logits: true });
+          const full = await this.target.forward(this.cache, { ids: block, positions: Array.from(depth, (d) => P + d), parents, rows: block.map((_, i) => i), logits: true });
           const V = this.target.cfg.vocabSize;
           dists = block.map((_, b) => targetDistribution(full.logits as Float32Array, sampling, b * V, V));
         }
@@ -206,7 +213,8 @@ export class Engine {
       root = acc.next;
     }
     stats.tau = stats.targetRuns ? (stats.accepted + stats.targetRuns) / stats.targetRuns : 0;
-    stats.acceptanceByDepth = reached.map((n, d) => (passed[d] ?? 0) / n);
+    for (let d = 0; d < reached.length; d++) passed[d] ??= 0;
+    stats.acceptanceByDepth = reached.map((n, d) => (passed[d] as number) / n);
     return stats;
   }
 

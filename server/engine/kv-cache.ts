@@ -84,6 +84,12 @@ export class KvCache {
     return i;
   }
 
+  /** Copies of the valid rows of one layer, [length, width] each (tests, debugging). */
+  rows(layer: number): { k: Float32Array; v: Float32Array } {
+    const p = this.past(layer);
+    return { k: p.k.slice(), v: p.v.slice() };
+  }
+
   /** Bytes held by the cache buffers. */
   bytes(): number {
     return 2 * this.layers * this.capacity * this.width * 4;

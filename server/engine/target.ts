@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { GgufError, readGguf } from '../../kernels/gguf';
 import { buildTargetGraph, builderHash, DEFAULT_GRAPH_OPTIONS, GRAPH_BUILDER_VERSION, kvInputNames, TargetGraphOptions } from '../../kernels/llama-graph';
-import { causalMask } from '../../kernels/masks';
+import { causalMask, treeMask } from '../../kernels/masks';
 import { ModelConfig, readModelConfig } from '../../kernels/model-config';
 import { Tokenizer } from '../../kernels/tokenizer';
 import { cachedGraph, defaultCacheDir, fileHash } from './graph-cache';
@@ -28,8 +28,8 @@ export interface ForwardRequest {
   ids: readonly number[];
   /** Position of each new token; default: cache.length + i. */
   positions?: readonly number[];
-  /** Additive mask [S, P+S]; default: causal. */
-  mask?: Float32Array;
+  /** Tree structure of the new tokens (parents[i] < i, -1 = none in the block); default: a chain. */
+  parents?: readonly number[];
   /** Rows of the new tokens whose logits/argmax are wanted; default: the last one. */
   rows?: readonly number[];
   logits?: boolean;
@@ -96,21 +96,21 @@ export class TargetModel {
     if (P + S > this.graphOptions.maxPositions) {
       throw new RangeError(`context of ${P + S} tokens exceeds the model's ${this.graphOptions.maxPositions}`);
     }
-    const width = cache.width;
     const rows = req.rows ?? [S - 1];
+    const shape = [1, P, cache.width];
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(req.ids, BigInt), [1, S]),
       position_ids: new ort.Tensor('int64', BigInt64Array.from(req.positions ?? req.ids.map((_, i) => P + i), BigInt), [1, S]),
-      attn_mask: new ort.Tensor('float32', req.mask ?? causalMask(P, S), [S, P + S]),
+      attn_mask: new ort.Tensor('float32', req.parents ? treeMask(P, req.parents) : causalMask(P, S), [S, P + S]),
       logits_index: new ort.Tensor('int64', BigInt64Array.from(rows, BigInt), [rows.length]),
-      inv_temperature: new ort.Tensor('float32', Float32Array.of(req.sampleTemperature ? 1 / req.sampleTemperature : 1), [1]),
+      inv_temperature: new ort.Tensor('float32', Float32Array.of(req.sampleTemperature ? 1 / req.sampleTemperature : 0), [1]),
     };
     const fetches: string[] = ['argmax'];
     for (let l = 0; l < this.cfg.nLayers; l++) {
       const n = kvInputNames(l);
       const past = cache.past(l);
-      feeds[n.pastK] = new ort.Tensor('float32', past.k, [1, P, width]);
-      feeds[n.pastV] = new ort.Tensor('float32', past.v, [1, P, width]);
+      feeds[n.pastK] = new ort.Tensor('float32', past.k, shape);
+      feeds[n.pastV] = new ort.Tensor('float32', past.v, shape);
       fetches.push(n.newK, n.newV);
     }
     if (req.logits) fetches.push('logits');
@@ -141,7 +141,7 @@ export class TargetModel {
   }
 
   /** Runs new tokens causally after the cache and appends all of them to it. */
-  async extend(cache: KvCache, ids: readonly number[], opts: Omit<ForwardRequest, 'ids' | 'positions' | 'mask'> = {}): Promise<ForwardResult> {
+  async extend(cache: KvCache, ids: readonly number[], opts: Omit<ForwardRequest, 'ids' | 'positions' | 'parents'> = {}): Promise<ForwardResult> {
     const r = await this.forward(cache, { ...opts, ids });
     cache.append(ids, r.newK, r.newV);
     return r;

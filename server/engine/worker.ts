@@ -2,7 +2,9 @@
 // here and the main thread (CLI, language server) stays responsive. Requests run one at a time;
 // cancellation is a shared flag read between decode steps.
 import { parentPort } from 'node:worker_threads';
+import { DEFAULT_TREE } from './drafter';
 import { Engine } from './engine';
+import { NgramDrafter } from './ngram';
 import type { FromWorker, ToWorker } from './protocol';
 import { TargetModel } from './target';
 
@@ -10,6 +12,8 @@ const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
 let engine: Engine | undefined;
+// Drafters keep their state across requests.
+const drafters = { ngram: new NgramDrafter() };
 let cancel: Int32Array<ArrayBufferLike> = new Int32Array(1);
 const post = (m: FromWorker): void => port.postMessage(m);
 
@@ -42,10 +46,12 @@ async function handle(msg: ToWorker): Promise<void> {
       const id = msg.id;
       if (!engine) { post({ type: 'error', id, message: 'the model is not loaded' }); return; }
       try {
+        const d = msg.request.draft;
+        const drafter = d && d.drafter !== 'none' ? drafters[d.drafter] : undefined;
         const result = await engine.complete(msg.request, {
           isCancelled: () => Atomics.load(cancel, 0) === id,
           onText: (delta) => post({ type: 'text', id, delta }),
-        });
+        }, drafter, { ...DEFAULT_TREE, ...d?.tree });
         post({ type: 'done', id, result });
       } catch (e) {
         post({ type: 'error', id, message: (e as Error).message ?? String(e) });

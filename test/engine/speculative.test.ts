@@ -3,7 +3,7 @@
 // KV compaction, and the output distribution under sampling (chain and tree, q != p).
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MASK_NEG, treeDepths, treeMask } from '../../kernels/masks';
+import { causalMask, MASK_NEG, treeDepths, treeMask } from '../../kernels/masks';
 import { acceptGreedy, acceptSampling } from '../../server/engine/acceptance';
 import { buildTree, DistributionSource, DraftContext, DraftTree, Drafter, TreeParams } from '../../server/engine/drafter';
 import { Engine } from '../../server/engine/engine';
@@ -33,6 +33,9 @@ describe('tree masks', () => {
     ]);
     // a chain is the causal mask
     assert.deepEqual(Array.from(treeMask(1, [-1, 0, 1])), [0, 0, N, N, 0, 0, 0, N, 0, 0, 0, 0]);
+    // unused cache slots (capacity 3, 1 filled) are masked for every node
+    assert.deepEqual(Array.from(treeMask(1, [-1, 0], 3)), [0, N, N, 0, N, 0, N, N, 0, 0]);
+    assert.deepEqual(Array.from(causalMask(1, 2, 3)), Array.from(treeMask(1, [-1, 0], 3)));
     assert.deepEqual(Array.from(treeDepths([-1, 0, 0, 1, 3])), [0, 1, 1, 2, 3]);
     assert.throws(() => treeDepths([-1, 2, 0]), /after their parents/);
   });
@@ -169,8 +172,8 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
     assert.equal(spec.cache.length, ref.length);
     let worst = 0;
     for (let l = 0; l < target.cfg.nLayers; l++) {
-      const a = spec.cache.past(l);
-      const b = ref.past(l);
+      const a = spec.cache.rows(l);
+      const b = ref.rows(l);
       for (let i = 0; i < a.k.length; i++) worst = Math.max(worst, Math.abs((a.k[i] as number) - (b.k[i] as number)), Math.abs((a.v[i] as number) - (b.v[i] as number)));
     }
     assert.ok(worst < 1e-3, `cache rows differ by ${worst}`);

@@ -3,7 +3,6 @@
 // supported architecture and tensor type on tiny random-weight models.
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MASK_NEG } from '../../kernels/masks';
 import { Engine } from '../../server/engine/engine';
 import { TargetModel } from '../../server/engine/target';
 import { defaultModel, devFiles, LogitsReply, reference, refRow, tinyModel } from '../helpers';
@@ -96,14 +95,9 @@ describe('SmolLM2-135M Q4_1 against transformers', () => {
     const S = tokens.length;
     const depth = parent.map(function d(p: number): number { return p < 0 ? 0 : 1 + d(parent[p] as number); });
     const ancestors = (i: number): number[] => (i < 0 ? [] : [...ancestors(parent[i] as number), i]);
-    const mask = new Float32Array(S * (P + S)).fill(MASK_NEG);
-    for (let i = 0; i < S; i++) {
-      for (let j = 0; j < P; j++) mask[i * (P + S) + j] = 0;
-      for (const a of ancestors(i)) mask[i * (P + S) + P + a] = 0;
-    }
     const cache = exact.newCache();
     await exact.extend(cache, prefix);
-    const r = await exact.forward(cache, { ids: tokens, positions: depth.map((d) => P + d), mask, rows: tokens.map((_, i) => i), logits: true });
+    const r = await exact.forward(cache, { ids: tokens, positions: depth.map((d) => P + d), parents: parent, rows: tokens.map((_, i) => i), logits: true });
     const paths = tokens.map((_, i) => [...prefix, ...ancestors(i).map((a) => tokens[a] as number)]);
     // Reference 1: each node's path as an ordinary sequence. Reference 2: the whole block through
     // transformers' own 4-D mask with the same positions.

@@ -116,7 +116,7 @@ describe('GGUF errors are one actionable line', () => {
     // Same-length rename of the architecture value and its metadata keys: llama -> gemma.
     const patched = Buffer.from(src.toString('latin1').replace(/llama/g, 'gemma'), 'latin1');
     fs.writeFileSync(p, patched);
-    oneLine(() => readModelConfig(readGguf(p)), /architecture 'gemma' is not supported \(supported: llama, mistral, qwen2\); use a Llama-family GGUF/);
+    oneLine(() => readModelConfig(readGguf(p)), /architecture 'gemma' is not supported \(supported: llama, qwen2\); use a Llama-family GGUF/);
   });
 
   it('unsupported tensor type', () => {

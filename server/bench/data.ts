@@ -1,0 +1,62 @@
+// Real code for benchmarks and tests: files of the dev-split repositories of
+// ../shared/data/code (never the train split), or of any folder the user points at.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface SourceFile { repo: string; path: string; lang: string; content: string }
+
+export function sharedDataDir(root: string): string {
+  return path.resolve(root, '..', 'shared', 'data', 'code');
+}
+
+/** Files from the dev-split repositories, spread over the language shards, in a fixed order. */
+export function devFiles(dataDir: string, count: number, opts: { maxBytes?: number; minBytes?: number } = {}): SourceFile[] {
+  const splits = JSON.parse(fs.readFileSync(path.join(dataDir, 'splits.json'), 'utf8')) as { dev: { repo: string }[] };
+  const dev = new Set(splits.dev.map((e) => e.repo));
+  if (dev.size === 0) throw new Error('no dev-split repositories found in splits.json');
+  const out: SourceFile[] = [];
+  const shards = fs.readdirSync(path.join(dataDir, 'corpus')).filter((f) => f.endsWith('.jsonl')).sort();
+  const perShard = Math.ceil(count / shards.length);
+  for (const shard of shards) {
+    let taken = 0;
+    for (const line of fs.readFileSync(path.join(dataDir, 'corpus', shard), 'utf8').split('\n')) {
+      if (!line || taken >= perShard) continue;
+      const rec = JSON.parse(line) as SourceFile;
+      if (!dev.has(rec.repo)) continue;
+      const n = Buffer.byteLength(rec.content);
+      if (n > (opts.maxBytes ?? 20000) || n < (opts.minBytes ?? 500)) continue;
+      out.push(rec);
+      taken++;
+    }
+  }
+  return out.slice(0, count);
+}
+
+/** Text files of a folder (recursively), for benchmarking on the user's own code. */
+export function folderFiles(dir: string, count: number, maxBytes = 200_000): SourceFile[] {
+  const out: SourceFile[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (out.length >= count) return;
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        const buf = fs.readFileSync(p);
+        if (buf.length < 200 || buf.length > maxBytes || buf.subarray(0, 8192).includes(0)) continue;
+        out.push({ repo: path.basename(dir), path: path.relative(dir, p), lang: path.extname(p).slice(1), content: buf.toString('utf8') });
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Deterministic pseudo-random cursor offsets in a text, between 20% and 90% of its length. */
+export function cursorOffsets(text: string, count: number, seed: number): number[] {
+  let s = seed >>> 0;
+  const rnd = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) out.push(Math.floor(text.length * (0.2 + 0.7 * rnd())));
+  return out;
+}
