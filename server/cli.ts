@@ -93,8 +93,12 @@ export function draftOptions(v: Values): CompletionRequest['draft'] {
 }
 
 export function completionRequest(v: Values, prompt: string): CompletionRequest {
+  const draft = draftOptions(v);
+  if (draft?.drafter !== 'none' && v.activations === 'int8') {
+    throw new UsageError('--activations int8 cannot be combined with --draft: int8 matmuls round differently for one token and for a verified block, so speculative output would differ from plain decoding (measured in docs/BENCHMARKS.md); use --activations fp32');
+  }
   return {
-    draft: draftOptions(v),
+    draft,
     prompt,
     maxTokens: int(v['max-tokens'], 'max-tokens', 32, 1),
     sampling: { temperature: num(v.temperature, 'temperature', 0), topP: num(v['top-p'], 'top-p', 1), topK: int(v['top-k'], 'top-k', 0), seed: int(v.seed, 'seed', 0) },

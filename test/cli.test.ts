@@ -15,6 +15,18 @@ function cli(args: string[]): { code: number | null; stdout: string; stderr: str
 }
 
 describe('prism-complete CLI', () => {
+  it('reports tau and acceptance by depth with a drafter, with the same text as plain decoding', () => {
+    const args = ['complete', '--file', 'examples/event_emitter.ts', '--line', '30', '--column', '4', '--max-tokens', '24', '--json'];
+    const plain = JSON.parse(cli(args).stdout.trim()) as { text: string; tau?: number };
+    const r = cli([...args, '--draft', 'ngram', '--tree', 'dynamic', '--depth', '4']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout.trim()) as { text: string; tau: number; acceptance_by_depth: number[]; target_runs: number };
+    assert.equal(j.text, plain.text);
+    assert.equal(plain.tau, undefined);
+    assert.ok(j.tau >= 1 && j.target_runs > 0);
+    assert.ok(Array.isArray(j.acceptance_by_depth) && j.acceptance_by_depth.length >= 1 && j.acceptance_by_depth.length <= 4);
+  });
+
   it('completes real code at a cursor and prints one JSON line', () => {
     const r = cli(['complete', '--file', 'examples/lru_cache.py', '--line', '20', '--column', '8', '--max-tokens', '12', '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -36,6 +48,8 @@ describe('prism-complete CLI', () => {
     ['a missing source file', ['complete', '--file', path.join(tmp, 'nope.py'), '--line', '0', '--column', '0'], 2, /^prism-complete: cannot read .*nope\.py: ENOENT$/m],
     ['a line past the end', ['complete', '--file', 'examples/lru_cache.py', '--line', '9999', '--column', '0'], 2, /^prism-complete: examples\/lru_cache\.py has \d+ lines; --line 9999 is past the end \(lines are 0-based\)$/m],
     ['a bad number', ['complete', '--prompt', 'x', '--max-tokens', 'lots'], 2, /^prism-complete: --max-tokens must be an integer >= 1, got 'lots'$/m],
+    ['int8 activations with a drafter', ['complete', '--prompt', 'x', '--draft', 'ngram', '--activations', 'int8'], 2, /^prism-complete: --activations int8 cannot be combined with --draft: .*use --activations fp32$/m],
+    ['an unknown drafter', ['complete', '--prompt', 'x', '--draft', 'eagle9'], 2, /^prism-complete: --draft must be none or ngram, got 'eagle9'/m],
     ['a missing model', ['complete', '--prompt', 'x', '--model', path.join(tmp, 'missing.gguf')], 1, /^prism-complete: model file not found: .*missing\.gguf; set the model path or run the setup command to fetch the default model$/m],
   ];
   for (const [what, args, code, pattern] of cases) {

@@ -53,7 +53,7 @@ async function llamaCpp(modelPath: string, threads: number, tokens: number): Pro
   const context = await model.createContext({ contextSize: 2048, threads, batchSize: 512 });
   const seq = context.getSequence();
   return {
-    name: `node-llama-cpp (llama.cpp ${String(llama.buildType ?? '')} prebuilt)`.replace(' )', ')'),
+    name: 'node-llama-cpp (prebuilt llama.cpp)',
     async run(prompt) {
       await seq.clearHistory();
       const ids = model.tokenize(prompt);
