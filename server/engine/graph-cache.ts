@@ -57,12 +57,20 @@ export function fileHash(file: string, cacheDir = defaultCacheDir()): string {
 
 /**
  * Returns the path of the cached graph for `key`, building it with `build` when missing.
- * `onBuild` is told when a build starts (it can take seconds for large models).
+ * `onBuild` is told when a build starts (it can take seconds for large models). Graphs of the
+ * same model from other builder generations (`stalePrefix` matches, `generation` does not) are
+ * deleted when a new one is written.
  */
-export function cachedGraph(cacheDir: string, key: string, build: () => Uint8Array, onBuild?: () => void): string {
-  const file = path.join(cacheDir, 'graphs', `${key}.onnx`);
+export function cachedGraph(cacheDir: string, key: string, build: () => Uint8Array, onBuild?: () => void, stale?: { prefix: string; generation: string }): string {
+  const dir = path.join(cacheDir, 'graphs');
+  const file = path.join(dir, `${key}.onnx`);
   if (fs.existsSync(file)) return file;
   onBuild?.();
   writeFileAtomic(file, build());
+  if (stale) {
+    for (const f of fs.readdirSync(dir)) {
+      if (f.startsWith(stale.prefix) && !f.includes(stale.generation) && f.endsWith('.onnx')) fs.rmSync(path.join(dir, f), { force: true });
+    }
+  }
   return file;
 }

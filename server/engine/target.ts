@@ -80,9 +80,11 @@ export class TargetModel {
     graphOptions.maxPositions = Math.min(graphOptions.maxPositions, cfg.contextLength);
     const cacheDir = opts.cacheDir ?? defaultCacheDir();
     const hash = fileHash(opts.modelPath, cacheDir);
-    const key = `${hash.slice(0, 16)}-v${GRAPH_BUILDER_VERSION}-${builderHash()}-${graphOptions.weights}-a${graphOptions.accuracyLevel}-${graphOptions.head}-p${graphOptions.maxPositions}`;
+    const generation = `-v${GRAPH_BUILDER_VERSION}-${builderHash()}-`;
+    const key = `${hash.slice(0, 16)}${generation}${graphOptions.weights}-a${graphOptions.accuracyLevel}-${graphOptions.head}-p${graphOptions.maxPositions}`;
     const graphPath = cachedGraph(cacheDir, key, () => buildTargetGraph(file, cfg, graphOptions),
-      () => log(`building the ONNX graph for ${opts.modelPath} (${graphOptions.weights} weights); it is cached for next time`));
+      () => log(`building the ONNX graph for ${opts.modelPath} (${graphOptions.weights} weights); it is cached for next time`),
+      { prefix: `${hash.slice(0, 16)}-`, generation });
     const { session, device } = await createSession(graphPath, opts, log);
     return new TargetModel(cfg, tokenizer, opts.modelPath, hash, device, graphOptions, session, performance.now() - t0);
   }

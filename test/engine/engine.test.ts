@@ -149,3 +149,24 @@ describe('engine client (worker thread)', () => {
     }
   });
 });
+
+describe('graph cache', () => {
+  it('writes atomically, reuses a cached graph, and drops other builder generations of the same model', async () => {
+    const { cachedGraph } = await import('../../server/engine/graph-cache');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-cache-'));
+    fs.mkdirSync(path.join(dir, 'graphs'));
+    fs.writeFileSync(path.join(dir, 'graphs', 'abc-v1-old-nbits.onnx'), 'old');
+    fs.writeFileSync(path.join(dir, 'graphs', 'xyz-v1-old-nbits.onnx'), 'other model');
+    let builds = 0;
+    const build = (): Uint8Array => { builds++; return Uint8Array.of(1, 2, 3); };
+    const stale = { prefix: 'abc-', generation: '-v2-new-' };
+    const f1 = cachedGraph(dir, 'abc-v2-new-nbits', build, undefined, stale);
+    const f2 = cachedGraph(dir, 'abc-v2-new-nbits', build, undefined, stale);
+    assert.equal(f1, f2);
+    assert.equal(builds, 1);
+    assert.deepEqual([...fs.readFileSync(f1)], [1, 2, 3]);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'graphs')).sort(), ['abc-v2-new-nbits.onnx', 'xyz-v1-old-nbits.onnx']);
+  });
+});
