@@ -6,7 +6,8 @@ import { Acceptance, acceptGreedy, acceptSampling, blockParents } from './accept
 import { DEFAULT_TREE, Drafter, EMPTY_TREE, TreeParams } from './drafter';
 import { KvCache } from './kv-cache';
 import { distributionFromTop, GREEDY, Rng, SamplingParams, sampleToken, SparseDist, targetDistribution } from './sampler';
-import { ForwardResult, TargetModel } from './target';
+import { SAMPLING_TOPK } from '../../kernels/llama-graph';
+import { TargetModel } from './target';
 
 export interface CompletionRequest {
   /** Text to continue. */
@@ -136,6 +137,11 @@ export class Engine {
     timings.prefillTokens = ids.length - pre.reused;
     const first = greedy ? (pre.last.argmax[0] as number) : sampleToken(pre.last.logits as Float32Array, sampling, rng);
     if (drafter) {
+      if (this.target.padsSingleRow && tree.kind !== 'chain') {
+        // Ancestors at scattered columns sum in another order than in sequential decoding; int8
+        // activations turn those last-bit differences into other tokens (docs/BENCHMARKS.md).
+        throw new Error(`draft trees are not lossless with int8 activations; use a chain (--tree chain) or fp32 activations`);
+      }
       const spec = await this.speculate(first, out, sampling, rng, drafter, tree, hooks);
       const r = this.finish(out, out.finish ?? 'length', timings, t0, t1);
       spec.otherMs = r.timings.decodeMs - spec.draftMs - spec.verifyMs;
@@ -180,19 +186,24 @@ export class Engine {
       const parents = blockParents(tree);
       const depth = treeDepths(parents);
       const block = [root, ...tree.tokens];
+      // Sampling needs p at the nodes: from the in-graph top-k when it can hold the nucleus, else
+      // (top-p 1 without a narrow top-k) full logits, known before the run.
+      const fullRows = !greedy && (sampling.topK > SAMPLING_TOPK || (sampling.topK === 0 && sampling.topP >= 1));
       const r = await this.target.forward(this.cache, {
-        ids: block, positions: Array.from(depth, (d) => P + d), parents,
-        rows: block.map((_, i) => i), sampleTemperature: greedy ? undefined : sampling.temperature,
+        ids: block, positions: Array.from(depth, (d) => P + d), parents, rows: block.map((_, i) => i),
+        sampleTemperature: greedy || fullRows ? undefined : sampling.temperature, logits: fullRows,
       });
       let acc: Acceptance;
       if (greedy) {
         acc = acceptGreedy(tree, r.argmax);
       } else {
-        let dists = block.map((_, b) => distributionFromTop(r.topLogits as Float32Array, r.topIds as Int32Array, r.lse?.[b] as number, SAMPLING_TOPK_OF(r), b, sampling));
+        const V = this.target.cfg.vocabSize;
+        let dists = fullRows
+          ? block.map((_, b) => targetDistribution(r.logits as Float32Array, sampling, b * V, V))
+          : block.map((_, b) => distributionFromTop(r.topLogits as Float32Array, r.topIds as Int32Array, r.lse?.[b] as number, Math.min(SAMPLING_TOPK, V), b, sampling));
         if (dists.some((d) => d === undefined)) {
-          // The nucleus reaches past the in-graph top-k: fetch full logits once (rare).
+          // The nucleus reaches past the in-graph top-k: run again for full logits (rare).
           const full = await this.target.forward(this.cache, { ids: block, positions: Array.from(depth, (d) => P + d), parents, rows: block.map((_, i) => i), logits: true });
-          const V = this.target.cfg.vocabSize;
           dists = block.map((_, b) => targetDistribution(full.logits as Float32Array, sampling, b * V, V));
         }
         acc = acceptSampling(tree, (b) => dists[b] as SparseDist, rng);
@@ -229,8 +240,6 @@ export class Engine {
     return { text: out.close(finishReason), tokens, finishReason, timings };
   }
 }
-
-const SAMPLING_TOPK_OF = (r: ForwardResult): number => (r.topIds?.length ?? 0) / Math.max(1, r.lse?.length ?? 1);
 
 function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
   const n = Math.min(a.length, b.length);

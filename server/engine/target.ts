@@ -93,8 +93,24 @@ export class TargetModel {
     return new KvCache(this.cfg.nLayers, this.cfg.nKvHeads * this.cfg.headDim);
   }
 
+  /**
+   * Whether single-token runs are padded to two rows. ORT's 4-bit matmuls compute every row of a
+   * 2+-row block bit-identically whatever the block size, but one-row runs take another kernel;
+   * with int8 activations its results differ by up to ~2 in the logits (fp32: ~1e-4), which would
+   * make speculative verification disagree with plain decoding. Padding makes the int8 target
+   * one function for decoding and verification alike.
+   */
+  get padsSingleRow(): boolean {
+    return this.graphOptions.accuracyLevel === 4;
+  }
+
   /** Runs the graph over new tokens after the cache's contents. Does not change the cache. */
   async forward(cache: KvCache, req: ForwardRequest): Promise<ForwardResult> {
+    if (req.ids.length === 1 && this.padsSingleRow) {
+      // A second, masked-off copy of the token: row 0 cannot see it; its outputs are ignored.
+      const pos = req.positions?.[0] ?? cache.length;
+      return this.forward(cache, { ...req, ids: [req.ids[0] as number, req.ids[0] as number], positions: [pos, pos], parents: [-1, -1], rows: req.rows ?? [0] });
+    }
     const S = req.ids.length;
     const P = cache.length;
     if (S === 0) throw new RangeError('forward needs at least one token');
