@@ -124,7 +124,7 @@ function readSource(file: string): string {
   return buf.toString('utf8');
 }
 
-function report(r: CompletionResult, json: boolean, extra: Record<string, unknown> = {}): void {
+function report(r: CompletionResult, json: boolean, extra: Record<string, unknown> = {}, afterPrompt = false): void {
   const t = r.timings;
   if (json) {
     console.log(JSON.stringify({
@@ -141,7 +141,7 @@ function report(r: CompletionResult, json: boolean, extra: Record<string, unknow
     }));
     return;
   }
-  process.stdout.write(`\x1b[2m…\x1b[0m\x1b[32m${r.text}\x1b[0m\n`);
+  process.stdout.write(`${afterPrompt ? '' : '\x1b[2m…\x1b[0m'}\x1b[32m${r.text}\x1b[0m\n`);
   console.log(`[${r.tokens.length} tokens, ${r.finishReason}] prompt ${t.promptTokens} tokens (${t.reusedTokens} reused), prefill ${t.prefillMs.toFixed(1)} ms, decode ${t.decodeTokensPerS.toFixed(1)} tokens/s, total ${t.totalMs.toFixed(1)} ms`);
   if (r.spec) {
     const s = r.spec;
@@ -196,13 +196,14 @@ async function cmdDemo(v: Values): Promise<void> {
       const text = readSource(path.join(dir, f));
       for (const c of demoCursors(text, 2)) {
         const prompt = prefixAt(text, c.line, c.column, f);
-        const req = { ...completionRequest(v, prompt), stop: ['\n\n'] };
+        // The demo shows the fast path: n-gram speculative decoding unless --draft says otherwise.
+        const req = { ...completionRequest({ ...v, draft: v.draft ?? 'ngram' }, prompt), stop: ['\n\n'] };
         const r = await e.complete(req);
         if (!v.json) {
           console.log(`\n── examples/${f}:${c.line}:${c.column}`);
           process.stdout.write(`\x1b[2m${prompt.split('\n').slice(-3).join('\n')}\x1b[0m`);
         }
-        report(r, Boolean(v.json), { file: `examples/${f}`, line: c.line, column: c.column });
+        report(r, Boolean(v.json), { file: `examples/${f}`, line: c.line, column: c.column }, true);
       }
     }
   });
