@@ -141,21 +141,16 @@ function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
   return t;
 }
 
-function concatF32(parts: Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0] as Float32Array;
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+function concat<T extends Float32Array | Uint8Array>(parts: T[], make: (n: number) => T): T {
+  if (parts.length === 1) return parts[0] as T;
+  const out = make(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
   for (const p of parts) { out.set(p, o); o += p.length; }
   return out;
 }
 
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
+const concatF32 = (parts: Float32Array[]): Float32Array => concat(parts, (n) => new Float32Array(n));
+const concatBytes = (parts: Uint8Array[]): Uint8Array => concat(parts, (n) => new Uint8Array(n));
 
 /** Q8_0 (w = d*q, q int8) as 8-bit MatMulNBits: u = q + 128, zero point 128. */
 function q8ToNBits(src: Uint8Array, n: number, k: number): { packed: Uint8Array; scales: Float32Array } {

@@ -118,6 +118,11 @@ export class Engine {
   }
 
   async complete(req: CompletionRequest, hooks: CompletionHooks = {}, drafter?: Drafter, tree: TreeParams = DEFAULT_TREE): Promise<CompletionResult> {
+    if (drafter && this.target.padsSingleRow && tree.kind !== 'chain') {
+      // Ancestors at scattered columns sum in another order than in sequential decoding; int8
+      // activations turn those last-bit differences into other tokens (docs/BENCHMARKS.md).
+      throw new Error('draft trees are not lossless with int8 activations; use a chain (--tree chain) or fp32 activations');
+    }
     const t0 = performance.now();
     const sampling = req.sampling ?? GREEDY;
     const greedy = sampling.temperature <= 0;
@@ -137,11 +142,6 @@ export class Engine {
     timings.prefillTokens = ids.length - pre.reused;
     const first = greedy ? (pre.last.argmax[0] as number) : sampleToken(pre.last.logits as Float32Array, sampling, rng);
     if (drafter) {
-      if (this.target.padsSingleRow && tree.kind !== 'chain') {
-        // Ancestors at scattered columns sum in another order than in sequential decoding; int8
-        // activations turn those last-bit differences into other tokens (docs/BENCHMARKS.md).
-        throw new Error(`draft trees are not lossless with int8 activations; use a chain (--tree chain) or fp32 activations`);
-      }
       const spec = await this.speculate(first, out, sampling, rng, drafter, tree, hooks);
       const r = this.finish(out, out.finish ?? 'length', timings, t0, t1);
       spec.otherMs = r.timings.decodeMs - spec.draftMs - spec.verifyMs;
