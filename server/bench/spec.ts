@@ -1,4 +1,4 @@
-// bench-spec: plain vs n-gram speculative decoding at fixed cursor positions of real code (the
+// bench-spec: plain vs n-gram speculative decoding (default: suffix matches of 2+ tokens) at fixed cursor positions of real code (the
 // dev split, or --dir), side by side in one run on the same engine. Every speculative output is
 // checked against plain greedy decoding; a mismatch fails the run. Last stdout line: JSON.
 import * as os from 'node:os';
@@ -24,6 +24,8 @@ export const SPEC_CONFIGS: Config[] = [
   { name: 'plain' },
   { name: 'ngram chain d3', draft: { drafter: 'ngram', tree: { kind: 'chain', depth: 3 } } },
   { name: 'ngram chain d5', draft: { drafter: 'ngram', tree: { kind: 'chain', depth: 5 } } },
+  { name: 'ngram chain d5 match>=1', draft: { drafter: 'ngram', tree: { kind: 'chain', depth: 5 }, ngram: { minN: 1 } } },
+  { name: 'ngram chain d5 match>=3', draft: { drafter: 'ngram', tree: { kind: 'chain', depth: 5 }, ngram: { minN: 3 } } },
   { name: 'ngram tree k2 n8', draft: { drafter: 'ngram', tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 } as Partial<TreeParams> } },
   { name: 'ngram tree k4 n16', draft: { drafter: 'ngram', tree: { kind: 'dynamic', depth: 5, topK: 4, totalTokens: 16 } as Partial<TreeParams> } },
 ];

@@ -5,6 +5,7 @@ import type { Tokenizer } from '../../kernels/tokenizer';
 import { Acceptance, acceptGreedy, acceptSampling, blockParents } from './acceptance';
 import { DEFAULT_TREE, Drafter, EMPTY_TREE, TreeParams } from './drafter';
 import { KvCache } from './kv-cache';
+import type { NgramOptions } from './ngram';
 import { distributionFromTop, GREEDY, Rng, SamplingParams, sampleToken, SparseDist, targetDistribution } from './sampler';
 import { SAMPLING_TOPK } from '../../kernels/llama-graph';
 import { TargetModel } from './target';
@@ -23,7 +24,7 @@ export interface CompletionRequest {
   /** Benchmarks: keep generating past end-of-sequence tokens. */
   ignoreEos?: boolean;
   /** Speculative decoding with a named drafter (resolved by the worker), and its tree shape. */
-  draft?: { drafter: DrafterName; tree?: Partial<TreeParams> };
+  draft?: { drafter: DrafterName; tree?: Partial<TreeParams>; ngram?: Partial<NgramOptions> };
 }
 
 export type DrafterName = 'none' | 'ngram';

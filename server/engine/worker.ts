@@ -4,7 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { DEFAULT_TREE } from './drafter';
 import { Engine } from './engine';
-import { NgramDrafter } from './ngram';
+import { DEFAULT_NGRAM, NgramDrafter, NgramOptions } from './ngram';
 import type { FromWorker, ToWorker } from './protocol';
 import { TargetModel } from './target';
 
@@ -12,8 +12,8 @@ const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
 let engine: Engine | undefined;
-// Drafters keep their state across requests.
-const drafters = { ngram: new NgramDrafter() };
+// Drafters keep their state across requests (the n-gram drafter has none: it is made per request).
+const drafters = { ngram: (opts?: Partial<NgramOptions>) => new NgramDrafter({ ...DEFAULT_NGRAM, ...opts }) };
 let cancel: Int32Array<ArrayBufferLike> = new Int32Array(1);
 const post = (m: FromWorker): void => port.postMessage(m);
 
@@ -47,7 +47,7 @@ async function handle(msg: ToWorker): Promise<void> {
       if (!engine) { post({ type: 'error', id, message: 'the model is not loaded' }); return; }
       try {
         const d = msg.request.draft;
-        const drafter = d && d.drafter !== 'none' ? drafters[d.drafter] : undefined;
+        const drafter = d && d.drafter !== 'none' ? drafters[d.drafter](d.ngram) : undefined;
         const result = await engine.complete(msg.request, {
           isCancelled: () => Atomics.load(cancel, 0) === id,
           onText: (delta) => post({ type: 'text', id, delta }),
