@@ -8,6 +8,8 @@ import { parseArgs } from 'node:util';
 import { benchPlain } from './bench/plain';
 import { benchSpec } from './bench/spec';
 import { EngineClient } from './engine/client';
+import { writeFileAtomic } from './engine/graph-cache';
+import { TargetModel } from './engine/target';
 import { DEFAULT_TREE } from './engine/drafter';
 import type { CompletionRequest, CompletionResult } from './engine/engine';
 import type { WorkerLoadOptions } from './engine/protocol';
@@ -18,6 +20,9 @@ const USAGE = `usage:
   prism-complete demo [options]
   prism-complete bench-plain [--repeats N] [--tokens N] [options]
   prism-complete bench-spec [--positions N] [--tokens N] [--dir FOLDER] [options]
+  prism-complete export-graph --out FILE.onnx [--model PATH] [--weights W] [--activations A]
+                      writes the server's target graph and FILE.json (its config, the GGUF's
+                      sha256) for the draft-head pipeline in models/
 options:
   --model PATH        GGUF model (default: $PRISM_MODEL or the bundled SmolLM2-135M Q4_1)
   --max-tokens N      tokens to generate (default 32)
@@ -43,7 +48,7 @@ const OPTIONS = {
   weights: { type: 'string' }, json: { type: 'boolean' }, draft: { type: 'string' }, tree: { type: 'string' },
   depth: { type: 'string' }, 'tree-width': { type: 'string' }, 'tree-tokens': { type: 'string' },
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
-  positions: { type: 'string' }, dir: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
+  positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -209,6 +214,20 @@ async function cmdDemo(v: Values): Promise<void> {
   });
 }
 
+/** The server's own target graph and its config, for the Python pipeline (same graph, same features). */
+function cmdExportGraph(v: Values): void {
+  if (!v.out) throw new UsageError('export-graph needs --out FILE.onnx');
+  const load = loadOptions(v);
+  const { cfg, graphOptions, hash, graphPath } = TargetModel.prepare({ ...load, log: (l) => console.error(`prism: ${l}`) });
+  const out = path.resolve(v.out);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.copyFileSync(graphPath, `${out}.tmp`);
+  fs.renameSync(`${out}.tmp`, out);
+  const { ropeFreqFactors: _drop, ...config } = cfg;
+  writeFileAtomic(out.replace(/\.onnx$/, '') + '.json', JSON.stringify({ model: load.modelPath, gguf_sha256: hash, graph: graphOptions, config }, null, 1));
+  console.log(out);
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -226,6 +245,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (cmd === 'bench-plain') {
       await benchPlain({ load: loadOptions(v), repeats: int(v.repeats, 'repeats', 5, 1), tokens: int(v.tokens, 'tokens', 64, 2), promptTokens: 256, json: Boolean(v.json) });
     }
+    else if (cmd === 'export-graph') cmdExportGraph(v);
     else if (cmd === 'bench-spec') {
       await benchSpec({ load: loadOptions(v), positions: int(v.positions, 'positions', 24, 1), tokens: int(v.tokens, 'tokens', 48, 2), dir: v.dir, json: Boolean(v.json) });
     } else throw new UsageError(`unknown command '${cmd}'`);

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { GgufError, readGguf } from '../../kernels/gguf';
+import { GgufError, GgufFile, readGguf } from '../../kernels/gguf';
 import { buildTargetGraph, builderHash, DEFAULT_GRAPH_OPTIONS, GRAPH_BUILDER_VERSION, kvInputNames, TargetGraphOptions } from '../../kernels/llama-graph';
 import { causalMask, treeMask } from '../../kernels/masks';
 import { ModelConfig, readModelConfig } from '../../kernels/model-config';
@@ -70,12 +70,11 @@ export class TargetModel {
     readonly loadMs: number,
   ) {}
 
-  static async load(opts: TargetOptions): Promise<TargetModel> {
-    const t0 = performance.now();
+  /** Reads the GGUF and returns the path of its (cached, built on demand) step graph. */
+  static prepare(opts: TargetOptions): { file: GgufFile; cfg: ModelConfig; graphOptions: TargetGraphOptions; hash: string; graphPath: string } {
     const log = opts.log ?? (() => undefined);
     const file = readGguf(opts.modelPath);
     const cfg = readModelConfig(file);
-    const tokenizer = Tokenizer.fromGguf(file);
     const graphOptions: TargetGraphOptions = { ...DEFAULT_GRAPH_OPTIONS, ...opts.graph };
     graphOptions.maxPositions = Math.min(graphOptions.maxPositions, cfg.contextLength);
     const cacheDir = opts.cacheDir ?? defaultCacheDir();
@@ -85,7 +84,14 @@ export class TargetModel {
     const graphPath = cachedGraph(cacheDir, key, () => buildTargetGraph(file, cfg, graphOptions),
       () => log(`building the ONNX graph for ${opts.modelPath} (${graphOptions.weights} weights); it is cached for next time`),
       { prefix: `${hash.slice(0, 16)}-`, generation });
-    const { session, device } = await createSession(graphPath, opts, log);
+    return { file, cfg, graphOptions, hash, graphPath };
+  }
+
+  static async load(opts: TargetOptions): Promise<TargetModel> {
+    const t0 = performance.now();
+    const { file, cfg, graphOptions, hash, graphPath } = TargetModel.prepare(opts);
+    const tokenizer = Tokenizer.fromGguf(file);
+    const { session, device } = await createSession(graphPath, opts, opts.log ?? (() => undefined));
     return new TargetModel(cfg, tokenizer, opts.modelPath, hash, device, graphOptions, session, performance.now() - t0);
   }
 
