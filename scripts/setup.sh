@@ -48,7 +48,10 @@ npm run --silent build
 
 case "$job" in
   demo) exec node dist/cli.js demo ;;
-  test) exec node --test --test-concurrency=1 $(find out/test -name '*.test.js' | sort) ;;
+  test)
+    # Python unit tests of the draft-head pipeline, then every TypeScript suite (its summary last).
+    "$PY" -m pytest -q models/tests
+    exec node --test --test-concurrency=1 $(find out/test -name '*.test.js' | sort) ;;
   "") say "installed; run 'node dist/cli.js --help'" ;;
   *) echo "usage: bash scripts/setup.sh [demo|test]" >&2; exit 2 ;;
 esac
