@@ -99,11 +99,15 @@ export function draftOptions(v: Values): CompletionRequest['draft'] {
 }
 
 export function completionRequest(v: Values, prompt: string): CompletionRequest {
+  const temperature = num(v.temperature, 'temperature', 0);
+  if (temperature < 0) throw new UsageError(`--temperature must be >= 0 (0 = greedy), got '${v.temperature}'`);
+  const topP = num(v['top-p'], 'top-p', 1);
+  if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p must be in (0, 1], got '${v['top-p']}'`);
   return {
     draft: draftOptions(v),
     prompt,
     maxTokens: int(v['max-tokens'], 'max-tokens', 32, 1),
-    sampling: { temperature: num(v.temperature, 'temperature', 0), topP: num(v['top-p'], 'top-p', 1), topK: int(v['top-k'], 'top-k', 0), seed: int(v.seed, 'seed', 0) },
+    sampling: { temperature, topP, topK: int(v['top-k'], 'top-k', 0), seed: int(v.seed, 'seed', 0) },
     stop: v.stop ?? [],
   };
 }

@@ -48,6 +48,13 @@ export interface SparseDist {
 export function targetDistribution(logits: Float32Array, params: SamplingParams, offset = 0, n = logits.length - offset): SparseDist {
   if (params.temperature <= 0) throw new RangeError('targetDistribution needs temperature > 0; use argmax for greedy');
   const k = params.topK > 0 ? Math.min(params.topK, n) : n;
+  if (k === n && params.topP >= 1) {
+    // No truncation: the whole softmax, in id order (no sort needed).
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) max = Math.max(max, logits[offset + i] as number);
+    const w = Array.from({ length: n }, (_, i) => Math.exp(((logits[offset + i] as number) - max) / params.temperature));
+    return nucleus(Int32Array.from({ length: n }, (_, i) => i), w, 1, 1);
+  }
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (logits[offset + b] as number) - (logits[offset + a] as number)).slice(0, k);
   const max = logits[offset + (order[0] as number)] as number;
   const w = order.map((i) => Math.exp(((logits[offset + i] as number) - max) / params.temperature));

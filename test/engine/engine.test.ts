@@ -17,7 +17,7 @@ describe('sampler', () => {
   it('builds p = softmax(logits / T), top-k then top-p, renormalised', () => {
     const full = targetDistribution(logits, { temperature: 0.7, topK: 0, topP: 1, seed: 0 });
     const z = Array.from(logits).reduce((a, l) => a + Math.exp(l / 0.7), 0);
-    assert.deepEqual(Array.from(full.ids), [5, 0, 1, 2, 3, 4]);
+    assert.deepEqual(Array.from(full.ids), [0, 1, 2, 3, 4, 5]); // untruncated: every id, in id order
     full.ids.forEach((id, i) => assert.ok(Math.abs((full.probs[i] as number) - Math.exp((logits[id] as number) / 0.7) / z) < 1e-12));
     const k3 = targetDistribution(logits, { temperature: 1, topK: 3, topP: 1, seed: 0 });
     assert.deepEqual(Array.from(k3.ids), [5, 0, 1]);
