@@ -13,7 +13,8 @@ Output, in --out:
                         T = 1 over the whole vocabulary), for n windows of W tokens each
   manifest.json         the graph's config (GGUF sha256, taps), the options, and the shards done
 Each shard is written atomically; a rerun resumes after the last complete shard (windows are
-enumerated in a fixed order). Only repositories of the train split are read, never dev or eval.
+enumerated in a fixed order). Only repositories of the train split are read (--split dev makes
+validation data from the dev repositories; nothing ever reads the eval sets).
 """
 import argparse
 import json
@@ -29,10 +30,10 @@ from reference import hf_tokenizer  # noqa: E402  (the tokenizer the tests prove
 MASK_NEG = -1e9
 
 
-def train_files(data_dir):
-    """(repo, path, content) of every train-split file, in a fixed order."""
+def split_files(data_dir, split="train"):
+    """(repo, path, content) of every file of a split's repositories, in a fixed order."""
     with open(os.path.join(data_dir, "splits.json")) as f:
-        train = {e["repo"] for e in json.load(f)["train"]}
+        train = {e["repo"] for e in json.load(f)[split]}
     corpus = os.path.join(data_dir, "corpus")
     for shard in sorted(os.listdir(corpus)):
         if not shard.endswith(".jsonl"):
@@ -46,10 +47,10 @@ def train_files(data_dir):
                     yield rec["repo"], rec["path"], rec["content"]
 
 
-def windows(data_dir, tok, width, sep_id):
-    """Token windows of `width` over the train files, joined with the end-of-text token."""
+def windows(data_dir, tok, width, sep_id, split="train"):
+    """Token windows of `width` over a split's files, joined with the end-of-text token."""
     buf = []
-    for _, _, content in train_files(data_dir):
+    for _, _, content in split_files(data_dir, split):
         buf.extend(tok.encode(content, add_special_tokens=False).ids)
         buf.append(sep_id)
         while len(buf) >= width:
@@ -100,6 +101,7 @@ def main():
     ap.add_argument("--window", type=int, default=512)
     ap.add_argument("--shard-windows", type=int, default=64)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--split", default="train", choices=["train", "dev"], help="dev only for validation data")
     a = ap.parse_args()
 
     with open(a.graph[: -len(".onnx")] + ".json") as f:
@@ -110,7 +112,7 @@ def main():
         sep = 0
     os.makedirs(a.out, exist_ok=True)
     manifest_path = os.path.join(a.out, "manifest.json")
-    options = {"window": a.window, "shard_windows": a.shard_windows, "data": os.path.abspath(a.data)}
+    options = {"window": a.window, "shard_windows": a.shard_windows, "data": os.path.abspath(a.data), "split": a.split}
     if os.path.exists(manifest_path):
         with open(manifest_path) as f:
             old = json.load(f)
@@ -128,7 +130,7 @@ def main():
     print(f"data: {done}/{n_shards} shards present, resuming", flush=True)
 
     graph = TargetGraph(a.graph, a.threads)
-    it = windows(a.data, tok, a.window, sep)
+    it = windows(a.data, tok, a.window, sep, a.split)
     for _ in range(done * a.shard_windows):
         next(it)
     t0 = time.time()

@@ -1,0 +1,215 @@
+"""Trains a draft head (PRISM, EAGLE-3 or stacked EAGLE-3) on data from data.py.
+
+    models/.venv/bin/python models/prism/train.py --data OUT/data --val OUT/dev-data --out OUT/prism \
+        --variant prism --modules 3 --steps 4 --iters 4000
+    torchrun --nproc-per-node 4 models/prism/train.py ...     (several GPUs: DDP)
+
+Training-time test: each batch unrolls K draft steps (step k's input hidden state is the draft's
+own output of step k-1), with soft cross-entropy against the target's next-token distribution on
+the draft vocabulary and per-step weights w^(k-1). AdamW, linear warmup, cosine decay. The draft
+vocabulary is the N most frequent top-1 predictions of the target on the training data.
+Checkpoints (and the final head) are written atomically to --out; a rerun resumes from the last
+one. Progress goes to stdout, metrics to --out/metrics.jsonl; validation reports per-step top-1
+accuracy and the simulated acceptance length under teacher forcing on the dev-split data.
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from prism.model import DraftConfig, DraftHead  # noqa: E402
+
+VARIANTS = ("prism", "eagle3", "stacked")
+
+
+def load_shards(folder):
+    files = sorted(glob.glob(os.path.join(folder, "shard-*.npz")))
+    if not files:
+        sys.exit(f"no shard-*.npz in {folder}: run models/prism/data.py first")
+    parts = [np.load(f) for f in files]
+    return {k: np.concatenate([p[k] for p in parts]) for k in ("input_ids", "taps", "top_ids", "top_logp")}
+
+
+def draft_vocab(top_ids, n, vocab_size):
+    """The n most frequent top-1 target predictions (ties by id), and target id -> draft index."""
+    counts = np.bincount(top_ids[..., 0].reshape(-1), minlength=vocab_size)
+    ids = np.lexsort((np.arange(vocab_size), -counts))[:n]
+    ids = np.sort(ids)
+    to_draft = np.full(vocab_size, -1, dtype=np.int64)
+    to_draft[ids] = np.arange(len(ids))
+    return torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(to_draft)
+
+
+def target_embeddings(gguf_path):
+    from gguf import GGUFReader
+    from gguf.quants import dequantize
+
+    for t in GGUFReader(gguf_path).tensors:
+        if t.name == "token_embd.weight":
+            return torch.from_numpy(np.asarray(dequantize(t.data, t.tensor_type), dtype=np.float32))
+    sys.exit(f"{gguf_path} has no token_embd.weight")
+
+
+def soft_targets(top_ids, top_logp, to_draft, n):
+    """The target's distribution over the draft vocabulary, [..., n] (renormalised)."""
+    idx = to_draft[top_ids]
+    p = top_logp.float().exp() * (idx >= 0)
+    out = torch.zeros(*top_ids.shape[:-1], n)
+    out.scatter_add_(-1, idx.clamp(min=0), p)
+    return out / out.sum(-1, keepdim=True).clamp(min=1e-12)
+
+
+def batch_terms(head, batch, to_draft, K, weights):
+    """Loss, per-step accuracy and acceptance flags for one batch of windows [B, W]."""
+    ids, taps, top_ids, top_logp = batch
+    T = ids.shape[1] - K - 1
+    steps = head.unroll(taps[:, :T].float(), ids[:, : T + K], K)
+    loss = 0.0
+    hits = []
+    for k, logits in enumerate(steps, start=1):
+        tgt = soft_targets(top_ids[:, k: k + T], top_logp[:, k: k + T], to_draft, head.c.vocab).to(logits.device)
+        loss = loss + weights[k - 1] * -(tgt * F.log_softmax(logits.float(), -1)).sum(-1).mean()
+        pred = head.vocab_map[logits.argmax(-1)]
+        hits.append(pred == top_ids[:, k: k + T, 0].to(pred.device))
+    return loss / sum(weights), hits
+
+
+def acceptance_length(hits):
+    """Simulated greedy acceptance length: 1 + the run of correct leading steps, averaged."""
+    run = torch.ones_like(hits[0], dtype=torch.float32)
+    total = torch.ones_like(run)
+    for h in hits:
+        run = run * h.float()
+        total = total + run
+    return total.mean().item()
+
+
+def save_atomic(obj, path):
+    tmp = f"{path}.tmp.{os.getpid()}"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--val")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--variant", choices=VARIANTS, default="prism")
+    ap.add_argument("--modules", type=int, default=3, help="M (PRISM modules, or stacked layers)")
+    ap.add_argument("--steps", type=int, default=4, help="K draft steps unrolled")
+    ap.add_argument("--sigma", default="", help="comma-separated 1-based module per step (PRISM)")
+    ap.add_argument("--draft-vocab", type=int, default=8192)
+    ap.add_argument("--iters", type=int, default=2000)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--step-weight", type=float, default=0.8)
+    ap.add_argument("--every", type=int, default=100, help="checkpoint and validation interval")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--stop-after", type=int, default=0, help="stop (with a checkpoint) after this iteration; rerun to go on")
+    a = ap.parse_args()
+
+    ddp = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    rank = 0
+    if ddp:
+        torch.distributed.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        rank = torch.distributed.get_rank()
+    device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu")
+    torch.manual_seed(a.seed + rank)
+    say = (lambda *m: print(*m, flush=True)) if rank == 0 else (lambda *m: None)
+
+    with open(os.path.join(a.data, "manifest.json")) as f:
+        manifest = json.load(f)
+    g = manifest["graph"]["config"]
+    data = load_shards(a.data)
+    vocab_ids, to_draft = draft_vocab(data["top_ids"], a.draft_vocab, g["vocabSize"])
+    m = 1 if a.variant == "eagle3" else a.modules
+    c = DraftConfig(hidden=g["hidden"], width=g["hidden"], heads=g["nHeads"], kv_heads=g["nKvHeads"], ffn=g["ffn"],
+                    modules=1 if a.variant != "prism" else m, steps=a.steps, vocab=len(vocab_ids),
+                    layers_per_module=m if a.variant == "stacked" else 1,
+                    sigma=[int(x) for x in a.sigma.split(",")] if a.sigma else [])
+    head = DraftHead(c, target_embeddings(manifest["graph"]["model"]), vocab_ids).to(device)
+    model = torch.nn.parallel.DistributedDataParallel(head) if ddp else head
+    opt = torch.optim.AdamW(head.parameters(), lr=a.lr, betas=(0.9, 0.95), weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / a.warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / a.iters))))
+    weights = [a.step_weight ** k for k in range(a.steps)]
+    os.makedirs(a.out, exist_ok=True)
+    ckpt = os.path.join(a.out, "checkpoint.pt")
+    start = 0
+    if os.path.exists(ckpt):
+        state = torch.load(ckpt, map_location=device, weights_only=False)
+        if state["args"]["variant"] != a.variant or state["config"] != c.__dict__:
+            sys.exit(f"{ckpt} belongs to another variant or configuration; use a new --out folder")
+        head.load_state_dict(state["head"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        torch.set_rng_state(state["rng"])
+        start = state["iter"]
+        say(f"train: resuming at iteration {start}")
+
+    tensors = {k: torch.from_numpy(v) for k, v in data.items()}
+    n = tensors["input_ids"].shape[0]
+    val = load_shards(a.val) if a.val else None
+    metrics = open(os.path.join(a.out, "metrics.jsonl"), "a")
+    t0 = time.time()
+    for it in range(start, a.iters):
+        pick = torch.randint(0, n, (a.batch,))
+        batch = [tensors[k][pick].to(device) for k in ("input_ids", "taps", "top_ids", "top_logp")]
+        batch[0] = batch[0].long()
+        batch[2] = batch[2].long()
+        loss, hits = batch_terms(model if not ddp else model.module, batch, to_draft.to(device), a.steps, weights)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        done = it + 1
+        if done % 10 == 0 or done == a.iters:
+            rate = (done - start) / (time.time() - t0)
+            acc = [round(h.float().mean().item(), 3) for h in hits]
+            say(f"train: {done}/{a.iters} loss {loss.item():.3f} acc/step {acc} {rate:.2f} it/s, about {(a.iters - done) / max(rate, 1e-9) / 60:.1f} min left")
+            if rank == 0:
+                metrics.write(json.dumps({"iter": done, "loss": loss.item(), "acc": acc, "lr": sched.get_last_lr()[0]}) + "\n")
+                metrics.flush()
+        stopping = done == a.stop_after
+        if rank == 0 and (done % a.every == 0 or done == a.iters or stopping):
+            if val is not None:
+                report = validate(head, val, to_draft.to(device), a.steps, weights, device)
+                say(f"validate: {report}")
+                metrics.write(json.dumps({"iter": done, "val": report}) + "\n")
+                metrics.flush()
+            save_atomic({"iter": done, "head": head.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                         "rng": torch.get_rng_state(), "args": vars(a), "config": c.__dict__}, ckpt)
+        if stopping:
+            say(f"train: stopped after iteration {done}; rerun the same command to resume")
+            return
+    if rank == 0:
+        save_atomic({"config": c.__dict__, "head": head.state_dict(), "variant": a.variant,
+                     "gguf_sha256": manifest["gguf_sha256"], "taps": g["tapLayers"]}, os.path.join(a.out, "head.pt"))
+        say(f"train: done; {os.path.join(a.out, 'head.pt')}")
+
+
+@torch.no_grad()
+def validate(head, val, to_draft, K, weights, device, batch=8):
+    ids, taps, top_ids, top_logp = (torch.from_numpy(val[k]) for k in ("input_ids", "taps", "top_ids", "top_logp"))
+    losses, all_hits = [], None
+    for s in range(0, ids.shape[0], batch):
+        b = [ids[s: s + batch].long().to(device), taps[s: s + batch].to(device), top_ids[s: s + batch].long().to(device), top_logp[s: s + batch].to(device)]
+        loss, hits = batch_terms(head, b, to_draft, K, weights)
+        losses.append(loss.item())
+        all_hits = hits if all_hits is None else [torch.cat([x, h]) for x, h in zip(all_hits, hits)]
+    return {"loss": round(float(np.mean(losses)), 4), "acc": [round(h.float().mean().item(), 4) for h in all_hits],
+            "acceptance_length": round(acceptance_length(all_hits), 4)}
+
+
+if __name__ == "__main__":
+    main()
