@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 
 export const GGML_TYPE = {
   F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q5_0: 6, Q5_1: 7, Q8_0: 8, Q8_1: 9,
-  Q2_K: 10, Q3_K: 11, Q4_K: 12, Q5_K: 13, Q6_K: 14, Q8_K: 15, BF16: 30,
+  Q2_K: 10, Q3_K: 11, Q4_K: 12, Q5_K: 13, Q6_K: 14, Q8_K: 15, I8: 24, I16: 25, I32: 26, BF16: 30,
 } as const;
 
 const TYPE_NAMES: Record<number, string> = {
@@ -25,6 +25,7 @@ const BLOCK: Record<number, [number, number]> = {
   [GGML_TYPE.Q8_0]: [32, 34], [GGML_TYPE.Q8_1]: [32, 36],
   [GGML_TYPE.Q2_K]: [256, 84], [GGML_TYPE.Q3_K]: [256, 110], [GGML_TYPE.Q4_K]: [256, 144],
   [GGML_TYPE.Q5_K]: [256, 176], [GGML_TYPE.Q6_K]: [256, 210], [GGML_TYPE.Q8_K]: [256, 292],
+  [GGML_TYPE.I8]: [1, 1], [GGML_TYPE.I16]: [1, 2], [GGML_TYPE.I32]: [1, 4],
 };
 
 export type GgufValue = number | bigint | boolean | string | GgufValue[];

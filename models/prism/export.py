@@ -1,0 +1,55 @@
+"""Exports a trained draft head (head.pt from train.py) as a GGUF the server reads with its own
+GGUF reader: the head's tensors in float16 and its manifest in the metadata.
+
+    models/.venv/bin/python models/prism/export.py OUT/prism/head.pt models/heads/smollm2-135m-prism.gguf
+
+Manifest keys (prism.*): variant, target_sha256 (the GGUF the head was trained on), taps (target
+layers whose inputs feed the head), modules (M), steps (K), sigma (1-based module per step),
+layers_per_module, width, heads, kv_heads, ffn, rope_base, eps, vocab (N). The tensor
+`vocab_map` (int32 [N]) maps draft ids to target ids. The target's embeddings are not stored.
+"""
+import argparse
+import os
+
+import numpy as np
+import torch
+
+import gguf
+
+
+def export(head_pt, out):
+    state = torch.load(head_pt, map_location="cpu", weights_only=False)
+    c = state["config"]
+    w = gguf.GGUFWriter(out + ".tmp", "prism-draft")
+    w.add_string("prism.variant", state["variant"])
+    w.add_string("prism.target_sha256", state["gguf_sha256"])
+    w.add_array("prism.taps", [int(t) for t in state["taps"]])
+    for key in ("modules", "steps", "layers_per_module", "width", "heads", "kv_heads", "ffn", "vocab", "hidden"):
+        w.add_uint32(f"prism.{key}", int(c[key]))
+    w.add_float32("prism.rope_base", float(c["rope_base"]))
+    w.add_float32("prism.eps", float(c["eps"]))
+    sigma = c["sigma"] or [min(k, c["modules"]) for k in range(1, c["steps"] + 1)]
+    w.add_array("prism.sigma", [int(s) for s in sigma])
+    for name, t in state["head"].items():
+        if name == "vocab_map":
+            w.add_tensor("vocab_map", t.numpy().astype(np.int32))
+        else:
+            w.add_tensor(name, t.float().numpy().astype(np.float16))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    os.replace(out + ".tmp", out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("head_pt")
+    ap.add_argument("out")
+    a = ap.parse_args()
+    export(a.head_pt, a.out)
+    print(f"export: {a.out} ({os.path.getsize(a.out) / 2**20:.1f} MiB)")
+
+
+if __name__ == "__main__":
+    main()
