@@ -28,6 +28,12 @@ const BLOCK: Record<number, [number, number]> = {
   [GGML_TYPE.I8]: [1, 1], [GGML_TYPE.I16]: [1, 2], [GGML_TYPE.I32]: [1, 4],
 };
 
+/** Bytes taken by `elements` values of a ggml type, or -1 for a type we cannot size. */
+export function byteSize(type: number, elements: number): number {
+  const block = BLOCK[type];
+  return block ? (elements / block[0]) * block[1] : -1;
+}
+
 export type GgufValue = number | bigint | boolean | string | GgufValue[];
 
 export interface GgufTensorInfo {
@@ -173,8 +179,7 @@ export function readGguf(path: string): GgufFile {
       if (off > BigInt(Number.MAX_SAFE_INTEGER)) throw new GgufError(`${path}: corrupt GGUF (tensor ${name} offset ${off}); re-download the model file`);
       rel.push(Number(off));
       const elements = dims.reduce((a, b) => a * b, 1);
-      const block = BLOCK[type];
-      const byteLength = block ? (elements / block[0]) * block[1] : -1;
+      const byteLength = byteSize(type, elements);
       infos.push({ name, dims, type, byteLength, elements });
     }
     const alignment = Number(metadata.get('general.alignment') ?? 32);

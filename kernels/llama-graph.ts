@@ -45,7 +45,7 @@ export function kvInputNames(layer: number): { pastK: string; pastV: string; new
 }
 
 /** Rotary tables [maxPositions, D/2], with Llama 3.1 frequency factors and linear scaling. */
-export function ropeTables(cfg: ModelConfig, maxPositions: number): { cos: Float32Array; sin: Float32Array } {
+export function ropeTables(cfg: Pick<ModelConfig, 'headDim' | 'ropeBase' | 'ropeFreqFactors' | 'ropeLinearScale'>, maxPositions: number): { cos: Float32Array; sin: Float32Array } {
   const half = cfg.headDim / 2;
   const cos = new Float32Array(maxPositions * half);
   const sin = new Float32Array(maxPositions * half);
@@ -63,7 +63,7 @@ export function ropeTables(cfg: ModelConfig, maxPositions: number): { cos: Float
   return { cos, sin };
 }
 
-class WeightSource {
+export class WeightSource {
   constructor(readonly file: GgufFile) {}
 
   info(name: string): GgufTensorInfo {
@@ -91,7 +91,7 @@ class WeightSource {
 /** The one 2-D input of linear(): the LM head's gathered rows [R,H]; all others are [1,S,K]. */
 const rowsInput = 'head_rows';
 
-function linear(g: GraphBuilder, w: WeightSource, x: string, names: string[], opts: TargetGraphOptions, blockSums: Map<string, string>): string[] {
+export function linear(g: GraphBuilder, w: WeightSource, x: string, names: string[], opts: TargetGraphOptions, blockSums: Map<string, string>): string[] {
   const infos = names.map((n) => w.info(n));
   const first = infos[0] as GgufTensorInfo;
   const k = first.dims[0] as number;
@@ -166,7 +166,27 @@ function q8ToNBits(src: Uint8Array, n: number, k: number): { packed: Uint8Array;
   return { packed, scales };
 }
 
-function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
+/**
+ * Attention of new queries over [past + new] keys, with an additive mask [1,1,S,T] (T = P+S).
+ * q [1,S,heads*D] (rotated), k/v new [1,S,kvHeads*D], past [1,P,kvHeads*D]; query head h reads
+ * kv head floor(h / (heads/kvHeads)). Returns [1,S,heads*D]. Target and draft graphs share it.
+ */
+export function attend(g: GraphBuilder, q: string, kNew: string, vNew: string, pastK: string, pastV: string, maskB: string, d: { heads: number; kvHeads: number; headDim: number }): string {
+  const { heads, kvHeads, headDim: D } = d;
+  const G = heads / kvHeads;
+  const kAll = g.op('Concat', [pastK, kNew], { axis: 1 }); // [1,T,Hkv*D]
+  const vAll = g.op('Concat', [pastV, vNew], { axis: 1 });
+  const shKV = g.i64([-1, kvHeads, 1, D]);
+  // Queries grouped under their kv head, [Hkv,G,S,D].
+  const qh = g.op('Transpose', [g.op('Reshape', [g.op('Mul', [q, g.scalar(1 / Math.sqrt(D))]), g.i64([-1, kvHeads, G, D])])], { perm: [1, 2, 0, 3] });
+  const kt = g.op('Transpose', [g.op('Reshape', [kAll, shKV])], { perm: [1, 2, 3, 0] }); // [Hkv,1,D,T]
+  const vh = g.op('Transpose', [g.op('Reshape', [vAll, shKV])], { perm: [1, 2, 0, 3] }); // [Hkv,1,T,D]
+  const scores = g.op('Add', [g.op('MatMul', [qh, kt]), maskB]); // [Hkv,G,S,T]
+  const ctx = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), vh]); // [Hkv,G,S,D]
+  return g.op('Reshape', [g.op('Transpose', [ctx], { perm: [2, 0, 1, 3] }), g.i64([1, -1, heads * D])]);
+}
+
+export function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
   return g.op('SimplifiedLayerNormalization', [x, weight], { axis: -1, epsilon: { float: eps }, stash_type: 1 });
 }
 
@@ -174,7 +194,6 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
   const g = new GraphBuilder(`target_${cfg.arch}`);
   const w = new WeightSource(file);
   const { hidden: H, nHeads: Hq, nKvHeads: Hkv, headDim: D, nLayers: L } = cfg;
-  const G = Hq / Hkv;
   const kvWidth = Hkv * D;
 
   const ids = g.input('input_ids', DT.INT64, [1, 'S']);
@@ -192,12 +211,7 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
   const embTable = g.f32('token_embd', [cfg.vocabSize, H], embd);
   let x = g.op('Gather', [embTable, ids], { axis: 0 }); // [1,S,H]
 
-  // Attention shapes; S and T come from the inputs at run time (-1).
-  const shQ = g.i64([-1, Hkv, G, D]);
-  const shKV = g.i64([-1, Hkv, 1, D]);
-  const shOut = g.i64([1, -1, Hq * D]);
   const maskB = g.op('Unsqueeze', [mask, g.i64([0, 1])]); // [1,1,S,T]
-  const qScale = g.scalar(1 / Math.sqrt(D));
 
   const blockSums = new Map<string, string>();
   const layerInputs: string[] = [];
@@ -221,15 +235,7 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
     g.output(newK, DT.FLOAT, [1, 'S', kvWidth]);
     g.output(newV, DT.FLOAT, [1, 'S', kvWidth]);
 
-    const kAll = g.op('Concat', [past_k, newK], { axis: 1 }); // [1,T,Hkv*D]
-    const vAll = g.op('Concat', [past_v, newV], { axis: 1 });
-    // Queries grouped under their kv head, [Hkv,G,S,D]: q head h reads kv head floor(h/G).
-    const qh = g.op('Transpose', [g.op('Reshape', [g.op('Mul', [q, qScale]), shQ])], { perm: [1, 2, 0, 3] });
-    const kt = g.op('Transpose', [g.op('Reshape', [kAll, shKV])], { perm: [1, 2, 3, 0] }); // [Hkv,1,D,T]
-    const vh = g.op('Transpose', [g.op('Reshape', [vAll, shKV])], { perm: [1, 2, 0, 3] }); // [Hkv,1,T,D]
-    const scores = g.op('Add', [g.op('MatMul', [qh, kt]), maskB]); // [Hkv,G,S,T]
-    const ctx = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), vh]); // [Hkv,G,S,D]
-    const merged = g.op('Reshape', [g.op('Transpose', [ctx], { perm: [2, 0, 1, 3] }), shOut]);
+    const merged = attend(g, q, newK, newV, past_k, past_v, maskB, { heads: Hq, kvHeads: Hkv, headDim: D });
     x = g.op('Add', [x, linear(g, w, merged, [`${p}attn_output.weight`], opts, blockSums)[0] as string]);
 
     const h2 = rmsNorm(g, x, g.f32(`${p}ffn_norm`, [H], w.f32(`${p}ffn_norm.weight`)), cfg.eps);
@@ -288,6 +294,6 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
 
 /** A hash of the builder's own code, so a changed builder never reuses a stale cached graph. */
 export function builderHash(): string {
-  const src = [buildTargetGraph, linear, q8ToNBits, rmsNorm, ropeTables, toNBits, dequantize].map((f) => f.toString()).join('\n');
+  const src = [buildTargetGraph, attend, linear, q8ToNBits, rmsNorm, ropeTables, toNBits, dequantize].map((f) => f.toString()).join('\n');
   return createHash('sha256').update(src).digest('hex').slice(0, 12);
 }

@@ -1,0 +1,105 @@
+// A trained draft head loaded for inference: its fc and module graphs in onnxruntime, the shared
+// draft KV cache, and the target's embedding rows (read from the target GGUF on demand, never
+// stored in the head). The drafting policy on top of it (prefill of accepted tokens, trees) is
+// specified in docs/prism-drafter.md.
+import * as ort from 'onnxruntime-node';
+import { buildDraftFcGraph, buildDraftModuleGraph, DraftDims } from '../../kernels/draft-graph';
+import { byteSize, GgufError, readGguf, readTensorBytes } from '../../kernels/gguf';
+import { kvInputNames } from '../../kernels/llama-graph';
+import type { ModelConfig } from '../../kernels/model-config';
+import { dequantize } from '../../kernels/quant';
+import { DraftHeadFile, readDraftHead } from './draft-head';
+import { KvCache } from './kv-cache';
+
+export interface ModuleResult {
+  h: Float32Array;
+  logits: Float32Array;
+  newK: Float32Array[];
+  newV: Float32Array[];
+}
+
+export class PrismHead {
+  private constructor(
+    readonly head: DraftHeadFile,
+    readonly dims: DraftDims,
+    private readonly fc: ort.InferenceSession,
+    private readonly modules: ort.InferenceSession[],
+    private readonly embedBytes: Uint8Array,
+    private readonly embedType: number,
+  ) {}
+
+  static async load(headPath: string, target: { modelPath: string; modelHash: string; cfg: ModelConfig }, threads = 0): Promise<PrismHead> {
+    const head = readDraftHead(headPath, target);
+    const m = head.manifest;
+    const targetFile = readGguf(target.modelPath);
+    const embd = targetFile.tensors.get('token_embd.weight');
+    if (!embd) throw new GgufError(`${target.modelPath}: tensor token_embd.weight is missing`);
+    const dims: DraftDims = {
+      width: m.width, embedDim: target.cfg.hidden, heads: m.heads, kvHeads: m.kvHeads, ffn: m.ffn,
+      layersPerModule: m.layersPerModule, vocab: m.vocab, ropeBase: m.ropeBase, eps: m.eps, hidden: m.hidden,
+      maxPositions: Math.min(8192, target.cfg.contextLength),
+    };
+    const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'] };
+    const fc = await ort.InferenceSession.create(buildDraftFcGraph(head.file, dims), opts);
+    const modules: ort.InferenceSession[] = [];
+    for (let i = 0; i < m.modules; i++) modules.push(await ort.InferenceSession.create(buildDraftModuleGraph(head.file, dims, i), opts));
+    return new PrismHead(head, dims, fc, modules, readTensorBytes(targetFile, embd), embd.type);
+  }
+
+  /** 0-based module run at draft step k (1-based). */
+  moduleOf(k: number): number {
+    const s = this.head.manifest.sigma;
+    return (s[Math.min(k, s.length) - 1] as number) - 1;
+  }
+
+  newCache(): KvCache {
+    return new KvCache(this.dims.layersPerModule, this.dims.kvHeads * (this.dims.width / this.dims.heads));
+  }
+
+  /** The target's embedding rows for ids, [n, E]. */
+  embed(ids: readonly number[]): Float32Array {
+    const E = this.dims.embedDim;
+    const rowBytes = byteSize(this.embedType, E);
+    const out = new Float32Array(ids.length * E);
+    ids.forEach((id, i) => {
+      const row = this.embedBytes.subarray(id * rowBytes, (id + 1) * rowBytes);
+      out.set(dequantize(this.embedType, row, E), i * E);
+    });
+    return out;
+  }
+
+  /** fc: target taps [n, 3H] -> draft features [n, d]. */
+  async features(taps: Float32Array, n: number): Promise<Float32Array> {
+    const r = await this.fc.run({ taps: new ort.Tensor('float32', taps, [n, 3 * this.dims.hidden]) });
+    return (r.features as ort.Tensor).data as Float32Array;
+  }
+
+  /** Runs module m over S new positions after the cache (mask [S, P+S]); does not change the cache. */
+  async run(m: number, cache: KvCache, emb: Float32Array, hIn: Float32Array, positions: readonly number[], mask: Float32Array): Promise<ModuleResult> {
+    const S = positions.length;
+    const P = cache.length;
+    const feeds: Record<string, ort.Tensor> = {
+      emb: new ort.Tensor('float32', emb, [1, S, this.dims.embedDim]),
+      h_in: new ort.Tensor('float32', hIn, [1, S, this.dims.width]),
+      position_ids: new ort.Tensor('int64', BigInt64Array.from(positions, BigInt), [1, S]),
+      attn_mask: new ort.Tensor('float32', mask, [S, P + S]),
+    };
+    for (let l = 0; l < this.dims.layersPerModule; l++) {
+      const n = kvInputNames(l);
+      const past = cache.past(l);
+      feeds[n.pastK] = new ort.Tensor('float32', past.k, [1, P, cache.width]);
+      feeds[n.pastV] = new ort.Tensor('float32', past.v, [1, P, cache.width]);
+    }
+    const session = this.modules[m];
+    if (!session) throw new RangeError(`module ${m} does not exist`);
+    const out = await session.run(feeds);
+    const f = (k: string): Float32Array => (out[k] as ort.Tensor).data as Float32Array;
+    const layers = Array.from({ length: this.dims.layersPerModule }, (_, l) => kvInputNames(l));
+    return { h: f('h_out'), logits: f('logits'), newK: layers.map((n) => f(n.newK)), newV: layers.map((n) => f(n.newV)) };
+  }
+
+  async dispose(): Promise<void> {
+    await this.fc.release();
+    for (const s of this.modules) await s.release();
+  }
+}

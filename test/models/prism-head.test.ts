@@ -1,0 +1,96 @@
+// Training equals inference: the logits of unrolled training step k (PyTorch, models/prism)
+// equal those the server's draft graphs (ONNX, kernels/draft-graph.ts) compute at depth k of a
+// chain, for the same head, taps and tokens.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { readGguf } from '../../kernels/gguf';
+import { causalMask } from '../../kernels/masks';
+import { readModelConfig } from '../../kernels/model-config';
+import { fileHash } from '../../server/engine/graph-cache';
+import { PrismHead } from '../../server/engine/prism-head';
+import { ROOT, tinyModel } from '../helpers';
+
+const PY = path.join(ROOT, 'models', '.venv', 'bin', 'python');
+const T = 6;
+const K = 4;
+
+interface Dump { taps: number[]; tokens: number[]; logits: number[][] }
+
+function referenceHead(tmp: string, model: string, sha: string, taps: number[], modules: number, sigma: number[], layers: number): Dump {
+  const pt = path.join(tmp, 'head.pt');
+  const dumpFile = path.join(tmp, 'dump.json');
+  const r = spawnSync(PY, ['-c', `
+import json, sys, torch
+sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'models'))})
+from prism.model import DraftConfig, DraftHead
+from prism.train import target_embeddings
+model, sha, taps_csv, pt, dump, modules, sigma, layers = sys.argv[1:9]
+torch.manual_seed(0)
+c = DraftConfig(hidden=256, width=256, heads=4, kv_heads=2, ffn=512, modules=int(modules), steps=${K}, vocab=48,
+                layers_per_module=int(layers), sigma=[int(s) for s in sigma.split(",")] if sigma else [])
+h = DraftHead(c, target_embeddings(model), torch.arange(48) * 3 + 2)
+for name, p in h.named_parameters():
+    p.data = (1 + 0.1 * torch.randn_like(p) if "norm" in name else 0.06 * torch.randn_like(p)).half().float()
+taps = torch.randn(1, ${T}, 768)
+tokens = torch.randint(0, 320, (1, ${T + K}))
+with torch.no_grad():
+    steps = h.unroll(taps, tokens, ${K})
+torch.save({"config": c.__dict__, "head": h.state_dict(), "variant": "prism", "gguf_sha256": sha,
+            "taps": [int(x) for x in taps_csv.split(",")]}, pt)
+json.dump({"taps": taps.flatten().tolist(), "tokens": tokens[0].tolist(),
+           "logits": [s[0, ${T - 1}].tolist() for s in steps]}, open(dump, "w"))
+`, model, sha, taps.join(','), pt, dumpFile, String(modules), sigma.join(','), String(layers)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const e = spawnSync(PY, [path.join(ROOT, 'models', 'prism', 'export.py'), pt, path.join(tmp, 'head.gguf')], { encoding: 'utf8' });
+  assert.equal(e.status, 0, e.stderr);
+  return JSON.parse(fs.readFileSync(dumpFile, 'utf8')) as Dump;
+}
+
+function maxDiff(a: Float32Array, b: number[]): number {
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
+  return worst;
+}
+
+describe('draft head: training equals inference', () => {
+  const model = tinyModel('llama', 'Q8_0');
+  const cfg = readModelConfig(readGguf(model));
+  const cases: { name: string; modules: number; sigma: number[]; layers: number }[] = [
+    { name: 'PRISM, M = 3, sigma 1,3,2,3', modules: 3, sigma: [1, 3, 2, 3], layers: 1 },
+    { name: 'stacked EAGLE-3 (one module of 2 layers)', modules: 1, sigma: [], layers: 2 },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: step k of the unroll = depth k of the ONNX chain`, async () => {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-tei-'));
+      const sha = fileHash(model, tmp);
+      const dump = referenceHead(tmp, model, sha, cfg.tapLayers, c.modules, c.sigma, c.layers);
+      const head = await PrismHead.load(path.join(tmp, 'head.gguf'), { modelPath: model, modelHash: sha, cfg }, 1);
+      try {
+        const d = head.dims.width;
+        const n = T;
+        const feats = await head.features(Float32Array.from(dump.taps), n);
+        const cache = head.newCache();
+        // Prefill: module sigma(1) over positions 0..n-1, each with the token after it.
+        const next = dump.tokens.slice(1, n + 1);
+        const r1 = await head.run(head.moduleOf(1), cache, head.embed(next), feats, next.map((_, i) => i), causalMask(0, n));
+        const diffs = [maxDiff(r1.logits.subarray((n - 1) * 48, n * 48), dump.logits[0] as number[])];
+        cache.append(next, r1.newK, r1.newV);
+        let g = r1.h.subarray((n - 1) * d, n * d);
+        for (let k = 2; k <= K; k++) {
+          const tok = dump.tokens[n - 1 + k] as number;
+          const r = await head.run(head.moduleOf(k), cache, head.embed([tok]), g, [n - 1 + k - 1], causalMask(cache.length, 1));
+          diffs.push(maxDiff(r.logits, dump.logits[k - 1] as number[]));
+          cache.append([tok], r.newK, r.newV);
+          g = r.h;
+        }
+        for (const [k, diff] of diffs.entries()) assert.ok(diff < 1e-3, `step ${k + 1} differs by ${diff}`);
+      } finally {
+        await head.dispose();
+      }
+    });
+  }
+});
