@@ -40,3 +40,21 @@ export function treeMask(past: number, parents: ArrayLike<number>, capacity = pa
   }
   return m;
 }
+
+/**
+ * Mask for S new rows after `past` cached positions when each row sees only listed cache columns
+ * (plus itself): draft trees whose ancestors sit at scattered rows of a cache. [S, past + S]
+ */
+export function columnsMask(past: number, visible: readonly (readonly number[])[]): Float32Array {
+  const s = visible.length;
+  const t = past + s;
+  const m = new Float32Array(s * t).fill(MASK_NEG);
+  visible.forEach((cols, i) => {
+    for (const c of cols) {
+      if (c < 0 || c >= past) throw new RangeError(`column ${c} is outside the ${past} cached positions`);
+      m[i * t + c] = 0;
+    }
+    m[i * t + past + i] = 0;
+  });
+  return m;
+}

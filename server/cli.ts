@@ -33,7 +33,8 @@ options:
   --weights W         nbits (4-bit MatMulNBits, default) | f32 (dequantized)
   --activations A     fp32 (default, matches the reference) | int8 (int8 activations in the 4-bit
                       matmuls: cheaper verification, logits differ from fp32)
-  --draft D           none (default) | ngram: speculative decoding with that drafter
+  --draft D           none (default) | ngram | HEAD.gguf (a trained PRISM/EAGLE-3 head from
+                      models/prism/export.py): speculative decoding with that drafter
   --tree T            chain (default) | static | dynamic (EAGLE-2 style)
   --depth N           draft depth (default 5); --tree-width K children per node (default 4),
   --tree-tokens N     most draft nodes per step (default 16), --branching 3,2,1 (static),
@@ -81,15 +82,19 @@ export function loadOptions(v: Values): WorkerLoadOptions {
 }
 
 export function draftOptions(v: Values): CompletionRequest['draft'] {
-  const drafter = v.draft ?? 'none';
-  if (drafter !== 'none' && drafter !== 'ngram') {
-    throw new UsageError(`--draft must be none or ngram, got '${drafter}' (trained draft heads are not supported yet)`);
+  const draft = v.draft ?? 'none';
+  let head: string | undefined;
+  if (draft !== 'none' && draft !== 'ngram') {
+    if (!draft.endsWith('.gguf')) throw new UsageError(`--draft must be none, ngram or the path of a draft head (.gguf), got '${draft}'`);
+    head = path.resolve(draft);
   }
+  const drafter: 'none' | 'ngram' | 'head' = head ? 'head' : (draft as 'none' | 'ngram');
   const kind = v.tree ?? 'chain';
   if (kind !== 'chain' && kind !== 'static' && kind !== 'dynamic') throw new UsageError(`--tree must be chain, static or dynamic, got '${kind}'`);
   const branching = v.branching?.split(',').map((x) => int(x.trim(), 'branching', 1, 1));
   return {
     drafter,
+    ...(head ? { head } : {}),
     tree: {
       kind, depth: int(v.depth, 'depth', DEFAULT_TREE.depth, 1), topK: int(v['tree-width'], 'tree-width', DEFAULT_TREE.topK, 1),
       totalTokens: int(v['tree-tokens'], 'tree-tokens', DEFAULT_TREE.totalTokens, 1), minProb: num(v['min-draft-prob'], 'min-draft-prob', 0),

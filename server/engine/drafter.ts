@@ -41,15 +41,15 @@ export interface DraftContext {
   tokens: readonly number[];
   /** How many tokens at the start of `tokens` are unchanged since the drafter's last call. */
   unchanged: number;
-  /** Target hidden-state taps [n, 3H] for tokens[tokens.length - n ..], when the drafter needs them. */
-  taps?: Float32Array;
+  /** The target's hidden-state taps of positions [from, to), [to - from, 3H] (drafters that need them). */
+  taps?: (from: number, to: number) => Float32Array;
   sampling: SamplingParams;
   rng: Rng;
 }
 
 export interface Drafter {
   readonly name: string;
-  /** Whether draft() needs ctx.taps (the target then returns them with each verification). */
+  /** Whether draft() needs ctx.taps (the engine then keeps the target's taps of every cached position). */
   readonly needsTaps: boolean;
   draft(ctx: DraftContext, params: TreeParams): Promise<DraftTree>;
   /** Forget all state (a new document, or a context that no longer extends the last one). */

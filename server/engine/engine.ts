@@ -4,7 +4,7 @@ import { treeDepths } from '../../kernels/masks';
 import type { Tokenizer } from '../../kernels/tokenizer';
 import { Acceptance, acceptGreedy, acceptSampling, blockParents } from './acceptance';
 import { DEFAULT_TREE, Drafter, EMPTY_TREE, TreeParams } from './drafter';
-import { KvCache } from './kv-cache';
+import { KvCache, RowStore } from './kv-cache';
 import type { NgramOptions } from './ngram';
 import { distributionFromTop, GREEDY, Rng, SamplingParams, sampleToken, SparseDist, targetDistribution } from './sampler';
 import { SAMPLING_TOPK } from '../../kernels/llama-graph';
@@ -24,10 +24,11 @@ export interface CompletionRequest {
   /** Benchmarks: keep generating past end-of-sequence tokens. */
   ignoreEos?: boolean;
   /** Speculative decoding with a named drafter (resolved by the worker), and its tree shape. */
-  draft?: { drafter: DrafterName; tree?: Partial<TreeParams>; ngram?: Partial<NgramOptions> };
+  draft?: { drafter: DrafterName; tree?: Partial<TreeParams>; ngram?: Partial<NgramOptions>; head?: string };
 }
 
-export type DrafterName = 'none' | 'ngram';
+/** 'head': a trained draft head (PRISM, EAGLE-3) read from `draft.head`, a .gguf path. */
+export type DrafterName = 'none' | 'ngram' | 'head';
 
 export type FinishReason = 'stop' | 'length' | 'eos' | 'cancelled';
 
@@ -81,11 +82,14 @@ export const PREFILL_CHUNK = 256;
 
 export class Engine {
   readonly cache: KvCache;
+  /** The target's taps of cached positions, kept while a drafter needs them (prefix of the cache). */
+  readonly taps: RowStore;
   /** The context the drafter saw last (so it can be told what is unchanged). */
   private drafted: number[] = [];
 
   constructor(readonly target: TargetModel) {
     this.cache = target.newCache();
+    this.taps = new RowStore(3 * target.cfg.hidden);
   }
 
   /** Token ids of a prompt, with BOS when the model wants it, cut from the left to fit. */
@@ -103,16 +107,19 @@ export class Engine {
    * Brings the cache to ids[0..n-1) and returns the forward result of the last prompt token
    * (so the next token can be chosen). Only the part that differs from the cache is computed.
    */
-  async prefill(ids: readonly number[], wantLogits: boolean, isCancelled?: () => boolean): Promise<{ reused: number; last: Awaited<ReturnType<TargetModel['forward']>> } | undefined> {
+  async prefill(ids: readonly number[], wantLogits: boolean, isCancelled?: () => boolean, wantTaps = false): Promise<{ reused: number; last: Awaited<ReturnType<TargetModel['forward']>> } | undefined> {
     let common = this.cache.commonPrefix(ids);
     if (common === ids.length) common--; // the last prompt token must run to give its logits
+    if (wantTaps) common = Math.min(common, this.taps.length); // positions without taps run again
     this.cache.truncate(common);
+    this.taps.truncate(common);
     let at = common;
     for (;;) {
       if (isCancelled?.()) return undefined;
       const end = Math.min(ids.length, at + PREFILL_CHUNK);
       const isLast = end === ids.length;
-      const r = await this.target.extend(this.cache, ids.slice(at, end), { logits: isLast && wantLogits });
+      const r = await this.target.extend(this.cache, ids.slice(at, end), { logits: isLast && wantLogits, taps: wantTaps });
+      if (wantTaps) this.taps.append(r.taps as Float32Array);
       at = end;
       if (isLast) return { reused: common, last: r };
     }
@@ -135,7 +142,7 @@ export class Engine {
       decodeTokens: 0, decodeMs: 0, decodeTokensPerS: 0, totalMs: 0,
     };
     if (req.fresh) this.cache.truncate(0);
-    const pre = await this.prefill(ids, !greedy, hooks.isCancelled);
+    const pre = await this.prefill(ids, !greedy, hooks.isCancelled, drafter?.needsTaps ?? false);
     const t1 = performance.now();
     timings.prefillMs = t1 - t0;
     if (!pre) return this.finish(out, 'cancelled', timings, t0, t1);
@@ -180,7 +187,8 @@ export class Engine {
       const td = performance.now();
       // Never draft deeper than the budget left or than the context has room for.
       const room = Math.min(out.remaining(), maxPos - P - 1);
-      let tree = await drafter.draft({ tokens: ctxTokens, unchanged, sampling, rng }, { ...params, depth: Math.min(params.depth, room) });
+      const taps = drafter.needsTaps ? (from: number, to: number) => this.taps.rows(from, to) : undefined;
+      let tree = await drafter.draft({ tokens: ctxTokens, unchanged, sampling, rng, taps }, { ...params, depth: Math.min(params.depth, room) });
       if (tree.tokens.length > maxPos - P - 1) tree = EMPTY_TREE;
       const tv = performance.now();
       stats.draftMs += tv - td;
@@ -191,7 +199,7 @@ export class Engine {
       // (top-p 1 without a narrow top-k) full logits, known before the run.
       const fullRows = !greedy && (sampling.topK > SAMPLING_TOPK || (sampling.topK === 0 && sampling.topP >= 1));
       const r = await this.target.forward(this.cache, {
-        ids: block, positions: Array.from(depth, (d) => P + d), parents, rows: block.map((_, i) => i),
+        ids: block, positions: Array.from(depth, (d) => P + d), parents, rows: block.map((_, i) => i), taps: drafter.needsTaps,
         sampleTemperature: greedy || fullRows ? undefined : sampling.temperature, logits: fullRows,
       });
       let acc: Acceptance;
@@ -210,7 +218,9 @@ export class Engine {
         acc = acceptSampling(tree, (b) => dists[b] as SparseDist, rng);
       }
       stats.verifyMs += performance.now() - tv;
-      this.cache.append(block, r.newK, r.newV, [0, ...acc.accepted.map((i) => i + 1)]);
+      const kept = [0, ...acc.accepted.map((i) => i + 1)];
+      this.cache.append(block, r.newK, r.newV, kept);
+      if (drafter.needsTaps) this.taps.append(r.taps as Float32Array, kept);
       stats.targetRuns++;
       stats.drafted += tree.tokens.length;
       stats.accepted += acc.accepted.length;

@@ -95,3 +95,37 @@ export class KvCache {
     return 2 * this.layers * this.capacity * this.width * 4;
   }
 }
+
+/** Rows of a fixed width, kept in step with a KvCache's positions (the target's taps). */
+export class RowStore {
+  private data: Float32Array;
+  length = 0;
+
+  constructor(readonly width: number) {
+    this.data = new Float32Array(256 * width);
+  }
+
+  append(rows: Float32Array, pick?: readonly number[]): void {
+    const n = pick ? pick.length : rows.length / this.width;
+    if ((this.length + n) * this.width > this.data.length) {
+      const grown = new Float32Array(Math.max(2 * this.data.length, (this.length + n) * this.width));
+      grown.set(this.data.subarray(0, this.length * this.width));
+      this.data = grown;
+    }
+    const w = this.width;
+    for (let i = 0; i < n; i++) {
+      const r = pick ? (pick[i] as number) : i;
+      this.data.set(rows.subarray(r * w, (r + 1) * w), (this.length + i) * w);
+    }
+    this.length += n;
+  }
+
+  truncate(n: number): void {
+    this.length = Math.min(this.length, n);
+  }
+
+  rows(from: number, to: number): Float32Array {
+    if (from < 0 || to > this.length || from > to) throw new RangeError(`rows ${from}..${to} of ${this.length}`);
+    return this.data.subarray(from * this.width, to * this.width);
+  }
+}

@@ -2,9 +2,11 @@
 // here and the main thread (CLI, language server) stays responsive. Requests run one at a time;
 // cancellation is a shared flag read between decode steps.
 import { parentPort } from 'node:worker_threads';
-import { DEFAULT_TREE } from './drafter';
-import { Engine } from './engine';
-import { DEFAULT_NGRAM, NgramDrafter, NgramOptions } from './ngram';
+import { DEFAULT_TREE, Drafter } from './drafter';
+import { CompletionRequest, Engine } from './engine';
+import { DEFAULT_NGRAM, NgramDrafter } from './ngram';
+import { PrismDrafter } from './prism-drafter';
+import { PrismHead } from './prism-head';
 import type { FromWorker, ToWorker } from './protocol';
 import { TargetModel } from './target';
 
@@ -12,8 +14,22 @@ const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
 let engine: Engine | undefined;
-// Drafters keep their state across requests (the n-gram drafter has none: it is made per request).
-const drafters = { ngram: (opts?: Partial<NgramOptions>) => new NgramDrafter({ ...DEFAULT_NGRAM, ...opts }) };
+// Drafters keep their state across requests: heads are loaded once per path (the n-gram drafter
+// has no state and is made per request).
+const heads = new Map<string, PrismDrafter>();
+
+async function drafterFor(e: Engine, d: CompletionRequest['draft']): Promise<Drafter | undefined> {
+  if (!d || d.drafter === 'none') return undefined;
+  if (d.drafter === 'ngram') return new NgramDrafter({ ...DEFAULT_NGRAM, ...d.ngram });
+  if (!d.head) throw new Error('a draft head needs its path');
+  let drafter = heads.get(d.head);
+  if (!drafter) {
+    const head = await PrismHead.load(d.head, e.target);
+    drafter = new PrismDrafter(head, head.head.manifest.variant);
+    heads.set(d.head, drafter);
+  }
+  return drafter;
+}
 let cancel: Int32Array<ArrayBufferLike> = new Int32Array(1);
 const post = (m: FromWorker): void => port.postMessage(m);
 
@@ -47,7 +63,7 @@ async function handle(msg: ToWorker): Promise<void> {
       if (!engine) { post({ type: 'error', id, message: 'the model is not loaded' }); return; }
       try {
         const d = msg.request.draft;
-        const drafter = d && d.drafter !== 'none' ? drafters[d.drafter](d.ngram) : undefined;
+        const drafter = await drafterFor(engine, d);
         const result = await engine.complete(msg.request, {
           isCancelled: () => Atomics.load(cancel, 0) === id,
           onText: (delta) => post({ type: 'text', id, delta }),

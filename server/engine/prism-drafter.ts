@@ -1,0 +1,105 @@
+// The PRISM (or EAGLE-3) drafter: a trained head behind the Drafter interface. Semantics follow
+// models/prism/model.py as specified in docs/prism-drafter.md: the prefill (the first module)
+// covers every accepted position from the target's taps, and draft step k runs module sigma(k)
+// on the parent's output hidden state and the parent's token. Tree nodes' K/V rows live past the
+// committed draft cache and are dropped before the next prefill.
+import { causalMask, columnsMask } from '../../kernels/masks';
+import { buildTree, DistributionSource, DraftContext, DraftTree, Drafter, TreeParams } from './drafter';
+import { KvCache } from './kv-cache';
+import type { PrismHead } from './prism-head';
+import type { SparseDist } from './sampler';
+
+export class PrismDrafter implements Drafter, DistributionSource {
+  readonly needsTaps = true;
+  private readonly cache: KvCache;
+  /** Draft positions prefilled from real target features. */
+  private committed = 0;
+  private rootH = new Float32Array(0);
+  private rootLogits = new Float32Array(0);
+  private rootPos = 0;
+  private temperature = 1;
+  private readonly nodeH = new Map<number, Float32Array>();
+  private readonly nodeLogits = new Map<number, Float32Array>();
+  private readonly nodeRow = new Map<number, number>();
+
+  constructor(private readonly head: PrismHead, readonly name = 'prism') {
+    this.cache = head.newCache();
+  }
+
+  reset(): void {
+    this.cache.truncate(0);
+    this.committed = 0;
+  }
+
+  draft(ctx: DraftContext, params: TreeParams): Promise<DraftTree> {
+    return buildTree(this, ctx, params);
+  }
+
+  async begin(ctx: DraftContext): Promise<void> {
+    this.temperature = ctx.sampling.temperature > 0 ? ctx.sampling.temperature : 1;
+    const L = ctx.tokens.length; // the root is tokens[L-1]; positions 0..L-2 have features
+    // Position i depends on tokens 0..i+1: it stays valid while those are unchanged.
+    const keep = Math.min(this.committed, Math.max(0, ctx.unchanged - 1));
+    this.cache.truncate(keep);
+    this.committed = keep;
+    this.nodeH.clear();
+    this.nodeLogits.clear();
+    this.nodeRow.clear();
+    const to = L - 1;
+    if (to <= keep) return; // nothing new: the root's outputs from the last prefill still hold
+    if (!ctx.taps) throw new Error(`${this.name}: the engine gave no target taps`);
+    const n = to - keep;
+    const feats = await this.head.features(ctx.taps(keep, to), n);
+    const next = ctx.tokens.slice(keep + 1, to + 1);
+    const r = await this.head.run(this.head.moduleOf(1), this.cache, this.head.embed(next), feats, next.map((_, i) => keep + i), causalMask(keep, n));
+    this.cache.append(next, r.newK, r.newV);
+    this.committed = to;
+    const d = this.head.dims.width;
+    const V = this.head.dims.vocab;
+    this.rootH = r.h.slice((n - 1) * d, n * d);
+    this.rootLogits = r.logits.slice((n - 1) * V, n * V);
+    this.rootPos = to - 1;
+  }
+
+  async expand(nodes: number[], tree: DraftTree): Promise<SparseDist[]> {
+    const fresh = nodes.filter((v) => v >= 0 && !this.nodeLogits.has(v));
+    if (fresh.length > 0) {
+      const depthOf = (v: number): number => { let k = 0; for (let a = v; a >= 0; a = tree.parents[a] as number) k++; return k; };
+      const depth = depthOf(fresh[0] as number);
+      if (fresh.some((v) => depthOf(v) !== depth)) throw new Error('expand() takes nodes of one depth');
+      const d = this.head.dims.width;
+      const hIn = new Float32Array(fresh.length * d);
+      const visible: number[][] = [];
+      fresh.forEach((v, i) => {
+        const parent = tree.parents[v] as number;
+        hIn.set(parent < 0 ? this.rootH : (this.nodeH.get(parent) as Float32Array), i * d);
+        const cols = Array.from({ length: this.committed }, (_, c) => c);
+        for (let a = parent; a >= 0; a = tree.parents[a] as number) cols.push(this.nodeRow.get(a) as number);
+        visible.push(cols);
+      });
+      const toks = fresh.map((v) => tree.tokens[v] as number);
+      const P = this.cache.length;
+      // A node at depth `depth` computes its children: draft step depth + 1.
+      const r = await this.head.run(this.head.moduleOf(depth + 1), this.cache, this.head.embed(toks), hIn, fresh.map(() => this.rootPos + depth), columnsMask(P, visible));
+      this.cache.append(toks, r.newK, r.newV);
+      const V = this.head.dims.vocab;
+      fresh.forEach((v, i) => {
+        this.nodeRow.set(v, P + i);
+        this.nodeH.set(v, r.h.slice(i * d, (i + 1) * d));
+        this.nodeLogits.set(v, r.logits.slice(i * V, (i + 1) * V));
+      });
+    }
+    return nodes.map((v) => this.distribution(v < 0 ? this.rootLogits : (this.nodeLogits.get(v) as Float32Array)));
+  }
+
+  /** q: softmax of the draft logits (at the sampling temperature), over target ids. */
+  private distribution(logits: Float32Array): SparseDist {
+    let max = -Infinity;
+    for (const x of logits) max = Math.max(max, x);
+    const probs = new Float64Array(logits.length);
+    let z = 0;
+    for (let i = 0; i < logits.length; i++) { probs[i] = Math.exp(((logits[i] as number) - max) / this.temperature); z += probs[i] as number; }
+    for (let i = 0; i < probs.length; i++) probs[i] = (probs[i] as number) / z;
+    return { ids: this.head.head.vocabMap, probs };
+  }
+}
