@@ -19,7 +19,7 @@ const USAGE = `usage:
   prism-complete complete (--file PATH --line N --column M | --prompt TEXT) [options]
   prism-complete demo [options]
   prism-complete bench-plain [--repeats N] [--tokens N] [options]
-  prism-complete bench-spec [--positions N] [--tokens N] [--dir FOLDER] [options]
+  prism-complete bench-spec [--positions N] [--tokens N] [--dir FOLDER] [--draft HEAD.gguf] [options]
   prism-complete export-graph --out FILE.onnx [--model PATH] [--weights W] [--activations A]
                       writes the server's target graph and FILE.json (its config, the GGUF's
                       sha256) for the draft-head pipeline in models/
@@ -256,7 +256,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     else if (cmd === 'export-graph') cmdExportGraph(v);
     else if (cmd === 'bench-spec') {
-      await benchSpec({ load: loadOptions(v), positions: int(v.positions, 'positions', 24, 1), tokens: int(v.tokens, 'tokens', 48, 2), dir: v.dir, json: Boolean(v.json) });
+      const draft = draftOptions(v);
+      await benchSpec({ load: loadOptions(v), positions: int(v.positions, 'positions', 24, 1), tokens: int(v.tokens, 'tokens', 48, 2), dir: v.dir, head: draft?.head, json: Boolean(v.json) });
     } else throw new UsageError(`unknown command '${cmd}'`);
     return 0;
   } catch (e) {

@@ -15,6 +15,8 @@ export interface SpecBenchOptions {
   positions: number;
   tokens: number;
   dir?: string;
+  /** A trained draft head (.gguf) to add to the table. */
+  head?: string;
   json: boolean;
 }
 
@@ -41,8 +43,14 @@ export async function benchSpec(o: SpecBenchOptions): Promise<void> {
   const threads = o.load.threads || os.availableParallelism();
   const engine = await EngineClient.start({ ...o.load, threads });
   log(`bench-spec: ${path.basename(o.load.modelPath)}, ${threads} threads, activations ${engine.info.graph.accuracyLevel === 4 ? 'int8' : 'fp32'}, ${prompts.length} positions from ${o.dir ?? 'the dev split'}, ${o.tokens} tokens each`);
+  const headConfigs: Config[] = o.head ? [
+    { name: `head chain d3`, draft: { drafter: 'head', head: o.head, tree: { kind: 'chain', depth: 3 } } },
+    { name: `head chain d5`, draft: { drafter: 'head', head: o.head, tree: { kind: 'chain', depth: 5 } } },
+    { name: `head tree k2 n8`, draft: { drafter: 'head', head: o.head, tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 } } },
+  ] : [];
   // With int8 activations only chains are lossless (see Engine.complete).
-  const configs = engine.info.graph.accuracyLevel === 4 ? SPEC_CONFIGS.filter((c) => !c.draft || c.draft.tree?.kind === 'chain') : SPEC_CONFIGS;
+  const all = [...SPEC_CONFIGS, ...headConfigs];
+  const configs = engine.info.graph.accuracyLevel === 4 ? all.filter((c) => !c.draft || c.draft.tree?.kind === 'chain') : all;
   const agg = new Map<string, Agg>(configs.map((c) => [c.name, { tokens: 0, ms: 0, runs: 0, accepted: 0, drafted: 0, draftMs: 0, verifyMs: 0, reached: [], passed: [], mismatches: 0 }]));
   // Warm-up (excluded): one plain completion.
   await engine.complete({ prompt: prompts[0] as string, maxTokens: 8 });
