@@ -21,6 +21,8 @@ export class PrismDrafter implements Drafter, DistributionSource {
   private readonly nodeH = new Map<number, Float32Array>();
   private readonly nodeLogits = new Map<number, Float32Array>();
   private readonly nodeRow = new Map<number, number>();
+  /** The context this drafter's cache was built for. */
+  private seen: number[] = [];
 
   constructor(private readonly head: PrismHead, readonly name = 'prism') {
     this.cache = head.newCache();
@@ -29,6 +31,7 @@ export class PrismDrafter implements Drafter, DistributionSource {
   reset(): void {
     this.cache.truncate(0);
     this.committed = 0;
+    this.seen = [];
   }
 
   draft(ctx: DraftContext, params: TreeParams): Promise<DraftTree> {
@@ -38,8 +41,12 @@ export class PrismDrafter implements Drafter, DistributionSource {
   async begin(ctx: DraftContext): Promise<void> {
     this.temperature = ctx.sampling.temperature > 0 ? ctx.sampling.temperature : 1;
     const L = ctx.tokens.length; // the root is tokens[L-1]; positions 0..L-2 have features
-    // Position i depends on tokens 0..i+1: it stays valid while those are unchanged.
-    const keep = Math.min(this.committed, Math.max(0, ctx.unchanged - 1));
+    // Position i depends on tokens 0..i+1: it stays valid while those are unchanged since *this*
+    // drafter's last call (other drafters may have run on other contexts in between).
+    let same = 0;
+    while (same < this.seen.length && same < L && this.seen[same] === ctx.tokens[same]) same++;
+    this.seen = ctx.tokens.slice();
+    const keep = Math.min(this.committed, Math.max(0, same - 1));
     this.cache.truncate(keep);
     this.committed = keep;
     this.nodeH.clear();

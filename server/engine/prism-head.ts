@@ -39,7 +39,11 @@ export class PrismHead {
       layersPerModule: m.layersPerModule, vocab: m.vocab, ropeBase: m.ropeBase, eps: m.eps, hidden: m.hidden,
       maxPositions: Math.min(8192, target.cfg.contextLength),
     };
-    const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'] };
+    // Small graphs: one thread each and no spinning, so they never compete with the target's pool.
+    const opts: ort.InferenceSession.SessionOptions = {
+      intraOpNumThreads: threads || 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'],
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    };
     const fc = await ort.InferenceSession.create(buildDraftFcGraph(head.file, dims), opts);
     const modules: ort.InferenceSession[] = [];
     for (let i = 0; i < m.modules; i++) modules.push(await ort.InferenceSession.create(buildDraftModuleGraph(head.file, dims, i), opts));

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { TreeParams } from '../../server/engine/drafter';
+import type { Drafter, TreeParams } from '../../server/engine/drafter';
 import { Engine } from '../../server/engine/engine';
 import { PrismDrafter } from '../../server/engine/prism-drafter';
 import { PrismHead } from '../../server/engine/prism-head';
@@ -45,6 +45,26 @@ torch.save({"config": c.__dict__, "head": h.state_dict(), "variant": "prism", "g
     { kind: 'chain', depth: 4, topK: 1, totalTokens: 8, minProb: 0 },
     { kind: 'dynamic', depth: 3, topK: 3, totalTokens: 10, minProb: 0 },
   ];
+  it('keeps its draft cache in step with its own context when other drafters run in between', async () => {
+    const { NgramDrafter } = await import('../../server/engine/ngram');
+    // Records every tree a drafter proposes: a stale draft cache proposes other trees.
+    const recording = (inner: PrismDrafter, trees: string[]): Drafter => ({
+      name: inner.name, needsTaps: true, reset: () => inner.reset(),
+      draft: async (ctx, p) => { const t = await inner.draft(ctx, p); trees.push(t.tokens.join(',')); return t; },
+    });
+    const shared = new Engine(target);
+    const drafter = new PrismDrafter(head);
+    const req = (prompt: string): { prompt: string; maxTokens: number; ignoreEos: boolean } => ({ prompt, maxTokens: 12, ignoreEos: true });
+    await shared.complete(req(prompts[0] as string), {}, drafter, shapes[0]);
+    await shared.complete(req(prompts[1] as string), {}, new NgramDrafter(), shapes[0]);
+    const got: string[] = [];
+    const want: string[] = [];
+    await shared.complete(req(prompts[1] as string), {}, recording(drafter, got), shapes[0]);
+    await new Engine(target).complete(req(prompts[1] as string), {}, recording(new PrismDrafter(head), want), shapes[0]);
+    assert.ok(want.length > 0);
+    assert.deepEqual(got, want, 'a drafter reused across contexts must draft exactly as a fresh one');
+  });
+
   for (const shape of shapes) {
     it(`greedy output equals plain decoding (${shape.kind}), one engine across prompts`, async () => {
       const plain = new Engine(target);
