@@ -149,18 +149,19 @@ class DraftHead(nn.Module):
 
     def run_module(self, m, emb, h_in, positions, past_kv, mask):
         """Runs module m over new positions; past_kv: per layer (K, V) already cached, or None.
-        Returns (output hidden, this call's per-layer (K, V))."""
+        Returns (output hidden, this call's per-layer (K, V), per-layer past + new (K, V))."""
         mod = self.mods[m]
         h = mod.inputs(emb, h_in)
-        new = []
+        new, full = [], []
         for li, layer in enumerate(mod.layers):
             k, v = layer.kv(h, positions)
             new.append((k, v))
             if past_kv is not None:
                 pk, pv = past_kv[li]
                 k, v = torch.cat([pk, k], 2), torch.cat([pv, v], 2)
+            full.append((k, v))
             h = layer(h, positions, k, v, mask)
-        return h, new
+        return h, new, full
 
     def logits(self, h):
         return self.head(self.norm(h))
@@ -174,32 +175,18 @@ class DraftHead(nn.Module):
         assert tokens.shape[1] >= T + K, "tokens must extend K past the window"
         pos0 = torch.arange(T, device=taps.device)[None].expand(B, T)
         h = self.fc(taps)
-        caches = None  # per layer: keys of all steps so far, [B, kvh, k*T, hd]
+        caches = None  # per layer: (K, V) of all steps so far, [B, kvh, k*T, hd]
         out = []
         for k in range(1, K + 1):
             m = self.c.module_of(k)
             emb = self.embed[tokens[:, k: k + T]]
             positions = pos0 + (k - 1)
             mask = unroll_mask(T, k).to(taps.device)
-            h, new = self.run_module_unrolled(m, emb, h, positions, caches, mask)
-            caches = new
+            # The shared cache holds every earlier step's keys; this step's are appended after them
+            # (the layout unroll_mask expects).
+            h, _, caches = self.run_module(m, emb, h, positions, caches, mask)
             out.append(self.logits(h))
         return out
-
-    def run_module_unrolled(self, m, emb, h_in, positions, caches, mask):
-        """run_module for the unroll: the shared cache holds every earlier step's keys, and this
-        step's keys are appended after them (the layout unroll_mask expects)."""
-        mod = self.mods[m]
-        h = mod.inputs(emb, h_in)
-        grown = []
-        for li, layer in enumerate(mod.layers):
-            k, v = layer.kv(h, positions)
-            if caches is not None:
-                pk, pv = caches[li]
-                k, v = torch.cat([pk, k], 2), torch.cat([pv, v], 2)
-            grown.append((k, v))
-            h = layer(h, positions, k, v, mask)
-        return h, grown
 
     @torch.no_grad()
     def draft_chain(self, taps, tokens, steps, forced=None):
@@ -210,7 +197,7 @@ class DraftHead(nn.Module):
         n = taps.shape[1]
         positions = torch.arange(n)[None]
         mask = torch.where(torch.arange(n)[None, :] <= torch.arange(n)[:, None], 0.0, MASK_NEG)
-        h, kv = self.run_module(self.c.module_of(1), self.embed[tokens], self.fc(taps), positions, None, mask)
+        h, kv, _ = self.run_module(self.c.module_of(1), self.embed[tokens], self.fc(taps), positions, None, mask)
         g = h[:, -1:]
         logits = [self.logits(g)[:, 0]]
         drafted = []
@@ -220,8 +207,7 @@ class DraftHead(nn.Module):
             if forced is not None:
                 tok = torch.tensor([forced[k - 2]])
             pos = torch.tensor([[n - 1 + k - 1]])
-            g, new = self.run_module(self.c.module_of(k), self.embed[tok][:, None], g, pos, kv, torch.zeros(1, kv[0][0].shape[2] + 1))
-            kv = [(torch.cat([a, na], 2), torch.cat([b, nb], 2)) for (a, b), (na, nb) in zip(kv, new)]
+            g, _, kv = self.run_module(self.c.module_of(k), self.embed[tok][:, None], g, pos, kv, torch.zeros(1, kv[0][0].shape[2] + 1))
             logits.append(self.logits(g)[:, 0])
         drafted.append(int(self.vocab_map[logits[-1].argmax(-1)]))
         return drafted, logits
