@@ -19,6 +19,7 @@ validation data from the dev repositories; nothing ever reads the eval sets).
 import argparse
 import json
 import os
+import random
 import sys
 import time
 
@@ -30,11 +31,14 @@ from reference import hf_tokenizer  # noqa: E402  (the tokenizer the tests prove
 MASK_NEG = -1e9
 
 
-def split_files(data_dir, split="train"):
-    """(repo, path, content) of every file of a split's repositories, in a fixed order."""
+def split_files(data_dir, split="train", seed=0):
+    """(repo, path, content) of every file of a split's repositories, in a fixed shuffled order:
+    any prefix of the stream mixes every language and repository (the corpus is stored one
+    language per shard, so reading it in order would train on C alone)."""
     with open(os.path.join(data_dir, "splits.json")) as f:
         train = {e["repo"] for e in json.load(f)[split]}
     corpus = os.path.join(data_dir, "corpus")
+    files = []
     for shard in sorted(os.listdir(corpus)):
         if not shard.endswith(".jsonl"):
             continue
@@ -44,7 +48,9 @@ def split_files(data_dir, split="train"):
                     continue
                 rec = json.loads(line)
                 if rec["repo"] in train:
-                    yield rec["repo"], rec["path"], rec["content"]
+                    files.append((rec["repo"], rec["path"], rec["content"]))
+    random.Random(seed).shuffle(files)
+    yield from files
 
 
 def windows(data_dir, tok, width, sep_id, split="train"):
@@ -112,7 +118,8 @@ def main():
         sep = 0
     os.makedirs(a.out, exist_ok=True)
     manifest_path = os.path.join(a.out, "manifest.json")
-    options = {"window": a.window, "shard_windows": a.shard_windows, "data": os.path.abspath(a.data), "split": a.split}
+    options = {"window": a.window, "shard_windows": a.shard_windows, "data": os.path.abspath(a.data), "split": a.split,
+               "order": "shuffled files, seed 0"}
     if os.path.exists(manifest_path):
         with open(manifest_path) as f:
             old = json.load(f)

@@ -5,7 +5,8 @@ GGUF reader: the head's tensors in float16 and its manifest in the metadata.
 
 Manifest keys (prism.*): variant, target_sha256 (the GGUF the head was trained on), taps (target
 layers whose inputs feed the head), modules (M), steps (K), sigma (1-based module per step),
-layers_per_module, width, heads, kv_heads, ffn, rope_base, eps, vocab (N). The tensor
+layers_per_module, width, heads, kv_heads, ffn, rope_base, eps, vocab (N), context (the training
+window: the server's drafter attends no further back). The tensor
 `vocab_map` (int32 [N]) maps draft ids to target ids. The target's embeddings are not stored.
 """
 import argparse
@@ -26,6 +27,7 @@ def export(head_pt, out):
     w.add_array("prism.taps", [int(t) for t in state["taps"]])
     for key in ("modules", "steps", "layers_per_module", "width", "heads", "kv_heads", "ffn", "vocab", "hidden"):
         w.add_uint32(f"prism.{key}", int(c[key]))
+    w.add_uint32("prism.context", int(state.get("window", 512)))
     w.add_float32("prism.rope_base", float(c["rope_base"]))
     w.add_float32("prism.eps", float(c["eps"]))
     sigma = c["sigma"] or [min(k, c["modules"]) for k in range(1, c["steps"] + 1)]

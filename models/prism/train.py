@@ -194,7 +194,8 @@ def main():
             return
     if rank == 0:
         save_atomic({"config": c.__dict__, "head": head.state_dict(), "variant": a.variant,
-                     "gguf_sha256": manifest["gguf_sha256"], "taps": g["tapLayers"]}, os.path.join(a.out, "head.pt"))
+                     "gguf_sha256": manifest["gguf_sha256"], "taps": g["tapLayers"],
+                     "window": manifest["options"]["window"]}, os.path.join(a.out, "head.pt"))
         say(f"train: done; {os.path.join(a.out, 'head.pt')}")
 
 

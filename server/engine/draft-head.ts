@@ -21,6 +21,8 @@ export interface DraftManifest {
   vocab: number;
   ropeBase: number;
   eps: number;
+  /** Longest context (in positions) the head saw in training; the drafter attends no further back. */
+  context: number;
 }
 
 export interface DraftHeadFile {
@@ -62,6 +64,7 @@ export function readDraftHead(headPath: string, target: { modelPath: string; mod
     taps: arr('taps'), modules: num('modules'), steps: num('steps'), sigma: arr('sigma'),
     layersPerModule: num('layers_per_module'), hidden: num('hidden'), width: num('width'), heads: num('heads'),
     kvHeads: num('kv_heads'), ffn: num('ffn'), vocab: num('vocab'), ropeBase: num('rope_base'), eps: num('eps'),
+    context: metaNumber(file, 'prism.context') ?? 512,
   };
   const targetName = path.basename(target.modelPath);
   if (manifest.targetSha256 !== target.modelHash) {

@@ -76,6 +76,19 @@ export class KvCache {
     this.tokens.length = n;
   }
 
+  /** Forgets the first n positions, keeping the rest in order (a sliding window over a long context). */
+  dropFront(n: number): void {
+    if (n < 0 || n > this.length) throw new RangeError(`cannot drop ${n} rows of a cache of ${this.length}`);
+    if (n === 0) return;
+    const w = this.width;
+    for (let l = 0; l < this.layers; l++) {
+      (this.keys[l] as Float32Array).copyWithin(0, n * w, this.length * w);
+      (this.values[l] as Float32Array).copyWithin(0, n * w, this.length * w);
+    }
+    this.tokens.splice(0, n);
+    this.length -= n;
+  }
+
   /** Length of the common prefix of the cached tokens and `ids`. */
   commonPrefix(ids: readonly number[]): number {
     const n = Math.min(this.length, ids.length);

@@ -12,11 +12,14 @@ import type { SparseDist } from './sampler';
 export class PrismDrafter implements Drafter, DistributionSource {
   readonly needsTaps = true;
   private readonly cache: KvCache;
-  /** Draft positions prefilled from real target features. */
+  /** Draft positions prefilled from real target features (absolute; the cache holds the last ones). */
   private committed = 0;
+  /** The absolute draft position of the cache's first row. */
+  private offset = 0;
+  private readonly window: number;
   private rootH = new Float32Array(0);
   private rootLogits = new Float32Array(0);
-  private rootPos = 0;
+  private rootPos = -1;
   private temperature = 1;
   private readonly nodeH = new Map<number, Float32Array>();
   private readonly nodeLogits = new Map<number, Float32Array>();
@@ -26,11 +29,14 @@ export class PrismDrafter implements Drafter, DistributionSource {
 
   constructor(private readonly head: PrismHead, readonly name = 'prism') {
     this.cache = head.newCache();
+    this.window = Math.max(16, head.head.manifest.context);
   }
 
   reset(): void {
     this.cache.truncate(0);
     this.committed = 0;
+    this.offset = 0;
+    this.rootPos = -1;
     this.seen = [];
   }
 
@@ -41,26 +47,46 @@ export class PrismDrafter implements Drafter, DistributionSource {
   async begin(ctx: DraftContext): Promise<void> {
     this.temperature = ctx.sampling.temperature > 0 ? ctx.sampling.temperature : 1;
     const L = ctx.tokens.length; // the root is tokens[L-1]; positions 0..L-2 have features
+    if (L < 2) throw new Error(`${this.name}: drafting needs at least two tokens of context`);
     // Position i depends on tokens 0..i+1: it stays valid while those are unchanged since *this*
     // drafter's last call (other drafters may have run on other contexts in between).
     let same = 0;
     while (same < this.seen.length && same < L && this.seen[same] === ctx.tokens[same]) same++;
     this.seen = ctx.tokens.slice();
-    const keep = Math.min(this.committed, Math.max(0, same - 1));
-    this.cache.truncate(keep);
-    this.committed = keep;
+    const to = L - 1;
+    let keep = Math.min(this.committed, Math.max(0, same - 1));
     this.nodeH.clear();
     this.nodeLogits.clear();
     this.nodeRow.clear();
-    const to = L - 1;
-    if (to <= keep) return; // nothing new: the root's outputs from the last prefill still hold
+    if (keep === to && this.rootPos === to - 1) {
+      // Nothing new: the root's outputs from the last prefill still hold.
+      this.cache.truncate(keep - this.offset);
+      this.committed = keep;
+      return;
+    }
+    keep = Math.min(keep, to - 1); // the root's position must run again to give its outputs
+    // The head saw at most `window` positions in training: positions further back are neither
+    // prefilled nor attended to (this also bounds the draft cost on long files).
+    const start = Math.max(keep, to - this.window);
+    if (start !== keep || keep < this.offset) {
+      this.cache.truncate(0);
+      this.offset = start;
+    } else {
+      this.cache.truncate(keep - this.offset);
+    }
     if (!ctx.taps) throw new Error(`${this.name}: the engine gave no target taps`);
-    const n = to - keep;
-    const feats = await this.head.features(ctx.taps(keep, to), n);
-    const next = ctx.tokens.slice(keep + 1, to + 1);
-    const r = await this.head.run(this.head.moduleOf(1), this.cache, this.head.embed(next), feats, next.map((_, i) => keep + i), causalMask(keep, n));
+    const n = to - start;
+    const feats = await this.head.features(ctx.taps(start, to), n);
+    const next = ctx.tokens.slice(start + 1, to + 1);
+    const past = this.cache.length;
+    const r = await this.head.run(this.head.moduleOf(1), this.cache, this.head.embed(next), feats, next.map((_, i) => start + i), causalMask(past, n));
     this.cache.append(next, r.newK, r.newV);
     this.committed = to;
+    if (this.cache.length > this.window) {
+      const drop = this.cache.length - this.window;
+      this.cache.dropFront(drop);
+      this.offset += drop;
+    }
     const d = this.head.dims.width;
     const V = this.head.dims.vocab;
     this.rootH = r.h.slice((n - 1) * d, n * d);
@@ -80,7 +106,7 @@ export class PrismDrafter implements Drafter, DistributionSource {
       fresh.forEach((v, i) => {
         const parent = tree.parents[v] as number;
         hIn.set(parent < 0 ? this.rootH : (this.nodeH.get(parent) as Float32Array), i * d);
-        const cols = Array.from({ length: this.committed }, (_, c) => c);
+        const cols = Array.from({ length: this.committed - this.offset }, (_, c) => c);
         for (let a = parent; a >= 0; a = tree.parents[a] as number) cols.push(this.nodeRow.get(a) as number);
         visible.push(cols);
       });

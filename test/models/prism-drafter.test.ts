@@ -18,6 +18,7 @@ const PY = path.join(ROOT, 'models', '.venv', 'bin', 'python');
 describe('PRISM drafter (random-weight head on a tiny target)', () => {
   let target: TargetModel;
   let head: PrismHead;
+  let windowed: PrismHead;
   before(async () => {
     const model = tinyModel('llama', 'Q8_0');
     target = await TargetModel.load({ modelPath: model, device: 'cpu' });
@@ -37,8 +38,42 @@ torch.save({"config": c.__dict__, "head": h.state_dict(), "variant": "prism", "g
     const e = spawnSync(PY, [path.join(ROOT, 'models', 'prism', 'export.py'), pt, path.join(tmp, 'head.gguf')], { encoding: 'utf8' });
     assert.equal(e.status, 0, e.stderr);
     head = await PrismHead.load(path.join(tmp, 'head.gguf'), target, 1);
+    // The same weights, trained (so says its manifest) on 16-position windows.
+    const w = spawnSync(PY, ['-c', `
+import sys, torch
+s = torch.load(sys.argv[1], weights_only=False)
+s["window"] = 16
+torch.save(s, sys.argv[2])
+`, pt, path.join(tmp, 'head16.pt')], { encoding: 'utf8' });
+    assert.equal(w.status, 0, w.stderr);
+    const e16 = spawnSync(PY, [path.join(ROOT, 'models', 'prism', 'export.py'), path.join(tmp, 'head16.pt'), path.join(tmp, 'head16.gguf')], { encoding: 'utf8' });
+    assert.equal(e16.status, 0, e16.stderr);
+    windowed = await PrismHead.load(path.join(tmp, 'head16.gguf'), target, 1);
   });
-  after(async () => { await head.dispose(); await target.dispose(); });
+  after(async () => { await head.dispose(); await windowed.dispose(); await target.dispose(); });
+
+  it('attends only to the positions of its training window, as if the context started there', async () => {
+    assert.equal(windowed.head.manifest.context, 16);
+    assert.equal(head.head.manifest.context, 512, 'a head exported without a window defaults to 512 positions');
+    const engine = new Engine(target);
+    const ids = target.tokenizer.encode('def add(a, b):\n    return a + b\n\nclass Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\n');
+    assert.ok(ids.length > 40, `prompt of ${ids.length} tokens`);
+    await engine.prefill(ids.slice(0, -1), false, undefined, true);
+    const L = ids.length;
+    const chain: TreeParams = { kind: 'dynamic', depth: 3, topK: 2, totalTokens: 6, minProb: 0 };
+    const { Rng } = await import('../../server/engine/sampler');
+    const sampling = { temperature: 0, topK: 0, topP: 1, seed: 0 };
+    const long = await new PrismDrafter(windowed).draft({ tokens: ids, unchanged: 0, sampling, rng: new Rng(0), taps: (a, b) => engine.taps.rows(a, b) }, chain);
+    // A 512-window drafter given only the last 16 positions (plus the root): the same keys at
+    // other absolute positions, which rotary embeddings do not see.
+    const from = L - 17;
+    const short = await new PrismDrafter(head).draft({ tokens: ids.slice(from), unchanged: 0, sampling, rng: new Rng(0), taps: (a, b) => engine.taps.rows(from + a, from + b) }, chain);
+    assert.deepEqual(long.tokens, short.tokens);
+    assert.deepEqual(long.parents, short.parents);
+    long.prob.forEach((p, i) => assert.ok(Math.abs(p - (short.prob[i] as number)) < 1e-4, `node ${i}: ${p} vs ${short.prob[i]}`));
+    const full = await new PrismDrafter(head).draft({ tokens: ids, unchanged: 0, sampling, rng: new Rng(0), taps: (a, b) => engine.taps.rows(a, b) }, chain);
+    assert.ok(full.prob.some((p, i) => Math.abs(p - (long.prob[i] as number)) > 1e-4) || full.tokens.join() !== long.tokens.join(), 'the window must change what a long context drafts');
+  });
 
   const prompts = ['def f(x):\n    return', 'for i in range(10):\n    ', 'self.value = self.value +', 'return x * 3', 'the the the the', 'class A:\n    def'];
   const shapes: TreeParams[] = [
