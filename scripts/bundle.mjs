@@ -1,5 +1,6 @@
-// esbuild bundles: the CLI and the engine worker (the language server and the extension join
-// them later). onnxruntime-node and node-llama-cpp stay external: native binaries cannot be bundled.
+// esbuild bundles: the CLI, the language server, the engine worker (node) and the extension
+// (VS Code's extension host; `vscode` is provided there). onnxruntime-node and node-llama-cpp stay
+// external: native binaries cannot be bundled (the .vsix carries onnxruntime-node beside them).
 import * as esbuild from 'esbuild';
 
 const common = {
@@ -8,8 +9,12 @@ const common = {
   target: 'node20',
   format: 'cjs',
   sourcemap: true,
-  external: ['onnxruntime-node', 'node-llama-cpp'],
+  external: ['onnxruntime-node', 'node-llama-cpp', 'vscode'],
   logLevel: 'warning',
 };
 
-await esbuild.build({ ...common, entryPoints: { cli: 'server/cli.ts', worker: 'server/engine/worker.ts' }, outdir: 'dist' });
+await esbuild.build({
+  ...common,
+  entryPoints: { cli: 'server/cli.ts', worker: 'server/engine/worker.ts', server: 'server/lsp/server.ts', extension: 'extension/extension.ts' },
+  outdir: 'dist',
+});

@@ -82,6 +82,9 @@ export class EngineClient {
     return p;
   }
 
+  /** False once the worker has exited (crashed or disposed): start a new client. */
+  get running(): boolean { return !this.exited; }
+
   private onMessage(m: FromWorker): void {
     if (m.type === 'log') { this.log(m.line); return; }
     if (m.type === 'text') { this.pending.get(m.id)?.onText?.(m.delta); return; }

@@ -19,6 +19,11 @@ export interface CompletionRequest {
   stop?: string[];
   /** Parse control-token strings such as <fim_prefix> in the prompt (for FIM prompts). */
   allowSpecial?: boolean;
+  /**
+   * Time budget in ms from the start of the request: once spent, generation ends at the next line
+   * boundary (finish 'time'), so a slow machine still shows whole lines.
+   */
+  timeBudgetMs?: number;
   /** Benchmarks: recompute the whole prompt instead of reusing the cached prefix. */
   fresh?: boolean;
   /** Benchmarks: keep generating past end-of-sequence tokens. */
@@ -30,7 +35,7 @@ export interface CompletionRequest {
 /** 'head': a trained draft head (PRISM, EAGLE-3) read from `draft.head`, a .gguf path. */
 export type DrafterName = 'none' | 'ngram' | 'head';
 
-export type FinishReason = 'stop' | 'length' | 'eos' | 'cancelled';
+export type FinishReason = 'stop' | 'length' | 'eos' | 'cancelled' | 'time';
 
 export interface Timings {
   promptTokens: number;
@@ -136,7 +141,7 @@ export class Engine {
     const greedy = sampling.temperature <= 0;
     const rng = new Rng(sampling.seed);
     const ids = this.promptIds(req);
-    const out = new Emitter(this.target.tokenizer, req, hooks.onText);
+    const out = new Emitter(this.target.tokenizer, req, hooks.onText, req.timeBudgetMs !== undefined ? t0 + req.timeBudgetMs : Infinity);
     const timings: Timings = {
       promptTokens: ids.length, reusedTokens: 0, prefillTokens: 0, prefillMs: 0,
       decodeTokens: 0, decodeMs: 0, decodeTokensPerS: 0, totalMs: 0,
@@ -268,7 +273,7 @@ class Emitter {
   private readonly stops: string[];
   private readonly eog: Set<number>;
 
-  constructor(private readonly tok: Tokenizer, private readonly req: CompletionRequest, private readonly onText?: (delta: string) => void) {
+  constructor(private readonly tok: Tokenizer, private readonly req: CompletionRequest, private readonly onText?: (delta: string) => void, private readonly deadline = Infinity) {
     this.stops = (req.stop ?? []).filter((x) => x.length > 0);
     this.eog = new Set(tok.special.eog);
   }
@@ -293,13 +298,21 @@ class Emitter {
       if (hit > before) this.onText?.(this.text.slice(before));
       return false;
     }
+    const nl = delta.indexOf('\n');
+    if (nl >= 0 && this.tokens.length > 1 && performance.now() > this.deadline) {
+      // Out of time: end at this line boundary (the line before it is whole).
+      this.text = this.text.slice(0, before + nl);
+      this.finish = 'time';
+      if (nl > 0) this.onText?.(delta.slice(0, nl));
+      return false;
+    }
     if (delta) this.onText?.(delta);
     if (this.tokens.length >= this.req.maxTokens) { this.finish = 'length'; return false; }
     return true;
   }
 
   close(reason: FinishReason): string {
-    if (reason !== 'stop') this.text += this.decoder.decode();
+    if (reason !== 'stop' && reason !== 'time') this.text += this.decoder.decode();
     return this.text;
   }
 }

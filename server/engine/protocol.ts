@@ -13,6 +13,8 @@ export interface ModelInfo {
   config: Omit<ModelConfig, 'ropeFreqFactors'>;
   graph: { weights: string; accuracyLevel: number; maxPositions: number };
   fim: boolean;
+  /** The FIM control tokens' text, when the model has them. */
+  fimTokens?: { prefix: string; suffix: string; middle: string };
 }
 
 export type ToWorker =

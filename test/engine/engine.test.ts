@@ -8,6 +8,9 @@ import { Engine } from '../../server/engine/engine';
 import { drawFrom, Rng, sampleToken, targetDistribution } from '../../server/engine/sampler';
 import { TargetModel } from '../../server/engine/target';
 import { defaultModel, tinyModel } from '../helpers';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { cachedGraph } from '../../server/engine/graph-cache';
 
 const WORKER = path.join(__dirname, '..', '..', 'server', 'engine', 'worker.js');
 
@@ -152,9 +155,6 @@ describe('engine client (worker thread)', () => {
 
 describe('graph cache', () => {
   it('writes atomically, reuses a cached graph, and drops other builder generations of the same model', async () => {
-    const { cachedGraph } = await import('../../server/engine/graph-cache');
-    const fs = await import('node:fs');
-    const os = await import('node:os');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-cache-'));
     fs.mkdirSync(path.join(dir, 'graphs'));
     fs.writeFileSync(path.join(dir, 'graphs', 'abc-v1-old-nbits.onnx'), 'old');

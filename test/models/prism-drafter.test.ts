@@ -9,7 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Drafter, TreeParams } from '../../server/engine/drafter';
 import { Engine } from '../../server/engine/engine';
 import { PrismDrafter } from '../../server/engine/prism-drafter';
+import { NgramDrafter } from '../../server/engine/ngram';
 import { PrismHead } from '../../server/engine/prism-head';
+import { Rng } from '../../server/engine/sampler';
 import { TargetModel } from '../../server/engine/target';
 import { ROOT, tinyModel } from '../helpers';
 
@@ -61,7 +63,6 @@ torch.save(s, sys.argv[2])
     await engine.prefill(ids.slice(0, -1), false, undefined, true);
     const L = ids.length;
     const chain: TreeParams = { kind: 'dynamic', depth: 3, topK: 2, totalTokens: 6, minProb: 0 };
-    const { Rng } = await import('../../server/engine/sampler');
     const sampling = { temperature: 0, topK: 0, topP: 1, seed: 0 };
     const long = await new PrismDrafter(windowed).draft({ tokens: ids, unchanged: 0, sampling, rng: new Rng(0), taps: (a, b) => engine.taps.rows(a, b) }, chain);
     // A 512-window drafter given only the last 16 positions (plus the root): the same keys at
@@ -81,7 +82,6 @@ torch.save(s, sys.argv[2])
     { kind: 'dynamic', depth: 3, topK: 3, totalTokens: 10, minProb: 0 },
   ];
   it('keeps its draft cache in step with its own context when other drafters run in between', async () => {
-    const { NgramDrafter } = await import('../../server/engine/ngram');
     // Records every tree a drafter proposes: a stale draft cache proposes other trees.
     const recording = (inner: PrismDrafter, trees: string[]): Drafter => ({
       name: inner.name, needsTaps: true, reset: () => inner.reset(),

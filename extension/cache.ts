@@ -1,0 +1,61 @@
+// Suggestions by document state, so that typing the next characters of a ghost text shows the
+// rest of it at once instead of asking the server again. Pure (no vscode), unit-tested.
+
+export interface DocPoint {
+  uri: string;
+  /** Text before the cursor. */
+  before: string;
+  /** Text after the cursor. */
+  after: string;
+}
+
+interface Entry {
+  uri: string;
+  beforeLen: number;
+  /** The last characters before the cursor when the suggestion was made (a cheap identity check). */
+  beforeTail: string;
+  afterLen: number;
+  afterHead: string;
+  items: string[];
+}
+
+const TAIL = 2048;
+const HEAD = 512;
+
+export class SuggestionCache {
+  private entries: Entry[] = [];
+  constructor(private readonly capacity = 32) {}
+
+  put(p: DocPoint, items: string[]): void {
+    const useful = items.filter((s) => s.length > 0);
+    if (useful.length === 0) return;
+    this.entries = this.entries.filter((e) => !(e.uri === p.uri && e.beforeLen === p.before.length && e.beforeTail === p.before.slice(-TAIL)));
+    this.entries.push({
+      uri: p.uri, beforeLen: p.before.length, beforeTail: p.before.slice(-TAIL),
+      afterLen: p.after.length, afterHead: p.after.slice(0, HEAD), items: useful,
+    });
+    if (this.entries.length > this.capacity) this.entries.shift();
+  }
+
+  /**
+   * What is left of a cached suggestion once the user typed part of it: for an entry made at an
+   * earlier point of the same text (same text after the cursor, text before it extended by
+   * `typed`), the items that start with `typed`, minus `typed`. Undefined when nothing fits.
+   */
+  get(p: DocPoint): { items: string[]; typed: string } | undefined {
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i] as Entry;
+      if (e.uri !== p.uri || e.afterLen !== p.after.length || p.before.length < e.beforeLen) continue;
+      if (p.after.slice(0, HEAD) !== e.afterHead) continue;
+      if (p.before.slice(Math.max(0, e.beforeLen - e.beforeTail.length), e.beforeLen) !== e.beforeTail) continue;
+      const typed = p.before.slice(e.beforeLen);
+      const rest = e.items.filter((s) => s.startsWith(typed) && s.length > typed.length).map((s) => s.slice(typed.length));
+      if (rest.length > 0) return { items: rest, typed };
+    }
+    return undefined;
+  }
+
+  clear(uri?: string): void {
+    this.entries = uri ? this.entries.filter((e) => e.uri !== uri) : [];
+  }
+}

@@ -1,0 +1,90 @@
+// Activation: the language client (server in dist/server.js over node IPC, restarted by the
+// client if it crashes), the inline-completion middleware, the status item and the commands.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { ACCEPTED_COMMAND, LOG, STATUS, type LogParams, type StatusParams } from '../server/lsp/protocol';
+import { normalizeSettings } from '../server/lsp/settings';
+import { runBenchmark } from './benchmark';
+import { InlineMiddleware } from './provider';
+import { StatusItem } from './status';
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const out = vscode.window.createOutputChannel('PRISM Complete', { log: true });
+  context.subscriptions.push(out);
+  try {
+    const settings = (): ReturnType<typeof normalizeSettings> => normalizeSettings(JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('prism'))) as Record<string, unknown>);
+    let status: StatusItem | undefined;
+    const inline = new InlineMiddleware(() => settings().settings.enable, () => status?.render());
+    inline.setDebounce(settings().settings.debounceMs);
+    status = new StatusItem(inline.acceptance);
+    context.subscriptions.push(status);
+
+    const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+    const serverOptions: ServerOptions = {
+      run: { module: serverModule, transport: TransportKind.ipc },
+      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
+      outputChannel: out,
+      initializationOptions: { settings: JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('prism'))) as unknown },
+      synchronize: { configurationSection: 'prism' },
+      middleware: inline.middleware(),
+    };
+    client = new LanguageClient('prism', 'PRISM Complete', serverOptions, clientOptions);
+    context.subscriptions.push(client.onNotification(STATUS, (p: StatusParams) => {
+      status?.update(p);
+      if (p.state === 'error' && p.message) void showError(p.message, out);
+    }));
+    context.subscriptions.push(client.onNotification(LOG, (p: LogParams) => out.appendLine(p.line)));
+
+    context.subscriptions.push(
+      vscode.commands.registerCommand('prism.showLogs', () => out.show(true)),
+      vscode.commands.registerCommand('prism.restartServer', async () => {
+        if (!client) return;
+        status?.update({ state: 'loading', message: 'restarting' });
+        await client.restart();
+      }),
+      vscode.commands.registerCommand('prism.toggleCompletions', async () => {
+        const cfg = vscode.workspace.getConfiguration('prism');
+        const now = cfg.get<boolean>('enable', true);
+        await cfg.update('enable', !now, vscode.ConfigurationTarget.Global);
+        void vscode.window.setStatusBarMessage(`PRISM completions ${now ? 'off' : 'on'}`, 2000);
+      }),
+      vscode.commands.registerCommand('prism.runBenchmark', () => runBenchmark(context, out)),
+      vscode.commands.registerCommand(ACCEPTED_COMMAND, () => inline.accepted()),
+      vscode.workspace.onDidChangeTextDocument((e) => inline.keystroke(e)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('prism')) return;
+        const s = settings();
+        inline.setDebounce(s.settings.debounceMs);
+        inline.cache.clear();
+        status?.update({ state: s.settings.enable ? 'idle' : 'disabled' });
+        for (const p of s.problems) out.appendLine(p);
+      }),
+    );
+    await client.start();
+  } catch (e) {
+    // VS Code is silent when activation fails: say it, then rethrow.
+    const msg = (e as Error).message ?? String(e);
+    out.appendLine(`activation failed: ${(e as Error).stack ?? msg}`);
+    void vscode.window.showErrorMessage(`PRISM Complete could not start: ${msg}`);
+    throw e;
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}
+
+let lastError = '';
+async function showError(message: string, out: vscode.OutputChannel): Promise<void> {
+  if (message === lastError) return; // each distinct error once
+  lastError = message;
+  const pick = await vscode.window.showWarningMessage(`PRISM: ${message}`, 'Open Output');
+  if (pick) out.show(true);
+}

@@ -1,0 +1,45 @@
+// The status bar item: idle / loading / generating / error / disabled, the last latency, tokens/s
+// and tau, and the local acceptance counters (never sent anywhere). A click opens the logs.
+import * as vscode from 'vscode';
+import type { StatusParams } from '../server/lsp/protocol';
+
+export interface Acceptance { shown: number; accepted: number; partial: number }
+
+export class StatusItem implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
+  private last: StatusParams = { state: 'loading' };
+  private info: StatusParams = { state: 'idle' };
+
+  constructor(private readonly acceptance: Acceptance) {
+    this.item.command = 'prism.showLogs';
+    this.item.name = 'PRISM Complete';
+    this.render();
+    this.item.show();
+  }
+
+  update(p: StatusParams): void {
+    this.last = p;
+    this.info = { ...this.info, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) };
+    this.render();
+  }
+
+  render(): void {
+    const icon = { idle: '$(sparkle)', loading: '$(sync~spin)', generating: '$(loading~spin)', error: '$(warning)', disabled: '$(circle-slash)' }[this.last.state];
+    const ms = this.info.lastLatencyMs !== undefined ? ` ${this.info.lastLatencyMs} ms` : '';
+    this.item.text = `${icon} PRISM${this.last.state === 'idle' ? ms : ''}`;
+    this.item.backgroundColor = this.last.state === 'error' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    const a = this.acceptance;
+    const dismissed = Math.max(0, a.shown - a.accepted - a.partial);
+    const lines = [
+      `PRISM Complete: ${this.last.state}${this.last.message ? ` (${this.last.message})` : ''}`,
+      this.info.model ? `model ${this.info.model}, drafter ${this.info.drafter ?? 'none'}` : '',
+      this.info.lastLatencyMs !== undefined ? `last completion ${this.info.lastLatencyMs} ms, ${this.info.tokensPerS ?? 0} tokens/s${this.info.tau ? `, tau ${this.info.tau}` : ''}` : '',
+      this.info.rssMiB ? `server memory ${this.info.rssMiB} MiB` : '',
+      `suggestions shown ${a.shown}, accepted ${a.accepted}, partly typed ${a.partial}, dismissed ${dismissed} (local only)`,
+      'click: show logs',
+    ];
+    this.item.tooltip = lines.filter(Boolean).join('\n');
+  }
+
+  dispose(): void { this.item.dispose(); }
+}

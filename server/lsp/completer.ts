@@ -1,0 +1,277 @@
+// Where an inline-completion request becomes an engine request and the engine's text becomes
+// ghost text: gating (language, exclusions, size, binary), the newest request superseding older
+// ones, lazy model loading, prompt building, shaping, stale-result checks, alternatives on
+// explicit invoke, and the counters the status bar shows. The engine is injected (a worker-thread
+// EngineClient in the server, anything with the same shape in tests).
+import * as path from 'node:path';
+import type { CompletionRequest, CompletionResult } from '../engine/engine';
+import type { ModelInfo, WorkerLoadOptions } from '../engine/protocol';
+import { DepthTuner } from '../engine/tuner';
+import { CharsPerToken, PromptBuilder } from './prompt';
+import type { StatsResult, StatusParams } from './protocol';
+import { enabledFor, Settings, DEFAULT_SETTINGS } from './settings';
+import { CursorContext, lineMode, shapeCompletion, stopsFor } from './shape';
+
+export interface EngineLike {
+  readonly info: ModelInfo;
+  /** False once the engine died (the next request starts a new one). */
+  readonly running?: boolean;
+  complete(request: CompletionRequest, opts: { signal?: AbortSignal }): Promise<CompletionResult>;
+  dispose(): Promise<void>;
+}
+
+export type EngineFactory = (options: WorkerLoadOptions, log: (line: string) => void) => Promise<EngineLike>;
+
+export interface CompleterHooks {
+  status(p: StatusParams): void;
+  log(line: string): void;
+  /** Model path for the settings (explicit or default); undefined when none can be found. */
+  modelPath(s: Settings): string;
+  /** A shipped head of this kind for the model, or undefined. */
+  headPath(kind: 'prism' | 'eagle3'): string | undefined;
+}
+
+export interface DocState {
+  uri: string;
+  languageId: string;
+  version: number;
+  text: string;
+}
+
+export interface InlineRequest {
+  offset: number;
+  /** 1 invoked, 2 automatic (LSP InlineCompletionTriggerKind). */
+  triggerKind: 1 | 2;
+  /** An IntelliSense item is selected: [start, end) document offsets and its text. */
+  selected?: { start: number; end: number; text: string };
+}
+
+export interface InlineItem { insertText: string; start: number; end: number }
+
+export class Completer {
+  settings: Settings = DEFAULT_SETTINGS;
+  private engine: EngineLike | undefined;
+  private loading: Promise<EngineLike> | undefined;
+  private loadError: { message: string; at: number; key: string } | undefined;
+  private current: AbortController | undefined;
+  private readonly ratio = new CharsPerToken();
+  private readonly prompts = new PromptBuilder(this.ratio);
+  private readonly tuner = new DepthTuner();
+  private readonly warned = new Set<string>();
+  private headFailed = new Set<string>();
+  private autoCount = 0;
+  readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false };
+
+  constructor(private readonly factory: EngineFactory, private readonly hooks: CompleterHooks) {}
+
+  /** Applies new settings live; a changed model, device or thread count reloads the engine. */
+  async applySettings(s: Settings): Promise<void> {
+    const key = (x: Settings): string => JSON.stringify([this.hooks.modelPath(x), x.device, x.threads]);
+    const reload = key(s) !== key(this.settings);
+    this.settings = s;
+    this.prompts.setBudget({ maxTokens: s.contextTokens, suffixShare: 0.2, refill: 0.7 });
+    this.headFailed = new Set();
+    if (reload) {
+      this.loadError = undefined;
+      await this.unload();
+    }
+    this.hooks.status({ state: s.enable ? 'idle' : 'disabled' });
+  }
+
+  async unload(): Promise<void> {
+    this.current?.abort();
+    const e = this.engine ?? (await this.loading?.catch(() => undefined));
+    this.engine = undefined;
+    this.loading = undefined;
+    this.stats.modelLoaded = false;
+    await e?.dispose();
+  }
+
+  forget(uri: string): void { this.prompts.forget(uri); }
+
+  /** Loads the model once; a failed load is retried after 30 s or a settings change. */
+  async ensureEngine(): Promise<EngineLike> {
+    if (this.engine && this.engine.running === false) {
+      this.hooks.log('the engine stopped; restarting it');
+      this.engine = undefined;
+      this.stats.modelLoaded = false;
+    }
+    if (this.engine) return this.engine;
+    if (this.loading) return this.loading;
+    const s = this.settings;
+    const modelPath = this.hooks.modelPath(s);
+    const key = `${modelPath}|${s.device}|${s.threads}`;
+    if (this.loadError && this.loadError.key === key && Date.now() - this.loadError.at < 30_000) throw new Error(this.loadError.message);
+    this.hooks.status({ state: 'loading', message: `loading ${path.basename(modelPath)}` });
+    this.hooks.log(`loading ${modelPath} (device ${s.device}, threads ${s.threads || 'all'})`);
+    this.loading = this.factory({ modelPath, device: s.device, threads: s.threads || undefined }, this.hooks.log).then((e) => {
+      this.engine = e;
+      this.loading = undefined;
+      this.stats.modelLoaded = true;
+      this.hooks.log(`loaded ${path.basename(e.info.modelPath)} on ${e.info.device} in ${Math.round(e.info.loadMs)} ms (${e.info.fim ? 'fill-in-the-middle prompts' : 'prefix-only prompts: the model has no FIM tokens'})`);
+      this.hooks.status({ state: 'idle', model: path.basename(e.info.modelPath), drafter: this.settings.draft.mode });
+      return e;
+    }, (err: Error) => {
+      this.loading = undefined;
+      this.loadError = { message: err.message, at: Date.now(), key };
+      this.hooks.log(`load failed: ${err.message}`);
+      this.hooks.status({ state: 'error', message: err.message });
+      throw err;
+    });
+    return this.loading;
+  }
+
+  /** Inline completion items for a request, [] for none; never throws. */
+  async complete(doc: DocState, req: InlineRequest, cancelled: { isCancellationRequested: boolean; onCancellationRequested(f: () => void): unknown }, versionNow: () => number | undefined): Promise<InlineItem[]> {
+    this.stats.requests++;
+    const s = this.settings;
+    const fsPath = doc.uri.startsWith('file://') ? decodeURIComponent(doc.uri.slice(7)) : doc.uri;
+    if (!enabledFor(s, doc.languageId, fsPath)) return [];
+    const name = path.basename(fsPath);
+    if (doc.text.length > s.maxFileBytes) {
+      this.warnOnce(`big:${doc.uri}`, `${name} is ${(doc.text.length / 1e6).toFixed(1)} MB, over prism.maxFileBytes (${(s.maxFileBytes / 1e6).toFixed(1)} MB): no completions in it; raise the setting to allow them`);
+      return [];
+    }
+    if (doc.text.includes('\u0000')) {
+      this.warnOnce(`bin:${doc.uri}`, `${name} looks binary (it contains NUL characters): no completions in it`);
+      return [];
+    }
+    // The newest request wins: the engine stops the older one at its next decode step.
+    this.current?.abort();
+    const ctl = new AbortController();
+    this.current = ctl;
+    cancelled.onCancellationRequested(() => ctl.abort());
+    let engine: EngineLike;
+    try {
+      engine = await this.ensureEngine();
+    } catch {
+      return [];
+    }
+    if (ctl.signal.aborted) { this.stats.cancelled++; return []; }
+    const t0 = performance.now();
+    try {
+      const items = await this.run(engine, doc, req, ctl.signal);
+      if (ctl.signal.aborted || cancelled.isCancellationRequested) { this.stats.cancelled++; return []; }
+      if (versionNow() !== doc.version) { this.stats.stale++; return []; }
+      const ms = performance.now() - t0;
+      this.stats.lastLatencyMs = ms;
+      if (items.length === 0) this.stats.empty++;
+      else this.stats.completed++;
+      return items;
+    } catch (e) {
+      this.stats.errors++;
+      const msg = (e as Error).message ?? String(e);
+      this.hooks.log(`completion failed: ${msg}`);
+      this.hooks.status({ state: 'error', message: msg });
+      return [];
+    } finally {
+      if (this.current === ctl) this.current = undefined;
+    }
+  }
+
+  private async run(engine: EngineLike, doc: DocState, req: InlineRequest, signal: AbortSignal): Promise<InlineItem[]> {
+    const s = this.settings;
+    // With an IntelliSense item selected, complete as if it were accepted, and extend it over its range.
+    const sel = req.selected;
+    const text = sel ? doc.text.slice(0, sel.start) + sel.text + doc.text.slice(sel.end) : doc.text;
+    const offset = sel ? sel.start + sel.text.length : req.offset;
+    const cursor = cursorContext(text, offset);
+    const mode = lineMode(cursor, s.multiline);
+    const prompt = this.prompts.build(doc.uri, text, offset, engine.info.fim ? engine.info.fimTokens : undefined);
+    if (prompt.text.length === 0) return [];
+    const alternatives = req.triggerKind === 1 ? 3 : 1;
+    const out: InlineItem[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < alternatives && !signal.aborted; i++) {
+      const request: CompletionRequest = {
+        prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
+        stop: stopsFor(mode), timeBudgetMs: s.timeBudgetMs,
+        // The first alternative is greedy (and speculative); the others are samples.
+        sampling: i === 0 ? undefined : { temperature: 0.7, topK: 40, topP: 0.95, seed: i },
+        draft: this.draftFor(engine),
+      };
+      this.hooks.status({ state: 'generating' });
+      const r = await this.completeWithFallback(engine, request, signal);
+      this.observe(r, request, prompt.text.length);
+      if (r.finishReason === 'cancelled') return [];
+      const shaped = shapeCompletion(r.text, cursor, mode);
+      if (!shaped || seen.has(shaped)) continue;
+      seen.add(shaped);
+      const start = sel ? sel.start : req.offset;
+      const end = sel ? sel.end : req.offset;
+      out.push({ insertText: (sel ? sel.text : '') + shaped, start, end });
+    }
+    return out;
+  }
+
+  private draftFor(engine: EngineLike): CompletionRequest['draft'] {
+    const d = this.settings.draft;
+    if (d.mode === 'none') return undefined;
+    let mode = d.mode;
+    let head: string | undefined;
+    if (mode === 'prism' || mode === 'eagle3') {
+      head = this.hooks.headPath(mode);
+      if (!head || this.headFailed.has(head)) {
+        this.warnOnce(`nohead:${mode}:${engine.info.modelHash}`, head
+          ? `the ${mode} draft head does not fit ${path.basename(engine.info.modelPath)}; using n-gram drafting (set prism.draft.mode to hide this)`
+          : `no ${mode} draft head ships for ${path.basename(engine.info.modelPath)}; using n-gram drafting`);
+        mode = 'ngram';
+        head = undefined;
+      }
+    }
+    let depth = d.depth === 'auto' ? this.tuner.best().depth : d.depth;
+    if (d.depth === 'auto' && depth === 0) {
+      // Drafting does not pay now; still try it now and then so the estimate can change.
+      if (++this.autoCount % 8 !== 0) return undefined;
+      depth = this.tuner.curve().slice(1).reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a)).depth;
+    }
+    const tree = d.tree === 'chain' ? { kind: 'chain' as const, depth } : { kind: 'dynamic' as const, depth, topK: d.treeWidth, totalTokens: d.treeTokens };
+    return mode === 'ngram' ? { drafter: 'ngram', tree } : { drafter: 'head', head, tree };
+  }
+
+  private async completeWithFallback(engine: EngineLike, request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
+    try {
+      return await engine.complete(request, { signal });
+    } catch (e) {
+      const head = request.draft?.head;
+      if (!head) throw e;
+      // A head that cannot run (mismatched, corrupt) must not cost the user their completions.
+      this.headFailed.add(head);
+      const msg = (e as Error).message;
+      this.hooks.log(`draft head failed: ${msg}`);
+      this.hooks.status({ state: 'error', message: `${msg} (completing without it)` });
+      return engine.complete({ ...request, draft: { drafter: 'ngram', tree: request.draft?.tree } }, { signal });
+    }
+  }
+
+  private observe(r: CompletionResult, request: CompletionRequest, promptChars: number): void {
+    const t = r.timings;
+    this.stats.promptTokens += t.promptTokens;
+    this.stats.reusedTokens += t.reusedTokens;
+    this.ratio.observe(promptChars, t.promptTokens);
+    if (r.spec) this.tuner.observe(r.spec, request.draft?.tree?.depth ?? 0);
+    else if (t.decodeTokens > 1 && !request.sampling) this.tuner.observePlain(t.decodeMs / t.decodeTokens, t.decodeTokens);
+    this.stats.drafter = r.spec?.drafter ?? 'none';
+    this.hooks.status({
+      state: 'idle', lastLatencyMs: Math.round(t.totalMs), tokensPerS: Math.round(t.decodeTokensPerS * 10) / 10,
+      tau: r.spec ? Math.round(r.spec.tau * 100) / 100 : undefined, drafter: this.stats.drafter,
+      rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    });
+    this.hooks.log(`completion: ${t.promptTokens} prompt tokens (${t.reusedTokens} reused), ${t.decodeTokens} generated in ${Math.round(t.totalMs)} ms, ${r.finishReason}${r.spec ? `, ${r.spec.drafter} tau ${r.spec.tau.toFixed(2)}` : ''}`);
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.hooks.log(message);
+    this.hooks.status({ state: 'idle', message });
+  }
+}
+
+export function cursorContext(text: string, offset: number): CursorContext {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  let lineEnd = text.indexOf('\n', offset);
+  if (lineEnd < 0) lineEnd = text.length;
+  const rest = text.slice(lineEnd + 1, lineEnd + 1 + 2000).split('\n').slice(0, 8);
+  return { linePrefix: text.slice(lineStart, offset), lineSuffix: text.slice(offset, lineEnd).replace(/\r$/, ''), nextLines: lineEnd < text.length ? rest : [] };
+}

@@ -1,0 +1,93 @@
+// From a document and a cursor to the text the model continues.
+//
+// Models with fill-in-the-middle tokens get `<fim_prefix>PREFIX<fim_suffix>SUFFIX<fim_middle>`
+// (StarCoder order); models without them (SmolLM2) get the prefix alone. The token budget is split
+// between prefix and suffix; tokens are counted through a chars-per-token ratio the server learns
+// from the engine's real counts, so the main thread never tokenizes.
+//
+// The prefix starts at a line boundary that stays put while the user types: the engine reuses
+// the KV cache of the longest unchanged prompt prefix, so moving the start on every keystroke
+// would re-prefill the whole prompt each time. The start only moves when the prefix outgrows the
+// budget, and then far enough (to `refill` of the budget) to stay put for a while.
+
+export interface FimTokens { prefix: string; suffix: string; middle: string }
+
+export interface PromptBudget {
+  /** Tokens for the whole prompt (prefix + suffix). */
+  maxTokens: number;
+  /** Share of maxTokens for the suffix when the model has FIM tokens. */
+  suffixShare: number;
+  /** When the prefix outgrows its budget, its start moves so that it fills this share of it. */
+  refill: number;
+}
+
+export const DEFAULT_BUDGET: PromptBudget = { maxTokens: 1536, suffixShare: 0.2, refill: 0.7 };
+
+export interface BuiltPrompt {
+  text: string;
+  allowSpecial: boolean;
+  /** Document offset where the prefix starts. */
+  prefixStart: number;
+  mode: 'fim' | 'prefix';
+}
+
+/** Learns chars per token from (chars, tokens) pairs the engine reports. */
+export class CharsPerToken {
+  private value: number;
+  constructor(initial = 3) { this.value = initial; }
+  get(): number { return this.value; }
+  observe(chars: number, tokens: number): void {
+    if (tokens < 16 || chars <= 0) return;
+    this.value = 0.8 * this.value + 0.2 * (chars / tokens);
+  }
+}
+
+/** Per-document prompt building with a stable prefix start. */
+export class PromptBuilder {
+  private readonly starts = new Map<string, number>();
+
+  constructor(private readonly ratio: CharsPerToken, private budget: PromptBudget = DEFAULT_BUDGET) {}
+
+  setBudget(b: PromptBudget): void { this.budget = b; this.starts.clear(); }
+
+  forget(uri: string): void { this.starts.delete(uri); }
+
+  build(uri: string, text: string, offset: number, fim: FimTokens | undefined): BuiltPrompt {
+    const cpt = this.ratio.get();
+    const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
+    const prefixChars = Math.max(64, Math.floor((this.budget.maxTokens - suffixTokens) * cpt));
+    let start = this.starts.get(uri) ?? 0;
+    if (start > offset || offset - start > prefixChars || (start > 0 && text[start - 1] !== '\n')) {
+      // Move the start: to a line start leaving `refill` of the budget (or 0 if all fits).
+      start = lineStartAtOrAfter(text, Math.max(0, offset - Math.floor(prefixChars * this.budget.refill)), offset);
+    }
+    this.starts.set(uri, start);
+    const prefix = text.slice(start, offset);
+    if (!fim) return { text: prefix, allowSpecial: false, prefixStart: start, mode: 'prefix' };
+    const suffixEnd = lineEndAtOrBefore(text, Math.min(text.length, offset + Math.floor(suffixTokens * cpt)), offset);
+    const suffix = text.slice(offset, suffixEnd);
+    // Control-token strings inside the user's text must stay text: only ours are parsed as special.
+    return {
+      text: `${fim.prefix}${stripControl(prefix, fim)}${fim.suffix}${stripControl(suffix, fim)}${fim.middle}`,
+      allowSpecial: true, prefixStart: start, mode: 'fim',
+    };
+  }
+}
+
+function lineStartAtOrAfter(text: string, from: number, limit: number): number {
+  if (from === 0) return 0;
+  const nl = text.indexOf('\n', from - 1);
+  return nl < 0 || nl + 1 > limit ? Math.min(from, limit) : nl + 1;
+}
+
+function lineEndAtOrBefore(text: string, to: number, floor: number): number {
+  if (to >= text.length) return text.length;
+  const nl = text.lastIndexOf('\n', to);
+  return nl < floor ? to : nl + 1;
+}
+
+function stripControl(s: string, fim: FimTokens): string {
+  let out = s;
+  for (const t of [fim.prefix, fim.suffix, fim.middle]) out = out.split(t).join('');
+  return out;
+}

@@ -1,0 +1,107 @@
+// The language server: LSP over stdio or node IPC (whichever the client starts it with), open
+// documents kept in sync incrementally, textDocument/inlineCompletion answered by the Completer,
+// the engine in a worker thread so this thread always answers. Settings come from
+// initializationOptions and workspace/configuration (section `prism`), applied live.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createConnection, ErrorCodes, ProposedFeatures, ResponseError, TextDocuments, TextDocumentSyncKind, type InlineCompletionItem } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { EngineClient } from '../engine/client';
+import { DEFAULT_MODEL_FILE, projectRoot, resolveModelPath } from '../paths';
+import { Completer, EngineFactory } from './completer';
+import { LOG, STATS, STATUS, type LogParams, type StatusParams } from './protocol';
+import { normalizeSettings, type Settings } from './settings';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+let canPullConfig = false;
+
+const log = (line: string): void => { void connection.sendNotification(LOG, { line } satisfies LogParams); };
+const status = (p: StatusParams): void => { void connection.sendNotification(STATUS, p); };
+
+/** The model: the setting, else $PRISM_MODEL, else the bundled default, else the user cache. */
+function modelPath(s: Settings): string {
+  if (s.modelPath) return path.resolve(s.modelPath.replace(/^~(?=$|\/)/, os.homedir()));
+  const bundled = resolveModelPath();
+  if (fs.existsSync(bundled)) return bundled;
+  const cached = path.join(os.homedir(), '.cache', 'prism-complete', 'models', DEFAULT_MODEL_FILE);
+  return fs.existsSync(cached) ? cached : bundled;
+}
+
+function headPath(kind: 'prism' | 'eagle3'): string | undefined {
+  const p = path.join(projectRoot(), 'models', 'heads', `smollm2-135m-${kind}.gguf`);
+  return fs.existsSync(p) ? p : undefined;
+}
+
+const startEngine: EngineFactory = async (options, logLine) => {
+  if (!fs.existsSync(options.modelPath)) {
+    throw new Error(`model not found: ${options.modelPath}; set prism.modelPath to a Llama-family GGUF file`);
+  }
+  const e = await EngineClient.start(options, logLine, path.join(__dirname, 'worker.js'));
+  return e;
+};
+
+const completer = new Completer(startEngine, { status, log, modelPath, headPath });
+
+async function pullSettings(initial?: unknown): Promise<void> {
+  let raw: unknown = initial;
+  if (canPullConfig) {
+    try { raw = await connection.workspace.getConfiguration('prism'); } catch (e) { log(`could not read settings: ${(e as Error).message}`); }
+  }
+  const { settings, problems } = normalizeSettings(raw as Record<string, unknown> | undefined);
+  for (const p of problems) { log(p); status({ state: 'idle', message: p }); }
+  await completer.applySettings(settings);
+}
+
+connection.onInitialize((params) => {
+  canPullConfig = params.capabilities.workspace?.configuration === true;
+  const init = (params.initializationOptions ?? {}) as { settings?: unknown };
+  void pullSettings(init.settings).catch((e: Error) => log(`settings: ${e.message}`));
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      inlineCompletionProvider: true,
+    },
+    serverInfo: { name: 'prism-complete', version: '0.1.0' },
+  };
+});
+
+connection.onInitialized(() => { if (canPullConfig) void pullSettings().catch((e: Error) => log(`settings: ${e.message}`)); });
+connection.onDidChangeConfiguration((p) => {
+  const raw = (p.settings as { prism?: unknown } | undefined)?.prism;
+  void pullSettings(raw).catch((e: Error) => log(`settings: ${e.message}`));
+});
+
+connection.languages.inlineCompletion.on(async (params, token): Promise<InlineCompletionItem[]> => {
+  if (!params?.textDocument?.uri || !params.position || typeof params.position.line !== 'number' || typeof params.position.character !== 'number') {
+    throw new ResponseError(ErrorCodes.InvalidParams, 'textDocument/inlineCompletion needs textDocument.uri and a position {line, character}');
+  }
+  const doc = documents.get(params.textDocument.uri);
+  if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `document not open: ${params.textDocument.uri}; send textDocument/didOpen first`);
+  const offset = doc.offsetAt(params.position);
+  const sel = params.context?.selectedCompletionInfo;
+  const items = await completer.complete(
+    { uri: doc.uri, languageId: doc.languageId, version: doc.version, text: doc.getText() },
+    {
+      offset, triggerKind: params.context?.triggerKind === 1 ? 1 : 2,
+      selected: sel ? { start: doc.offsetAt(sel.range.start), end: doc.offsetAt(sel.range.end), text: sel.text } : undefined,
+    },
+    token,
+    () => documents.get(params.textDocument.uri)?.version,
+  );
+  return items.map((it) => ({
+    insertText: it.insertText,
+    range: { start: doc.positionAt(it.start), end: doc.positionAt(it.end) },
+  }));
+});
+
+connection.onRequest(STATS, () => completer.stats);
+documents.onDidClose((e) => completer.forget(e.document.uri));
+connection.onShutdown(async () => { await completer.unload(); });
+
+process.on('uncaughtException', (e) => log(`internal error: ${e.stack ?? e.message}`));
+process.on('unhandledRejection', (e) => log(`internal error: ${(e as Error)?.stack ?? String(e)}`));
+
+documents.listen(connection);
+connection.listen();

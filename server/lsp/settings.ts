@@ -1,0 +1,128 @@
+// The `prism.*` settings: one typed shape, one normaliser. Values that are out of range or of the
+// wrong type fall back to their defaults and are reported (one line each) instead of breaking
+// the server. package.json's contributes.configuration declares the same keys.
+
+export type DraftMode = 'none' | 'ngram' | 'prism' | 'eagle3';
+export type Device = 'auto' | 'cpu' | 'cuda';
+
+export interface Settings {
+  enable: boolean;
+  /** Language id -> enabled; '*' is the default for languages not listed. */
+  languages: Record<string, boolean>;
+  /** Glob-like path patterns (`*` within a segment, `**` across) where completions never run. */
+  exclude: string[];
+  modelPath: string;
+  device: Device;
+  /** 0: all cores. */
+  threads: number;
+  maxTokens: number;
+  /** Completion time budget in ms (ends at a line boundary once spent). */
+  timeBudgetMs: number;
+  /** Prompt budget in tokens (prefix + suffix). */
+  contextTokens: number;
+  multiline: 'auto' | 'always' | 'never';
+  /** Debounce in ms, or 'auto' (adapted to typing speed and measured latency). */
+  debounceMs: number | 'auto';
+  draft: { mode: DraftMode; depth: number | 'auto'; tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number };
+  /** Files larger than this (bytes) get no completions. */
+  maxFileBytes: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  enable: true,
+  languages: { '*': true, plaintext: false, markdown: false, scminput: false },
+  exclude: ['**/.env', '**/*.min.js', '**/node_modules/**'],
+  modelPath: '',
+  device: 'auto',
+  threads: 0,
+  maxTokens: 64,
+  timeBudgetMs: 1500,
+  contextTokens: 1536,
+  multiline: 'auto',
+  debounceMs: 'auto',
+  draft: { mode: 'prism', depth: 'auto', tree: 'chain', treeWidth: 2, treeTokens: 8 },
+  maxFileBytes: 1_000_000,
+};
+
+type Raw = Record<string, unknown> | undefined | null;
+
+/** Settings from the raw `prism` configuration object, with one problem line per rejected value. */
+export function normalizeSettings(raw: Raw): { settings: Settings; problems: string[] } {
+  const problems: string[] = [];
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const d = DEFAULT_SETTINGS;
+  const bool = (k: string, def: boolean): boolean => {
+    const v = r[k];
+    if (v === undefined) return def;
+    if (typeof v === 'boolean') return v;
+    problems.push(`prism.${k} must be true or false; using ${def}`);
+    return def;
+  };
+  const int = (k: string, v: unknown, def: number, min: number, max: number): number => {
+    if (v === undefined || v === null) return def;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+    problems.push(`prism.${k} must be a whole number from ${min} to ${max}; using ${def}`);
+    return def;
+  };
+  const oneOf = <T extends string>(k: string, v: unknown, values: readonly T[], def: T): T => {
+    if (v === undefined || v === null) return def;
+    if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
+    problems.push(`prism.${k} must be one of ${values.join(', ')}; using ${def}`);
+    return def;
+  };
+  const draftRaw = (typeof r.draft === 'object' && r.draft !== null ? r.draft : {}) as Record<string, unknown>;
+  const languages = typeof r.languages === 'object' && r.languages !== null && !Array.isArray(r.languages)
+    ? Object.fromEntries(Object.entries({ ...d.languages, ...(r.languages as Record<string, unknown>) }).filter(([, v]) => typeof v === 'boolean')) as Record<string, boolean>
+    : d.languages;
+  const exclude = Array.isArray(r.exclude) ? r.exclude.filter((x): x is string => typeof x === 'string') : d.exclude;
+  const modelPath = typeof r.modelPath === 'string' ? r.modelPath.trim() : d.modelPath;
+  const debounce = r.debounceMs === 'auto' || r.debounceMs === undefined ? 'auto' : int('debounceMs', r.debounceMs, 75, 0, 2000);
+  const depth = draftRaw.depth === 'auto' || draftRaw.depth === undefined ? 'auto' : int('draft.depth', draftRaw.depth, 4, 1, 12);
+  return {
+    settings: {
+      enable: bool('enable', d.enable),
+      languages,
+      exclude,
+      modelPath,
+      device: oneOf('device', r.device, ['auto', 'cpu', 'cuda'] as const, d.device),
+      threads: int('threads', r.threads, d.threads, 0, 256),
+      maxTokens: int('maxTokens', r.maxTokens, d.maxTokens, 1, 512),
+      timeBudgetMs: int('timeBudgetMs', r.timeBudgetMs, d.timeBudgetMs, 50, 30000),
+      contextTokens: int('contextTokens', r.contextTokens, d.contextTokens, 64, 8000),
+      multiline: oneOf('multiline', r.multiline, ['auto', 'always', 'never'] as const, d.multiline),
+      debounceMs: debounce,
+      draft: {
+        mode: oneOf('draft.mode', draftRaw.mode, ['none', 'ngram', 'prism', 'eagle3'] as const, d.draft.mode),
+        depth,
+        tree: oneOf('draft.tree', draftRaw.tree, ['chain', 'dynamic'] as const, d.draft.tree),
+        treeWidth: int('draft.treeWidth', draftRaw.treeWidth, d.draft.treeWidth, 1, 8),
+        treeTokens: int('draft.treeTokens', draftRaw.treeTokens, d.draft.treeTokens, 1, 64),
+      },
+      maxFileBytes: int('maxFileBytes', r.maxFileBytes, d.maxFileBytes, 1000, 100_000_000),
+    },
+    problems,
+  };
+}
+
+/** Whether completions run for a document of this language at this path. */
+export function enabledFor(s: Settings, languageId: string, fsPath: string): boolean {
+  if (!s.enable) return false;
+  const lang = s.languages[languageId] ?? s.languages['*'] ?? true;
+  if (!lang) return false;
+  const p = fsPath.replace(/\\/g, '/');
+  return !s.exclude.some((g) => globToRegExp(g).test(p));
+}
+
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i] as string;
+    if (ch === '*' && glob[i + 1] === '*') {
+      i++;
+      if (glob[i + 1] === '/') { re += '(?:.*/)?'; i++; } else re += '.*';
+    } else if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`(^|/)${re}$`);
+}

@@ -1,0 +1,155 @@
+// What a raw model continuation becomes before it is shown: one line or a block, never text
+// that repeats what follows the cursor, never a runaway loop, never a bracket that closes what it
+// did not open. Pure functions: the unit tests pin each rule.
+
+export interface CursorContext {
+  /** The current line before the cursor. */
+  linePrefix: string;
+  /** The current line after the cursor. */
+  lineSuffix: string;
+  /** The lines after the current one (a few). */
+  nextLines: string[];
+}
+
+export type LineMode = 'single' | 'multi';
+export type MultilineSetting = 'auto' | 'always' | 'never';
+
+const OPENERS = '([{';
+const CLOSERS = ')]}';
+
+/**
+ * Single line when text follows the cursor on its line (closing brackets and quotes excepted);
+ * a block at the end of one: after an opener (`{`, `:`, `(`, `=>`) or on an empty line, when the
+ * next non-empty line is not indented deeper (nothing of the block is written yet).
+ */
+export function lineMode(c: CursorContext, setting: MultilineSetting = 'auto'): LineMode {
+  if (setting === 'never') return 'single';
+  if (!/^[\s)\]}"'`;,]*$/.test(c.lineSuffix)) return 'single';
+  if (setting === 'always') return 'multi';
+  const before = c.linePrefix.trimEnd();
+  // `(` and `[` open a block only at the end of the line (`foo(|)` stays one line).
+  const opensBlock = /[{:]$|=>$/.test(before) || (/[([]$/.test(before) && c.lineSuffix.trim() === '');
+  const emptyLine = before.length === 0;
+  if (!opensBlock && !emptyLine) return 'single';
+  const next = c.nextLines.find((l) => l.trim().length > 0);
+  if (next === undefined) return 'multi';
+  const here = indentOf(c.linePrefix);
+  return indentOf(next) <= here ? 'multi' : 'single';
+}
+
+/** Stop strings for the engine in each mode. */
+export function stopsFor(mode: LineMode): string[] {
+  return mode === 'single' ? ['\n'] : ['\n\n\n'];
+}
+
+export interface ShapeOptions { maxLines: number }
+
+/** The text to show, or '' for nothing. */
+export function shapeCompletion(raw: string, c: CursorContext, mode: LineMode, opts: ShapeOptions = { maxLines: 12 }): string {
+  let text = raw.replace(/\r\n/g, '\n');
+  if (mode === 'single') {
+    const nl = text.indexOf('\n');
+    if (nl >= 0) text = text.slice(0, nl);
+  } else {
+    text = endOfBlock(text, c, opts.maxLines);
+  }
+  text = cutRepetition(text);
+  text = cutUnbalanced(text, c.linePrefix);
+  text = dropRepeatOfFollowing(text, c);
+  text = text.replace(/[ \t]+$/gm, '').replace(/\n+$/, '');
+  return text.trim().length === 0 ? '' : text;
+}
+
+function indentOf(line: string): number {
+  const m = /^[ \t]*/.exec(line);
+  return m ? m[0].replace(/\t/g, '    ').length : 0;
+}
+
+/** Multi-line: at most maxLines, and stop where a later line dedents below the block's body. */
+function endOfBlock(text: string, c: CursorContext, maxLines: number): string {
+  const lines = text.split('\n');
+  const first = (c.linePrefix + (lines[0] ?? '')).trimEnd();
+  // The body of a block opened on this line is indented deeper than this line; an empty line's
+  // body is at its own indentation.
+  const base = c.linePrefix.trim().length === 0 ? indentOf(c.linePrefix) : indentOf(c.linePrefix) + 1;
+  const out = [lines[0] ?? ''];
+  for (let i = 1; i < lines.length && out.length < maxLines; i++) {
+    const l = lines[i] as string;
+    if (l.trim().length > 0 && indentOf(l) < base) {
+      // A closer at the opener's level ends the block it opened: keep it, then stop.
+      if (/^[\s]*[)\]}]/.test(l) && /[{([]$/.test(first) && indentOf(l) === indentOf(c.linePrefix)) out.push(l);
+      break;
+    }
+    out.push(l);
+  }
+  return out.join('\n');
+}
+
+/** Cuts a line repeated 3+ times in a row, and a chunk repeated 3+ times at the end. */
+function cutRepetition(text: string): string {
+  const lines = text.split('\n');
+  for (let i = 2; i < lines.length; i++) {
+    const l = (lines[i] as string).trim();
+    if (l.length > 0 && l === (lines[i - 1] as string).trim() && l === (lines[i - 2] as string).trim()) {
+      return lines.slice(0, i - 1).join('\n');
+    }
+  }
+  const m = /([^\n]{2,40}?)\1{2,}$/.exec(text);
+  if (m && m[1] && m[1].trim().length > 0) return text.slice(0, m.index + m[1].length);
+  return text;
+}
+
+/** Cuts at the first closer with no opener in the line prefix or the completion itself. */
+function cutUnbalanced(text: string, linePrefix: string): string {
+  const stack: string[] = [];
+  for (const ch of stripStrings(linePrefix)) {
+    if (OPENERS.includes(ch)) stack.push(ch);
+    else if (CLOSERS.includes(ch)) stack.pop();
+  }
+  const stripped = stripStrings(text);
+  for (let i = 0; i < stripped.length; i++) {
+    const ch = stripped[i] as string;
+    if (OPENERS.includes(ch)) stack.push(ch);
+    else if (CLOSERS.includes(ch)) {
+      const open = stack.pop();
+      if (open === undefined) {
+        // Closing a block opened on an earlier line is normal at a line start in multi-line text.
+        if (text.lastIndexOf('\n', i) >= 0 && text.slice(text.lastIndexOf('\n', i) + 1, i).trim() === '') continue;
+        return text.slice(0, i);
+      }
+      if (OPENERS.indexOf(open) !== CLOSERS.indexOf(ch)) return text.slice(0, i);
+    }
+  }
+  return text;
+}
+
+/** Blanks out string literal contents (same length) so brackets inside strings do not count. */
+function stripStrings(s: string): string {
+  return s.replace(/(["'`])(?:\\.|(?!\1)[^\\\n])*\1/g, (m) => ' '.repeat(m.length));
+}
+
+/** Removes what the document already has after the cursor. */
+function dropRepeatOfFollowing(text: string, c: CursorContext): string {
+  let out = text;
+  // The end of the line: `foo(|)` + completion `a, b)` -> `a, b`.
+  const suffix = c.lineSuffix.trimEnd();
+  if (suffix.length > 0 && !out.includes('\n')) {
+    for (let n = Math.min(suffix.length, out.length); n > 0; n--) {
+      if (out.endsWith(suffix.slice(0, n))) { out = out.slice(0, out.length - n); break; }
+    }
+  }
+  // Whole lines that the next lines already hold.
+  const next = c.nextLines.map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = out.split('\n');
+  if (next.length > 0) {
+    if (lines.length === 1 && (c.linePrefix + out).trim() === next[0]) return '';
+    // The completion runs into the existing text: cut before the first line that repeats it.
+    const into = lines.findIndex((l, i) => i > 0 && (next[0] as string).length >= 4 && l.trim() === next[0]);
+    if (into > 0) lines.length = into;
+    // Its last j lines are the next j lines (a closing brace the document already has).
+    for (let j = Math.min(lines.length - 1, next.length); j > 0; j--) {
+      if (lines.slice(-j).every((l, i) => l.trim() === next[i])) { lines.length -= j; break; }
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,33 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SuggestionCache } from '../../extension/cache';
+
+describe('SuggestionCache', () => {
+  it('shows the rest of a suggestion while the user types through it', () => {
+    const c = new SuggestionCache();
+    c.put({ uri: 'a', before: 'x = ', after: '\ny = 2' }, ['foo(bar)', 'fob']);
+    assert.deepEqual(c.get({ uri: 'a', before: 'x = ', after: '\ny = 2' }), { items: ['foo(bar)', 'fob'], typed: '' });
+    assert.deepEqual(c.get({ uri: 'a', before: 'x = fo', after: '\ny = 2' }), { items: ['o(bar)', 'b'], typed: 'fo' });
+    assert.deepEqual(c.get({ uri: 'a', before: 'x = foo(', after: '\ny = 2' }), { items: ['bar)'], typed: 'foo(' });
+  });
+  it('misses when the text diverges, the suffix changes, another file, or nothing is left', () => {
+    const c = new SuggestionCache();
+    c.put({ uri: 'a', before: 'x = ', after: '\n' }, ['foo']);
+    assert.equal(c.get({ uri: 'a', before: 'x = g', after: '\n' }), undefined);
+    assert.equal(c.get({ uri: 'a', before: 'x = f', after: ')\n' }), undefined);
+    assert.equal(c.get({ uri: 'b', before: 'x = f', after: '\n' }), undefined);
+    assert.equal(c.get({ uri: 'a', before: 'x = foo', after: '\n' }), undefined);
+    assert.equal(c.get({ uri: 'a', before: 'y = f', after: '\n' }), undefined, 'an edit before the cursor');
+  });
+  it('forgets old entries beyond its capacity, and per document', () => {
+    const c = new SuggestionCache(2);
+    c.put({ uri: 'a', before: '1', after: '' }, ['x']);
+    c.put({ uri: 'a', before: '2', after: '' }, ['y']);
+    c.put({ uri: 'b', before: '3', after: '' }, ['z']);
+    assert.equal(c.get({ uri: 'a', before: '1', after: '' }), undefined);
+    assert.ok(c.get({ uri: 'a', before: '2', after: '' }));
+    c.clear('a');
+    assert.equal(c.get({ uri: 'a', before: '2', after: '' }), undefined);
+    assert.ok(c.get({ uri: 'b', before: '3', after: '' }));
+  });
+});

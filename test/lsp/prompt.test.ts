@@ -1,0 +1,52 @@
+// Prompt building: prefix-only and FIM prompts, the budget, and a prefix start that stays put
+// while typing (so the engine can reuse its KV cache).
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CharsPerToken, PromptBuilder } from '../../server/lsp/prompt';
+
+const FIM = { prefix: '<fim_prefix>', suffix: '<fim_suffix>', middle: '<fim_middle>' };
+const lines = (n: number): string => Array.from({ length: n }, (_, i) => `line ${String(i).padStart(4, '0')} = ${i}\n`).join('');
+
+describe('PromptBuilder', () => {
+  it('gives the whole prefix when it fits, and FIM order for FIM models', () => {
+    const b = new PromptBuilder(new CharsPerToken(3));
+    const text = 'a = 1\nb = |\nc = 3\n';
+    const off = text.indexOf('|');
+    const doc = text.replace('|', '');
+    assert.deepEqual(b.build('u', doc, off, undefined), { text: 'a = 1\nb = ', allowSpecial: false, prefixStart: 0, mode: 'prefix' });
+    const f = b.build('v', doc, off, FIM);
+    assert.equal(f.text, '<fim_prefix>a = 1\nb = <fim_suffix>\nc = 3\n<fim_middle>');
+    assert.equal(f.allowSpecial, true);
+  });
+  it('keeps control tokens typed by the user out of the FIM prompt', () => {
+    const b = new PromptBuilder(new CharsPerToken(3));
+    const doc = 'x = "<fim_middle>"\n';
+    assert.equal(b.build('u', doc, doc.length, FIM).text, '<fim_prefix>x = ""\n<fim_suffix><fim_middle>');
+  });
+  it('trims a long prefix at a line start within the budget, and keeps that start while typing', () => {
+    const b = new PromptBuilder(new CharsPerToken(3), { maxTokens: 100, suffixShare: 0.2, refill: 0.5 });
+    let doc = lines(200);
+    const first = b.build('u', doc, doc.length, undefined);
+    assert.ok(first.prefixStart > 0 && doc[first.prefixStart - 1] === '\n', 'starts at a line start');
+    assert.ok(first.text.length <= 300, `prefix of ${first.text.length} chars over a 300-char budget`);
+    // Typing a few characters keeps the same start (same prompt prefix for the KV cache).
+    for (const ch of 'abc') {
+      doc += ch;
+      const p = b.build('u', doc, doc.length, undefined);
+      assert.equal(p.prefixStart, first.prefixStart);
+      assert.ok(p.text.startsWith(first.text));
+    }
+    // Outgrowing the budget moves the start forward.
+    doc += lines(20);
+    const moved = b.build('u', doc, doc.length, undefined);
+    assert.ok(moved.prefixStart > first.prefixStart);
+    assert.ok(moved.text.length <= 300);
+  });
+  it('learns chars per token from the engine', () => {
+    const r = new CharsPerToken(3);
+    for (let i = 0; i < 40; i++) r.observe(500, 100);
+    assert.ok(Math.abs(r.get() - 5) < 0.01);
+    r.observe(10, 2); // too few tokens to learn from
+    assert.ok(Math.abs(r.get() - 5) < 0.01);
+  });
+});

@@ -1,0 +1,170 @@
+// The real language server (dist/server.js) as a child process, spoken to over stdio with the
+// LSP node protocol connection: inline completions equal the engine's greedy text, shaped;
+// incremental document sync; cancellation and superseded requests; error replies; a missing
+// model, huge and binary files reported as one line.
+import * as assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  CancellationTokenSource, createProtocolConnection, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification,
+  InitializeRequest, InitializedNotification, InlineCompletionRequest, type InlineCompletionItem, type ProtocolConnection,
+  ResponseError, StreamMessageReader, StreamMessageWriter,
+} from 'vscode-languageserver-protocol/node';
+import { Engine } from '../../server/engine/engine';
+import { TargetModel } from '../../server/engine/target';
+import { cursorContext } from '../../server/lsp/completer';
+import { STATS, STATUS, type StatsResult, type StatusParams } from '../../server/lsp/protocol';
+import { lineMode, shapeCompletion, stopsFor } from '../../server/lsp/shape';
+import { defaultModel, ROOT } from '../helpers';
+
+interface Server { conn: ProtocolConnection; proc: ChildProcess; statuses: StatusParams[] }
+
+async function startServer(settings: Record<string, unknown>): Promise<Server> {
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
+  const conn = createProtocolConnection(new StreamMessageReader(proc.stdout as NodeJS.ReadableStream), new StreamMessageWriter(proc.stdin as NodeJS.WritableStream));
+  const statuses: StatusParams[] = [];
+  conn.onNotification(STATUS, (p: StatusParams) => { statuses.push(p); });
+  conn.onNotification('prism/log', () => undefined);
+  conn.listen();
+  const init = await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { settings } });
+  assert.equal(init.capabilities.inlineCompletionProvider, true);
+  assert.equal(init.capabilities.textDocumentSync, 2, 'incremental sync');
+  await conn.sendNotification(InitializedNotification.type, {});
+  return { conn, proc, statuses };
+}
+
+async function stopServer(s: Server): Promise<void> {
+  await s.conn.sendRequest('shutdown');
+  await s.conn.sendNotification('exit');
+  s.conn.dispose();
+  if (s.proc.exitCode === null) await new Promise((r) => s.proc.once('exit', r));
+}
+
+const open = (s: Server, uri: string, text: string, languageId = 'python'): Promise<void> =>
+  s.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } });
+
+const ask = (s: Server, uri: string, line: number, character: number, token?: CancellationTokenSource): Promise<InlineCompletionItem[] | null | { items: InlineCompletionItem[] }> =>
+  s.conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: { line, character }, context: { triggerKind: 2 } }, token?.token);
+
+const items = (r: Awaited<ReturnType<typeof ask>>): InlineCompletionItem[] => (r === null ? [] : Array.isArray(r) ? r : r.items);
+
+/** Waits until a status notification satisfies `f` (the server sends them as it goes). */
+async function statusWhere(s: Server, f: (p: StatusParams) => boolean): Promise<StatusParams> {
+  for (;;) {
+    const hit = s.statuses.find(f);
+    if (hit) return hit;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const SETTINGS = { draft: { mode: 'ngram', depth: 4 }, timeBudgetMs: 30000, maxTokens: 48 };
+
+describe('language server over LSP (real model)', () => {
+  let s: Server;
+  let engine: Engine;
+  let target: TargetModel;
+  before(async () => {
+    target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' });
+    engine = new Engine(target);
+    s = await startServer(SETTINGS);
+  });
+  after(async () => { await stopServer(s); await target.dispose(); });
+
+  /** What the server must answer: the engine's greedy text for the prefix, shaped the same way. */
+  async function expected(text: string, offset: number): Promise<string> {
+    const cursor = cursorContext(text, offset);
+    const mode = lineMode(cursor);
+    const r = await engine.complete({ prompt: text.slice(0, offset), maxTokens: SETTINGS.maxTokens, stop: stopsFor(mode) });
+    return shapeCompletion(r.text, cursor, mode);
+  }
+
+  const doc = 'def fibonacci(n):\n    """Return the n-th Fibonacci number."""\n    if n < 2:\n        return n\n    return ';
+
+  it('answers textDocument/inlineCompletion with the engine\'s greedy completion, shaped', async () => {
+    await open(s, 'file:///w/fib.py', doc);
+    const got = items(await ask(s, 'file:///w/fib.py', 4, 11));
+    const want = await expected(doc, doc.length);
+    assert.ok(want.length > 0, 'the model completes this line');
+    assert.equal(got.length, 1, 'one item for an automatic trigger');
+    assert.equal(got[0]?.insertText, want);
+    assert.deepEqual(got[0]?.range, { start: { line: 4, character: 11 }, end: { line: 4, character: 11 } });
+  });
+
+  it('keeps documents in sync through incremental edits', async () => {
+    const uri = 'file:///w/sync.py';
+    await open(s, uri, doc);
+    // Rename the function and start another line after the return.
+    await s.conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [
+        { range: { start: { line: 0, character: 4 }, end: { line: 0, character: 13 } }, text: 'fib' },
+        { range: { start: { line: 4, character: 11 }, end: { line: 4, character: 11 } }, text: 'fib(n - 1) + fib(n - 2)\n\n\ndef factorial(n):\n    ' },
+      ],
+    });
+    const now = doc.replace('fibonacci', 'fib') + 'fib(n - 1) + fib(n - 2)\n\n\ndef factorial(n):\n    ';
+    const got = items(await ask(s, uri, 8, 4));
+    const want = await expected(now, now.length);
+    assert.equal(got[0]?.insertText ?? '', want);
+    const stats = await s.conn.sendRequest<StatsResult>(STATS);
+    assert.ok(stats.reusedTokens > 0, 'the second request reused the KV cache of the first');
+  });
+
+  it('stops a cancelled request and a superseded one; the newest gets its answer', async () => {
+    const uri = 'file:///w/cancel.py';
+    const text = 'class Stack:\n    def __init__(self):\n        ';
+    await open(s, uri, text);
+    const before = await s.conn.sendRequest<StatsResult>(STATS);
+    const cts = new CancellationTokenSource();
+    const first = ask(s, uri, 2, 8, cts);
+    cts.cancel();
+    const r1 = await first.then((r) => items(r), (e: ResponseError<unknown>) => { assert.equal(e.code, -32800); return []; });
+    assert.deepEqual(r1, []);
+    // Two in a row: the second supersedes the first.
+    const a = ask(s, uri, 2, 8);
+    const b = ask(s, uri, 2, 8);
+    const [ra, rb] = await Promise.all([a, b]);
+    assert.deepEqual(items(ra), [], 'the superseded request answers nothing');
+    assert.equal(items(rb)[0]?.insertText ?? '', await expected(text, text.length));
+    const after = await s.conn.sendRequest<StatsResult>(STATS);
+    assert.ok(after.cancelled >= before.cancelled + 2, `cancelled ${after.cancelled - before.cancelled}`);
+  });
+
+  it('replies with an error to malformed requests and to unknown documents', async () => {
+    await assert.rejects(ask(s, 'file:///w/never-opened.py', 0, 0), (e: ResponseError<unknown>) => e.code === -32602 && /document not open: file:\/\/\/w\/never-opened.py; send textDocument\/didOpen first/.test(e.message));
+    await assert.rejects(s.conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri: 'file:///w/fib.py' } } as never), (e: ResponseError<unknown>) => e.code === -32602 && /needs textDocument.uri and a position/.test(e.message));
+  });
+
+  it('gives no completion in huge or binary files and says why once', async () => {
+    await open(s, 'file:///w/huge.py', 'x = 1\n'.repeat(200_000));
+    assert.deepEqual(items(await ask(s, 'file:///w/huge.py', 3, 0)), []);
+    const st = await statusWhere(s, (p) => /huge.py is 1.2 MB, over prism.maxFileBytes \(1.0 MB\)/.test(p.message ?? ''));
+    assert.match(st.message ?? '', /raise the setting to allow them/);
+    await open(s, 'file:///w/blob.py', 'abc\u0000def\n');
+    assert.deepEqual(items(await ask(s, 'file:///w/blob.py', 0, 3)), []);
+    await statusWhere(s, (p) => p.message === 'blob.py looks binary (it contains NUL characters): no completions in it');
+  });
+
+  it('skips disabled languages', async () => {
+    await open(s, 'file:///w/notes.md', '# Notes\n\nThe ', 'markdown');
+    const before = await s.conn.sendRequest<StatsResult>(STATS);
+    assert.deepEqual(items(await ask(s, 'file:///w/notes.md', 2, 4)), []);
+    const after = await s.conn.sendRequest<StatsResult>(STATS);
+    assert.equal(after.completed, before.completed);
+    assert.equal(after.empty, before.empty, 'nothing was generated');
+  });
+});
+
+describe('language server with a missing model', () => {
+  it('answers nothing and reports one actionable line', async () => {
+    const s = await startServer({ modelPath: '/nonexistent/model.gguf' });
+    try {
+      await open(s, 'file:///w/a.py', 'x = ');
+      assert.deepEqual(items(await ask(s, 'file:///w/a.py', 0, 4)), []);
+      const st = await statusWhere(s, (p) => p.state === 'error');
+      assert.equal(st.message, 'model not found: /nonexistent/model.gguf; set prism.modelPath to a Llama-family GGUF file');
+    } finally {
+      await stopServer(s);
+    }
+  });
+});

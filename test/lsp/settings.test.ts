@@ -1,0 +1,38 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_SETTINGS, enabledFor, normalizeSettings } from '../../server/lsp/settings';
+
+describe('settings', () => {
+  it('defaults for nothing, values for valid input', () => {
+    assert.deepEqual(normalizeSettings(undefined), { settings: DEFAULT_SETTINGS, problems: [] });
+    const { settings, problems } = normalizeSettings({ maxTokens: 32, device: 'cpu', debounceMs: 40, draft: { mode: 'ngram', depth: 3, tree: 'dynamic' } });
+    assert.deepEqual(problems, []);
+    assert.equal(settings.maxTokens, 32);
+    assert.equal(settings.device, 'cpu');
+    assert.equal(settings.debounceMs, 40);
+    assert.deepEqual(settings.draft, { ...DEFAULT_SETTINGS.draft, mode: 'ngram', depth: 3, tree: 'dynamic' });
+  });
+  it('rejects bad values with one line each and falls back to the default', () => {
+    const { settings, problems } = normalizeSettings({ maxTokens: -3, device: 'tpu', enable: 'yes', draft: { depth: 99 } });
+    assert.equal(settings.maxTokens, DEFAULT_SETTINGS.maxTokens);
+    assert.equal(settings.device, 'auto');
+    assert.equal(settings.enable, true);
+    assert.equal(settings.draft.depth, 4);
+    assert.deepEqual(problems, [
+      'prism.draft.depth must be a whole number from 1 to 12; using 4',
+      'prism.enable must be true or false; using true',
+      'prism.device must be one of auto, cpu, cuda; using auto',
+      'prism.maxTokens must be a whole number from 1 to 512; using 64',
+    ]);
+  });
+  it('enables per language and excludes by glob', () => {
+    const s = normalizeSettings({ languages: { python: false }, exclude: ['**/secrets/**', '**/*.min.js'] }).settings;
+    assert.equal(enabledFor(s, 'typescript', '/w/a.ts'), true);
+    assert.equal(enabledFor(s, 'python', '/w/a.py'), false);
+    assert.equal(enabledFor(s, 'markdown', '/w/a.md'), false, 'the defaults for other languages stay');
+    assert.equal(enabledFor(s, 'javascript', '/w/dist/app.min.js'), false);
+    assert.equal(enabledFor(s, 'javascript', '/w/secrets/k.js'), false);
+    assert.equal(enabledFor(s, 'javascript', '/w/notsecrets.js'), true);
+    assert.equal(enabledFor({ ...s, enable: false }, 'typescript', '/w/a.ts'), false);
+  });
+});

@@ -1,0 +1,61 @@
+// Completion shaping: line modes, block ends, repetition, brackets, text that already follows.
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { cursorContext } from '../../server/lsp/completer';
+import { lineMode, shapeCompletion } from '../../server/lsp/shape';
+
+const at = (doc: string): ReturnType<typeof cursorContext> => {
+  const i = doc.indexOf('|');
+  return cursorContext(doc.replace('|', ''), i);
+};
+
+describe('line mode', () => {
+  it('is single-line when text follows the cursor, multi-line at the end of a block', () => {
+    assert.equal(lineMode(at('x = foo(|a)\n')), 'single');
+    assert.equal(lineMode(at('def f(x):|\n')), 'multi');
+    assert.equal(lineMode(at('def f(x):|\n    return 1\n')), 'single', 'the block already has a body');
+    assert.equal(lineMode(at('function f() {|\n}\n')), 'multi');
+    assert.equal(lineMode(at('    |\n\ndef g():\n')), 'multi');
+    assert.equal(lineMode(at('x = 1 + |\n')), 'single');
+    assert.equal(lineMode(at('foo(|)\n')), 'single', 'only closers follow, but the line is not a block opener');
+    assert.equal(lineMode(at('def f(x):|\n'), 'never'), 'single');
+    assert.equal(lineMode(at('x = |\n'), 'always'), 'multi');
+    assert.equal(lineMode(at('x = |y\n'), 'always'), 'single', 'text after the cursor keeps one line');
+  });
+});
+
+describe('shapeCompletion', () => {
+  it('keeps the first line in single-line mode and trims trailing space', () => {
+    assert.equal(shapeCompletion('a + b  \nprint(x)', at('x = |\n'), 'single'), 'a + b');
+  });
+  it('ends a block where a line dedents below its body', () => {
+    const ctx = at('def f(x):|\n');
+    assert.equal(shapeCompletion('\n    y = x * 2\n    return y\n\ndef g():\n    pass', ctx, 'multi'), '\n    y = x * 2\n    return y');
+  });
+  it('keeps the closing brace of a block it opened, then stops', () => {
+    const ctx = at('function f() {|\n');
+    assert.equal(shapeCompletion('\n  return 1;\n}\nfunction g() {}', ctx, 'multi'), '\n  return 1;\n}');
+  });
+  it('caps the number of lines', () => {
+    const ctx = at('    |\n');
+    const raw = Array.from({ length: 20 }, (_, i) => `    x${i} = ${i}`).join('\n');
+    assert.equal(shapeCompletion(raw, ctx, 'multi', { maxLines: 3 }).split('\n').length, 3);
+  });
+  it('cuts runaway repetition', () => {
+    assert.equal(shapeCompletion('a\n    b = 1\n    b = 1\n    b = 1\n    b = 1', at('    |\n'), 'multi'), 'a\n    b = 1');
+    assert.equal(shapeCompletion('foo foo foo foo foo', at('x = |\n'), 'single'), 'foo foo');
+  });
+  it('drops a closer the line suffix already has, and text the next lines already hold', () => {
+    assert.equal(shapeCompletion('a, b)', at('foo(|)\n'), 'single'), 'a, b');
+    assert.equal(shapeCompletion('return x', at('    |\n    return x\n'), 'single'), '');
+    assert.equal(shapeCompletion('\n    y = 1\n    return y', at('def f():|\n    return y\n'), 'multi'), '\n    y = 1');
+  });
+  it('cuts at a closer that matches nothing opened', () => {
+    assert.equal(shapeCompletion('a, b))', at('x = f(|\n'), 'single'), 'a, b)');
+    assert.equal(shapeCompletion('1] + 2', at('x = (|\n'), 'single'), '1', 'a mismatched closer');
+    assert.equal(shapeCompletion('"(" + s)', at('f(|\n'), 'single'), '"(" + s)', 'brackets inside strings do not count');
+  });
+  it('returns nothing for whitespace', () => {
+    assert.equal(shapeCompletion('   \n  ', at('x = |\n'), 'multi'), '');
+  });
+});
