@@ -42,7 +42,7 @@ if [ ! -f "$MODEL" ]; then
   cp "$src" "$MODEL.tmp.$$" && mv "$MODEL.tmp.$$" "$MODEL"
 fi
 
-# 4. Build: type-check, compile the tests, bundle the CLI and the engine worker.
+# 4. Build: type-check, compile the tests, bundle the CLI, language server, worker and extension.
 say "building"
 npm run --silent build
 
@@ -51,7 +51,12 @@ case "$job" in
   test)
     # Python unit tests of the draft-head pipeline, then every TypeScript suite (its summary last).
     "$PY" -m pytest -q models/tests
-    exec node --test --test-concurrency=1 $(find out/test -name '*.test.js' | sort) ;;
+    node --test --test-concurrency=1 $(find out/test -name '*.test.js' | sort)
+    # End to end in a real VS Code: the packaged .vsix in code-server, driven through Chromium
+    # (scripts/e2e-setup.sh installs them once, into a cache outside the repository).
+    say "packaging the .vsix and running the end-to-end test in code-server"
+    npx vsce package --no-dependencies --target linux-x64 --readme-path extension/README.md --out dist/prism-complete-linux-x64.vsix >/dev/null
+    exec node --test out/test/e2e/vscode.e2e.js ;;
   "") say "installed; run 'node dist/cli.js --help'" ;;
   *) echo "usage: bash scripts/setup.sh [demo|test]" >&2; exit 2 ;;
 esac

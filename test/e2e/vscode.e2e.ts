@@ -1,0 +1,122 @@
+// End to end in a real VS Code: the packaged .vsix installed into code-server (VS Code's server
+// and web workbench, from npm), driven by Playwright through Debian's Chromium. Opens a real file,
+// types, waits for the ghost text, accepts it with Tab, saves, and checks the file on disk.
+// Run by `node out/test/e2e/vscode.e2e.js` (the test command runs it after the unit tests);
+// scripts/e2e-setup.sh installs code-server into a cache outside the repository the first time.
+import * as assert from 'node:assert/strict';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ROOT } from '../helpers';
+
+const VSIX = process.env.PRISM_VSIX ?? path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function waitForOutput(proc: ChildProcess, pattern: RegExp, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const on = (b: Buffer): void => {
+      seen += b.toString();
+      if (pattern.test(seen)) { proc.stdout?.off('data', on); proc.stderr?.off('data', on); resolve(); }
+    };
+    proc.stdout?.on('data', on);
+    proc.stderr?.on('data', on);
+    proc.once('exit', (code) => reject(new Error(`${what} exited (${code}) before "${pattern.source}": ${seen.slice(-2000)}`)));
+  });
+}
+
+describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
+  let server: ChildProcess;
+  let browser: Browser;
+  let page: Page;
+  let work: string;
+  const file = 'stack.py';
+  const original = 'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        ';
+
+  before(async () => {
+    const cs = execFileSync('bash', [path.join(ROOT, 'scripts', 'e2e-setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() as string;
+    const entry = path.join(cs, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run npm run package first`);
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-e2e-'));
+    work = path.join(base, 'work');
+    const userData = path.join(base, 'user');
+    const exts = path.join(base, 'extensions');
+    fs.mkdirSync(work);
+    fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+    fs.writeFileSync(path.join(work, file), original);
+    fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'security.workspace.trust.enabled': false,
+      'editor.inlineSuggest.enabled': true,
+      'editor.quickSuggestions': { other: false, comments: false, strings: false },
+      'editor.suggestOnTriggerCharacters': false,
+      'editor.autoClosingBrackets': 'never',
+      'prism.timeBudgetMs': 20000,
+      'prism.maxTokens': 24,
+      'workbench.tips.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+    }));
+    execFileSync(process.execPath, [entry, '--extensions-dir', exts, '--user-data-dir', userData, '--install-extension', VSIX], { stdio: 'inherit' });
+    const port = await freePort();
+    server = spawn(process.execPath, [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-workspace-trust', '--disable-telemetry',
+      '--user-data-dir', userData, '--extensions-dir', exts, work], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+    await waitForOutput(server, /HTTP server listening/, 'code-server');
+    browser = await chromium.launch({
+      executablePath: process.env.PRISM_CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(work)}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
+  });
+
+  after(async () => {
+    if (process.env.PRISM_E2E_SCREENSHOT) await page?.screenshot({ path: process.env.PRISM_E2E_SCREENSHOT }).catch(() => undefined);
+    await browser?.close();
+    server?.kill();
+  });
+
+  it('shows ghost text while typing, accepts it with Tab, and the file has it', async () => {
+    // Open the file from the explorer.
+    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: file });
+    await row.first().waitFor({ state: 'visible', timeout: 120_000 });
+    await row.first().dblclick();
+    await page.waitForSelector('.editor-instance .monaco-editor .view-lines', { timeout: 60_000 });
+    await page.click('.editor-instance .monaco-editor .view-lines');
+    await page.keyboard.press('Control+End');
+    // The status item appears once the extension is active.
+    await page.waitForSelector('[id="prism-complete.prism"], .statusbar-item:has-text("PRISM")', { timeout: 120_000 });
+    await page.keyboard.type('self.', { delay: 80 });
+    const ghost = page.locator('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text');
+    await ghost.first().waitFor({ state: 'visible', timeout: 180_000 });
+    const shown = (await ghost.allTextContents()).join('');
+    assert.ok(shown.trim().length > 0, 'ghost text has content');
+    await page.keyboard.press('Tab');
+    await ghost.first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
+    await page.keyboard.press('Control+S');
+    // Wait for the saved file to hold more than what was typed.
+    const deadline = Date.now() + 30_000;
+    let saved = fs.readFileSync(path.join(work, file), 'utf8');
+    while (saved.length <= original.length + 'self.'.length && Date.now() < deadline) {
+      await page.waitForTimeout(200);
+      saved = fs.readFileSync(path.join(work, file), 'utf8');
+    }
+    assert.ok(saved.startsWith(`${original}self.`), `the typed text is in the file: ${JSON.stringify(saved)}`);
+    const accepted = saved.slice(original.length + 'self.'.length);
+    assert.ok(accepted.length > 0, 'Tab inserted the suggestion');
+    assert.equal(accepted.replace(/\s+/g, ''), shown.replace(/\s+/g, '').slice(0, accepted.replace(/\s+/g, '').length), `accepted ${JSON.stringify(accepted)} vs shown ${JSON.stringify(shown)}`);
+  });
+});
