@@ -6,20 +6,28 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchPlain } from './bench/plain';
-import { benchSpec } from './bench/spec';
+import { benchDecode, decodeTable, DecodeReport } from './bench/decode';
+import type { PromptSource } from './bench/prompts';
+import { machine, writeReport } from './bench/report';
+import { benchTrace, traceTable, TraceRow } from './bench/trace';
 import { EngineClient } from './engine/client';
 import { writeFileAtomic } from './engine/graph-cache';
 import { TargetModel } from './engine/target';
 import { DEFAULT_TREE } from './engine/drafter';
 import type { CompletionRequest, CompletionResult } from './engine/engine';
 import type { WorkerLoadOptions } from './engine/protocol';
-import { projectRoot, resolveModelPath } from './paths';
+import { projectRoot, resolveModelPath, shippedHead } from './paths';
 
 const USAGE = `usage:
   prism-complete complete (--file PATH --line N --column M | --prompt TEXT) [options]
   prism-complete demo [options]
   prism-complete bench-plain [--repeats N] [--tokens N] [options]
-  prism-complete bench-spec [--positions N] [--tokens N] [--dir FOLDER] [--draft HEAD.gguf] [options]
+  prism-complete bench [--quick] [--out DIR] [--source dev|infill|dev,infill] [--dir FOLDER]
+                      [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--no-llama]
+                      [--no-trace] [--modes none,ngram,prism,eagle3] [--draft HEAD.gguf]
+                      decode benchmark (plain, n-gram, PRISM, EAGLE-3, node-llama-cpp) + typing
+                      trace through the language server; --out writes report.md/json + SVG charts
+  prism-complete bench-decode [same options]   the decode part only (bench-spec: same)
   prism-complete export-graph --out FILE.onnx [--model PATH] [--weights W] [--activations A]
                       writes the server's target graph and FILE.json (its config, the GGUF's
                       sha256) for the draft-head pipeline in models/
@@ -33,8 +41,10 @@ options:
   --weights W         nbits (4-bit MatMulNBits, default) | f32 (dequantized)
   --activations A     fp32 (default, matches the reference) | int8 (int8 activations in the 4-bit
                       matmuls: cheaper verification, logits differ from fp32)
-  --draft D           none (default) | ngram | HEAD.gguf (a trained PRISM/EAGLE-3 head from
-                      models/prism/export.py): speculative decoding with that drafter
+  --draft D           prism (the shipped PRISM head: the default with the default model) |
+                      eagle3 (the shipped EAGLE-3 head) | ngram (prompt lookup) | none (plain
+                      decoding; the default with other models) | HEAD.gguf (a head from
+                      models/prism/export.py). Output is identical in every mode.
   --tree T            chain (default) | static | dynamic (EAGLE-2 style)
   --depth N           draft depth (default 5); --tree-width K children per node (default 4),
   --tree-tokens N     most draft nodes per step (default 16), --branching 3,2,1 (static),
@@ -50,6 +60,8 @@ const OPTIONS = {
   depth: { type: 'string' }, 'tree-width': { type: 'string' }, 'tree-tokens': { type: 'string' },
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
+  quick: { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
+  depths: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -82,10 +94,15 @@ export function loadOptions(v: Values): WorkerLoadOptions {
 }
 
 export function draftOptions(v: Values): CompletionRequest['draft'] {
-  const draft = v.draft ?? 'none';
+  // Default: the shipped PRISM head when the model is the default one it was trained for.
+  const defaultDraft = !v.model && !process.env.PRISM_MODEL && fs.existsSync(shippedHead('prism')) ? 'prism' : 'none';
+  const draft = v.draft ?? defaultDraft;
   let head: string | undefined;
-  if (draft !== 'none' && draft !== 'ngram') {
-    if (!draft.endsWith('.gguf')) throw new UsageError(`--draft must be none, ngram or the path of a draft head (.gguf), got '${draft}'`);
+  if (draft === 'prism' || draft === 'eagle3') {
+    head = shippedHead(draft);
+    if (!fs.existsSync(head)) throw new UsageError(`the ${draft} head is not in models/heads/ (${path.basename(head)}); use --draft ngram or a head's path`);
+  } else if (draft !== 'none' && draft !== 'ngram') {
+    if (!draft.endsWith('.gguf')) throw new UsageError(`--draft must be none, ngram, prism, eagle3 or the path of a draft head (.gguf), got '${draft}'`);
     head = path.resolve(draft);
   }
   const drafter: 'none' | 'ngram' | 'head' = head ? 'head' : (draft as 'none' | 'ngram');
@@ -237,6 +254,54 @@ function cmdExportGraph(v: Values): void {
   console.log(out);
 }
 
+/**
+ * bench: the decode benchmark (dev split and infilling sets), the typing trace, the report
+ * (--out DIR: report.md, report.json, SVG charts). bench-decode: the decode part only.
+ * Progress goes to stderr as `progress: FRACTION MESSAGE`; the JSON report is the last stdout line.
+ */
+async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
+  const quick = Boolean(v.quick);
+  const load = loadOptions(v);
+  const progress = (f: number, m: string): void => { console.error(`progress: ${f.toFixed(3)} ${m}`); };
+  const sources: PromptSource[] = v.dir ? [{ kind: 'dir', dir: v.dir }] : (v.source ?? (quick || cmd !== 'bench' ? 'dev' : 'dev,infill')).split(',').map((s) => {
+    if (s !== 'dev' && s !== 'infill') throw new UsageError(`--source must be dev, infill or both (dev,infill), got '${s}'`);
+    return { kind: s };
+  });
+  const head = v.draft?.endsWith('.gguf') ? path.resolve(v.draft) : undefined;
+  const depths = (v.depths ?? (quick ? '2,4' : '2,3,4,6')).split(',').map((x) => int(x.trim(), 'depths', 1, 1));
+  const decode: DecodeReport[] = [];
+  const steps = sources.length + (cmd === 'bench' && !v['no-trace'] ? 1 : 0);
+  for (const [i, source] of sources.entries()) {
+    const r = await benchDecode({
+      load, positions: int(v.positions, 'positions', quick ? 6 : 24, 1), tokens: int(v.tokens, 'tokens', quick ? 32 : 48, 2), source, head,
+      llamaCpp: !v['no-llama'], depths, full: Boolean(v.full), progress: (f, m) => progress((i + f) / steps, m),
+    });
+    decode.push(r);
+    if (!v.json) console.log(`\n${decodeTable(r)}\n`);
+  }
+  let trace: TraceRow[] = [];
+  if (cmd === 'bench' && !v['no-trace']) {
+    const modes = (v.modes ?? 'none,ngram,prism,eagle3').split(',').map((m) => {
+      if (!['none', 'ngram', 'prism', 'eagle3'].includes(m)) throw new UsageError(`--modes takes none, ngram, prism, eagle3, got '${m}'`);
+      return m as 'none' | 'ngram' | 'prism' | 'eagle3';
+    }).filter((m) => (m !== 'prism' && m !== 'eagle3') || (fs.existsSync(shippedHead(m)) && path.basename(load.modelPath) === path.basename(resolveModelPath())));
+    trace = await benchTrace({
+      modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 3 : 8, 1),
+      chars: int(v['trace-chars'], 'trace-chars', quick ? 60 : 120, 10), msPerChar: 90, pauseMs: 600, dir: v.dir, threads: load.threads,
+      progress: (f, m) => progress((sources.length + f) / steps, m),
+    });
+    if (!v.json) console.log(`\n${traceTable(trace)}\n`);
+  }
+  const report = { command: `prism-complete ${argv.join(' ')}`, date: new Date().toISOString(), machine: machine(), decode, trace };
+  if (v.out) {
+    writeReport(path.resolve(v.out), report);
+    console.error(`bench: report in ${path.join(path.resolve(v.out), 'report.md')}`);
+  }
+  console.log(JSON.stringify({ bench: cmd, ...report, trace: trace.map(({ latencies: _l, ...t }) => t) }));
+  const mismatches = decode.reduce((s, d) => s + d.mismatches, 0);
+  if (mismatches > 0) throw new Error(`${mismatches} speculative outputs differ from plain greedy decoding`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -255,10 +320,8 @@ export async function main(argv: string[]): Promise<number> {
       await benchPlain({ load: loadOptions(v), repeats: int(v.repeats, 'repeats', 5, 1), tokens: int(v.tokens, 'tokens', 64, 2), promptTokens: 256, json: Boolean(v.json) });
     }
     else if (cmd === 'export-graph') cmdExportGraph(v);
-    else if (cmd === 'bench-spec') {
-      const draft = draftOptions(v);
-      await benchSpec({ load: loadOptions(v), positions: int(v.positions, 'positions', 24, 1), tokens: int(v.tokens, 'tokens', 48, 2), dir: v.dir, head: draft?.head, json: Boolean(v.json) });
-    } else throw new UsageError(`unknown command '${cmd}'`);
+    else if (cmd === 'bench' || cmd === 'bench-decode' || cmd === 'bench-spec') await cmdBench(v, cmd, argv);
+    else throw new UsageError(`unknown command '${cmd}'`);
     return 0;
   } catch (e) {
     if (e instanceof UsageError) { console.error(`prism-complete: ${e.message}\n${USAGE}`); return 2; }

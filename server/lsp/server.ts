@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { createConnection, ErrorCodes, ProposedFeatures, ResponseError, TextDocuments, TextDocumentSyncKind, type InlineCompletionItem } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { EngineClient } from '../engine/client';
-import { DEFAULT_MODEL_FILE, projectRoot, resolveModelPath } from '../paths';
+import { DEFAULT_MODEL_FILE, type HeadKind, resolveModelPath, shippedHead } from '../paths';
 import { Completer, EngineFactory } from './completer';
 import { LOG, STATS, STATUS, type LogParams, type StatusParams } from './protocol';
 import { normalizeSettings, type Settings } from './settings';
@@ -29,8 +29,8 @@ function modelPath(s: Settings): string {
   return fs.existsSync(cached) ? cached : bundled;
 }
 
-function headPath(kind: 'prism' | 'eagle3'): string | undefined {
-  const p = path.join(projectRoot(), 'models', 'heads', `smollm2-135m-${kind}.gguf`);
+function headPath(kind: HeadKind): string | undefined {
+  const p = shippedHead(kind);
   return fs.existsSync(p) ? p : undefined;
 }
 

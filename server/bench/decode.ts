@@ -1,0 +1,218 @@
+// The decode benchmark: every contender on the same prompts (cursor positions of dev-split files,
+// the infilling eval sets, or a folder), interleaved per prompt, in one run:
+//   ours plain, n-gram, the PRISM head, the EAGLE-3 head (chains at several depths, a tree), and
+//   node-llama-cpp on the same GGUF and threads (plain, and its input-lookup speculation).
+// Reports tokens/s, speedup over our plain decoding, tau, acceptance by depth, draft and verify ms
+// per target run, completion latency; every speculative output of ours must equal plain greedy
+// output (a mismatch fails the run). The depth tuner turns the deepest chain's measurements into
+// the expected tokens/s at every depth and the chosen depth.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EngineClient } from '../engine/client';
+import type { TreeParams } from '../engine/drafter';
+import type { CompletionRequest, CompletionResult, SpecStats } from '../engine/engine';
+import type { WorkerLoadOptions } from '../engine/protocol';
+import { DepthPoint, DepthTuner } from '../engine/tuner';
+import { DEFAULT_MODEL_FILE, projectRoot, shippedHead } from '../paths';
+import { benchPrompts, PromptSource } from './prompts';
+
+export interface DecodeBenchOptions {
+  load: WorkerLoadOptions;
+  positions: number;
+  tokens: number;
+  source: PromptSource;
+  /** Extra trained head (.gguf) to include besides the shipped ones. */
+  head?: string;
+  /** Include node-llama-cpp (plain and input lookup). */
+  llamaCpp: boolean;
+  /** Depths of the chains per head (the deepest feeds the tuner). */
+  depths: number[];
+  /** Include the n-gram sweep and trees (slower). */
+  full: boolean;
+  progress: (fraction: number, message: string) => void;
+}
+
+export interface DecodeRow {
+  config: string; drafter: string; depth: number; tokens_per_s: number; speedup: number; tau: number;
+  acceptance_by_depth: number[]; draft_ms_per_step: number; verify_ms_per_step: number; drafted_per_step: number;
+  latency_ms_p50: number; mismatches: number; same_text_as_ours?: number;
+}
+
+export interface DecodeReport {
+  bench: 'decode'; model: string; threads: number; positions: number; tokens: number; source: string; cpu: string;
+  results: DecodeRow[]; tuning: { drafter: string; curve: DepthPoint[]; chosen: DepthPoint }[]; mismatches: number;
+}
+
+interface Config { name: string; drafter: string; depth: number; draft?: CompletionRequest['draft']; llama?: 'plain' | 'lookup' }
+
+interface Agg { tokens: number; ms: number; runs: number; accepted: number; drafted: number; draftMs: number; verifyMs: number; reached: number[]; passed: number[]; mismatches: number; latencies: number[]; same: number; n: number }
+
+const median = (xs: number[]): number => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[]): Config[] {
+  const chain = (depth: number): Partial<TreeParams> => ({ kind: 'chain', depth });
+  const out: Config[] = [{ name: 'plain', drafter: 'none', depth: 0 }];
+  const ngramDepths = o.full ? [3, 5] : [4];
+  for (const d of ngramDepths) out.push({ name: `ngram chain d${d}`, drafter: 'ngram', depth: d, draft: { drafter: 'ngram', tree: chain(d) } });
+  if (o.full) out.push({ name: 'ngram tree k2 n8', drafter: 'ngram', depth: 4, draft: { drafter: 'ngram', tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 } } });
+  for (const h of heads) {
+    for (const d of o.depths) out.push({ name: `${h.name} chain d${d}`, drafter: h.name, depth: d, draft: { drafter: 'head', head: h.path, tree: chain(d) } });
+    if (o.full) out.push({ name: `${h.name} tree k2 n8`, drafter: h.name, depth: 4, draft: { drafter: 'head', head: h.path, tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 } } });
+  }
+  if (o.llamaCpp) {
+    out.push({ name: 'node-llama-cpp plain', drafter: 'llama.cpp', depth: 0, llama: 'plain' });
+    out.push({ name: 'node-llama-cpp input lookup', drafter: 'llama.cpp lookup', depth: 0, llama: 'lookup' });
+  }
+  return out;
+}
+
+export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> {
+  const prompts = benchPrompts(o.source, o.positions, projectRoot());
+  const threads = o.load.threads || os.availableParallelism();
+  const heads: { name: string; path: string }[] = [];
+  // The shipped heads fit the default model only.
+  if (path.basename(o.load.modelPath) === DEFAULT_MODEL_FILE) {
+    for (const kind of ['prism', 'eagle3'] as const) if (fs.existsSync(shippedHead(kind))) heads.push({ name: kind, path: shippedHead(kind) });
+  }
+  if (o.head) heads.push({ name: path.basename(o.head, '.gguf'), path: path.resolve(o.head) });
+  const engine = await EngineClient.start({ ...o.load, threads });
+  const cfgs = configs(o, heads);
+  const llama = o.llamaCpp ? await LlamaContender.start(o.load.modelPath, threads) : undefined;
+  const agg = new Map<string, Agg>(cfgs.map((c) => [c.name, { tokens: 0, ms: 0, runs: 0, accepted: 0, drafted: 0, draftMs: 0, verifyMs: 0, reached: [], passed: [], mismatches: 0, latencies: [], same: 0, n: 0 }]));
+  const tuners = new Map<string, DepthTuner>();
+  // Warm-up (excluded).
+  await engine.complete({ prompt: prompts[0] as string, maxTokens: 8 });
+  await llama?.run(prompts[0] as string, 8, 'plain');
+  for (const [i, prompt] of prompts.entries()) {
+    let plain: CompletionResult | undefined;
+    for (const c of cfgs) {
+      const a = agg.get(c.name) as Agg;
+      a.n++;
+      if (c.llama && llama) {
+        const r = await llama.run(prompt, o.tokens, c.llama);
+        a.tokens += Math.max(0, r.tokens - 1);
+        a.ms += r.decodeMs;
+        a.latencies.push(r.totalMs);
+        if (plain && r.text === plain.text) a.same++;
+        continue;
+      }
+      // fresh: every contender recomputes the whole prompt (no cache reuse between contenders).
+      const r = await engine.complete({ prompt, maxTokens: o.tokens, draft: c.draft, fresh: true });
+      plain ??= r;
+      if (JSON.stringify(r.tokens) !== JSON.stringify(plain.tokens)) a.mismatches++;
+      a.tokens += Math.max(0, r.tokens.length - 1);
+      a.ms += r.timings.decodeMs;
+      a.latencies.push(r.timings.totalMs);
+      if (r.spec) {
+        add(a, r.spec);
+        if (c.depth === Math.max(...o.depths) && c.draft?.tree?.kind === 'chain' && c.drafter !== 'ngram') {
+          const t = tuners.get(c.drafter) ?? new DepthTuner(Math.max(...o.depths));
+          t.observe(r.spec, c.depth);
+          tuners.set(c.drafter, t);
+        }
+      } else {
+        a.runs += Math.max(0, r.tokens.length - 1);
+        a.verifyMs += r.timings.decodeMs;
+        for (const t of tuners.values()) t.observePlain(r.timings.decodeMs / Math.max(1, r.tokens.length - 1), Math.max(0, r.tokens.length - 1));
+      }
+    }
+    o.progress((i + 1) / prompts.length, `decode: prompt ${i + 1}/${prompts.length}`);
+  }
+  await engine.dispose();
+  await llama?.close();
+  const base = agg.get('plain') as Agg;
+  const baseTps = (base.tokens * 1000) / base.ms;
+  const results: DecodeRow[] = cfgs.map((c) => {
+    const a = agg.get(c.name) as Agg;
+    const tps = (a.tokens * 1000) / a.ms;
+    return {
+      config: c.name, drafter: c.drafter, depth: c.depth, tokens_per_s: tps, speedup: tps / baseTps,
+      tau: c.llama ? 0 : a.runs ? (a.accepted + a.runs) / a.runs : 0,
+      acceptance_by_depth: a.reached.map((n, d) => (a.passed[d] ?? 0) / n),
+      draft_ms_per_step: a.runs ? a.draftMs / a.runs : 0, verify_ms_per_step: a.runs ? a.verifyMs / a.runs : 0,
+      drafted_per_step: a.runs ? a.drafted / a.runs : 0, latency_ms_p50: median(a.latencies), mismatches: a.mismatches,
+      ...(c.llama ? { same_text_as_ours: a.same / a.n } : {}),
+    };
+  });
+  const tuning = [...tuners.entries()].map(([drafter, t]) => ({ drafter, curve: t.curve(), chosen: t.best() }));
+  return {
+    bench: 'decode', model: path.basename(o.load.modelPath), threads, positions: prompts.length, tokens: o.tokens,
+    source: o.source.kind === 'dir' ? o.source.dir : o.source.kind, cpu: os.cpus()[0]?.model ?? 'unknown', results, tuning,
+    mismatches: results.reduce((s, r) => s + r.mismatches, 0),
+  };
+}
+
+function add(a: Agg, s: SpecStats): void {
+  a.runs += s.targetRuns; a.accepted += s.accepted; a.drafted += s.drafted;
+  a.draftMs += s.draftMs; a.verifyMs += s.verifyMs;
+  s.depthReached.forEach((n, d) => { a.reached[d] = (a.reached[d] ?? 0) + n; a.passed[d] = (a.passed[d] ?? 0) + (s.depthAccepted[d] ?? 0); });
+}
+
+export function decodeTable(r: DecodeReport): string {
+  const lines = [
+    '| config | tokens/s | speedup | tau | acceptance by depth | draft ms/run | verify ms/run | latency p50 ms | mismatches |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const x of r.results) {
+    const mm = x.same_text_as_ours !== undefined ? `(same text as ours: ${(100 * x.same_text_as_ours).toFixed(0)}%)` : String(x.mismatches);
+    lines.push(`| ${x.config} | ${x.tokens_per_s.toFixed(1)} | ${x.speedup.toFixed(2)}x | ${x.tau ? x.tau.toFixed(2) : '-'} | ${x.acceptance_by_depth.map((v) => v.toFixed(2)).join(' ') || '-'} | ${x.draft_ms_per_step.toFixed(2)} | ${x.verify_ms_per_step.toFixed(1)} | ${x.latency_ms_p50.toFixed(0)} | ${mm} |`);
+  }
+  for (const t of r.tuning) {
+    lines.push('', `Depth tuning for ${t.drafter} (expected tokens/s from measured acceptance and costs): ${t.curve.map((p) => `d${p.depth} ${p.tokensPerS.toFixed(1)}`).join(', ')}; chosen depth ${t.chosen.depth}.`);
+  }
+  return lines.join('\n');
+}
+
+// node-llama-cpp is ESM-only; TypeScript's CommonJS output would turn import() into require().
+const importEsm = new Function('m', 'return import(m)') as (m: string) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** node-llama-cpp on the same GGUF and threads: plain greedy decoding and its input-lookup speculation. */
+class LlamaContender {
+  private readonly plainSeq: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  private readonly lookupSeq: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  private constructor(private readonly llama: any, private readonly model: any, private readonly plainCtx: any, private readonly lookupCtx: any, lookup: any) { // eslint-disable-line @typescript-eslint/no-explicit-any
+    this.plainSeq = plainCtx.getSequence();
+    this.lookupSeq = lookupCtx.getSequence({ tokenPredictor: lookup });
+  }
+
+  static async start(modelPath: string, threads: number): Promise<LlamaContender> {
+    const m = await importEsm('node-llama-cpp');
+    const llama = await m.getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+    const model = await llama.loadModel({ modelPath });
+    const plainCtx = await model.createContext({ contextSize: 4096, threads, batchSize: 512 });
+    const lookupCtx = await model.createContext({ contextSize: 4096, threads, batchSize: 512 });
+    const lookup = new m.InputLookupTokenPredictor();
+    return new LlamaContender(llama, model, plainCtx, lookupCtx, lookup);
+  }
+
+  async run(prompt: string, tokens: number, mode: 'plain' | 'lookup'): Promise<{ tokens: number; decodeMs: number; totalMs: number; text: string }> {
+    const seq = mode === 'plain' ? this.plainSeq : this.lookupSeq;
+    await seq.clearHistory();
+    {
+      const ids = this.model.tokenize(prompt);
+      const out: unknown[] = [];
+      const t0 = performance.now();
+      let t1 = 0;
+      for await (const tok of seq.evaluate(ids, { temperature: 0 })) {
+        if (out.length === 0) t1 = performance.now();
+        out.push(tok);
+        if (out.length >= tokens) break;
+      }
+      const t2 = performance.now();
+      return { tokens: out.length, decodeMs: t2 - t1, totalMs: t2 - t0, text: this.model.detokenize(out) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.plainCtx.dispose();
+    await this.lookupCtx.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+}

@@ -1,0 +1,46 @@
+// Benchmark prompts: code before a cursor, from dev-split files (never train), the infilling eval
+// sets (HumanEval multi-line infilling, SAFIM blocks: the text before the hole), or a user folder.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { cursorOffsets, devFiles, folderFiles, sharedDataDir } from './data';
+
+export type PromptSource = { kind: 'dev' } | { kind: 'infill' } | { kind: 'dir'; dir: string };
+
+/** At most this many characters before the cursor, cut at a line start (about 1K tokens of code). */
+export const PROMPT_CHARS = 3000;
+
+export function clipPrefix(text: string, at: number, chars = PROMPT_CHARS): string {
+  const from = Math.max(0, at - chars);
+  const nl = from === 0 ? -1 : text.indexOf('\n', from);
+  return text.slice(nl < 0 || nl >= at ? from : nl + 1, at);
+}
+
+export function benchPrompts(source: PromptSource, n: number, root: string): string[] {
+  const perFile = 3;
+  const out: string[] = [];
+  if (source.kind === 'infill') {
+    const evalDir = path.join(sharedDataDir(root), 'eval');
+    const read = (f: string): Record<string, string>[] => zlib.gunzipSync(fs.readFileSync(path.join(evalDir, f))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>);
+    const he = read('human-eval-infilling/HumanEval-MultiLineInfilling.jsonl.gz');
+    const safim = read('safim/block_completion.jsonl.gz');
+    // Every k-th record, alternating the two sets, so a small n still spans both.
+    const half = Math.ceil(n / 2);
+    for (let i = 0; i < half; i++) {
+      const h = he[Math.floor((i * he.length) / half)];
+      if (h && out.length < n) out.push(clipPrefix(h.prompt as string, (h.prompt as string).length));
+      const s = safim[Math.floor((i * safim.length) / half)];
+      if (s && out.length < n) {
+        const e = (s.eval_prompt as string).replace(/\r\n/g, '\n');
+        out.push(clipPrefix(e, e.indexOf('{{completion}}')));
+      }
+    }
+    return out;
+  }
+  const files = source.kind === 'dir'
+    ? folderFiles(path.resolve(source.dir), Math.ceil(n / perFile))
+    : devFiles(sharedDataDir(root), Math.ceil(n / perFile), { minBytes: 2000, maxBytes: 40000 });
+  if (files.length === 0) throw new Error(`no source files found in ${source.kind === 'dir' ? source.dir : 'the dev split'}`);
+  for (const f of files) for (const at of cursorOffsets(f.content, perFile, f.path.length)) if (out.length < n) out.push(clipPrefix(f.content, at));
+  return out;
+}

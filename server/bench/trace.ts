@@ -1,0 +1,212 @@
+// The typing-trace benchmark: what a user feels. The real language server (dist/server.js) runs
+// as a child process; a simulated editor opens real dev-split files, removes the text after a
+// cursor and types it back character by character (jittered speed, pauses at line ends), and asks
+// for completions the way the extension does: the same suggestion cache and adaptive debounce
+// (extension/cache.ts, extension/debounce.ts), a request cancelled by the next keystroke.
+// Reported per draft mode: request -> ghost text latency (p50/p95/p99; single-line and all),
+// keystroke -> ghost text, cache hits, cancelled requests, prompt tokens reused vs recomputed,
+// server CPU time per accepted character, server memory.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  CancellationTokenSource, createProtocolConnection, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification,
+  InitializeRequest, InitializedNotification, InlineCompletionRequest, type InlineCompletionItem, type ProtocolConnection,
+  StreamMessageReader, StreamMessageWriter,
+} from 'vscode-languageserver-protocol/node';
+import { SuggestionCache } from '../../extension/cache';
+import { AdaptiveDebounce } from '../../extension/debounce';
+import { cursorContext } from '../lsp/completer';
+import { LOG, STATS, STATUS, type StatsResult } from '../lsp/protocol';
+import { lineMode } from '../lsp/shape';
+import { projectRoot } from '../paths';
+import { cursorOffsets, devFiles, folderFiles, sharedDataDir } from './data';
+
+export interface TraceOptions {
+  modelPath?: string;
+  modes: ('none' | 'ngram' | 'prism' | 'eagle3')[];
+  files: number;
+  /** Characters typed per file. */
+  chars: number;
+  msPerChar: number;
+  pauseMs: number;
+  dir?: string;
+  threads?: number;
+  progress: (fraction: number, message: string) => void;
+}
+
+export interface TraceRow {
+  mode: string;
+  keystrokes: number;
+  requests: number;
+  replies: number;
+  cancelled: number;
+  cache_hits: number;
+  cache_hit_rate: number;
+  latency_ms: { p50: number; p95: number; p99: number };
+  single_line_latency_ms: { p50: number; p95: number; p99: number; n: number };
+  keystroke_to_ghost_ms: { p50: number; p95: number };
+  prompt_tokens: number;
+  reused_tokens: number;
+  accepted_chars: number;
+  suggestions_fully_right: number;
+  cpu_s: number;
+  cpu_ms_per_accepted_char: number;
+  server_rss_peak_mib: number;
+  latencies: number[];
+}
+
+const q = (xs: number[], p: number): number => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
+};
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds (user + system) of a process, all its threads. */
+function cpuSeconds(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+async function startServer(settings: Record<string, unknown>): Promise<{ conn: ProtocolConnection; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [path.join(projectRoot(), 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const conn = createProtocolConnection(new StreamMessageReader(proc.stdout as NodeJS.ReadableStream), new StreamMessageWriter(proc.stdin as NodeJS.WritableStream));
+  conn.onNotification(STATUS, () => undefined);
+  conn.onNotification(LOG, () => undefined);
+  conn.listen();
+  await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { settings } });
+  await conn.sendNotification(InitializedNotification.type, {});
+  return { conn, proc };
+}
+
+export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
+  const files = (o.dir ? folderFiles(path.resolve(o.dir), o.files * 3) : devFiles(sharedDataDir(projectRoot()), o.files * 3, { minBytes: 3000, maxBytes: 40000 }))
+    .filter((f) => f.content.length > 2000).slice(0, o.files);
+  const rows: TraceRow[] = [];
+  let seed = 1;
+  const rnd = (): number => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed / 2 ** 32; };
+  for (const [mi, mode] of o.modes.entries()) {
+    seed = 1; // the same typing in every mode
+    const settings = { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode }, languages: { '*': true } };
+    const { conn, proc } = await startServer(settings);
+    const pid = proc.pid as number;
+    // Load the model before the clock starts (a user's first request pays this once).
+    const warm = 'file:///bench/warmup.py';
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: warm, languageId: 'python', version: 1, text: 'def f(x):\n    return ' } });
+    await conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri: warm }, position: { line: 1, character: 11 }, context: { triggerKind: 1 } });
+    const stats0 = await conn.sendRequest<StatsResult>(STATS);
+    const cpu0 = cpuSeconds(pid);
+    const cache = new SuggestionCache();
+    const debounce = new AdaptiveDebounce();
+    const lat: number[] = [];
+    const single: number[] = [];
+    const keyToGhost: number[] = [];
+    let keystrokes = 0, requests = 0, replies = 0, cancelled = 0, hits = 0, acceptedChars = 0, fullyRight = 0;
+    for (const [fi, f] of files.entries()) {
+      const at = cursorOffsets(f.content, 1, f.path.length + 7)[0] as number;
+      const start = f.content.lastIndexOf('\n', at) + 1;
+      let endAhead = start;
+      while (endAhead < f.content.length && endAhead - start < o.chars) endAhead = (f.content.indexOf('\n', endAhead) + 1) || f.content.length;
+      const ahead = f.content.slice(start, Math.min(endAhead, start + o.chars));
+      let before = f.content.slice(0, start);
+      const after = f.content.slice(start + ahead.length);
+      const uri = `file:///bench/${fi}-${path.basename(f.path)}`;
+      let version = 1;
+      await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: f.lang || 'plaintext', version, text: before + after } });
+      let inflight: CancellationTokenSource | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const pos = (text: string): { line: number; character: number } => {
+        const line = (text.match(/\n/g) ?? []).length;
+        return { line, character: text.length - (text.lastIndexOf('\n') + 1) };
+      };
+      for (let i = 0; i < ahead.length; i++) {
+        const ch = ahead[i] as string;
+        const p = pos(before);
+        before += ch;
+        version++;
+        keystrokes++;
+        const tKey = performance.now();
+        debounce.keystroke(tKey);
+        if (timer) clearTimeout(timer);
+        if (inflight) { inflight.cancel(); inflight = undefined; }
+        await conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ range: { start: p, end: p }, text: ch }] });
+        const rest = ahead.slice(i + 1);
+        const hit = cache.get({ uri, before, after });
+        if (hit) {
+          hits++;
+          keyToGhost.push(0);
+        } else if (rest.length > 0) {
+          const snapshot = { before, at: pos(before) };
+          const single1 = lineMode(cursorContext(before + after, before.length)) === 'single';
+          timer = setTimeout(() => {
+            const cts = new CancellationTokenSource();
+            inflight = cts;
+            requests++;
+            const t0 = performance.now();
+            conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: snapshot.at, context: { triggerKind: 2 } }, cts.token).then((r) => {
+              if (cts.token.isCancellationRequested) { cancelled++; return; }
+              if (inflight === cts) inflight = undefined;
+              const items: InlineCompletionItem[] = r === null ? [] : Array.isArray(r) ? r : r.items;
+              const t1 = performance.now();
+              replies++;
+              debounce.latency(t1 - t0);
+              const text = items[0] && typeof items[0].insertText === 'string' ? items[0].insertText : '';
+              if (!text) return;
+              lat.push(t1 - t0);
+              if (single1) single.push(t1 - t0);
+              keyToGhost.push(t1 - tKey);
+              cache.put({ uri, before: snapshot.before, after }, [text]);
+              const remaining = ahead.slice(snapshot.before.length - start);
+              let k = 0;
+              while (k < text.length && k < remaining.length && text[k] === remaining[k]) k++;
+              acceptedChars += k;
+              if (k === text.length) fullyRight++;
+            }, () => { cancelled++; });
+          }, debounce.delay());
+        }
+        // The next keystroke: jittered typing speed, a pause after a line.
+        const gap = o.msPerChar * (0.6 + 0.8 * rnd()) + (ch === '\n' && rnd() < 0.6 ? o.pauseMs : 0);
+        await sleep(gap);
+      }
+      if (timer) clearTimeout(timer);
+      const deadline = performance.now() + 10_000;
+      while (inflight && performance.now() < deadline) await sleep(20);
+      o.progress((mi + (fi + 1) / files.length) / o.modes.length, `typing trace (${mode}): file ${fi + 1}/${files.length}`);
+    }
+    const stats = await conn.sendRequest<StatsResult>(STATS);
+    const cpu = cpuSeconds(pid) - cpu0;
+    const rss = peakRssMiB(pid);
+    await conn.sendRequest('shutdown');
+    await conn.sendNotification('exit');
+    conn.dispose();
+    if (proc.exitCode === null) await new Promise((r) => proc.once('exit', r));
+    rows.push({
+      mode, keystrokes, requests, replies, cancelled, cache_hits: hits, cache_hit_rate: hits / keystrokes,
+      latency_ms: { p50: q(lat, 0.5), p95: q(lat, 0.95), p99: q(lat, 0.99) },
+      single_line_latency_ms: { p50: q(single, 0.5), p95: q(single, 0.95), p99: q(single, 0.99), n: single.length },
+      keystroke_to_ghost_ms: { p50: q(keyToGhost, 0.5), p95: q(keyToGhost, 0.95) },
+      prompt_tokens: stats.promptTokens - stats0.promptTokens, reused_tokens: stats.reusedTokens - stats0.reusedTokens,
+      accepted_chars: acceptedChars, suggestions_fully_right: fullyRight, cpu_s: cpu,
+      cpu_ms_per_accepted_char: acceptedChars ? (1000 * cpu) / acceptedChars : 0, server_rss_peak_mib: rss, latencies: lat,
+    });
+  }
+  return rows;
+}
+
+export function traceTable(rows: TraceRow[]): string {
+  const lines = [
+    '| draft mode | keystrokes | requests (cancelled) | cache hits | ghost latency p50 / p95 / p99 ms | single-line p50 ms (n) | keystroke to ghost p50 ms | prompt tokens reused | accepted chars (fully right) | CPU ms / accepted char | server RSS peak MiB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.mode} | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} |`);
+  }
+  return lines.join('\n');
+}
