@@ -115,8 +115,11 @@ def main():
     ap.add_argument("--step-weight", type=float, default=0.8)
     ap.add_argument("--every", type=int, default=100, help="checkpoint and validation interval")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     ap.add_argument("--stop-after", type=int, default=0, help="stop (with a checkpoint) after this iteration; rerun to go on")
     a = ap.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
 
     ddp = int(os.environ.get("WORLD_SIZE", "1")) > 1
     rank = 0

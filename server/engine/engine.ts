@@ -84,6 +84,8 @@ export interface CompletionHooks {
 }
 
 export const PREFILL_CHUNK = 256;
+/** Prompt tokens at the end that a cancelled prefill leaves out (the part typing changes). */
+export const SETTLE_TAIL = 16;
 
 export class Engine {
   readonly cache: KvCache;
@@ -111,6 +113,8 @@ export class Engine {
   /**
    * Brings the cache to ids[0..n-1) and returns the forward result of the last prompt token
    * (so the next token can be chosen). Only the part that differs from the cache is computed.
+   * A cancelled request still prefills its prompt up to the last SETTLE_TAIL tokens before it
+   * returns undefined: the request that replaces it (the same text plus a keystroke) reuses that.
    */
   async prefill(ids: readonly number[], wantLogits: boolean, isCancelled?: () => boolean, wantTaps = false): Promise<{ reused: number; last: Awaited<ReturnType<TargetModel['forward']>> } | undefined> {
     let common = this.cache.commonPrefix(ids);
@@ -119,9 +123,11 @@ export class Engine {
     this.cache.truncate(common);
     this.taps.truncate(common);
     let at = common;
+    const settle = Math.max(common, ids.length - SETTLE_TAIL);
     for (;;) {
-      if (isCancelled?.()) return undefined;
-      const end = Math.min(ids.length, at + PREFILL_CHUNK);
+      const cancelled = isCancelled?.() ?? false;
+      if (cancelled && at >= settle) return undefined;
+      const end = Math.min(cancelled ? settle : ids.length, at + PREFILL_CHUNK);
       const isLast = end === ids.length;
       const r = await this.target.extend(this.cache, ids.slice(at, end), { logits: isLast && wantLogits, taps: wantTaps });
       if (wantTaps) this.taps.append(r.taps as Float32Array);

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EngineClient } from '../../server/engine/client';
-import { Engine } from '../../server/engine/engine';
+import { Engine, SETTLE_TAIL } from '../../server/engine/engine';
 import { drawFrom, Rng, sampleToken, targetDistribution } from '../../server/engine/sampler';
 import { TargetModel } from '../../server/engine/target';
 import { defaultModel, tinyModel } from '../helpers';
@@ -168,5 +168,36 @@ describe('graph cache', () => {
     assert.equal(builds, 1);
     assert.deepEqual([...fs.readFileSync(f1)], [1, 2, 3]);
     assert.deepEqual(fs.readdirSync(path.join(dir, 'graphs')).sort(), ['abc-v2-new-nbits.onnx', 'xyz-v1-old-nbits.onnx']);
+  });
+});
+
+describe('engine: cancelled prefill and time budget (default model)', () => {
+  let target: TargetModel;
+  before(async () => { target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' }); });
+  after(async () => { await target.dispose(); });
+
+  it('a cancelled request still caches its prompt but the last tokens, for the next request to reuse', async () => {
+    const engine = new Engine(target);
+    const prompt = 'import os\nimport sys\n\n\ndef main(argv):\n    """Parse the arguments and run."""\n    if len(argv) < 2:\n        print("usage")\n';
+    const ids = target.tokenizer.encode(prompt);
+    const r = await engine.complete({ prompt, maxTokens: 8 }, { isCancelled: () => true });
+    assert.equal(r.finishReason, 'cancelled');
+    assert.equal(r.tokens.length, 0);
+    assert.equal(engine.cache.length, ids.length - SETTLE_TAIL);
+    const again = await engine.complete({ prompt, maxTokens: 8 });
+    assert.equal(again.timings.reusedTokens, ids.length - SETTLE_TAIL);
+    assert.deepEqual(again.tokens, (await new Engine(target).complete({ prompt, maxTokens: 8 })).tokens);
+  });
+
+  it('a spent time budget ends the completion at a line boundary', async () => {
+    const engine = new Engine(target);
+    const prompt = 'def fibonacci(n):\n';
+    const full = await engine.complete({ prompt, maxTokens: 48 });
+    assert.ok(full.text.includes('\n'), 'the model writes several lines here');
+    const cut = await engine.complete({ prompt, maxTokens: 48, timeBudgetMs: 0 });
+    assert.equal(cut.finishReason, 'time');
+    // It stops at the first line boundary after its first token: whole lines, fewer of them.
+    assert.ok(full.text.startsWith(`${cut.text}\n`), `${JSON.stringify(cut.text)} is the first line(s) of ${JSON.stringify(full.text)}`);
+    assert.ok(cut.text.split('\n').length <= 2 && cut.text.trim().length > 0, JSON.stringify(cut.text));
   });
 });
