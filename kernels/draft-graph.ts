@@ -37,48 +37,112 @@ export function buildDraftFcGraph(file: GgufFile, d: DraftDims): Uint8Array {
   return g.build();
 }
 
-export function buildDraftModuleGraph(file: GgufFile, d: DraftDims, module: number): Uint8Array {
-  const g = new GraphBuilder(`draft_module_${module}`);
-  const w = new WeightSource(file);
+interface ModuleIo { emb: string; hIn: string; pos: string; maskB: string; cos: string; sin: string; pastK: string[]; pastV: string[] }
+interface ModuleOuts { h: string; logits: string; newK: string[]; newV: string[] }
+
+/** Emits one module's step into g (a main graph, or an If branch reading the outer io names). */
+function emitModule(g: GraphBuilder, w: WeightSource, d: DraftDims, module: number, io: ModuleIo, out: ModuleOuts): void {
   const hd = d.width / d.heads;
-  const kvw = d.kvHeads * hd;
   const p = `mods.${module}.`;
   const norm = (x: string, name: string, dim: number): string => rmsNorm(g, x, g.f32(name, [dim], w.f32(name)), d.eps);
   const lin = (x: string, name: string): string => linear(g, w, x, [name], F32, new Map())[0] as string;
+  let h = lin(g.op('Concat', [norm(io.emb, `${p}norm_e.weight`, d.embedDim), norm(io.hIn, `${p}norm_h.weight`, d.width)], { axis: -1 }), `${p}fuse.weight`);
+  for (let l = 0; l < d.layersPerModule; l++) {
+    const q = `${p}layers.${l}.`;
+    const x = norm(h, `${q}attn_norm.weight`, d.width);
+    const rot = (t: string, heads: number, o?: string): string =>
+      g.op('RotaryEmbedding', [t, io.pos, io.cos, io.sin], { interleaved: 0, num_heads: heads }, { domain: 'com.microsoft', out: o });
+    const qs = rot(lin(x, `${q}q.weight`), d.heads);
+    const newK = out.newK[l] as string;
+    const newV = out.newV[l] as string;
+    rot(lin(x, `${q}k.weight`), d.kvHeads, newK);
+    g.op('Identity', [lin(x, `${q}v.weight`)], {}, { out: newV });
+    h = g.op('Add', [h, lin(attend(g, qs, newK, newV, io.pastK[l] as string, io.pastV[l] as string, io.maskB, { heads: d.heads, kvHeads: d.kvHeads, headDim: hd }), `${q}o.weight`)]);
+    const x2 = norm(h, `${q}ffn_norm.weight`, d.width);
+    const gate = lin(x2, `${q}gate.weight`);
+    const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), lin(x2, `${q}up.weight`)]);
+    h = g.op('Add', [h, lin(act, `${q}down.weight`)]);
+  }
+  g.op('Identity', [h], {}, { out: out.h });
+  const normed = g.op('Reshape', [norm(h, 'norm.weight', d.width), g.i64([-1, d.width])]);
+  g.op('Identity', [lin(normed, 'head.weight')], {}, { out: out.logits });
+}
 
+/** The inputs every module graph takes (and the rope tables): emb, h_in, positions, mask, pasts. */
+function moduleInputs(g: GraphBuilder, d: DraftDims): ModuleIo {
+  const hd = d.width / d.heads;
+  const kvw = d.kvHeads * hd;
   const emb = g.input('emb', DT.FLOAT, [1, 'S', d.embedDim]);
   const hIn = g.input('h_in', DT.FLOAT, [1, 'S', d.width]);
   const pos = g.input('position_ids', DT.INT64, [1, 'S']);
   const mask = g.input('attn_mask', DT.FLOAT, ['S', 'T']);
   const maskB = g.op('Unsqueeze', [mask, g.i64([0, 1])]);
   const { cos, sin } = ropeTables({ headDim: hd, ropeBase: d.ropeBase, ropeLinearScale: 1 }, d.maxPositions);
-  const cosCache = g.f32('rope_cos', [d.maxPositions, hd / 2], cos);
-  const sinCache = g.f32('rope_sin', [d.maxPositions, hd / 2], sin);
-
-  let h = lin(g.op('Concat', [norm(emb, `${p}norm_e.weight`, d.embedDim), norm(hIn, `${p}norm_h.weight`, d.width)], { axis: -1 }), `${p}fuse.weight`);
+  const pastK: string[] = [];
+  const pastV: string[] = [];
   for (let l = 0; l < d.layersPerModule; l++) {
-    const q = `${p}layers.${l}.`;
     const names = kvInputNames(l);
-    const pastK = g.input(names.pastK, DT.FLOAT, [1, 'P', kvw]);
-    const pastV = g.input(names.pastV, DT.FLOAT, [1, 'P', kvw]);
-    const x = norm(h, `${q}attn_norm.weight`, d.width);
-    const rot = (t: string, heads: number, out?: string): string =>
-      g.op('RotaryEmbedding', [t, pos, cosCache, sinCache], { interleaved: 0, num_heads: heads }, { domain: 'com.microsoft', out });
-    const qs = rot(lin(x, `${q}q.weight`), d.heads);
-    rot(lin(x, `${q}k.weight`), d.kvHeads, names.newK);
-    g.op('Identity', [lin(x, `${q}v.weight`)], {}, { out: names.newV });
-    g.output(names.newK, DT.FLOAT, [1, 'S', kvw]);
-    g.output(names.newV, DT.FLOAT, [1, 'S', kvw]);
-    h = g.op('Add', [h, lin(attend(g, qs, names.newK, names.newV, pastK, pastV, maskB, { heads: d.heads, kvHeads: d.kvHeads, headDim: hd }), `${q}o.weight`)]);
-    const x2 = norm(h, `${q}ffn_norm.weight`, d.width);
-    const gate = lin(x2, `${q}gate.weight`);
-    const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), lin(x2, `${q}up.weight`)]);
-    h = g.op('Add', [h, lin(act, `${q}down.weight`)]);
+    pastK.push(g.input(names.pastK, DT.FLOAT, [1, 'P', kvw]));
+    pastV.push(g.input(names.pastV, DT.FLOAT, [1, 'P', kvw]));
   }
-  g.op('Identity', [h], {}, { out: 'h_out' });
+  return { emb, hIn, pos, maskB, cos: g.f32('rope_cos', [d.maxPositions, hd / 2], cos), sin: g.f32('rope_sin', [d.maxPositions, hd / 2], sin), pastK, pastV };
+}
+
+function moduleOutputs(g: GraphBuilder, d: DraftDims): ModuleOuts {
+  const kvw = d.kvHeads * (d.width / d.heads);
+  const layers = Array.from({ length: d.layersPerModule }, (_, l) => kvInputNames(l));
+  for (const n of layers) {
+    g.output(n.newK, DT.FLOAT, [1, 'S', kvw]);
+    g.output(n.newV, DT.FLOAT, [1, 'S', kvw]);
+  }
   g.output('h_out', DT.FLOAT, [1, 'S', d.width]);
-  const normed = g.op('Reshape', [norm(h, 'norm.weight', d.width), g.i64([-1, d.width])]);
-  g.op('Identity', [lin(normed, 'head.weight')], {}, { out: 'logits' });
   g.output('logits', DT.FLOAT, ['S', d.vocab]);
+  return { h: 'h_out', logits: 'logits', newK: layers.map((n) => n.newK), newV: layers.map((n) => n.newV) };
+}
+
+/** One module's step graph (the server runs one session per module). */
+export function buildDraftModuleGraph(file: GgufFile, d: DraftDims, module: number): Uint8Array {
+  const g = new GraphBuilder(`draft_module_${module}`);
+  const io = moduleInputs(g, d);
+  emitModule(g, new WeightSource(file), d, module, io, moduleOutputs(g, d));
+  return g.build();
+}
+
+/**
+ * All modules in one graph, the module chosen at run time by the input `module` (int64 [1]):
+ * nested If nodes, one branch per module. The alternative to one session per module, measured
+ * against it (docs/BENCHMARKS.md); the server uses separate sessions.
+ */
+export function buildDraftSwitchGraph(file: GgufFile, d: DraftDims, modules: number): Uint8Array {
+  const g = new GraphBuilder('draft_modules');
+  const w = new WeightSource(file);
+  const io = moduleInputs(g, d);
+  const which = g.input('module', DT.INT64, [1]);
+  const outs = moduleOutputs(g, d);
+  const all = [outs.h, outs.logits, ...outs.newK.flatMap((k, l) => [k, outs.newV[l] as string])];
+  const types = [[1, 'S', d.width], ['S', d.vocab], ...outs.newK.flatMap(() => [[1, 'S', d.kvHeads * (d.width / d.heads)], [1, 'S', d.kvHeads * (d.width / d.heads)]])];
+  // branch(m) computes module m; branch over m..M-1 nests the rest in its else side.
+  const branch = (parent: GraphBuilder, m: number): GraphBuilder => {
+    const sub = parent.subgraph(`module_${m}`);
+    const names = all.map((n) => `m${m}_${n}`);
+    const o: ModuleOuts = { h: names[0] as string, logits: names[1] as string, newK: outs.newK.map((_, l) => names[2 + 2 * l] as string), newV: outs.newK.map((_, l) => names[3 + 2 * l] as string) };
+    emitModule(sub, w, d, m, io, o);
+    names.forEach((n, i) => sub.output(n, DT.FLOAT, types[i] as (string | number)[]));
+    return sub;
+  };
+  const chain = (parent: GraphBuilder, m: number, outNames: string[]): void => {
+    if (m === modules - 1) {
+      // The last module needs no If: it writes the outputs of the graph (or branch) it is in.
+      emitModule(parent, w, d, m, io, { h: outNames[0] as string, logits: outNames[1] as string, newK: outs.newK.map((_, l) => outNames[2 + 2 * l] as string), newV: outs.newK.map((_, l) => outNames[3 + 2 * l] as string) });
+      return;
+    }
+    const rest = parent.subgraph(`rest_${m}`);
+    const restNames = all.map((n) => `r${m}_${n}`);
+    chain(rest, m + 1, restNames);
+    restNames.forEach((n, i) => rest.output(n, DT.FLOAT, types[i] as (string | number)[]));
+    const cond = parent.op('Equal', [which, parent.i64([m])]);
+    parent.node('If', [parent.op('Squeeze', [cond, parent.i64([0])])], { then_branch: { graph: branch(parent, m).graph() }, else_branch: { graph: rest.graph() } }, { outs: outNames });
+  };
+  chain(g, 0, all);
   return g.build();
 }

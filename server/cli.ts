@@ -227,8 +227,8 @@ async function cmdDemo(v: Values): Promise<void> {
       const text = readSource(path.join(dir, f));
       for (const c of demoCursors(text, 2)) {
         const prompt = prefixAt(text, c.line, c.column, f);
-        // The demo shows the fast path: n-gram speculative decoding unless --draft says otherwise.
-        const req = { ...completionRequest({ ...v, draft: v.draft ?? 'ngram' }, prompt), stop: ['\n\n'] };
+        // The demo shows the default path: the PRISM head with the default model (--draft overrides).
+        const req = { ...completionRequest(v, prompt), stop: ['\n\n'] };
         const r = await e.complete(req);
         if (!v.json) {
           console.log(`\n── examples/${f}:${c.line}:${c.column}`);

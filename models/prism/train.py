@@ -148,6 +148,7 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     ckpt = os.path.join(a.out, "checkpoint.pt")
     start = 0
+    elapsed_before = 0.0
     if os.path.exists(ckpt):
         state = torch.load(ckpt, map_location=device, weights_only=False)
         if state["args"]["variant"] != a.variant or state["config"] != c.__dict__:
@@ -157,6 +158,7 @@ def main():
         sched.load_state_dict(state["sched"])
         torch.set_rng_state(state["rng"])
         start = state["iter"]
+        elapsed_before = state.get("elapsed_s", 0.0)
         say(f"train: resuming at iteration {start}")
 
     tensors = {k: torch.from_numpy(v) for k, v in data.items()}
@@ -181,7 +183,8 @@ def main():
             acc = [round(h.float().mean().item(), 3) for h in hits]
             say(f"train: {done}/{a.iters} loss {loss.item():.3f} acc/step {acc} {rate:.2f} it/s, about {(a.iters - done) / max(rate, 1e-9) / 60:.1f} min left")
             if rank == 0:
-                metrics.write(json.dumps({"iter": done, "loss": loss.item(), "acc": acc, "lr": sched.get_last_lr()[0]}) + "\n")
+                metrics.write(json.dumps({"iter": done, "loss": loss.item(), "acc": acc, "lr": sched.get_last_lr()[0],
+                                          "elapsed_s": round(elapsed_before + time.time() - t0, 1)}) + "\n")
                 metrics.flush()
         stopping = done == a.stop_after
         if rank == 0 and (done % a.every == 0 or done == a.iters or stopping):
@@ -191,7 +194,8 @@ def main():
                 metrics.write(json.dumps({"iter": done, "val": report}) + "\n")
                 metrics.flush()
             save_atomic({"iter": done, "head": head.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                         "rng": torch.get_rng_state(), "args": vars(a), "config": c.__dict__}, ckpt)
+                         "rng": torch.get_rng_state(), "args": vars(a), "config": c.__dict__,
+                         "elapsed_s": elapsed_before + time.time() - t0}, ckpt)
         if stopping:
             say(f"train: stopped after iteration {done}; rerun the same command to resume")
             return

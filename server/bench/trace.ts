@@ -53,6 +53,8 @@ export interface TraceRow {
   cpu_s: number;
   cpu_ms_per_accepted_char: number;
   server_rss_peak_mib: number;
+  /** Server CPU while idle for 3 s after the trace (share of one core). */
+  idle_cpu_pct: number;
   latencies: number[];
 }
 
@@ -182,6 +184,10 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     }
     const stats = await conn.sendRequest<StatsResult>(STATS);
     const cpu = cpuSeconds(pid) - cpu0;
+    await sleep(1000);
+    const idle0 = cpuSeconds(pid);
+    await sleep(3000);
+    const idleCpu = (100 * (cpuSeconds(pid) - idle0)) / 3;
     const rss = peakRssMiB(pid);
     await conn.sendRequest('shutdown');
     await conn.sendNotification('exit');
@@ -194,7 +200,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
       keystroke_to_ghost_ms: { p50: q(keyToGhost, 0.5), p95: q(keyToGhost, 0.95) },
       prompt_tokens: stats.promptTokens - stats0.promptTokens, reused_tokens: stats.reusedTokens - stats0.reusedTokens,
       accepted_chars: acceptedChars, suggestions_fully_right: fullyRight, cpu_s: cpu,
-      cpu_ms_per_accepted_char: acceptedChars ? (1000 * cpu) / acceptedChars : 0, server_rss_peak_mib: rss, latencies: lat,
+      cpu_ms_per_accepted_char: acceptedChars ? (1000 * cpu) / acceptedChars : 0, server_rss_peak_mib: rss, idle_cpu_pct: idleCpu, latencies: lat,
     });
   }
   return rows;
@@ -202,11 +208,11 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
 
 export function traceTable(rows: TraceRow[]): string {
   const lines = [
-    '| draft mode | keystrokes | requests (cancelled) | cache hits | ghost latency p50 / p95 / p99 ms | single-line p50 ms (n) | keystroke to ghost p50 ms | prompt tokens reused | accepted chars (fully right) | CPU ms / accepted char | server RSS peak MiB |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| draft mode | keystrokes | requests (cancelled) | cache hits | ghost latency p50 / p95 / p99 ms | single-line p50 ms (n) | keystroke to ghost p50 ms | prompt tokens reused | accepted chars (fully right) | CPU ms / accepted char | server RSS peak MiB | idle CPU |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.mode} | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} |`);
+    lines.push(`| ${r.mode} | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
   }
   return lines.join('\n');
 }

@@ -38,8 +38,8 @@ const startEngine: EngineFactory = async (options, logLine) => {
   if (!fs.existsSync(options.modelPath)) {
     throw new Error(`model not found: ${options.modelPath}; set prism.modelPath to a Llama-family GGUF file`);
   }
-  const e = await EngineClient.start(options, logLine, path.join(__dirname, 'worker.js'));
-  return e;
+  // The loader's lines (building the graph on first use takes a while) also show as progress.
+  return EngineClient.start(options, (line) => { logLine(line); status({ state: 'loading', message: line }); }, path.join(__dirname, 'worker.js'));
 };
 
 const completer = new Completer(startEngine, { status, log, modelPath, headPath });

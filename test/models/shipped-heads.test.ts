@@ -1,0 +1,70 @@
+// The draft heads shipped in models/heads/ for SmolLM2-135M: they load against the default
+// model, greedy completions with them equal plain decoding at dev-split cursor positions (chains
+// and trees, PRISM and EAGLE-3), they draft something (depth-1 acceptance well above chance), and
+// another model refuses them in one line.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { TreeParams } from '../../server/engine/drafter';
+import { Engine } from '../../server/engine/engine';
+import { readDraftHead } from '../../server/engine/draft-head';
+import { PrismDrafter } from '../../server/engine/prism-drafter';
+import { PrismHead } from '../../server/engine/prism-head';
+import { TargetModel } from '../../server/engine/target';
+import { shippedHead } from '../../server/paths';
+import { cursorOffsets, defaultModel, devFiles, tinyModel } from '../helpers';
+
+const CHAIN: TreeParams = { kind: 'chain', depth: 4, topK: 1, totalTokens: 8, minProb: 0 };
+const TREE: TreeParams = { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8, minProb: 0 };
+
+describe('shipped draft heads (SmolLM2-135M)', () => {
+  let target: TargetModel;
+  const positions: string[] = [];
+  before(async () => {
+    target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' });
+    for (const f of devFiles(8, { minBytes: 2000, maxBytes: 30000 })) {
+      for (const at of cursorOffsets(f.content, 2, f.path.length + 3)) positions.push(f.content.slice(Math.max(0, at - 1200), at));
+    }
+  });
+  after(async () => { await target.dispose(); });
+
+  for (const kind of ['prism', 'eagle3'] as const) {
+    it(`${kind}: greedy output equals plain decoding at 16 dev-split positions (chain and tree), and it drafts well`, async () => {
+      const file = shippedHead(kind);
+      assert.ok(fs.existsSync(file), `${file} is not in the repository`);
+      const head = await PrismHead.load(file, target);
+      try {
+        assert.equal(head.head.manifest.variant, kind);
+        const drafter = new PrismDrafter(head, kind);
+        const plain = new Engine(target);
+        const spec = new Engine(target);
+        let reached = 0;
+        let accepted = 0;
+        for (const [i, prompt] of positions.entries()) {
+          const req = { prompt, maxTokens: 24, ignoreEos: true };
+          const want = await plain.complete(req);
+          for (const shape of [CHAIN, TREE]) {
+            const got = await spec.complete(req, {}, drafter, shape);
+            assert.deepEqual(got.tokens, want.tokens, `position ${i}, ${kind} ${shape.kind}`);
+            reached += got.spec?.depthReached[0] ?? 0;
+            accepted += got.spec?.depthAccepted[0] ?? 0;
+          }
+        }
+        // A trained head's first draft is right far more often than chance (1 in 2,048).
+        assert.ok(accepted / reached > 0.25, `depth-1 acceptance ${(accepted / reached).toFixed(3)}`);
+      } finally {
+        await head.dispose();
+      }
+    });
+  }
+
+  it('another model refuses the shipped head in one line', async () => {
+    const tiny = await TargetModel.load({ modelPath: tinyModel('llama', 'Q8_0'), device: 'cpu' });
+    try {
+      assert.throws(() => readDraftHead(shippedHead('prism'), tiny),
+        /draft head smollm2-135m-prism\.gguf was trained for another model \(sha256 b179c9523d0e\), not llama-Q8_0\.gguf \([0-9a-f]{12}\); use a head trained for this model, or the n-gram drafter$/);
+    } finally {
+      await tiny.dispose();
+    }
+  });
+});
