@@ -100,7 +100,7 @@ function moduleOutputs(g: GraphBuilder, d: DraftDims): ModuleOuts {
   return { h: 'h_out', logits: 'logits', newK: layers.map((n) => n.newK), newV: layers.map((n) => n.newV) };
 }
 
-/** One module's step graph (the server runs one session per module). */
+/** One module's step graph (the alternative to the switch graph below; tests and the benchmark). */
 export function buildDraftModuleGraph(file: GgufFile, d: DraftDims, module: number): Uint8Array {
   const g = new GraphBuilder(`draft_module_${module}`);
   const io = moduleInputs(g, d);
@@ -110,8 +110,8 @@ export function buildDraftModuleGraph(file: GgufFile, d: DraftDims, module: numb
 
 /**
  * All modules in one graph, the module chosen at run time by the input `module` (int64 [1]):
- * nested If nodes, one branch per module. The alternative to one session per module, measured
- * against it (docs/BENCHMARKS.md); the server uses separate sessions.
+ * nested If nodes, one branch per module. What the server runs: 23-26% less time per draft step
+ * than one session per module (scripts/bench-draft-graphs.js, docs/BENCHMARKS.md).
  */
 export function buildDraftSwitchGraph(file: GgufFile, d: DraftDims, modules: number): Uint8Array {
   const g = new GraphBuilder('draft_modules');

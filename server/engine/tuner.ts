@@ -15,7 +15,7 @@ export class DepthTuner {
   /** Verify ms by block rows (1 root + d nodes), from measurements; missing rows are interpolated. */
   private verifyMs = new Map<number, { ms: number; n: number }>();
 
-  constructor(readonly maxDepth = 8, private readonly prior = { acceptance: 0.6, verifyRow1Ms: 15, verifyPerRowMs: 0.5 }) {}
+  constructor(readonly maxDepth = 8, private readonly prior = { acceptance: 0.6, verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.5 }) {}
 
   /** Adds one speculative completion's measurements (chain trees: rows = depth + 1). */
   observe(s: SpecStats, depth: number): void {
@@ -49,7 +49,9 @@ export class DepthTuner {
     if (exact && (exact.n >= 3 || rows === 1)) return exact.ms;
     if (rows === 1) return this.prior.verifyRow1Ms;
     const known = [...this.verifyMs.entries()].filter(([r, v]) => r >= 2 && v.n > 0);
-    if (known.length === 0) return 2 * this.verifyCost(1) + this.prior.verifyPerRowMs * (rows - 2);
+    // Before any block was measured: a 2-row block costs blockFactor one-row steps (ORT's 4-bit
+    // matmuls take another path for 2+ rows; docs/BENCHMARKS.md measured about 1.5x).
+    if (known.length === 0) return this.prior.blockFactor * this.verifyCost(1) + this.prior.verifyPerRowMs * (rows - 2);
     let best = known[0] as [number, { ms: number }];
     for (const k of known) if (Math.abs(k[0] - rows) < Math.abs(best[0] - rows)) best = k;
     return Math.max(0.1, best[1].ms + this.prior.verifyPerRowMs * (rows - best[0]));
