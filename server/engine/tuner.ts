@@ -1,10 +1,10 @@
 // Draft depth from measurements: the depth that maximises expected tokens per second,
 //   E[tokens per target run](d) / (d * draft step ms + verify ms(d + 1 rows)),
-// where E(d) = 1 + sum_{j<=d} prod_{i<=j} a_i and a_i is the measured share of runs that reached
-// depth i and accepted it. The benchmark prints the whole curve; the server's "auto" depth uses
-// the same estimate, updated after every speculative completion.
+// where E(d) = 1 + sum_{j<=d} s_j and s_j is the measured share of runs (among those whose draft
+// reached depth j) that accepted at least j tokens (SpecStats.depthAccepted / depthReached:
+// P(accepted >= j), not a conditional rate). The benchmark prints the whole curve; the server's
+// "auto" depth uses the same estimate, updated after every speculative completion.
 import type { SpecStats } from './engine';
-
 export interface DepthPoint { depth: number; expectedTokens: number; msPerRun: number; tokensPerS: number }
 
 export class DepthTuner {
@@ -32,12 +32,14 @@ export class DepthTuner {
     }
   }
 
-  /** Conditional acceptance at depth d (1-based): measured with a prior of 4 runs. */
-  acceptance(d: number): number {
+  /** P(at least d tokens accepted) for a draft reaching depth d (1-based): measured, with a prior of 4 runs. */
+  share(d: number): number {
     const r = this.reached[d - 1] ?? 0;
     const a = this.accepted[d - 1] ?? 0;
-    const prior = d > 1 ? this.acceptance(d - 1) : this.prior.acceptance;
-    return (a + 4 * prior) / (r + 4);
+    const prior = d > 1 ? this.share(d - 1) * this.prior.acceptance : this.prior.acceptance;
+    // Never above the share at the depth before (accepting d needs accepting d - 1).
+    const s = (a + 4 * prior) / (r + 4);
+    return d > 1 ? Math.min(s, this.share(d - 1)) : s;
   }
 
   /**
@@ -69,10 +71,8 @@ export class DepthTuner {
   curve(): DepthPoint[] {
     const out: DepthPoint[] = [{ depth: 0, expectedTokens: 1, msPerRun: this.verifyCost(1), tokensPerS: 1000 / this.verifyCost(1) }];
     let expected = 1;
-    let run = 1;
     for (let d = 1; d <= this.maxDepth; d++) {
-      run *= this.acceptance(d);
-      expected += run;
+      expected += this.share(d);
       const ms = d * this.draftMsPerNode + this.verifyCost(d + 1);
       out.push({ depth: d, expectedTokens: expected, msPerRun: ms, tokensPerS: (1000 * expected) / ms });
     }

@@ -56,7 +56,7 @@ export class Completer {
   private current: AbortController | undefined;
   private readonly ratio = new CharsPerToken();
   private readonly prompts = new PromptBuilder(this.ratio);
-  private readonly tuner = new DepthTuner();
+  private readonly tuners = new Map<string, DepthTuner>();
   private readonly warned = new Set<string>();
   private headFailed = new Set<string>();
   private autoCount = 0;
@@ -204,29 +204,50 @@ export class Completer {
     return out;
   }
 
+  /**
+   * The drafter and depth for the next request. With depth "auto", every usable drafter (the
+   * configured head, and n-gram lookup as the alternative) keeps its own measured curve, and the
+   * one with the highest expected tokens/s wins, plain decoding included; every 8th request
+   * tries the runner-up so that its estimate can catch up.
+   */
   private draftFor(engine: EngineLike): CompletionRequest['draft'] {
     const d = this.settings.draft;
     if (d.mode === 'none') return undefined;
-    let mode = d.mode;
-    let head: string | undefined;
-    if (mode === 'prism' || mode === 'eagle3') {
-      head = this.hooks.headPath(mode);
-      if (!head || this.headFailed.has(head)) {
-        this.warnOnce(`nohead:${mode}:${engine.info.modelHash}`, head
-          ? `the ${mode} draft head does not fit ${path.basename(engine.info.modelPath)}; using n-gram drafting (set prism.draft.mode to hide this)`
-          : `no ${mode} draft head ships for ${path.basename(engine.info.modelPath)}; using n-gram drafting`);
-        mode = 'ngram';
-        head = undefined;
+    const candidates: { name: string; head?: string }[] = [];
+    if (d.mode === 'prism' || d.mode === 'eagle3') {
+      const head = this.hooks.headPath(d.mode);
+      if (head && !this.headFailed.has(head)) candidates.push({ name: d.mode, head });
+      else {
+        this.warnOnce(`nohead:${d.mode}:${engine.info.modelHash}`, head
+          ? `the ${d.mode} draft head does not fit ${path.basename(engine.info.modelPath)}; using n-gram drafting (set prism.draft.mode to hide this)`
+          : `no ${d.mode} draft head ships for ${path.basename(engine.info.modelPath)}; using n-gram drafting`);
       }
     }
-    let depth = d.depth === 'auto' ? this.tuner.best().depth : d.depth;
-    if (d.depth === 'auto' && depth === 0) {
-      // Drafting does not pay now; still try it now and then so the estimate can change.
-      if (++this.autoCount % 8 !== 0) return undefined;
-      depth = this.tuner.curve().slice(1).reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a)).depth;
+    if (candidates.length === 0 || d.depth === 'auto') candidates.push({ name: 'ngram' });
+    const tree = (depth: number): NonNullable<CompletionRequest['draft']>['tree'] =>
+      d.tree === 'chain' ? { kind: 'chain', depth } : { kind: 'dynamic', depth, topK: d.treeWidth, totalTokens: d.treeTokens };
+    const make = (c: { name: string; head?: string }, depth: number): CompletionRequest['draft'] =>
+      c.head ? { drafter: 'head', head: c.head, tree: tree(depth) } : { drafter: 'ngram', tree: tree(depth) };
+    if (d.depth !== 'auto') return make(candidates[0] as { name: string; head?: string }, d.depth);
+    const ranked = candidates.map((c) => {
+      const curve = this.tunerFor(c.name).curve();
+      const best = curve.reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a));
+      const drafting = curve.slice(1).reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a));
+      return { c, best, drafting };
+    }).sort((x, y) => y.best.tokensPerS - x.best.tokensPerS);
+    const top = ranked[0] as (typeof ranked)[number];
+    if (++this.autoCount % 8 === 0) {
+      // Explore: the runner-up drafter, or drafting at all when plain decoding leads.
+      const other = ranked[1] ?? top;
+      return make(other.c, other.drafting.depth);
     }
-    const tree = d.tree === 'chain' ? { kind: 'chain' as const, depth } : { kind: 'dynamic' as const, depth, topK: d.treeWidth, totalTokens: d.treeTokens };
-    return mode === 'ngram' ? { drafter: 'ngram', tree } : { drafter: 'head', head, tree };
+    return top.best.depth === 0 ? undefined : make(top.c, top.best.depth);
+  }
+
+  private tunerFor(name: string): DepthTuner {
+    let t = this.tuners.get(name);
+    if (!t) { t = new DepthTuner(); this.tuners.set(name, t); }
+    return t;
   }
 
   private async completeWithFallback(engine: EngineLike, request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
@@ -249,8 +270,10 @@ export class Completer {
     this.stats.promptTokens += t.promptTokens;
     this.stats.reusedTokens += t.reusedTokens;
     this.ratio.observe(promptChars, t.promptTokens);
-    if (r.spec) this.tuner.observe(r.spec, request.draft?.tree?.depth ?? 0);
-    else if (t.decodeTokens > 1 && !request.sampling) this.tuner.observePlain(t.decodeMs / t.decodeTokens, t.decodeTokens);
+    if (r.spec) this.tunerFor(request.draft?.head ? r.spec.drafter : 'ngram').observe(r.spec, request.draft?.tree?.depth ?? 0);
+    else if (t.decodeTokens > 1 && !request.sampling) {
+      for (const name of [this.settings.draft.mode, 'ngram']) this.tunerFor(name).observePlain(t.decodeMs / t.decodeTokens, t.decodeTokens);
+    }
     this.stats.drafter = r.spec?.drafter ?? 'none';
     this.hooks.status({
       state: 'idle', lastLatencyMs: Math.round(t.totalMs), tokensPerS: Math.round(t.decodeTokensPerS * 10) / 10,

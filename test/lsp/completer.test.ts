@@ -1,0 +1,72 @@
+// The Completer with an injected engine: "auto" drafting picks the drafter and depth with the best
+// measured tokens/s (plain decoding included), a failing draft head falls back to n-gram, and a
+// reply for an outdated document version is dropped.
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CompletionRequest, CompletionResult } from '../../server/engine/engine';
+import { Completer, EngineLike } from '../../server/lsp/completer';
+import type { StatusParams } from '../../server/lsp/protocol';
+import { DEFAULT_SETTINGS } from '../../server/lsp/settings';
+
+/** An engine whose speed per drafter is given: each drafter accepts with these shares P(>= j). */
+function fakeEngine(shares: Record<string, number[]>, seen: CompletionRequest[], failHead = false): EngineLike {
+  return {
+    info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, maxPositions: 8192 }, fim: false },
+    async complete(req) {
+      seen.push(req);
+      if (failHead && req.draft?.drafter === 'head') throw new Error('draft head x.gguf was trained for another model');
+      const depth = req.draft?.tree?.depth ?? 0;
+      const name = req.draft?.drafter === 'head' ? 'prism' : 'ngram';
+      const runs = 20;
+      const s = (shares[name] ?? []).slice(0, depth);
+      const timings = { promptTokens: 100, reusedTokens: 90, prefillTokens: 10, prefillMs: 5, decodeTokens: 20, decodeMs: 20 * 15, decodeTokensPerS: 66, totalMs: 305 };
+      const r: CompletionResult = { text: 'x = 1', tokens: [1], finishReason: 'stop', timings };
+      if (!req.draft) return r;
+      return { ...r, spec: { drafter: name, targetRuns: runs, drafted: runs * depth, accepted: 0, tau: 1, acceptanceByDepth: s, depthReached: s.map(() => runs), depthAccepted: s.map((p) => Math.round(runs * p)), draftMs: runs * depth * 1, verifyMs: runs * 22, otherMs: 0 } };
+    },
+    async dispose() { /* nothing */ },
+  };
+}
+
+const hooks = (statuses: StatusParams[] = []) => ({ status: (p: StatusParams) => { statuses.push(p); }, log: () => undefined, modelPath: () => '/m/model.gguf', headPath: () => '/h/prism.gguf' });
+const never = { isCancellationRequested: false, onCancellationRequested: () => undefined };
+const doc = (version = 1) => ({ uri: 'file:///w/a.py', languageId: 'python', version, text: 'def f(x):\n    return ' });
+
+describe('Completer', () => {
+  it('auto drafting settles on the drafter with the best measured speed', async () => {
+    const seen: CompletionRequest[] = [];
+    const c = new Completer(async () => fakeEngine({ prism: [0.1, 0.01, 0, 0, 0, 0, 0, 0], ngram: [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2] }, seen), hooks());
+    await c.applySettings(DEFAULT_SETTINGS);
+    for (let i = 0; i < 40; i++) await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    const last = seen.slice(-16);
+    const ngram = last.filter((r) => r.draft?.drafter === 'ngram');
+    assert.ok(ngram.length >= 12, `n-gram chosen ${ngram.length} of 16 times`);
+    assert.ok(ngram.every((r) => (r.draft?.tree?.depth ?? 0) >= 3), 'a good drafter drafts deep');
+    assert.ok(last.some((r) => r.draft?.drafter === 'head'), 'the runner-up is still explored');
+  });
+
+  it('auto drafting decodes plainly when no drafter pays', async () => {
+    const seen: CompletionRequest[] = [];
+    const c = new Completer(async () => fakeEngine({ prism: [0.05, 0, 0, 0, 0, 0, 0, 0], ngram: [0.05, 0, 0, 0, 0, 0, 0, 0] }, seen), hooks());
+    await c.applySettings(DEFAULT_SETTINGS);
+    for (let i = 0; i < 40; i++) await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    const plain = seen.slice(-16).filter((r) => !r.draft);
+    assert.ok(plain.length >= 12, `plain ${plain.length} of 16`);
+  });
+
+  it('falls back to n-gram drafting when the head fails, says so once, and drops stale replies', async () => {
+    const seen: CompletionRequest[] = [];
+    const statuses: StatusParams[] = [];
+    const c = new Completer(async () => fakeEngine({}, seen, true), hooks(statuses));
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, depth: 3 } });
+    const items = await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    assert.deepEqual(items, [{ insertText: 'x = 1', start: 20, end: 20 }]);
+    assert.deepEqual(seen.map((r) => r.draft?.drafter), ['head', 'ngram']);
+    assert.equal(statuses.filter((s) => s.state === 'error').map((s) => s.message).join('|'), 'draft head x.gguf was trained for another model (completing without it)');
+    await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    assert.equal(seen.at(-1)?.draft?.drafter, 'ngram', 'the failed head is not tried again');
+    // The document changed while generating: nothing is shown.
+    assert.deepEqual(await c.complete(doc(1), { offset: 20, triggerKind: 2 }, never, () => 2), []);
+    assert.equal(c.stats.stale, 1);
+  });
+});
