@@ -24,7 +24,7 @@ const USAGE = `usage:
   prism-complete bench-plain [--repeats N] [--tokens N] [options]
   prism-complete bench [--quick] [--out DIR] [--source dev|infill|dev,infill] [--dir FOLDER]
                       [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--no-llama]
-                      [--no-trace] [--modes none,ngram,prism,eagle3] [--draft HEAD.gguf]
+                      [--no-trace] [--no-decode] [--modes none,ngram,prism,eagle3] [--draft HEAD.gguf]
                       decode benchmark (plain, n-gram, PRISM, EAGLE-3, node-llama-cpp) + typing
                       trace through the language server; --out writes report.md/json + SVG charts
   prism-complete bench-decode [same options]   the decode part only (bench-spec: same)
@@ -60,7 +60,7 @@ const OPTIONS = {
   depth: { type: 'string' }, 'tree-width': { type: 'string' }, 'tree-tokens': { type: 'string' },
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
-  quick: { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
+  quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
   depths: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -271,7 +271,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   const depths = (v.depths ?? (quick ? '2,4' : '2,3,4,6')).split(',').map((x) => int(x.trim(), 'depths', 1, 1));
   const decode: DecodeReport[] = [];
   const steps = sources.length + (cmd === 'bench' && !v['no-trace'] ? 1 : 0);
-  for (const [i, source] of sources.entries()) {
+  for (const [i, source] of (v['no-decode'] ? [] : sources).entries()) {
     const r = await benchDecode({
       load, positions: int(v.positions, 'positions', quick ? 6 : 24, 1), tokens: int(v.tokens, 'tokens', quick ? 32 : 48, 2), source, head,
       llamaCpp: !v['no-llama'], depths, full: Boolean(v.full), progress: (f, m) => progress((i + f) / steps, m),
@@ -287,7 +287,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     }).filter((m) => (m !== 'prism' && m !== 'eagle3') || (fs.existsSync(shippedHead(m)) && path.basename(load.modelPath) === path.basename(resolveModelPath())));
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 3 : 8, 1),
-      chars: int(v['trace-chars'], 'trace-chars', quick ? 60 : 120, 10), msPerChar: 90, pauseMs: 600, dir: v.dir, threads: load.threads,
+      chars: int(v['trace-chars'], 'trace-chars', quick ? 60 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,
       progress: (f, m) => progress((sources.length + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);

@@ -174,7 +174,8 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
           }, debounce.delay());
         }
         // The next keystroke: jittered typing speed, a pause after a line.
-        const gap = o.msPerChar * (0.6 + 0.8 * rnd()) + (ch === '\n' && rnd() < 0.6 ? o.pauseMs : 0);
+        // About 1 keystroke in 8 is followed by a short pause (reading, thinking).
+        const gap = o.msPerChar * (0.6 + 0.8 * rnd()) + (ch === '\n' && rnd() < 0.6 ? o.pauseMs : rnd() < 0.12 ? 0.6 * o.pauseMs : 0);
         await sleep(gap);
       }
       if (timer) clearTimeout(timer);
