@@ -61,6 +61,7 @@ describe('draft head: training equals inference', () => {
   const cfg = readModelConfig(readGguf(model));
   const cases: { name: string; modules: number; sigma: number[]; layers: number }[] = [
     { name: 'PRISM, M = 3, sigma 1,3,2,3', modules: 3, sigma: [1, 3, 2, 3], layers: 1 },
+    { name: 'EAGLE-3 (M = 1)', modules: 1, sigma: [], layers: 1 },
     { name: 'stacked EAGLE-3 (one module of 2 layers)', modules: 1, sigma: [], layers: 2 },
   ];
   for (const c of cases) {
