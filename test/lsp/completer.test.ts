@@ -69,4 +69,29 @@ describe('Completer', () => {
     assert.deepEqual(await c.complete(doc(1), { offset: 20, triggerKind: 2 }, never, () => 2), []);
     assert.equal(c.stats.stale, 1);
   });
+
+  it('with an IntelliSense item selected, completes after it and extends it over its range', async () => {
+    const seen: CompletionRequest[] = [];
+    const c = new Completer(async () => fakeEngine({}, seen), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    // "self.it|" with the suggestion "items" selected for the range of "it".
+    const d = { uri: 'file:///w/b.py', languageId: 'python', version: 1, text: 'class A:\n    def f(self):\n        self.it\n' };
+    const end = d.text.indexOf('\n', d.text.indexOf('self.it'));
+    const items = await c.complete(d, { offset: end, triggerKind: 2, selected: { start: end - 2, end, text: 'items' } }, never, () => 1);
+    assert.equal(seen[0]?.prompt.endsWith('self.items'), true, 'the prompt continues the selected item');
+    assert.deepEqual(items, [{ insertText: 'itemsx = 1', start: end - 2, end }]);
+  });
+
+  it('gives several alternatives on explicit invoke, one on automatic triggers', async () => {
+    const seen: CompletionRequest[] = [];
+    const c = new Completer(async () => fakeEngine({}, seen), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    await c.complete(doc(), { offset: 20, triggerKind: 1 }, never, () => 1);
+    assert.equal(seen.length, 3);
+    assert.equal(seen[0]?.sampling, undefined, 'the first is greedy');
+    assert.ok(seen.slice(1).every((r) => (r.sampling?.temperature ?? 0) > 0), 'the others are samples');
+    seen.length = 0;
+    await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    assert.equal(seen.length, 1);
+  });
 });
