@@ -202,7 +202,7 @@ def main():
     if rank == 0:
         save_atomic({"config": c.__dict__, "head": head.state_dict(), "variant": a.variant,
                      "gguf_sha256": manifest["gguf_sha256"], "taps": g["tapLayers"],
-                     "window": manifest["options"]["window"]}, os.path.join(a.out, "head.pt"))
+                     "window": int(tensors["input_ids"].shape[1])}, os.path.join(a.out, "head.pt"))
         say(f"train: done; {os.path.join(a.out, 'head.pt')}")
 
 
