@@ -1,6 +1,6 @@
-// Draft head graphs: one session per module (what the server runs) vs one graph choosing the module
-// at run time (nested If). Checks equal logits, then times single-position steps with P cached rows.
-//   npm run build && node scripts/bench-draft-graphs.js models/heads/smollm2-135m-prism.gguf 500
+// Draft head graphs: one session per module vs one graph choosing the module at run time (nested If,
+// what the server runs). Checks equal logits, then times single-position steps with P cached rows.
+//   npm run build && THREADS=1 node scripts/bench-draft-graphs.js models/heads/smollm2-135m-prism.gguf 500
 const ort = require('onnxruntime-node');
 const { buildDraftModuleGraph, buildDraftSwitchGraph } = require('../out/kernels/draft-graph');
 const { readDraftHead } = require('../out/server/engine/draft-head');
@@ -11,7 +11,7 @@ const { TargetModel } = require('../out/server/engine/target');
   const h = readDraftHead(head, { modelPath: t.modelPath ?? require('../out/server/paths').resolveModelPath(), modelHash: t.hash, cfg: t.cfg });
   const m = h.manifest;
   const d = { width: m.width, embedDim: t.cfg.hidden, heads: m.heads, kvHeads: m.kvHeads, ffn: m.ffn, layersPerModule: m.layersPerModule, vocab: m.vocab, ropeBase: m.ropeBase, eps: m.eps, hidden: m.hidden, maxPositions: 8192 };
-  const opts = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'], extra: { session: { intra_op: { allow_spinning: '0' } } } };
+  const opts = { intraOpNumThreads: Number(process.env.THREADS ?? 1), interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'], extra: { session: { intra_op: { allow_spinning: '0' } } } };
   const sep = []; for (let i = 0; i < m.modules; i++) sep.push(await ort.InferenceSession.create(buildDraftModuleGraph(h.file, d, i), opts));
   const sw = await ort.InferenceSession.create(buildDraftSwitchGraph(h.file, d, m.modules), opts);
   const P = Number(process.argv[3] ?? 500), S = 1, kvw = d.kvHeads * d.width / d.heads;
