@@ -32,14 +32,21 @@ export class DepthTuner {
     }
   }
 
-  /** P(at least d tokens accepted) for a draft reaching depth d (1-based): measured, with a prior of 4 runs. */
-  share(d: number): number {
-    const r = this.reached[d - 1] ?? 0;
-    const a = this.accepted[d - 1] ?? 0;
-    const prior = d > 1 ? this.share(d - 1) * this.prior.acceptance : this.prior.acceptance;
-    // Never above the share at the depth before (accepting d needs accepting d - 1).
-    const s = (a + 4 * prior) / (r + 4);
-    return d > 1 ? Math.min(s, this.share(d - 1)) : s;
+  /**
+   * P(at least d tokens accepted) for d = 1..maxDepth, for a draft reaching depth d: measured,
+   * with a prior of 4 runs, and never above the share at the depth before.
+   */
+  shares(): number[] {
+    const out: number[] = [];
+    let before = 1;
+    for (let d = 1; d <= this.maxDepth; d++) {
+      const r = this.reached[d - 1] ?? 0;
+      const a = this.accepted[d - 1] ?? 0;
+      const prior = before * this.prior.acceptance;
+      before = Math.min((a + 4 * prior) / (r + 4), before);
+      out.push(before);
+    }
+    return out;
   }
 
   /**
@@ -71,8 +78,9 @@ export class DepthTuner {
   curve(): DepthPoint[] {
     const out: DepthPoint[] = [{ depth: 0, expectedTokens: 1, msPerRun: this.verifyCost(1), tokensPerS: 1000 / this.verifyCost(1) }];
     let expected = 1;
+    const shares = this.shares();
     for (let d = 1; d <= this.maxDepth; d++) {
-      expected += this.share(d);
+      expected += shares[d - 1] as number;
       const ms = d * this.draftMsPerNode + this.verifyCost(d + 1);
       out.push({ depth: d, expectedTokens: expected, msPerRun: ms, tokensPerS: (1000 * expected) / ms });
     }
