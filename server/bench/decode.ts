@@ -15,6 +15,7 @@ import type { CompletionRequest, CompletionResult, SpecStats } from '../engine/e
 import type { WorkerLoadOptions } from '../engine/protocol';
 import { DepthPoint, DepthTuner } from '../engine/tuner';
 import { DEFAULT_MODEL_FILE, projectRoot, shippedHead } from '../paths';
+import { LlamaContender, median } from './llama';
 import { benchPrompts, PromptSource } from './prompts';
 
 export interface DecodeBenchOptions {
@@ -47,13 +48,6 @@ export interface DecodeReport {
 interface Config { name: string; drafter: string; depth: number; draft?: CompletionRequest['draft']; llama?: 'plain' | 'lookup' }
 
 interface Agg { tokens: number; ms: number; runs: number; accepted: number; drafted: number; draftMs: number; verifyMs: number; reached: number[]; passed: number[]; mismatches: number; latencies: number[]; same: number; n: number }
-
-const median = (xs: number[]): number => {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[]): Config[] {
   const chain = (depth: number): Partial<TreeParams> => ({ kind: 'chain', depth });
@@ -167,52 +161,4 @@ export function decodeTable(r: DecodeReport): string {
     lines.push('', `Depth tuning for ${t.drafter} (expected tokens/s from measured acceptance and costs): ${t.curve.map((p) => `d${p.depth} ${p.tokensPerS.toFixed(1)}`).join(', ')}; chosen depth ${t.chosen.depth}.`);
   }
   return lines.join('\n');
-}
-
-// node-llama-cpp is ESM-only; TypeScript's CommonJS output would turn import() into require().
-const importEsm = new Function('m', 'return import(m)') as (m: string) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** node-llama-cpp on the same GGUF and threads: plain greedy decoding and its input-lookup speculation. */
-class LlamaContender {
-  private readonly plainSeq: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  private readonly lookupSeq: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  private constructor(private readonly llama: any, private readonly model: any, private readonly plainCtx: any, private readonly lookupCtx: any, lookup: any) { // eslint-disable-line @typescript-eslint/no-explicit-any
-    this.plainSeq = plainCtx.getSequence();
-    this.lookupSeq = lookupCtx.getSequence({ tokenPredictor: lookup });
-  }
-
-  static async start(modelPath: string, threads: number): Promise<LlamaContender> {
-    const m = await importEsm('node-llama-cpp');
-    const llama = await m.getLlama({ gpu: false, build: 'never', logLevel: 'error' });
-    const model = await llama.loadModel({ modelPath });
-    const plainCtx = await model.createContext({ contextSize: 4096, threads, batchSize: 512 });
-    const lookupCtx = await model.createContext({ contextSize: 4096, threads, batchSize: 512 });
-    const lookup = new m.InputLookupTokenPredictor();
-    return new LlamaContender(llama, model, plainCtx, lookupCtx, lookup);
-  }
-
-  async run(prompt: string, tokens: number, mode: 'plain' | 'lookup'): Promise<{ tokens: number; decodeMs: number; totalMs: number; text: string }> {
-    const seq = mode === 'plain' ? this.plainSeq : this.lookupSeq;
-    await seq.clearHistory();
-    {
-      const ids = this.model.tokenize(prompt);
-      const out: unknown[] = [];
-      const t0 = performance.now();
-      let t1 = 0;
-      for await (const tok of seq.evaluate(ids, { temperature: 0 })) {
-        if (out.length === 0) t1 = performance.now();
-        out.push(tok);
-        if (out.length >= tokens) break;
-      }
-      const t2 = performance.now();
-      return { tokens: out.length, decodeMs: t2 - t1, totalMs: t2 - t0, text: this.model.detokenize(out) };
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.plainCtx.dispose();
-    await this.lookupCtx.dispose();
-    await this.model.dispose();
-    await this.llama.dispose();
-  }
 }

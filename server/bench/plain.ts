@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { EngineClient } from '../engine/client';
 import type { WorkerLoadOptions } from '../engine/protocol';
 import { projectRoot } from '../paths';
+import { LlamaContender, median } from './llama';
 
 export interface PlainBenchOptions {
   load: WorkerLoadOptions;
@@ -24,12 +25,6 @@ interface Contender {
   close(): Promise<void>;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
 async function ours(name: string, load: WorkerLoadOptions, tokens: number): Promise<Contender> {
   const e = await EngineClient.start(load);
   return {
@@ -43,36 +38,15 @@ async function ours(name: string, load: WorkerLoadOptions, tokens: number): Prom
   };
 }
 
-// node-llama-cpp is ESM-only; TypeScript's CommonJS output would turn import() into require().
-const importEsm = new Function('m', 'return import(m)') as (m: string) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
 async function llamaCpp(modelPath: string, threads: number, tokens: number): Promise<Contender> {
-  const { getLlama } = await importEsm('node-llama-cpp');
-  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
-  const model = await llama.loadModel({ modelPath });
-  const context = await model.createContext({ contextSize: 2048, threads, batchSize: 512 });
-  const seq = context.getSequence();
+  const l = await LlamaContender.start(modelPath, threads);
   return {
     name: 'node-llama-cpp (prebuilt llama.cpp)',
     async run(prompt) {
-      await seq.clearHistory();
-      const ids = model.tokenize(prompt);
-      const t0 = performance.now();
-      let t1 = 0;
-      let n = 0;
-      for await (const _tok of seq.evaluate(ids, { temperature: 0 })) {
-        if (n === 0) t1 = performance.now();
-        n++;
-        if (n >= tokens) break;
-      }
-      const t2 = performance.now();
-      return { prefillTokS: (ids.length * 1000) / (t1 - t0), decodeTokS: ((n - 1) * 1000) / (t2 - t1), promptTokens: ids.length, decodeTokens: n };
+      const r = await l.run(prompt, tokens);
+      return { prefillTokS: (r.promptTokens * 1000) / (r.totalMs - r.decodeMs), decodeTokS: ((r.tokens - 1) * 1000) / r.decodeMs, promptTokens: r.promptTokens, decodeTokens: r.tokens };
     },
-    async close() {
-      await context.dispose();
-      await model.dispose();
-      await llama.dispose();
-    },
+    close: () => l.close(),
   };
 }
 

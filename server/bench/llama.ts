@@ -1,0 +1,63 @@
+// node-llama-cpp, the outside reference, on the same GGUF and threads as ours: plain greedy
+// decoding, and its input-lookup speculation (created on first use). Shared by bench-plain and
+// the decode benchmark.
+
+// node-llama-cpp is ESM-only; TypeScript's CommonJS output would turn import() into require().
+const importEsm = new Function('m', 'return import(m)') as (m: string) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface LlamaRun { promptTokens: number; tokens: number; decodeMs: number; totalMs: number; text: string }
+
+export class LlamaContender {
+  private readonly plainSeq: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  private lookup: { ctx: any; seq: any } | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  private constructor(private readonly m: any, private readonly llama: any, private readonly model: any, private readonly plainCtx: any, private readonly threads: number) { // eslint-disable-line @typescript-eslint/no-explicit-any
+    this.plainSeq = plainCtx.getSequence();
+  }
+
+  static async start(modelPath: string, threads: number): Promise<LlamaContender> {
+    const m = await importEsm('node-llama-cpp');
+    const llama = await m.getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+    const model = await llama.loadModel({ modelPath });
+    const ctx = await model.createContext({ contextSize: 4096, threads, batchSize: 512 });
+    return new LlamaContender(m, llama, model, ctx, threads);
+  }
+
+  /** A cold prompt (history cleared), then up to `tokens` greedy tokens; decode time from the first token. */
+  async run(prompt: string, tokens: number, mode: 'plain' | 'lookup' = 'plain'): Promise<LlamaRun> {
+    let seq = this.plainSeq;
+    if (mode === 'lookup') {
+      if (!this.lookup) {
+        const ctx = await this.model.createContext({ contextSize: 4096, threads: this.threads, batchSize: 512 });
+        this.lookup = { ctx, seq: ctx.getSequence({ tokenPredictor: new this.m.InputLookupTokenPredictor() }) };
+      }
+      seq = this.lookup.seq;
+    }
+    await seq.clearHistory();
+    const ids = this.model.tokenize(prompt);
+    const out: unknown[] = [];
+    const t0 = performance.now();
+    let t1 = 0;
+    for await (const tok of seq.evaluate(ids, { temperature: 0 })) {
+      if (out.length === 0) t1 = performance.now();
+      out.push(tok);
+      if (out.length >= tokens) break;
+    }
+    const t2 = performance.now();
+    return { promptTokens: ids.length, tokens: out.length, decodeMs: t2 - t1, totalMs: t2 - t0, text: this.model.detokenize(out) };
+  }
+
+  async close(): Promise<void> {
+    await this.lookup?.ctx.dispose();
+    await this.plainCtx.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+}
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
