@@ -79,7 +79,8 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
   const cfgs = configs(o, heads);
   const llama = o.llamaCpp ? await LlamaContender.start(o.load.modelPath, threads) : undefined;
   const agg = new Map<string, Agg>(cfgs.map((c) => [c.name, { tokens: 0, ms: 0, runs: 0, accepted: 0, drafted: 0, draftMs: 0, verifyMs: 0, reached: [], passed: [], mismatches: 0, latencies: [], same: 0, n: 0 }]));
-  const tuners = new Map<string, DepthTuner>();
+  // One tuner per head drafter from the start, so that it sees every plain run.
+  const tuners = new Map<string, DepthTuner>(heads.map((h) => [h.name, new DepthTuner(Math.max(...o.depths))]));
   // Warm-up (excluded).
   await engine.complete({ prompt: prompts[0] as string, maxTokens: 8 });
   await llama?.run(prompts[0] as string, 8, 'plain');
@@ -106,9 +107,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
       if (r.spec) {
         add(a, r.spec);
         if (c.depth === Math.max(...o.depths) && c.draft?.tree?.kind === 'chain' && c.drafter !== 'ngram') {
-          const t = tuners.get(c.drafter) ?? new DepthTuner(Math.max(...o.depths));
-          t.observe(r.spec, c.depth);
-          tuners.set(c.drafter, t);
+          tuners.get(c.drafter)?.observe(r.spec, c.depth);
         }
       } else {
         a.runs += Math.max(0, r.tokens.length - 1);
