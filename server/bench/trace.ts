@@ -6,21 +6,20 @@
 // Reported per draft mode: request -> ghost text latency (p50/p95/p99; single-line and all),
 // keystroke -> ghost text, cache hits, cancelled requests, prompt tokens reused vs recomputed,
 // server CPU time per accepted character, server memory.
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  CancellationTokenSource, createProtocolConnection, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification,
-  InitializeRequest, InitializedNotification, InlineCompletionRequest, type InlineCompletionItem, type ProtocolConnection,
-  StreamMessageReader, StreamMessageWriter,
+  CancellationTokenSource, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest,
+  type InlineCompletionItem,
 } from 'vscode-languageserver-protocol/node';
 import { SuggestionCache } from '../../extension/cache';
 import { AdaptiveDebounce } from '../../extension/debounce';
 import { cursorContext } from '../lsp/completer';
-import { LOG, STATS, STATUS, type StatsResult } from '../lsp/protocol';
+import { STATS, type StatsResult } from '../lsp/protocol';
 import { lineMode } from '../lsp/shape';
 import { projectRoot } from '../paths';
 import { cursorOffsets, devFiles, folderFiles, sharedDataDir } from './data';
+import { startLspServer, stopLspServer } from './lsp-client';
 
 export interface TraceOptions {
   modelPath?: string;
@@ -77,17 +76,6 @@ function peakRssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
-async function startServer(settings: Record<string, unknown>): Promise<{ conn: ProtocolConnection; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [path.join(projectRoot(), 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const conn = createProtocolConnection(new StreamMessageReader(proc.stdout as NodeJS.ReadableStream), new StreamMessageWriter(proc.stdin as NodeJS.WritableStream));
-  conn.onNotification(STATUS, () => undefined);
-  conn.onNotification(LOG, () => undefined);
-  conn.listen();
-  await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { settings } });
-  await conn.sendNotification(InitializedNotification.type, {});
-  return { conn, proc };
-}
-
 export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
   const files = (o.dir ? folderFiles(path.resolve(o.dir), o.files * 3) : devFiles(sharedDataDir(projectRoot()), o.files * 3, { minBytes: 3000, maxBytes: 40000 }))
     .filter((f) => f.content.length > 2000).slice(0, o.files);
@@ -97,7 +85,8 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
   for (const [mi, mode] of o.modes.entries()) {
     seed = 1; // the same typing in every mode
     const settings = { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode }, languages: { '*': true } };
-    const { conn, proc } = await startServer(settings);
+    const server = await startLspServer(settings);
+    const { conn, proc } = server;
     const pid = proc.pid as number;
     // Load the model before the clock starts (a user's first request pays this once).
     const warm = 'file:///bench/warmup.py';
@@ -190,10 +179,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     await sleep(3000);
     const idleCpu = (100 * (cpuSeconds(pid) - idle0)) / 3;
     const rss = peakRssMiB(pid);
-    await conn.sendRequest('shutdown');
-    await conn.sendNotification('exit');
-    conn.dispose();
-    if (proc.exitCode === null) await new Promise((r) => proc.once('exit', r));
+    await stopLspServer(server);
     rows.push({
       mode, keystrokes, requests, replies, cancelled, cache_hits: hits, cache_hit_rate: hits / keystrokes,
       latency_ms: { p50: q(lat, 0.5), p95: q(lat, 0.95), p99: q(lat, 0.99) },

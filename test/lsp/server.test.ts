@@ -3,43 +3,29 @@
 // incremental document sync; cancellation and superseded requests; error replies; a missing
 // model, huge and binary files reported as one line.
 import * as assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  CancellationTokenSource, createProtocolConnection, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification,
-  InitializeRequest, InitializedNotification, InlineCompletionRequest, type InlineCompletionItem, type ProtocolConnection,
-  ResponseError, StreamMessageReader, StreamMessageWriter,
+  CancellationTokenSource, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest,
+  type InlineCompletionItem, ResponseError,
 } from 'vscode-languageserver-protocol/node';
+import { LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
 import { Engine } from '../../server/engine/engine';
 import { TargetModel } from '../../server/engine/target';
 import { cursorContext } from '../../server/lsp/completer';
-import { STATS, STATUS, type StatsResult, type StatusParams } from '../../server/lsp/protocol';
+import { STATS, type StatsResult, type StatusParams } from '../../server/lsp/protocol';
 import { lineMode, shapeCompletion, stopsFor } from '../../server/lsp/shape';
-import { defaultModel, ROOT } from '../helpers';
+import { defaultModel } from '../helpers';
 
-interface Server { conn: ProtocolConnection; proc: ChildProcess; statuses: StatusParams[] }
+type Server = LspServer;
 
 async function startServer(settings: Record<string, unknown>): Promise<Server> {
-  const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
-  const conn = createProtocolConnection(new StreamMessageReader(proc.stdout as NodeJS.ReadableStream), new StreamMessageWriter(proc.stdin as NodeJS.WritableStream));
-  const statuses: StatusParams[] = [];
-  conn.onNotification(STATUS, (p: StatusParams) => { statuses.push(p); });
-  conn.onNotification('prism/log', () => undefined);
-  conn.listen();
-  const init = await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { settings } });
-  assert.equal(init.capabilities.inlineCompletionProvider, true);
-  assert.equal(init.capabilities.textDocumentSync, 2, 'incremental sync');
-  await conn.sendNotification(InitializedNotification.type, {});
-  return { conn, proc, statuses };
+  const s = await startLspServer(settings);
+  assert.equal(s.init.capabilities.inlineCompletionProvider, true);
+  assert.equal(s.init.capabilities.textDocumentSync, 2, 'incremental sync');
+  return s;
 }
 
-async function stopServer(s: Server): Promise<void> {
-  await s.conn.sendRequest('shutdown');
-  await s.conn.sendNotification('exit');
-  s.conn.dispose();
-  if (s.proc.exitCode === null) await new Promise((r) => s.proc.once('exit', r));
-}
+const stopServer = stopLspServer;
 
 const open = (s: Server, uri: string, text: string, languageId = 'python'): Promise<void> =>
   s.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } });
