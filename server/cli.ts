@@ -16,7 +16,8 @@ import { TargetModel } from './engine/target';
 import { DEFAULT_TREE } from './engine/drafter';
 import type { CompletionRequest, CompletionResult } from './engine/engine';
 import type { WorkerLoadOptions } from './engine/protocol';
-import { projectRoot, resolveModelPath, shippedHead } from './paths';
+import { DEFAULT_DRAFT_MODE, DRAFT_MODES, DraftMode, DraftPolicy, headFor, isDraftMode, isHeadKind } from './drafting/policy';
+import { DEFAULT_MODEL_FILE, projectRoot, resolveModelPath } from './paths';
 
 const USAGE = `usage:
   prism-complete complete (--file PATH --line N --column M | --prompt TEXT) [options]
@@ -24,7 +25,7 @@ const USAGE = `usage:
   prism-complete bench-plain [--repeats N] [--tokens N] [options]
   prism-complete bench [--quick] [--out DIR] [--source dev|infill|dev,infill] [--dir FOLDER]
                       [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--no-llama]
-                      [--no-trace] [--no-decode] [--modes none,ngram,prism,eagle3] [--draft HEAD.gguf]
+                      [--no-trace] [--no-decode] [--modes none,ngram,prism,eagle3,auto] [--draft HEAD.gguf]
                       decode benchmark (plain, n-gram, PRISM, EAGLE-3, node-llama-cpp) + typing
                       trace through the language server; --out writes report.md/json + SVG charts
   prism-complete bench-decode [same options]   the decode part only (bench-spec: same)
@@ -41,10 +42,13 @@ options:
   --weights W         nbits (4-bit MatMulNBits, default) | f32 (dequantized)
   --activations A     fp32 (default, matches the reference) | int8 (int8 activations in the 4-bit
                       matmuls: cheaper verification, logits differ from fp32)
-  --draft D           prism (the shipped PRISM head: the default with the default model) |
-                      eagle3 (the shipped EAGLE-3 head) | ngram (prompt lookup) | none (plain
-                      decoding; the default with other models) | HEAD.gguf (a head from
+  --draft D           auto (default: the drafting policy's choice, plain included) | prism (the
+                      shipped PRISM head) | eagle3 (the shipped EAGLE-3 head) | ngram (prompt
+                      lookup) | none (plain decoding) | HEAD.gguf (a head from
                       models/prism/export.py). Output is identical in every mode.
+  --no-heal           end the prompt exactly at the cursor (default: token healing re-spells
+                      the prompt's last token, so completions after indentation or half a
+                      word start where the cursor is)
   --tree T            chain (default) | static | dynamic (EAGLE-2 style)
   --depth N           draft depth (default 5); --tree-width K children per node (default 4),
   --tree-tokens N     most draft nodes per step (default 16), --branching 3,2,1 (static),
@@ -62,6 +66,7 @@ const OPTIONS = {
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
   depths: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' },
+  'no-heal': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -93,27 +98,35 @@ export function loadOptions(v: Values): WorkerLoadOptions {
   return { modelPath: resolveModelPath(v.model), device, threads: int(v.threads, 'threads', 0), graph: { weights, accuracyLevel: act === 'int8' ? 4 : 0 } };
 }
 
-export function draftOptions(v: Values): CompletionRequest['draft'] {
-  // Default: the shipped PRISM head when the model is the default one it was trained for.
-  const defaultDraft = !v.model && !process.env.PRISM_MODEL && fs.existsSync(shippedHead('prism')) ? 'prism' : 'none';
-  const draft = v.draft ?? defaultDraft;
-  let head: string | undefined;
-  if (draft === 'prism' || draft === 'eagle3') {
-    head = shippedHead(draft);
-    if (!fs.existsSync(head)) throw new UsageError(`the ${draft} head is not in models/heads/ (${path.basename(head)}); use --draft ngram or a head's path`);
-  } else if (draft !== 'none' && draft !== 'ngram') {
-    if (!draft.endsWith('.gguf')) throw new UsageError(`--draft must be none, ngram, prism, eagle3 or the path of a draft head (.gguf), got '${draft}'`);
-    head = path.resolve(draft);
+/**
+ * The draft for a one-shot completion, from --draft (a mode of the drafting policy, or a head's
+ * path) and the tree options. "auto" (the default) is the policy's choice before any measurement:
+ * its priors come from docs/BENCHMARKS.md.
+ */
+export function draftOptions(v: Values, modelPath = resolveModelPath(v.model)): CompletionRequest['draft'] {
+  const draft = v.draft ?? DEFAULT_DRAFT_MODE;
+  let headFile: string | undefined;
+  if (!isDraftMode(draft)) {
+    if (!draft.endsWith('.gguf')) throw new UsageError(`--draft must be ${DRAFT_MODES.join(', ')} or the path of a draft head (.gguf), got '${draft}'`);
+    headFile = path.resolve(draft);
+  } else if (isHeadKind(draft) && !headFor(draft, modelPath)) {
+    throw new UsageError(`no ${draft} head ships for ${path.basename(modelPath)} (the shipped heads fit ${DEFAULT_MODEL_FILE} only); use --draft ngram, auto or a head's path`);
   }
-  const drafter: 'none' | 'ngram' | 'head' = head ? 'head' : (draft as 'none' | 'ngram');
   const kind = v.tree ?? 'chain';
   if (kind !== 'chain' && kind !== 'static' && kind !== 'dynamic') throw new UsageError(`--tree must be chain, static or dynamic, got '${kind}'`);
   const branching = v.branching?.split(',').map((x) => int(x.trim(), 'branching', 1, 1));
+  const explicitDepth = v.depth !== undefined ? int(v.depth, 'depth', DEFAULT_TREE.depth, 1) : undefined;
+  const mode: DraftMode = headFile ? 'prism' : (draft as DraftMode);
+  const policy = new DraftPolicy({
+    mode, depth: explicitDepth ?? (mode === 'auto' ? 'auto' : DEFAULT_TREE.depth), modelPath, headFile,
+    tree: 'chain', treeWidth: DEFAULT_TREE.topK, treeTokens: DEFAULT_TREE.totalTokens, exploreEvery: 0,
+  });
+  const chosen = policy.choose();
+  if (!chosen) return undefined;
   return {
-    drafter,
-    ...(head ? { head } : {}),
+    ...chosen,
     tree: {
-      kind, depth: int(v.depth, 'depth', DEFAULT_TREE.depth, 1), topK: int(v['tree-width'], 'tree-width', DEFAULT_TREE.topK, 1),
+      kind, depth: chosen.tree?.depth ?? DEFAULT_TREE.depth, topK: int(v['tree-width'], 'tree-width', DEFAULT_TREE.topK, 1),
       totalTokens: int(v['tree-tokens'], 'tree-tokens', DEFAULT_TREE.totalTokens, 1), minProb: num(v['min-draft-prob'], 'min-draft-prob', 0),
       ...(branching ? { branching } : {}),
     },
@@ -131,6 +144,7 @@ export function completionRequest(v: Values, prompt: string): CompletionRequest 
     maxTokens: int(v['max-tokens'], 'max-tokens', 32, 1),
     sampling: { temperature, topP, topK: int(v['top-k'], 'top-k', 0), seed: int(v.seed, 'seed', 0) },
     stop: v.stop ?? [],
+    heal: !v['no-heal'],
   };
 }
 
@@ -281,10 +295,10 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   }
   let trace: TraceRow[] = [];
   if (cmd === 'bench' && !v['no-trace']) {
-    const modes = (v.modes ?? 'none,ngram,prism,eagle3').split(',').map((m) => {
-      if (!['none', 'ngram', 'prism', 'eagle3'].includes(m)) throw new UsageError(`--modes takes none, ngram, prism, eagle3, got '${m}'`);
-      return m as 'none' | 'ngram' | 'prism' | 'eagle3';
-    }).filter((m) => (m !== 'prism' && m !== 'eagle3') || (fs.existsSync(shippedHead(m)) && path.basename(load.modelPath) === path.basename(resolveModelPath())));
+    const modes = (v.modes ?? 'none,ngram,prism,eagle3,auto').split(',').map((m) => {
+      if (!isDraftMode(m)) throw new UsageError(`--modes takes ${DRAFT_MODES.join(', ')}, got '${m}'`);
+      return m;
+    }).filter((m) => !isHeadKind(m) || headFor(m, load.modelPath) !== undefined);
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 3 : 8, 1),
       chars: int(v['trace-chars'], 'trace-chars', quick ? 60 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,

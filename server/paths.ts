@@ -20,13 +20,6 @@ export function projectRoot(from = __dirname): string {
   }
 }
 
-export type HeadKind = 'prism' | 'eagle3';
-
-/** The draft head of a kind shipped for the default model (models/heads/, may be absent). */
-export function shippedHead(kind: HeadKind): string {
-  return path.join(projectRoot(), 'models', 'heads', `smollm2-135m-${kind}.gguf`);
-}
-
 /** The model to load: an explicit path, else $PRISM_MODEL, else the default fetched by setup. */
 export function resolveModelPath(explicit?: string): string {
   if (explicit) return path.resolve(explicit);

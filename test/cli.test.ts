@@ -17,7 +17,11 @@ function cli(args: string[]): { code: number | null; stdout: string; stderr: str
 describe('prism-complete CLI', () => {
   it('reports tau and acceptance by depth with a drafter, with the same text as plain decoding', () => {
     const args = ['complete', '--file', 'examples/event_emitter.ts', '--line', '30', '--column', '4', '--max-tokens', '24', '--json'];
-    const plain = JSON.parse(cli(args).stdout.trim()) as { text: string; tau?: number };
+    const plain = JSON.parse(cli([...args, '--draft', 'none']).stdout.trim()) as { text: string; tau?: number };
+    // The default drafter ("auto": the policy's choice before any measurement) gives the same text.
+    const auto = JSON.parse(cli(args).stdout.trim()) as { text: string; drafter?: string };
+    assert.equal(auto.text, plain.text);
+    assert.equal(auto.drafter, 'ngram', 'auto starts with n-gram lookup (the measured priors)');
     const r = cli([...args, '--draft', 'ngram', '--tree', 'dynamic', '--depth', '4']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout.trim()) as { text: string; tau: number; acceptance_by_depth: number[]; target_runs: number };
@@ -51,7 +55,7 @@ describe('prism-complete CLI', () => {
     ['a draft tree with int8 activations', ['complete', '--prompt', 'x', '--draft', 'ngram', '--tree', 'dynamic', '--activations', 'int8'], 1, /^prism-complete: draft trees are not lossless with int8 activations; use a chain \(--tree chain\) or fp32 activations$/m],
     ['a top-p outside (0, 1]', ['complete', '--prompt', 'x', '--top-p', '1.5'], 2, /^prism-complete: --top-p must be in \(0, 1\], got '1\.5'$/m],
     ['unknown activations', ['complete', '--prompt', 'x', '--activations', 'int4'], 2, /^prism-complete: --activations must be fp32 or int8, got 'int4'$/m],
-    ['an unknown drafter', ['complete', '--prompt', 'x', '--draft', 'eagle9'], 2, /^prism-complete: --draft must be none, ngram, prism, eagle3 or the path of a draft head \(\.gguf\), got 'eagle9'$/m],
+    ['an unknown drafter', ['complete', '--prompt', 'x', '--draft', 'eagle9'], 2, /^prism-complete: --draft must be auto, prism, eagle3, ngram, none or the path of a draft head \(\.gguf\), got 'eagle9'$/m],
     ['a missing draft head', ['complete', '--prompt', 'x', '--draft', '/nonexistent/head.gguf'], 1, /^prism-complete: draft head not found: \/nonexistent\/head\.gguf; check the draft head path, or use the n-gram drafter$/m],
     ['a model given as a draft head', ['complete', '--prompt', 'x', '--draft', defaultModel()], 1, /^prism-complete: SmolLM2-135M-Instruct\.Q4_1\.gguf is not a draft head \(architecture 'llama'\); point the draft setting at a head exported by models\/prism\/export\.py$/m],
     ['a missing model', ['complete', '--prompt', 'x', '--model', path.join(tmp, 'missing.gguf')], 1, /^prism-complete: model file not found: .*missing\.gguf; set the model path or run the setup command to fetch the default model$/m],

@@ -13,8 +13,9 @@ import { EngineClient } from '../engine/client';
 import type { TreeParams } from '../engine/drafter';
 import type { CompletionRequest, CompletionResult, SpecStats } from '../engine/engine';
 import type { WorkerLoadOptions } from '../engine/protocol';
-import { DepthPoint, DepthTuner } from '../engine/tuner';
-import { DEFAULT_MODEL_FILE, projectRoot, shippedHead } from '../paths';
+import { DepthPoint, DepthTuner } from '../drafting/tuner';
+import { HEAD_KINDS, headFor } from '../drafting/policy';
+import { projectRoot } from '../paths';
 import { LlamaContender, median } from './llama';
 import { benchPrompts, PromptSource } from './prompts';
 
@@ -71,8 +72,9 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
   const threads = o.load.threads || os.availableParallelism();
   const heads: { name: string; path: string }[] = [];
   // The shipped heads fit the default model only.
-  if (path.basename(o.load.modelPath) === DEFAULT_MODEL_FILE) {
-    for (const kind of ['prism', 'eagle3'] as const) if (fs.existsSync(shippedHead(kind))) heads.push({ name: kind, path: shippedHead(kind) });
+  for (const kind of HEAD_KINDS) {
+    const p = headFor(kind, o.load.modelPath);
+    if (p) heads.push({ name: kind, path: p });
   }
   if (o.head) heads.push({ name: path.basename(o.head, '.gguf'), path: path.resolve(o.head) });
   const engine = await EngineClient.start({ ...o.load, threads });

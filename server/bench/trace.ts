@@ -17,13 +17,14 @@ import { AdaptiveDebounce } from '../../extension/debounce';
 import { cursorContext } from '../lsp/completer';
 import { STATS, type StatsResult } from '../lsp/protocol';
 import { lineMode } from '../lsp/shape';
+import type { DraftMode } from '../drafting/policy';
 import { projectRoot } from '../paths';
 import { cursorOffsets, devFiles, folderFiles, sharedDataDir } from './data';
 import { startLspServer, stopLspServer } from './lsp-client';
 
 export interface TraceOptions {
   modelPath?: string;
-  modes: ('none' | 'ngram' | 'prism' | 'eagle3')[];
+  modes: DraftMode[];
   files: number;
   /** Characters typed per file. */
   chars: number;

@@ -1,7 +1,7 @@
 // The main-thread handle on the engine worker: load, complete (streaming, cancellable), dispose.
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { CompletionRequest, CompletionResult } from './engine';
+import type { CompletionRequest, CompletionResult } from './types';
 import type { FromWorker, ModelInfo, ToWorker, WorkerLoadOptions } from './protocol';
 
 export interface CompleteOptions {

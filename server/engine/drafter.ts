@@ -39,11 +39,6 @@ export const DEFAULT_TREE: TreeParams = { kind: 'chain', depth: 5, topK: 4, tota
 export interface DraftContext {
   /** All accepted tokens, the root last. */
   tokens: readonly number[];
-  /**
-   * How many tokens at the start of `tokens` are unchanged since the engine's last draft call (of
-   * any drafter; a drafter with its own cache must compare with its own last context instead).
-   */
-  unchanged: number;
   /** The target's hidden-state taps of positions [from, to), [to - from, 3H] (drafters that need them). */
   taps?: (from: number, to: number) => Float32Array;
   sampling: SamplingParams;

@@ -1,6 +1,6 @@
 // Messages between the engine worker thread and its client on the main thread.
 import type { ModelConfig } from '../../kernels/model-config';
-import type { CompletionRequest, CompletionResult } from './engine';
+import type { CompletionRequest, CompletionResult } from './types';
 import type { TargetOptions } from './target';
 
 export type WorkerLoadOptions = Omit<TargetOptions, 'log'>;

@@ -9,7 +9,10 @@ import { causalMask, treeMask } from '../../kernels/masks';
 import { ModelConfig, readModelConfig } from '../../kernels/model-config';
 import { Tokenizer } from '../../kernels/tokenizer';
 import { cachedGraph, defaultCacheDir, fileHash } from './graph-cache';
+import type { ForwardRequest, ForwardResult, Target } from './forward';
 import { KvCache } from './kv-cache';
+
+export type { ForwardRequest, ForwardResult } from './forward';
 
 export type Device = 'auto' | 'cpu' | 'cuda';
 
@@ -27,38 +30,7 @@ export interface TargetOptions {
   log?: (line: string) => void;
 }
 
-export interface ForwardRequest {
-  ids: readonly number[];
-  /** Position of each new token; default: cache.length + i. */
-  positions?: readonly number[];
-  /** Tree structure of the new tokens (parents[i] < i, -1 = none in the block); default: a chain. */
-  parents?: readonly number[];
-  /** Rows of the new tokens whose logits/argmax are wanted; default: the last one. */
-  rows?: readonly number[];
-  logits?: boolean;
-  hidden?: boolean;
-  taps?: boolean;
-  /** Return top_logits/top_ids/lse for sampling at this temperature. */
-  sampleTemperature?: number;
-}
-
-export interface ForwardResult {
-  /** [R, V] when asked for. */
-  logits?: Float32Array;
-  /** Argmax per requested row. */
-  argmax: Int32Array;
-  /** New KV rows per layer, [S, Hkv*D]. */
-  newK: Float32Array[];
-  newV: Float32Array[];
-  hidden?: Float32Array;
-  taps?: Float32Array;
-  /** [R, TOPK] each, and [R]: when sampleTemperature was given. */
-  topLogits?: Float32Array;
-  topIds?: Int32Array;
-  lse?: Float32Array;
-}
-
-export class TargetModel {
+export class TargetModel implements Target {
   private constructor(
     readonly cfg: ModelConfig,
     readonly tokenizer: Tokenizer,

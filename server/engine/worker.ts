@@ -3,7 +3,8 @@
 // cancellation is a shared flag read between decode steps.
 import { parentPort } from 'node:worker_threads';
 import { DEFAULT_TREE, Drafter } from './drafter';
-import { CompletionRequest, Engine } from './engine';
+import { Engine } from './engine';
+import type { CompletionRequest } from './types';
 import { DEFAULT_NGRAM, NgramDrafter } from './ngram';
 import { PrismDrafter } from './prism-drafter';
 import { PrismHead } from './prism-head';
@@ -14,17 +15,18 @@ const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
 let engine: Engine | undefined;
+let model: TargetModel | undefined;
 // Drafters keep their state across requests: heads are loaded once per path (the n-gram drafter
 // has no state and is made per request).
 const heads = new Map<string, PrismDrafter>();
 
-async function drafterFor(e: Engine, d: CompletionRequest['draft']): Promise<Drafter | undefined> {
+async function drafterFor(target: TargetModel, d: CompletionRequest['draft']): Promise<Drafter | undefined> {
   if (!d || d.drafter === 'none') return undefined;
   if (d.drafter === 'ngram') return new NgramDrafter({ ...DEFAULT_NGRAM, ...d.ngram });
   if (!d.head) throw new Error('a draft head needs its path');
   let drafter = heads.get(d.head);
   if (!drafter) {
-    const head = await PrismHead.load(d.head, e.target);
+    const head = await PrismHead.load(d.head, target);
     drafter = new PrismDrafter(head, head.head.manifest.variant);
     heads.set(d.head, drafter);
   }
@@ -43,6 +45,7 @@ async function handle(msg: ToWorker): Promise<void> {
       cancel = new Int32Array(msg.cancel);
       try {
         const target = await TargetModel.load({ ...msg.options, log: (line) => post({ type: 'log', line }) });
+        model = target;
         engine = new Engine(target);
         const { ropeFreqFactors: _drop, ...config } = target.cfg;
         const sp = target.tokenizer.special;
@@ -63,10 +66,10 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     case 'complete': {
       const id = msg.id;
-      if (!engine) { post({ type: 'error', id, message: 'the model is not loaded' }); return; }
+      if (!engine || !model) { post({ type: 'error', id, message: 'the model is not loaded' }); return; }
       try {
         const d = msg.request.draft;
-        const drafter = await drafterFor(engine, d);
+        const drafter = await drafterFor(model, d);
         const result = await engine.complete(msg.request, {
           isCancelled: () => Atomics.load(cancel, 0) === id,
           onText: (delta) => post({ type: 'text', id, delta }),

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { CompletionRequest, CompletionResult } from '../engine/engine';
 import type { ModelInfo, WorkerLoadOptions } from '../engine/protocol';
-import { DepthTuner } from '../engine/tuner';
+import { DraftPolicy, HeadKind } from '../drafting/policy';
 import { CharsPerToken, PromptBuilder } from './prompt';
 import type { StatsResult, StatusParams } from './protocol';
 import { enabledFor, Settings, DEFAULT_SETTINGS } from './settings';
@@ -27,8 +27,8 @@ export interface CompleterHooks {
   log(line: string): void;
   /** Model path for the settings (explicit or default); undefined when none can be found. */
   modelPath(s: Settings): string;
-  /** A shipped head of this kind for the model, or undefined. */
-  headPath(kind: 'prism' | 'eagle3'): string | undefined;
+  /** The shipped head of a kind for a model, or undefined (default: the drafting policy's). */
+  headPath?: (kind: HeadKind, modelPath: string) => string | undefined;
 }
 
 export interface DocState {
@@ -56,10 +56,9 @@ export class Completer {
   private current: AbortController | undefined;
   private readonly ratio = new CharsPerToken();
   private readonly prompts = new PromptBuilder(this.ratio);
-  private readonly tuners = new Map<string, DepthTuner>();
   private readonly warned = new Set<string>();
-  private headFailed = new Set<string>();
-  private autoCount = 0;
+  /** Drafting policy for the loaded model and the current settings (made on first use). */
+  private policy: { key: string; policy: DraftPolicy } | undefined;
   readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false };
 
   constructor(private readonly factory: EngineFactory, private readonly hooks: CompleterHooks) {}
@@ -70,7 +69,6 @@ export class Completer {
     const reload = key(s) !== key(this.settings);
     this.settings = s;
     this.prompts.setBudget({ maxTokens: s.contextTokens, suffixShare: 0.2, refill: 0.7 });
-    this.headFailed = new Set();
     if (reload) {
       this.loadError = undefined;
       await this.unload();
@@ -188,11 +186,12 @@ export class Completer {
         stop: stopsFor(mode), timeBudgetMs: s.timeBudgetMs,
         // The first alternative is greedy (and speculative); the others are samples.
         sampling: i === 0 ? undefined : { temperature: 0.7, topK: 40, topP: 0.95, seed: i },
-        draft: this.draftFor(engine),
+        draft: i === 0 ? this.policyFor(engine).choose() : undefined,
+        heal: s.tokenHealing && prompt.mode === 'prefix',
       };
       this.hooks.status({ state: 'generating' });
       const r = await this.completeWithFallback(engine, request, signal);
-      this.observe(r, request, prompt.text.length);
+      this.observe(engine, r, request, prompt.text.length);
       if (r.finishReason === 'cancelled') return [];
       const shaped = shapeCompletion(r.text, cursor, mode);
       if (!shaped || seen.has(shaped)) continue;
@@ -204,76 +203,35 @@ export class Completer {
     return out;
   }
 
-  /**
-   * The drafter and depth for the next request. With depth "auto", every usable drafter (the
-   * configured head, and n-gram lookup as the alternative) keeps its own measured curve, and the
-   * one with the highest expected tokens/s wins, plain decoding included; every 8th request
-   * tries the runner-up so that its estimate can catch up.
-   */
-  private draftFor(engine: EngineLike): CompletionRequest['draft'] {
+  /** The drafting policy for this engine's model and the current draft settings. */
+  private policyFor(engine: EngineLike): DraftPolicy {
     const d = this.settings.draft;
-    if (d.mode === 'none') return undefined;
-    const candidates: { name: string; head?: string }[] = [];
-    if (d.mode === 'prism' || d.mode === 'eagle3') {
-      const head = this.hooks.headPath(d.mode);
-      if (head && !this.headFailed.has(head)) candidates.push({ name: d.mode, head });
-      else {
-        this.warnOnce(`nohead:${d.mode}:${engine.info.modelHash}`, head
-          ? `the ${d.mode} draft head does not fit ${path.basename(engine.info.modelPath)}; using n-gram drafting (set prism.draft.mode to hide this)`
-          : `no ${d.mode} draft head ships for ${path.basename(engine.info.modelPath)}; using n-gram drafting`);
-      }
+    const key = JSON.stringify([engine.info.modelPath, d]);
+    if (this.policy?.key !== key) {
+      this.policy = { key, policy: new DraftPolicy({ ...d, modelPath: engine.info.modelPath, headPath: this.hooks.headPath, warn: (k, m) => this.warnOnce(k, m) }) };
     }
-    if (candidates.length === 0 || d.depth === 'auto') candidates.push({ name: 'ngram' });
-    const tree = (depth: number): NonNullable<CompletionRequest['draft']>['tree'] =>
-      d.tree === 'chain' ? { kind: 'chain', depth } : { kind: 'dynamic', depth, topK: d.treeWidth, totalTokens: d.treeTokens };
-    const make = (c: { name: string; head?: string }, depth: number): CompletionRequest['draft'] =>
-      c.head ? { drafter: 'head', head: c.head, tree: tree(depth) } : { drafter: 'ngram', tree: tree(depth) };
-    if (d.depth !== 'auto') return make(candidates[0] as { name: string; head?: string }, d.depth);
-    const ranked = candidates.map((c) => {
-      const curve = this.tunerFor(c.name).curve();
-      const best = curve.reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a));
-      const drafting = curve.slice(1).reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a));
-      return { c, best, drafting };
-    }).sort((x, y) => y.best.tokensPerS - x.best.tokensPerS);
-    const top = ranked[0] as (typeof ranked)[number];
-    if (++this.autoCount % 8 === 0) {
-      // Explore: the runner-up drafter, or drafting at all when plain decoding leads.
-      const other = ranked[1] ?? top;
-      return make(other.c, other.drafting.depth);
-    }
-    return top.best.depth === 0 ? undefined : make(top.c, top.best.depth);
-  }
-
-  private tunerFor(name: string): DepthTuner {
-    let t = this.tuners.get(name);
-    if (!t) { t = new DepthTuner(); this.tuners.set(name, t); }
-    return t;
+    return this.policy.policy;
   }
 
   private async completeWithFallback(engine: EngineLike, request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
     try {
       return await engine.complete(request, { signal });
     } catch (e) {
-      const head = request.draft?.head;
-      if (!head) throw e;
-      // A head that cannot run (mismatched, corrupt) must not cost the user their completions.
-      this.headFailed.add(head);
+      const draft = this.policyFor(engine).fallback(request.draft);
+      if (!draft) throw e;
       const msg = (e as Error).message;
       this.hooks.log(`draft head failed: ${msg}`);
       this.hooks.status({ state: 'error', message: `${msg} (completing without it)` });
-      return engine.complete({ ...request, draft: { drafter: 'ngram', tree: request.draft?.tree } }, { signal });
+      return engine.complete({ ...request, draft }, { signal });
     }
   }
 
-  private observe(r: CompletionResult, request: CompletionRequest, promptChars: number): void {
+  private observe(engine: EngineLike, r: CompletionResult, request: CompletionRequest, promptChars: number): void {
     const t = r.timings;
     this.stats.promptTokens += t.promptTokens;
     this.stats.reusedTokens += t.reusedTokens;
     this.ratio.observe(promptChars, t.promptTokens);
-    if (r.spec) this.tunerFor(request.draft?.head ? r.spec.drafter : 'ngram').observe(r.spec, request.draft?.tree?.depth ?? 0);
-    else if (t.decodeTokens > 1 && !request.sampling) {
-      for (const name of [this.settings.draft.mode, 'ngram']) this.tunerFor(name).observePlain(t.decodeMs / t.decodeTokens, t.decodeTokens);
-    }
+    this.policyFor(engine).observe(request.draft, r, request.sampling !== undefined);
     this.stats.drafter = r.spec?.drafter ?? 'none';
     this.hooks.status({
       state: 'idle', lastLatencyMs: Math.round(t.totalMs), tokensPerS: Math.round(t.decodeTokensPerS * 10) / 10,

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { createConnection, ErrorCodes, ProposedFeatures, ResponseError, TextDocuments, TextDocumentSyncKind, type InlineCompletionItem } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { EngineClient } from '../engine/client';
-import { DEFAULT_MODEL_FILE, type HeadKind, resolveModelPath, shippedHead } from '../paths';
+import { DEFAULT_MODEL_FILE, resolveModelPath } from '../paths';
 import { Completer, EngineFactory } from './completer';
 import { LOG, STATS, STATUS, type LogParams, type StatusParams } from './protocol';
 import { normalizeSettings, type Settings } from './settings';
@@ -29,11 +29,6 @@ function modelPath(s: Settings): string {
   return fs.existsSync(cached) ? cached : bundled;
 }
 
-function headPath(kind: HeadKind): string | undefined {
-  const p = shippedHead(kind);
-  return fs.existsSync(p) ? p : undefined;
-}
-
 const startEngine: EngineFactory = async (options, logLine) => {
   if (!fs.existsSync(options.modelPath)) {
     throw new Error(`model not found: ${options.modelPath}; set prism.modelPath to a Llama-family GGUF file`);
@@ -42,7 +37,7 @@ const startEngine: EngineFactory = async (options, logLine) => {
   return EngineClient.start(options, (line) => { logLine(line); status({ state: 'loading', message: line }); }, path.join(__dirname, 'worker.js'));
 };
 
-const completer = new Completer(startEngine, { status, log, modelPath, headPath });
+const completer = new Completer(startEngine, { status, log, modelPath });
 
 async function pullSettings(initial?: unknown): Promise<void> {
   let raw: unknown = initial;

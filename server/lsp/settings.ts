@@ -2,7 +2,8 @@
 // wrong type fall back to their defaults and are reported (one line each) instead of breaking
 // the server. package.json's contributes.configuration declares the same keys.
 
-export type DraftMode = 'none' | 'ngram' | 'prism' | 'eagle3';
+import { DEFAULT_DRAFT_MODE, DRAFT_MODES, DraftMode } from '../drafting/policy';
+
 export type Device = 'auto' | 'cpu' | 'cuda';
 
 export interface Settings {
@@ -23,6 +24,8 @@ export interface Settings {
   multiline: 'auto' | 'always' | 'never';
   /** Debounce in ms, or 'auto' (adapted to typing speed and measured latency). */
   debounceMs: number | 'auto';
+  /** Token healing: the model re-spells the cursor's partial token (indentation, half a word). */
+  tokenHealing: boolean;
   draft: { mode: DraftMode; depth: number | 'auto'; tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number };
   /** Files larger than this (bytes) get no completions. */
   maxFileBytes: number;
@@ -40,7 +43,8 @@ export const DEFAULT_SETTINGS: Settings = {
   contextTokens: 1536,
   multiline: 'auto',
   debounceMs: 'auto',
-  draft: { mode: 'prism', depth: 'auto', tree: 'chain', treeWidth: 2, treeTokens: 8 },
+  tokenHealing: true,
+  draft: { mode: DEFAULT_DRAFT_MODE, depth: 'auto', tree: 'chain', treeWidth: 2, treeTokens: 8 },
   maxFileBytes: 1_000_000,
 };
 
@@ -91,8 +95,9 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
       contextTokens: int('contextTokens', r.contextTokens, d.contextTokens, 64, 8000),
       multiline: oneOf('multiline', r.multiline, ['auto', 'always', 'never'] as const, d.multiline),
       debounceMs: debounce,
+      tokenHealing: bool('tokenHealing', d.tokenHealing),
       draft: {
-        mode: oneOf('draft.mode', draftRaw.mode, ['none', 'ngram', 'prism', 'eagle3'] as const, d.draft.mode),
+        mode: oneOf('draft.mode', draftRaw.mode, DRAFT_MODES, d.draft.mode),
         depth,
         tree: oneOf('draft.tree', draftRaw.tree, ['chain', 'dynamic'] as const, d.draft.tree),
         treeWidth: int('draft.treeWidth', draftRaw.treeWidth, d.draft.treeWidth, 1, 8),

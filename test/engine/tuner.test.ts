@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SpecStats } from '../../server/engine/engine';
-import { DepthTuner } from '../../server/engine/tuner';
+import { DepthTuner } from '../../server/drafting/tuner';
 
 /** Stats of `runs` chains of `depth` whose accepted length is >= j with probability shares[j-1]. */
 const stats = (depth: number, runs: number, shares: number[], draftMs: number, verifyMs: number): SpecStats => ({

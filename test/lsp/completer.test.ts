@@ -58,7 +58,7 @@ describe('Completer', () => {
     const seen: CompletionRequest[] = [];
     const statuses: StatusParams[] = [];
     const c = new Completer(async () => fakeEngine({}, seen, true), hooks(statuses));
-    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, depth: 3 } });
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'prism', depth: 3 } });
     const items = await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
     assert.deepEqual(items, [{ insertText: 'x = 1', start: 20, end: 20 }]);
     assert.deepEqual(seen.map((r) => r.draft?.drafter), ['head', 'ngram']);

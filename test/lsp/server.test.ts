@@ -61,7 +61,7 @@ describe('language server over LSP (real model)', () => {
   async function expected(text: string, offset: number): Promise<string> {
     const cursor = cursorContext(text, offset);
     const mode = lineMode(cursor);
-    const r = await engine.complete({ prompt: text.slice(0, offset), maxTokens: SETTINGS.maxTokens, stop: stopsFor(mode) });
+    const r = await engine.complete({ prompt: text.slice(0, offset), maxTokens: SETTINGS.maxTokens, stop: stopsFor(mode), heal: true });
     return shapeCompletion(r.text, cursor, mode);
   }
 

@@ -64,15 +64,15 @@ torch.save(s, sys.argv[2])
     const L = ids.length;
     const chain: TreeParams = { kind: 'dynamic', depth: 3, topK: 2, totalTokens: 6, minProb: 0 };
     const sampling = { temperature: 0, topK: 0, topP: 1, seed: 0 };
-    const long = await new PrismDrafter(windowed).draft({ tokens: ids, unchanged: 0, sampling, rng: new Rng(0), taps: (a, b) => engine.taps.rows(a, b) }, chain);
+    const long = await new PrismDrafter(windowed).draft({ tokens: ids, sampling, rng: new Rng(0), taps: (a, b) => engine.taps.rows(a, b) }, chain);
     // A 512-window drafter given only the last 16 positions (plus the root): the same keys at
     // other absolute positions, which rotary embeddings do not see.
     const from = L - 17;
-    const short = await new PrismDrafter(head).draft({ tokens: ids.slice(from), unchanged: 0, sampling, rng: new Rng(0), taps: (a, b) => engine.taps.rows(from + a, from + b) }, chain);
+    const short = await new PrismDrafter(head).draft({ tokens: ids.slice(from), sampling, rng: new Rng(0), taps: (a, b) => engine.taps.rows(from + a, from + b) }, chain);
     assert.deepEqual(long.tokens, short.tokens);
     assert.deepEqual(long.parents, short.parents);
     long.prob.forEach((p, i) => assert.ok(Math.abs(p - (short.prob[i] as number)) < 1e-4, `node ${i}: ${p} vs ${short.prob[i]}`));
-    const full = await new PrismDrafter(head).draft({ tokens: ids, unchanged: 0, sampling, rng: new Rng(0), taps: (a, b) => engine.taps.rows(a, b) }, chain);
+    const full = await new PrismDrafter(head).draft({ tokens: ids, sampling, rng: new Rng(0), taps: (a, b) => engine.taps.rows(a, b) }, chain);
     assert.ok(full.prob.some((p, i) => Math.abs(p - (long.prob[i] as number)) > 1e-4) || full.tokens.join() !== long.tokens.join(), 'the window must change what a long context drafts');
   });
 

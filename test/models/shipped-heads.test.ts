@@ -11,7 +11,7 @@ import { readDraftHead } from '../../server/engine/draft-head';
 import { PrismDrafter } from '../../server/engine/prism-drafter';
 import { PrismHead } from '../../server/engine/prism-head';
 import { TargetModel } from '../../server/engine/target';
-import { shippedHead } from '../../server/paths';
+import { shippedHead } from '../../server/drafting/policy';
 import { cursorOffsets, defaultModel, devFiles, tinyModel } from '../helpers';
 
 const CHAIN: TreeParams = { kind: 'chain', depth: 4, topK: 1, totalTokens: 8, minProb: 0 };

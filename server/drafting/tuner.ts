@@ -4,18 +4,20 @@
 // reached depth j) that accepted at least j tokens (SpecStats.depthAccepted / depthReached:
 // P(accepted >= j), not a conditional rate). The benchmark prints the whole curve; the server's
 // "auto" depth uses the same estimate, updated after every speculative completion.
-import type { SpecStats } from './engine';
+import type { SpecStats } from '../engine/types';
 export interface DepthPoint { depth: number; expectedTokens: number; msPerRun: number; tokensPerS: number }
 
 export class DepthTuner {
   /** Per depth (index d-1): runs that reached it, runs that accepted it. */
   private reached: number[] = [];
   private accepted: number[] = [];
-  private draftMsPerNode = 0.8;
+  private draftMsPerNode: number;
   /** Verify ms by block rows (1 root + d nodes), from measurements; missing rows are interpolated. */
   private verifyMs = new Map<number, { ms: number; n: number }>();
 
-  constructor(readonly maxDepth = 8, private readonly prior = { acceptance: 0.6, verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.5 }) {}
+  constructor(readonly maxDepth = 8, private readonly prior = { acceptance: 0.6, verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.5 }, draftMsPerNode = 0.8) {
+    this.draftMsPerNode = draftMsPerNode;
+  }
 
   /** Adds one speculative completion's measurements (chain trees: rows = depth + 1). */
   observe(s: SpecStats, depth: number): void {

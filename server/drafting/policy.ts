@@ -1,0 +1,168 @@
+// Drafting policy: the one place that knows the draft modes, which head file a mode means, whether
+// a head fits the loaded model, the tree shape for a depth, and, for "auto", which drafter and
+// depth to use next (the depth tuner's measured curves, plain decoding included), and what to do
+// when a head fails. The CLI, the language server and the benchmarks ask it; the worker only
+// runs the DraftRequest it produces.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_MODEL_FILE, projectRoot } from '../paths';
+import type { TreeParams } from '../engine/drafter';
+import type { CompletionResult, DraftRequest } from '../engine/types';
+import { DepthTuner } from './tuner';
+
+/** Every draft mode, the default first. */
+export const DRAFT_MODES = ['auto', 'prism', 'eagle3', 'ngram', 'none'] as const;
+export type DraftMode = (typeof DRAFT_MODES)[number];
+export const DEFAULT_DRAFT_MODE: DraftMode = 'auto';
+
+export const HEAD_KINDS = ['prism', 'eagle3'] as const;
+export type HeadKind = (typeof HEAD_KINDS)[number];
+
+export function isDraftMode(x: string): x is DraftMode {
+  return (DRAFT_MODES as readonly string[]).includes(x);
+}
+
+export function isHeadKind(x: string): x is HeadKind {
+  return (HEAD_KINDS as readonly string[]).includes(x);
+}
+
+/** The draft head of a kind shipped for the default model (models/heads/, may be absent). */
+export function shippedHead(kind: HeadKind): string {
+  return path.join(projectRoot(), 'models', 'heads', `smollm2-135m-${kind}.gguf`);
+}
+
+/** The shipped head of a kind for a model, or undefined (the shipped heads fit the default model only). */
+export function headFor(kind: HeadKind, modelPath: string): string | undefined {
+  if (path.basename(modelPath) !== DEFAULT_MODEL_FILE) return undefined;
+  const p = shippedHead(kind);
+  return fs.existsSync(p) ? p : undefined;
+}
+
+export interface TreeShape { tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number }
+
+export function treeFor(shape: TreeShape, depth: number): Partial<TreeParams> {
+  return shape.tree === 'chain' ? { kind: 'chain', depth } : { kind: 'dynamic', depth, topK: shape.treeWidth, totalTokens: shape.treeTokens };
+}
+
+export interface PolicyOptions extends TreeShape {
+  mode: DraftMode;
+  depth: number | 'auto';
+  /** The loaded model (shipped heads fit the default model only). */
+  modelPath: string;
+  /** A head file given explicitly (CLI --draft HEAD.gguf): drafted with as mode 'prism' would be. */
+  headFile?: string;
+  /** Resolves a shipped head for the model (default: headFor; tests inject their own). */
+  headPath?: (kind: HeadKind, modelPath: string) => string | undefined;
+  /** One line for the user (a head that does not fit or failed). */
+  warn?: (key: string, message: string) => void;
+  /** Explore the runner-up every n-th choice (auto); 0: never (one-shot CLI runs). */
+  exploreEvery?: number;
+}
+
+interface Candidate { name: string; head?: string }
+
+/**
+ * Measured priors (docs/BENCHMARKS.md, 2-core CPU): n-gram lookup costs nothing to draft and its
+ * chains of depth 4 ran 1.25-1.37x plain; the shipped heads accept ~40% at depth 1 and cost a few
+ * ms per draft step, so they ran at 0.65-0.80x plain. Measurements replace the priors.
+ */
+const PRIORS = {
+  ngram: { acceptance: 0.6, draftMsPerNode: 0.05 },
+  head: { acceptance: 0.4, draftMsPerNode: 3 },
+};
+
+export class DraftPolicy {
+  private readonly tuners = new Map<string, DepthTuner>();
+  private readonly failed = new Set<string>();
+  private count = 0;
+
+  constructor(private readonly o: PolicyOptions) {}
+
+  /** The drafters worth trying for this mode, the configured one first. */
+  private candidates(): Candidate[] {
+    const o = this.o;
+    if (o.mode === 'none') return [];
+    const out: Candidate[] = [];
+    const heads: { name: string; head: string | undefined }[] = [];
+    const find = o.headPath ?? headFor;
+    if (o.headFile) heads.push({ name: path.basename(o.headFile, '.gguf'), head: o.headFile });
+    else if (isHeadKind(o.mode)) heads.push({ name: o.mode, head: find(o.mode, o.modelPath) });
+    else if (o.mode === 'auto') heads.push({ name: 'prism', head: find('prism', o.modelPath) });
+    for (const h of heads) {
+      if (h.head && !this.failed.has(h.head)) out.push({ name: h.name, head: h.head });
+      else if (o.mode !== 'auto') {
+        o.warn?.(`nohead:${h.name}:${o.modelPath}`, h.head
+          ? `the ${h.name} draft head failed for ${path.basename(o.modelPath)}; using n-gram drafting (set prism.draft.mode to hide this)`
+          : `no ${h.name} draft head ships for ${path.basename(o.modelPath)}; using n-gram drafting`);
+      }
+    }
+    if (o.mode === 'auto' || o.mode === 'ngram' || out.length === 0 || o.depth === 'auto') out.push({ name: 'ngram' });
+    // 'ngram' mode means n-gram alone.
+    return o.mode === 'ngram' ? [{ name: 'ngram' }] : out;
+  }
+
+  private request(c: Candidate, depth: number): DraftRequest {
+    const tree = treeFor(this.o, depth);
+    return c.head ? { drafter: 'head', head: c.head, tree } : { drafter: 'ngram', tree };
+  }
+
+  tuner(name: string): DepthTuner {
+    let t = this.tuners.get(name);
+    if (!t) {
+      const p = name === 'ngram' ? PRIORS.ngram : PRIORS.head;
+      t = new DepthTuner(8, { acceptance: p.acceptance, verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.5 }, p.draftMsPerNode);
+      this.tuners.set(name, t);
+    }
+    return t;
+  }
+
+  /**
+   * The draft for the next request, or undefined for plain decoding. With depth "auto" every
+   * candidate keeps its own measured curve and the highest expected tokens/s wins, plain decoding
+   * included; every exploreEvery-th request tries the runner-up so its estimate can catch up.
+   */
+  choose(): DraftRequest | undefined {
+    const cands = this.candidates();
+    if (cands.length === 0) return undefined;
+    const d = this.o.depth;
+    if (d !== 'auto' && this.o.mode !== 'auto') return this.request(cands[0] as Candidate, d);
+    const ranked = cands.map((c) => {
+      const curve = this.tuner(c.name).curve();
+      const pick = d === 'auto' ? curve.reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a)) : (curve[Math.min(d, curve.length - 1)] as (typeof curve)[number]);
+      const drafting = d === 'auto' ? curve.slice(1).reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a)) : pick;
+      return { c, best: pick, drafting };
+    }).sort((x, y) => y.best.tokensPerS - x.best.tokensPerS);
+    const top = ranked[0] as (typeof ranked)[number];
+    const every = this.o.exploreEvery ?? 8;
+    if (every > 0 && ++this.count % every === 0) {
+      // Explore: the runner-up drafter, or drafting at all when plain decoding leads.
+      const other = ranked[1] ?? top;
+      return this.request(other.c, other.drafting.depth);
+    }
+    return top.best.depth === 0 ? undefined : this.request(top.c, top.best.depth);
+  }
+
+  /** Learns from a finished greedy completion made with `draft`. */
+  observe(draft: DraftRequest | undefined, r: CompletionResult, sampled: boolean): void {
+    const t = r.timings;
+    if (r.spec) this.tuner(draft?.head ? this.nameOf(draft.head) : 'ngram').observe(r.spec, draft?.tree?.depth ?? 0);
+    else if (t.decodeTokens > 1 && !sampled) {
+      for (const c of this.candidates()) this.tuner(c.name).observePlain(t.decodeMs / t.decodeTokens, t.decodeTokens);
+    }
+  }
+
+  /**
+   * A head that cannot run (mismatched, corrupt) must not cost the user their completions: it is
+   * dropped from the candidates and the request is retried with n-gram drafting.
+   */
+  fallback(draft: DraftRequest | undefined): DraftRequest | undefined {
+    if (!draft?.head) return undefined;
+    this.failed.add(draft.head);
+    return { drafter: 'ngram', tree: draft.tree };
+  }
+
+  private nameOf(head: string): string {
+    const c = this.candidates().find((x) => x.head === head);
+    return c?.name ?? path.basename(head, '.gguf');
+  }
+}

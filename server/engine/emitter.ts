@@ -1,0 +1,75 @@
+// Collects generated tokens into text: end-of-generation ids, stop strings, the token budget, the
+// time budget (ends at a line boundary), streaming deltas, and the characters token healing took
+// off the prompt (generated again by the first tokens, never shown twice).
+import type { Tokenizer } from '../../kernels/tokenizer';
+import type { CompletionRequest, FinishReason } from './types';
+
+export class Emitter {
+  readonly tokens: number[] = [];
+  finish: FinishReason | undefined;
+  private text = '';
+  private readonly decoder = new TextDecoder('utf-8');
+  private readonly stops: string[];
+  private readonly eog: Set<number>;
+  /** Characters still to drop from the front of the decoded text (token healing). */
+  private hide: number;
+
+  constructor(private readonly tok: Tokenizer, private readonly req: CompletionRequest, private readonly onText?: (delta: string) => void, private readonly deadline = Infinity, healed = '') {
+    this.stops = (req.stop ?? []).filter((x) => x.length > 0);
+    this.eog = new Set(tok.special.eog);
+    this.hide = healed.length;
+  }
+
+  remaining(): number {
+    return this.req.maxTokens - this.tokens.length;
+  }
+
+  /** Takes one token; false when generation must stop (and `finish` says why). */
+  push(id: number): boolean {
+    if (this.finish) return false;
+    if (this.tokens.length >= this.req.maxTokens) { this.finish = 'length'; return false; }
+    if (this.eog.has(id) && !this.req.ignoreEos) { this.finish = 'eos'; return false; }
+    this.tokens.push(id);
+    let delta = this.decoder.decode(this.tok.bytes(id), { stream: true });
+    if (this.hide > 0) {
+      const n = Math.min(this.hide, delta.length);
+      delta = delta.slice(n);
+      this.hide -= n;
+    }
+    const before = this.text.length;
+    this.text += delta;
+    const hit = findStop(this.text, this.stops, before);
+    if (hit >= 0) {
+      this.text = this.text.slice(0, hit);
+      this.finish = 'stop';
+      if (hit > before) this.onText?.(this.text.slice(before));
+      return false;
+    }
+    const nl = delta.indexOf('\n');
+    if (nl >= 0 && this.tokens.length > 1 && performance.now() > this.deadline) {
+      // Out of time: end at this line boundary (the line before it is whole).
+      this.text = this.text.slice(0, before + nl);
+      this.finish = 'time';
+      if (nl > 0) this.onText?.(delta.slice(0, nl));
+      return false;
+    }
+    if (delta) this.onText?.(delta);
+    if (this.tokens.length >= this.req.maxTokens) { this.finish = 'length'; return false; }
+    return true;
+  }
+
+  close(reason: FinishReason): string {
+    if (reason !== 'stop' && reason !== 'time') this.text += this.decoder.decode().slice(this.hide);
+    return this.text;
+  }
+}
+
+/** Index of the earliest stop string in `text` that ends after `from`, or -1. */
+export function findStop(text: string, stops: readonly string[], from: number): number {
+  let best = -1;
+  for (const s of stops) {
+    const i = text.indexOf(s, Math.max(0, from - s.length + 1));
+    if (i >= 0 && (best < 0 || i < best)) best = i;
+  }
+  return best;
+}

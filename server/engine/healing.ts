@@ -1,0 +1,96 @@
+// Token healing. BPE tokens carry their leading whitespace and whole words, so a prompt that
+// ends in indentation or half a word ends at a token boundary the model rarely saw there: after
+// "):\n    " it continues with another newline, after "\t" with another tab. Healing takes the
+// prompt's last token off and lets the model spell it again: each generated token must agree
+// with what is left of the removed bytes (start with them, or be a prefix of them) until they
+// are all spelled. The constraint masks the target's logits before argmax or sampling, so
+// speculative decoding (which starts once the constraint is met) equals plain decoding under it.
+import type { Tokenizer } from '../../kernels/tokenizer';
+
+export interface Healed {
+  /** The prompt without its healed tail. */
+  ids: number[];
+  /** The bytes taken off (empty: nothing to heal). */
+  bytes: Uint8Array;
+  /** Their text. */
+  text: string;
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/**
+ * Takes the last token off `ids` (never a control token or the only token), and more while the
+ * removed bytes start inside a UTF-8 character, so they always decode to whole characters.
+ */
+export function healTail(tok: Tokenizer, ids: readonly number[]): Healed {
+  let cut = ids.length;
+  const parts: Uint8Array[] = [];
+  while (cut > 1) {
+    const id = ids[cut - 1] as number;
+    if (tok.isSpecial(id)) break;
+    const b = tok.bytes(id);
+    parts.unshift(b);
+    cut--;
+    if (b.length > 0 && ((b[0] as number) & 0xc0) !== 0x80) break;
+  }
+  if (cut === ids.length) return { ids: [...ids], bytes: new Uint8Array(0), text: '' };
+  const bytes = concat(parts);
+  if (bytes.length > 0 && ((bytes[0] as number) & 0xc0) === 0x80) return { ids: [...ids], bytes: new Uint8Array(0), text: '' };
+  return { ids: ids.slice(0, cut), bytes, text: utf8.decode(bytes) };
+}
+
+/** The bytes still to spell, and which tokens may come next. */
+export class HealConstraint {
+  private rest: Uint8Array;
+  private mask: Uint8Array | undefined;
+
+  constructor(private readonly tok: Tokenizer, bytes: Uint8Array) {
+    this.rest = bytes;
+  }
+
+  get done(): boolean { return this.rest.length === 0; }
+
+  /** Whether token `id` agrees with the bytes still to spell. */
+  allows(id: number): boolean {
+    if (this.tok.isSpecial(id)) return false;
+    const b = this.tok.bytes(id);
+    const n = Math.min(b.length, this.rest.length);
+    if (n === 0) return false;
+    for (let i = 0; i < n; i++) if (b[i] !== this.rest[i]) return false;
+    return true;
+  }
+
+  /** 1 for the allowed ids of the vocabulary (computed once per remaining byte string). */
+  allowed(): Uint8Array {
+    if (!this.mask) {
+      const V = this.tok.vocabSize;
+      this.mask = new Uint8Array(V);
+      for (let id = 0; id < V; id++) if (this.allows(id)) this.mask[id] = 1;
+    }
+    return this.mask;
+  }
+
+  /** Records a generated token (which must be allowed). */
+  advance(id: number): void {
+    if (!this.allows(id)) throw new RangeError(`token ${id} does not continue the healed text`);
+    this.rest = this.rest.subarray(Math.min(this.rest.length, this.tok.bytes(id).length));
+    this.mask = undefined;
+  }
+
+  /** A copy of one row of logits with every disallowed id at -Infinity. */
+  maskRow(logits: Float32Array, offset = 0): Float32Array {
+    const allowed = this.allowed();
+    const row = logits.slice(offset, offset + allowed.length);
+    for (let i = 0; i < row.length; i++) if (allowed[i] === 0) row[i] = -Infinity;
+    return row;
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}

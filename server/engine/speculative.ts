@@ -1,0 +1,87 @@
+// The speculative loop: the drafter proposes a tree below the root (the last chosen token, not
+// yet in the cache), the target verifies [root, ...tree] in one run with the ancestor mask and
+// depth positions, the acceptance rule picks the path, and only the root and the accepted nodes
+// enter the KV cache. Output equals plain decoding (greedy) or is distributed exactly as it
+// (sampling): acceptance.ts says why.
+import { SAMPLING_TOPK } from '../../kernels/llama-graph';
+import { treeDepths } from '../../kernels/masks';
+import { Acceptance, acceptGreedy, acceptSampling, blockParents } from './acceptance';
+import { Drafter, EMPTY_TREE, TreeParams } from './drafter';
+import type { Emitter } from './emitter';
+import type { Target } from './forward';
+import type { KvCache, RowStore } from './kv-cache';
+import { distributionFromTop, Rng, SamplingParams, SparseDist, targetDistribution } from './sampler';
+import type { CompletionHooks, SpecStats } from './types';
+
+/** The engine state the loop works on. */
+export interface SpecState { readonly target: Target; readonly cache: KvCache; readonly taps: RowStore }
+
+export async function speculate(e: SpecState, first: number, out: Emitter, sampling: SamplingParams, rng: Rng, drafter: Drafter, params: TreeParams, hooks: CompletionHooks): Promise<SpecStats> {
+  const { target, cache } = e;
+  const greedy = sampling.temperature <= 0;
+  const stats: SpecStats = { drafter: drafter.name, targetRuns: 0, drafted: 0, accepted: 0, tau: 0, acceptanceByDepth: [], depthReached: [], depthAccepted: [], draftMs: 0, verifyMs: 0, otherMs: 0 };
+  const reached = stats.depthReached;
+  const passed = stats.depthAccepted;
+  const maxPos = target.graphOptions.maxPositions;
+  const V = target.cfg.vocabSize;
+  let root = first;
+  while (out.push(root)) {
+    if (hooks.isCancelled?.()) { out.finish = 'cancelled'; break; }
+    const P = cache.length;
+    if (P + 1 >= maxPos) break;
+    const td = performance.now();
+    // Never draft deeper than the budget left or than the context has room for.
+    const room = Math.min(out.remaining(), maxPos - P - 1);
+    const taps = drafter.needsTaps ? (from: number, to: number) => e.taps.rows(from, to) : undefined;
+    let tree = await drafter.draft({ tokens: [...cache.tokens, root], sampling, rng, taps }, { ...params, depth: Math.min(params.depth, room) });
+    if (tree.tokens.length > maxPos - P - 1) tree = EMPTY_TREE;
+    const tv = performance.now();
+    stats.draftMs += tv - td;
+    const parents = blockParents(tree);
+    const depth = treeDepths(parents);
+    const block = [root, ...tree.tokens];
+    const positions = Array.from(depth, (d) => P + d);
+    const rows = block.map((_, i) => i);
+    // Sampling needs p at the nodes: from the in-graph top-k when it can hold the nucleus, else
+    // (top-p 1 without a narrow top-k) full logits, known before the run.
+    const fullRows = !greedy && (sampling.topK > SAMPLING_TOPK || (sampling.topK === 0 && sampling.topP >= 1));
+    const r = await target.forward(cache, {
+      ids: block, positions, parents, rows, taps: drafter.needsTaps,
+      sampleTemperature: greedy || fullRows ? undefined : sampling.temperature, logits: fullRows,
+    });
+    let acc: Acceptance;
+    if (greedy) {
+      acc = acceptGreedy(tree, r.argmax);
+    } else {
+      let dists = fullRows
+        ? block.map((_, b) => targetDistribution(r.logits as Float32Array, sampling, b * V, V))
+        : block.map((_, b) => distributionFromTop(r.topLogits as Float32Array, r.topIds as Int32Array, r.lse?.[b] as number, Math.min(SAMPLING_TOPK, V), b, sampling));
+      if (dists.some((d) => d === undefined)) {
+        // The nucleus reaches past the in-graph top-k: run again for full logits (rare).
+        const full = await target.forward(cache, { ids: block, positions, parents, rows, logits: true });
+        dists = block.map((_, b) => targetDistribution(full.logits as Float32Array, sampling, b * V, V));
+      }
+      acc = acceptSampling(tree, (b) => dists[b] as SparseDist, rng);
+    }
+    stats.verifyMs += performance.now() - tv;
+    const kept = [0, ...acc.accepted.map((i) => i + 1)];
+    cache.append(block, r.newK, r.newV, kept);
+    if (drafter.needsTaps) e.taps.append(r.taps as Float32Array, kept);
+    stats.targetRuns++;
+    stats.drafted += tree.tokens.length;
+    stats.accepted += acc.accepted.length;
+    const maxDepth = depth.reduce((a, b) => Math.max(a, b), 0);
+    for (let d = 1; d <= maxDepth; d++) {
+      reached[d - 1] = (reached[d - 1] ?? 0) + 1;
+      if (acc.accepted.length >= d) passed[d - 1] = (passed[d - 1] ?? 0) + 1;
+    }
+    let more = true;
+    for (const i of acc.accepted) if (!(more = out.push(tree.tokens[i] as number))) break;
+    if (!more) break;
+    root = acc.next;
+  }
+  stats.tau = stats.targetRuns ? (stats.accepted + stats.targetRuns) / stats.targetRuns : 0;
+  for (let d = 0; d < reached.length; d++) passed[d] ??= 0;
+  stats.acceptanceByDepth = reached.map((n, d) => (passed[d] as number) / n);
+  return stats;
+}

@@ -1,0 +1,90 @@
+// What crosses the worker boundary: a completion request, its result, timings and speculative
+// statistics. Plain data only (structured-clone safe); the engine, the worker client, the language
+// server, the CLI and the benchmarks all speak it.
+import type { TreeParams } from './drafter';
+import type { NgramOptions } from './ngram';
+import type { SamplingParams } from './sampler';
+
+export interface CompletionRequest {
+  /** Text to continue. */
+  prompt: string;
+  maxTokens: number;
+  sampling?: SamplingParams;
+  /** Generation stops before the first occurrence of any of these strings. */
+  stop?: string[];
+  /** Parse control-token strings such as <fim_prefix> in the prompt (for FIM prompts). */
+  allowSpecial?: boolean;
+  /**
+   * Token healing: the prompt's last token (a partial word, trailing indentation, half an
+   * operator) is taken off and the first generated tokens must spell it again, so the model
+   * continues from a natural token boundary. The healed characters are not repeated in `text`.
+   */
+  heal?: boolean;
+  /**
+   * Time budget in ms from the start of the request: once spent, generation ends at the next line
+   * boundary (finish 'time'), so a slow machine still shows whole lines.
+   */
+  timeBudgetMs?: number;
+  /** Benchmarks: recompute the whole prompt instead of reusing the cached prefix. */
+  fresh?: boolean;
+  /** Benchmarks: keep generating past end-of-sequence tokens. */
+  ignoreEos?: boolean;
+  /** Speculative decoding with a named drafter (resolved by the worker), and its tree shape. */
+  draft?: DraftRequest;
+}
+
+/** 'head': a trained draft head (PRISM, EAGLE-3) read from `head`, a .gguf path. */
+export type DrafterName = 'none' | 'ngram' | 'head';
+
+export interface DraftRequest { drafter: DrafterName; tree?: Partial<TreeParams>; ngram?: Partial<NgramOptions>; head?: string }
+
+export type FinishReason = 'stop' | 'length' | 'eos' | 'cancelled' | 'time';
+
+export interface Timings {
+  promptTokens: number;
+  /** Prompt tokens whose KV entries were reused from the previous call. */
+  reusedTokens: number;
+  prefillTokens: number;
+  prefillMs: number;
+  decodeTokens: number;
+  decodeMs: number;
+  decodeTokensPerS: number;
+  totalMs: number;
+}
+
+/** Speculative decoding measurements, returned with every speculative completion. */
+export interface SpecStats {
+  drafter: string;
+  /** Target runs after the prefill (each verifies one tree). */
+  targetRuns: number;
+  /** Draft nodes proposed and accepted in total. */
+  drafted: number;
+  accepted: number;
+  /** Tokens per target run, bonus included: (accepted + runs) / runs. */
+  tau: number;
+  /** acceptanceByDepth[d-1]: of the runs whose tree reached depth d, the share that accepted >= d tokens. */
+  acceptanceByDepth: number[];
+  /** The counts behind it: runs whose tree reached depth d, and of those, runs accepting >= d. */
+  depthReached: number[];
+  depthAccepted: number[];
+  draftMs: number;
+  verifyMs: number;
+  otherMs: number;
+}
+
+export interface CompletionResult {
+  /** The generated text (without the healed characters). */
+  text: string;
+  tokens: number[];
+  finishReason: FinishReason;
+  timings: Timings;
+  spec?: SpecStats;
+  /** The characters token healing took off the prompt (the start of the generated tokens' text). */
+  healed?: string;
+}
+
+export interface CompletionHooks {
+  isCancelled?: () => boolean;
+  /** Called with each new piece of text as it is decoded. */
+  onText?: (delta: string) => void;
+}

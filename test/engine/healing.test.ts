@@ -1,0 +1,76 @@
+// Token healing on the real model at the cursors users complete at most: a line start after
+// Enter (the editor's indentation, spaces or tabs) in Python, TypeScript, JavaScript, Go, Rust,
+// Java and C; inside an identifier; after an operator; after a dot. With healing the ghost text
+// never starts with a newline on a blank indented line and never repeats the indentation; the
+// generated tokens always spell the removed characters first; the engine's text is the rest.
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Engine } from '../../server/engine/engine';
+import { TargetModel } from '../../server/engine/target';
+import { defaultModel, devFiles } from '../helpers';
+
+type Kind = 'indent' | 'identifier' | 'operator' | 'dot';
+
+/** Cursor offsets of each kind in a file (at most `n` each, past the first 10 lines). */
+export function cursorsOf(text: string, n: number): { kind: Kind; offset: number }[] {
+  const out: { kind: Kind; offset: number }[] = [];
+  const lines = text.split('\n');
+  const starts: number[] = [];
+  let o = 0;
+  for (const l of lines) { starts.push(o); o += l.length + 1; }
+  const take = (kind: Kind, f: (line: string) => number): void => {
+    let found = 0;
+    for (let i = 10; i < lines.length && found < n; i += 7) {
+      const line = lines[i] as string;
+      const at = f(line);
+      if (at > 0) { out.push({ kind, offset: (starts[i] as number) + at }); found++; }
+    }
+  };
+  // After Enter: the previous line is code and this one is indented code; the cursor is after its indentation.
+  take('indent', (l) => { const m = /^([ \t]+)\S/.exec(l); return m ? (m[1] as string).length : -1; });
+  take('identifier', (l) => { const m = /[A-Za-z_][A-Za-z0-9_]{5,}/.exec(l); return m ? m.index + 3 : -1; });
+  take('operator', (l) => { const m = /\S ?(=|\+|\(|,|&&|\|\|) ?[A-Za-z0-9_"']/.exec(l); return m ? m.index + m[0].length - 1 : -1; });
+  take('dot', (l) => { const m = /[A-Za-z_)]\.[A-Za-z_]/.exec(l); return m ? m.index + 2 : -1; });
+  return out;
+}
+
+describe('token healing on real code (real model)', () => {
+  let target: TargetModel;
+  let engine: Engine;
+  before(async () => {
+    target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' });
+    engine = new Engine(target);
+  });
+  after(async () => { await target.dispose(); });
+
+  it('never starts with a newline or a doubled indentation; always spells the healed text first', async () => {
+    const files = devFiles(14, { minBytes: 1500, maxBytes: 12000 });
+    const langs = new Set(files.map((f) => f.lang));
+    for (const l of ['python', 'typescript', 'go', 'rust', 'java']) assert.ok(langs.has(l), `no ${l} file in the dev split sample`);
+    const bad: string[] = [];
+    const unhealedBad: string[] = [];
+    const seen = new Map<Kind, number>();
+    let tabs = 0;
+    for (const f of files) {
+      for (const c of cursorsOf(f.content, 1)) {
+        const prompt = f.content.slice(Math.max(0, c.offset - 1500), c.offset);
+        const linePrefix = prompt.slice(prompt.lastIndexOf('\n') + 1);
+        const r = await engine.complete({ prompt, maxTokens: 10, heal: true });
+        const spelled = target.tokenizer.decode(r.tokens);
+        assert.ok(r.healed !== undefined && prompt.endsWith(r.healed), `${f.path}: healed text is not the prompt's end`);
+        if (r.tokens.length > 0 && r.finishReason !== 'eos') assert.ok(spelled.startsWith(r.healed ?? '') || (r.healed ?? '').startsWith(spelled), `${f.path}: the tokens do not spell the healed text first`);
+        seen.set(c.kind, (seen.get(c.kind) ?? 0) + 1);
+        if (c.kind !== 'indent') continue;
+        if (linePrefix.includes('\t')) tabs++;
+        const where = `${f.lang} ${f.path} after ${JSON.stringify(linePrefix)}`;
+        if (r.text.startsWith('\n') || r.text.startsWith(linePrefix)) bad.push(`${where}: ${JSON.stringify(r.text)}`);
+        const raw = await engine.complete({ prompt, maxTokens: 10 });
+        if (raw.text.startsWith('\n') || raw.text.startsWith(linePrefix)) unhealedBad.push(where);
+      }
+    }
+    console.log(`healing: ${seen.get('indent')} line-start cursors (${tabs} after tabs), ${seen.get('identifier')} in identifiers, ${seen.get('operator')} after operators, ${seen.get('dot')} after dots; starts with a newline or doubled indentation: ${bad.length} healed, ${unhealedBad.length} unhealed`);
+    assert.ok((seen.get('indent') ?? 0) >= 10 && tabs >= 1, 'too few line-start cursors');
+    for (const k of ['identifier', 'operator', 'dot'] as const) assert.ok((seen.get(k) ?? 0) >= 5, `too few ${k} cursors`);
+    assert.deepEqual(bad, []);
+  });
+});

@@ -1,0 +1,230 @@
+// The decoding loops on a fake target (test/engine/fake-target.ts), in milliseconds: speculative
+// decoding with adversarial drafters gives exactly plain decoding's tokens and KV rows (chains,
+// trees, forests of wrong guesses, empty drafts); sampled speculative decoding draws the target's
+// exact joint distribution; token healing spells the removed characters under the constraint,
+// equal to a brute-force reference, with and without drafting.
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { DraftContext, DraftTree, Drafter, TreeParams } from '../../server/engine/drafter';
+import { Engine } from '../../server/engine/engine';
+import { HealConstraint, healTail } from '../../server/engine/healing';
+import { Rng, SamplingParams, SparseDist, targetDistribution } from '../../server/engine/sampler';
+import type { CompletionRequest } from '../../server/engine/types';
+import { FakeTarget } from './fake-target';
+
+const PROMPTS = ['def f(x):\n    ret', 'for (let i = 0; i < n; i++) {\n\t', 'abcabcabcab', 'x', 'import os\nimport sys\n\nclass A:\n    '];
+const CHAIN: TreeParams = { kind: 'chain', depth: 5, topK: 1, totalTokens: 8, minProb: 0 };
+const TREE: TreeParams = { kind: 'dynamic', depth: 4, topK: 3, totalTokens: 12, minProb: 0 };
+
+/**
+ * Proposes trees of the given shape: each node is the target's own argmax with probability
+ * `hit`, else a random token, so runs mix full, partial and zero acceptance. With q, nodes are
+ * i.i.d. draws from q (a flatter distribution than p) and carry it, as model drafters do.
+ */
+class AdversarialDrafter implements Drafter {
+  readonly name = 'adversarial';
+  private rng: Rng;
+  constructor(readonly target: FakeTarget, readonly hit: number, readonly seed: number, readonly needsTaps = false, readonly withQ = false) {
+    this.rng = new Rng(seed);
+  }
+  reset(): void { this.rng = new Rng(this.seed); }
+  async draft(ctx: DraftContext, p: TreeParams): Promise<DraftTree> {
+    if (this.needsTaps) {
+      const n = ctx.tokens.length - 1;
+      const taps = ctx.taps?.(0, n) as Float32Array;
+      assert.equal(taps.length, n * 3);
+      for (let i = 0; i < n; i++) assert.equal(taps[i * 3], ctx.tokens[i], `taps row ${i} belongs to another token`);
+    }
+    const V = this.target.cfg.vocabSize;
+    const tree: DraftTree = { tokens: [], parents: [], q: [], prob: [] };
+    let frontier = [-1];
+    for (let d = 0; d < p.depth && tree.tokens.length < p.totalTokens; d++) {
+      const next: number[] = [];
+      for (const parent of frontier) {
+        const width = p.kind === 'chain' ? 1 : 1 + Math.floor(this.rng.next() * p.topK);
+        const path: number[] = [];
+        for (let a = parent; a >= 0; a = tree.parents[a] as number) path.unshift(tree.tokens[a] as number);
+        const ctxTokens = [...ctx.tokens, ...path];
+        for (let k = 0; k < width && tree.tokens.length < p.totalTokens; k++) {
+          let token: number;
+          let q: SparseDist | undefined;
+          if (this.withQ) {
+            q = targetDistribution(this.target.logitsAfter(ctxTokens), { temperature: 2, topK: 5, topP: 1, seed: 0 });
+            const u = ctx.rng.next();
+            let cum = 0;
+            token = q.ids[q.ids.length - 1] as number;
+            for (let j = 0; j < q.ids.length; j++) { cum += q.probs[j] as number; if (u < cum) { token = q.ids[j] as number; break; } }
+          } else if (k === 0 && this.rng.next() < this.hit) {
+            const l = this.target.logitsAfter(ctxTokens);
+            token = 0;
+            for (let v = 1; v < V; v++) if ((l[v] as number) > (l[token] as number)) token = v;
+          } else {
+            token = Math.floor(this.rng.next() * V);
+          }
+          tree.tokens.push(token);
+          tree.parents.push(parent);
+          tree.q.push(q);
+          tree.prob.push(1);
+          next.push(tree.tokens.length - 1);
+        }
+      }
+      frontier = p.kind === 'chain' ? next.slice(0, 1) : next.slice(0, p.topK);
+    }
+    return tree;
+  }
+}
+
+async function run(req: CompletionRequest, drafter?: Drafter, tree?: TreeParams): Promise<{ text: string; tokens: number[]; k: number[]; v: number[]; taps: number[] }> {
+  const e = new Engine(new FakeTarget());
+  const r = await e.complete(req, {}, drafter, tree);
+  const rows = e.cache.rows(0);
+  return { text: r.text, tokens: r.tokens, k: Array.from(rows.k), v: Array.from(rows.v), taps: Array.from(e.taps.rows(0, e.taps.length)) };
+}
+
+describe('speculative loop on a fake target', () => {
+  it('gives plain decoding\'s tokens and KV rows with adversarial drafters, chains and trees', async () => {
+    let cases = 0;
+    for (const prompt of PROMPTS) {
+      for (const heal of [false, true]) {
+        const req: CompletionRequest = { prompt, maxTokens: 40, heal };
+        const plain = await run(req);
+        assert.equal(plain.tokens.length, 40);
+        for (const hit of [0, 0.5, 0.9, 1]) {
+          for (const [shape, tree] of [['chain', CHAIN], ['tree', TREE]] as const) {
+            const target = new FakeTarget();
+            const spec = await run(req, new AdversarialDrafter(target, hit, cases + 1), tree);
+            assert.deepEqual(spec.tokens, plain.tokens, `${JSON.stringify(prompt)} heal=${heal} hit=${hit} ${shape}`);
+            assert.equal(spec.text, plain.text);
+            // The loop may keep accepted rows past the token budget: compare the common rows.
+            const n = Math.min(spec.k.length, plain.k.length);
+            assert.ok(n >= plain.k.length - 2, 'the speculative cache lost rows');
+            assert.deepEqual(spec.k.slice(0, n), plain.k.slice(0, n), 'KV rows of rejected nodes entered the cache');
+            assert.deepEqual(spec.v.slice(0, n), plain.v.slice(0, n));
+            cases++;
+          }
+        }
+      }
+    }
+    assert.equal(cases, PROMPTS.length * 2 * 4 * 2);
+  });
+
+  it('keeps the taps of exactly the accepted rows for drafters that read them', async () => {
+    for (const prompt of PROMPTS.slice(0, 3)) {
+      const e = new Engine(new FakeTarget());
+      const drafter = new AdversarialDrafter(e.target as FakeTarget, 0.7, 3, true);
+      const r = await e.complete({ prompt, maxTokens: 30 }, {}, drafter, TREE);
+      const taps = e.taps.rows(0, e.taps.length);
+      assert.equal(e.taps.length, e.cache.length);
+      const k = e.cache.rows(0).k;
+      for (let i = 0; i < e.taps.length; i++) assert.equal(taps[i * 3 + 1], k[i * 2 + 1], `taps row ${i} is at another position`);
+      assert.equal(r.tokens.length, 30);
+    }
+  });
+
+  it('stops exactly where plain decoding stops: stop strings, token budget, cancellation', async () => {
+    for (const prompt of PROMPTS) {
+      const req: CompletionRequest = { prompt, maxTokens: 50, stop: ['a', 'q'] };
+      const plain = await run(req);
+      const spec = await run(req, new AdversarialDrafter(new FakeTarget(), 1, 9), CHAIN);
+      assert.equal(spec.text, plain.text);
+      assert.ok(!plain.text.includes('a') && !plain.text.includes('q'));
+    }
+    const e = new Engine(new FakeTarget());
+    let polls = 0;
+    const r = await e.complete({ prompt: 'abc', maxTokens: 50 }, { isCancelled: () => ++polls > 3 }, new AdversarialDrafter(new FakeTarget(), 1, 1), CHAIN);
+    assert.equal(r.finishReason, 'cancelled');
+  });
+
+  it('samples the target\'s exact joint distribution of two tokens (RRS with q != p)', async () => {
+    const sampling: SamplingParams = { temperature: 1, topK: 3, topP: 1, seed: 0 };
+    const target = new FakeTarget(1.5);
+    const prompt = 'ab';
+    const ctx = target.tokenizer.encode(prompt);
+    // Exact p(t1, t2) from the fake's logits.
+    const p1 = targetDistribution(target.logitsAfter(ctx), sampling);
+    const expected = new Map<string, number>();
+    p1.ids.forEach((t1, i) => {
+      const p2 = targetDistribution(target.logitsAfter([...ctx, t1]), sampling);
+      p2.ids.forEach((t2, j) => expected.set(`${t1},${t2}`, (p1.probs[i] as number) * (p2.probs[j] as number)));
+    });
+    const N = 3000;
+    const seen = new Map<string, number>();
+    for (let s = 0; s < N; s++) {
+      const e = new Engine(new FakeTarget(1.5));
+      const r = await e.complete({ prompt, maxTokens: 2, sampling: { ...sampling, seed: s + 1 } }, {}, new AdversarialDrafter(target, 0, s, false, true), TREE);
+      const key = r.tokens.join(',');
+      assert.ok(expected.has(key), `drew ${key}, which the target gives probability 0`);
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    let chi2 = 0;
+    for (const [key, p] of expected) chi2 += ((seen.get(key) ?? 0) - N * p) ** 2 / (N * p);
+    // 9 cells, 8 degrees of freedom: P(chi2 > 26.1) = 0.001 under the null.
+    assert.ok(chi2 < 26.1, `chi-square ${chi2.toFixed(1)} over ${expected.size} cells`);
+  });
+});
+
+describe('token healing on a fake target', () => {
+  it('takes the last token off and keeps whole UTF-8 characters', () => {
+    const tok = new FakeTarget().tokenizer;
+    const ids = tok.encode('def f():\n    ');
+    const h = healTail(tok, ids);
+    assert.equal(h.text, '\n    ');
+    assert.deepEqual(h.ids, ids.slice(0, -1));
+    // 'é' is two byte tokens here: both come off together.
+    const e = healTail(tok, tok.encode('caf\u00e9'));
+    assert.equal(e.text, '\u00e9');
+    assert.equal(healTail(tok, tok.encode('x')).text, '', 'the only token stays');
+  });
+
+  it('allows exactly the tokens that agree with the removed bytes', () => {
+    const tok = new FakeTarget().tokenizer;
+    const c = new HealConstraint(tok, new TextEncoder().encode('\n    '));
+    const allowed = [...c.allowed()].flatMap((a, id) => (a ? [tok.decode([id])] : [])).sort();
+    assert.deepEqual(allowed, ['\n', '\n    ']);
+    c.advance(tok.encode('\n')[0] as number);
+    assert.deepEqual([...c.allowed()].flatMap((a, id) => (a ? [tok.decode([id])] : [])).sort(), [' ', '  ', '    ']);
+    assert.throws(() => c.advance(tok.encode('x')[0] as number), /does not continue/);
+  });
+
+  it('equals a brute-force constrained greedy decode, and never shows the healed text twice', async () => {
+    for (const prompt of PROMPTS) {
+      const target = new FakeTarget();
+      const tok = target.tokenizer;
+      const h = healTail(tok, tok.encode(prompt));
+      // Reference: argmax over the tokens that agree with the rest, one at a time.
+      const ctx = [...h.ids];
+      let rest = h.text;
+      const ref: number[] = [];
+      for (let n = 0; n < 12; n++) {
+        const l = target.logitsAfter(ctx);
+        let best = -1;
+        for (let v = 0; v < l.length; v++) {
+          if (tok.isSpecial(v)) continue;
+          const s = tok.decode([v]);
+          const ok = rest.length === 0 || s.startsWith(rest) || (s.length > 0 && rest.startsWith(s));
+          if (ok && (best < 0 || (l[v] as number) > (l[best] as number))) best = v;
+        }
+        ref.push(best);
+        ctx.push(best);
+        const s = tok.decode([best]);
+        rest = rest.startsWith(s) ? rest.slice(s.length) : '';
+      }
+      const r = await new Engine(target).complete({ prompt, maxTokens: 12, heal: true });
+      assert.deepEqual(r.tokens, ref, JSON.stringify(prompt));
+      assert.equal(r.healed, h.text);
+      assert.equal(h.text + r.text, tok.decode(ref), 'the text is the generated text less the healed characters');
+    }
+  });
+
+  it('heals under sampling: every sample spells the removed characters first', async () => {
+    const prompt = 'def f(x):\n    ret';
+    const tok = new FakeTarget().tokenizer;
+    const h = healTail(tok, tok.encode(prompt));
+    assert.equal(h.text, ' ret');
+    for (let s = 0; s < 50; s++) {
+      const r = await new Engine(new FakeTarget(1)).complete({ prompt, maxTokens: 6, heal: true, sampling: { temperature: 1, topK: 0, topP: 1, seed: s } });
+      assert.ok(tok.decode(r.tokens).startsWith(' ret'), `sample ${s}: ${JSON.stringify(tok.decode(r.tokens))}`);
+      assert.equal(r.text, tok.decode(r.tokens).slice(4));
+    }
+  });
+});
