@@ -1,6 +1,7 @@
-// "PRISM: Run Benchmark": the CLI's `bench` (the same harness as docs/BENCHMARKS.md) in a child
-// process, its progress in a notification, its report (markdown with SVG charts) opened in the
-// markdown preview.
+// "PRISM: Run Benchmark": the CLI's `bench --quick` (the same harness as docs/BENCHMARKS.md) in a
+// child process, on the workspace's own code (or the examples shipped in the extension), with only
+// the contenders that ship (node-llama-cpp is a dev dependency: --no-llama); its progress in a
+// cancellable notification, its report (markdown with SVG charts) opened in the markdown preview.
 import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,10 +14,9 @@ export async function runBenchmark(context: vscode.ExtensionContext, out: vscode
   fs.mkdirSync(dir, { recursive: true });
   const cfg = vscode.workspace.getConfiguration('prism');
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const args = ['bench', '--quick', '--out', dir];
+  const args = ['bench', '--quick', '--no-llama', '--out', dir, '--dir', folder ?? context.asAbsolutePath('examples')];
   const model = cfg.get<string>('modelPath', '');
   if (model) args.push('--model', model);
-  if (folder) args.push('--dir', folder);
   out.appendLine(`benchmark: node ${cli} ${args.join(' ')}`);
   const ok = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'PRISM benchmark', cancellable: true }, (progress, token) =>
     new Promise<boolean>((resolve) => {
@@ -40,7 +40,7 @@ export async function runBenchmark(context: vscode.ExtensionContext, out: vscode
       };
       child.stdout?.on('data', feed);
       child.stderr?.on('data', feed);
-      token.onCancellationRequested(() => child.kill());
+      token.onCancellationRequested(() => { out.appendLine('benchmark: cancelled'); child.kill(); });
       child.on('exit', (code) => resolve(code === 0));
       child.on('error', (e) => { out.appendLine(`benchmark failed to start: ${e.message}`); resolve(false); });
     }));

@@ -17,6 +17,18 @@ export function ggmlTypeName(t: number): string {
   return TYPE_NAMES[t] ?? `type ${t}`;
 }
 
+/** The tensor types we decode (kernels/quant.ts): the one list every error message names. */
+export const SUPPORTED_TYPES: readonly number[] = [
+  GGML_TYPE.F32, GGML_TYPE.F16, GGML_TYPE.BF16, GGML_TYPE.Q4_0, GGML_TYPE.Q4_1,
+  GGML_TYPE.Q5_0, GGML_TYPE.Q5_1, GGML_TYPE.Q8_0, GGML_TYPE.Q4_K, GGML_TYPE.Q6_K,
+];
+
+/** "F32, F16, ..., Q4_K or Q6_K". */
+export function supportedTypeNames(): string {
+  const names = SUPPORTED_TYPES.map(ggmlTypeName);
+  return `${names.slice(0, -1).join(', ')} or ${names.at(-1) as string}`;
+}
+
 /** [elements per block, bytes per block] for the tensor types whose size we know. */
 const BLOCK: Record<number, [number, number]> = {
   [GGML_TYPE.F32]: [1, 4], [GGML_TYPE.F16]: [1, 2], [GGML_TYPE.BF16]: [1, 2],
@@ -201,7 +213,7 @@ export function readGguf(path: string): GgufFile {
 /** Reads a tensor's raw bytes from disk. */
 export function readTensorBytes(file: GgufFile, info: GgufTensorInfo): Uint8Array {
   if (info.byteLength < 0) {
-    throw new GgufError(`${file.path}: tensor ${info.name} has unsupported type ${ggmlTypeName(info.type)}; use a GGUF with F32, F16, BF16, Q4_0, Q4_1, Q8_0, Q4_K or Q6_K tensors`);
+    throw new GgufError(`${file.path}: tensor ${info.name} has unsupported type ${ggmlTypeName(info.type)}; use a GGUF with ${supportedTypeNames()} tensors`);
   }
   const buf = Buffer.alloc(info.byteLength);
   const fd = fs.openSync(file.path, 'r');

@@ -11,9 +11,9 @@
 //          top_logits / top_ids [R,TOPK] (sorted, descending) and lse [R] = logsumexp(logits/T):
 //          what sampling acceptance needs without shipping full-vocabulary rows.
 import { createHash } from 'node:crypto';
-import { GGML_TYPE, GgufFile, GgufError, GgufTensorInfo, readTensorBytes } from './gguf';
+import { GGML_TYPE, type GgufFile, GgufError, type GgufTensorInfo, readTensorBytes } from './gguf';
 import { DT, GraphBuilder } from './onnx';
-import { ModelConfig } from './model-config';
+import { type ModelConfig } from './model-config';
 import { dequantize, halfToFloat, isNBitsType, toNBits } from './quant';
 
 /** Bump when the graph's interface changes; cached graphs are keyed on it and on builderHash(). */

@@ -1,7 +1,6 @@
 // The hyper-parameters of a Llama-family model, read from GGUF metadata, with the checks that
 // turn an unsupported file into one clear line.
-import { GgufFile, GgufError, ggmlTypeName, metaNumber, metaString } from './gguf';
-import { SUPPORTED_TYPES } from './quant';
+import { type GgufFile, GgufError, ggmlTypeName, metaNumber, metaString, SUPPORTED_TYPES, supportedTypeNames } from './gguf';
 
 export type RopeMode = 'interleaved' | 'neox';
 
@@ -63,7 +62,7 @@ export function readModelConfig(file: GgufFile): ModelConfig {
   if (!embd) throw new GgufError(`${file.path}: tensor token_embd.weight is missing; the GGUF is incomplete or corrupt`);
   for (const t of file.tensors.values()) {
     if (!SUPPORTED_TYPES.includes(t.type)) {
-      throw new GgufError(`${file.path}: tensor ${t.name} has type ${ggmlTypeName(t.type)}, which is not supported; use a GGUF quantized as Q4_0, Q4_1, Q8_0, Q4_K/Q6_K, F16 or F32`);
+      throw new GgufError(`${file.path}: tensor ${t.name} has type ${ggmlTypeName(t.type)}, which is not supported; use a GGUF quantized as ${supportedTypeNames()}`);
     }
   }
   const scalingType = metaString(file, `${arch}.rope.scaling.type`);

@@ -1,7 +1,7 @@
 // Tensor decoding for GGUF block formats, and repacking of 4-bit blocks for ORT's MatMulNBits.
 // Block layouts follow ggml's dequantize_row_* (ggml-quants.c); each is checked in the tests
 // against the gguf Python package's dequantizer on tensors it wrote.
-import { GGML_TYPE, ggmlTypeName } from './gguf';
+import { GGML_TYPE, ggmlTypeName, supportedTypeNames } from './gguf';
 
 let halfTable: Float32Array | undefined;
 
@@ -51,10 +51,7 @@ export function floatToHalf(v: number): number {
   return sign | h;
 }
 
-export const SUPPORTED_TYPES: readonly number[] = [
-  GGML_TYPE.F32, GGML_TYPE.F16, GGML_TYPE.BF16, GGML_TYPE.Q4_0, GGML_TYPE.Q4_1,
-  GGML_TYPE.Q5_0, GGML_TYPE.Q5_1, GGML_TYPE.Q8_0, GGML_TYPE.Q4_K, GGML_TYPE.Q6_K,
-];
+export { SUPPORTED_TYPES } from './gguf';
 
 /** Decodes `n` elements of a tensor of ggml type `type` into float32. */
 export function dequantize(type: number, src: Uint8Array, n: number, out = new Float32Array(n)): Float32Array {
@@ -164,7 +161,7 @@ export function dequantize(type: number, src: Uint8Array, n: number, out = new F
       }
       return out;
     default:
-      throw new RangeError(`tensor type ${ggmlTypeName(type)} is not supported; use a GGUF with F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K or Q6_K tensors`);
+      throw new RangeError(`tensor type ${ggmlTypeName(type)} is not supported; use a GGUF with ${supportedTypeNames()} tensors`);
   }
 }
 

@@ -1,7 +1,7 @@
 // Byte-level BPE tokenizer (GPT-2 family) built from a GGUF's tokenizer.ggml.* metadata.
 // Pre-tokenization follows the GGUF's tokenizer.ggml.pre the way llama.cpp and the Hugging Face
 // tokenizers do; ids are checked against the Hugging Face `tokenizers` reference in the tests.
-import { GgufFile, GgufError, metaNumber, metaString } from './gguf';
+import { type GgufFile, GgufError, metaNumber, metaString } from './gguf';
 
 const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 // Llama 3 / Qwen 2 style: case-insensitive contractions, digits in runs of at most three.

@@ -49,7 +49,10 @@ npm run --silent build
 case "$job" in
   demo) exec node dist/cli.js demo ;;
   test)
-    # Python unit tests of the draft-head pipeline, then every TypeScript suite (its summary last).
+    # Lint (floating promises, unused names, type-only imports), the Python unit tests of the
+    # draft-head pipeline, then every TypeScript suite (its summary last).
+    say "linting"
+    npx eslint .
     "$PY" -m pytest -q models/tests
     node --test --test-concurrency=1 $(find out/test -name '*.test.js' | sort)
     # End to end in a real VS Code: the packaged .vsix in code-server, driven through Chromium

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { devFiles as readDevFiles, sharedDataDir, SourceFile } from '../server/bench/data';
+import { devFiles as readDevFiles, sharedDataDir, type SourceFile } from '../server/bench/data';
 import { projectRoot, resolveModelPath } from '../server/paths';
 
 export const ROOT = projectRoot(__dirname);

@@ -6,18 +6,17 @@
 // per target run, completion latency; every speculative output of ours must equal plain greedy
 // output (a mismatch fails the run). The depth tuner turns the deepest chain's measurements into
 // the expected tokens/s at every depth and the chosen depth.
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineClient } from '../engine/client';
 import type { TreeParams } from '../engine/drafter';
 import type { CompletionRequest, CompletionResult, SpecStats } from '../engine/engine';
 import type { WorkerLoadOptions } from '../engine/protocol';
-import { DepthPoint, DepthTuner } from '../drafting/tuner';
+import { type DepthPoint, DepthTuner } from '../drafting/tuner';
 import { HEAD_KINDS, headFor } from '../drafting/policy';
 import { projectRoot } from '../paths';
 import { LlamaContender, median } from './llama';
-import { benchPrompts, PromptSource } from './prompts';
+import { benchPrompts, type PromptSource } from './prompts';
 
 export interface DecodeBenchOptions {
   load: WorkerLoadOptions;

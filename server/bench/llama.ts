@@ -5,6 +5,16 @@
 // node-llama-cpp is ESM-only; TypeScript's CommonJS output would turn import() into require().
 const importEsm = new Function('m', 'return import(m)') as (m: string) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** Whether node-llama-cpp (a dev dependency: not in the .vsix) can be loaded here. */
+export function llamaCppInstalled(): boolean {
+  try {
+    require.resolve('node-llama-cpp');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface LlamaRun { promptTokens: number; tokens: number; decodeMs: number; totalMs: number; text: string }
 
 export class LlamaContender {

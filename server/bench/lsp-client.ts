@@ -1,6 +1,6 @@
 // The language server (dist/server.js) as a child process over stdio, with an LSP connection to
 // it: what the typing-trace benchmark and the LSP integration tests talk to.
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import {
   createProtocolConnection, InitializedNotification, InitializeRequest, type InitializeResult, type ProtocolConnection,

@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../engine/graph-cache';
-import { DecodeReport, decodeTable } from './decode';
-import { cdf, lineChart, Series } from './svg';
-import { TraceRow, traceTable } from './trace';
+import { type DecodeReport, decodeTable } from './decode';
+import { cdf, lineChart, type Series } from './svg';
+import { type TraceRow, traceTable } from './trace';
 
 export interface BenchReport { command: string; date: string; machine: string; decode: DecodeReport[]; trace: TraceRow[] }
 

@@ -79,7 +79,8 @@ function peakRssMiB(pid: number): number {
 
 export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
   const files = (o.dir ? folderFiles(path.resolve(o.dir), o.files * 3) : devFiles(sharedDataDir(projectRoot()), o.files * 3, { minBytes: 3000, maxBytes: 40000 }))
-    .filter((f) => f.content.length > 2000).slice(0, o.files);
+    .filter((f) => f.content.length > (o.dir ? 800 : 2000)).slice(0, o.files);
+  if (files.length === 0) throw new Error(`no source file of 800 B to 200 KB under ${o.dir ?? 'the dev split'} to type into; point --dir at a folder with code`);
   const rows: TraceRow[] = [];
   let seed = 1;
   const rnd = (): number => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed / 2 ** 32; };

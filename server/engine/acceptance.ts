@@ -13,7 +13,7 @@
 // When no child is accepted the next token is drawn from the residual p. Each step outputs a
 // token distributed exactly as p, so the output distribution equals the target's.
 import type { DraftTree } from './drafter';
-import type { Rng, SparseDist } from './sampler';
+import { probOf, type Rng, type SparseDist } from './sampler';
 
 export interface Acceptance {
   /** Draft node indices (into tree.tokens) accepted, root to leaf. */
@@ -89,8 +89,7 @@ export function acceptSampling(tree: DraftTree, pAt: (block: number) => SparseDi
         if (rng.next() * total < px) { accepted.push(c - 1); cur = c; moved = true; break; }
         p.delete(x);
       } else {
-        let qx = 0;
-        for (let i = 0; i < q.ids.length; i++) if (q.ids[i] === x) { qx = q.probs[i] as number; break; }
+        const qx = probOf(q, x);
         if (qx > 0 && rng.next() * qx * total < px) { accepted.push(c - 1); cur = c; moved = true; break; }
         // p <- max(p - q, 0), left unnormalised (draw and the test above divide by the total).
         for (let i = 0; i < q.ids.length; i++) {

@@ -2,7 +2,7 @@
 // metadata is the head's manifest. A head is only usable with the exact target it was trained
 // on (same GGUF bytes, same tapped layers, same widths); anything else is refused in one line.
 import * as path from 'node:path';
-import { GgufError, GgufFile, metaNumber, metaString, readGguf, readTensorBytes } from '../../kernels/gguf';
+import { GgufError, type GgufFile, metaNumber, metaString, readGguf, readTensorBytes } from '../../kernels/gguf';
 import type { ModelConfig } from '../../kernels/model-config';
 
 export interface DraftManifest {

@@ -5,7 +5,7 @@
 // Nodes come in topological order (parents[i] < i; -1 = child of the root). Each node records
 // the proposal it was drawn from: `q[i]` is the draft distribution it was sampled from, or
 // undefined for a deterministic proposal (top-k, n-gram). Lossless sampling needs exactly that.
-import type { Rng, SamplingParams, SparseDist } from './sampler';
+import { drawFrom, probOf, type Rng, type SamplingParams, type SparseDist } from './sampler';
 
 export interface DraftTree {
   tokens: number[];
@@ -73,23 +73,12 @@ function topN(dist: SparseDist, n: number): { id: number; p: number }[] {
   return idx.slice(0, n).map((i) => ({ id: dist.ids[i] as number, p: dist.probs[i] as number }));
 }
 
-function probOf(dist: SparseDist, id: number): number {
-  for (let i = 0; i < dist.ids.length; i++) if (dist.ids[i] === id) return dist.probs[i] as number;
-  return 0;
-}
-
 /** Children of a node: top-k when greedy (deterministic); k i.i.d. draws from q when sampling. */
 function children(dist: SparseDist, k: number, ctx: DraftContext): { id: number; p: number; q: SparseDist | undefined }[] {
   if (ctx.sampling.temperature <= 0) return topN(dist, k).map((c) => ({ ...c, q: undefined }));
   const out: { id: number; p: number; q: SparseDist | undefined }[] = [];
   for (let i = 0; i < k; i++) {
-    const u = ctx.rng.next();
-    let cum = 0;
-    let id = dist.ids[dist.ids.length - 1] as number;
-    for (let j = 0; j < dist.ids.length; j++) {
-      cum += dist.probs[j] as number;
-      if (u < cum) { id = dist.ids[j] as number; break; }
-    }
+    const id = drawFrom(dist, ctx.rng.next());
     out.push({ id, p: probOf(dist, id), q: dist });
   }
   return out;

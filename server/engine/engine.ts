@@ -7,8 +7,8 @@ import { DEFAULT_TREE } from './drafter';
 import { Emitter } from './emitter';
 import type { ForwardResult, Target } from './forward';
 import { HealConstraint, healTail } from './healing';
-import { KvCache, RowStore } from './kv-cache';
-import { argmax, GREEDY, Rng, SamplingParams, sampleToken } from './sampler';
+import { type KvCache, RowStore } from './kv-cache';
+import { argmax, GREEDY, Rng, sampleToken } from './sampler';
 import { speculate } from './speculative';
 import type { CompletionHooks, CompletionRequest, CompletionResult, FinishReason, Timings } from './types';
 

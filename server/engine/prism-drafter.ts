@@ -4,8 +4,8 @@
 // on the parent's output hidden state and the parent's token. Tree nodes' K/V rows live past the
 // committed draft cache and are dropped before the next prefill.
 import { causalMask, columnsMask } from '../../kernels/masks';
-import { buildTree, DistributionSource, DraftContext, DraftTree, Drafter, TreeParams } from './drafter';
-import { KvCache } from './kv-cache';
+import { buildTree, type DistributionSource, type DraftContext, type DraftTree, type Drafter, type TreeParams } from './drafter';
+import { type KvCache } from './kv-cache';
 import type { PrismHead } from './prism-head';
 import type { SparseDist } from './sampler';
 

@@ -3,12 +3,12 @@
 // stored in the head). The drafting policy on top of it (prefill of accepted tokens, trees) is
 // specified in docs/prism-drafter.md.
 import * as ort from 'onnxruntime-node';
-import { buildDraftFcGraph, buildDraftSwitchGraph, DraftDims } from '../../kernels/draft-graph';
+import { buildDraftFcGraph, buildDraftSwitchGraph, type DraftDims } from '../../kernels/draft-graph';
 import { byteSize, GgufError, readGguf, readTensorBytes } from '../../kernels/gguf';
 import { kvInputNames } from '../../kernels/llama-graph';
 import type { ModelConfig } from '../../kernels/model-config';
 import { dequantize } from '../../kernels/quant';
-import { DraftHeadFile, readDraftHead } from './draft-head';
+import { type DraftHeadFile, readDraftHead } from './draft-head';
 import { KvCache } from './kv-cache';
 
 export interface ModuleResult {

@@ -112,6 +112,12 @@ export function drawFrom(dist: SparseDist, u: number): number {
   return dist.ids[dist.ids.length - 1] as number;
 }
 
+/** The probability of `id` under a sparse distribution (0 when absent). */
+export function probOf(dist: SparseDist, id: number): number {
+  for (let i = 0; i < dist.ids.length; i++) if (dist.ids[i] === id) return dist.probs[i] as number;
+  return 0;
+}
+
 /** Picks the next token from one row of logits. */
 export function sampleToken(logits: Float32Array, params: SamplingParams, rng: Rng, offset = 0, n = logits.length - offset): number {
   if (params.temperature <= 0) return argmax(logits, offset, n);

@@ -5,12 +5,12 @@
 // (sampling): acceptance.ts says why.
 import { SAMPLING_TOPK } from '../../kernels/llama-graph';
 import { treeDepths } from '../../kernels/masks';
-import { Acceptance, acceptGreedy, acceptSampling, blockParents } from './acceptance';
-import { Drafter, EMPTY_TREE, TreeParams } from './drafter';
+import { type Acceptance, acceptGreedy, acceptSampling, blockParents } from './acceptance';
+import { type Drafter, EMPTY_TREE, type TreeParams } from './drafter';
 import type { Emitter } from './emitter';
 import type { Target } from './forward';
 import type { KvCache, RowStore } from './kv-cache';
-import { distributionFromTop, Rng, SamplingParams, SparseDist, targetDistribution } from './sampler';
+import { distributionFromTop, type Rng, type SamplingParams, type SparseDist, targetDistribution } from './sampler';
 import type { CompletionHooks, SpecStats } from './types';
 
 /** The engine state the loop works on. */

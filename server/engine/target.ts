@@ -3,10 +3,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { GgufError, GgufFile, readGguf } from '../../kernels/gguf';
-import { buildTargetGraph, builderHash, DEFAULT_GRAPH_OPTIONS, GRAPH_BUILDER_VERSION, kvInputNames, TargetGraphOptions } from '../../kernels/llama-graph';
+import { GgufError, type GgufFile, readGguf } from '../../kernels/gguf';
+import { buildTargetGraph, builderHash, DEFAULT_GRAPH_OPTIONS, GRAPH_BUILDER_VERSION, kvInputNames, type TargetGraphOptions } from '../../kernels/llama-graph';
 import { causalMask, treeMask } from '../../kernels/masks';
-import { ModelConfig, readModelConfig } from '../../kernels/model-config';
+import { type ModelConfig, readModelConfig } from '../../kernels/model-config';
 import { Tokenizer } from '../../kernels/tokenizer';
 import { cachedGraph, defaultCacheDir, fileHash } from './graph-cache';
 import type { ForwardRequest, ForwardResult, Target } from './forward';

@@ -2,7 +2,7 @@
 // here and the main thread (CLI, language server) stays responsive. Requests run one at a time;
 // cancellation is a shared flag read between decode steps.
 import { parentPort } from 'node:worker_threads';
-import { DEFAULT_TREE, Drafter } from './drafter';
+import { DEFAULT_TREE, type Drafter } from './drafter';
 import { Engine } from './engine';
 import type { CompletionRequest } from './types';
 import { DEFAULT_NGRAM, NgramDrafter } from './ngram';

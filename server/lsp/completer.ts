@@ -6,11 +6,11 @@
 import * as path from 'node:path';
 import type { CompletionRequest, CompletionResult } from '../engine/engine';
 import type { ModelInfo, WorkerLoadOptions } from '../engine/protocol';
-import { DraftPolicy, HeadKind } from '../drafting/policy';
+import { DraftPolicy, type HeadKind } from '../drafting/policy';
 import { CharsPerToken, PromptBuilder } from './prompt';
 import type { StatsResult, StatusParams } from './protocol';
-import { enabledFor, Settings, DEFAULT_SETTINGS } from './settings';
-import { CursorContext, lineMode, shapeCompletion, stopsFor } from './shape';
+import { enabledFor, type Settings, DEFAULT_SETTINGS } from './settings';
+import { type CursorContext, lineMode, shapeCompletion, stopsFor } from './shape';
 
 export interface EngineLike {
   readonly info: ModelInfo;

@@ -9,7 +9,7 @@ import { createConnection, ErrorCodes, ProposedFeatures, ResponseError, TextDocu
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { EngineClient } from '../engine/client';
 import { DEFAULT_MODEL_FILE, resolveModelPath } from '../paths';
-import { Completer, EngineFactory } from './completer';
+import { Completer, type EngineFactory } from './completer';
 import { LOG, STATS, STATUS, type LogParams, type StatusParams } from './protocol';
 import { normalizeSettings, type Settings } from './settings';
 

@@ -2,7 +2,7 @@
 // wrong type fall back to their defaults and are reported (one line each) instead of breaking
 // the server. package.json's contributes.configuration declares the same keys.
 
-import { DEFAULT_DRAFT_MODE, DRAFT_MODES, DraftMode } from '../drafting/policy';
+import { DEFAULT_DRAFT_MODE, DRAFT_MODES, type DraftMode } from '../drafting/policy';
 
 export type Device = 'auto' | 'cpu' | 'cuda';
 

@@ -1,10 +1,12 @@
 // End to end in a real VS Code: the packaged .vsix installed into code-server (VS Code's server
 // and web workbench, from npm), driven by Playwright through Debian's Chromium. Opens a real file,
-// types, waits for the ghost text, accepts it with Tab, saves, and checks the file on disk.
+// types, waits for the ghost text, accepts it with Tab, saves, and checks the file on disk; presses
+// Enter after a Python method header and checks the accepted code lands on the cursor line with the
+// editor's indentation; runs every contributed command from the command palette.
 // Run by `node out/test/e2e/vscode.e2e.js` (the test command runs it after the unit tests);
 // scripts/e2e-setup.sh installs code-server into a cache outside the repository the first time.
 import * as assert from 'node:assert/strict';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -44,6 +46,8 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
   let page: Page;
   let work: string;
   const file = 'stack.py';
+  const enterFile = 'cache.py';
+  const enterText = 'class Cache:\n    def __init__(self):\n        self.items = {}\n\n    def get(self, key):';
   const original = 'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        ';
 
   before(async () => {
@@ -57,6 +61,9 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     fs.mkdirSync(work);
     fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
     fs.writeFileSync(path.join(work, file), original);
+    fs.writeFileSync(path.join(work, enterFile), enterText);
+    // Code for the benchmark command to run on (it benchmarks the workspace's own files).
+    fs.copyFileSync(path.join(ROOT, 'examples', 'lru_cache.py'), path.join(work, 'lru_cache.py'));
     fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
       'workbench.startupEditor': 'none',
       'security.workspace.trust.enabled': false,
@@ -89,34 +96,107 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     server?.kill();
   });
 
-  it('shows ghost text while typing, accepts it with Tab, and the file has it', async () => {
-    // Open the file from the explorer.
-    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: file });
+  /** Opens a file of the workspace from the explorer and puts the cursor at its end. */
+  async function openAtEnd(name: string): Promise<void> {
+    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name });
     await row.first().waitFor({ state: 'visible', timeout: 120_000 });
     await row.first().dblclick();
+    await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 60_000 });
     await page.waitForSelector('.editor-instance .monaco-editor .view-lines', { timeout: 60_000 });
     await page.click('.editor-instance .monaco-editor .view-lines');
     await page.keyboard.press('Control+End');
+  }
+
+  /** Runs a command by its title from the command palette. */
+  async function runCommand(title: string): Promise<void> {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await input.fill(`>${title}`);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await page.keyboard.press('Enter');
+  }
+
+  /** Polls the saved file until `ok` holds (30 s at most). */
+  async function savedWhere(name: string, ok: (text: string) => boolean): Promise<string> {
+    const deadline = Date.now() + 30_000;
+    let saved = fs.readFileSync(path.join(work, name), 'utf8');
+    while (!ok(saved) && Date.now() < deadline) {
+      await page.waitForTimeout(200);
+      saved = fs.readFileSync(path.join(work, name), 'utf8');
+    }
+    return saved;
+  }
+
+  const ghost = (): ReturnType<Page['locator']> => page.locator('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text');
+  const statusItem = (): ReturnType<Page['locator']> => page.locator('[id="prism-complete.prism"], .statusbar-item:has-text("PRISM")').first();
+
+  it('shows ghost text while typing, accepts it with Tab, and the file has it', async () => {
+    await openAtEnd(file);
     // The status item appears once the extension is active.
     await page.waitForSelector('[id="prism-complete.prism"], .statusbar-item:has-text("PRISM")', { timeout: 120_000 });
     await page.keyboard.type('self.', { delay: 80 });
-    const ghost = page.locator('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text');
-    await ghost.first().waitFor({ state: 'visible', timeout: 180_000 });
-    const shown = (await ghost.allTextContents()).join('');
+    await ghost().first().waitFor({ state: 'visible', timeout: 180_000 });
+    const shown = (await ghost().allTextContents()).join('');
     assert.ok(shown.trim().length > 0, 'ghost text has content');
     await page.keyboard.press('Tab');
-    await ghost.first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
+    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
     await page.keyboard.press('Control+S');
     // Wait for the saved file to hold more than what was typed.
-    const deadline = Date.now() + 30_000;
-    let saved = fs.readFileSync(path.join(work, file), 'utf8');
-    while (saved.length <= original.length + 'self.'.length && Date.now() < deadline) {
-      await page.waitForTimeout(200);
-      saved = fs.readFileSync(path.join(work, file), 'utf8');
-    }
+    const saved = await savedWhere(file, (t) => t.length > original.length + 'self.'.length);
     assert.ok(saved.startsWith(`${original}self.`), `the typed text is in the file: ${JSON.stringify(saved)}`);
     const accepted = saved.slice(original.length + 'self.'.length);
     assert.ok(accepted.length > 0, 'Tab inserted the suggestion');
     assert.equal(accepted.replace(/\s+/g, ''), shown.replace(/\s+/g, '').slice(0, accepted.replace(/\s+/g, '').length), `accepted ${JSON.stringify(accepted)} vs shown ${JSON.stringify(shown)}`);
+  });
+
+  it('after Enter in an indented block, the accepted code lands on the cursor line with its indentation', async () => {
+    await openAtEnd(enterFile);
+    await page.keyboard.press('Enter');
+    await ghost().first().waitFor({ state: 'visible', timeout: 120_000 });
+    await page.keyboard.press('Tab');
+    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
+    await page.keyboard.press('Control+S');
+    const saved = await savedWhere(enterFile, (t) => t.length > enterText.length + 9);
+    assert.ok(saved.startsWith(`${enterText}\n`), `the header is untouched: ${JSON.stringify(saved)}`);
+    const cursorLine = saved.slice(enterText.length + 1).split('\n')[0] as string;
+    // The editor indents the new line by 8 spaces; the suggestion must continue right there.
+    assert.match(cursorLine, /^ {8}\S/, `the cursor line holds code at the editor's indentation: ${JSON.stringify(saved.slice(enterText.length))}`);
+  });
+
+  it('runs every contributed command from the command palette', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { commands: { command: string; title: string; category: string }[] } };
+    const titles = pkg.contributes.commands.map((c) => `${c.category}: ${c.title}`);
+    const exercised: string[] = [];
+
+    // Toggle Completions: off (status item shows the disabled icon, the setting is written), then on.
+    await runCommand('PRISM: Toggle Completions');
+    await statusItem().locator('.codicon-circle-slash').waitFor({ state: 'visible', timeout: 30_000 });
+    await runCommand('PRISM: Toggle Completions');
+    await statusItem().locator('.codicon-circle-slash').waitFor({ state: 'detached', timeout: 30_000 });
+    exercised.push('PRISM: Toggle Completions');
+
+    // Show Logs: the output panel shows the server's log (the model load is in it; Monaco renders
+    // spaces as no-break spaces, which \s matches).
+    await runCommand('PRISM: Show Logs');
+    await page.locator('.panel .monaco-editor .view-lines', { hasText: /loaded\s.*\.gguf/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    exercised.push('PRISM: Show Logs');
+
+    // Restart Server: the new server completes again.
+    await runCommand('PRISM: Restart Server');
+    await openAtEnd(file);
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('return sel', { delay: 80 });
+    await ghost().first().waitFor({ state: 'visible', timeout: 180_000 });
+    await page.keyboard.press('Escape');
+    exercised.push('PRISM: Restart Server');
+
+    // Run Benchmark: progress in a notification, then the report opens in the markdown preview.
+    await runCommand('PRISM: Run Benchmark');
+    await page.locator('.notifications-toasts', { hasText: 'PRISM benchmark' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await page.locator('.tabs-container .tab', { hasText: 'report.md' }).first().waitFor({ state: 'visible', timeout: 480_000 });
+    exercised.push('PRISM: Run Benchmark');
+
+    assert.deepEqual([...exercised].sort(), [...titles].sort(), 'every contributed command is exercised');
   });
 });

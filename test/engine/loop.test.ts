@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import type { DraftContext, DraftTree, Drafter, TreeParams } from '../../server/engine/drafter';
 import { Engine } from '../../server/engine/engine';
 import { HealConstraint, healTail } from '../../server/engine/healing';
-import { Rng, SamplingParams, SparseDist, targetDistribution } from '../../server/engine/sampler';
+import { Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
 import type { CompletionRequest } from '../../server/engine/types';
 import { FakeTarget } from './fake-target';
 

@@ -5,10 +5,10 @@ import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { causalMask, MASK_NEG, treeDepths, treeMask } from '../../kernels/masks';
 import { acceptGreedy, acceptSampling } from '../../server/engine/acceptance';
-import { buildTree, DistributionSource, DraftContext, DraftTree, Drafter, TreeParams } from '../../server/engine/drafter';
+import { buildTree, type DistributionSource, type DraftContext, type DraftTree, type Drafter, type TreeParams } from '../../server/engine/drafter';
 import { Engine } from '../../server/engine/engine';
 import { ngramTree, NgramDrafter } from '../../server/engine/ngram';
-import { Rng, SamplingParams, SparseDist, targetDistribution } from '../../server/engine/sampler';
+import { Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
 import { TargetModel } from '../../server/engine/target';
 import { cursorOffsets, defaultModel, devFiles, tinyModel } from '../helpers';
 

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CompletionRequest, CompletionResult } from '../../server/engine/engine';
-import { Completer, EngineLike } from '../../server/lsp/completer';
+import { Completer, type EngineLike } from '../../server/lsp/completer';
 import type { StatusParams } from '../../server/lsp/protocol';
 import { DEFAULT_SETTINGS } from '../../server/lsp/settings';
 

@@ -6,9 +6,9 @@ import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   CancellationTokenSource, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest,
-  type InlineCompletionItem, ResponseError,
+  type InlineCompletionItem, type ResponseError,
 } from 'vscode-languageserver-protocol/node';
-import { LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
+import { type LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
 import { Engine } from '../../server/engine/engine';
 import { TargetModel } from '../../server/engine/target';
 import { cursorContext } from '../../server/lsp/completer';
@@ -36,12 +36,14 @@ const ask = (s: Server, uri: string, line: number, character: number, token?: Ca
 const items = (r: Awaited<ReturnType<typeof ask>>): InlineCompletionItem[] => (r === null ? [] : Array.isArray(r) ? r : r.items);
 
 /** Waits until a status notification satisfies `f` (the server sends them as it goes). */
-async function statusWhere(s: Server, f: (p: StatusParams) => boolean): Promise<StatusParams> {
-  for (;;) {
+async function statusWhere(s: Server, f: (p: StatusParams) => boolean, timeoutMs = 120_000): Promise<StatusParams> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
     const hit = s.statuses.find(f);
     if (hit) return hit;
     await new Promise((r) => setTimeout(r, 20));
   }
+  throw new Error(`no status notification matched within ${timeoutMs} ms; got ${JSON.stringify(s.statuses.slice(-5))}`);
 }
 
 const SETTINGS = { draft: { mode: 'ngram', depth: 4 }, timeBudgetMs: 30000, maxTokens: 48 };
