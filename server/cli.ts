@@ -242,7 +242,7 @@ async function cmdDemo(v: Values): Promise<void> {
       const text = readSource(path.join(dir, f));
       for (const c of demoCursors(text, 2)) {
         const prompt = prefixAt(text, c.line, c.column, f);
-        // The demo shows the default path: the PRISM head with the default model (--draft overrides).
+        // The demo shows the default path: auto drafting and token healing (--draft, --no-heal override).
         const req = { ...completionRequest(v, prompt), stop: ['\n\n'] };
         const r = await e.complete(req);
         if (!v.json) {
