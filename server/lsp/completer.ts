@@ -186,7 +186,7 @@ export class Completer {
         stop: stopsFor(mode), timeBudgetMs: s.timeBudgetMs,
         // The first alternative is greedy (and speculative); the others are samples.
         sampling: i === 0 ? undefined : { temperature: 0.7, topK: 40, topP: 0.95, seed: i },
-        draft: i === 0 ? this.policyFor(engine).choose() : undefined,
+        draft: this.policyFor(engine).choose(),
         heal: s.tokenHealing && prompt.mode === 'prefix',
       };
       this.hooks.status({ state: 'generating' });
