@@ -2,8 +2,7 @@
 // prompt (healing its last token when asked), prefills only what differs from the cache, spells
 // the healed characters again under the constraint, then decodes plainly or hands over to the
 // speculative loop (speculative.ts). Text, stops and budgets are the Emitter's (emitter.ts).
-import type { Drafter, TreeParams } from './drafter';
-import { DEFAULT_TREE } from './drafter';
+import { DEFAULT_TREE, type Drafter, type TreeParams } from './drafter';
 import { Emitter } from './emitter';
 import type { ForwardResult, Target } from './forward';
 import { HealConstraint, healTail } from './healing';
@@ -138,4 +137,3 @@ export class Engine {
   }
 }
 
-export { findStop } from './emitter';
