@@ -12,26 +12,14 @@
 // n-gram) is the point mass q = delta_x: accept with probability p(x), else remove x from p.
 // When no child is accepted the next token is drawn from the residual p. Each step outputs a
 // token distributed exactly as p, so the output distribution equals the target's.
-import type { DraftTree } from './drafter';
-import { probOf, type Rng, type SparseDist } from './sampler';
+import { blockChildren, type DraftTree } from './draft-tree';
+import { drawFrom, probOf, type Rng, type SparseDist } from './sampler';
 
 export interface Acceptance {
   /** Draft node indices (into tree.tokens) accepted, root to leaf. */
   accepted: number[];
   /** The token after the accepted path: the target's bonus or correction token. */
   next: number;
-}
-
-/** Children of each block node, in draft order. */
-export function blockChildren(tree: DraftTree): number[][] {
-  const kids: number[][] = Array.from({ length: tree.tokens.length + 1 }, () => []);
-  tree.parents.forEach((p, i) => (kids[p + 1] as number[]).push(i + 1));
-  return kids;
-}
-
-/** Parents of block nodes: the root has -1, draft node i sits at block index i+1. */
-export function blockParents(tree: DraftTree): number[] {
-  return [-1, ...tree.parents.map((p) => p + 1)];
 }
 
 export function acceptGreedy(tree: DraftTree, argmax: ArrayLike<number>): Acceptance {
@@ -54,18 +42,9 @@ function toMap(d: SparseDist): Map<number, number> {
   return m;
 }
 
-function draw(p: Map<number, number>, u: number): number {
-  let total = 0;
-  for (const v of p.values()) total += v;
-  let cum = 0;
-  let last = -1;
-  for (const [id, v] of p) {
-    if (v <= 0) continue;
-    cum += v / total;
-    last = id;
-    if (u < cum) return id;
-  }
-  return last;
+/** The residual back as (unnormalised) weights for the sampler. */
+function fromMap(p: Map<number, number>): SparseDist {
+  return { ids: Int32Array.from(p.keys()), probs: Float64Array.from(p.values()) };
 }
 
 /**
@@ -99,6 +78,6 @@ export function acceptSampling(tree: DraftTree, pAt: (block: number) => SparseDi
         }
       }
     }
-    if (!moved) return { accepted, next: draw(p, rng.next()) };
+    if (!moved) return { accepted, next: drawFrom(fromMap(p), rng.next()) };
   }
 }

@@ -1,21 +1,8 @@
 // The one interface every drafter implements (n-gram lookup, PRISM head, EAGLE-3 head, test
-// drafters), and the tree shapes built from a drafter's distributions.
-//
-// A draft tree hangs below the root: the last accepted token, which the target has not run yet.
-// Nodes come in topological order (parents[i] < i; -1 = child of the root). Each node records
-// the proposal it was drawn from: `q[i]` is the draft distribution it was sampled from, or
-// undefined for a deterministic proposal (top-k, n-gram). Lossless sampling needs exactly that.
+// drafters), and the tree shapes built from a drafter's distributions (the tree itself:
+// draft-tree.ts).
+import { addNode, bestNodes, newTree, type DraftTree } from './draft-tree';
 import { drawFrom, probOf, type Rng, type SamplingParams, type SparseDist } from './sampler';
-
-export interface DraftTree {
-  tokens: number[];
-  parents: number[];
-  q: (SparseDist | undefined)[];
-  /** Draft probability of each node's token under its parent's draft distribution (1 if none). */
-  prob: number[];
-}
-
-export const EMPTY_TREE: DraftTree = { tokens: [], parents: [], q: [], prob: [] };
 
 export type TreeKind = 'chain' | 'static' | 'dynamic';
 
@@ -98,15 +85,11 @@ function children(dist: SparseDist, k: number, ctx: DraftContext): { id: number;
 export async function buildTree(src: DistributionSource, ctx: DraftContext, params: TreeParams): Promise<DraftTree> {
   await src.begin(ctx);
   const sampled = ctx.sampling.temperature > 0;
-  const tree: DraftTree = { tokens: [], parents: [], q: [], prob: [] };
+  const tree = newTree();
   const score: number[] = [];
   const add = (c: Candidate): number => {
-    tree.tokens.push(c.token);
-    tree.parents.push(c.parent);
-    tree.q.push(c.q);
-    tree.prob.push(c.prob);
     score.push(c.score);
-    return tree.tokens.length - 1;
+    return addNode(tree, c.parent, c.token, c.q, c.prob);
   };
   const byScore = (a: number, b: number): number => (score[b] as number) - (score[a] as number);
   let frontier: number[] = [-1];
@@ -140,33 +123,4 @@ export async function buildTree(src: DistributionSource, ctx: DraftContext, para
     frontier = params.kind === 'dynamic' ? [...added].sort(byScore).slice(0, params.topK) : added;
   }
   return params.kind === 'dynamic' && !sampled ? bestNodes(tree, score, params.totalTokens) : tree;
-}
-
-/** Keeps the n highest-scoring nodes (with all their ancestors), re-indexed in topological order. */
-export function bestNodes(tree: DraftTree, score: number[], n: number): DraftTree {
-  if (tree.tokens.length <= n) return tree;
-  const keep = new Set<number>();
-  const order = Array.from(score.keys()).sort((a, b) => (score[b] as number) - (score[a] as number));
-  for (const i of order) {
-    if (keep.size >= n) break;
-    const chain: number[] = [];
-    for (let a = i; a >= 0 && !keep.has(a); a = tree.parents[a] as number) chain.push(a);
-    if (keep.size + chain.length > n) continue;
-    for (const a of chain) keep.add(a);
-  }
-  const kept = [...keep].sort((a, b) => a - b);
-  const remap = new Map(kept.map((old, i) => [old, i]));
-  return {
-    tokens: kept.map((i) => tree.tokens[i] as number),
-    parents: kept.map((i) => { const p = tree.parents[i] as number; return p < 0 ? -1 : (remap.get(p) as number); }),
-    q: kept.map((i) => tree.q[i]),
-    prob: kept.map((i) => tree.prob[i] as number),
-  };
-}
-
-/** The tokens on the path from the root to node i (exclusive of the root). */
-export function pathTo(tree: DraftTree, i: number): number[] {
-  const out: number[] = [];
-  for (let a = i; a >= 0; a = tree.parents[a] as number) out.push(tree.tokens[a] as number);
-  return out.reverse();
 }

@@ -1,6 +1,7 @@
 // The target's KV cache: per layer, K and V rows of width Hkv*D in token-major order, preallocated
 // and grown by doubling. The first `length` rows of each buffer are the past the graph reads
 // (a subarray view, no copy); new rows are appended; rejection or divergence moves `length` back.
+import { commonPrefix } from './draft-tree';
 
 export class KvCache {
   readonly width: number;
@@ -91,10 +92,7 @@ export class KvCache {
 
   /** Length of the common prefix of the cached tokens and `ids`. */
   commonPrefix(ids: readonly number[]): number {
-    const n = Math.min(this.length, ids.length);
-    let i = 0;
-    while (i < n && this.tokens[i] === ids[i]) i++;
-    return i;
+    return commonPrefix(this.tokens, ids);
   }
 
   /** Copies of the valid rows of one layer, [length, width] each (tests, debugging). */

@@ -3,7 +3,8 @@
 // context's last n tokens, longest n first, and propose what followed them. Several matches
 // become a tree (a trie of their continuations, most recent match first). Proposals are
 // deterministic, so q is a point mass and acceptance stays lossless under sampling.
-import type { DraftContext, DraftTree, Drafter, TreeParams } from './drafter';
+import { addNode, type DraftTree, newTree } from './draft-tree';
+import type { DraftContext, Drafter, TreeParams } from './drafter';
 
 export interface NgramOptions {
   /** Longest and shortest suffix lengths tried. */
@@ -31,7 +32,7 @@ export class NgramDrafter implements Drafter {
 
 /** The draft tree of continuations of earlier matches of the context's suffix. */
 export function ngramTree(tokens: readonly number[], params: TreeParams, opts: NgramOptions = DEFAULT_NGRAM): DraftTree {
-  const tree: DraftTree = { tokens: [], parents: [], q: [], prob: [] };
+  const tree = newTree();
   const L = tokens.length;
   const branches = params.kind === 'chain' ? 1 : Math.max(1, params.topK);
   const start = Math.max(0, L - opts.window);
@@ -58,11 +59,7 @@ export function ngramTree(tokens: readonly number[], params: TreeParams, opts: N
         const key = `${parent}:${tok}`;
         const existing = child.get(key);
         if (existing !== undefined) { parent = existing; continue; }
-        tree.tokens.push(tok);
-        tree.parents.push(parent);
-        tree.q.push(undefined);
-        tree.prob.push(1);
-        parent = tree.tokens.length - 1;
+        parent = addNode(tree, parent, tok);
         child.set(key, parent);
       }
     }

@@ -3,9 +3,10 @@
 // covers every accepted position from the target's taps, and draft step k runs module sigma(k)
 // on the parent's output hidden state and the parent's token. Tree nodes' K/V rows live past the
 // committed draft cache and are dropped before the next prefill.
-import { causalMask, columnsMask } from '../../kernels/masks';
-import { buildTree, type DistributionSource, type DraftContext, type DraftTree, type Drafter, type TreeParams } from './drafter';
-import { type KvCache } from './kv-cache';
+import { ancestors, commonPrefix, type DraftTree } from './draft-tree';
+import { buildTree, type DistributionSource, type DraftContext, type Drafter, type TreeParams } from './drafter';
+import type { KvCache } from './kv-cache';
+import { causalMask, columnsMask } from './masks';
 import type { PrismHead } from './prism-head';
 import type { SparseDist } from './sampler';
 
@@ -50,8 +51,7 @@ export class PrismDrafter implements Drafter, DistributionSource {
     if (L < 2) throw new Error(`${this.name}: drafting needs at least two tokens of context`);
     // Position i depends on tokens 0..i+1: it stays valid while those are unchanged since *this*
     // drafter's last call (other drafters may have run on other contexts in between).
-    let same = 0;
-    while (same < this.seen.length && same < L && this.seen[same] === ctx.tokens[same]) same++;
+    const same = commonPrefix(this.seen, ctx.tokens);
     this.seen = ctx.tokens.slice();
     const to = L - 1;
     let keep = Math.min(this.committed, Math.max(0, same - 1));
@@ -97,7 +97,7 @@ export class PrismDrafter implements Drafter, DistributionSource {
   async expand(nodes: number[], tree: DraftTree): Promise<SparseDist[]> {
     const fresh = nodes.filter((v) => v >= 0 && !this.nodeLogits.has(v));
     if (fresh.length > 0) {
-      const depthOf = (v: number): number => { let k = 0; for (let a = v; a >= 0; a = tree.parents[a] as number) k++; return k; };
+      const depthOf = (v: number): number => ancestors(tree.parents, v).length;
       const depth = depthOf(fresh[0] as number);
       if (fresh.some((v) => depthOf(v) !== depth)) throw new Error('expand() takes nodes of one depth');
       const d = this.head.dims.width;
@@ -107,7 +107,7 @@ export class PrismDrafter implements Drafter, DistributionSource {
         const parent = tree.parents[v] as number;
         hIn.set(parent < 0 ? this.rootH : (this.nodeH.get(parent) as Float32Array), i * d);
         const cols = Array.from({ length: this.committed - this.offset }, (_, c) => c);
-        for (let a = parent; a >= 0; a = tree.parents[a] as number) cols.push(this.nodeRow.get(a) as number);
+        for (const a of ancestors(tree.parents, parent)) cols.push(this.nodeRow.get(a) as number);
         visible.push(cols);
       });
       const toks = fresh.map((v) => tree.tokens[v] as number);

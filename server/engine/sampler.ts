@@ -102,14 +102,25 @@ function nucleus(ids: Int32Array, w: number[], z: number, topP: number): SparseD
   return { ids: Int32Array.from(ids.subarray(0, keep)), probs };
 }
 
-/** Draws one id from a sparse distribution with a uniform u in [0,1). */
+/**
+ * Draws one id with a uniform u in [0,1) from a sparse distribution, or from non-negative weights
+ * that need not sum to 1 (a residual max(p - q, 0)). Ids of weight 0 are never drawn.
+ */
 export function drawFrom(dist: SparseDist, u: number): number {
+  let total = 0;
+  for (const w of dist.probs) total += w;
+  const target = u * total;
   let cum = 0;
+  let last = -1;
   for (let i = 0; i < dist.ids.length; i++) {
-    cum += dist.probs[i] as number;
-    if (u < cum) return dist.ids[i] as number;
+    const w = dist.probs[i] as number;
+    if (w <= 0) continue;
+    cum += w;
+    last = dist.ids[i] as number;
+    if (target < cum) return last;
   }
-  return dist.ids[dist.ids.length - 1] as number;
+  if (last < 0) throw new RangeError('cannot draw from a distribution with no positive weight');
+  return last;
 }
 
 /** The probability of `id` under a sparse distribution (0 when absent). */

@@ -4,9 +4,9 @@
 // enter the KV cache. Output equals plain decoding (greedy) or is distributed exactly as it
 // (sampling): acceptance.ts says why.
 import { SAMPLING_TOPK } from '../../kernels/llama-graph';
-import { treeDepths } from '../../kernels/masks';
-import { type Acceptance, acceptGreedy, acceptSampling, blockParents } from './acceptance';
-import { type Drafter, EMPTY_TREE, type TreeParams } from './drafter';
+import { type Acceptance, acceptGreedy, acceptSampling } from './acceptance';
+import { blockParents, depths, EMPTY_TREE } from './draft-tree';
+import type { Drafter, TreeParams } from './drafter';
 import type { Emitter } from './emitter';
 import type { Target } from './forward';
 import type { KvCache, RowStore } from './kv-cache';
@@ -38,7 +38,7 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     const tv = performance.now();
     stats.draftMs += tv - td;
     const parents = blockParents(tree);
-    const depth = treeDepths(parents);
+    const depth = depths(parents);
     const block = [root, ...tree.tokens];
     const positions = Array.from(depth, (d) => P + d);
     const rows = block.map((_, i) => i);

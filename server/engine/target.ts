@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { GgufError, type GgufFile, readGguf } from '../../kernels/gguf';
 import { buildTargetGraph, builderHash, DEFAULT_GRAPH_OPTIONS, GRAPH_BUILDER_VERSION, kvInputNames, type TargetGraphOptions } from '../../kernels/llama-graph';
-import { causalMask, treeMask } from '../../kernels/masks';
+import { causalMask, treeMask } from './masks';
 import { type ModelConfig, readModelConfig } from '../../kernels/model-config';
 import { Tokenizer } from '../../kernels/tokenizer';
 import { cachedGraph, defaultCacheDir, fileHash } from './graph-cache';

@@ -3,8 +3,8 @@
 // context (cache + its ancestors in the block, exactly what a tree mask lets it see), KV rows that
 // record (token, position, context hash), and taps. It checks positions against tree depths, so
 // a loop that verifies at wrong positions fails loudly. Runs in microseconds.
-import { treeDepths } from '../../kernels/masks';
 import { Tokenizer } from '../../kernels/tokenizer';
+import { ancestors, depths } from '../../server/engine/draft-tree';
 import type { ForwardRequest, ForwardResult, Target } from '../../server/engine/forward';
 import { KvCache } from '../../server/engine/kv-cache';
 
@@ -71,7 +71,7 @@ export class FakeTarget implements Target {
     const P = cache.length;
     const V = this.cfg.vocabSize;
     const parents = req.parents ?? req.ids.map((_, i) => i - 1);
-    const depth = treeDepths(parents);
+    const depth = depths(parents);
     const positions = req.positions ?? req.ids.map((_, i) => P + i);
     const past = cache.tokens;
     const contexts: number[][] = [];
@@ -80,8 +80,7 @@ export class FakeTarget implements Target {
     const taps = new Float32Array(S * 3);
     for (let i = 0; i < S; i++) {
       if (positions[i] !== P + (depth[i] as number)) throw new RangeError(`row ${i} at position ${positions[i]}, its tree depth says ${P + (depth[i] as number)}`);
-      const path: number[] = [];
-      for (let a = i; a >= 0; a = parents[a] as number) path.unshift(req.ids[a] as number);
+      const path = ancestors(parents, i).reverse().map((a) => req.ids[a] as number);
       const ctx = [...past, ...path];
       contexts.push(ctx);
       let h = 7;

@@ -5,10 +5,11 @@
 // equal to a brute-force reference, with and without drafting.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DraftContext, DraftTree, Drafter, TreeParams } from '../../server/engine/drafter';
+import { addNode, type DraftTree, newTree, pathTo } from '../../server/engine/draft-tree';
+import type { DraftContext, Drafter, TreeParams } from '../../server/engine/drafter';
 import { Engine } from '../../server/engine/engine';
 import { HealConstraint, healTail } from '../../server/engine/healing';
-import { Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
+import { drawFrom, Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
 import type { CompletionRequest } from '../../server/engine/types';
 import { FakeTarget } from './fake-target';
 
@@ -36,24 +37,19 @@ class AdversarialDrafter implements Drafter {
       for (let i = 0; i < n; i++) assert.equal(taps[i * 3], ctx.tokens[i], `taps row ${i} belongs to another token`);
     }
     const V = this.target.cfg.vocabSize;
-    const tree: DraftTree = { tokens: [], parents: [], q: [], prob: [] };
+    const tree = newTree();
     let frontier = [-1];
     for (let d = 0; d < p.depth && tree.tokens.length < p.totalTokens; d++) {
       const next: number[] = [];
       for (const parent of frontier) {
         const width = p.kind === 'chain' ? 1 : 1 + Math.floor(this.rng.next() * p.topK);
-        const path: number[] = [];
-        for (let a = parent; a >= 0; a = tree.parents[a] as number) path.unshift(tree.tokens[a] as number);
-        const ctxTokens = [...ctx.tokens, ...path];
+        const ctxTokens = [...ctx.tokens, ...pathTo(tree, parent)];
         for (let k = 0; k < width && tree.tokens.length < p.totalTokens; k++) {
           let token: number;
           let q: SparseDist | undefined;
           if (this.withQ) {
             q = targetDistribution(this.target.logitsAfter(ctxTokens), { temperature: 2, topK: 5, topP: 1, seed: 0 });
-            const u = ctx.rng.next();
-            let cum = 0;
-            token = q.ids[q.ids.length - 1] as number;
-            for (let j = 0; j < q.ids.length; j++) { cum += q.probs[j] as number; if (u < cum) { token = q.ids[j] as number; break; } }
+            token = drawFrom(q, ctx.rng.next());
           } else if (k === 0 && this.rng.next() < this.hit) {
             const l = this.target.logitsAfter(ctxTokens);
             token = 0;
@@ -61,11 +57,7 @@ class AdversarialDrafter implements Drafter {
           } else {
             token = Math.floor(this.rng.next() * V);
           }
-          tree.tokens.push(token);
-          tree.parents.push(parent);
-          tree.q.push(q);
-          tree.prob.push(1);
-          next.push(tree.tokens.length - 1);
+          next.push(addNode(tree, parent, token, q));
         }
       }
       frontier = p.kind === 'chain' ? next.slice(0, 1) : next.slice(0, p.topK);

@@ -3,9 +3,10 @@
 // KV compaction, and the output distribution under sampling (chain and tree, q != p).
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { causalMask, MASK_NEG, treeDepths, treeMask } from '../../kernels/masks';
 import { acceptGreedy, acceptSampling } from '../../server/engine/acceptance';
-import { buildTree, type DistributionSource, type DraftContext, type DraftTree, type Drafter, type TreeParams } from '../../server/engine/drafter';
+import { ancestors, chainTree, depths, type DraftTree, pathTo } from '../../server/engine/draft-tree';
+import { buildTree, type DistributionSource, type DraftContext, type Drafter, type TreeParams } from '../../server/engine/drafter';
+import { causalMask, MASK_NEG, treeMask } from '../../server/engine/masks';
 import { Engine } from '../../server/engine/engine';
 import { ngramTree, NgramDrafter } from '../../server/engine/ngram';
 import { Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
@@ -36,8 +37,8 @@ describe('tree masks', () => {
     // unused cache slots (capacity 3, 1 filled) are masked for every node
     assert.deepEqual(Array.from(treeMask(1, [-1, 0], 3)), [0, N, N, 0, N, 0, N, N, 0, 0]);
     assert.deepEqual(Array.from(causalMask(1, 2, 3)), Array.from(treeMask(1, [-1, 0], 3)));
-    assert.deepEqual(Array.from(treeDepths([-1, 0, 0, 1, 3])), [0, 1, 1, 2, 3]);
-    assert.throws(() => treeDepths([-1, 2, 0]), /after their parents/);
+    assert.deepEqual(Array.from(depths([-1, 0, 0, 1, 3])), [0, 1, 1, 2, 3]);
+    assert.throws(() => depths([-1, 2, 0]), /after their parents/);
   });
 });
 
@@ -93,7 +94,7 @@ class RandomSource implements DistributionSource {
   async expand(nodes: number[], tree: DraftTree): Promise<SparseDist[]> {
     return nodes.map((n) => {
       let h = this.seed ^ this.ctx.length;
-      for (let a = n; a >= 0; a = tree.parents[a] as number) h = Math.imul(h ^ (tree.tokens[a] as number), 2654435761) >>> 0;
+      for (const a of ancestors(tree.parents, n)) h = Math.imul(h ^ (tree.tokens[a] as number), 2654435761) >>> 0;
       const r = new Rng(h);
       const ids = Int32Array.from({ length: 6 }, () => Math.floor(r.next() * this.vocab));
       const w = Array.from(ids, () => 0.1 + r.next());
@@ -114,7 +115,7 @@ function oracleDrafter(prompt: readonly number[], continuation: readonly number[
     async draft(ctx, params) {
       const done = ctx.tokens.length - prompt.length; // tokens of the continuation already accepted
       const toks = continuation.slice(done, done + params.depth);
-      return { tokens: [...toks], parents: toks.map((_, i) => i - 1), q: toks.map(() => undefined), prob: toks.map(() => 1) };
+      return chainTree(toks);
     },
   };
 }
@@ -219,8 +220,7 @@ class PerturbedSource implements DistributionSource {
   async expand(nodes: number[], tree: DraftTree): Promise<SparseDist[]> {
     const out: SparseDist[] = [];
     for (const n of nodes) {
-      const path: number[] = [];
-      for (let a = n; a >= 0; a = tree.parents[a] as number) path.unshift(tree.tokens[a] as number);
+      const path = pathTo(tree, n);
       const cache = this.target.newCache();
       const r = await this.target.extend(cache, [...this.ctx, ...path], { logits: true });
       const p = targetDistribution(r.logits as Float32Array, { ...this.sampling, topP: 1, topK: 12 });

@@ -8,9 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { readGguf } from '../../kernels/gguf';
-import { causalMask } from '../../kernels/masks';
 import { readModelConfig } from '../../kernels/model-config';
 import { fileHash } from '../../server/engine/graph-cache';
+import { causalMask } from '../../server/engine/masks';
 import { PrismHead } from '../../server/engine/prism-head';
 import { ROOT, tinyModel } from '../helpers';
 

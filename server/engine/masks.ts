@@ -1,26 +1,15 @@
 // Additive attention masks over [cache slots + new tokens]: 0 where a query may attend, MASK_NEG
 // elsewhere. With `capacity` > `past`, slots at or past `past` hold nothing and are masked (for a
-// graph that reads a preallocated cache whole). Every mask the target graph sees is made here.
+// graph that reads a preallocated cache whole). Every mask the target and draft graphs see is made
+// here, from the tree structure of draft-tree.ts.
+import { ancestors } from './draft-tree';
+
 export const MASK_NEG = -1e9;
 
 /** Causal mask for S new tokens after P cached ones. [S, capacity + S] */
 export function causalMask(past: number, s: number, capacity = past): Float32Array {
   const parents = Array.from({ length: s }, (_, i) => i - 1);
   return treeMask(past, parents, capacity);
-}
-
-/**
- * Depth of each node of a tree given in topological order (parents[i] < i, -1 for a node with
- * no parent in the block): depth = number of ancestors in the block.
- */
-export function treeDepths(parents: ArrayLike<number>): Int32Array {
-  const d = new Int32Array(parents.length);
-  for (let i = 0; i < parents.length; i++) {
-    const p = parents[i] as number;
-    if (p >= i) throw new RangeError(`tree nodes must come after their parents (node ${i}, parent ${p})`);
-    d[i] = p < 0 ? 0 : (d[p] as number) + 1;
-  }
-  return d;
 }
 
 /**
@@ -36,7 +25,7 @@ export function treeMask(past: number, parents: ArrayLike<number>, capacity = pa
   for (let i = 0; i < s; i++) {
     const row = i * t;
     m.fill(0, row, row + past);
-    for (let a = i; a >= 0; a = parents[a] as number) m[row + capacity + a] = 0;
+    for (const a of ancestors(parents, i)) m[row + capacity + a] = 0;
   }
   return m;
 }
