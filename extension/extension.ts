@@ -3,8 +3,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { ACCEPTED_COMMAND, LOG, STATUS, type LogParams, type StatusParams } from '../server/lsp/protocol';
-import { normalizeSettings } from '../server/lsp/settings';
+import { ACCEPTED_COMMAND, LOG, STATUS } from '../common/protocol';
+import { normalizeSettings } from '../common/settings';
 import { runBenchmark } from './benchmark';
 import { InlineMiddleware } from './provider';
 import { StatusItem } from './status';
@@ -18,8 +18,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const settings = (): ReturnType<typeof normalizeSettings> => normalizeSettings(JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('prism'))) as Record<string, unknown>);
     let status: StatusItem | undefined;
     const inline = new InlineMiddleware(() => settings().settings.enable, () => status?.render());
-    inline.setDebounce(settings().settings.debounceMs);
-    status = new StatusItem(inline.acceptance);
+    inline.flow.setDebounce(settings().settings.debounceMs);
+    status = new StatusItem(inline.flow.acceptance);
     context.subscriptions.push(status);
 
     const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
@@ -35,11 +35,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       middleware: inline.middleware(),
     };
     client = new LanguageClient('prism', 'PRISM Complete', serverOptions, clientOptions);
-    context.subscriptions.push(client.onNotification(STATUS, (p: StatusParams) => {
+    context.subscriptions.push(client.onNotification(STATUS, (p) => {
       status?.update(p);
       if (p.state === 'error' && p.message) void showError(p.message, out);
     }));
-    context.subscriptions.push(client.onNotification(LOG, (p: LogParams) => out.appendLine(p.line)));
+    context.subscriptions.push(client.onNotification(LOG, (p) => out.appendLine(p.line)));
 
     context.subscriptions.push(
       vscode.commands.registerCommand('prism.showLogs', () => out.show(true)),
@@ -60,8 +60,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('prism')) return;
         const s = settings();
-        inline.setDebounce(s.settings.debounceMs);
-        inline.cache.clear();
+        inline.flow.setDebounce(s.settings.debounceMs);
+        inline.flow.cache.clear();
         status?.update({ state: s.settings.enable ? 'idle' : 'disabled' });
         for (const p of s.problems) out.appendLine(p);
       }),

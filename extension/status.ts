@@ -1,9 +1,8 @@
 // The status bar item: idle / loading / generating / error / disabled, the last latency, tokens/s
 // and tau, and the local acceptance counters (never sent anywhere). A click opens the logs.
 import * as vscode from 'vscode';
-import type { StatusParams } from '../server/lsp/protocol';
-
-export interface Acceptance { shown: number; accepted: number; partial: number }
+import type { Acceptance } from '../common/inline-flow';
+import type { StatusParams } from '../common/protocol';
 
 export class StatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);

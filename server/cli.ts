@@ -17,7 +17,8 @@ import { TargetModel } from './engine/target';
 import { DEFAULT_TREE } from './engine/drafter';
 import type { CompletionRequest, CompletionResult } from './engine/engine';
 import type { WorkerLoadOptions } from './engine/protocol';
-import { DEFAULT_DRAFT_MODE, DRAFT_MODES, type DraftMode, DraftPolicy, headFor, isDraftMode, isHeadKind } from './drafting/policy';
+import { DEFAULT_DRAFT_MODE, DRAFT_MODES, type DraftMode, isDraftMode } from '../common/settings';
+import { DraftPolicy, headFor, isHeadKind } from './drafting/policy';
 import { DEFAULT_MODEL_FILE, projectRoot, resolveModelPath } from './paths';
 
 const USAGE = `usage:

@@ -8,15 +8,16 @@ import { devFiles as readDevFiles, sharedDataDir, type SourceFile } from '../ser
 import { projectRoot, resolveModelPath } from '../server/paths';
 
 export const ROOT = projectRoot(__dirname);
-const PY = path.join(ROOT, 'models', '.venv', 'bin', 'python');
+/** The Python of models/.venv, where scripts/setup.sh installs the `prism` package (models/). */
+export const PY = path.join(ROOT, 'models', '.venv', 'bin', 'python');
 
 // Graphs built by tests go to a cache of their own.
 process.env.PRISM_CACHE_DIR ??= path.join(os.tmpdir(), 'prism-complete-test-cache');
 
-/** Runs models/reference/reference.py on one request (or {batch: [...]}) and returns its reply. */
+/** Runs the reference (models/prism/reference.py) on one request (or {batch: [...]}) and returns its reply. */
 export function reference<T = unknown>(req: unknown): T {
   if (!fs.existsSync(PY)) throw new Error(`${PY} is missing: run scripts/setup.sh to create the Python environment`);
-  const r = spawnSync(PY, [path.join(ROOT, 'models', 'reference', 'reference.py')], {
+  const r = spawnSync(PY, ['-m', 'prism.reference'], {
     input: JSON.stringify(req), encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, TQDM_DISABLE: '1' },
   });
   if (r.status !== 0) throw new Error(`reference.py failed (${r.status}): ${r.stderr.slice(-2000)}`);
@@ -30,7 +31,7 @@ process.on('exit', () => fs.rmSync(tinyDir, { recursive: true, force: true }));
 export function tinyModel(arch: 'llama' | 'qwen2', type: string, opts: { untied?: boolean; logitScale?: number } = {}): string {
   const file = path.join(tinyDir, `${arch}-${type}${opts.untied ? '-untied' : ''}${opts.logitScale ? `-x${opts.logitScale}` : ''}.gguf`);
   if (fs.existsSync(file)) return file;
-  const args = [path.join(ROOT, 'models', 'reference', 'tiny_gguf.py'), file, '--arch', arch, '--type', type];
+  const args = ['-m', 'prism.tiny_gguf', file, '--arch', arch, '--type', type];
   if (opts.untied) args.push('--untied');
   if (opts.logitScale) args.push('--logit-scale', String(opts.logitScale));
   const r = spawnSync(PY, args, { encoding: 'utf8' });

@@ -2,7 +2,7 @@
 the training run (arguments, metrics.jsonl: per-step accuracy, validation, wall time), the exported
 head, and a benchmark report (`node dist/cli.js bench --out DIR`: tau, speedup, acceptance by depth).
 
-    models/.venv/bin/python models/prism/card.py --run OUT/prism --data OUT/data --val OUT/dev \\
+    models/.venv/bin/python -m prism.card --run OUT/prism --data OUT/data --val OUT/dev \\
         --head models/heads/smollm2-135m-prism.gguf --bench docs/bench/report.json --out models/heads/smollm2-135m-prism.md
 """
 import argparse
@@ -10,6 +10,8 @@ import json
 import os
 
 import torch
+
+from prism.constants import default_sigma
 
 
 def main():
@@ -45,7 +47,7 @@ def main():
     size = os.path.getsize(a.head) / 2**20
     name = os.path.basename(a.head)
     M = cfg["modules"] if variant == "prism" else 1
-    desc = {"prism": f"PRISM: {M} processing modules (each a fusion layer + one Llama decoder layer), step k runs module sigma(k) = {cfg['sigma'] or [min(k, M) for k in range(1, cfg['steps'] + 1)]}; one draft KV cache shared by all modules",
+    desc = {"prism": f"PRISM: {M} processing modules (each a fusion layer + one Llama decoder layer), step k runs module sigma(k) = {cfg['sigma'] or default_sigma(cfg['steps'], M)}; one draft KV cache shared by all modules",
             "eagle3": "EAGLE-3: one module (a fusion layer + one Llama decoder layer) for every step",
             "stacked": f"stacked EAGLE-3: one module of {cfg['layers_per_module']} decoder layers at every step"}[variant]
     out = [
@@ -64,7 +66,7 @@ def main():
         "## Training", "",
         f"- {args['iters']} iterations, batch {args['batch']} x {man['options']['window']} tokens ({args['iters'] * args['batch'] * man['options']['window']:,} token positions), AdamW (lr {args['lr']}, betas 0.9/0.95), {args['warmup']} warm-up iterations then cosine decay, gradient clip 1.0, per-step loss weights {args['step_weight']}^(k-1), soft cross-entropy against the target distribution on the draft vocabulary.",
         f"- Wall time: {wall:.0f} min on 2 CPU cores (AMD EPYC), {args.get('threads', 0) or 'default'} torch thread(s), sharing the machine with the other head's run.",
-        f"- Command: `models/.venv/bin/python models/prism/train.py --variant {variant} --modules {args['modules']} --steps {args['steps']} --draft-vocab {args['draft_vocab']} --iters {args['iters']} --batch {args['batch']} --lr {args['lr']} --warmup {args['warmup']} --every {args['every']} --threads {args.get('threads', 0)} --data DATA --val DEV --out OUT`", "",
+        f"- Command: `models/.venv/bin/python -m prism.train --variant {variant} --modules {args['modules']} --steps {args['steps']} --draft-vocab {args['draft_vocab']} --iters {args['iters']} --batch {args['batch']} --lr {args['lr']} --warmup {args['warmup']} --every {args['every']} --threads {args.get('threads', 0)} --data DATA --val DEV --out OUT`", "",
         "## Measured", "",
         f"Validation on the dev split after the last iteration (teacher-forced windows): per-step top-1 agreement with the target {last_val.get('acc')}, simulated acceptance length {last_val.get('acceptance_length')}, loss {last_val.get('loss')}.", "",
         f"Decoding ({bench['machine']}; `{bench['command']}`; greedy; side by side with plain decoding in the same run; 0 mismatches means every output equalled plain decoding):", "",

@@ -4,7 +4,7 @@ onnxruntime (the same version as onnxruntime-node), so training sees exactly the
 server produces at inference time.
 
     node dist/cli.js export-graph --out OUT/target.onnx
-    models/.venv/bin/python models/prism/data.py --graph OUT/target.onnx --out OUT/data --tokens 1000000
+    models/.venv/bin/python -m prism.data --graph OUT/target.onnx --out OUT/data --tokens 1000000
 
 Output, in --out:
   shard-00000.npz ...   input_ids [n, W] int32, taps [n, W, 3H] float16 (hidden states entering
@@ -25,10 +25,8 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
-from reference import hf_tokenizer  # noqa: E402  (the tokenizer the tests prove equal to ours)
-
-MASK_NEG = -1e9
+from prism.constants import MASK_NEG
+from prism.reference import hf_tokenizer  # the tokenizer the tests prove equal to ours
 
 
 def split_files(data_dir, split="train", seed=0):

@@ -1,7 +1,7 @@
 """Exports a trained draft head (head.pt from train.py) as a GGUF the server reads with its own
 GGUF reader: the head's tensors in float16 and its manifest in the metadata.
 
-    models/.venv/bin/python models/prism/export.py OUT/prism/head.pt models/heads/smollm2-135m-prism.gguf
+    models/.venv/bin/python -m prism.export OUT/prism/head.pt models/heads/smollm2-135m-prism.gguf
 
 Manifest keys (prism.*): variant, target_sha256 (the GGUF the head was trained on), taps (target
 layers whose inputs feed the head), modules (M), steps (K), sigma (1-based module per step),
@@ -17,6 +17,8 @@ import torch
 
 import gguf
 
+from prism.constants import default_sigma
+
 
 def export(head_pt, out):
     state = torch.load(head_pt, map_location="cpu", weights_only=False)
@@ -30,7 +32,7 @@ def export(head_pt, out):
     w.add_uint32("prism.context", int(state.get("window", 512)))
     w.add_float32("prism.rope_base", float(c["rope_base"]))
     w.add_float32("prism.eps", float(c["eps"]))
-    sigma = c["sigma"] or [min(k, c["modules"]) for k in range(1, c["steps"] + 1)]
+    sigma = c["sigma"] or default_sigma(c["steps"], c["modules"])
     w.add_array("prism.sigma", [int(s) for s in sigma])
     for name, t in state["head"].items():
         if name == "vocab_map":

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-MASK_NEG = -1e9
+from prism.constants import MASK_NEG, default_sigma
 
 
 @dataclass
@@ -37,7 +37,7 @@ class DraftConfig:
 
     def module_of(self, k):
         """0-based module index run at draft step k (1-based)."""
-        s = self.sigma[k - 1] if self.sigma else min(k, self.modules)
+        s = (self.sigma or default_sigma(self.steps, self.modules))[k - 1]
         if not 1 <= s <= self.modules:
             raise ValueError(f"sigma({k}) = {s} is not a module (1..{self.modules})")
         return s - 1

@@ -1,8 +1,8 @@
 """Trains a draft head (PRISM, EAGLE-3 or stacked EAGLE-3) on data from data.py.
 
-    models/.venv/bin/python models/prism/train.py --data OUT/data --val OUT/dev-data --out OUT/prism \
+    models/.venv/bin/python -m prism.train --data OUT/data --val OUT/dev-data --out OUT/prism \
         --variant prism --modules 3 --steps 4 --iters 4000
-    torchrun --nproc-per-node 4 models/prism/train.py ...     (several GPUs: DDP)
+    torchrun --nproc-per-node 4 -m prism.train ...     (several GPUs: DDP)
 
 Training-time test: each batch unrolls K draft steps (step k's input hidden state is the draft's
 own output of step k-1), with soft cross-entropy against the target's next-token distribution on
@@ -24,8 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from prism.model import DraftConfig, DraftHead  # noqa: E402
+from prism.model import DraftConfig, DraftHead
 
 VARIANTS = ("prism", "eagle3", "stacked")
 
@@ -33,7 +32,7 @@ VARIANTS = ("prism", "eagle3", "stacked")
 def load_shards(folder):
     files = sorted(glob.glob(os.path.join(folder, "shard-*.npz")))
     if not files:
-        sys.exit(f"no shard-*.npz in {folder}: run models/prism/data.py first")
+        sys.exit(f"no shard-*.npz in {folder}: run python -m prism.data first")
     parts = [np.load(f) for f in files]
     return {k: np.concatenate([p[k] for p in parts]) for k in ("input_ids", "taps", "top_ids", "top_logp")}
 

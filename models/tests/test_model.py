@@ -1,13 +1,10 @@
 """The draft-head blocks: the unrolled training-time test equals explicit step-by-step drafting
 with a KV cache, losses route to the right modules, and the unroll mask is what it claims."""
-import os
-import sys
 
 import pytest
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from prism.model import MASK_NEG, DraftConfig, DraftHead, unroll_mask  # noqa: E402
+from prism.model import MASK_NEG, DraftConfig, DraftHead, unroll_mask
 
 
 def make(modules=3, steps=4, sigma=(), layers=1, seed=0):

@@ -8,9 +8,6 @@ import sys
 import numpy as np
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-MODELS = os.path.dirname(HERE)
-
 
 def make_data(tmp, gguf):
     rng = np.random.default_rng(0)
@@ -30,7 +27,7 @@ def make_data(tmp, gguf):
 
 
 def train(tmp, out, *extra):
-    cmd = [sys.executable, os.path.join(MODELS, "prism", "train.py"), "--data", os.path.join(tmp, "data"),
+    cmd = [sys.executable, "-m", "prism.train", "--data", os.path.join(tmp, "data"),
            "--val", os.path.join(tmp, "val"), "--out", out, "--steps", "3", "--modules", "2", "--draft-vocab", "64",
            "--batch", "4", "--iters", "40", "--every", "20", "--warmup", "5", "--lr", "3e-3", *extra]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
@@ -41,7 +38,7 @@ def train(tmp, out, *extra):
 def test_trains_validates_and_resumes(tmp_path):
     tmp = str(tmp_path)
     gguf = os.path.join(tmp, "tiny.gguf")
-    subprocess.run([sys.executable, os.path.join(MODELS, "reference", "tiny_gguf.py"), gguf, "--type", "F32"], check=True)
+    subprocess.run([sys.executable, "-m", "prism.tiny_gguf", gguf, "--type", "F32"], check=True)
     make_data(tmp, gguf)
     straight = os.path.join(tmp, "straight")
     log = train(tmp, straight)

@@ -2,6 +2,7 @@
 // ../shared/data/code (never the train split), or of any folder the user points at.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Rng } from '../engine/sampler';
 
 export interface SourceFile { repo: string; path: string; lang: string; content: string }
 
@@ -54,9 +55,8 @@ export function folderFiles(dir: string, count: number, maxBytes = 200_000): Sou
 
 /** Deterministic pseudo-random cursor offsets in a text, between 20% and 90% of its length. */
 export function cursorOffsets(text: string, count: number, seed: number): number[] {
-  let s = seed >>> 0;
-  const rnd = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+  const rng = new Rng(seed);
   const out: number[] = [];
-  for (let i = 0; i < count; i++) out.push(Math.floor(text.length * (0.2 + 0.7 * rnd())));
+  for (let i = 0; i < count; i++) out.push(Math.floor(text.length * (0.2 + 0.7 * rng.next())));
   return out;
 }

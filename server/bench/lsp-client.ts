@@ -6,7 +6,7 @@ import {
   createProtocolConnection, InitializedNotification, InitializeRequest, type InitializeResult, type ProtocolConnection,
   StreamMessageReader, StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
-import { LOG, STATUS, type StatusParams } from '../lsp/protocol';
+import { LOG, STATUS, type StatusParams } from '../../common/protocol';
 import { projectRoot } from '../paths';
 
 export interface LspServer { conn: ProtocolConnection; proc: ChildProcess; init: InitializeResult; statuses: StatusParams[] }

@@ -1,23 +1,24 @@
 // The typing-trace benchmark: what a user feels. The real language server (dist/server.js) runs
 // as a child process; a simulated editor opens real dev-split files, removes the text after a
 // cursor and types it back character by character (jittered speed, pauses at line ends), and asks
-// for completions the way the extension does: the same suggestion cache and adaptive debounce
-// (extension/cache.ts, extension/debounce.ts), a request cancelled by the next keystroke.
+// for completions through the extension's own decision flow (common/inline-flow.ts: suggestion
+// cache, adaptive debounce, each request cancelled by the next keystroke, as VS Code does).
 // Reported per draft mode: request -> ghost text latency (p50/p95/p99; single-line and all),
 // keystroke -> ghost text, cache hits, cancelled requests, prompt tokens reused vs recomputed,
 // server CPU time per accepted character, server memory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  CancellationTokenSource, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest,
+  type CancellationToken, CancellationTokenSource, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest,
   type InlineCompletionItem,
 } from 'vscode-languageserver-protocol/node';
-import { SuggestionCache } from '../../extension/cache';
-import { AdaptiveDebounce } from '../../extension/debounce';
+import { InlineFlow } from '../../common/inline-flow';
+import { STATS } from '../../common/protocol';
+import type { DraftMode } from '../../common/settings';
+import { commonPrefix } from '../engine/draft-tree';
+import { Rng } from '../engine/sampler';
 import { cursorContext } from '../lsp/completer';
-import { STATS, type StatsResult } from '../lsp/protocol';
 import { lineMode } from '../lsp/shape';
-import type { DraftMode } from '../drafting/policy';
 import { projectRoot } from '../paths';
 import { cursorOffsets, devFiles, folderFiles, sharedDataDir } from './data';
 import { startLspServer, stopLspServer } from './lsp-client';
@@ -82,10 +83,9 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     .filter((f) => f.content.length > (o.dir ? 800 : 2000)).slice(0, o.files);
   if (files.length === 0) throw new Error(`no source file of 800 B to 200 KB under ${o.dir ?? 'the dev split'} to type into; point --dir at a folder with code`);
   const rows: TraceRow[] = [];
-  let seed = 1;
-  const rnd = (): number => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed / 2 ** 32; };
   for (const [mi, mode] of o.modes.entries()) {
-    seed = 1; // the same typing in every mode
+    const rng = new Rng(1); // the same typing in every mode
+    const rnd = (): number => rng.next();
     const settings = { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode }, languages: { '*': true } };
     const server = await startLspServer(settings);
     const { conn, proc } = server;
@@ -94,10 +94,9 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     const warm = 'file:///bench/warmup.py';
     await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: warm, languageId: 'python', version: 1, text: 'def f(x):\n    return ' } });
     await conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri: warm }, position: { line: 1, character: 11 }, context: { triggerKind: 1 } });
-    const stats0 = await conn.sendRequest<StatsResult>(STATS);
+    const stats0 = await conn.sendRequest(STATS);
     const cpu0 = cpuSeconds(pid);
-    const cache = new SuggestionCache();
-    const debounce = new AdaptiveDebounce();
+    const flow = new InlineFlow<InlineCompletionItem>((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText.value), { now: () => performance.now() });
     const lat: number[] = [];
     const single: number[] = [];
     const keyToGhost: number[] = [];
@@ -114,7 +113,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
       let version = 1;
       await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: f.lang || 'plaintext', version, text: before + after } });
       let inflight: CancellationTokenSource | undefined;
-      let timer: NodeJS.Timeout | undefined;
+      let pending = 0;
       const pos = (text: string): { line: number; character: number } => {
         const line = (text.match(/\n/g) ?? []).length;
         return { line, character: text.length - (text.lastIndexOf('\n') + 1) };
@@ -126,55 +125,52 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
         version++;
         keystrokes++;
         const tKey = performance.now();
-        debounce.keystroke(tKey);
-        if (timer) clearTimeout(timer);
-        if (inflight) { inflight.cancel(); inflight = undefined; }
+        // What VS Code does on a keystroke: the change, the open request cancelled, a new one.
+        flow.keystroke();
+        inflight?.cancel();
         await conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ range: { start: p, end: p }, text: ch }] });
-        const rest = ahead.slice(i + 1);
-        const hit = cache.get({ uri, before, after });
-        if (hit) {
-          hits++;
-          keyToGhost.push(0);
-        } else if (rest.length > 0) {
-          const snapshot = { before, at: pos(before) };
-          const single1 = lineMode(cursorContext(before + after, before.length)) === 'single';
-          timer = setTimeout(() => {
-            const cts = new CancellationTokenSource();
-            inflight = cts;
-            requests++;
-            const t0 = performance.now();
-            conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: snapshot.at, context: { triggerKind: 2 } }, cts.token).then((r) => {
-              if (cts.token.isCancellationRequested) { cancelled++; return; }
-              if (inflight === cts) inflight = undefined;
-              const items: InlineCompletionItem[] = r === null ? [] : Array.isArray(r) ? r : r.items;
-              const t1 = performance.now();
-              replies++;
-              debounce.latency(t1 - t0);
-              const text = items[0] && typeof items[0].insertText === 'string' ? items[0].insertText : '';
-              if (!text) return;
-              lat.push(t1 - t0);
-              if (single1) single.push(t1 - t0);
-              keyToGhost.push(t1 - tKey);
-              cache.put({ uri, before: snapshot.before, after }, [text]);
-              const remaining = ahead.slice(snapshot.before.length - start);
-              let k = 0;
-              while (k < text.length && k < remaining.length && text[k] === remaining[k]) k++;
-              acceptedChars += k;
-              if (k === text.length) fullyRight++;
-            }, () => { cancelled++; });
-          }, debounce.delay());
-        }
+        const cts = new CancellationTokenSource();
+        inflight = cts;
+        const snapshot = before;
+        const at = pos(before);
+        const single1 = lineMode(cursorContext(before + after, before.length)) === 'single';
+        let asked = false;
+        pending++;
+        flow.provide({ point: { uri, before, after }, automatic: true }, cts.token, async (token) => {
+          asked = true;
+          requests++;
+          const r = await conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: at, context: { triggerKind: 2 } }, token as CancellationToken);
+          return r === null ? null : Array.isArray(r) ? r : r.items;
+        }).then((r) => {
+          const remaining = ahead.slice(snapshot.length - start);
+          if (r.kind === 'cache') {
+            hits++;
+            keyToGhost.push(0);
+          } else if (r.kind === 'cancelled') {
+            if (asked) cancelled++;
+          } else if (r.kind === 'server') {
+            replies++;
+            const first = r.items[0];
+            const text = first && typeof first.insertText === 'string' ? first.insertText : '';
+            if (!text) return;
+            lat.push(r.latencyMs);
+            if (single1) single.push(r.latencyMs);
+            keyToGhost.push(performance.now() - tKey);
+            const k = commonPrefix(text, remaining);
+            acceptedChars += k;
+            if (k === text.length) fullyRight++;
+          }
+        }, () => { cancelled++; }).finally(() => { pending--; if (inflight === cts) inflight = undefined; });
         // The next keystroke: jittered typing speed, a pause after a line.
         // About 1 keystroke in 8 is followed by a short pause (reading, thinking).
         const gap = o.msPerChar * (0.6 + 0.8 * rnd()) + (ch === '\n' && rnd() < 0.6 ? o.pauseMs : rnd() < 0.12 ? 0.6 * o.pauseMs : 0);
         await sleep(gap);
       }
-      if (timer) clearTimeout(timer);
       const deadline = performance.now() + 10_000;
-      while (inflight && performance.now() < deadline) await sleep(20);
+      while (pending > 0 && performance.now() < deadline) await sleep(20);
       o.progress((mi + (fi + 1) / files.length) / o.modes.length, `typing trace (${mode}): file ${fi + 1}/${files.length}`);
     }
-    const stats = await conn.sendRequest<StatsResult>(STATS);
+    const stats = await conn.sendRequest(STATS);
     const cpu = cpuSeconds(pid) - cpu0;
     await sleep(1000);
     const idle0 = cpuSeconds(pid);

@@ -1,26 +1,19 @@
-// Drafting policy: the one place that knows the draft modes, which head file a mode means, whether
+// Drafting policy: the one place that knows what each draft mode means (the list itself is part
+// of the settings schema, common/settings.ts), which head file a mode means, whether
 // a head fits the loaded model, the tree shape for a depth, and, for "auto", which drafter and
 // depth to use next (the depth tuner's measured curves, plain decoding included), and what to do
 // when a head fails. The CLI, the language server and the benchmarks ask it; the worker only
 // runs the DraftRequest it produces.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { DraftMode } from '../../common/settings';
 import { DEFAULT_MODEL_FILE, projectRoot } from '../paths';
 import type { TreeParams } from '../engine/drafter';
 import type { CompletionResult, DraftRequest } from '../engine/types';
 import { DepthTuner } from './tuner';
 
-/** Every draft mode, the default first. */
-export const DRAFT_MODES = ['auto', 'prism', 'eagle3', 'ngram', 'none'] as const;
-export type DraftMode = (typeof DRAFT_MODES)[number];
-export const DEFAULT_DRAFT_MODE: DraftMode = 'auto';
-
 export const HEAD_KINDS = ['prism', 'eagle3'] as const;
 export type HeadKind = (typeof HEAD_KINDS)[number];
-
-export function isDraftMode(x: string): x is DraftMode {
-  return (DRAFT_MODES as readonly string[]).includes(x);
-}
 
 export function isHeadKind(x: string): x is HeadKind {
   return (HEAD_KINDS as readonly string[]).includes(x);

@@ -8,8 +8,8 @@ import type { CompletionRequest, CompletionResult } from '../engine/engine';
 import type { ModelInfo, WorkerLoadOptions } from '../engine/protocol';
 import { DraftPolicy, type HeadKind } from '../drafting/policy';
 import { CharsPerToken, PromptBuilder } from './prompt';
-import type { StatsResult, StatusParams } from './protocol';
-import { enabledFor, type Settings, DEFAULT_SETTINGS } from './settings';
+import type { StatsResult, StatusParams } from '../../common/protocol';
+import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settings';
 import { type CursorContext, lineMode, shapeCompletion, stopsFor } from './shape';
 
 export interface EngineLike {

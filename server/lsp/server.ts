@@ -10,14 +10,14 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { EngineClient } from '../engine/client';
 import { DEFAULT_MODEL_FILE, resolveModelPath } from '../paths';
 import { Completer, type EngineFactory } from './completer';
-import { LOG, STATS, STATUS, type LogParams, type StatusParams } from './protocol';
-import { normalizeSettings, type Settings } from './settings';
+import { LOG, STATS, STATUS, type StatusParams } from '../../common/protocol';
+import { normalizeSettings, type Settings } from '../../common/settings';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 let canPullConfig = false;
 
-const log = (line: string): void => { void connection.sendNotification(LOG, { line } satisfies LogParams); };
+const log = (line: string): void => { void connection.sendNotification(LOG, { line }); };
 const status = (p: StatusParams): void => { void connection.sendNotification(STATUS, p); };
 
 /** The model: the setting, else $PRISM_MODEL, else the bundled default, else the user cache. */

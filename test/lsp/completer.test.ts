@@ -5,8 +5,8 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CompletionRequest, CompletionResult } from '../../server/engine/engine';
 import { Completer, type EngineLike } from '../../server/lsp/completer';
-import type { StatusParams } from '../../server/lsp/protocol';
-import { DEFAULT_SETTINGS } from '../../server/lsp/settings';
+import type { StatusParams } from '../../common/protocol';
+import { DEFAULT_SETTINGS } from '../../common/settings';
 
 /** An engine whose speed per drafter is given: each drafter accepts with these shares P(>= j). */
 function fakeEngine(shares: Record<string, number[]>, seen: CompletionRequest[], failHead = false): EngineLike {

@@ -1,5 +1,6 @@
 // The real language server (dist/server.js) as a child process, spoken to over stdio with the
-// LSP node protocol connection: inline completions equal the engine's greedy text, shaped;
+// LSP node protocol connection: inline completions equal the engine's greedy text cut to the line
+// or the block (the rule spelled out here, not the server's own shaping code);
 // incremental document sync; cancellation and superseded requests; error replies; a missing
 // model, huge and binary files reported as one line.
 import * as assert from 'node:assert/strict';
@@ -11,9 +12,7 @@ import {
 import { type LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
 import { Engine } from '../../server/engine/engine';
 import { TargetModel } from '../../server/engine/target';
-import { cursorContext } from '../../server/lsp/completer';
-import { STATS, type StatsResult, type StatusParams } from '../../server/lsp/protocol';
-import { lineMode, shapeCompletion, stopsFor } from '../../server/lsp/shape';
+import { STATS, type StatusParams } from '../../common/protocol';
 import { defaultModel } from '../helpers';
 
 type Server = LspServer;
@@ -59,12 +58,19 @@ describe('language server over LSP (real model)', () => {
   });
   after(async () => { await stopServer(s); await target.dispose(); });
 
-  /** What the server must answer: the engine's greedy text for the prefix, shaped the same way. */
-  async function expected(text: string, offset: number): Promise<string> {
-    const cursor = cursorContext(text, offset);
-    const mode = lineMode(cursor);
-    const r = await engine.complete({ prompt: text.slice(0, offset), maxTokens: SETTINGS.maxTokens, stop: stopsFor(mode), heal: true });
-    return shapeCompletion(r.text, cursor, mode);
+  /**
+   * What the server must answer at the end of `text`: the engine's greedy continuation (token
+   * healing on, as the server has it), cut to the rest of the line after code on the line, or, on
+   * an empty indented line, to the block at that indentation (up to the first line indented less,
+   * or two blank lines), trailing spaces and blank lines dropped.
+   */
+  async function expected(text: string, block: boolean): Promise<string> {
+    const r = await engine.complete({ prompt: text, maxTokens: SETTINGS.maxTokens, heal: true });
+    if (!block) return r.text.split('\n')[0]?.trimEnd() ?? '';
+    const indent = text.length - text.lastIndexOf('\n') - 1;
+    const lines = r.text.split('\n\n\n')[0]?.split('\n') ?? [];
+    const end = lines.findIndex((l, i) => i > 0 && l.trim() !== '' && l.length - l.trimStart().length < indent);
+    return lines.slice(0, end < 0 ? lines.length : end).map((l) => l.trimEnd()).join('\n').replace(/\n+$/, '');
   }
 
   const doc = 'def fibonacci(n):\n    """Return the n-th Fibonacci number."""\n    if n < 2:\n        return n\n    return ';
@@ -72,7 +78,7 @@ describe('language server over LSP (real model)', () => {
   it('answers textDocument/inlineCompletion with the engine\'s greedy completion, shaped', async () => {
     await open(s, 'file:///w/fib.py', doc);
     const got = items(await ask(s, 'file:///w/fib.py', 4, 11));
-    const want = await expected(doc, doc.length);
+    const want = await expected(doc, false);
     assert.ok(want.length > 0, 'the model completes this line');
     assert.equal(got.length, 1, 'one item for an automatic trigger');
     assert.equal(got[0]?.insertText, want);
@@ -92,9 +98,10 @@ describe('language server over LSP (real model)', () => {
     });
     const now = doc.replace('fibonacci', 'fib') + 'fib(n - 1) + fib(n - 2)\n\n\ndef factorial(n):\n    ';
     const got = items(await ask(s, uri, 8, 4));
-    const want = await expected(now, now.length);
+    const want = await expected(now, true);
+    assert.ok(want.includes('\n'), `a block after a def line: ${JSON.stringify(want)}`);
     assert.equal(got[0]?.insertText ?? '', want);
-    const stats = await s.conn.sendRequest<StatsResult>(STATS);
+    const stats = await s.conn.sendRequest(STATS);
     assert.ok(stats.reusedTokens > 0, 'the second request reused the KV cache of the first');
   });
 
@@ -102,7 +109,7 @@ describe('language server over LSP (real model)', () => {
     const uri = 'file:///w/cancel.py';
     const text = 'class Stack:\n    def __init__(self):\n        ';
     await open(s, uri, text);
-    const before = await s.conn.sendRequest<StatsResult>(STATS);
+    const before = await s.conn.sendRequest(STATS);
     const cts = new CancellationTokenSource();
     const first = ask(s, uri, 2, 8, cts);
     cts.cancel();
@@ -113,8 +120,8 @@ describe('language server over LSP (real model)', () => {
     const b = ask(s, uri, 2, 8);
     const [ra, rb] = await Promise.all([a, b]);
     assert.deepEqual(items(ra), [], 'the superseded request answers nothing');
-    assert.equal(items(rb)[0]?.insertText ?? '', await expected(text, text.length));
-    const after = await s.conn.sendRequest<StatsResult>(STATS);
+    assert.equal(items(rb)[0]?.insertText ?? '', await expected(text, true));
+    const after = await s.conn.sendRequest(STATS);
     assert.ok(after.cancelled >= before.cancelled + 2, `cancelled ${after.cancelled - before.cancelled}`);
   });
 
@@ -135,9 +142,9 @@ describe('language server over LSP (real model)', () => {
 
   it('skips disabled languages', async () => {
     await open(s, 'file:///w/notes.md', '# Notes\n\nThe ', 'markdown');
-    const before = await s.conn.sendRequest<StatsResult>(STATS);
+    const before = await s.conn.sendRequest(STATS);
     assert.deepEqual(items(await ask(s, 'file:///w/notes.md', 2, 4)), []);
-    const after = await s.conn.sendRequest<StatsResult>(STATS);
+    const after = await s.conn.sendRequest(STATS);
     assert.equal(after.completed, before.completed);
     assert.equal(after.empty, before.empty, 'nothing was generated');
   });

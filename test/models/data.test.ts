@@ -8,9 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { TargetModel } from '../../server/engine/target';
-import { ROOT, tinyModel } from '../helpers';
+import { PY, ROOT, tinyModel } from '../helpers';
 
-const PY = path.join(ROOT, 'models', '.venv', 'bin', 'python');
 
 function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: ROOT, maxBuffer: 1 << 28 });
@@ -34,7 +33,7 @@ describe('draft-head training data (models/prism/data.py)', () => {
     const train = Array.from({ length: 30 }, (_, i) => `def f${i}(x):\n    return x * ${i} + self.value\n`).join('\n');
     fs.writeFileSync(path.join(data, 'corpus', 'python.jsonl'), [rec('b/dev', 'd.py', 'DEVONLY '.repeat(400)), rec('a/train', 't.py', train)].join('\n') + '\n');
     const out = path.join(tmp, 'data');
-    const gen = (tokens: number): string => run(PY, [path.join(ROOT, 'models', 'prism', 'data.py'), '--graph', graph, '--out', out, '--data', data, '--tokens', String(tokens), '--window', '32', '--shard-windows', '2', '--threads', '1']);
+    const gen = (tokens: number): string => run(PY, ['-m', 'prism.data', '--graph', graph, '--out', out, '--data', data, '--tokens', String(tokens), '--window', '32', '--shard-windows', '2', '--threads', '1']);
     gen(128);
     assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.npz')).sort(), ['shard-00000.npz', 'shard-00001.npz']);
     const first = fs.readFileSync(path.join(out, 'shard-00000.npz'));

@@ -10,15 +10,13 @@ import { GgufError, readGguf } from '../../kernels/gguf';
 import { readModelConfig } from '../../kernels/model-config';
 import { readDraftHead } from '../../server/engine/draft-head';
 import { fileHash } from '../../server/engine/graph-cache';
-import { ROOT, tinyModel } from '../helpers';
+import { PY, tinyModel } from '../helpers';
 
-const PY = path.join(ROOT, 'models', '.venv', 'bin', 'python');
 
 function exportHead(tmp: string, sha: string, taps: number[]): string {
   const pt = path.join(tmp, 'head.pt');
   const r = spawnSync(PY, ['-c', `
 import sys, torch
-sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'models'))})
 from prism.model import DraftConfig, DraftHead
 c = DraftConfig(hidden=256, width=256, heads=4, kv_heads=2, ffn=512, modules=2, steps=3, vocab=32)
 h = DraftHead(c, torch.randn(320, 256), torch.arange(32) + 5)
@@ -26,7 +24,7 @@ torch.save({"config": c.__dict__, "head": h.state_dict(), "variant": "prism", "g
 `, pt, sha, taps.join(',')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const out = path.join(tmp, 'head.gguf');
-  const e = spawnSync(PY, [path.join(ROOT, 'models', 'prism', 'export.py'), pt, out], { encoding: 'utf8' });
+  const e = spawnSync(PY, ['-m', 'prism.export', pt, out], { encoding: 'utf8' });
   assert.equal(e.status, 0, e.stderr);
   return out;
 }

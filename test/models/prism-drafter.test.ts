@@ -13,9 +13,8 @@ import { NgramDrafter } from '../../server/engine/ngram';
 import { PrismHead } from '../../server/engine/prism-head';
 import { Rng } from '../../server/engine/sampler';
 import { TargetModel } from '../../server/engine/target';
-import { ROOT, tinyModel } from '../helpers';
+import { PY, tinyModel } from '../helpers';
 
-const PY = path.join(ROOT, 'models', '.venv', 'bin', 'python');
 
 describe('PRISM drafter (random-weight head on a tiny target)', () => {
   let target: TargetModel;
@@ -28,7 +27,6 @@ describe('PRISM drafter (random-weight head on a tiny target)', () => {
     const pt = path.join(tmp, 'head.pt');
     const r = spawnSync(PY, ['-c', `
 import sys, torch
-sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'models'))})
 from prism.model import DraftConfig, DraftHead
 from prism.train import target_embeddings
 torch.manual_seed(1)
@@ -37,7 +35,7 @@ h = DraftHead(c, target_embeddings(sys.argv[1]), torch.arange(96) * 3)
 torch.save({"config": c.__dict__, "head": h.state_dict(), "variant": "prism", "gguf_sha256": sys.argv[2], "taps": [2, 2, 1]}, sys.argv[3])
 `, model, target.modelHash, pt], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    const e = spawnSync(PY, [path.join(ROOT, 'models', 'prism', 'export.py'), pt, path.join(tmp, 'head.gguf')], { encoding: 'utf8' });
+    const e = spawnSync(PY, ['-m', 'prism.export', pt, path.join(tmp, 'head.gguf')], { encoding: 'utf8' });
     assert.equal(e.status, 0, e.stderr);
     head = await PrismHead.load(path.join(tmp, 'head.gguf'), target, 1);
     // The same weights, trained (so says its manifest) on 16-position windows.
@@ -48,7 +46,7 @@ s["window"] = 16
 torch.save(s, sys.argv[2])
 `, pt, path.join(tmp, 'head16.pt')], { encoding: 'utf8' });
     assert.equal(w.status, 0, w.stderr);
-    const e16 = spawnSync(PY, [path.join(ROOT, 'models', 'prism', 'export.py'), path.join(tmp, 'head16.pt'), path.join(tmp, 'head16.gguf')], { encoding: 'utf8' });
+    const e16 = spawnSync(PY, ['-m', 'prism.export', path.join(tmp, 'head16.pt'), path.join(tmp, 'head16.gguf')], { encoding: 'utf8' });
     assert.equal(e16.status, 0, e16.stderr);
     windowed = await PrismHead.load(path.join(tmp, 'head16.gguf'), target, 1);
   });

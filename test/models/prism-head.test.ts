@@ -12,9 +12,8 @@ import { readModelConfig } from '../../kernels/model-config';
 import { fileHash } from '../../server/engine/graph-cache';
 import { causalMask } from '../../server/engine/masks';
 import { PrismHead } from '../../server/engine/prism-head';
-import { ROOT, tinyModel } from '../helpers';
+import { PY, tinyModel } from '../helpers';
 
-const PY = path.join(ROOT, 'models', '.venv', 'bin', 'python');
 const T = 6;
 const K = 4;
 
@@ -25,7 +24,6 @@ function referenceHead(tmp: string, model: string, sha: string, taps: number[], 
   const dumpFile = path.join(tmp, 'dump.json');
   const r = spawnSync(PY, ['-c', `
 import json, sys, torch
-sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'models'))})
 from prism.model import DraftConfig, DraftHead
 from prism.train import target_embeddings
 model, sha, taps_csv, pt, dump, modules, sigma, layers = sys.argv[1:9]
@@ -45,7 +43,7 @@ json.dump({"taps": taps.flatten().tolist(), "tokens": tokens[0].tolist(),
            "logits": [s[0, ${T - 1}].tolist() for s in steps]}, open(dump, "w"))
 `, model, sha, taps.join(','), pt, dumpFile, String(modules), sigma.join(','), String(layers)], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  const e = spawnSync(PY, [path.join(ROOT, 'models', 'prism', 'export.py'), pt, path.join(tmp, 'head.gguf')], { encoding: 'utf8' });
+  const e = spawnSync(PY, ['-m', 'prism.export', pt, path.join(tmp, 'head.gguf')], { encoding: 'utf8' });
   assert.equal(e.status, 0, e.stderr);
   return JSON.parse(fs.readFileSync(dumpFile, 'utf8')) as Dump;
 }

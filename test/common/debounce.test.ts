@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AdaptiveDebounce } from '../../extension/debounce';
+import { AdaptiveDebounce } from '../../common/debounce';
 
 describe('AdaptiveDebounce', () => {
   it('waits longer for fast, steady typing than for slow typing, within bounds', () => {

@@ -1,8 +1,17 @@
-// The `prism.*` settings: one typed shape, one normaliser. Values that are out of range or of the
-// wrong type fall back to their defaults and are reported (one line each) instead of breaking
-// the server. package.json's contributes.configuration declares the same keys.
+// The `prism.*` settings: one typed shape, one normaliser, used by the extension and the server
+// alike. Values that are out of range or of the wrong type fall back to their defaults and are
+// reported (one line each) instead of breaking anything. package.json's
+// contributes.configuration declares the same keys (test/common/settings.test.ts checks both
+// agree). vscode-free.
 
-import { DEFAULT_DRAFT_MODE, DRAFT_MODES, type DraftMode } from '../drafting/policy';
+/** Every draft mode, the default first (what each one means: server/drafting/policy.ts). */
+export const DRAFT_MODES = ['auto', 'prism', 'eagle3', 'ngram', 'none'] as const;
+export type DraftMode = (typeof DRAFT_MODES)[number];
+export const DEFAULT_DRAFT_MODE: DraftMode = 'auto';
+
+export function isDraftMode(x: string): x is DraftMode {
+  return (DRAFT_MODES as readonly string[]).includes(x);
+}
 
 export type Device = 'auto' | 'cpu' | 'cuda';
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SuggestionCache } from '../../extension/cache';
+import { SuggestionCache } from '../../common/cache';
 
 describe('SuggestionCache', () => {
   it('shows the rest of a suggestion while the user types through it', () => {

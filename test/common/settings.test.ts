@@ -1,6 +1,9 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { DEFAULT_SETTINGS, enabledFor, normalizeSettings } from '../../server/lsp/settings';
+import { DEFAULT_SETTINGS, DRAFT_MODES, enabledFor, normalizeSettings } from '../../common/settings';
+import { ROOT } from '../helpers';
 
 describe('settings', () => {
   it('defaults for nothing, values for valid input', () => {
@@ -34,5 +37,18 @@ describe('settings', () => {
     assert.equal(enabledFor(s, 'javascript', '/w/secrets/k.js'), false);
     assert.equal(enabledFor(s, 'javascript', '/w/notsecrets.js'), true);
     assert.equal(enabledFor({ ...s, enable: false }, 'typescript', '/w/a.ts'), false);
+  });
+  it('declares in package.json exactly the keys, defaults and choices of the schema', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default: unknown; enum?: unknown[] }> } } };
+    const declared = pkg.contributes.configuration.properties;
+    const flat: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(DEFAULT_SETTINGS)) {
+      if (k === 'draft') for (const [dk, dv] of Object.entries(v as object)) flat[`prism.draft.${dk}`] = dv;
+      else flat[`prism.${k}`] = v;
+    }
+    assert.deepEqual(Object.keys(declared).sort(), Object.keys(flat).sort());
+    for (const [k, v] of Object.entries(flat)) assert.deepEqual(declared[k]?.default, v, `${k}: package.json default`);
+    assert.deepEqual(declared['prism.draft.mode']?.enum, [...DRAFT_MODES]);
+    assert.deepEqual(declared['prism.device']?.enum, ['auto', 'cpu', 'cuda']);
   });
 });

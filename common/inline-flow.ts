@@ -1,0 +1,102 @@
+// The client's decision for each inline completion request, in the order the extension takes it:
+// completions off, or several cursors: nothing; typing through a suggestion: the rest of it from
+// the cache, at once; an automatic trigger: wait the adaptive debounce (a newer keystroke cancels
+// it); then ask the server, measure the latency, cache the reply. vscode-free: the extension's
+// middleware (extension/provider.ts) and the typing benchmark (server/bench/trace.ts) both run
+// this, so the benchmark measures the client's real path.
+import { type DocPoint, SuggestionCache } from './cache';
+import { AdaptiveDebounce } from './debounce';
+
+/** vscode's and vscode-jsonrpc's cancellation tokens both fit. */
+export interface Cancellation { readonly isCancellationRequested: boolean }
+
+/** Local acceptance counters (never sent anywhere). */
+export interface Acceptance { shown: number; accepted: number; partial: number }
+
+export interface FlowRequest {
+  point: DocPoint;
+  /** Triggered by typing (debounced), not by the user's explicit request. */
+  automatic: boolean;
+  /** A completion-list item is selected: the reply must extend it, so the cache does not apply. */
+  selectedItem?: boolean;
+  /** More than one cursor: inline completions would apply to one of them only. */
+  multiCursor?: boolean;
+}
+
+export type FlowResult<T> =
+  | { kind: 'off' | 'multi-cursor' | 'cancelled' }
+  | { kind: 'cache'; items: string[]; typed: string }
+  | { kind: 'server'; items: T[]; latencyMs: number };
+
+export interface FlowOptions {
+  /** Whether completions are on (the `prism.enable` setting). */
+  enabled?: () => boolean;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export class InlineFlow<T> {
+  readonly cache = new SuggestionCache();
+  debounce = new AdaptiveDebounce();
+  readonly acceptance: Acceptance = { shown: 0, accepted: 0, partial: 0 };
+  private readonly enabled: () => boolean;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  /** `textOf` gives an item's insert text (what the cache keeps). */
+  constructor(private readonly textOf: (item: T) => string, o: FlowOptions = {}) {
+    this.enabled = o.enabled ?? (() => true);
+    this.now = o.now ?? Date.now;
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  setDebounce(ms: number | 'auto'): void {
+    this.debounce = new AdaptiveDebounce(ms === 'auto' ? { minMs: 25, maxMs: 350 } : { minMs: ms, maxMs: ms, fixedMs: ms });
+  }
+
+  /** A document change (the typing rhythm the debounce adapts to). */
+  keystroke(): void {
+    this.debounce.keystroke(this.now());
+  }
+
+  /** Decides one request; `ask` sends it to the server (with the same cancellation). */
+  async provide(req: FlowRequest, token: Cancellation, ask: (token: Cancellation) => Promise<T[] | undefined | null>): Promise<FlowResult<T>> {
+    if (!this.enabled()) return { kind: 'off' };
+    if (req.multiCursor) return { kind: 'multi-cursor' };
+    if (!req.selectedItem) {
+      const hit = this.cache.get(req.point);
+      if (hit) {
+        if (hit.typed.length === 1) this.acceptance.partial++; // once per suggestion typed into
+        return { kind: 'cache', ...hit };
+      }
+    }
+    if (req.automatic) {
+      const wait = this.debounce.delay();
+      if (wait > 0) await this.sleep(wait);
+      if (token.isCancellationRequested) return { kind: 'cancelled' };
+    }
+    const t0 = this.now();
+    let items: T[] | undefined | null;
+    try {
+      items = await ask(token);
+    } catch (e) {
+      if (token.isCancellationRequested) return { kind: 'cancelled' };
+      throw e;
+    }
+    if (token.isCancellationRequested) return { kind: 'cancelled' };
+    const latencyMs = this.now() - t0;
+    this.debounce.latency(latencyMs);
+    const list = items ?? []; // null: the server has nothing here
+    if (list.length > 0) {
+      if (!req.selectedItem) this.cache.put(req.point, list.map(this.textOf));
+      this.acceptance.shown++;
+    }
+    return { kind: 'server', items: list, latencyMs };
+  }
+
+  /** An item was accepted whole: count it and forget the document's now stale suggestions. */
+  accepted(uri: string | undefined): void {
+    this.acceptance.accepted++;
+    if (uri !== undefined) this.cache.clear(uri);
+  }
+}

@@ -1,0 +1,51 @@
+// The custom messages between the extension and the language server (besides standard LSP), each
+// bound to its parameter type (as rust-analyzer's lsp_ext.ts and vscode-eslint's customMessages):
+// a send or a handler with the wrong shape does not compile, on either side. vscode-free.
+import { NotificationType, RequestType0 } from 'vscode-languageserver-protocol';
+
+export type ServerState = 'idle' | 'loading' | 'generating' | 'error' | 'disabled';
+
+/** What the status bar shows. */
+export interface StatusParams {
+  state: ServerState;
+  /** One actionable line (errors, warnings, what is loading). */
+  message?: string;
+  /** The model and drafter in use. */
+  model?: string;
+  drafter?: string;
+  /** The last completion: ms from request to reply, tokens/s, tau (speculative only). */
+  lastLatencyMs?: number;
+  tokensPerS?: number;
+  tau?: number;
+  /** Server process memory (resident set, MiB). */
+  rssMiB?: number;
+}
+
+/** Server -> client notification: what the status bar shows. */
+export const STATUS = new NotificationType<StatusParams>('prism/status');
+
+export interface LogParams { line: string }
+
+/** Server -> client notification: a log line for the output channel. */
+export const LOG = new NotificationType<LogParams>('prism/log');
+
+/** The server's counters. */
+export interface StatsResult {
+  requests: number;
+  completed: number;
+  cancelled: number;
+  stale: number;
+  empty: number;
+  errors: number;
+  promptTokens: number;
+  reusedTokens: number;
+  lastLatencyMs?: number;
+  drafter?: string;
+  modelLoaded: boolean;
+}
+
+/** Client -> server request: the server's counters (tests, benchmarks). */
+export const STATS = new RequestType0<StatsResult, void>('prism/stats');
+
+/** The command every inline completion item runs when accepted (the client's acceptance counters). */
+export const ACCEPTED_COMMAND = 'prism.completionAccepted';

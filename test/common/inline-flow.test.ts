@@ -1,0 +1,79 @@
+// The client's decision flow (common/inline-flow.ts), with a fake clock and a fake server: the
+// same object the extension's middleware and the typing benchmark run.
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type Cancellation, InlineFlow } from '../../common/inline-flow';
+
+function setup(enabled = true): { flow: InlineFlow<string>; slept: number[]; clock: { t: number } } {
+  const clock = { t: 1000 };
+  const slept: number[] = [];
+  const flow = new InlineFlow<string>((s) => s, {
+    enabled: () => enabled,
+    now: () => clock.t,
+    sleep: async (ms) => { slept.push(ms); clock.t += ms; },
+  });
+  return { flow, slept, clock };
+}
+
+const live: Cancellation = { isCancellationRequested: false };
+const point = (before: string, after = '\n') => ({ uri: 'file:///a.py', before, after });
+
+describe('inline flow', () => {
+  it('asks nothing when completions are off or with several cursors', async () => {
+    let asked = 0;
+    const ask = async (): Promise<string[]> => { asked++; return ['x']; };
+    assert.deepEqual(await setup(false).flow.provide({ point: point('a'), automatic: false }, live, ask), { kind: 'off' });
+    assert.deepEqual(await setup().flow.provide({ point: point('a'), automatic: false, multiCursor: true }, live, ask), { kind: 'multi-cursor' });
+    assert.equal(asked, 0);
+  });
+
+  it('answers typing through a suggestion from the cache, counting it as partly typed once', async () => {
+    const { flow, clock } = setup();
+    const r = await flow.provide({ point: point('x = '), automatic: false }, live, async () => { clock.t += 120; return ['foo(1)', '']; });
+    assert.deepEqual(r, { kind: 'server', items: ['foo(1)', ''], latencyMs: 120 });
+    assert.equal(flow.acceptance.shown, 1);
+    const ask = async (): Promise<string[]> => { throw new Error('the cache should have answered'); };
+    assert.deepEqual(await flow.provide({ point: point('x = f'), automatic: true }, live, ask), { kind: 'cache', items: ['oo(1)'], typed: 'f' });
+    assert.deepEqual(await flow.provide({ point: point('x = fo'), automatic: true }, live, ask), { kind: 'cache', items: ['o(1)'], typed: 'fo' });
+    assert.equal(flow.acceptance.partial, 1);
+    flow.accepted('file:///a.py');
+    assert.equal(flow.acceptance.accepted, 1);
+    let asked = 0;
+    await flow.provide({ point: point('x = f'), automatic: false }, live, async () => { asked++; return []; });
+    assert.equal(asked, 1, 'an accepted suggestion leaves nothing cached for the document');
+  });
+
+  it('waits the debounce on automatic triggers only, and a newer keystroke cancels the wait', async () => {
+    const { flow, slept } = setup();
+    flow.setDebounce(80);
+    await flow.provide({ point: point('a'), automatic: false }, live, async () => ['b']);
+    assert.deepEqual(slept, []);
+    const token = { isCancellationRequested: false };
+    let asked = 0;
+    const pending = flow.provide({ point: point('ab'), automatic: true }, token, async () => { asked++; return ['c']; });
+    token.isCancellationRequested = true; // the next keystroke arrives during the wait
+    assert.deepEqual(await pending, { kind: 'cancelled' });
+    assert.deepEqual(slept, [80]);
+    assert.equal(asked, 0);
+  });
+
+  it('drops a reply that arrives after cancellation and rethrows real errors', async () => {
+    const { flow } = setup();
+    const token = { isCancellationRequested: false };
+    const r = await flow.provide({ point: point('a'), automatic: false }, token, async () => { token.isCancellationRequested = true; return ['late']; });
+    assert.deepEqual(r, { kind: 'cancelled' });
+    const r2 = await flow.provide({ point: point('a'), automatic: false }, token, async () => { throw new Error('request cancelled'); });
+    assert.deepEqual(r2, { kind: 'cancelled' });
+    await assert.rejects(flow.provide({ point: point('a'), automatic: false }, live, async () => { throw new Error('server crashed'); }), /server crashed/);
+    assert.equal(flow.acceptance.shown, 0);
+  });
+
+  it('treats a null reply as nothing to show and caches nothing with a selected list item', async () => {
+    const { flow } = setup();
+    assert.deepEqual(await flow.provide({ point: point('a'), automatic: false }, live, async () => null), { kind: 'server', items: [], latencyMs: 0 });
+    await flow.provide({ point: point('q'), automatic: false, selectedItem: true }, live, async () => ['uit()']);
+    let asked = 0;
+    await flow.provide({ point: point('qu'), automatic: false }, live, async () => { asked++; return []; });
+    assert.equal(asked, 1, 'a reply to a request with a selected item is not cached');
+  });
+});
