@@ -42,6 +42,8 @@ export interface StatsResult {
   lastLatencyMs?: number;
   drafter?: string;
   modelLoaded: boolean;
+  /** Tokens in the repository datastore (once built). */
+  datastoreTokens?: number;
 }
 
 /** Client -> server request: the server's counters (tests, benchmarks). */

@@ -36,6 +36,8 @@ export interface Settings {
   /** Token healing: the model re-spells the cursor's partial token (indentation, half a word). */
   tokenHealing: boolean;
   draft: { mode: DraftMode; depth: number | 'auto'; tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number };
+  /** The repository datastore n-gram drafting looks up: the workspace's source files (MB cap). */
+  datastore: { enable: boolean; maxMB: number };
   /** Files larger than this (bytes) get no completions. */
   maxFileBytes: number;
 }
@@ -54,6 +56,7 @@ export const DEFAULT_SETTINGS: Settings = {
   debounceMs: 'auto',
   tokenHealing: true,
   draft: { mode: DEFAULT_DRAFT_MODE, depth: 'auto', tree: 'chain', treeWidth: 2, treeTokens: 8 },
+  datastore: { enable: true, maxMB: 16 },
   maxFileBytes: 1_000_000,
 };
 
@@ -64,8 +67,7 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
   const problems: string[] = [];
   const r = (raw ?? {}) as Record<string, unknown>;
   const d = DEFAULT_SETTINGS;
-  const bool = (k: string, def: boolean): boolean => {
-    const v = r[k];
+  const bool = (k: string, def: boolean, v: unknown = r[k]): boolean => {
     if (v === undefined) return def;
     if (typeof v === 'boolean') return v;
     problems.push(`prism.${k} must be true or false; using ${def}`);
@@ -84,6 +86,7 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
     return def;
   };
   const draftRaw = (typeof r.draft === 'object' && r.draft !== null ? r.draft : {}) as Record<string, unknown>;
+  const storeRaw = (typeof r.datastore === 'object' && r.datastore !== null ? r.datastore : {}) as Record<string, unknown>;
   const languages = typeof r.languages === 'object' && r.languages !== null && !Array.isArray(r.languages)
     ? Object.fromEntries(Object.entries({ ...d.languages, ...(r.languages as Record<string, unknown>) }).filter(([, v]) => typeof v === 'boolean')) as Record<string, boolean>
     : d.languages;
@@ -111,6 +114,10 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
         tree: oneOf('draft.tree', draftRaw.tree, ['chain', 'dynamic'] as const, d.draft.tree),
         treeWidth: int('draft.treeWidth', draftRaw.treeWidth, d.draft.treeWidth, 1, 8),
         treeTokens: int('draft.treeTokens', draftRaw.treeTokens, d.draft.treeTokens, 1, 64),
+      },
+      datastore: {
+        enable: bool('datastore.enable', d.datastore.enable, storeRaw.enable),
+        maxMB: int('datastore.maxMB', storeRaw.maxMB, d.datastore.maxMB, 1, 512),
       },
       maxFileBytes: int('maxFileBytes', r.maxFileBytes, d.maxFileBytes, 1000, 100_000_000),
     },

@@ -25,11 +25,13 @@ const USAGE = `usage:
   prism-complete complete (--file PATH --line N --column M | --prompt TEXT) [options]
   prism-complete demo [options]
   prism-complete bench-plain [--repeats N] [--tokens N] [options]
-  prism-complete bench [--quick] [--out DIR] [--source dev|infill|dev,infill] [--dir FOLDER]
+  prism-complete bench [--quick] [--out DIR] [--source dev,infill,repo] [--dir FOLDER]
                       [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--no-llama]
                       [--no-trace] [--no-decode] [--modes none,ngram,prism,eagle3,auto] [--draft HEAD.gguf]
                       decode benchmark (plain, n-gram, PRISM, EAGLE-3, node-llama-cpp) + typing
-                      trace through the language server; --out writes report.md/json + SVG charts
+                      trace through the language server; --out writes report.md/json + SVG charts;
+                      --source repo: dev-split positions with their repository as the datastore
+                      (--dir: the folder is the datastore)
   prism-complete bench-decode [same options]   the decode part only (bench-spec: same)
   prism-complete export-graph --out FILE.onnx [--model PATH] [--weights W] [--activations A]
                       writes the server's target graph and FILE.json (its config, the GGUF's
@@ -280,7 +282,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   const load = loadOptions(v);
   const progress = (f: number, m: string): void => { console.error(`progress: ${f.toFixed(3)} ${m}`); };
   const sources: PromptSource[] = v.dir ? [{ kind: 'dir', dir: v.dir }] : (v.source ?? (quick || cmd !== 'bench' ? 'dev' : 'dev,infill')).split(',').map((s) => {
-    if (s !== 'dev' && s !== 'infill') throw new UsageError(`--source must be dev, infill or both (dev,infill), got '${s}'`);
+    if (s !== 'dev' && s !== 'infill' && s !== 'repo') throw new UsageError(`--source must be dev, infill, repo or a comma list of them (dev,infill,repo), got '${s}'`);
     return { kind: s };
   });
   const head = v.draft?.endsWith('.gguf') ? path.resolve(v.draft) : undefined;

@@ -53,6 +53,19 @@ export function folderFiles(dir: string, count: number, maxBytes = 200_000): Sou
   return out;
 }
 
+/** Every file of the given dev-split repositories (the repository-level prompt set's datastores). */
+export function repoFiles(dataDir: string, repos: ReadonlySet<string>, maxBytes = 200_000): SourceFile[] {
+  const out: SourceFile[] = [];
+  for (const shard of fs.readdirSync(path.join(dataDir, 'corpus')).filter((f) => f.endsWith('.jsonl')).sort()) {
+    for (const line of fs.readFileSync(path.join(dataDir, 'corpus', shard), 'utf8').split('\n')) {
+      if (!line) continue;
+      const rec = JSON.parse(line) as SourceFile;
+      if (repos.has(rec.repo) && rec.content.length <= maxBytes) out.push(rec);
+    }
+  }
+  return out;
+}
+
 /** Deterministic pseudo-random cursor offsets in a text, between 20% and 90% of its length. */
 export function cursorOffsets(text: string, count: number, seed: number): number[] {
   const rng = new Rng(seed);

@@ -4,8 +4,9 @@
 //   node-llama-cpp on the same GGUF and threads (plain, and its input-lookup speculation).
 // Reports tokens/s, speedup over our plain decoding, tau, acceptance by depth, draft and verify ms
 // per target run, completion latency; every speculative output of ours must equal plain greedy
-// output (a mismatch fails the run). The depth tuner turns the deepest chain's measurements into
-// the expected tokens/s at every depth and the chosen depth.
+// output (a mismatch fails the run). Each speculative chain's own measurements, given to the
+// depth tuner, give its expected tokens/s, printed beside the measured value (the model "auto"
+// decides by); the deepest chain of each head gives the whole curve and the chosen depth.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineClient } from '../engine/client';
@@ -16,7 +17,7 @@ import { type DepthPoint, DepthTuner } from '../drafting/tuner';
 import { HEAD_KINDS, headFor } from '../drafting/policy';
 import { projectRoot } from '../paths';
 import { LlamaContender, median } from './llama';
-import { benchPrompts, type PromptSource } from './prompts';
+import { type BenchPrompt, benchPrompts, type PromptSource } from './prompts';
 
 export interface DecodeBenchOptions {
   load: WorkerLoadOptions;
@@ -38,23 +39,29 @@ export interface DecodeRow {
   config: string; drafter: string; depth: number; tokens_per_s: number; speedup: number; tau: number;
   acceptance_by_depth: number[]; draft_ms_per_step: number; verify_ms_per_step: number; drafted_per_step: number;
   latency_ms_p50: number; mismatches: number; same_text_as_ours?: number;
+  /** The depth tuner's expected tokens/s for this configuration from its own measurements (chains). */
+  predicted_tokens_per_s?: number;
 }
 
 export interface DecodeReport {
   bench: 'decode'; model: string; threads: number; positions: number; tokens: number; source: string; cpu: string;
   results: DecodeRow[]; tuning: { drafter: string; curve: DepthPoint[]; chosen: DepthPoint }[]; mismatches: number;
+  /** The datastores built (repository-level set, folders): files, tokens, memory, build time. */
+  datastores: string[];
 }
 
 interface Config { name: string; drafter: string; depth: number; draft?: CompletionRequest['draft']; llama?: 'plain' | 'lookup' }
 
-interface Agg { tokens: number; ms: number; runs: number; accepted: number; drafted: number; draftMs: number; verifyMs: number; reached: number[]; passed: number[]; mismatches: number; latencies: number[]; same: number; n: number }
+interface Agg { tuner?: DepthTuner; tokens: number; ms: number; runs: number; accepted: number; drafted: number; draftMs: number; verifyMs: number; reached: number[]; passed: number[]; mismatches: number; latencies: number[]; same: number; n: number }
 
-function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[]): Config[] {
+function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[], store: boolean): Config[] {
   const chain = (depth: number): Partial<TreeParams> => ({ kind: 'chain', depth });
   const out: Config[] = [{ name: 'plain', drafter: 'none', depth: 0 }];
   const ngramDepths = o.full ? [3, 5] : [4];
-  for (const d of ngramDepths) out.push({ name: `ngram chain d${d}`, drafter: 'ngram', depth: d, draft: { drafter: 'ngram', tree: chain(d) } });
-  if (o.full) out.push({ name: 'ngram tree k2 n8', drafter: 'ngram', depth: 4, draft: { drafter: 'ngram', tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 } } });
+  for (const d of ngramDepths) out.push({ name: `ngram chain d${d}`, drafter: 'ngram', depth: d, draft: { drafter: 'ngram', tree: chain(d), datastore: false } });
+  // With a repository datastore: prompt lookup first, the repository where the prompt has no match.
+  if (store) for (const d of ngramDepths) out.push({ name: `ngram+repo chain d${d}`, drafter: 'ngram+repo', depth: d, draft: { drafter: 'ngram', tree: chain(d), datastore: true } });
+  if (o.full) out.push({ name: 'ngram tree k2 n8', drafter: 'ngram', depth: 4, draft: { drafter: 'ngram', tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 }, datastore: false } });
   for (const h of heads) {
     for (const d of o.depths) out.push({ name: `${h.name} chain d${d}`, drafter: h.name, depth: d, draft: { drafter: 'head', head: h.path, tree: chain(d) } });
     if (o.full) out.push({ name: `${h.name} tree k2 n8`, drafter: h.name, depth: 4, draft: { drafter: 'head', head: h.path, tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 } } });
@@ -77,15 +84,28 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
   }
   if (o.head) heads.push({ name: path.basename(o.head, '.gguf'), path: path.resolve(o.head) });
   const engine = await EngineClient.start({ ...o.load, threads });
-  const cfgs = configs(o, heads);
+  const cfgs = configs(o, heads, prompts.some((p) => p.store));
   const llama = o.llamaCpp ? await LlamaContender.start(o.load.modelPath, threads) : undefined;
-  const agg = new Map<string, Agg>(cfgs.map((c) => [c.name, { tokens: 0, ms: 0, runs: 0, accepted: 0, drafted: 0, draftMs: 0, verifyMs: 0, reached: [], passed: [], mismatches: 0, latencies: [], same: 0, n: 0 }]));
+  // Chains get a tuner of their own from the start, so that it sees every plain run.
+  const agg = new Map<string, Agg>(cfgs.map((c) => [c.name, { tuner: c.draft?.tree?.kind === 'chain' ? new DepthTuner(c.depth) : undefined, tokens: 0, ms: 0, runs: 0, accepted: 0, drafted: 0, draftMs: 0, verifyMs: 0, reached: [], passed: [], mismatches: 0, latencies: [], same: 0, n: 0 }]));
   // One tuner per head drafter from the start, so that it sees every plain run.
   const tuners = new Map<string, DepthTuner>(heads.map((h) => [h.name, new DepthTuner(Math.max(...o.depths))]));
   // Warm-up (excluded).
-  await engine.complete({ prompt: prompts[0] as string, maxTokens: 8 });
-  await llama?.run(prompts[0] as string, 8, 'plain');
-  for (const [i, prompt] of prompts.entries()) {
+  await engine.complete({ prompt: (prompts[0] as BenchPrompt).text, maxTokens: 8 });
+  await llama?.run((prompts[0] as BenchPrompt).text, 8, 'plain');
+  let indexed = '';
+  const storeLines: string[] = [];
+  for (const [i, bp] of prompts.entries()) {
+    const prompt = bp.text;
+    if (bp.store) {
+      // The prompt's repository as the datastore, its own file left out.
+      if (indexed !== bp.store.key) {
+        const st = await engine.index(bp.store.files.map((f) => ({ path: f.path, text: f.content })), true);
+        storeLines.push(`${bp.store.key}: ${st.files} files, ${st.tokens} tokens, ${(st.bytes / 2 ** 20).toFixed(1)} MiB, built in ${st.ms.toFixed(0)} ms`);
+        indexed = bp.store.key;
+      }
+      await engine.index([{ path: bp.store.exclude, text: null }], false);
+    }
     let plain: CompletionResult | undefined;
     for (const c of cfgs) {
       const a = agg.get(c.name) as Agg;
@@ -107,14 +127,19 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
       a.latencies.push(r.timings.totalMs);
       if (r.spec) {
         add(a, r.spec);
+        a.tuner?.observe(r.spec, c.depth);
         if (c.depth === Math.max(...o.depths) && c.draft?.tree?.kind === 'chain' && c.drafter !== 'ngram') {
           tuners.get(c.drafter)?.observe(r.spec, c.depth);
         }
       } else {
         a.runs += Math.max(0, r.tokens.length - 1);
         a.verifyMs += r.timings.decodeMs;
-        for (const t of tuners.values()) t.observePlain(r.timings.decodeMs / Math.max(1, r.tokens.length - 1), Math.max(0, r.tokens.length - 1));
+        for (const t of [...tuners.values(), ...[...agg.values()].flatMap((x) => (x.tuner ? [x.tuner] : []))]) t.observePlain(r.timings.decodeMs / Math.max(1, r.tokens.length - 1), Math.max(0, r.tokens.length - 1));
       }
+    }
+    if (bp.store) {
+      const own = bp.store.files.find((f) => f.path === bp.store?.exclude);
+      await engine.index([{ path: bp.store.exclude, text: own?.content ?? null }], false);
     }
     o.progress((i + 1) / prompts.length, `decode: prompt ${i + 1}/${prompts.length}`);
   }
@@ -132,12 +157,13 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
       draft_ms_per_step: a.runs ? a.draftMs / a.runs : 0, verify_ms_per_step: a.runs ? a.verifyMs / a.runs : 0,
       drafted_per_step: a.runs ? a.drafted / a.runs : 0, latency_ms_p50: median(a.latencies), mismatches: a.mismatches,
       ...(c.llama ? { same_text_as_ours: a.same / a.n } : {}),
+      ...(a.tuner ? { predicted_tokens_per_s: a.tuner.curve()[c.depth]?.tokensPerS } : {}),
     };
   });
   const tuning = [...tuners.entries()].map(([drafter, t]) => ({ drafter, curve: t.curve(), chosen: t.best() }));
   return {
     bench: 'decode', model: path.basename(o.load.modelPath), threads, positions: prompts.length, tokens: o.tokens,
-    source: o.source.kind === 'dir' ? o.source.dir : o.source.kind, cpu: os.cpus()[0]?.model ?? 'unknown', results, tuning,
+    source: o.source.kind === 'dir' ? o.source.dir : o.source.kind, cpu: os.cpus()[0]?.model ?? 'unknown', results, tuning, datastores: storeLines,
     mismatches: results.reduce((s, r) => s + r.mismatches, 0),
   };
 }
@@ -150,13 +176,15 @@ function add(a: Agg, s: SpecStats): void {
 
 export function decodeTable(r: DecodeReport): string {
   const lines = [
-    '| config | tokens/s | speedup | tau | acceptance by depth | draft ms/run | verify ms/run | latency p50 ms | mismatches |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| config | tokens/s | tuner expected tokens/s | speedup | tau | acceptance by depth | draft ms/run | verify ms/run | latency p50 ms | mismatches |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const x of r.results) {
     const mm = x.same_text_as_ours !== undefined ? `(same text as ours: ${(100 * x.same_text_as_ours).toFixed(0)}%)` : String(x.mismatches);
-    lines.push(`| ${x.config} | ${x.tokens_per_s.toFixed(1)} | ${x.speedup.toFixed(2)}x | ${x.tau ? x.tau.toFixed(2) : '-'} | ${x.acceptance_by_depth.map((v) => v.toFixed(2)).join(' ') || '-'} | ${x.draft_ms_per_step.toFixed(2)} | ${x.verify_ms_per_step.toFixed(1)} | ${x.latency_ms_p50.toFixed(0)} | ${mm} |`);
+    const predicted = x.predicted_tokens_per_s !== undefined ? `${x.predicted_tokens_per_s.toFixed(1)} (${(100 * (x.predicted_tokens_per_s / x.tokens_per_s - 1)).toFixed(0)}%)` : '-';
+    lines.push(`| ${x.config} | ${x.tokens_per_s.toFixed(1)} | ${predicted} | ${x.speedup.toFixed(2)}x | ${x.tau ? x.tau.toFixed(2) : '-'} | ${x.acceptance_by_depth.map((v) => v.toFixed(2)).join(' ') || '-'} | ${x.draft_ms_per_step.toFixed(2)} | ${x.verify_ms_per_step.toFixed(1)} | ${x.latency_ms_p50.toFixed(0)} | ${mm} |`);
   }
+  if (r.datastores.length > 0) lines.push('', `Datastores: ${r.datastores.join('; ')}.`);
   for (const t of r.tuning) {
     lines.push('', `Depth tuning for ${t.drafter} (expected tokens/s from measured acceptance and costs): ${t.curve.map((p) => `d${p.depth} ${p.tokensPerS.toFixed(1)}`).join(', ')}; chosen depth ${t.chosen.depth}.`);
   }

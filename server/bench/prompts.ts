@@ -1,11 +1,19 @@
 // Benchmark prompts: code before a cursor, from dev-split files (never train), the infilling eval
 // sets (HumanEval multi-line infilling, SAFIM blocks: the text before the hole), or a user folder.
+// The repository-level set (and a user folder) also give each prompt a datastore: the other files
+// of its repository (the prompt's own file left out, so nothing after the cursor leaks in).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { cursorOffsets, devFiles, folderFiles, sharedDataDir } from './data';
+import { cursorOffsets, devFiles, folderFiles, repoFiles, sharedDataDir, type SourceFile } from './data';
 
-export type PromptSource = { kind: 'dev' } | { kind: 'infill' } | { kind: 'dir'; dir: string };
+export type PromptSource = { kind: 'dev' } | { kind: 'infill' } | { kind: 'repo' } | { kind: 'dir'; dir: string };
+
+export interface BenchPrompt {
+  text: string;
+  /** The prompt's repository datastore: its files, and the prompt's own file to leave out. */
+  store?: { key: string; files: SourceFile[]; exclude: string };
+}
 
 /** At most this many characters before the cursor, cut at a line start (about 1K tokens of code). */
 export const PROMPT_CHARS = 3000;
@@ -16,9 +24,9 @@ export function clipPrefix(text: string, at: number, chars = PROMPT_CHARS): stri
   return text.slice(nl < 0 || nl >= at ? from : nl + 1, at);
 }
 
-export function benchPrompts(source: PromptSource, n: number, root: string): string[] {
+export function benchPrompts(source: PromptSource, n: number, root: string): BenchPrompt[] {
   const perFile = 3;
-  const out: string[] = [];
+  const out: BenchPrompt[] = [];
   if (source.kind === 'infill') {
     const evalDir = path.join(sharedDataDir(root), 'eval');
     const read = (f: string): Record<string, string>[] => zlib.gunzipSync(fs.readFileSync(path.join(evalDir, f))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>);
@@ -28,11 +36,11 @@ export function benchPrompts(source: PromptSource, n: number, root: string): str
     const half = Math.ceil(n / 2);
     for (let i = 0; i < half; i++) {
       const h = he[Math.floor((i * he.length) / half)];
-      if (h && out.length < n) out.push(clipPrefix(h.prompt as string, (h.prompt as string).length));
+      if (h && out.length < n) out.push({ text: clipPrefix(h.prompt as string, (h.prompt as string).length) });
       const s = safim[Math.floor((i * safim.length) / half)];
       if (s && out.length < n) {
         const e = (s.eval_prompt as string).replace(/\r\n/g, '\n');
-        out.push(clipPrefix(e, e.indexOf('{{completion}}')));
+        out.push({ text: clipPrefix(e, e.indexOf('{{completion}}')) });
       }
     }
     return out;
@@ -41,6 +49,22 @@ export function benchPrompts(source: PromptSource, n: number, root: string): str
     ? folderFiles(path.resolve(source.dir), Math.ceil(n / perFile))
     : devFiles(sharedDataDir(root), Math.ceil(n / perFile), { minBytes: 2000, maxBytes: 40000 });
   if (files.length === 0) throw new Error(`no source files found in ${source.kind === 'dir' ? source.dir : 'the dev split'}`);
-  for (const f of files) for (const at of cursorOffsets(f.content, perFile, f.path.length)) if (out.length < n) out.push(clipPrefix(f.content, at));
+  // Datastores: a user folder's files, or each dev repository's files.
+  const stores = new Map<string, SourceFile[]>();
+  if (source.kind === 'dir') stores.set(source.dir, folderFiles(path.resolve(source.dir), 20_000));
+  if (source.kind === 'repo') {
+    for (const f of repoFiles(sharedDataDir(root), new Set(files.map((x) => x.repo)))) {
+      const list = stores.get(f.repo) ?? [];
+      list.push(f);
+      stores.set(f.repo, list);
+    }
+  }
+  for (const f of files) {
+    const key = source.kind === 'dir' ? source.dir : f.repo;
+    const repo = stores.get(key);
+    for (const at of cursorOffsets(f.content, perFile, f.path.length)) {
+      if (out.length < n) out.push({ text: clipPrefix(f.content, at), store: repo ? { key, files: repo, exclude: f.path } : undefined });
+    }
+  }
   return out;
 }

@@ -10,7 +10,7 @@ import type { DraftMode } from '../../common/settings';
 import { DEFAULT_MODEL_FILE, projectRoot } from '../paths';
 import type { TreeParams } from '../engine/drafter';
 import type { CompletionResult, DraftRequest } from '../engine/types';
-import { DepthTuner } from './tuner';
+import { DEFAULT_PRIOR, DepthTuner } from './tuner';
 
 export const HEAD_KINDS = ['prism', 'eagle3'] as const;
 export type HeadKind = (typeof HEAD_KINDS)[number];
@@ -55,13 +55,14 @@ export interface PolicyOptions extends TreeShape {
 interface Candidate { name: string; head?: string }
 
 /**
- * Measured priors (docs/BENCHMARKS.md, 2-core CPU): n-gram lookup costs nothing to draft and its
- * chains of depth 4 ran 1.25-1.37x plain; the shipped heads accept ~40% at depth 1 and cost a few
- * ms per draft step, so they ran at 0.65-0.80x plain. Measurements replace the priors.
+ * Measured priors (docs/BENCHMARKS.md, 2-core CPU): n-gram lookup costs nothing to draft, finds a
+ * match in most runs on code and its chains of depth 4 ran 1.25-1.37x plain; the shipped heads
+ * always draft, accept ~40% at depth 1 and cost a few ms per draft step, so they ran at
+ * 0.65-0.80x plain. Measurements replace the priors.
  */
 const PRIORS = {
-  ngram: { acceptance: 0.6, draftMsPerNode: 0.05 },
-  head: { acceptance: 0.4, draftMsPerNode: 3 },
+  ngram: { acceptance: 0.6, reach: 0.7, draftMsPerNode: 0.05 },
+  head: { acceptance: 0.4, reach: 1, draftMsPerNode: 3 },
 };
 
 export class DraftPolicy {
@@ -103,7 +104,7 @@ export class DraftPolicy {
     let t = this.tuners.get(name);
     if (!t) {
       const p = name === 'ngram' ? PRIORS.ngram : PRIORS.head;
-      t = new DepthTuner(8, { acceptance: p.acceptance, verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.5 }, p.draftMsPerNode);
+      t = new DepthTuner(8, { ...DEFAULT_PRIOR, acceptance: p.acceptance, reach: p.reach }, p.draftMsPerNode);
       this.tuners.set(name, t);
     }
     return t;

@@ -1,51 +1,99 @@
-// Draft depth from measurements: the depth that maximises expected tokens per second,
-//   E[tokens per target run](d) / (d * draft step ms + verify ms(d + 1 rows)),
-// where E(d) = 1 + sum_{j<=d} s_j and s_j is the measured share of runs (among those whose draft
-// reached depth j) that accepted at least j tokens (SpecStats.depthAccepted / depthReached:
-// P(accepted >= j), not a conditional rate). The benchmark prints the whole curve; the server's
-// "auto" depth uses the same estimate, updated after every speculative completion.
+// Draft depth from measurements: the depth d that maximises expected tokens per second,
+//   E[tokens per target run](d) / E[ms per target run](d).
+// A drafter does not always propose a full chain: n-gram lookup finds no match in many runs, and
+// a match may continue for fewer than d tokens. So, per depth j:
+//   reach_j  = P(the draft reaches depth j)          (runs reaching j / runs that asked for >= j)
+//   accept_j = P(accepted >= j | the draft reached j) (SpecStats.depthAccepted / depthReached)
+//   E(d)     = 1 + sum_{j<=d} reach_j * accept_j
+//   ms(d)    = other + draft ms per node * sum_{j<=d} reach_j
+//              + sum_{r=1}^{d+1} P(block of r rows) * verify ms(r rows),
+// where P(r rows) = reach_{r-1} - reach_r (reach_0 = 1, reach_{d+1} = 0) and verify ms(r) is
+// measured per block size (SpecStats.rowsRuns/rowsMs; a run with no proposal is a 1-row step).
+// The benchmark prints the curve beside the measured tokens/s of each configuration; the server's
+// "auto" depth uses the same estimate, updated after every completion.
 import type { SpecStats } from '../engine/types';
+
 export interface DepthPoint { depth: number; expectedTokens: number; msPerRun: number; tokensPerS: number }
 
+export interface TunerPrior {
+  /** P(accepted >= j | reached j) / P(accepted >= j - 1 | reached j - 1) before measurements. */
+  acceptance: number;
+  /** P(reach j) / P(reach j - 1) before measurements (1 for a head, which always drafts). */
+  reach: number;
+  verifyRow1Ms: number;
+  verifyPerRowMs: number;
+  /** A 2-row block costs this many 1-row steps before any block was measured. */
+  blockFactor: number;
+}
+
+export const DEFAULT_PRIOR: TunerPrior = { acceptance: 0.6, reach: 1, verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.5 };
+
+/** Runs of weight 4 stand for the prior until measurements outweigh it. */
+const PRIOR_RUNS = 4;
+
 export class DepthTuner {
-  /** Per depth (index d-1): runs that reached it, runs that accepted it. */
+  /** Per depth (index j-1): runs that asked for depth >= j, reached it, and accepted >= j. */
+  private asked: number[] = [];
   private reached: number[] = [];
   private accepted: number[] = [];
-  private draftMsPerNode: number;
-  /** Verify ms by block rows (1 root + d nodes), from measurements; missing rows are interpolated. */
+  /** Draft ms and nodes measured (the prior counts as PRIOR_RUNS nodes). */
+  private draft: { ms: number; nodes: number };
+  private otherMs = { ms: 0, runs: 0 };
+  /** Verify ms by block rows (1 root + drafted nodes), from measurements; missing rows are interpolated. */
   private verifyMs = new Map<number, { ms: number; n: number }>();
 
-  constructor(readonly maxDepth = 8, private readonly prior = { acceptance: 0.6, verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.5 }, draftMsPerNode = 0.8) {
-    this.draftMsPerNode = draftMsPerNode;
+  constructor(readonly maxDepth = 8, private readonly prior: TunerPrior = DEFAULT_PRIOR, draftMsPerNode = 0.8) {
+    this.draft = { ms: PRIOR_RUNS * draftMsPerNode, nodes: PRIOR_RUNS };
   }
 
-  /** Adds one speculative completion's measurements (chain trees: rows = depth + 1). */
+  /** Adds one speculative completion's measurements, drafted with chains of depth `depth`. */
   observe(s: SpecStats, depth: number): void {
+    if (s.targetRuns <= 0) return;
+    for (let j = 1; j <= Math.min(depth, this.maxDepth); j++) this.asked[j - 1] = (this.asked[j - 1] ?? 0) + s.targetRuns;
     s.depthReached.forEach((n, d) => {
       this.reached[d] = (this.reached[d] ?? 0) + n;
       this.accepted[d] = (this.accepted[d] ?? 0) + (s.depthAccepted[d] ?? 0);
     });
-    if (s.targetRuns > 0) {
-      if (s.drafted > 0) this.draftMsPerNode = 0.7 * this.draftMsPerNode + 0.3 * (s.draftMs / s.drafted);
-      const rows = depth + 1;
-      const v = this.verifyMs.get(rows) ?? { ms: 0, n: 0 };
-      const n = v.n + s.targetRuns;
-      this.verifyMs.set(rows, { ms: (v.ms * v.n + s.verifyMs) / n, n });
+    this.draft = { ms: this.draft.ms + s.draftMs, nodes: this.draft.nodes + s.drafted };
+    this.otherMs = { ms: this.otherMs.ms + Math.max(0, s.otherMs), runs: this.otherMs.runs + s.targetRuns };
+    s.rowsRuns.forEach((n, i) => { if (n > 0) this.addVerify(i + 1, (s.rowsMs[i] ?? 0) / n, n); });
+  }
+
+  /** Plain decoding's ms per token (a one-row target run). */
+  observePlain(msPerToken: number, tokens: number): void {
+    if (tokens > 0 && msPerToken > 0) this.addVerify(1, msPerToken, tokens);
+  }
+
+  private addVerify(rows: number, ms: number, n: number): void {
+    const v = this.verifyMs.get(rows) ?? { ms: 0, n: 0 };
+    const total = v.n + n;
+    this.verifyMs.set(rows, { ms: (v.ms * v.n + ms * n) / total, n: total });
+  }
+
+  /** reach_j for j = 1..maxDepth: measured, with the prior's weight, never above reach_{j-1}. */
+  reach(): number[] {
+    const out: number[] = [];
+    let before = 1;
+    for (let j = 1; j <= this.maxDepth; j++) {
+      const asked = this.asked[j - 1] ?? 0;
+      const r = this.reached[j - 1] ?? 0;
+      before = Math.min((r + PRIOR_RUNS * before * this.prior.reach) / (asked + PRIOR_RUNS), before);
+      out.push(before);
     }
+    return out;
   }
 
   /**
-   * P(at least d tokens accepted) for d = 1..maxDepth, for a draft reaching depth d: measured,
-   * with a prior of 4 runs, and never above the share at the depth before.
+   * accept_j = P(accepted >= j | the draft reached j) for j = 1..maxDepth: measured, with a prior
+   * of 4 runs, and never above the value at the depth before.
    */
   shares(): number[] {
     const out: number[] = [];
     let before = 1;
-    for (let d = 1; d <= this.maxDepth; d++) {
-      const r = this.reached[d - 1] ?? 0;
-      const a = this.accepted[d - 1] ?? 0;
-      const prior = before * this.prior.acceptance;
-      before = Math.min((a + 4 * prior) / (r + 4), before);
+    for (let j = 1; j <= this.maxDepth; j++) {
+      const r = this.reached[j - 1] ?? 0;
+      const a = this.accepted[j - 1] ?? 0;
+      before = Math.min((a + PRIOR_RUNS * before * this.prior.acceptance) / (r + PRIOR_RUNS), before);
       out.push(before);
     }
     return out;
@@ -59,31 +107,31 @@ export class DepthTuner {
     const exact = this.verifyMs.get(rows);
     if (exact && (exact.n >= 3 || rows === 1)) return exact.ms;
     if (rows === 1) return this.prior.verifyRow1Ms;
-    const known = [...this.verifyMs.entries()].filter(([r, v]) => r >= 2 && v.n > 0);
-    // Before any block was measured: a 2-row block costs blockFactor one-row steps (ORT's 4-bit
-    // matmuls take another path for 2+ rows; docs/BENCHMARKS.md measured about 1.5x).
+    const known = [...this.verifyMs.entries()].filter(([r, v]) => r >= 2 && v.n >= 3);
     if (known.length === 0) return this.prior.blockFactor * this.verifyCost(1) + this.prior.verifyPerRowMs * (rows - 2);
     let best = known[0] as [number, { ms: number }];
     for (const k of known) if (Math.abs(k[0] - rows) < Math.abs(best[0] - rows)) best = k;
     return Math.max(0.1, best[1].ms + this.prior.verifyPerRowMs * (rows - best[0]));
   }
 
-  /** Plain decoding's ms per token (a one-row target run). */
-  observePlain(msPerToken: number, tokens: number): void {
-    if (tokens <= 0 || !(msPerToken > 0)) return;
-    const v = this.verifyMs.get(1) ?? { ms: 0, n: 0 };
-    const n = v.n + tokens;
-    this.verifyMs.set(1, { ms: (v.ms * v.n + msPerToken * tokens) / n, n });
-  }
-
   /** Depth 0 is plain decoding (no draft): drafting must beat it to be chosen. */
   curve(): DepthPoint[] {
-    const out: DepthPoint[] = [{ depth: 0, expectedTokens: 1, msPerRun: this.verifyCost(1), tokensPerS: 1000 / this.verifyCost(1) }];
-    let expected = 1;
-    const shares = this.shares();
+    const plain = this.verifyCost(1);
+    const out: DepthPoint[] = [{ depth: 0, expectedTokens: 1, msPerRun: plain, tokensPerS: 1000 / plain }];
+    const reach = this.reach();
+    const acc = this.shares();
+    const other = this.otherMs.runs > 0 ? this.otherMs.ms / this.otherMs.runs : 0;
     for (let d = 1; d <= this.maxDepth; d++) {
-      expected += shares[d - 1] as number;
-      const ms = d * this.draftMsPerNode + this.verifyCost(d + 1);
+      let expected = 1;
+      let nodes = 0;
+      let verify = 0;
+      for (let j = 0; j <= d; j++) {
+        const here = j === 0 ? 1 : (reach[j - 1] as number);
+        const next = j === d ? 0 : (reach[j] as number);
+        verify += (here - next) * this.verifyCost(j + 1);
+        if (j > 0) { expected += here * (acc[j - 1] as number); nodes += here; }
+      }
+      const ms = other + (nodes * this.draft.ms) / this.draft.nodes + verify;
       out.push({ depth: d, expectedTokens: expected, msPerRun: ms, tokensPerS: (1000 * expected) / ms });
     }
     return out;

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CompletionRequest, CompletionResult } from './types';
-import type { FromWorker, ModelInfo, ToWorker, WorkerLoadOptions } from './protocol';
+import type { FromWorker, IndexFile, IndexStats, ModelInfo, ToWorker, WorkerLoadOptions } from './protocol';
 
 export interface CompleteOptions {
   signal?: AbortSignal;
@@ -20,6 +20,7 @@ const CANCELLED: Omit<CompletionResult, 'timings'> = { text: '', tokens: [], fin
 export class EngineClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly indexing = new Map<number, { resolve: (s: IndexStats) => void; reject: (e: Error) => void }>();
   private chain: Promise<unknown> = Promise.resolve();
   private exited = false;
 
@@ -82,12 +83,32 @@ export class EngineClient {
     return p;
   }
 
+  /**
+   * Fills (replace) or updates the repository datastore; runs beside completions, in slices.
+   * Resolves with its size once built.
+   */
+  index(files: IndexFile[], replace: boolean): Promise<IndexStats> {
+    if (this.exited) return Promise.reject(new Error('the engine worker is not running'));
+    const id = this.nextId++;
+    return new Promise<IndexStats>((resolve, reject) => {
+      this.indexing.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'index', id, files, replace } satisfies ToWorker);
+    });
+  }
+
   /** False once the worker has exited (crashed or disposed): start a new client. */
   get running(): boolean { return !this.exited; }
 
   private onMessage(m: FromWorker): void {
     if (m.type === 'log') { this.log(m.line); return; }
     if (m.type === 'text') { this.pending.get(m.id)?.onText?.(m.delta); return; }
+    if (m.type === 'indexed' || (m.type === 'error' && this.indexing.has(m.id))) {
+      const p = this.indexing.get(m.id);
+      this.indexing.delete(m.id);
+      if (m.type === 'indexed') p?.resolve(m.stats);
+      else p?.reject(new Error(m.message));
+      return;
+    }
     if (m.type === 'done' || m.type === 'error') {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
@@ -101,6 +122,8 @@ export class EngineClient {
     this.exited = true;
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
+    for (const p of this.indexing.values()) p.reject(e);
+    this.indexing.clear();
   }
 
   async dispose(): Promise<void> {

@@ -1,9 +1,11 @@
 // The n-gram drafter (prompt lookup, as llama.cpp's lookup decoding and transformers'
 // prompt_lookup_num_tokens): find earlier places in the context whose last n tokens equal the
 // context's last n tokens, longest n first, and propose what followed them. Several matches
-// become a tree (a trie of their continuations, most recent match first). Proposals are
-// deterministic, so q is a point mass and acceptance stays lossless under sampling.
+// become a tree (a trie of their continuations, most recent match first). Where the prompt has
+// no match, the repository datastore (datastore.ts) may have one. Proposals are deterministic,
+// so q is a point mass and acceptance stays lossless under sampling.
 import { addNode, type DraftTree, newTree } from './draft-tree';
+import { type Datastore, DEFAULT_LOOKUP } from './datastore';
 import type { DraftContext, Drafter, TreeParams } from './drafter';
 
 export interface NgramOptions {
@@ -21,23 +23,40 @@ export class NgramDrafter implements Drafter {
   readonly name = 'ngram';
   readonly needsTaps = false;
 
-  constructor(private readonly opts: NgramOptions = DEFAULT_NGRAM) {}
+  /** `store`: the repository datastore, consulted where the prompt has no match. */
+  constructor(private readonly opts: NgramOptions = DEFAULT_NGRAM, private readonly store?: Datastore) {}
 
   reset(): void { /* stateless */ }
 
   async draft(ctx: DraftContext, params: TreeParams): Promise<DraftTree> {
-    return ngramTree(ctx.tokens, params, this.opts);
+    return ngramTree(ctx.tokens, params, this.opts, this.store);
   }
 }
 
-/** The draft tree of continuations of earlier matches of the context's suffix. */
-export function ngramTree(tokens: readonly number[], params: TreeParams, opts: NgramOptions = DEFAULT_NGRAM): DraftTree {
+/**
+ * The draft tree of continuations of earlier matches of the context's suffix: the prompt's own
+ * matches first (longest suffix, most recent), then, for the branches still free, the
+ * datastore's (longest suffix, most frequent continuation).
+ */
+export function ngramTree(tokens: readonly number[], params: TreeParams, opts: NgramOptions = DEFAULT_NGRAM, store?: Datastore): DraftTree {
   const tree = newTree();
   const L = tokens.length;
   const branches = params.kind === 'chain' ? 1 : Math.max(1, params.topK);
   const start = Math.max(0, L - opts.window);
   // child lookup: (parent node, token) -> node
   const child = new Map<string, number>();
+  const insert = (cont: ArrayLike<number>): void => {
+    let parent = -1;
+    for (let d = 0; d < params.depth && d < cont.length; d++) {
+      if (tree.tokens.length >= params.totalTokens) break;
+      const tok = cont[d] as number;
+      const key = `${parent}:${tok}`;
+      const existing = child.get(key);
+      if (existing !== undefined) { parent = existing; continue; }
+      parent = addNode(tree, parent, tok);
+      child.set(key, parent);
+    }
+  };
   let found = 0;
   const seen = new Set<number>(); // continuation start positions already used
   for (let n = Math.min(opts.maxN, L - 1); n >= opts.minN && found < branches; n--) {
@@ -52,17 +71,12 @@ export function ngramTree(tokens: readonly number[], params: TreeParams, opts: N
       if (!ok || end >= L) continue;
       seen.add(end);
       found++;
-      let parent = -1;
-      for (let d = 0; d < params.depth && end + d < L; d++) {
-        if (tree.tokens.length >= params.totalTokens) break;
-        const tok = tokens[end + d] as number;
-        const key = `${parent}:${tok}`;
-        const existing = child.get(key);
-        if (existing !== undefined) { parent = existing; continue; }
-        parent = addNode(tree, parent, tok);
-        child.set(key, parent);
-      }
+      insert(tokens.slice(end, Math.min(L, end + params.depth)));
     }
+  }
+  if (store && found < branches && tree.tokens.length < params.totalTokens) {
+    const hit = store.lookup(tokens, { ...DEFAULT_LOOKUP, depth: params.depth, branches: branches - found });
+    for (const c of hit.continuations) insert(c);
   }
   return tree;
 }

@@ -17,9 +17,16 @@ export interface ModelInfo {
   fimTokens?: { prefix: string; suffix: string; middle: string };
 }
 
+/** A file for the repository datastore; text null: the file is gone. */
+export interface IndexFile { path: string; text: string | null }
+
+export interface IndexStats { files: number; tokens: number; bytes: number; ms: number }
+
 export type ToWorker =
   | { type: 'load'; options: WorkerLoadOptions; cancel: SharedArrayBuffer }
-  | { type: 'complete'; id: number; request: CompletionRequest };
+  | { type: 'complete'; id: number; request: CompletionRequest }
+  /** replace: these files are the whole datastore; else they update it. */
+  | { type: 'index'; id: number; files: IndexFile[]; replace: boolean };
 
 export type FromWorker =
   | { type: 'log'; line: string }
@@ -27,4 +34,5 @@ export type FromWorker =
   | { type: 'loadError'; message: string }
   | { type: 'text'; id: number; delta: string }
   | { type: 'done'; id: number; result: CompletionResult }
-  | { type: 'error'; id: number; message: string };
+  | { type: 'error'; id: number; message: string }
+  | { type: 'indexed'; id: number; stats: IndexStats };

@@ -19,7 +19,7 @@ export interface SpecState { readonly target: Target; readonly cache: KvCache; r
 export async function speculate(e: SpecState, first: number, out: Emitter, sampling: SamplingParams, rng: Rng, drafter: Drafter, params: TreeParams, hooks: CompletionHooks): Promise<SpecStats> {
   const { target, cache } = e;
   const greedy = sampling.temperature <= 0;
-  const stats: SpecStats = { drafter: drafter.name, targetRuns: 0, drafted: 0, accepted: 0, tau: 0, acceptanceByDepth: [], depthReached: [], depthAccepted: [], draftMs: 0, verifyMs: 0, otherMs: 0 };
+  const stats: SpecStats = { drafter: drafter.name, targetRuns: 0, drafted: 0, accepted: 0, tau: 0, acceptanceByDepth: [], depthReached: [], depthAccepted: [], draftMs: 0, verifyMs: 0, otherMs: 0, rowsRuns: [], rowsMs: [] };
   const reached = stats.depthReached;
   const passed = stats.depthAccepted;
   const maxPos = target.graphOptions.maxPositions;
@@ -63,7 +63,10 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
       }
       acc = acceptSampling(tree, (b) => dists[b] as SparseDist, rng);
     }
-    stats.verifyMs += performance.now() - tv;
+    const verifyMs = performance.now() - tv;
+    stats.verifyMs += verifyMs;
+    stats.rowsRuns[block.length - 1] = (stats.rowsRuns[block.length - 1] ?? 0) + 1;
+    stats.rowsMs[block.length - 1] = (stats.rowsMs[block.length - 1] ?? 0) + verifyMs;
     const kept = [0, ...acc.accepted.map((i) => i + 1)];
     cache.append(block, r.newK, r.newV, kept);
     if (drafter.needsTaps) e.taps.append(r.taps as Float32Array, kept);

@@ -36,7 +36,14 @@ export interface CompletionRequest {
 /** 'head': a trained draft head (PRISM, EAGLE-3) read from `head`, a .gguf path. */
 export type DrafterName = 'none' | 'ngram' | 'head';
 
-export interface DraftRequest { drafter: DrafterName; tree?: Partial<TreeParams>; ngram?: Partial<NgramOptions>; head?: string }
+export interface DraftRequest {
+  drafter: DrafterName;
+  tree?: Partial<TreeParams>;
+  ngram?: Partial<NgramOptions>;
+  head?: string;
+  /** n-gram drafting also looks up the repository datastore (default true; empty until indexed). */
+  datastore?: boolean;
+}
 
 export type FinishReason = 'stop' | 'length' | 'eos' | 'cancelled' | 'time';
 
@@ -70,6 +77,9 @@ export interface SpecStats {
   draftMs: number;
   verifyMs: number;
   otherMs: number;
+  /** By verification block size (index r-1: blocks of r rows, root included): runs and their verify ms. */
+  rowsRuns: number[];
+  rowsMs: number[];
 }
 
 export interface CompletionResult {

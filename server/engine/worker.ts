@@ -2,13 +2,14 @@
 // here and the main thread (CLI, language server) stays responsive. Requests run one at a time;
 // cancellation is a shared flag read between decode steps.
 import { parentPort } from 'node:worker_threads';
+import { Datastore } from './datastore';
 import { DEFAULT_TREE, type Drafter } from './drafter';
 import { Engine } from './engine';
 import type { CompletionRequest } from './types';
 import { DEFAULT_NGRAM, NgramDrafter } from './ngram';
 import { PrismDrafter } from './prism-drafter';
 import { PrismHead } from './prism-head';
-import type { FromWorker, ToWorker } from './protocol';
+import type { FromWorker, IndexFile, ToWorker } from './protocol';
 import { TargetModel } from './target';
 
 const port = parentPort;
@@ -19,10 +20,13 @@ let model: TargetModel | undefined;
 // Drafters keep their state across requests: heads are loaded once per path (the n-gram drafter
 // has no state and is made per request).
 const heads = new Map<string, PrismDrafter>();
+// The repository datastore (filled by 'index' messages, in slices between completions).
+const store = new Datastore();
+let indexing: Promise<void> = Promise.resolve();
 
 async function drafterFor(target: TargetModel, d: CompletionRequest['draft']): Promise<Drafter | undefined> {
   if (!d || d.drafter === 'none') return undefined;
-  if (d.drafter === 'ngram') return new NgramDrafter({ ...DEFAULT_NGRAM, ...d.ngram });
+  if (d.drafter === 'ngram') return new NgramDrafter({ ...DEFAULT_NGRAM, ...d.ngram }, d.datastore === false ? undefined : store);
   if (!d.head) throw new Error('a draft head needs its path');
   let drafter = heads.get(d.head);
   if (!drafter) {
@@ -64,6 +68,11 @@ async function handle(msg: ToWorker): Promise<void> {
         post({ type: 'loadError', message: (e as Error).message ?? String(e) });
       }
       return;
+    case 'index': {
+      const m = msg;
+      indexing = indexing.then(() => index(m.id, m.files, m.replace));
+      return;
+    }
     case 'complete': {
       const id = msg.id;
       if (!engine || !model) { post({ type: 'error', id, message: 'the model is not loaded' }); return; }
@@ -82,3 +91,28 @@ async function handle(msg: ToWorker): Promise<void> {
     }
   }
 }
+
+/**
+ * Tokenizes the files in slices of about 20 ms, yielding between them so that completions keep
+ * running, then builds (replace) or updates the datastore. Progress goes to the log every 2 s.
+ */
+async function index(id: number, files: IndexFile[], replace: boolean): Promise<void> {
+  const t0 = performance.now();
+  const tokenizer = model?.tokenizer;
+  if (!tokenizer) { post({ type: 'error', id, message: 'the model is not loaded' }); return; }
+  const tokens = new Map<string, number[]>();
+  let slice = performance.now();
+  let told = slice;
+  for (const [i, f] of files.entries()) {
+    const ids = f.text === null ? undefined : tokenizer.encode(f.text);
+    if (replace) { if (ids) tokens.set(f.path, ids); } else store.update(f.path, ids);
+    if (performance.now() - slice > 20) {
+      await new Promise((r) => setImmediate(r));
+      slice = performance.now();
+      if (slice - told > 2000) { post({ type: 'log', line: `datastore: tokenized ${i + 1}/${files.length} files` }); told = slice; }
+    }
+  }
+  if (replace) store.setFiles(tokens);
+  post({ type: 'indexed', id, stats: { files: store.files, tokens: store.tokenCount, bytes: store.bytes, ms: performance.now() - t0 } });
+}
+

@@ -1,22 +1,26 @@
 // Where an inline-completion request becomes an engine request and the engine's text becomes
 // ghost text: gating (language, exclusions, size, binary), the newest request superseding older
 // ones, lazy model loading, prompt building, shaping, stale-result checks, alternatives on
-// explicit invoke, and the counters the status bar shows. The engine is injected (a worker-thread
+// explicit invoke, the counters the status bar shows, and the repository datastore (the
+// workspace indexed in the background once the model is loaded, edits sent as they settle). The engine is injected (a worker-thread
 // EngineClient in the server, anything with the same shape in tests).
 import * as path from 'node:path';
 import type { CompletionRequest, CompletionResult } from '../engine/engine';
-import type { ModelInfo, WorkerLoadOptions } from '../engine/protocol';
+import type { IndexFile, IndexStats, ModelInfo, WorkerLoadOptions } from '../engine/protocol';
 import { DraftPolicy, type HeadKind } from '../drafting/policy';
 import { CharsPerToken, PromptBuilder } from './prompt';
 import type { StatsResult, StatusParams } from '../../common/protocol';
 import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settings';
 import { type CursorContext, lineMode, shapeCompletion, stopsFor } from './shape';
+import { scanWorkspace } from './workspace';
 
 export interface EngineLike {
   readonly info: ModelInfo;
   /** False once the engine died (the next request starts a new one). */
   readonly running?: boolean;
   complete(request: CompletionRequest, opts: { signal?: AbortSignal }): Promise<CompletionResult>;
+  /** Fills (replace) or updates the repository datastore. */
+  index?(files: IndexFile[], replace: boolean): Promise<IndexStats>;
   dispose(): Promise<void>;
 }
 
@@ -29,6 +33,10 @@ export interface CompleterHooks {
   modelPath(s: Settings): string;
   /** The shipped head of a kind for a model, or undefined (default: the drafting policy's). */
   headPath?: (kind: HeadKind, modelPath: string) => string | undefined;
+  /** The workspace folders (file system paths) the datastore indexes. */
+  workspaceRoots?: () => string[];
+  /** How long a document's edits must rest before the datastore gets them (ms; default 1500). */
+  editSettleMs?: number;
 }
 
 export interface DocState {
@@ -59,6 +67,8 @@ export class Completer {
   private readonly warned = new Set<string>();
   /** Drafting policy for the loaded model and the current settings (made on first use). */
   private policy: { key: string; policy: DraftPolicy } | undefined;
+  /** Edits waiting to reach the datastore, per document. */
+  private readonly edits = new Map<string, NodeJS.Timeout>();
   readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false };
 
   constructor(private readonly factory: EngineFactory, private readonly hooks: CompleterHooks) {}
@@ -67,11 +77,14 @@ export class Completer {
   async applySettings(s: Settings): Promise<void> {
     const key = (x: Settings): string => JSON.stringify([this.hooks.modelPath(x), x.device, x.threads]);
     const reload = key(s) !== key(this.settings);
+    const reindex = JSON.stringify(s.datastore) !== JSON.stringify(this.settings.datastore) || JSON.stringify([s.languages, s.exclude]) !== JSON.stringify([this.settings.languages, this.settings.exclude]);
     this.settings = s;
     this.prompts.setBudget({ maxTokens: s.contextTokens, suffixShare: 0.2, refill: 0.7 });
     if (reload) {
       this.loadError = undefined;
       await this.unload();
+    } else if (reindex && this.engine) {
+      void this.indexWorkspace(this.engine);
     }
     this.hooks.status({ state: s.enable ? 'idle' : 'disabled' });
   }
@@ -108,6 +121,7 @@ export class Completer {
       this.stats.modelLoaded = true;
       this.hooks.log(`loaded ${path.basename(e.info.modelPath)} on ${e.info.device} in ${Math.round(e.info.loadMs)} ms (${e.info.fim ? 'fill-in-the-middle prompts' : 'prefix-only prompts: the model has no FIM tokens'})`);
       this.hooks.status({ state: 'idle', model: path.basename(e.info.modelPath), drafter: this.settings.draft.mode });
+      void this.indexWorkspace(e);
       return e;
     }, (err: Error) => {
       this.loading = undefined;
@@ -117,6 +131,45 @@ export class Completer {
       throw err;
     });
     return this.loading;
+  }
+
+  /**
+   * Builds the repository datastore from the workspace folders, in the background (the worker
+   * tokenizes in slices between completions). Disabled: the datastore is emptied.
+   */
+  async indexWorkspace(e: EngineLike): Promise<void> {
+    const s = this.settings;
+    const roots = this.hooks.workspaceRoots?.() ?? [];
+    if (!e.index || roots.length === 0) return;
+    const t0 = performance.now();
+    try {
+      if (!s.datastore.enable) { await e.index([], true); this.stats.datastoreTokens = 0; return; }
+      const scan = await scanWorkspace(roots, s, s.datastore.maxMB * 2 ** 20);
+      if (this.engine !== e || this.settings !== s) return; // reloaded or changed meanwhile
+      const st = await e.index(scan.files, true);
+      this.stats.datastoreTokens = st.tokens;
+      const capped = scan.truncated ? `; capped at prism.datastore.maxMB = ${s.datastore.maxMB}` : '';
+      this.hooks.log(`datastore: ${st.files} files (${scan.how}${capped}), ${st.tokens} tokens, ${(st.bytes / 2 ** 20).toFixed(1)} MiB, ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (err) {
+      this.hooks.log(`datastore: ${(err as Error).message}`);
+    }
+  }
+
+  /** A document changed: once its edits settle (1.5 s), the datastore gets its new text. */
+  documentChanged(doc: { uri: string; languageId: string }, text: () => string): void {
+    const s = this.settings;
+    if (!s.datastore.enable || !doc.uri.startsWith('file://')) return;
+    const fsPath = decodeURIComponent(doc.uri.slice(7));
+    const roots = this.hooks.workspaceRoots?.() ?? [];
+    if (!roots.some((r) => fsPath.startsWith(r.endsWith(path.sep) ? r : r + path.sep))) return;
+    if (!enabledFor(s, doc.languageId, fsPath)) return;
+    clearTimeout(this.edits.get(doc.uri));
+    this.edits.set(doc.uri, setTimeout(() => {
+      this.edits.delete(doc.uri);
+      const now = text();
+      if (now.length > s.maxFileBytes || now.includes('\u0000')) return;
+      this.engine?.index?.([{ path: fsPath, text: now }], false).catch((err: Error) => this.hooks.log(`datastore: ${err.message}`));
+    }, this.hooks.editSettleMs ?? 1500));
   }
 
   /** Inline completion items for a request, [] for none; never throws. */

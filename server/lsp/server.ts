@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createConnection, ErrorCodes, ProposedFeatures, ResponseError, TextDocuments, TextDocumentSyncKind, type InlineCompletionItem } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { EngineClient } from '../engine/client';
@@ -37,7 +38,8 @@ const startEngine: EngineFactory = async (options, logLine) => {
   return EngineClient.start(options, (line) => { logLine(line); status({ state: 'loading', message: line }); }, path.join(__dirname, 'worker.js'));
 };
 
-const completer = new Completer(startEngine, { status, log, modelPath });
+let roots: string[] = [];
+const completer = new Completer(startEngine, { status, log, modelPath, workspaceRoots: () => roots });
 
 async function pullSettings(initial?: unknown): Promise<void> {
   let raw: unknown = initial;
@@ -51,6 +53,8 @@ async function pullSettings(initial?: unknown): Promise<void> {
 
 connection.onInitialize((params) => {
   canPullConfig = params.capabilities.workspace?.configuration === true;
+  const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  roots = folders.filter((u) => u.startsWith('file://')).map((u) => fileURLToPath(u));
   const init = (params.initializationOptions ?? {}) as { settings?: unknown };
   void pullSettings(init.settings).catch((e: Error) => log(`settings: ${e.message}`));
   return {
@@ -93,6 +97,7 @@ connection.languages.inlineCompletion.on(async (params, token): Promise<InlineCo
 
 connection.onRequest(STATS, () => completer.stats);
 documents.onDidClose((e) => completer.forget(e.document.uri));
+documents.onDidChangeContent((e) => completer.documentChanged(e.document, () => e.document.getText()));
 connection.onShutdown(async () => { await completer.unload(); });
 
 process.on('uncaughtException', (e) => log(`internal error: ${e.stack ?? e.message}`));

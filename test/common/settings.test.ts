@@ -43,7 +43,7 @@ describe('settings', () => {
     const declared = pkg.contributes.configuration.properties;
     const flat: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(DEFAULT_SETTINGS)) {
-      if (k === 'draft') for (const [dk, dv] of Object.entries(v as object)) flat[`prism.draft.${dk}`] = dv;
+      if (k === 'draft' || k === 'datastore') for (const [dk, dv] of Object.entries(v as object)) flat[`prism.${k}.${dk}`] = dv;
       else flat[`prism.${k}`] = v;
     }
     assert.deepEqual(Object.keys(declared).sort(), Object.keys(flat).sort());

@@ -27,16 +27,17 @@ function freePort(): Promise<number> {
   });
 }
 
-function waitForOutput(proc: ChildProcess, pattern: RegExp, what: string): Promise<void> {
+function waitForOutput(proc: ChildProcess, pattern: RegExp, what: string, timeoutMs = 120_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not print "${pattern.source}" within ${timeoutMs} ms: ${seen.slice(-2000)}`)), timeoutMs);
     const on = (b: Buffer): void => {
       seen += b.toString();
-      if (pattern.test(seen)) { proc.stdout?.off('data', on); proc.stderr?.off('data', on); resolve(); }
+      if (pattern.test(seen)) { proc.stdout?.off('data', on); proc.stderr?.off('data', on); clearTimeout(timer); resolve(); }
     };
     proc.stdout?.on('data', on);
     proc.stderr?.on('data', on);
-    proc.once('exit', (code) => reject(new Error(`${what} exited (${code}) before "${pattern.source}": ${seen.slice(-2000)}`)));
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}) before "${pattern.source}": ${seen.slice(-2000)}`)); });
   });
 }
 

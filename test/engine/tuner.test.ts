@@ -3,30 +3,64 @@ import { describe, it } from 'node:test';
 import type { SpecStats } from '../../server/engine/engine';
 import { DepthTuner } from '../../server/drafting/tuner';
 
-/** Stats of `runs` chains of `depth` whose accepted length is >= j with probability shares[j-1]. */
-const stats = (depth: number, runs: number, shares: number[], draftMs: number, verifyMs: number): SpecStats => ({
-  drafter: 't', targetRuns: runs, drafted: runs * depth, accepted: 0, tau: 0, acceptanceByDepth: shares,
-  depthReached: shares.map(() => runs), depthAccepted: shares.map((p) => Math.round(runs * p)),
-  draftMs: draftMs * runs * depth, verifyMs: verifyMs * runs, otherMs: 0,
-});
+/**
+ * Stats of `runs` runs asking for chains of `depth`: a share `reach[j-1]` of them drafted at
+ * least j nodes, and `accept[j-1]` of those reaching j accepted >= j tokens. Verify ms per block
+ * of r rows is `verify(r)`, draft ms per node `draftMs`.
+ */
+function stats(depth: number, runs: number, reach: number[], accept: number[], draftMs: number, verify: (rows: number) => number): SpecStats {
+  const reached = reach.map((r) => Math.round(runs * r));
+  const rowsRuns = Array.from({ length: depth + 1 }, (_, r) => (r === 0 ? runs : (reached[r - 1] as number)) - (r === depth ? 0 : (reached[r] as number)));
+  const drafted = reached.reduce((a, b) => a + b, 0);
+  return {
+    drafter: 't', targetRuns: runs, drafted, accepted: 0, tau: 0, acceptanceByDepth: accept,
+    depthReached: reached, depthAccepted: reached.map((n, j) => Math.round(n * (accept[j] as number))),
+    draftMs: draftMs * drafted, verifyMs: 0, otherMs: 0,
+    rowsRuns, rowsMs: rowsRuns.map((n, i) => n * verify(i + 1)),
+  };
+}
+
+const always = (d: number): number[] => new Array<number>(d).fill(1);
 
 describe('DepthTuner', () => {
-  it('expected tokens per run are 1 + the measured shares P(accepted >= j) (the engine\'s acceptance by depth)', () => {
+  it('expected tokens per run are 1 + the shares P(accepted >= j) when every run drafts', () => {
     const t = new DepthTuner(4);
-    t.observe(stats(4, 10000, [0.8, 0.4, 0.2, 0.1], 1, 20), 4);
+    t.observe(stats(4, 10000, always(4), [0.8, 0.5, 0.5, 0.5], 1, () => 20), 4);
     const c = t.curve();
     assert.ok(Math.abs((c[1]?.expectedTokens ?? 0) - 1.8) < 0.01);
-    assert.ok(Math.abs((c[2]?.expectedTokens ?? 0) - 2.2) < 0.01);
-    assert.ok(Math.abs((c[4]?.expectedTokens ?? 0) - 2.5) < 0.01);
+    assert.ok(Math.abs((c[2]?.expectedTokens ?? 0) - 2.3) < 0.01);
+    assert.ok(Math.abs((c[4]?.expectedTokens ?? 0) - 3.3) < 0.01);
   });
+
+  it('models runs with no proposal: fewer expected tokens and the cost of a 1-row step', () => {
+    const t = new DepthTuner(4);
+    t.observePlain(10, 1000);
+    // Half the runs find no match; the others always reach depth 4 and accept everything.
+    t.observe(stats(4, 10000, [0.5, 0.5, 0.5, 0.5], [1, 1, 1, 1], 0, (r) => (r === 1 ? 10 : 20)), 4);
+    const d4 = t.curve()[4];
+    assert.ok(Math.abs((d4?.expectedTokens ?? 0) - 3) < 0.01, `E = 0.5 * 1 + 0.5 * 5 = 3, got ${d4?.expectedTokens}`);
+    assert.ok(Math.abs((d4?.msPerRun ?? 0) - 15) < 0.01, `ms = 0.5 * 10 + 0.5 * 20 = 15, got ${d4?.msPerRun}`);
+    // The old model (every run a full chain) would have said 5 tokens per 20 ms: 250 tokens/s, not 200.
+    assert.ok(Math.abs((d4?.tokensPerS ?? 0) - 200) < 0.5);
+  });
+
+  it('weighs block sizes by how often a chain stops short', () => {
+    const t = new DepthTuner(2);
+    // reach_1 = 1, reach_2 = 0.25: 75% of the blocks have 2 rows, 25% have 3.
+    t.observe(stats(2, 4000, [1, 0.25], [0.5, 0.5], 0, (r) => 10 * r), 2);
+    const d2 = t.curve()[2];
+    assert.ok(Math.abs((d2?.msPerRun ?? 0) - (0.75 * 20 + 0.25 * 30)) < 0.01);
+    assert.ok(Math.abs((d2?.expectedTokens ?? 0) - (1 + 0.5 + 0.25 * 0.5)) < 0.01);
+  });
+
   it('chooses plain decoding when drafts are rarely accepted, and deeper drafts when they are cheap and good', () => {
     const bad = new DepthTuner(6);
     bad.observePlain(10, 1000);
-    bad.observe(stats(3, 5000, [0.05, 0.01, 0.002], 2, 25), 3);
+    bad.observe(stats(3, 5000, always(3), [0.05, 0.2, 0.2], 2, () => 25), 3);
     assert.equal(bad.best().depth, 0);
     const good = new DepthTuner(6);
     good.observePlain(10, 1000);
-    good.observe(stats(6, 5000, [0.9, 0.81, 0.73, 0.66, 0.59, 0.53], 0.2, 12), 6);
+    good.observe(stats(6, 5000, always(6), [0.9, 0.9, 0.9, 0.9, 0.9, 0.9], 0.2, () => 12), 6);
     assert.equal(good.best().depth, 6);
   });
 });

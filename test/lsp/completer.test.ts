@@ -9,6 +9,9 @@ import type { StatusParams } from '../../common/protocol';
 import { DEFAULT_SETTINGS } from '../../common/settings';
 
 /** An engine whose speed per drafter is given: each drafter accepts with these shares P(>= j). */
+/** An array with `value` at index rows - 1 (SpecStats.rowsRuns / rowsMs of runs of one block size). */
+const rowsAt = (rows: number, value: number): number[] => Object.assign(new Array<number>(rows).fill(0), { [rows - 1]: value });
+
 function fakeEngine(shares: Record<string, number[]>, seen: CompletionRequest[], failHead = false): EngineLike {
   return {
     info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, maxPositions: 8192 }, fim: false },
@@ -22,7 +25,7 @@ function fakeEngine(shares: Record<string, number[]>, seen: CompletionRequest[],
       const timings = { promptTokens: 100, reusedTokens: 90, prefillTokens: 10, prefillMs: 5, decodeTokens: 20, decodeMs: 20 * 15, decodeTokensPerS: 66, totalMs: 305 };
       const r: CompletionResult = { text: 'x = 1', tokens: [1], finishReason: 'stop', timings };
       if (!req.draft) return r;
-      return { ...r, spec: { drafter: name, targetRuns: runs, drafted: runs * depth, accepted: 0, tau: 1, acceptanceByDepth: s, depthReached: s.map(() => runs), depthAccepted: s.map((p) => Math.round(runs * p)), draftMs: runs * depth * 1, verifyMs: runs * 22, otherMs: 0 } };
+      return { ...r, spec: { drafter: name, targetRuns: runs, drafted: runs * depth, accepted: 0, tau: 1, acceptanceByDepth: s, depthReached: s.map(() => runs), depthAccepted: s.map((p) => Math.round(runs * p)), draftMs: runs * depth * 1, verifyMs: runs * 22, otherMs: 0, rowsRuns: rowsAt(depth + 1, runs), rowsMs: rowsAt(depth + 1, runs * 22) } };
     },
     async dispose() { /* nothing */ },
   };
