@@ -44,7 +44,20 @@ export interface StatsResult {
   modelLoaded: boolean;
   /** Tokens in the repository datastore (once built). */
   datastoreTokens?: number;
+  /** Background prefills run to the end (prism/prefill), and their prompt tokens computed. */
+  prefills: number;
+  prefillTokens: number;
 }
+
+export interface PrefillParams { textDocument: { uri: string }; position: { line: number; character: number } }
+
+/**
+ * Client -> server notification: a document became active (opened, focused, switched to) with
+ * its cursor here. The server prefills that prompt into the KV cache in the background, at the
+ * lowest priority (any completion request cancels it), so the first completion costs what
+ * later ones cost.
+ */
+export const PREFILL = new NotificationType<PrefillParams>('prism/prefill');
 
 /** Client -> server request: the server's counters (tests, benchmarks). */
 export const STATS = new RequestType0<StatsResult, void>('prism/stats');

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { ACCEPTED_COMMAND, LOG, STATUS } from '../common/protocol';
+import { ACCEPTED_COMMAND, LOG, PREFILL, STATUS } from '../common/protocol';
 import { normalizeSettings } from '../common/settings';
 import { runBenchmark } from './benchmark';
 import { InlineMiddleware } from './provider';
@@ -67,6 +67,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }),
     );
     await client.start();
+    // A document that becomes active gets its cursor's prompt prefilled in the background (the
+    // server loads the model if needed): the first completion there is not a cold one.
+    const warm = (editor: vscode.TextEditor | undefined): void => {
+      if (!editor || !client || !settings().settings.enable || !['file', 'untitled'].includes(editor.document.uri.scheme)) return;
+      const at = editor.selection.active;
+      void client.sendNotification(PREFILL, { textDocument: { uri: editor.document.uri.toString() }, position: { line: at.line, character: at.character } });
+    };
+    context.subscriptions.push(vscode.window.onDidChangeActiveTextEditor(warm));
+    warm(vscode.window.activeTextEditor);
   } catch (e) {
     // VS Code is silent when activation fails: say it, then rethrow.
     const msg = (e as Error).message ?? String(e);

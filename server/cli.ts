@@ -11,6 +11,7 @@ import type { PromptSource } from './bench/prompts';
 import { machine, writeReport } from './bench/report';
 import { llamaCppInstalled } from './bench/llama';
 import { benchTrace, traceTable, type TraceRow } from './bench/trace';
+import { benchQuality, qualityTable } from './bench/quality';
 import { EngineClient } from './engine/client';
 import { writeFileAtomic } from './engine/graph-cache';
 import { TargetModel } from './engine/target';
@@ -27,12 +28,17 @@ const USAGE = `usage:
   prism-complete bench-plain [--repeats N] [--tokens N] [options]
   prism-complete bench [--quick] [--out DIR] [--source dev,infill,repo] [--dir FOLDER]
                       [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--no-llama]
-                      [--no-trace] [--no-decode] [--modes none,ngram,prism,eagle3,auto] [--draft HEAD.gguf]
+                      [--no-trace] [--compare-prefill] [--no-decode] [--modes none,ngram,prism,eagle3,auto] [--draft HEAD.gguf]
                       decode benchmark (plain, n-gram, PRISM, EAGLE-3, node-llama-cpp) + typing
                       trace through the language server; --out writes report.md/json + SVG charts;
                       --source repo: dev-split positions with their repository as the datastore
-                      (--dir: the folder is the datastore)
+                      (--dir: the folder is the datastore); --compare-prefill: the typing trace
+                      also without the prefill a file gets when it becomes active
   prism-complete bench-decode [same options]   the decode part only (bench-spec: same)
+  prism-complete bench-quality [--files N] [--per-kind N] [--dir FOLDER] [--no-llama] [--out DIR]
+                      completion quality: the rest of real lines after Enter, after a few typed
+                      characters and mid-line; exact match and edit similarity, empty replies by
+                      cause; ours with and without token healing, node-llama-cpp on the same prompt
   prism-complete export-graph --out FILE.onnx [--model PATH] [--weights W] [--activations A]
                       writes the server's target graph and FILE.json (its config, the GGUF's
                       sha256) for the draft-head pipeline in models/
@@ -69,7 +75,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' },
+  depths: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, files: { type: 'string' }, 'per-kind': { type: 'string' },
   'no-heal': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -277,6 +283,24 @@ function cmdExportGraph(v: Values): void {
  * (--out DIR: report.md, report.json, SVG charts). bench-decode: the decode part only.
  * Progress goes to stderr as `progress: FRACTION MESSAGE`; the JSON report is the last stdout line.
  */
+async function cmdQuality(v: Values): Promise<void> {
+  const load = loadOptions(v);
+  const llamaCpp = !v['no-llama'] && llamaCppInstalled();
+  if (!v['no-llama'] && !llamaCpp) console.error('bench-quality: node-llama-cpp is not installed here; its rows are left out');
+  const r = await benchQuality({
+    load, files: int(v.files, 'files', 12, 1), perKind: int(v['per-kind'], 'per-kind', 1, 1), dir: v.dir, llamaCpp,
+    progress: (f, m) => { console.error(`progress: ${f.toFixed(3)} ${m}`); },
+  });
+  const table = qualityTable(r);
+  if (v.out) {
+    fs.mkdirSync(v.out, { recursive: true });
+    writeFileAtomic(path.join(v.out, 'quality.md'), `# Completion quality\n\n${machine()}; model ${r.model}; ${r.positions} positions.\n\n${table}\n`);
+    writeFileAtomic(path.join(v.out, 'quality.json'), `${JSON.stringify(r, null, 1)}\n`);
+  }
+  if (!v.json) console.log(`\n${table}\n`);
+  console.log(JSON.stringify(r));
+}
+
 async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   const quick = Boolean(v.quick);
   const load = loadOptions(v);
@@ -309,6 +333,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 2 : 8, 1),
       chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,
+      comparePrefill: Boolean(v['compare-prefill']),
       progress: (f, m) => progress((sources.length + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);
@@ -341,6 +366,7 @@ export async function main(argv: string[]): Promise<number> {
       await benchPlain({ load: loadOptions(v), repeats: int(v.repeats, 'repeats', 5, 1), tokens: int(v.tokens, 'tokens', 64, 2), promptTokens: 256, json: Boolean(v.json) });
     }
     else if (cmd === 'export-graph') cmdExportGraph(v);
+    else if (cmd === 'bench-quality') await cmdQuality(v);
     else if (cmd === 'bench' || cmd === 'bench-decode' || cmd === 'bench-spec') await cmdBench(v, cmd, argv);
     else throw new UsageError(`unknown command '${cmd}'`);
     return 0;

@@ -3,7 +3,10 @@
 // cursor and types it back character by character (jittered speed, pauses at line ends), and asks
 // for completions through the extension's own decision flow (common/inline-flow.ts: suggestion
 // cache, adaptive debounce, each request cancelled by the next keystroke, as VS Code does).
-// Reported per draft mode: request -> ghost text latency (p50/p95/p99; single-line and all),
+// Each file is opened the way the extension does it: prism/prefill for the cursor (the document
+// became active), a reading pause, then typing. Rows per draft mode, with and without that
+// prefill when asked (`comparePrefill`): the first reply in a just-opened file against later ones,
+// request -> ghost text latency (p50/p95/p99; single-line and all),
 // keystroke -> ghost text, cache hits, cancelled requests, prompt tokens reused vs recomputed,
 // server CPU time per accepted character, server memory.
 import * as fs from 'node:fs';
@@ -13,7 +16,7 @@ import {
   type InlineCompletionItem,
 } from 'vscode-languageserver-protocol/node';
 import { InlineFlow } from '../../common/inline-flow';
-import { STATS } from '../../common/protocol';
+import { PREFILL, STATS } from '../../common/protocol';
 import type { DraftMode } from '../../common/settings';
 import { commonPrefix } from '../engine/draft-tree';
 import { Rng } from '../engine/sampler';
@@ -33,11 +36,18 @@ export interface TraceOptions {
   pauseMs: number;
   dir?: string;
   threads?: number;
+  /** Also run every mode without the prefill on opening (the first-request comparison). */
+  comparePrefill?: boolean;
   progress: (fraction: number, message: string) => void;
 }
 
 export interface TraceRow {
   mode: string;
+  /** Whether each file's cursor was prefilled when it was opened (prism/prefill). */
+  prefill: boolean;
+  /** p50 over files of the first reply after opening the file, and p50 of the later replies. */
+  first_reply_ms: number;
+  later_reply_ms: number;
   keystrokes: number;
   requests: number;
   replies: number;
@@ -83,7 +93,8 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     .filter((f) => f.content.length > (o.dir ? 800 : 2000)).slice(0, o.files);
   if (files.length === 0) throw new Error(`no source file of 800 B to 200 KB under ${o.dir ?? 'the dev split'} to type into; point --dir at a folder with code`);
   const rows: TraceRow[] = [];
-  for (const [mi, mode] of o.modes.entries()) {
+  const runs = o.modes.flatMap((mode) => (o.comparePrefill ? [{ mode, prefill: true }, { mode, prefill: false }] : [{ mode, prefill: true }]));
+  for (const [mi, { mode, prefill }] of runs.entries()) {
     const rng = new Rng(1); // the same typing in every mode
     const rnd = (): number => rng.next();
     const settings = { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode }, languages: { '*': true } };
@@ -100,6 +111,8 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     const lat: number[] = [];
     const single: number[] = [];
     const keyToGhost: number[] = [];
+    const firstReplies: number[] = [];
+    const laterReplies: number[] = [];
     let keystrokes = 0, requests = 0, replies = 0, cancelled = 0, hits = 0, acceptedChars = 0, fullyRight = 0;
     for (const [fi, f] of files.entries()) {
       const at = cursorOffsets(f.content, 1, f.path.length + 7)[0] as number;
@@ -114,10 +127,14 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
       await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: f.lang || 'plaintext', version, text: before + after } });
       let inflight: CancellationTokenSource | undefined;
       let pending = 0;
+      let firstDone = false;
       const pos = (text: string): { line: number; character: number } => {
         const line = (text.match(/\n/g) ?? []).length;
         return { line, character: text.length - (text.lastIndexOf('\n') + 1) };
       };
+      // The document became active (the extension sends prism/prefill), the user reads a moment.
+      if (prefill) await conn.sendNotification(PREFILL, { textDocument: { uri }, position: pos(before) });
+      await sleep(2 * o.pauseMs);
       for (let i = 0; i < ahead.length; i++) {
         const ch = ahead[i] as string;
         const p = pos(before);
@@ -150,6 +167,8 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
             if (asked) cancelled++;
           } else if (r.kind === 'server') {
             replies++;
+            (firstDone ? laterReplies : firstReplies).push(r.latencyMs);
+            firstDone = true;
             const first = r.items[0];
             const text = first && typeof first.insertText === 'string' ? first.insertText : '';
             if (!text) return;
@@ -168,7 +187,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
       }
       const deadline = performance.now() + 10_000;
       while (pending > 0 && performance.now() < deadline) await sleep(20);
-      o.progress((mi + (fi + 1) / files.length) / o.modes.length, `typing trace (${mode}): file ${fi + 1}/${files.length}`);
+      o.progress((mi + (fi + 1) / files.length) / runs.length, `typing trace (${mode}${prefill ? '' : ', no prefill'}): file ${fi + 1}/${files.length}`);
     }
     const stats = await conn.sendRequest(STATS);
     const cpu = cpuSeconds(pid) - cpu0;
@@ -179,7 +198,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     const rss = peakRssMiB(pid);
     await stopLspServer(server);
     rows.push({
-      mode, keystrokes, requests, replies, cancelled, cache_hits: hits, cache_hit_rate: hits / keystrokes,
+      mode, prefill, first_reply_ms: q(firstReplies, 0.5), later_reply_ms: q(laterReplies, 0.5), keystrokes, requests, replies, cancelled, cache_hits: hits, cache_hit_rate: hits / keystrokes,
       latency_ms: { p50: q(lat, 0.5), p95: q(lat, 0.95), p99: q(lat, 0.99) },
       single_line_latency_ms: { p50: q(single, 0.5), p95: q(single, 0.95), p99: q(single, 0.99), n: single.length },
       keystroke_to_ghost_ms: { p50: q(keyToGhost, 0.5), p95: q(keyToGhost, 0.95) },
@@ -193,11 +212,11 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
 
 export function traceTable(rows: TraceRow[]): string {
   const lines = [
-    '| draft mode | keystrokes | requests (cancelled) | cache hits | ghost latency p50 / p95 / p99 ms | single-line p50 ms (n) | keystroke to ghost p50 ms | prompt tokens reused | accepted chars (fully right) | CPU ms / accepted char | server RSS peak MiB | idle CPU |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| draft mode | prefill on open | first reply in a file p50 ms (later p50) | keystrokes | requests (cancelled) | cache hits | ghost latency p50 / p95 / p99 ms | single-line p50 ms (n) | keystroke to ghost p50 ms | prompt tokens reused | accepted chars (fully right) | CPU ms / accepted char | server RSS peak MiB | idle CPU |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.mode} | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
+    lines.push(`| ${r.mode} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}) | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
   }
   return lines.join('\n');
 }

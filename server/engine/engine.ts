@@ -91,6 +91,7 @@ export class Engine {
     if (!pre) return this.finish(out, 'cancelled', timings, t0, t1, healedText);
     timings.reusedTokens = pre.reused;
     timings.prefillTokens = ids.length - pre.reused;
+    if (req.prefillOnly) return this.finish(out, 'length', timings, t0, t1, healedText);
     const pick = (r: ForwardResult): number => {
       if (heal && !heal.done) {
         const row = heal.maskRow(r.logits as Float32Array);

@@ -27,6 +27,12 @@ export interface CompletionRequest {
   timeBudgetMs?: number;
   /** Benchmarks: recompute the whole prompt instead of reusing the cached prefix. */
   fresh?: boolean;
+  /**
+   * Only bring the KV cache to this prompt (healed as `heal` says), generate nothing: the
+   * language server warms a document's cursor when it becomes active. Cancelled, it still keeps
+   * what it computed.
+   */
+  prefillOnly?: boolean;
   /** Benchmarks: keep generating past end-of-sequence tokens. */
   ignoreEos?: boolean;
   /** Speculative decoding with a named drafter (resolved by the worker), and its tree shape. */

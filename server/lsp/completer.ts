@@ -11,7 +11,7 @@ import { DraftPolicy, type HeadKind } from '../drafting/policy';
 import { CharsPerToken, PromptBuilder } from './prompt';
 import type { StatsResult, StatusParams } from '../../common/protocol';
 import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settings';
-import { type CursorContext, lineMode, shapeCompletion, stopsFor } from './shape';
+import { type CursorContext, type LineMode, lineMode, shapeCompletion, stopsFor } from './shape';
 import { scanWorkspace } from './workspace';
 
 export interface EngineLike {
@@ -37,6 +37,8 @@ export interface CompleterHooks {
   workspaceRoots?: () => string[];
   /** How long a document's edits must rest before the datastore gets them (ms; default 1500). */
   editSettleMs?: number;
+  /** Each generated alternative: its prompt, the raw text, what shaping left (quality benchmark). */
+  explain?: (e: { prompt: string; raw: string; shaped: string; finish: CompletionResult['finishReason']; mode: LineMode }) => void;
 }
 
 export interface DocState {
@@ -69,7 +71,7 @@ export class Completer {
   private policy: { key: string; policy: DraftPolicy } | undefined;
   /** Edits waiting to reach the datastore, per document. */
   private readonly edits = new Map<string, NodeJS.Timeout>();
-  readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false };
+  readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false, prefills: 0, prefillTokens: 0 };
 
   constructor(private readonly factory: EngineFactory, private readonly hooks: CompleterHooks) {}
 
@@ -172,21 +174,59 @@ export class Completer {
     }, this.hooks.editSettleMs ?? 1500));
   }
 
-  /** Inline completion items for a request, [] for none; never throws. */
-  async complete(doc: DocState, req: InlineRequest, cancelled: { isCancellationRequested: boolean; onCancellationRequested(f: () => void): unknown }, versionNow: () => number | undefined): Promise<InlineItem[]> {
-    this.stats.requests++;
+  /** Whether completions run in this document (language, exclusions, size, binary: said once). */
+  private admits(doc: DocState): boolean {
     const s = this.settings;
     const fsPath = doc.uri.startsWith('file://') ? decodeURIComponent(doc.uri.slice(7)) : doc.uri;
-    if (!enabledFor(s, doc.languageId, fsPath)) return [];
+    if (!enabledFor(s, doc.languageId, fsPath)) return false;
     const name = path.basename(fsPath);
     if (doc.text.length > s.maxFileBytes) {
       this.warnOnce(`big:${doc.uri}`, `${name} is ${(doc.text.length / 1e6).toFixed(1)} MB, over prism.maxFileBytes (${(s.maxFileBytes / 1e6).toFixed(1)} MB): no completions in it; raise the setting to allow them`);
-      return [];
+      return false;
     }
     if (doc.text.includes('\u0000')) {
       this.warnOnce(`bin:${doc.uri}`, `${name} looks binary (it contains NUL characters): no completions in it`);
-      return [];
+      return false;
     }
+    return true;
+  }
+
+  /**
+   * A document became active with its cursor at `offset`: load the model if needed and prefill
+   * the prompt a completion there would use, at the lowest priority (skipped while a request
+   * runs, cancelled by any new one: the engine keeps what it computed). The first completion in
+   * the file then reuses the cache like later ones.
+   */
+  async prefill(doc: DocState, offset: number): Promise<void> {
+    const s = this.settings;
+    if (!s.enable || this.current || !this.admits(doc)) return;
+    const ctl = new AbortController();
+    this.current = ctl;
+    try {
+      const engine = await this.ensureEngine();
+      if (ctl.signal.aborted) return;
+      const prompt = this.prompts.build(doc.uri, doc.text, offset, engine.info.fim ? engine.info.fimTokens : undefined);
+      if (prompt.text.length === 0) return;
+      const r = await engine.complete({
+        prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
+        heal: s.tokenHealing && prompt.mode === 'prefix', prefillOnly: true,
+      }, { signal: ctl.signal });
+      if (r.finishReason === 'cancelled') return;
+      this.stats.prefills++;
+      this.stats.prefillTokens += r.timings.prefillTokens;
+      this.ratio.observe(prompt.text.length, r.timings.promptTokens);
+      this.hooks.log(`prefill: ${r.timings.promptTokens} prompt tokens (${r.timings.reusedTokens} reused) in ${Math.round(r.timings.prefillMs)} ms for ${path.basename(doc.uri)}`);
+    } catch {
+      // A failed load already said why; a failed prefill costs nothing but time.
+    } finally {
+      if (this.current === ctl) this.current = undefined;
+    }
+  }
+
+  /** Inline completion items for a request, [] for none; never throws. */
+  async complete(doc: DocState, req: InlineRequest, cancelled: { isCancellationRequested: boolean; onCancellationRequested(f: () => void): unknown }, versionNow: () => number | undefined): Promise<InlineItem[]> {
+    this.stats.requests++;
+    if (!this.admits(doc)) return [];
     // The newest request wins: the engine stops the older one at its next decode step.
     this.current?.abort();
     const ctl = new AbortController();
@@ -247,6 +287,7 @@ export class Completer {
       this.observe(engine, r, request, prompt.text.length);
       if (r.finishReason === 'cancelled') return [];
       const shaped = shapeCompletion(r.text, cursor, mode);
+      this.hooks.explain?.({ prompt: prompt.text, raw: r.text, shaped, finish: r.finishReason, mode });
       if (!shaped || seen.has(shaped)) continue;
       seen.add(shaped);
       const start = sel ? sel.start : req.offset;

@@ -11,7 +11,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { EngineClient } from '../engine/client';
 import { DEFAULT_MODEL_FILE, resolveModelPath } from '../paths';
 import { Completer, type EngineFactory } from './completer';
-import { LOG, STATS, STATUS, type StatusParams } from '../../common/protocol';
+import { LOG, PREFILL, STATS, STATUS, type StatusParams } from '../../common/protocol';
 import { normalizeSettings, type Settings } from '../../common/settings';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -96,6 +96,11 @@ connection.languages.inlineCompletion.on(async (params, token): Promise<InlineCo
 });
 
 connection.onRequest(STATS, () => completer.stats);
+connection.onNotification(PREFILL, (p) => {
+  const doc = documents.get(p?.textDocument?.uri ?? '');
+  if (!doc || !p.position) return; // not open (yet): nothing to warm
+  void completer.prefill({ uri: doc.uri, languageId: doc.languageId, version: doc.version, text: doc.getText() }, doc.offsetAt(p.position));
+});
 documents.onDidClose((e) => completer.forget(e.document.uri));
 documents.onDidChangeContent((e) => completer.documentChanged(e.document, () => e.document.getText()));
 connection.onShutdown(async () => { await completer.unload(); });

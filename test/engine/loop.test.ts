@@ -155,6 +155,23 @@ describe('speculative loop on a fake target', () => {
   });
 });
 
+describe('prefill only (a document became active)', () => {
+  it('brings the cache to the healed prompt without generating, and the completion reuses it', async () => {
+    for (const prompt of PROMPTS) {
+      const e = new Engine(new FakeTarget());
+      const warm = await e.complete({ prompt, maxTokens: 20, heal: true, prefillOnly: true });
+      assert.deepEqual(warm.tokens, []);
+      assert.equal(warm.text, '');
+      const cached = e.cache.length;
+      assert.equal(cached, warm.timings.promptTokens, 'the whole healed prompt is in the cache');
+      const r = await e.complete({ prompt, maxTokens: 20, heal: true });
+      assert.equal(r.timings.reusedTokens, cached - 1, 'only the last prompt token runs again (for its logits)');
+      const cold = await new Engine(new FakeTarget()).complete({ prompt, maxTokens: 20, heal: true });
+      assert.deepEqual(r.tokens, cold.tokens, 'the same completion as without the prefill');
+    }
+  });
+});
+
 describe('token healing on a fake target', () => {
   it('takes the last token off and keeps whole UTF-8 characters', () => {
     const tok = new FakeTarget().tokenizer;

@@ -125,14 +125,16 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
   const positions: string[] = [];
   before(async () => {
     target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' });
-    for (const f of devFiles(12, { minBytes: 2000, maxBytes: 30000 })) {
+    for (const f of devFiles(8, { minBytes: 2000, maxBytes: 30000 })) {
       for (const at of cursorOffsets(f.content, 3, f.path.length)) positions.push(f.content.slice(Math.max(0, at - 900), at));
     }
   });
   after(async () => { await target.dispose(); });
 
-  it('holds for 36 cursor positions with n-gram (chain, tree), random (tree) and oracle (chain) drafters', async () => {
-    assert.ok(positions.length >= 30, `only ${positions.length} positions`);
+  // Adversarial drafters at many more prompts run on the fake target (loop.test.ts) in
+  // milliseconds; here the real model's numerics: tree masks, depth positions, KV compaction.
+  it('holds for 24 cursor positions with n-gram (chain, tree), random (tree, every third) and oracle (chain) drafters', async () => {
+    assert.ok(positions.length >= 20, `only ${positions.length} positions`);
     const plain = new Engine(target);
     const spec = new Engine(target);
     const ngram = new NgramDrafter();
@@ -142,7 +144,8 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
       const req = { prompt, maxTokens: 21, ignoreEos: true };
       const want = await plain.complete(req);
       const ids = plain.promptIds(req);
-      const runs: [Drafter, TreeParams][] = [[ngram, CHAIN], [ngram, DYNAMIC], [random, DYNAMIC], [oracleDrafter(ids, want.tokens), CHAIN]];
+      const runs: [Drafter, TreeParams][] = [[ngram, CHAIN], [ngram, DYNAMIC], [oracleDrafter(ids, want.tokens), CHAIN]];
+      if (i % 3 === 0) runs.push([random, DYNAMIC]);
       for (const [drafter, params] of runs) {
         const got = await spec.complete(req, {}, drafter, params);
         assert.deepEqual(got.tokens, want.tokens, `position ${i}, ${drafter.name} ${params.kind}`);

@@ -98,3 +98,49 @@ describe('Completer', () => {
     assert.equal(seen.length, 1);
   });
 });
+
+describe('Completer prefill (a document became active)', () => {
+  /** An engine whose requests wait until released (or aborted). */
+  function slowEngine(seen: { req: CompletionRequest; signal?: AbortSignal }[]): { engine: EngineLike; release: () => void } {
+    let open: (() => void)[] = [];
+    const engine: EngineLike = {
+      info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, maxPositions: 8192 }, fim: false },
+      async complete(req, opts) {
+        seen.push({ req, signal: opts.signal });
+        await new Promise<void>((r) => { open.push(r); opts.signal?.addEventListener('abort', () => r(), { once: true }); });
+        const timings = { promptTokens: 10, reusedTokens: 0, prefillTokens: 10, prefillMs: 5, decodeTokens: 0, decodeMs: 0, decodeTokensPerS: 0, totalMs: 5 };
+        return { text: req.prefillOnly ? '' : 'x = 1', tokens: [], finishReason: opts.signal?.aborted ? 'cancelled' : 'length', timings };
+      },
+      async dispose() { /* nothing */ },
+    };
+    return { engine, release: () => { const o = open; open = []; for (const r of o) r(); } };
+  }
+
+  it('prefills the prompt a completion at the cursor would use, and a real request cancels it', async () => {
+    const seen: { req: CompletionRequest; signal?: AbortSignal }[] = [];
+    const { engine, release } = slowEngine(seen);
+    const c = new Completer(async () => engine, hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const warming = c.prefill(doc(), 20);
+    while (seen.length === 0) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(seen[0]?.req.prefillOnly, true);
+    assert.equal(seen[0]?.req.heal, true, 'healed like the completion will be, so the cached tokens match');
+    const asking = c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    await warming;
+    assert.equal(seen[0]?.signal?.aborted, true, 'the completion cancelled the prefill');
+    while (seen.length < 2) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(seen[1]?.req.prompt, seen[0]?.req.prompt, 'the same prompt: the cache is reused');
+    assert.equal(seen[1]?.req.prefillOnly, undefined);
+    // A prefill while a completion runs does nothing.
+    await c.prefill(doc(), 20);
+    assert.equal(seen.length, 2);
+    release();
+    assert.deepEqual(await asking, [{ insertText: 'x = 1', start: 20, end: 20 }]);
+    assert.equal(c.stats.prefills, 0, 'the cancelled prefill is not counted');
+    const again = c.prefill(doc(), 20);
+    while (seen.length < 3) await new Promise((r) => setTimeout(r, 1));
+    release();
+    await again;
+    assert.equal(c.stats.prefills, 1);
+  });
+});

@@ -12,7 +12,7 @@ import {
 import { type LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
 import { Engine } from '../../server/engine/engine';
 import { TargetModel } from '../../server/engine/target';
-import { STATS, type StatusParams } from '../../common/protocol';
+import { PREFILL, STATS, type StatusParams } from '../../common/protocol';
 import { defaultModel } from '../helpers';
 
 type Server = LspServer;
@@ -123,6 +123,34 @@ describe('language server over LSP (real model)', () => {
     assert.equal(items(rb)[0]?.insertText ?? '', await expected(text, true));
     const after = await s.conn.sendRequest(STATS);
     assert.ok(after.cancelled >= before.cancelled + 2, `cancelled ${after.cancelled - before.cancelled}`);
+  });
+
+  it('prefills a document that becomes active, so its first completion reuses the cache', async () => {
+    const uri = 'file:///w/warm.py';
+    const text = `${doc.replace('fibonacci', 'lucas')}lucas(n - 1) + lucas(n - 2)\n\n\ndef lucas_list(k):\n    return [lucas(i) for i in `;
+    await open(s, uri, text);
+    const lines = text.split('\n');
+    const at = { line: lines.length - 1, character: (lines.at(-1) as string).length };
+    const before = await s.conn.sendRequest(STATS);
+    await s.conn.sendNotification(PREFILL, { textDocument: { uri }, position: at });
+    const deadline = Date.now() + 60_000;
+    let st = before;
+    while (st.prefills === before.prefills && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      st = await s.conn.sendRequest(STATS);
+    }
+    assert.equal(st.prefills, before.prefills + 1, 'the prefill ran to its end');
+    assert.ok(st.prefillTokens > before.prefillTokens, 'it computed the new prompt');
+    const got = items(await ask(s, uri, at.line, at.character));
+    const after = await s.conn.sendRequest(STATS);
+    const prompt = after.promptTokens - st.promptTokens;
+    const reused = after.reusedTokens - st.reusedTokens;
+    assert.ok(prompt > 20 && reused >= prompt - 2, `the completion reused ${reused} of ${prompt} prompt tokens`);
+    assert.equal(got[0]?.insertText ?? '', await expected(text, false));
+    // Unknown documents and bad parameters are ignored (a notification has no reply).
+    await s.conn.sendNotification(PREFILL, { textDocument: { uri: 'file:///w/never.py' }, position: at });
+    await s.conn.sendNotification(PREFILL, {} as never);
+    assert.equal((await s.conn.sendRequest(STATS)).prefills, st.prefills);
   });
 
   it('replies with an error to malformed requests and to unknown documents', async () => {

@@ -1,0 +1,170 @@
+// The completion-quality benchmark: is the ghost text *right*? At cursor positions of dev-split
+// files (or a folder), placed the way users trigger completions (after Enter at the line's
+// indentation, after typing a few characters of a line, mid-line), the rest of the real line is
+// removed and the language server's own path (the Completer: prompt, token healing, engine,
+// shaping) completes it. Scored against the removed text: exact match and edit similarity of the
+// suggestion's first line, and of the whole suggestion against the real text of as many lines.
+// Rows: ours as shipped, ours without token healing, and node-llama-cpp on the same GGUF given the
+// same prompt text and shaped by the same rules. Empty replies are counted by cause.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_SETTINGS, type Settings } from '../../common/settings';
+import { EngineClient } from '../engine/client';
+import type { WorkerLoadOptions } from '../engine/protocol';
+import { Completer, cursorContext } from '../lsp/completer';
+import { lineMode, shapeCompletion } from '../lsp/shape';
+import { languageOf } from '../lsp/workspace';
+import { projectRoot } from '../paths';
+import { cursorOffsets, devFiles, folderFiles, sharedDataDir, type SourceFile } from './data';
+import { LlamaContender } from './llama';
+
+export type PositionKind = 'after Enter' | 'typed a few characters' | 'mid-line';
+const KINDS: PositionKind[] = ['after Enter', 'typed a few characters', 'mid-line'];
+
+export interface QualityCase { file: string; kind: PositionKind; text: string; offset: number; line: string; following: string }
+
+/** Positions in a file: a line of code is cut after its indentation, a few characters, or half. */
+export function qualityCases(f: SourceFile, perKind: number): QualityCase[] {
+  const out: QualityCase[] = [];
+  const offsets = cursorOffsets(f.content, perKind * KINDS.length * 3, f.path.length + 11);
+  let k = 0;
+  for (const at of offsets) {
+    const kind = KINDS[k % KINDS.length] as PositionKind;
+    if (out.filter((c) => c.kind === kind).length >= perKind) { k++; continue; }
+    const start = f.content.lastIndexOf('\n', at) + 1;
+    let end = f.content.indexOf('\n', start);
+    if (end < 0) end = f.content.length;
+    const lineText = f.content.slice(start, end);
+    const indent = (/^[ \t]*/.exec(lineText) as RegExpExecArray)[0].length;
+    const code = lineText.slice(indent);
+    if (code.trim().length < 8) continue; // blank or trivial lines say little
+    const cut = kind === 'after Enter' ? indent : kind === 'typed a few characters' ? indent + Math.min(3, code.length - 4) : indent + Math.floor(code.length / 2);
+    const before = f.content.slice(0, start + cut);
+    const after = f.content.slice(end); // the rest of the line is removed; later lines stay
+    out.push({ file: f.path, kind, text: before + after, offset: before.length, line: lineText.slice(cut), following: f.content.slice(end + 1) });
+    k++;
+  }
+  return out;
+}
+
+/** 1 - Levenshtein distance / the longer length (1: equal; both empty: 1). */
+export function editSimilarity(a: string, b: string): number {
+  if (a === b) return 1;
+  const n = a.length;
+  const m = b.length;
+  let prev = Array.from({ length: m + 1 }, (_, j) => j);
+  for (let i = 1; i <= n; i++) {
+    const cur = [i];
+    for (let j = 1; j <= m; j++) cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return 1 - (prev[m] as number) / Math.max(n, m);
+}
+
+export interface QualityRow {
+  contender: string;
+  kind: PositionKind | 'all';
+  n: number;
+  exact_first_line: number;
+  edit_sim_first_line: number;
+  edit_sim_whole: number;
+  empty: number;
+  /** Empty replies by cause. */
+  empty_causes: Record<string, number>;
+}
+
+interface Scored { kind: PositionKind; exact: boolean; sim: number; simWhole: number; empty?: string }
+
+function score(c: QualityCase, shown: string): Omit<Scored, 'empty'> {
+  const first = shown.split('\n')[0] ?? '';
+  const lines = shown.split('\n').length;
+  const real = [c.line, ...c.following.split('\n')].slice(0, lines).join('\n');
+  return { kind: c.kind, exact: first.trimEnd() === c.line.trimEnd(), sim: editSimilarity(first.trimEnd(), c.line.trimEnd()), simWhole: editSimilarity(shown.trimEnd(), real.trimEnd()) };
+}
+
+function rows(contender: string, scored: Scored[]): QualityRow[] {
+  return (['all', ...KINDS] as const).map((kind) => {
+    const s = kind === 'all' ? scored : scored.filter((x) => x.kind === kind);
+    const causes: Record<string, number> = {};
+    for (const x of s) if (x.empty) causes[x.empty] = (causes[x.empty] ?? 0) + 1;
+    const mean = (f: (x: Scored) => number): number => (s.length ? s.reduce((a, x) => a + f(x), 0) / s.length : 0);
+    return {
+      contender, kind, n: s.length, exact_first_line: mean((x) => (x.exact ? 1 : 0)), edit_sim_first_line: mean((x) => x.sim),
+      edit_sim_whole: mean((x) => x.simWhole), empty: mean((x) => (x.empty ? 1 : 0)), empty_causes: causes,
+    };
+  });
+}
+
+export interface QualityOptions {
+  load: WorkerLoadOptions;
+  files: number;
+  perKind: number;
+  dir?: string;
+  llamaCpp: boolean;
+  progress: (fraction: number, message: string) => void;
+}
+
+export interface QualityReport { bench: 'quality'; model: string; cpu: string; positions: number; rows: QualityRow[] }
+
+export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
+  const files = o.dir ? folderFiles(path.resolve(o.dir), o.files * 2) : devFiles(sharedDataDir(projectRoot()), o.files * 2, { minBytes: 2000, maxBytes: 40000 });
+  const cases = files.flatMap((f) => qualityCases(f, o.perKind)).slice(0, o.files * o.perKind * KINDS.length);
+  if (cases.length === 0) throw new Error(`no lines of code to complete under ${o.dir ?? 'the dev split'}; point --dir at a folder with code`);
+  const engine = await EngineClient.start(o.load, () => undefined);
+  const llama = o.llamaCpp ? await LlamaContender.start(o.load.modelPath, o.load.threads || os.availableParallelism()) : undefined;
+  const results = new Map<string, Scored[]>();
+  const add = (name: string, s: Scored): void => { results.set(name, [...(results.get(name) ?? []), s]); };
+  const contenders: { name: string; settings: Settings }[] = [
+    { name: 'ours (as shipped: token healing)', settings: DEFAULT_SETTINGS },
+    { name: 'ours without token healing', settings: { ...DEFAULT_SETTINGS, tokenHealing: false } },
+  ];
+  try {
+    for (const [i, c] of cases.entries()) {
+      let prompt = '';
+      for (const k of contenders) {
+        let seen: { prompt: string; raw: string; shaped: string; finish: string } | undefined;
+        const completer = new Completer(async () => engine, {
+          status: () => undefined, log: () => undefined, modelPath: () => o.load.modelPath,
+          explain: (e) => { seen = e; },
+        });
+        await completer.applySettings(k.settings);
+        const items = await completer.complete({ uri: `file:///bench/${c.file}`, languageId: languageOf(c.file) ?? 'plaintext', version: 1, text: c.text }, { offset: c.offset, triggerKind: 2 }, { isCancellationRequested: false, onCancellationRequested: () => undefined }, () => 1);
+        const shown = items[0]?.insertText ?? '';
+        prompt = seen?.prompt ?? prompt;
+        let empty: string | undefined;
+        if (!shown) {
+          if (!seen) empty = 'not asked (filters)';
+          else if (seen.raw.trim() === '') empty = `model: no text before the stop (${seen.finish})`;
+          else empty = 'shaping removed it';
+        }
+        add(k.name, { ...score(c, shown), empty });
+      }
+      if (llama && prompt) {
+        const r = await llama.run(prompt, DEFAULT_SETTINGS.maxTokens, 'plain');
+        const cursor = cursorContext(c.text, c.offset);
+        const shown = shapeCompletion(r.text, cursor, lineMode(cursor));
+        add('node-llama-cpp (same prompt, same shaping)', { ...score(c, shown), empty: shown ? undefined : r.text.trim() === '' ? 'model: no text' : 'shaping removed it' });
+      }
+      o.progress((i + 1) / cases.length, `quality: position ${i + 1}/${cases.length}`);
+    }
+  } finally {
+    await engine.dispose();
+    await llama?.close();
+  }
+  return {
+    bench: 'quality', model: path.basename(o.load.modelPath), cpu: os.cpus()[0]?.model ?? 'unknown', positions: cases.length,
+    rows: [...results.entries()].flatMap(([name, s]) => rows(name, s)),
+  };
+}
+
+export function qualityTable(r: QualityReport): string {
+  const lines = [
+    '| contender | positions | n | exact first line | edit similarity first line | edit similarity whole | empty (causes) |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const x of r.rows) {
+    const causes = Object.entries(x.empty_causes).map(([k, v]) => `${k}: ${v}`).join('; ');
+    lines.push(`| ${x.contender} | ${x.kind} | ${x.n} | ${(100 * x.exact_first_line).toFixed(0)}% | ${x.edit_sim_first_line.toFixed(3)} | ${x.edit_sim_whole.toFixed(3)} | ${(100 * x.empty).toFixed(0)}%${causes ? ` (${causes})` : ''} |`);
+  }
+  return lines.join('\n');
+}
