@@ -33,7 +33,8 @@ const USAGE = `usage:
                       trace through the language server; --out writes report.md/json + SVG charts;
                       --source repo: dev-split positions with their repository as the datastore
                       (--dir: the folder is the datastore); --compare-prefill: the typing trace
-                      also without the prefill a file gets when it becomes active
+                      also without the prefill a file gets when it becomes active; --open-pause MS: how
+                      long the simulated user reads a just-opened file before asking (default 4000)
   prism-complete bench-decode [same options]   the decode part only (bench-spec: same)
   prism-complete bench-quality [--files N] [--per-kind N] [--dir FOLDER] [--no-llama] [--out DIR]
                       completion quality: the rest of real lines after Enter, after a few typed
@@ -75,7 +76,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, files: { type: 'string' }, 'per-kind': { type: 'string' },
+  depths: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' },
   'no-heal': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -333,7 +334,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 2 : 8, 1),
       chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,
-      comparePrefill: Boolean(v['compare-prefill']),
+      comparePrefill: Boolean(v['compare-prefill']), openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0),
       progress: (f, m) => progress((sources.length + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);

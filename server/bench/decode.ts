@@ -60,7 +60,13 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
   const ngramDepths = o.full ? [3, 5] : [4];
   for (const d of ngramDepths) out.push({ name: `ngram chain d${d}`, drafter: 'ngram', depth: d, draft: { drafter: 'ngram', tree: chain(d), datastore: false } });
   // With a repository datastore: prompt lookup first, the repository where the prompt has no match.
-  if (store) for (const d of ngramDepths) out.push({ name: `ngram+repo chain d${d}`, drafter: 'ngram+repo', depth: d, draft: { drafter: 'ngram', tree: chain(d), datastore: true } });
+  if (store) {
+    for (const d of ngramDepths) {
+      out.push({ name: `ngram+repo chain d${d}`, drafter: 'ngram+repo', depth: d, draft: { drafter: 'ngram', tree: chain(d), datastore: true } });
+      // SAM-decoding's rule: the repository's match first when it is 3+ tokens longer.
+      out.push({ name: `ngram+repo lead3 chain d${d}`, drafter: 'ngram+repo lead3', depth: d, draft: { drafter: 'ngram', tree: chain(d), datastore: true, ngram: { storeLead: 3 } } });
+    }
+  }
   if (o.full) out.push({ name: 'ngram tree k2 n8', drafter: 'ngram', depth: 4, draft: { drafter: 'ngram', tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 }, datastore: false } });
   for (const h of heads) {
     for (const d of o.depths) out.push({ name: `${h.name} chain d${d}`, drafter: h.name, depth: d, draft: { drafter: 'head', head: h.path, tree: chain(d) } });

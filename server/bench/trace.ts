@@ -5,7 +5,8 @@
 // cache, adaptive debounce, each request cancelled by the next keystroke, as VS Code does).
 // Each file is opened the way the extension does it: prism/prefill for the cursor (the document
 // became active), a reading pause, then typing. Rows per draft mode, with and without that
-// prefill when asked (`comparePrefill`): the first reply in a just-opened file against later ones,
+// prefill when asked (`comparePrefill`): the first reply in a just-opened file (asked at the cursor
+// after the reading pause, before typing) against the replies while typing,
 // request -> ghost text latency (p50/p95/p99; single-line and all),
 // keystroke -> ghost text, cache hits, cancelled requests, prompt tokens reused vs recomputed,
 // server CPU time per accepted character, server memory.
@@ -38,6 +39,8 @@ export interface TraceOptions {
   threads?: number;
   /** Also run every mode without the prefill on opening (the first-request comparison). */
   comparePrefill?: boolean;
+  /** How long the user looks at a just-opened file before the first completion (ms). */
+  openPauseMs: number;
   progress: (fraction: number, message: string) => void;
 }
 
@@ -132,9 +135,17 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
         const line = (text.match(/\n/g) ?? []).length;
         return { line, character: text.length - (text.lastIndexOf('\n') + 1) };
       };
-      // The document became active (the extension sends prism/prefill), the user reads a moment.
+      // The document became active (the extension sends prism/prefill), the user reads a moment,
+      // then asks for a completion at the cursor before typing: the first reply in the file.
       if (prefill) await conn.sendNotification(PREFILL, { textDocument: { uri }, position: pos(before) });
-      await sleep(2 * o.pauseMs);
+      await sleep(o.openPauseMs);
+      const firstAsk = await flow.provide({ point: { uri, before, after }, automatic: true }, new CancellationTokenSource().token, async (token) => {
+        requests++;
+        const r = await conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: pos(before), context: { triggerKind: 2 } }, token as CancellationToken);
+        return r === null ? null : Array.isArray(r) ? r : r.items;
+      });
+      if (firstAsk.kind === 'server') { replies++; firstReplies.push(firstAsk.latencyMs); }
+      firstDone = true;
       for (let i = 0; i < ahead.length; i++) {
         const ch = ahead[i] as string;
         const p = pos(before);

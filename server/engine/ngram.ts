@@ -14,6 +14,11 @@ export interface NgramOptions {
   minN: number;
   /** How far back to look (tokens). */
   window: number;
+  /**
+   * With a datastore: its match goes before the prompt's when it is at least this many tokens
+   * longer (unset: the prompt's matches always go first, the store fills what they leave).
+   */
+  storeLead?: number;
 }
 
 /** minN 2: a one-token match proposes too often in vain (bench-spec: depth-1 acceptance 0.63 vs 0.75). */
@@ -36,7 +41,8 @@ export class NgramDrafter implements Drafter {
 /**
  * The draft tree of continuations of earlier matches of the context's suffix: the prompt's own
  * matches first (longest suffix, most recent), then, for the branches still free, the
- * datastore's (longest suffix, most frequent continuation).
+ * datastore's (longest suffix, most frequent continuation); with `storeLead`, a store match that
+ * much longer than the prompt's goes first.
  */
 export function ngramTree(tokens: readonly number[], params: TreeParams, opts: NgramOptions = DEFAULT_NGRAM, store?: Datastore): DraftTree {
   const tree = newTree();
@@ -57,11 +63,12 @@ export function ngramTree(tokens: readonly number[], params: TreeParams, opts: N
       child.set(key, parent);
     }
   };
-  let found = 0;
+  // The prompt's matches: longest suffix first, most recent first.
+  const fromPrompt: { n: number; cont: number[] }[] = [];
   const seen = new Set<number>(); // continuation start positions already used
-  for (let n = Math.min(opts.maxN, L - 1); n >= opts.minN && found < branches; n--) {
+  for (let n = Math.min(opts.maxN, L - 1); n >= opts.minN && fromPrompt.length < branches; n--) {
     // Scan matches from the most recent backwards.
-    for (let end = L - 1; end - n >= start && found < branches; end--) {
+    for (let end = L - 1; end - n >= start && fromPrompt.length < branches; end--) {
       // A match ends at position end-1 (exclusive end `end`), continuation starts at `end`.
       if (seen.has(end)) continue;
       let ok = true;
@@ -70,13 +77,17 @@ export function ngramTree(tokens: readonly number[], params: TreeParams, opts: N
       }
       if (!ok || end >= L) continue;
       seen.add(end);
-      found++;
-      insert(tokens.slice(end, Math.min(L, end + params.depth)));
+      fromPrompt.push({ n, cont: tokens.slice(end, Math.min(L, end + params.depth)) });
     }
   }
-  if (store && found < branches && tree.tokens.length < params.totalTokens) {
-    const hit = store.lookup(tokens, { ...DEFAULT_LOOKUP, depth: params.depth, branches: branches - found });
-    for (const c of hit.continuations) insert(c);
+  // The datastore fills the branches the prompt left free; with storeLead, a store match at
+  // least that many tokens longer than the prompt's best goes first (SAM-decoding's rule).
+  let order = fromPrompt.map((p) => p.cont);
+  const lead = opts.storeLead ?? Infinity;
+  if (store && (fromPrompt.length < branches || Number.isFinite(lead))) {
+    const hit = store.lookup(tokens, { ...DEFAULT_LOOKUP, depth: params.depth, branches });
+    if (hit.n > 0) order = hit.n >= (fromPrompt[0]?.n ?? 0) + lead ? [...hit.continuations, ...order] : [...order, ...hit.continuations];
   }
+  for (const c of order.slice(0, branches)) insert(c);
   return tree;
 }

@@ -100,19 +100,23 @@ async function index(id: number, files: IndexFile[], replace: boolean): Promise<
   const t0 = performance.now();
   const tokenizer = model?.tokenizer;
   if (!tokenizer) { post({ type: 'error', id, message: 'the model is not loaded' }); return; }
-  const tokens = new Map<string, number[]>();
-  let slice = performance.now();
-  let told = slice;
-  for (const [i, f] of files.entries()) {
-    const ids = f.text === null ? undefined : tokenizer.encode(f.text);
-    if (replace) { if (ids) tokens.set(f.path, ids); } else store.update(f.path, ids);
-    if (performance.now() - slice > 20) {
-      await new Promise((r) => setImmediate(r));
-      slice = performance.now();
-      if (slice - told > 2000) { post({ type: 'log', line: `datastore: tokenized ${i + 1}/${files.length} files` }); told = slice; }
+  try {
+    const tokens = new Map<string, number[]>();
+    let slice = performance.now();
+    let told = slice;
+    for (const [i, f] of files.entries()) {
+      const ids = f.text === null ? undefined : tokenizer.encode(f.text);
+      if (replace) { if (ids) tokens.set(f.path, ids); } else store.update(f.path, ids);
+      if (performance.now() - slice > 20) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+        if (slice - told > 2000) { post({ type: 'log', line: `datastore: tokenized ${i + 1}/${files.length} files` }); told = slice; }
+      }
     }
+    if (replace) store.setFiles(tokens);
+    post({ type: 'indexed', id, stats: { files: store.files, tokens: store.tokenCount, bytes: store.bytes, ms: performance.now() - t0 } });
+  } catch (e) {
+    post({ type: 'error', id, message: `datastore: ${(e as Error).message ?? String(e)}` });
   }
-  if (replace) store.setFiles(tokens);
-  post({ type: 'indexed', id, stats: { files: store.files, tokens: store.tokenCount, bytes: store.bytes, ms: performance.now() - t0 } });
 }
 

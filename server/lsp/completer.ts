@@ -1,8 +1,9 @@
 // Where an inline-completion request becomes an engine request and the engine's text becomes
 // ghost text: gating (language, exclusions, size, binary), the newest request superseding older
 // ones, lazy model loading, prompt building, shaping, stale-result checks, alternatives on
-// explicit invoke, the counters the status bar shows, and the repository datastore (the
-// workspace indexed in the background once the model is loaded, edits sent as they settle). The engine is injected (a worker-thread
+// explicit invoke, the counters the status bar shows, the repository datastore (the workspace
+// indexed in the background once the model is loaded, edits sent as they settle) and the
+// background prefill of a document that became active. The engine is injected (a worker-thread
 // EngineClient in the server, anything with the same shape in tests).
 import * as path from 'node:path';
 import type { CompletionRequest, CompletionResult } from '../engine/engine';
@@ -79,7 +80,7 @@ export class Completer {
   async applySettings(s: Settings): Promise<void> {
     const key = (x: Settings): string => JSON.stringify([this.hooks.modelPath(x), x.device, x.threads]);
     const reload = key(s) !== key(this.settings);
-    const reindex = JSON.stringify(s.datastore) !== JSON.stringify(this.settings.datastore) || JSON.stringify([s.languages, s.exclude]) !== JSON.stringify([this.settings.languages, this.settings.exclude]);
+    const reindex = storeKey(s) !== storeKey(this.settings);
     this.settings = s;
     this.prompts.setBudget({ maxTokens: s.contextTokens, suffixShare: 0.2, refill: 0.7 });
     if (reload) {
@@ -147,7 +148,7 @@ export class Completer {
     try {
       if (!s.datastore.enable) { await e.index([], true); this.stats.datastoreTokens = 0; return; }
       const scan = await scanWorkspace(roots, s, s.datastore.maxMB * 2 ** 20);
-      if (this.engine !== e || this.settings !== s) return; // reloaded or changed meanwhile
+      if (this.engine !== e || storeKey(this.settings) !== storeKey(s)) return; // reloaded or changed meanwhile (that change indexes again)
       const st = await e.index(scan.files, true);
       this.stats.datastoreTokens = st.tokens;
       const capped = scan.truncated ? `; capped at prism.datastore.maxMB = ${s.datastore.maxMB}` : '';
@@ -214,7 +215,6 @@ export class Completer {
       if (r.finishReason === 'cancelled') return;
       this.stats.prefills++;
       this.stats.prefillTokens += r.timings.prefillTokens;
-      this.ratio.observe(prompt.text.length, r.timings.promptTokens);
       this.hooks.log(`prefill: ${r.timings.promptTokens} prompt tokens (${r.timings.reusedTokens} reused) in ${Math.round(r.timings.prefillMs)} ms for ${path.basename(doc.uri)}`);
     } catch {
       // A failed load already said why; a failed prefill costs nothing but time.
@@ -341,6 +341,11 @@ export class Completer {
     this.hooks.log(message);
     this.hooks.status({ state: 'idle', message });
   }
+}
+
+/** The settings the datastore's contents depend on. */
+function storeKey(s: Settings): string {
+  return JSON.stringify([s.datastore, s.languages, s.exclude, s.maxFileBytes]);
 }
 
 export function cursorContext(text: string, offset: number): CursorContext {

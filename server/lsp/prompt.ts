@@ -8,7 +8,9 @@
 // The prefix starts at a line boundary that stays put while the user types: the engine reuses
 // the KV cache of the longest unchanged prompt prefix, so moving the start on every keystroke
 // would re-prefill the whole prompt each time. The start only moves when the prefix outgrows the
-// budget, and then far enough (to `refill` of the budget) to stay put for a while.
+// budget by a margin (the chars-per-token estimate drifts as it learns: a start that followed it
+// would move between a prefill and the completion it prepared), and then far enough (to `refill`
+// of the budget) to stay put for a while.
 
 export interface FimTokens { prefix: string; suffix: string; middle: string }
 
@@ -22,6 +24,9 @@ export interface PromptBudget {
 }
 
 export const DEFAULT_BUDGET: PromptBudget = { maxTokens: 1536, suffixShare: 0.2, refill: 0.7 };
+
+/** The prefix may outgrow its budget by this factor before its start moves. */
+const OUTGROW = 1.2;
 
 export interface BuiltPrompt {
   text: string;
@@ -57,7 +62,7 @@ export class PromptBuilder {
     const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
     const prefixChars = Math.max(64, Math.floor((this.budget.maxTokens - suffixTokens) * cpt));
     let start = this.starts.get(uri) ?? 0;
-    if (start > offset || offset - start > prefixChars || (start > 0 && text[start - 1] !== '\n')) {
+    if (start > offset || offset - start > prefixChars * OUTGROW || (start > 0 && text[start - 1] !== '\n')) {
       // Move the start: to a line start leaving `refill` of the budget (or 0 if all fits).
       start = lineStartAtOrAfter(text, Math.max(0, offset - Math.floor(prefixChars * this.budget.refill)), offset);
     }

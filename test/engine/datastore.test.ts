@@ -75,5 +75,14 @@ describe('datastore', () => {
     // No match in the prompt: the store's.
     assert.deepEqual(ngramTree([7, 8, 10, 11, 12], chain, undefined, store).tokens, [13, 14, 15]);
     assert.deepEqual(ngramTree([7, 8, 10, 11, 12], chain).tokens, [], 'nothing without the store');
+    // storeLead: a store match 3+ tokens longer than the prompt's best goes first.
+    const longer = new Datastore();
+    longer.setFiles(new Map([['lib', [20, 21, 22, 1, 2, 30, 31, 32]]]));
+    const prompt = [1, 2, 3, 4, 5, 0, 20, 21, 22, 1, 2]; // the prompt matches [1, 2] (n = 2), the store [20, 21, 22, 1, 2] (n = 5)
+    assert.deepEqual(ngramTree(prompt, chain, undefined, longer).tokens, [3, 4, 5]);
+    assert.deepEqual(ngramTree(prompt, chain, { maxN: 4, minN: 2, window: 4096, storeLead: 3 }, longer).tokens, [30, 31, 32]);
+    assert.deepEqual(ngramTree(prompt, chain, { maxN: 4, minN: 2, window: 4096, storeLead: 4 }, longer).tokens, [3, 4, 5]);
+    const tree = { kind: 'dynamic' as const, depth: 3, topK: 2, totalTokens: 8, minProb: 0 };
+    assert.deepEqual(ngramTree(prompt, tree, { maxN: 4, minN: 2, window: 4096, storeLead: 3 }, longer).parents, [-1, 0, 1, -1, 3, 4], 'both, the store first');
   });
 });

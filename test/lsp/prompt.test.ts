@@ -42,6 +42,16 @@ describe('PromptBuilder', () => {
     assert.ok(moved.prefixStart > first.prefixStart);
     assert.ok(moved.text.length <= 300);
   });
+  it('keeps the start when the chars-per-token estimate drifts (a prefill and its completion agree)', () => {
+    const ratio = new CharsPerToken(3);
+    const b = new PromptBuilder(ratio, { maxTokens: 100, suffixShare: 0.2, refill: 0.95 });
+    const doc = lines(200);
+    const first = b.build('u', doc, doc.length, undefined);
+    ratio.observe(150, 100); // the estimate drops 10% (2.7): the prefix is over its budget, within the margin
+    assert.equal(b.build('u', doc, doc.length, undefined).prefixStart, first.prefixStart);
+    for (let i = 0; i < 20; i++) ratio.observe(200, 100); // a real change of the code's density
+    assert.ok(b.build('u', doc, doc.length, undefined).prefixStart > first.prefixStart);
+  });
   it('learns chars per token from the engine', () => {
     const r = new CharsPerToken(3);
     for (let i = 0; i < 40; i++) r.observe(500, 100);
