@@ -72,28 +72,23 @@ export class DepthTuner {
 
   /** reach_j for j = 1..maxDepth: measured, with the prior's weight, never above reach_{j-1}. */
   reach(): number[] {
-    const out: number[] = [];
-    let before = 1;
-    for (let j = 1; j <= this.maxDepth; j++) {
-      const asked = this.asked[j - 1] ?? 0;
-      const r = this.reached[j - 1] ?? 0;
-      before = Math.min((r + PRIOR_RUNS * before * this.prior.reach) / (asked + PRIOR_RUNS), before);
-      out.push(before);
-    }
-    return out;
+    return this.chained(this.reached, this.asked, this.prior.reach);
   }
 
   /**
-   * accept_j = P(accepted >= j | the draft reached j) for j = 1..maxDepth: measured, with a prior
-   * of 4 runs, and never above the value at the depth before.
+   * accept_j = P(accepted >= j | the draft reached j) for j = 1..maxDepth: measured, with the
+   * prior's weight, and never above the value at the depth before.
    */
   shares(): number[] {
+    return this.chained(this.accepted, this.reached, this.prior.acceptance);
+  }
+
+  /** hits_j / of_j per depth, shrunk towards (value at j-1) * ratio by PRIOR_RUNS, never rising. */
+  private chained(hits: number[], of: number[], ratio: number): number[] {
     const out: number[] = [];
     let before = 1;
     for (let j = 1; j <= this.maxDepth; j++) {
-      const r = this.reached[j - 1] ?? 0;
-      const a = this.accepted[j - 1] ?? 0;
-      before = Math.min((a + PRIOR_RUNS * before * this.prior.acceptance) / (r + PRIOR_RUNS), before);
+      before = Math.min(((hits[j - 1] ?? 0) + PRIOR_RUNS * before * ratio) / ((of[j - 1] ?? 0) + PRIOR_RUNS), before);
       out.push(before);
     }
     return out;
