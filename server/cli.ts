@@ -12,11 +12,12 @@ import { machine, writeReport } from './bench/report';
 import { llamaCppInstalled } from './bench/llama';
 import { benchTrace, traceTable, type TraceRow } from './bench/trace';
 import { benchQuality, qualityTable } from './bench/quality';
+import { benchNumerics, numericsTables } from './bench/numerics';
 import { EngineClient } from './engine/client';
 import { writeFileAtomic } from './engine/graph-cache';
 import { TargetModel } from './engine/target';
 import { DEFAULT_TREE } from './engine/drafter';
-import type { CompletionRequest, CompletionResult } from './engine/engine';
+import { type CompletionRequest, type CompletionResult, TREES_NOT_EXACT } from './engine/engine';
 import type { WorkerLoadOptions } from './engine/protocol';
 import { DEFAULT_DRAFT_MODE, DRAFT_MODES, type DraftMode, isDraftMode } from '../common/settings';
 import { DraftPolicy, headFor, isHeadKind } from './drafting/policy';
@@ -40,6 +41,11 @@ const USAGE = `usage:
                       completion quality: the rest of real lines after Enter, after a few typed
                       characters and mid-line; exact match and edit similarity, empty replies by
                       cause; ours with and without token healing, node-llama-cpp on the same prompt
+  prism-complete bench-numerics [--windows N] [--window N] [--repeats N] [--no-llama] [--no-reference] [--out DIR]
+                      which numerics the target should run in: perplexity and top-1 agreement with
+                      the fp32 reference (transformers) on dev-split code and the infilling sets
+                      for each numerics of ours and for llama.cpp; ms per target run over k rows
+                      (chain and tree masks); whether a block's rows equal rows computed alone
   prism-complete export-graph --out FILE.onnx [--model PATH] [--weights W] [--activations A]
                       writes the server's target graph and FILE.json (its config, the GGUF's
                       sha256) for the draft-head pipeline in models/
@@ -52,7 +58,13 @@ options:
   --threads N         onnxruntime intra-op threads (default: all cores)
   --weights W         nbits (4-bit MatMulNBits, default) | f32 (dequantized)
   --activations A     fp32 (default, matches the reference) | int8 (int8 activations in the 4-bit
-                      matmuls: cheaper verification, logits differ from fp32)
+                      matmuls: cheaper verification, logits differ from fp32; bench-numerics
+                      measures how much)
+  --head H            the LM head: f32 (default, exact) | int8 (Q8_0 weights, int8 activations;
+                      needs --activations int8)
+  --inexact           let one-token steps take ORT's single-row kernels (faster plain decoding);
+                      verified rows then differ from decoded rows by ~1e-4, so speculative output
+                      equals plain output only up to that; allows draft trees
   --draft D           auto (default: the drafting policy's choice, plain included) | prism (the
                       shipped PRISM head) | eagle3 (the shipped EAGLE-3 head) | ngram (prompt
                       lookup) | none (plain decoding) | HEAD.gguf (a head from
@@ -77,7 +89,7 @@ const OPTIONS = {
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
   depths: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' },
-  'no-heal': { type: 'boolean' },
+  'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -106,7 +118,10 @@ export function loadOptions(v: Values): WorkerLoadOptions {
   if (weights !== 'nbits' && weights !== 'f32') throw new UsageError(`--weights must be nbits or f32, got '${weights}'`);
   const act = v.activations ?? 'fp32';
   if (act !== 'fp32' && act !== 'int8') throw new UsageError(`--activations must be fp32 or int8, got '${act}'`);
-  return { modelPath: resolveModelPath(v.model), device, threads: int(v.threads, 'threads', 0), graph: { weights, accuracyLevel: act === 'int8' ? 4 : 0 } };
+  const head = v.head ?? 'f32';
+  if (head !== 'f32' && head !== 'int8') throw new UsageError(`--head must be f32 or int8, got '${head}'`);
+  if (head === 'int8' && act !== 'int8') throw new UsageError('--head int8 needs --activations int8 (ORT\'s 8-bit kernel is only fast with int8 activations)');
+  return { modelPath: resolveModelPath(v.model), device, threads: int(v.threads, 'threads', 0), graph: { weights, accuracyLevel: act === 'int8' ? 4 : 0, head }, exact: !v.inexact };
 }
 
 /**
@@ -125,6 +140,7 @@ export function draftOptions(v: Values, modelPath = resolveModelPath(v.model)): 
   }
   const kind = v.tree ?? 'chain';
   if (kind !== 'chain' && kind !== 'static' && kind !== 'dynamic') throw new UsageError(`--tree must be chain, static or dynamic, got '${kind}'`);
+  if (kind !== 'chain' && !v.inexact) throw new UsageError(TREES_NOT_EXACT);
   const branching = v.branching?.split(',').map((x) => int(x.trim(), 'branching', 1, 1));
   const explicitDepth = v.depth !== undefined ? int(v.depth, 'depth', DEFAULT_TREE.depth, 1) : undefined;
   const mode: DraftMode = headFile ? 'prism' : (draft as DraftMode);
@@ -302,6 +318,24 @@ async function cmdQuality(v: Values): Promise<void> {
   console.log(JSON.stringify(r));
 }
 
+async function cmdNumerics(v: Values): Promise<void> {
+  const load = loadOptions(v);
+  const llamaCpp = !v['no-llama'] && llamaCppInstalled();
+  if (!v['no-llama'] && !llamaCpp) console.error('bench-numerics: node-llama-cpp is not installed here; its rows are left out');
+  const r = await benchNumerics({
+    modelPath: load.modelPath, threads: load.threads ?? 0, windows: int(v.windows, 'windows', 12, 1), window: int(v.window, 'window', 256, 8),
+    llamaCpp, reference: !v['no-reference'], repeats: int(v.repeats, 'repeats', 7, 1), log: (l) => console.error(`bench-numerics: ${l}`),
+  });
+  const tables = numericsTables(r);
+  if (v.out) {
+    fs.mkdirSync(v.out, { recursive: true });
+    writeFileAtomic(path.join(v.out, 'numerics.md'), `# Numerics\n\n${tables}\n`);
+    writeFileAtomic(path.join(v.out, 'numerics.json'), `${JSON.stringify(r, null, 1)}\n`);
+  }
+  if (!v.json) console.log(`\n${tables}\n`);
+  console.log(JSON.stringify(r));
+}
+
 async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   const quick = Boolean(v.quick);
   const load = loadOptions(v);
@@ -368,6 +402,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     else if (cmd === 'export-graph') cmdExportGraph(v);
     else if (cmd === 'bench-quality') await cmdQuality(v);
+    else if (cmd === 'bench-numerics') await cmdNumerics(v);
     else if (cmd === 'bench' || cmd === 'bench-decode' || cmd === 'bench-spec') await cmdBench(v, cmd, argv);
     else throw new UsageError(`unknown command '${cmd}'`);
     return 0;

@@ -22,7 +22,7 @@ describe('prism-complete CLI', () => {
     const auto = JSON.parse(cli(args).stdout.trim()) as { text: string; drafter?: string };
     assert.equal(auto.text, plain.text);
     assert.equal(auto.drafter, 'ngram', 'auto starts with n-gram lookup (the measured priors)');
-    const r = cli([...args, '--draft', 'ngram', '--tree', 'dynamic', '--depth', '4']);
+    const r = cli([...args, '--draft', 'ngram', '--depth', '4']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout.trim()) as { text: string; tau: number; acceptance_by_depth: number[]; target_runs: number };
     assert.equal(j.text, plain.text);
@@ -52,7 +52,8 @@ describe('prism-complete CLI', () => {
     ['a missing source file', ['complete', '--file', path.join(tmp, 'nope.py'), '--line', '0', '--column', '0'], 2, /^prism-complete: cannot read .*nope\.py: ENOENT$/m],
     ['a line past the end', ['complete', '--file', 'examples/lru_cache.py', '--line', '9999', '--column', '0'], 2, /^prism-complete: examples\/lru_cache\.py has \d+ lines; --line 9999 is past the end \(lines are 0-based\)$/m],
     ['a bad number', ['complete', '--prompt', 'x', '--max-tokens', 'lots'], 2, /^prism-complete: --max-tokens must be an integer >= 1, got 'lots'$/m],
-    ['a draft tree with int8 activations', ['complete', '--prompt', 'x', '--draft', 'ngram', '--tree', 'dynamic', '--activations', 'int8'], 1, /^prism-complete: draft trees are not lossless with int8 activations; use a chain \(--tree chain\) or fp32 activations$/m],
+    ['a draft tree in the exact numerics', ['complete', '--prompt', 'x', '--draft', 'ngram', '--tree', 'dynamic'], 2, /^prism-complete: draft trees are not bit-exact \(a tree row sums its keys in another order than decoding\); draft a chain, or run the target with exact off \(--inexact\) to allow trees$/m],
+    ['an int8 head with fp32 activations', ['complete', '--prompt', 'x', '--head', 'int8'], 2, /^prism-complete: --head int8 needs --activations int8 \(ORT's 8-bit kernel is only fast with int8 activations\)$/m],
     ['a top-p outside (0, 1]', ['complete', '--prompt', 'x', '--top-p', '1.5'], 2, /^prism-complete: --top-p must be in \(0, 1\], got '1\.5'$/m],
     ['unknown activations', ['complete', '--prompt', 'x', '--activations', 'int4'], 2, /^prism-complete: --activations must be fp32 or int8, got 'int4'$/m],
     ['an unknown drafter', ['complete', '--prompt', 'x', '--draft', 'eagle9'], 2, /^prism-complete: --draft must be auto, prism, eagle3, ngram, none or the path of a draft head \(\.gguf\), got 'eagle9'$/m],

@@ -9,6 +9,9 @@ Reads one JSON request on stdin, writes one JSON reply on stdout:
       -> {"logits": base64 of float32 [R, V] for the requested rows (default all), "shape": [R, V],
           "argmax": [...] per requested row}
   {"op": "greedy", "gguf": PATH, "ids": [...], "n": N} -> {"ids": [...]}
+  {"op": "score", "gguf": PATH, "windows": [[...], ...]}
+      -> {"argmax": [[...]], "logp": [[...]]} per window: the top-1 token at every position and
+         log p(next token of the window) (one shorter); teacher-forced, for the numerics benchmark
   {"op": "dequantize", "gguf": PATH, "names": [...]} -> {"values": {name: [...]}}
 {"batch": [request, ...]} -> [reply, ...] runs several in one process.
 The model is transformers' Llama/Qwen2 loaded from the same GGUF (weights dequantized to fp32).
@@ -94,6 +97,20 @@ def op_greedy(req):
     return {"ids": out[0, ids.shape[1]:].tolist()}
 
 
+def op_score(req):
+    import torch
+
+    m = hf_model(req["gguf"])
+    argmax, logp = [], []
+    with torch.no_grad():
+        for w in req["windows"]:
+            ids = torch.tensor([w], dtype=torch.long)
+            lp = torch.log_softmax(m(input_ids=ids).logits[0].double(), -1)
+            argmax.append(lp.argmax(-1).tolist())
+            logp.append(lp[:-1].gather(-1, ids[0, 1:, None]).squeeze(-1).tolist())
+    return {"argmax": argmax, "logp": logp}
+
+
 def op_dequantize(req):
     from gguf import GGUFReader
     from gguf.quants import dequantize
@@ -117,6 +134,8 @@ def run(req):
         return op_greedy(req)
     if op == "dequantize":
         return op_dequantize(req)
+    if op == "score":
+        return op_score(req)
     raise SystemExit(f"unknown op {op}")
 
 

@@ -17,6 +17,9 @@ import { type DepthPoint, DepthTuner } from '../drafting/tuner';
 import { HEAD_KINDS, headFor } from '../drafting/policy';
 import { projectRoot } from '../paths';
 import { LlamaContender, median } from './llama';
+import { numericsName } from './numerics';
+import { machine } from './report';
+import { DEFAULT_GRAPH_OPTIONS } from '../../kernels/llama-graph';
 import { type BenchPrompt, benchPrompts, type PromptSource } from './prompts';
 
 export interface DecodeBenchOptions {
@@ -45,6 +48,8 @@ export interface DecodeRow {
 
 export interface DecodeReport {
   bench: 'decode'; model: string; threads: number; positions: number; tokens: number; source: string; cpu: string;
+  /** The target's numerics (activations, LM head, exact or single-row kernels). */
+  numerics: string;
   results: DecodeRow[]; tuning: { drafter: string; curve: DepthPoint[]; chosen: DepthPoint }[]; mismatches: number;
   /** The datastores built (repository-level set, folders): files, tokens, memory, build time. */
   datastores: string[];
@@ -67,10 +72,12 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
       out.push({ name: `ngram+repo lead3 chain d${d}`, drafter: 'ngram+repo lead3', depth: d, draft: { drafter: 'ngram', tree: chain(d), datastore: true, ngram: { storeLead: 3 } } });
     }
   }
-  if (o.full) out.push({ name: 'ngram tree k2 n8', drafter: 'ngram', depth: 4, draft: { drafter: 'ngram', tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 }, datastore: false } });
+  // Trees are not bit-exact: only with the unpadded target (--inexact).
+  const trees = o.full && o.load.exact === false;
+  if (trees) out.push({ name: 'ngram tree k2 n8', drafter: 'ngram', depth: 4, draft: { drafter: 'ngram', tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 }, datastore: false } });
   for (const h of heads) {
     for (const d of o.depths) out.push({ name: `${h.name} chain d${d}`, drafter: h.name, depth: d, draft: { drafter: 'head', head: h.path, tree: chain(d) } });
-    if (o.full) out.push({ name: `${h.name} tree k2 n8`, drafter: h.name, depth: 4, draft: { drafter: 'head', head: h.path, tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 } } });
+    if (trees) out.push({ name: `${h.name} tree k2 n8`, drafter: h.name, depth: 4, draft: { drafter: 'head', head: h.path, tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 } } });
   }
   if (o.llamaCpp) {
     out.push({ name: 'node-llama-cpp plain', drafter: 'llama.cpp', depth: 0, llama: 'plain' });
@@ -169,7 +176,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
   const tuning = [...tuners.entries()].map(([drafter, t]) => ({ drafter, curve: t.curve(), chosen: t.best() }));
   return {
     bench: 'decode', model: path.basename(o.load.modelPath), threads, positions: prompts.length, tokens: o.tokens,
-    source: o.source.kind === 'dir' ? o.source.dir : o.source.kind, cpu: os.cpus()[0]?.model ?? 'unknown', results, tuning, datastores: storeLines,
+    source: o.source.kind === 'dir' ? o.source.dir : o.source.kind, cpu: machine(), numerics: `${numericsName({ ...DEFAULT_GRAPH_OPTIONS, ...o.load.graph })}, ${(o.load.exact ?? true) ? 'exact (single rows padded)' : 'single-row kernels'}`, results, tuning, datastores: storeLines,
     mismatches: results.reduce((s, r) => s + r.mismatches, 0),
   };
 }

@@ -57,6 +57,40 @@ export class LlamaContender {
     return { promptTokens: ids.length, tokens: out.length, decodeMs: t2 - t1, totalMs: t2 - t0, text: this.model.detokenize(out) };
   }
 
+  /**
+   * Teacher-forced scores of a token window from a fresh context: the top-1 token after every
+   * position, and log p(next token of the window) (one shorter), from llama.cpp's raw logits.
+   */
+  async score(ids: readonly number[]): Promise<{ argmax: number[]; logp: number[] }> {
+    await this.plainSeq.clearHistory();
+    const input = ids.map((t, i) => [t, { generateNext: { logits: { filter: { tokens: i + 1 < ids.length ? [ids[i + 1]] : [], includeTop: 1 } }, totalLogitWeight: true } }]);
+    const out = await this.plainSeq.controlledEvaluate(input);
+    const argmax: number[] = [];
+    const logp: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const next = out[i]?.next as { logits?: Map<number, number>; totalLogitWeight?: number } | undefined;
+      if (!next?.logits || next.totalLogitWeight === undefined) throw new Error('node-llama-cpp returned no logits for a scored position');
+      let best = -1;
+      let max = -Infinity;
+      for (const [tok, l] of next.logits) if (l > max || (l === max && tok < best)) { max = l; best = tok; }
+      argmax.push(best);
+      if (i + 1 < ids.length) logp.push((next.logits.get(ids[i + 1] as number) as number) - max - Math.log(next.totalLogitWeight));
+    }
+    return { argmax, logp };
+  }
+
+  /**
+   * ms of one llama.cpp run over `block` (a greedy token per row) after `prefix` in a fresh
+   * context (the prefix untimed; erasing the block afterwards re-evaluated the context, 3 s).
+   */
+  async verify(prefix: readonly number[], block: readonly number[]): Promise<number> {
+    await this.plainSeq.clearHistory();
+    await this.plainSeq.controlledEvaluate([...prefix]);
+    const t0 = performance.now();
+    await this.plainSeq.controlledEvaluate(block.map((t) => [t, { generateNext: { token: true } }]));
+    return performance.now() - t0;
+  }
+
   async close(): Promise<void> {
     await this.lookup?.ctx.dispose();
     await this.plainCtx.dispose();

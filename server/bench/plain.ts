@@ -8,6 +8,9 @@ import { EngineClient } from '../engine/client';
 import type { WorkerLoadOptions } from '../engine/protocol';
 import { projectRoot } from '../paths';
 import { LlamaContender, median } from './llama';
+import { numericsName } from './numerics';
+import { machine } from './report';
+import { DEFAULT_GRAPH_OPTIONS } from '../../kernels/llama-graph';
 
 export interface PlainBenchOptions {
   load: WorkerLoadOptions;
@@ -63,8 +66,16 @@ export async function benchPlain(o: PlainBenchOptions): Promise<void> {
   const prompt = benchPrompt(o.promptTokens * 3.2);
   const contenders: Contender[] = [];
   log(`bench-plain: ${path.basename(o.load.modelPath)}, ${threads} threads, ${o.repeats} repeats (+1 warm-up), ${o.tokens} decode tokens`);
-  contenders.push(await ours('ours nbits (MatMulNBits 4-bit)', { ...o.load, threads, device: 'cpu', graph: { ...o.load.graph, weights: 'nbits' } }, o.tokens));
-  contenders.push(await ours('ours f32 (dequantized)', { ...o.load, threads, device: 'cpu', graph: { ...o.load.graph, weights: 'f32' } }, o.tokens));
+  // The numerics asked for (exact: one-token steps padded to two rows), the same without padding,
+  // and int8 activations with the 8-bit head (the fastest numerics; bench-numerics has its quality).
+  const graph = { ...DEFAULT_GRAPH_OPTIONS, ...o.load.graph };
+  const exact = o.load.exact ?? true;
+  const asked = `ours: ${numericsName(graph)}, ${exact ? 'exact (single rows padded)' : 'single-row kernels'}`;
+  contenders.push(await ours(asked, { ...o.load, threads, device: 'cpu', graph, exact }, o.tokens));
+  contenders.push(await ours(`ours: ${numericsName(graph)}, ${exact ? 'single-row kernels' : 'exact (single rows padded)'}`, { ...o.load, threads, device: 'cpu', graph, exact: !exact }, o.tokens));
+  if (graph.accuracyLevel !== 4 || graph.head !== 'int8') {
+    contenders.push(await ours(`ours: ${numericsName({ accuracyLevel: 4, head: 'int8' })}, exact`, { ...o.load, threads, device: 'cpu', graph: { ...graph, accuracyLevel: 4, head: 'int8' }, exact: true }, o.tokens));
+  }
   contenders.push(await llamaCpp(o.load.modelPath, threads, o.tokens));
   const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
   for (let rep = 0; rep <= o.repeats; rep++) {
@@ -79,16 +90,17 @@ export async function benchPlain(o: PlainBenchOptions): Promise<void> {
     const s = samples.get(c.name) as Sample[];
     return { name: c.name, prefill_tok_s: median(s.map((x) => x.prefillTokS)), decode_tok_s: median(s.map((x) => x.decodeTokS)), prompt_tokens: s[0]?.promptTokens ?? 0 };
   });
-  const ref = rows[2] as (typeof rows)[number];
+  const ref = rows[rows.length - 1] as (typeof rows)[number];
   if (!o.json) {
     console.log('\n| engine | prompt tokens | prefill tok/s | decode tok/s | decode vs llama.cpp |');
     console.log('|---|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.name} | ${r.prompt_tokens} | ${r.prefill_tok_s.toFixed(0)} | ${r.decode_tok_s.toFixed(1)} | ${(r.decode_tok_s / ref.decode_tok_s).toFixed(2)}x |`);
   }
+  if (!o.json) console.log(`\n${machine()}`);
   console.log(JSON.stringify({
     bench: 'plain', model: path.basename(o.load.modelPath), threads, repeats: o.repeats, decode_tokens: o.tokens,
-    cpu: os.cpus()[0]?.model ?? 'unknown', results: rows,
-    decode_ratio_nbits_vs_llamacpp: (rows[0] as (typeof rows)[number]).decode_tok_s / ref.decode_tok_s,
-    decode_ratio_f32_vs_llamacpp: (rows[1] as (typeof rows)[number]).decode_tok_s / ref.decode_tok_s,
+    machine: machine(), numerics: asked, results: rows,
+    decode_ratio_vs_llamacpp: (rows[0] as (typeof rows)[number]).decode_tok_s / ref.decode_tok_s,
+    prefill_ratio_vs_llamacpp: (rows[0] as (typeof rows)[number]).prefill_tok_s / ref.prefill_tok_s,
   }));
 }

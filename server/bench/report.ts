@@ -49,6 +49,7 @@ export function writeReport(dir: string, r: BenchReport): string {
     `${r.date}, ${r.machine}. Command: \`${r.command}\`.`, '',
     ...r.decode.flatMap((d) => [
       `## Decoding at fixed cursor positions (${d.source}: ${d.positions} prompts, ${d.tokens} tokens, ${d.threads} threads, ${d.model})`, '',
+      `Target numerics: ${d.numerics}. CPU: ${d.cpu}.`, '',
       'Speedup is tokens/s over our plain decoding measured in the same run; every speculative output of ours was compared with plain greedy output (mismatches must be 0). node-llama-cpp runs the same GGUF with the same threads.', '',
       decodeTable(d), '',
     ]),
@@ -65,5 +66,14 @@ export function writeReport(dir: string, r: BenchReport): string {
 }
 
 export function machine(): string {
-  return `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}`;
+  return `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}${cpuDetails()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}`;
+}
+
+/** The SIMD features that decide which kernels run (family/model and flags from /proc/cpuinfo). */
+export function cpuDetails(): string {
+  let info = '';
+  try { info = fs.readFileSync('/proc/cpuinfo', 'utf8'); } catch { return ''; }
+  const field = (name: string): string => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '?';
+  const flags = field('flags').split(/\s+/).filter((f) => /^(avx2|fma|f16c|avx512(f|bw|vl|_vnni|_bf16|_fp16)|avx_vnni|amx_(int8|bf16|tile))$/.test(f));
+  return ` (family ${field('cpu family')} model ${field('model')}; ${flags.join(' ') || 'no avx2'})`;
 }

@@ -50,6 +50,8 @@ export interface PolicyOptions extends TreeShape {
   warn?: (key: string, message: string) => void;
   /** Explore the runner-up every n-th choice (auto); 0: never (one-shot CLI runs). */
   exploreEvery?: number;
+  /** The target is exact (ModelInfo.exact): draft chains even where the settings ask for trees. */
+  chainsOnly?: boolean;
 }
 
 interface Candidate { name: string; head?: string }
@@ -96,7 +98,10 @@ export class DraftPolicy {
   }
 
   private request(c: Candidate, depth: number): DraftRequest {
-    const tree = treeFor(this.o, depth);
+    if (this.o.chainsOnly && this.o.tree !== 'chain') {
+      this.o.warn?.('trees-exact', 'draft trees are not bit-exact in the default numerics; drafting chains (set prism.draft.tree to "chain" to hide this)');
+    }
+    const tree = treeFor(this.o.chainsOnly ? { ...this.o, tree: 'chain' } : this.o, depth);
     return c.head ? { drafter: 'head', head: c.head, tree } : { drafter: 'ngram', tree };
   }
 

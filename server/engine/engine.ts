@@ -17,6 +17,8 @@ export const PREFILL_CHUNK = 256;
 /** Prompt tokens at the end that a cancelled prefill leaves out (the part typing changes). */
 export const SETTLE_TAIL = 16;
 
+export const TREES_NOT_EXACT = 'draft trees are not bit-exact (a tree row sums its keys in another order than decoding); draft a chain, or run the target with exact off (--inexact) to allow trees';
+
 export class Engine {
   readonly cache: KvCache;
   /** The target's taps of cached positions, kept while a drafter needs them (prefix of the cache). */
@@ -66,9 +68,10 @@ export class Engine {
 
   async complete(req: CompletionRequest, hooks: CompletionHooks = {}, drafter?: Drafter, tree: TreeParams = DEFAULT_TREE): Promise<CompletionResult> {
     if (drafter && this.target.padsSingleRow && tree.kind !== 'chain') {
-      // Ancestors at scattered columns sum in another order than in sequential decoding; int8
-      // activations turn those last-bit differences into other tokens (docs/BENCHMARKS.md).
-      throw new Error('draft trees are not lossless with int8 activations; use a chain (--tree chain) or fp32 activations');
+      // A tree row's ancestors sit at scattered key columns, so its softmax sums them in another
+      // order than decoding does: last-bit differences (int8 activations turn them into other
+      // tokens). Chains keep the order. Measured: docs/BENCHMARKS.md, "Numerics".
+      throw new Error(TREES_NOT_EXACT);
     }
     const t0 = performance.now();
     const sampling = req.sampling ?? GREEDY;

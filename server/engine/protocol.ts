@@ -11,7 +11,9 @@ export interface ModelInfo {
   device: 'cpu' | 'cuda';
   loadMs: number;
   config: Omit<ModelConfig, 'ropeFreqFactors'>;
-  graph: { weights: string; accuracyLevel: number; maxPositions: number };
+  graph: { weights: string; accuracyLevel: number; head: string; maxPositions: number };
+  /** Rows of a verified block equal rows decoded alone (single rows padded): chains only, no trees. */
+  exact: boolean;
   fim: boolean;
   /** The FIM control tokens' text, when the model has them. */
   fimTokens?: { prefix: string; suffix: string; middle: string };

@@ -27,6 +27,13 @@ export interface TargetOptions {
    * on 2 cores). They park once runs stop: idle CPU measured at 0.01% of a core either way.
    */
   spin?: boolean;
+  /**
+   * One function per row (default on): one-row runs are padded to two rows, so every run takes
+   * the same multi-row kernels and a row of a verified chain equals the row decoded alone, bit
+   * for bit. Off: one-row steps take ORT's faster single-row kernels (fp32: ~1e-4 logit
+   * differences from verified rows; int8: up to ~2), so speculation is lossless only up to them.
+   */
+  exact?: boolean;
   log?: (line: string) => void;
 }
 
@@ -40,6 +47,7 @@ export class TargetModel implements Target {
     readonly graphOptions: TargetGraphOptions,
     private readonly session: ort.InferenceSession,
     readonly loadMs: number,
+    private readonly exact: boolean,
   ) {}
 
   /** Reads the GGUF and returns the path of its (cached, built on demand) step graph. */
@@ -64,7 +72,7 @@ export class TargetModel implements Target {
     const { file, cfg, graphOptions, hash, graphPath } = TargetModel.prepare(opts);
     const tokenizer = Tokenizer.fromGguf(file);
     const { session, device } = await createSession(graphPath, opts, opts.log ?? (() => undefined));
-    return new TargetModel(cfg, tokenizer, opts.modelPath, hash, device, graphOptions, session, performance.now() - t0);
+    return new TargetModel(cfg, tokenizer, opts.modelPath, hash, device, graphOptions, session, performance.now() - t0, opts.exact ?? true);
   }
 
   newCache(): KvCache {
@@ -73,13 +81,12 @@ export class TargetModel implements Target {
 
   /**
    * Whether single-token runs are padded to two rows. ORT's 4-bit matmuls compute every row of a
-   * 2+-row block bit-identically whatever the block size, but one-row runs take another kernel;
-   * with int8 activations its results differ by up to ~2 in the logits (fp32: ~1e-4), which would
-   * make speculative verification disagree with plain decoding. Padding makes the int8 target
-   * one function for decoding and verification alike.
+   * 2+-row block bit-identically whatever the block size, but one-row runs take other kernels
+   * (fp32 activations: a fused GEMV, ~1e-4 apart in the logits; int8: up to ~2). Padding makes
+   * the target one function for decoding and verification alike (docs/BENCHMARKS.md, numerics).
    */
   get padsSingleRow(): boolean {
-    return this.graphOptions.accuracyLevel === 4;
+    return this.exact;
   }
 
   /** Runs the graph over new tokens after the cache's contents. Does not change the cache. */

@@ -58,6 +58,7 @@ async function handle(msg: ToWorker): Promise<void> {
           info: {
             modelPath: target.modelPath, modelHash: target.modelHash, device: target.device, loadMs: target.loadMs, config,
             graph: { ...target.graphOptions },
+            exact: target.padsSingleRow,
             fim: sp.fimPrefix !== undefined && sp.fimSuffix !== undefined && sp.fimMiddle !== undefined,
             fimTokens: sp.fimPrefix !== undefined && sp.fimSuffix !== undefined && sp.fimMiddle !== undefined
               ? { prefix: target.tokenizer.tokenText(sp.fimPrefix), suffix: target.tokenizer.tokenText(sp.fimSuffix), middle: target.tokenizer.tokenText(sp.fimMiddle) }

@@ -300,9 +300,9 @@ export class Completer {
   /** The drafting policy for this engine's model and the current draft settings. */
   private policyFor(engine: EngineLike): DraftPolicy {
     const d = this.settings.draft;
-    const key = JSON.stringify([engine.info.modelPath, d]);
+    const key = JSON.stringify([engine.info.modelPath, engine.info.exact, d]);
     if (this.policy?.key !== key) {
-      this.policy = { key, policy: new DraftPolicy({ ...d, modelPath: engine.info.modelPath, headPath: this.hooks.headPath, warn: (k, m) => this.warnOnce(k, m) }) };
+      this.policy = { key, policy: new DraftPolicy({ ...d, modelPath: engine.info.modelPath, chainsOnly: engine.info.exact, headPath: this.hooks.headPath, warn: (k, m) => this.warnOnce(k, m) }) };
     }
     return this.policy.policy;
   }

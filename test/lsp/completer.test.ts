@@ -14,7 +14,7 @@ const rowsAt = (rows: number, value: number): number[] => Object.assign(new Arra
 
 function fakeEngine(shares: Record<string, number[]>, seen: CompletionRequest[], failHead = false): EngineLike {
   return {
-    info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, maxPositions: 8192 }, fim: false },
+    info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, head: 'f32', maxPositions: 8192 }, exact: true, fim: false },
     async complete(req) {
       seen.push(req);
       if (failHead && req.draft?.drafter === 'head') throw new Error('draft head x.gguf was trained for another model');
@@ -73,6 +73,17 @@ describe('Completer', () => {
     assert.equal(c.stats.stale, 1);
   });
 
+  it('drafts chains where the settings ask for trees but the target is exact, and says so once', async () => {
+    const seen: CompletionRequest[] = [];
+    const statuses: StatusParams[] = [];
+    const c = new Completer(async () => fakeEngine({ ngram: [0.9, 0.8, 0.7, 0.6] }, seen), hooks(statuses));
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'ngram', depth: 4, tree: 'dynamic' } });
+    for (let i = 0; i < 3; i++) await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    assert.deepEqual(seen.map((r) => r.draft?.tree?.kind), ['chain', 'chain', 'chain']);
+    assert.deepEqual(statuses.filter((s) => /trees/.test(s.message ?? '')).map((s) => s.message),
+      ['draft trees are not bit-exact in the default numerics; drafting chains (set prism.draft.tree to "chain" to hide this)']);
+  });
+
   it('with an IntelliSense item selected, completes after it and extends it over its range', async () => {
     const seen: CompletionRequest[] = [];
     const c = new Completer(async () => fakeEngine({}, seen), hooks());
@@ -104,7 +115,7 @@ describe('Completer prefill (a document became active)', () => {
   function slowEngine(seen: { req: CompletionRequest; signal?: AbortSignal }[]): { engine: EngineLike; release: () => void } {
     let open: (() => void)[] = [];
     const engine: EngineLike = {
-      info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, maxPositions: 8192 }, fim: false },
+      info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, head: 'f32', maxPositions: 8192 }, exact: true, fim: false },
       async complete(req, opts) {
         seen.push({ req, signal: opts.signal });
         await new Promise<void>((r) => { open.push(r); opts.signal?.addEventListener('abort', () => r(), { once: true }); });

@@ -57,7 +57,7 @@ describe('workspace datastore', () => {
     const root = workspace(true);
     const calls: { files: string[]; replace: boolean }[] = [];
     const engine: EngineLike = {
-      info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, maxPositions: 8192 }, fim: false },
+      info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, head: 'f32', maxPositions: 8192 }, exact: true, fim: false },
       async complete(): Promise<CompletionResult> { throw new Error('not used'); },
       async index(files, replace) {
         calls.push({ files: rel(root, files), replace });
