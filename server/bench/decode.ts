@@ -55,13 +55,16 @@ export interface DecodeReport {
   datastores: string[];
 }
 
-interface Config { name: string; drafter: string; depth: number; draft?: CompletionRequest['draft']; llama?: 'plain' | 'lookup' }
+/** unpadded: our engine with exact off (one-token steps on ORT's single-row kernels). */
+interface Config { name: string; drafter: string; depth: number; draft?: CompletionRequest['draft']; llama?: 'plain' | 'lookup'; unpadded?: boolean }
 
 interface Agg { tuner?: DepthTuner; tokens: number; ms: number; runs: number; accepted: number; drafted: number; draftMs: number; verifyMs: number; reached: number[]; passed: number[]; mismatches: number; latencies: number[]; same: number; n: number }
 
 function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[], store: boolean): Config[] {
   const chain = (depth: number): Partial<TreeParams> => ({ kind: 'chain', depth });
   const out: Config[] = [{ name: 'plain', drafter: 'none', depth: 0 }];
+  // What exactness costs plain decoding: the same steps on single-row kernels (text may differ by ~1e-4 logits).
+  if (o.load.exact !== false) out.push({ name: 'plain, single-row kernels (exact off)', drafter: 'none', depth: 0, unpadded: true });
   const ngramDepths = o.full ? [3, 5] : [4];
   for (const d of ngramDepths) out.push({ name: `ngram chain d${d}`, drafter: 'ngram', depth: d, draft: { drafter: 'ngram', tree: chain(d), datastore: false } });
   // With a repository datastore: prompt lookup first, the repository where the prompt has no match.
@@ -97,6 +100,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
   }
   if (o.head) heads.push({ name: path.basename(o.head, '.gguf'), path: path.resolve(o.head) });
   const engine = await EngineClient.start({ ...o.load, threads });
+  const unpadded = o.load.exact !== false ? await EngineClient.start({ ...o.load, threads, exact: false }) : undefined;
   const cfgs = configs(o, heads, prompts.some((p) => p.store));
   const llama = o.llamaCpp ? await LlamaContender.start(o.load.modelPath, threads) : undefined;
   // Chains get a tuner of their own from the start, so that it sees every plain run.
@@ -105,6 +109,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
   const tuners = new Map<string, DepthTuner>(heads.map((h) => [h.name, new DepthTuner(Math.max(...o.depths))]));
   // Warm-up (excluded).
   await engine.complete({ prompt: (prompts[0] as BenchPrompt).text, maxTokens: 8 });
+  await unpadded?.complete({ prompt: (prompts[0] as BenchPrompt).text, maxTokens: 8 });
   await llama?.run((prompts[0] as BenchPrompt).text, 8, 'plain');
   let indexed = '';
   const storeLines: string[] = [];
@@ -132,9 +137,10 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
         continue;
       }
       // fresh: every contender recomputes the whole prompt (no cache reuse between contenders).
-      const r = await engine.complete({ prompt, maxTokens: o.tokens, draft: c.draft, fresh: true });
+      const r = await (c.unpadded && unpadded ? unpadded : engine).complete({ prompt, maxTokens: o.tokens, draft: c.draft, fresh: true });
       plain ??= r;
-      if (JSON.stringify(r.tokens) !== JSON.stringify(plain.tokens)) a.mismatches++;
+      if (c.unpadded) { if (r.text === plain.text) a.same++; }
+      else if (JSON.stringify(r.tokens) !== JSON.stringify(plain.tokens)) a.mismatches++;
       a.tokens += Math.max(0, r.tokens.length - 1);
       a.ms += r.timings.decodeMs;
       a.latencies.push(r.timings.totalMs);
@@ -144,7 +150,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
         if (c.depth === Math.max(...o.depths) && c.draft?.tree?.kind === 'chain' && c.drafter !== 'ngram') {
           tuners.get(c.drafter)?.observe(r.spec, c.depth);
         }
-      } else {
+      } else if (!c.unpadded) {
         a.runs += Math.max(0, r.tokens.length - 1);
         a.verifyMs += r.timings.decodeMs;
         for (const t of [...tuners.values(), ...[...agg.values()].flatMap((x) => (x.tuner ? [x.tuner] : []))]) t.observePlain(r.timings.decodeMs / Math.max(1, r.tokens.length - 1), Math.max(0, r.tokens.length - 1));
@@ -157,6 +163,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
     o.progress((i + 1) / prompts.length, `decode: prompt ${i + 1}/${prompts.length}`);
   }
   await engine.dispose();
+  await unpadded?.dispose();
   await llama?.close();
   const base = agg.get('plain') as Agg;
   const baseTps = (base.tokens * 1000) / base.ms;
@@ -169,7 +176,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
       acceptance_by_depth: a.reached.map((n, d) => (a.passed[d] ?? 0) / n),
       draft_ms_per_step: a.runs ? a.draftMs / a.runs : 0, verify_ms_per_step: a.runs ? a.verifyMs / a.runs : 0,
       drafted_per_step: a.runs ? a.drafted / a.runs : 0, latency_ms_p50: median(a.latencies), mismatches: a.mismatches,
-      ...(c.llama ? { same_text_as_ours: a.same / a.n } : {}),
+      ...(c.llama || c.unpadded ? { same_text_as_ours: a.same / a.n } : {}),
       ...(a.tuner ? { predicted_tokens_per_s: a.tuner.curve()[c.depth]?.tokensPerS } : {}),
     };
   });
