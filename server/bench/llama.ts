@@ -81,11 +81,13 @@ export class LlamaContender {
 
   /**
    * ms of one llama.cpp run over `block` (a greedy token per row) after `prefix` in a fresh
-   * context (the prefix untimed; erasing the block afterwards re-evaluated the context, 3 s).
+   * context (the prefix untimed).
    */
   async verify(prefix: readonly number[], block: readonly number[]): Promise<number> {
     await this.plainSeq.clearHistory();
-    await this.plainSeq.controlledEvaluate([...prefix]);
+    // A token asked of the last prefix position forces the prefix's evaluation now (without it,
+    // node-llama-cpp defers it into the timed call: 3 s).
+    await this.plainSeq.controlledEvaluate(prefix.map((t, i) => (i === prefix.length - 1 ? [t, { generateNext: { token: true } }] : t)));
     const t0 = performance.now();
     await this.plainSeq.controlledEvaluate(block.map((t) => [t, { generateNext: { token: true } }]));
     return performance.now() - t0;
