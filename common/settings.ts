@@ -25,6 +25,11 @@ export interface Settings {
   device: Device;
   /** 0: all cores. */
   threads: number;
+  /**
+   * The target's arithmetic: 'fp32' (activations and LM head in fp32, as the reference) or 'int8'
+   * (int8 activations and the 8-bit LM head: faster, changes ~5% of top-1 tokens; docs/BENCHMARKS.md).
+   */
+  numerics: 'fp32' | 'int8';
   maxTokens: number;
   /** Completion time budget in ms (ends at a line boundary once spent). */
   timeBudgetMs: number;
@@ -49,6 +54,7 @@ export const DEFAULT_SETTINGS: Settings = {
   modelPath: '',
   device: 'auto',
   threads: 0,
+  numerics: 'fp32',
   maxTokens: 64,
   timeBudgetMs: 1500,
   contextTokens: 1536,
@@ -102,6 +108,7 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
       modelPath,
       device: oneOf('device', r.device, ['auto', 'cpu', 'cuda'] as const, d.device),
       threads: int('threads', r.threads, d.threads, 0, 256),
+      numerics: oneOf('numerics', r.numerics, ['fp32', 'int8'] as const, d.numerics),
       maxTokens: int('maxTokens', r.maxTokens, d.maxTokens, 1, 512),
       timeBudgetMs: int('timeBudgetMs', r.timeBudgetMs, d.timeBudgetMs, 50, 30000),
       contextTokens: int('contextTokens', r.contextTokens, d.contextTokens, 64, 8000),

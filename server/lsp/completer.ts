@@ -78,7 +78,7 @@ export class Completer {
 
   /** Applies new settings live; a changed model, device or thread count reloads the engine. */
   async applySettings(s: Settings): Promise<void> {
-    const key = (x: Settings): string => JSON.stringify([this.hooks.modelPath(x), x.device, x.threads]);
+    const key = (x: Settings): string => JSON.stringify([this.hooks.modelPath(x), x.device, x.threads, x.numerics, x.draft.tree]);
     const reload = key(s) !== key(this.settings);
     const reindex = storeKey(s) !== storeKey(this.settings);
     this.settings = s;
@@ -114,11 +114,13 @@ export class Completer {
     if (this.loading) return this.loading;
     const s = this.settings;
     const modelPath = this.hooks.modelPath(s);
-    const key = `${modelPath}|${s.device}|${s.threads}`;
+    const key = `${modelPath}|${s.device}|${s.threads}|${s.numerics}|${s.draft.tree}`;
     if (this.loadError && this.loadError.key === key && Date.now() - this.loadError.at < 30_000) throw new Error(this.loadError.message);
     this.hooks.status({ state: 'loading', message: `loading ${path.basename(modelPath)}` });
-    this.hooks.log(`loading ${modelPath} (device ${s.device}, threads ${s.threads || 'all'})`);
-    this.loading = this.factory({ modelPath, device: s.device, threads: s.threads || undefined }, this.hooks.log).then((e) => {
+    this.hooks.log(`loading ${modelPath} (device ${s.device}, threads ${s.threads || 'all'}, numerics ${s.numerics})`);
+    const graph = s.numerics === 'int8' ? { accuracyLevel: 4, head: 'int8' as const } : { accuracyLevel: 0, head: 'f32' as const };
+    // Trees are not bit-exact: asking for them loads the target without single-row padding.
+    this.loading = this.factory({ modelPath, device: s.device, threads: s.threads || undefined, graph, exact: s.draft.tree === 'chain' }, this.hooks.log).then((e) => {
       this.engine = e;
       this.loading = undefined;
       this.stats.modelLoaded = true;

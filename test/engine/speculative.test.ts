@@ -152,7 +152,7 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
 
   // Adversarial drafters at many more prompts run on the fake target (loop.test.ts) in
   // milliseconds; here the real model's numerics: tree masks, depth positions, KV compaction.
-  it('holds for 24 cursor positions with n-gram (chain; tree without padding), random (tree, every third) and oracle (chain) drafters', async () => {
+  it('holds for 24 cursor positions with n-gram and oracle chains, and n-gram and random trees (without padding) at every fourth', async () => {
     assert.ok(positions.length >= 20, `only ${positions.length} positions`);
     const plain = new Engine(target);
     const spec = new Engine(target);
@@ -164,10 +164,11 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
     for (const [i, prompt] of positions.entries()) {
       const req = { prompt, maxTokens: 21, ignoreEos: true };
       const want = await plain.complete(req);
-      const wantInexact = await plainInexact.complete(req);
       const ids = plain.promptIds(req);
-      const runs: [Drafter, TreeParams][] = [[ngram, CHAIN], [ngram, DYNAMIC], [oracleDrafter(ids, want.tokens), CHAIN]];
-      if (i % 3 === 0) runs.push([random, DYNAMIC]);
+      const runs: [Drafter, TreeParams][] = [[ngram, CHAIN], [oracleDrafter(ids, want.tokens), CHAIN]];
+      // Trees run on the unpadded target, whose plain output is their reference.
+      const wantInexact = i % 4 === 0 ? await plainInexact.complete(req) : want;
+      if (i % 4 === 0) runs.push([ngram, DYNAMIC], [random, DYNAMIC]);
       for (const [drafter, params] of runs) {
         const tree = params.kind !== 'chain';
         const got = await (tree ? specInexact : spec).complete(req, {}, drafter, params);

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import type { CompletionRequest, CompletionResult } from '../../server/engine/engine';
 import { Completer, type EngineLike } from '../../server/lsp/completer';
 import type { StatusParams } from '../../common/protocol';
+import type { WorkerLoadOptions } from '../../server/engine/protocol';
 import { DEFAULT_SETTINGS } from '../../common/settings';
 
 /** An engine whose speed per drafter is given: each drafter accepts with these shares P(>= j). */
@@ -71,6 +72,21 @@ describe('Completer', () => {
     // The document changed while generating: nothing is shown.
     assert.deepEqual(await c.complete(doc(1), { offset: 20, triggerKind: 2 }, never, () => 2), []);
     assert.equal(c.stats.stale, 1);
+  });
+
+  it('loads the model in the numerics of the settings, and reloads it when they change', async () => {
+    const loads: WorkerLoadOptions[] = [];
+    const c = new Completer(async (o) => { loads.push(o); return fakeEngine({}, []); }, hooks());
+    await c.applySettings(DEFAULT_SETTINGS);
+    await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    await c.applySettings({ ...DEFAULT_SETTINGS, numerics: 'int8' });
+    await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    assert.deepEqual(loads.map((o) => o.graph), [{ accuracyLevel: 0, head: 'f32' }, { accuracyLevel: 4, head: 'int8' }]);
+    assert.deepEqual(loads.map((o) => o.exact), [true, true]);
+    // A tree shape asks for the unpadded target (trees are not bit-exact).
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, tree: 'dynamic' } });
+    await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    assert.equal(loads.at(-1)?.exact, false);
   });
 
   it('drafts chains where the settings ask for trees but the target is exact, and says so once', async () => {

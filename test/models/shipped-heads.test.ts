@@ -32,7 +32,7 @@ describe('shipped draft heads (SmolLM2-135M)', () => {
   after(async () => { await target.dispose(); await inexact.dispose(); });
 
   for (const kind of ['prism', 'eagle3'] as const) {
-    it(`${kind}: greedy output equals plain decoding at 12 dev-split positions (chain and tree), and it drafts well`, async () => {
+    it(`${kind}: greedy output equals plain decoding at 12 dev-split positions (chains; trees at 4), and it drafts well`, async () => {
       const file = shippedHead(kind);
       assert.ok(fs.existsSync(file), `${file} is not in the repository`);
       const head = await PrismHead.load(file, target);
@@ -50,8 +50,9 @@ describe('shipped draft heads (SmolLM2-135M)', () => {
         for (const [i, prompt] of positions.entries()) {
           const req = { prompt, maxTokens: 24, ignoreEos: true };
           const want = await plain.complete(req);
-          const wantInexact = await plainInexact.complete(req);
-          for (const shape of [CHAIN, TREE]) {
+          // Trees (on the unpadded target, against its own plain output) at every third position.
+          const wantInexact = i % 3 === 0 ? await plainInexact.complete(req) : want;
+          for (const shape of i % 3 === 0 ? [CHAIN, TREE] : [CHAIN]) {
             const tree = shape.kind !== 'chain';
             const got = await (tree ? specInexact : spec).complete(req, {}, tree ? treeDrafter : drafter, shape);
             assert.deepEqual(got.tokens, (tree ? wantInexact : want).tokens, `position ${i}, ${kind} ${shape.kind}`);
