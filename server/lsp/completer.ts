@@ -76,7 +76,7 @@ export class Completer {
 
   constructor(private readonly factory: EngineFactory, private readonly hooks: CompleterHooks) {}
 
-  /** Applies new settings live; a changed model, device or thread count reloads the engine. */
+  /** Applies new settings live; a changed model, device, thread count, numerics or tree shape (exact or not) reloads the engine. */
   async applySettings(s: Settings): Promise<void> {
     const key = (x: Settings): string => JSON.stringify([this.hooks.modelPath(x), x.device, x.threads, x.numerics, x.draft.tree]);
     const reload = key(s) !== key(this.settings);
