@@ -17,9 +17,8 @@ import { type DepthPoint, DepthTuner } from '../drafting/tuner';
 import { HEAD_KINDS, headFor } from '../drafting/policy';
 import { projectRoot } from '../paths';
 import { LlamaContender, median } from './llama';
-import { numericsName } from './numerics';
+import { numericsLabel } from './numerics';
 import { machine } from './report';
-import { DEFAULT_GRAPH_OPTIONS } from '../../kernels/llama-graph';
 import { type BenchPrompt, benchPrompts, type PromptSource } from './prompts';
 
 export interface DecodeBenchOptions {
@@ -183,7 +182,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
   const tuning = [...tuners.entries()].map(([drafter, t]) => ({ drafter, curve: t.curve(), chosen: t.best() }));
   return {
     bench: 'decode', model: path.basename(o.load.modelPath), threads, positions: prompts.length, tokens: o.tokens,
-    source: o.source.kind === 'dir' ? o.source.dir : o.source.kind, cpu: machine(), numerics: `${numericsName({ ...DEFAULT_GRAPH_OPTIONS, ...o.load.graph })}, ${(o.load.exact ?? true) ? 'exact (single rows padded)' : 'single-row kernels'}`, results, tuning, datastores: storeLines,
+    source: o.source.kind === 'dir' ? o.source.dir : o.source.kind, cpu: machine(), numerics: numericsLabel(o.load.graph, o.load.exact ?? true), results, tuning, datastores: storeLines,
     mismatches: results.reduce((s, r) => s + r.mismatches, 0),
   };
 }

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { TargetGraphOptions } from '../../kernels/llama-graph';
+import { DEFAULT_GRAPH_OPTIONS, type TargetGraphOptions } from '../../kernels/llama-graph';
 import { TargetModel } from '../engine/target';
 import { projectRoot } from '../paths';
 import { LlamaContender, median } from './llama';
@@ -32,6 +32,11 @@ export type NumericsName = keyof typeof NUMERICS;
 export function numericsName(g: Pick<TargetGraphOptions, 'accuracyLevel' | 'head'>): string {
   const act = g.accuracyLevel === 4 ? 'int8' : 'fp32';
   return `activations ${act}, LM head ${g.head === 'int8' ? 'int8 (Q8_0 weights)' : 'fp32'}`;
+}
+
+/** The numerics a benchmark ran in, as printed: graph options over the defaults, and exactness. */
+export function numericsLabel(graph: Partial<TargetGraphOptions> | undefined, exact = true): string {
+  return `${numericsName({ ...DEFAULT_GRAPH_OPTIONS, ...graph })}, ${exact ? 'exact (single rows padded)' : 'single-row kernels'}`;
 }
 
 export interface NumericsBenchOptions {

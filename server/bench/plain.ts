@@ -8,7 +8,7 @@ import { EngineClient } from '../engine/client';
 import type { WorkerLoadOptions } from '../engine/protocol';
 import { projectRoot } from '../paths';
 import { LlamaContender, median } from './llama';
-import { numericsName } from './numerics';
+import { numericsLabel } from './numerics';
 import { machine } from './report';
 import { DEFAULT_GRAPH_OPTIONS } from '../../kernels/llama-graph';
 
@@ -70,11 +70,12 @@ export async function benchPlain(o: PlainBenchOptions): Promise<void> {
   // and int8 activations with the 8-bit head (the fastest numerics; bench-numerics has its quality).
   const graph = { ...DEFAULT_GRAPH_OPTIONS, ...o.load.graph };
   const exact = o.load.exact ?? true;
-  const asked = `ours: ${numericsName(graph)}, ${exact ? 'exact (single rows padded)' : 'single-row kernels'}`;
+  const asked = `ours: ${numericsLabel(graph, exact)}`;
   contenders.push(await ours(asked, { ...o.load, threads, device: 'cpu', graph, exact }, o.tokens));
-  contenders.push(await ours(`ours: ${numericsName(graph)}, ${exact ? 'single-row kernels' : 'exact (single rows padded)'}`, { ...o.load, threads, device: 'cpu', graph, exact: !exact }, o.tokens));
+  contenders.push(await ours(`ours: ${numericsLabel(graph, !exact)}`, { ...o.load, threads, device: 'cpu', graph, exact: !exact }, o.tokens));
   if (graph.accuracyLevel !== 4 || graph.head !== 'int8') {
-    contenders.push(await ours(`ours: ${numericsName({ accuracyLevel: 4, head: 'int8' })}, exact`, { ...o.load, threads, device: 'cpu', graph: { ...graph, accuracyLevel: 4, head: 'int8' }, exact: true }, o.tokens));
+    const int8 = { ...graph, accuracyLevel: 4, head: 'int8' as const };
+    contenders.push(await ours(`ours: ${numericsLabel(int8)}`, { ...o.load, threads, device: 'cpu', graph: int8, exact: true }, o.tokens));
   }
   contenders.push(await llamaCpp(o.load.modelPath, threads, o.tokens));
   const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
