@@ -228,7 +228,8 @@ export async function benchNumerics(o: NumericsBenchOptions): Promise<NumericsRe
   const quality: QualityRow[] = [];
   for (const [source, windows] of Object.entries(sources)) {
     o.log(`quality on ${source}: ${windows.length} windows of ${o.window} tokens`);
-    const ref = o.reference ? referenceScores(o.modelPath, windows) : await ourScoresOf(targets.get('fp32') as TargetModel, windows, 'the fp32 reference is our fp32 graph (--no-reference)', o.log);
+    if (!o.reference) o.log('the fp32 reference is our fp32 graph (--no-reference)');
+    const ref = o.reference ? referenceScores(o.modelPath, windows) : await ourScores(targets.get('fp32') as TargetModel, windows);
     for (const n of names) quality.push(compare(source, n, await ourScores(targets.get(n) as TargetModel, windows), ref));
     if (llama) {
       const s: Scores = { argmax: [], logp: [] };
@@ -285,11 +286,6 @@ export async function benchNumerics(o: NumericsBenchOptions): Promise<NumericsRe
   await llama?.close();
   const { chosen, rule } = choose(quality, cost, names);
   return { bench: 'numerics', model: path.basename(o.modelPath), threads: o.threads || os.availableParallelism(), machine: machine(), window: o.window, windows: o.windows, quality, cost, exact, chosen, rule };
-}
-
-async function ourScoresOf(t: TargetModel, windows: number[][], note: string, log: (l: string) => void): Promise<Scores> {
-  log(note);
-  return ourScores(t, windows);
 }
 
 export function numericsTables(r: NumericsReport): string {
