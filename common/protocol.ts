@@ -10,13 +10,16 @@ export interface StatusParams {
   state: ServerState;
   /** One actionable line (errors, warnings, what is loading). */
   message?: string;
-  /** The model and drafter in use. */
+  /** The model and drafter in use; backend: the remote server's URL (absent: local). */
   model?: string;
+  backend?: string;
   drafter?: string;
   /** The last completion: ms from request to reply, tokens/s, tau (speculative only). */
   lastLatencyMs?: number;
   tokensPerS?: number;
   tau?: number;
+  /** Remote backend: the server's own request latency (HTTP request to the end of its reply). */
+  serverMs?: number;
   /** Server process memory (resident set, MiB). */
   rssMiB?: number;
 }
@@ -40,6 +43,8 @@ export interface StatsResult {
   promptTokens: number;
   reusedTokens: number;
   lastLatencyMs?: number;
+  /** Remote backend: the last request's HTTP time (the server's own latency, seen from here). */
+  serverMs?: number;
   drafter?: string;
   modelLoaded: boolean;
   /** Tokens in the repository datastore (once built). */

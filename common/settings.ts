@@ -15,8 +15,18 @@ export function isDraftMode(x: string): x is DraftMode {
 
 export type Device = 'auto' | 'cpu' | 'cuda';
 
+export type RemoteApi = 'auto' | 'infill' | 'completions';
+
 export interface Settings {
   enable: boolean;
+  /** Where completions come from: the local model, or a team's server (prism.remote.*). */
+  backend: 'local' | 'remote';
+  /**
+   * The remote server: its URL, the model name OpenAI-style servers want, which API to speak
+   * (auto tries llama.cpp's /infill, then /v1/completions with a suffix, then without), and how
+   * long it may stay silent. The API key is not a setting: it lives in VS Code's SecretStorage.
+   */
+  remote: { url: string; model: string; api: RemoteApi; timeoutMs: number };
   /** Language id -> enabled; '*' is the default for languages not listed. */
   languages: Record<string, boolean>;
   /** Glob-like path patterns (`*` within a segment, `**` across) where completions never run. */
@@ -49,6 +59,8 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Settings = {
   enable: true,
+  backend: 'local',
+  remote: { url: '', model: '', api: 'auto', timeoutMs: 10_000 },
   languages: { '*': true, plaintext: false, markdown: false, scminput: false },
   exclude: ['**/.env', '**/*.min.js', '**/node_modules/**'],
   modelPath: '',
@@ -92,6 +104,13 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
     return def;
   };
   const draftRaw = (typeof r.draft === 'object' && r.draft !== null ? r.draft : {}) as Record<string, unknown>;
+  const remoteRaw = (typeof r.remote === 'object' && r.remote !== null ? r.remote : {}) as Record<string, unknown>;
+  const str = (k: string, v: unknown, def: string): string => {
+    if (v === undefined || v === null) return def;
+    if (typeof v === 'string') return v.trim();
+    problems.push(`prism.${k} must be a string; using "${def}"`);
+    return def;
+  };
   const storeRaw = (typeof r.datastore === 'object' && r.datastore !== null ? r.datastore : {}) as Record<string, unknown>;
   const languages = typeof r.languages === 'object' && r.languages !== null && !Array.isArray(r.languages)
     ? Object.fromEntries(Object.entries({ ...d.languages, ...(r.languages as Record<string, unknown>) }).filter(([, v]) => typeof v === 'boolean')) as Record<string, boolean>
@@ -103,6 +122,13 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
   return {
     settings: {
       enable: bool('enable', d.enable),
+      backend: oneOf('backend', r.backend, ['local', 'remote'] as const, d.backend),
+      remote: {
+        url: str('remote.url', remoteRaw.url, d.remote.url),
+        model: str('remote.model', remoteRaw.model, d.remote.model),
+        api: oneOf('remote.api', remoteRaw.api, ['auto', 'infill', 'completions'] as const, d.remote.api),
+        timeoutMs: int('remote.timeoutMs', remoteRaw.timeoutMs, d.remote.timeoutMs, 500, 120_000),
+      },
       languages,
       exclude,
       modelPath,

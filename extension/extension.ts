@@ -10,6 +10,7 @@ import { InlineMiddleware } from './provider';
 import { StatusItem } from './status';
 
 let client: LanguageClient | undefined;
+const API_KEY_SECRET = 'prism.remote.apiKey';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const out = vscode.window.createOutputChannel('PRISM Complete', { log: true });
@@ -23,9 +24,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     context.subscriptions.push(status);
 
     const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+    // The remote API key reaches the server in its environment, read from SecretStorage at each
+    // (re)start: never in settings, never in an LSP message (those can be traced).
+    const env = async (): Promise<NodeJS.ProcessEnv> => {
+      const key = await context.secrets.get(API_KEY_SECRET);
+      const e = { ...process.env };
+      delete e.PRISM_REMOTE_API_KEY;
+      return key ? { ...e, PRISM_REMOTE_API_KEY: key } : e;
+    };
+    const runOptions = { env: await env() };
     const serverOptions: ServerOptions = {
-      run: { module: serverModule, transport: TransportKind.ipc },
-      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy'] } },
+      run: { module: serverModule, transport: TransportKind.ipc, options: runOptions },
+      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy'], env: runOptions.env } },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
@@ -55,6 +65,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         void vscode.window.setStatusBarMessage(`PRISM completions ${now ? 'off' : 'on'}`, 2000);
       }),
       vscode.commands.registerCommand('prism.runBenchmark', () => runBenchmark(context, out)),
+      vscode.commands.registerCommand('prism.setRemoteApiKey', async () => {
+        const key = await vscode.window.showInputBox({
+          title: 'PRISM: API key of the remote completion server',
+          prompt: 'Kept in VS Code\'s secret storage and sent only to prism.remote.url. Leave empty to remove it.',
+          password: true, ignoreFocusOut: true,
+        });
+        if (key === undefined) return;
+        if (key.trim()) await context.secrets.store(API_KEY_SECRET, key.trim());
+        else await context.secrets.delete(API_KEY_SECRET);
+        runOptions.env = await env();
+        (serverOptions as { debug: { options: { env: NodeJS.ProcessEnv } } }).debug.options.env = runOptions.env;
+        out.appendLine(key.trim() ? 'remote API key stored in secret storage; restarting the server' : 'remote API key removed; restarting the server');
+        if (client) await client.restart();
+      }),
       vscode.commands.registerCommand(ACCEPTED_COMMAND, () => inline.accepted()),
       vscode.workspace.onDidChangeTextDocument((e) => inline.keystroke(e)),
       vscode.workspace.onDidChangeConfiguration((e) => {

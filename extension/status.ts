@@ -25,13 +25,15 @@ export class StatusItem implements vscode.Disposable {
   render(): void {
     const icon = { idle: '$(sparkle)', loading: '$(sync~spin)', generating: '$(loading~spin)', error: '$(warning)', disabled: '$(circle-slash)' }[this.last.state];
     const ms = this.info.lastLatencyMs !== undefined ? ` ${this.info.lastLatencyMs} ms` : '';
-    this.item.text = `${icon} PRISM${this.last.state === 'idle' ? ms : ''}`;
+    const where = this.info.backend ? '$(cloud) ' : '';
+    this.item.text = `${icon} ${where}PRISM${this.last.state === 'idle' ? ms : ''}`;
     this.item.backgroundColor = this.last.state === 'error' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     const a = this.acceptance;
     const dismissed = Math.max(0, a.shown - a.accepted - a.partial);
     const lines = [
       `PRISM Complete: ${this.last.state}${this.last.message ? ` (${this.last.message})` : ''}`,
-      this.info.model ? `model ${this.info.model}, drafter ${this.info.drafter ?? 'none'}` : '',
+      this.info.backend ? `remote server ${this.info.backend}, model ${this.info.model ?? 'server default'}` : this.info.model ? `model ${this.info.model}, drafter ${this.info.drafter ?? 'none'}` : '',
+      this.info.backend && this.info.serverMs !== undefined ? `server request ${this.info.serverMs} ms of the last ${this.info.lastLatencyMs ?? '?'} ms` : '',
       this.info.lastLatencyMs !== undefined ? `last completion ${this.info.lastLatencyMs} ms, ${this.info.tokensPerS ?? 0} tokens/s${this.info.tau ? `, tau ${this.info.tau}` : ''}` : '',
       this.info.rssMiB ? `server memory ${this.info.rssMiB} MiB` : '',
       `suggestions shown ${a.shown}, accepted ${a.accepted}, partly typed ${a.partial}, dismissed ${dismissed} (local only)`,

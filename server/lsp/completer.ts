@@ -14,12 +14,18 @@ import type { StatsResult, StatusParams } from '../../common/protocol';
 import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settings';
 import { type CursorContext, type LineMode, lineMode, shapeCompletion, stopsFor } from './shape';
 import { scanWorkspace } from './workspace';
+import { RemoteEngine, type RemoteParts } from '../remote/remote-engine';
+
+/** What the Completer needs to know of an engine: a local model (ModelInfo) or a remote server. */
+export type EngineInfo = Pick<ModelInfo, 'modelPath' | 'loadMs' | 'exact' | 'fim' | 'fimTokens'> & Partial<Pick<ModelInfo, 'modelHash' | 'config' | 'graph'>>
+  & { device: ModelInfo['device'] | 'remote'; remote?: boolean };
 
 export interface EngineLike {
-  readonly info: ModelInfo;
+  readonly info: EngineInfo;
   /** False once the engine died (the next request starts a new one). */
   readonly running?: boolean;
-  complete(request: CompletionRequest, opts: { signal?: AbortSignal }): Promise<CompletionResult>;
+  /** parts: the prompt's prefix and suffix, for remote endpoints with fill-in-the-middle fields. */
+  complete(request: CompletionRequest & { parts?: RemoteParts }, opts: { signal?: AbortSignal }): Promise<CompletionResult>;
   /** Fills (replace) or updates the repository datastore. */
   index?(files: IndexFile[], replace: boolean): Promise<IndexStats>;
   dispose(): Promise<void>;
@@ -34,6 +40,8 @@ export interface CompleterHooks {
   modelPath(s: Settings): string;
   /** The shipped head of a kind for a model, or undefined (default: the drafting policy's). */
   headPath?: (kind: HeadKind, modelPath: string) => string | undefined;
+  /** The remote server's API key (the extension keeps it in SecretStorage; never logged). */
+  apiKey?: () => string | undefined;
   /** The workspace folders (file system paths) the datastore indexes. */
   workspaceRoots?: () => string[];
   /** How long a document's edits must rest before the datastore gets them (ms; default 1500). */
@@ -76,10 +84,9 @@ export class Completer {
 
   constructor(private readonly factory: EngineFactory, private readonly hooks: CompleterHooks) {}
 
-  /** Applies new settings live; a changed model, device, thread count, numerics or tree shape (exact or not) reloads the engine. */
+  /** Applies new settings live; a changed backend, model, device, thread count, numerics or tree shape (exact or not) reloads the engine. */
   async applySettings(s: Settings): Promise<void> {
-    const key = (x: Settings): string => JSON.stringify([this.hooks.modelPath(x), x.device, x.threads, x.numerics, x.draft.tree]);
-    const reload = key(s) !== key(this.settings);
+    const reload = this.engineKey(s) !== this.engineKey(this.settings);
     const reindex = storeKey(s) !== storeKey(this.settings);
     this.settings = s;
     this.prompts.setBudget({ maxTokens: s.contextTokens, suffixShare: 0.2, refill: 0.7 });
@@ -113,9 +120,10 @@ export class Completer {
     if (this.engine) return this.engine;
     if (this.loading) return this.loading;
     const s = this.settings;
-    const modelPath = this.hooks.modelPath(s);
-    const key = `${modelPath}|${s.device}|${s.threads}|${s.numerics}|${s.draft.tree}`;
+    const key = this.engineKey(s);
     if (this.loadError && this.loadError.key === key && Date.now() - this.loadError.at < 30_000) throw new Error(this.loadError.message);
+    if (s.backend === 'remote') return this.startRemote(s, key);
+    const modelPath = this.hooks.modelPath(s);
     this.hooks.status({ state: 'loading', message: `loading ${path.basename(modelPath)}` });
     this.hooks.log(`loading ${modelPath} (device ${s.device}, threads ${s.threads || 'all'}, numerics ${s.numerics})`);
     const graph = s.numerics === 'int8' ? { accuracyLevel: 4, head: 'int8' as const } : { accuracyLevel: 0, head: 'f32' as const };
@@ -125,7 +133,7 @@ export class Completer {
       this.loading = undefined;
       this.stats.modelLoaded = true;
       this.hooks.log(`loaded ${path.basename(e.info.modelPath)} on ${e.info.device} in ${Math.round(e.info.loadMs)} ms (${e.info.fim ? 'fill-in-the-middle prompts' : 'prefix-only prompts: the model has no FIM tokens'})`);
-      this.hooks.status({ state: 'idle', model: path.basename(e.info.modelPath), drafter: this.settings.draft.mode });
+      this.hooks.status({ state: 'idle', model: path.basename(e.info.modelPath), backend: '', drafter: this.settings.draft.mode });
       void this.indexWorkspace(e);
       return e;
     }, (err: Error) => {
@@ -136,6 +144,30 @@ export class Completer {
       throw err;
     });
     return this.loading;
+  }
+
+  /** What the engine depends on: a change reloads it. */
+  private engineKey(s: Settings): string {
+    return s.backend === 'remote'
+      ? JSON.stringify(['remote', s.remote])
+      : JSON.stringify([this.hooks.modelPath(s), s.device, s.threads, s.numerics, s.draft.tree]);
+  }
+
+  /** The remote backend: nothing to load, no network until the first completion request. */
+  private startRemote(s: Settings, key: string): EngineLike {
+    try {
+      const e = new RemoteEngine({ ...s.remote, apiKey: this.hooks.apiKey?.() }, this.hooks.log);
+      this.engine = e;
+      this.stats.modelLoaded = true;
+      this.hooks.log(`remote backend: ${s.remote.url}${s.remote.model ? `, model ${s.remote.model}` : ''} (api ${s.remote.api}${this.hooks.apiKey?.() ? ', with an API key' : ''})`);
+      this.hooks.status({ state: 'idle', model: s.remote.model || 'server default', backend: s.remote.url, drafter: 'none' });
+      return e;
+    } catch (err) {
+      this.loadError = { message: (err as Error).message, at: Date.now(), key };
+      this.hooks.log((err as Error).message);
+      this.hooks.status({ state: 'error', message: (err as Error).message });
+      throw err;
+    }
   }
 
   /**
@@ -207,7 +239,7 @@ export class Completer {
     this.current = ctl;
     try {
       const engine = await this.ensureEngine();
-      if (ctl.signal.aborted) return;
+      if (ctl.signal.aborted || engine.info.remote) return; // remote servers cache prompts themselves
       const prompt = this.prompts.build(doc.uri, doc.text, offset, engine.info.fim ? engine.info.fimTokens : undefined);
       if (prompt.text.length === 0) return;
       const r = await engine.complete({
@@ -270,19 +302,20 @@ export class Completer {
     const offset = sel ? sel.start + sel.text.length : req.offset;
     const cursor = cursorContext(text, offset);
     const mode = lineMode(cursor, s.multiline);
-    const prompt = this.prompts.build(doc.uri, text, offset, engine.info.fim ? engine.info.fimTokens : undefined);
+    const prompt = this.prompts.build(doc.uri, text, offset, engine.info.fim ? engine.info.fimTokens : engine.info.remote ? 'parts' : undefined);
     if (prompt.text.length === 0) return [];
     const alternatives = req.triggerKind === 1 ? 3 : 1;
     const out: InlineItem[] = [];
     const seen = new Set<string>();
     for (let i = 0; i < alternatives && !signal.aborted; i++) {
-      const request: CompletionRequest = {
+      const request: CompletionRequest & { parts?: RemoteParts } = {
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
         stop: stopsFor(mode), timeBudgetMs: s.timeBudgetMs,
         // The first alternative is greedy (and speculative); the others are samples.
         sampling: i === 0 ? undefined : { temperature: 0.7, topK: 40, topP: 0.95, seed: i },
-        draft: this.policyFor(engine).choose(),
+        draft: engine.info.remote ? undefined : this.policyFor(engine).choose(),
         heal: s.tokenHealing && prompt.mode === 'prefix',
+        parts: engine.info.remote ? { prefix: prompt.text, suffix: prompt.suffix } : undefined,
       };
       this.hooks.status({ state: 'generating' });
       const r = await this.completeWithFallback(engine, request, signal);
@@ -327,10 +360,12 @@ export class Completer {
     this.stats.promptTokens += t.promptTokens;
     this.stats.reusedTokens += t.reusedTokens;
     this.ratio.observe(promptChars, t.promptTokens);
-    this.policyFor(engine).observe(request.draft, r, request.sampling !== undefined);
+    if (!engine.info.remote) this.policyFor(engine).observe(request.draft, r, request.sampling !== undefined);
     this.stats.drafter = r.spec?.drafter ?? 'none';
+    const server = engine instanceof RemoteEngine ? engine.last : undefined;
+    if (server) this.stats.serverMs = server.httpMs;
     this.hooks.status({
-      state: 'idle', lastLatencyMs: Math.round(t.totalMs), tokensPerS: Math.round(t.decodeTokensPerS * 10) / 10,
+      state: 'idle', lastLatencyMs: Math.round(t.totalMs), serverMs: server ? Math.round(server.httpMs) : undefined, tokensPerS: Math.round(t.decodeTokensPerS * 10) / 10,
       tau: r.spec ? Math.round(r.spec.tau * 100) / 100 : undefined, drafter: this.stats.drafter,
       rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
     });

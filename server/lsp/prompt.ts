@@ -33,6 +33,8 @@ export interface BuiltPrompt {
   allowSpecial: boolean;
   /** Document offset where the prefix starts. */
   prefixStart: number;
+  /** The text after the cursor the prompt carries ('' for prefix-only prompts). */
+  suffix: string;
   mode: 'fim' | 'prefix';
 }
 
@@ -57,7 +59,12 @@ export class PromptBuilder {
 
   forget(uri: string): void { this.starts.delete(uri); }
 
-  build(uri: string, text: string, offset: number, fim: FimTokens | undefined): BuiltPrompt {
+  /**
+   * fim: the model's FIM tokens (the prompt carries the suffix between them), 'parts' (text is
+   * the prefix, the suffix is returned beside it: remote endpoints with FIM fields), or undefined
+   * (the prefix alone).
+   */
+  build(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined): BuiltPrompt {
     const cpt = this.ratio.get();
     const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
     const prefixChars = Math.max(64, Math.floor((this.budget.maxTokens - suffixTokens) * cpt));
@@ -68,13 +75,14 @@ export class PromptBuilder {
     }
     this.starts.set(uri, start);
     const prefix = text.slice(start, offset);
-    if (!fim) return { text: prefix, allowSpecial: false, prefixStart: start, mode: 'prefix' };
+    if (!fim) return { text: prefix, allowSpecial: false, prefixStart: start, mode: 'prefix', suffix: '' };
     const suffixEnd = lineEndAtOrBefore(text, Math.min(text.length, offset + Math.floor(suffixTokens * cpt)), offset);
     const suffix = text.slice(offset, suffixEnd);
+    if (fim === 'parts') return { text: prefix, allowSpecial: false, prefixStart: start, mode: 'prefix', suffix };
     // Control-token strings inside the user's text must stay text: only ours are parsed as special.
     return {
       text: `${fim.prefix}${stripControl(prefix, fim)}${fim.suffix}${stripControl(suffix, fim)}${fim.middle}`,
-      allowSpecial: true, prefixStart: start, mode: 'fim',
+      allowSpecial: true, prefixStart: start, mode: 'fim', suffix,
     };
   }
 }

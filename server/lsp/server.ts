@@ -38,8 +38,13 @@ const startEngine: EngineFactory = async (options, logLine) => {
   return EngineClient.start(options, (line) => { logLine(line); status({ state: 'loading', message: line }); }, path.join(__dirname, 'worker.js'));
 };
 
+// The remote API key comes in the environment (the extension reads it from SecretStorage), is
+// kept in memory only and taken out of the environment so no child process inherits it.
+const apiKey = process.env.PRISM_REMOTE_API_KEY || undefined;
+delete process.env.PRISM_REMOTE_API_KEY;
+
 let roots: string[] = [];
-const completer = new Completer(startEngine, { status, log, modelPath, workspaceRoots: () => roots });
+const completer = new Completer(startEngine, { status, log, modelPath, apiKey: () => apiKey, workspaceRoots: () => roots });
 
 async function pullSettings(initial?: unknown): Promise<void> {
   let raw: unknown = initial;

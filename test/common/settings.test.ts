@@ -28,6 +28,21 @@ describe('settings', () => {
       'prism.maxTokens must be a whole number from 1 to 512; using 64',
     ]);
   });
+  it('reads the remote backend settings, and rejects a bad API choice or timeout in one line each', () => {
+    const ok = normalizeSettings({ backend: 'remote', remote: { url: ' http://gpu:8080 ', model: 'qwen', api: 'infill', timeoutMs: 3000 } });
+    assert.deepEqual(ok.problems, []);
+    assert.equal(ok.settings.backend, 'remote');
+    assert.deepEqual(ok.settings.remote, { url: 'http://gpu:8080', model: 'qwen', api: 'infill', timeoutMs: 3000 });
+    const bad = normalizeSettings({ backend: 'cloud', remote: { api: 'chat', timeoutMs: 5, url: 7 } });
+    assert.equal(bad.settings.backend, 'local');
+    assert.deepEqual(bad.settings.remote, DEFAULT_SETTINGS.remote);
+    assert.deepEqual(bad.problems, [
+      'prism.remote.url must be a string; using ""',
+      'prism.remote.api must be one of auto, infill, completions; using auto',
+      'prism.remote.timeoutMs must be a whole number from 500 to 120000; using 10000',
+      'prism.backend must be one of local, remote; using local',
+    ]);
+  });
   it('enables per language and excludes by glob', () => {
     const s = normalizeSettings({ languages: { python: false }, exclude: ['**/secrets/**', '**/*.min.js'] }).settings;
     assert.equal(enabledFor(s, 'typescript', '/w/a.ts'), true);
@@ -43,7 +58,7 @@ describe('settings', () => {
     const declared = pkg.contributes.configuration.properties;
     const flat: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(DEFAULT_SETTINGS)) {
-      if (k === 'draft' || k === 'datastore') for (const [dk, dv] of Object.entries(v as object)) flat[`prism.${k}.${dk}`] = dv;
+      if (k === 'draft' || k === 'datastore' || k === 'remote') for (const [dk, dv] of Object.entries(v as object)) flat[`prism.${k}.${dk}`] = dv;
       else flat[`prism.${k}`] = v;
     }
     assert.deepEqual(Object.keys(declared).sort(), Object.keys(flat).sort());
