@@ -9,19 +9,23 @@ import {
 import { LOG, STATUS, type StatusParams } from '../../common/protocol';
 import { projectRoot } from '../paths';
 
-export interface LspServer { conn: ProtocolConnection; proc: ChildProcess; init: InitializeResult; statuses: StatusParams[] }
+export interface LspServer { conn: ProtocolConnection; proc: ChildProcess; init: InitializeResult; statuses: StatusParams[]; logs: string[] }
 
-/** Starts the server with these `prism` settings and initializes it; status notifications are kept. */
-export async function startLspServer(settings: Record<string, unknown>): Promise<LspServer> {
-  const proc = spawn(process.execPath, [path.join(projectRoot(), 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * Starts the server with these `prism` settings and initializes it; status notifications are
+ * kept. opts: node flags (e.g. --require a preload) and environment for the process.
+ */
+export async function startLspServer(settings: Record<string, unknown>, opts: { execArgv?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<LspServer> {
+  const proc = spawn(process.execPath, [...(opts.execArgv ?? []), path.join(projectRoot(), 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: opts.env ?? process.env });
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout as NodeJS.ReadableStream), new StreamMessageWriter(proc.stdin as NodeJS.WritableStream));
   const statuses: StatusParams[] = [];
   conn.onNotification(STATUS, (p: StatusParams) => { statuses.push(p); });
-  conn.onNotification(LOG, () => undefined);
+  const logs: string[] = [];
+  conn.onNotification(LOG, (p: { line: string }) => { logs.push(p.line); });
   conn.listen();
   const init = await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { settings } });
   await conn.sendNotification(InitializedNotification.type, {});
-  return { conn, proc, init, statuses };
+  return { conn, proc, init, statuses, logs };
 }
 
 /** shutdown, exit, and wait for the process to end. */

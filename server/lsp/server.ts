@@ -46,9 +46,14 @@ delete process.env.PRISM_REMOTE_API_KEY;
 let roots: string[] = [];
 const completer = new Completer(startEngine, { status, log, modelPath, apiKey: () => apiKey, workspaceRoots: () => roots });
 
-async function pullSettings(initial?: unknown): Promise<void> {
+/**
+ * Applies settings: `initial` as given, then (pull, once the client is initialized and says it can)
+ * what workspace/configuration returns. Asking during initialize fails: the client registers its
+ * handlers only after the initialize reply.
+ */
+async function pullSettings(initial?: unknown, pull = true): Promise<void> {
   let raw: unknown = initial;
-  if (canPullConfig) {
+  if (pull && canPullConfig) {
     try { raw = await connection.workspace.getConfiguration('prism'); } catch (e) { log(`could not read settings: ${(e as Error).message}`); }
   }
   const { settings, problems } = normalizeSettings(raw as Record<string, unknown> | undefined);
@@ -61,7 +66,7 @@ connection.onInitialize((params) => {
   const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
   roots = folders.filter((u) => u.startsWith('file://')).map((u) => fileURLToPath(u));
   const init = (params.initializationOptions ?? {}) as { settings?: unknown };
-  void pullSettings(init.settings).catch((e: Error) => log(`settings: ${e.message}`));
+  void pullSettings(init.settings, false).catch((e: Error) => log(`settings: ${e.message}`));
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
