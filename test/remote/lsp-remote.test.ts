@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  CancellationTokenSource, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest,
+  type CancellationTokenSource, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest,
   type InlineCompletionItem,
 } from 'vscode-languageserver-protocol/node';
 import { type LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
