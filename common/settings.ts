@@ -15,7 +15,7 @@ export function isDraftMode(x: string): x is DraftMode {
 
 export type Device = 'auto' | 'cpu' | 'cuda';
 
-export type RemoteApi = 'auto' | 'infill' | 'completions';
+export type RemoteApi = 'auto' | 'infill' | 'completions' | 'completions-suffix';
 
 export interface Settings {
   enable: boolean;
@@ -23,7 +23,7 @@ export interface Settings {
   backend: 'local' | 'remote';
   /**
    * The remote server: its URL, the model name OpenAI-style servers want, which API to speak
-   * (auto tries llama.cpp's /infill, then /v1/completions with a suffix, then without), and how
+   * (auto tries llama.cpp's /infill, then plain /v1/completions), and how
    * long it may stay silent. The API key is not a setting: it lives in VS Code's SecretStorage.
    */
   remote: { url: string; model: string; api: RemoteApi; timeoutMs: number };
@@ -126,7 +126,7 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
       remote: {
         url: str('remote.url', remoteRaw.url, d.remote.url),
         model: str('remote.model', remoteRaw.model, d.remote.model),
-        api: oneOf('remote.api', remoteRaw.api, ['auto', 'infill', 'completions'] as const, d.remote.api),
+        api: oneOf('remote.api', remoteRaw.api, ['auto', 'infill', 'completions', 'completions-suffix'] as const, d.remote.api),
         timeoutMs: int('remote.timeoutMs', remoteRaw.timeoutMs, d.remote.timeoutMs, 500, 120_000),
       },
       languages,

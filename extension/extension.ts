@@ -6,6 +6,7 @@ import { LanguageClient, type LanguageClientOptions, type ServerOptions, Transpo
 import { ACCEPTED_COMMAND, LOG, PREFILL, STATUS } from '../common/protocol';
 import { normalizeSettings } from '../common/settings';
 import { runBenchmark } from './benchmark';
+import { enableGpu } from './gpu';
 import { InlineMiddleware } from './provider';
 import { StatusItem } from './status';
 
@@ -65,6 +66,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         void vscode.window.setStatusBarMessage(`PRISM completions ${now ? 'off' : 'on'}`, 2000);
       }),
       vscode.commands.registerCommand('prism.runBenchmark', () => runBenchmark(context, out)),
+      vscode.commands.registerCommand('prism.enableGpu', () => enableGpu(out, async () => { if (client) await client.restart(); })),
       vscode.commands.registerCommand('prism.setRemoteApiKey', async () => {
         const key = await vscode.window.showInputBox({
           title: 'PRISM: API key of the remote completion server',

@@ -22,6 +22,7 @@ import type { WorkerLoadOptions } from './engine/protocol';
 import { DEFAULT_DRAFT_MODE, DRAFT_MODES, type DraftMode, isDraftMode } from '../common/settings';
 import { DraftPolicy, headFor, isHeadKind } from './drafting/policy';
 import { DEFAULT_MODEL_FILE, projectRoot, resolveModelPath } from './paths';
+import { installCudaProviders, missingLine, missingSystemLibraries, NUGET_INDEX, ortBinDir, ortVersion } from './cuda/install';
 
 const USAGE = `usage:
   prism-complete complete (--file PATH --line N --column M | --prompt TEXT) [options]
@@ -35,7 +36,11 @@ const USAGE = `usage:
                       --source repo: dev-split positions with their repository as the datastore
                       (--dir: the folder is the datastore); --compare-prefill: the typing trace
                       also without the prefill a file gets when it becomes active; --open-pause MS: how
-                      long the simulated user reads a just-opened file before asking (default 4000)
+                      long the simulated user reads a just-opened file before asking (default 4000);
+                      --backend URL [--remote-model NAME] [--remote-api auto|infill|completions|completions-suffix]:
+                      the typing trace also against a team's server (llama.cpp server, vLLM, any
+                      OpenAI-compatible /v1/completions; API key from $PRISM_REMOTE_API_KEY), with
+                      the server's own request latency and our overhead beside it
   prism-complete bench-decode [same options]   the decode part only (bench-spec: same)
   prism-complete bench-quality [--files N] [--per-kind N] [--dir FOLDER] [--no-llama] [--out DIR]
                       completion quality: the rest of real lines after Enter, after a few typed
@@ -46,6 +51,10 @@ const USAGE = `usage:
                       the fp32 reference (transformers) on dev-split code and the infilling sets
                       for each numerics of ours and for llama.cpp; ms per target run over k rows
                       (chain and tree masks); whether a block's rows equal rows computed alone
+  prism-complete enable-cuda [--feed URL]
+                      installs onnxruntime-node's CUDA provider libraries (the bundled version, from
+                      NuGet or the NuGet v3 feed --feed names), verified by size and SHA-512, then
+                      names any CUDA 12 / cuDNN 9 library this machine lacks
   prism-complete export-graph --out FILE.onnx [--model PATH] [--weights W] [--activations A]
                       writes the server's target graph and FILE.json (its config, the GGUF's
                       sha256) for the draft-head pipeline in models/
@@ -89,6 +98,7 @@ const OPTIONS = {
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
   depths: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' },
+  backend: { type: 'string' }, feed: { type: 'string' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -336,6 +346,18 @@ async function cmdNumerics(v: Values): Promise<void> {
   console.log(JSON.stringify(r));
 }
 
+async function cmdEnableCuda(v: Values): Promise<number> {
+  const r = await installCudaProviders({
+    version: ortVersion(), binDir: ortBinDir(), feedIndex: v.feed ?? NUGET_INDEX,
+    progress: (m, f) => console.error(`progress: ${(f ?? 0).toFixed(3)} ${m}`),
+  });
+  console.log(`enable-cuda: installed ${r.files.map((f) => path.basename(f)).join(', ')} into ${path.dirname(r.files[0] as string)} (SHA-512 verified)`);
+  const line = missingLine(missingSystemLibraries());
+  if (line) { console.log(`enable-cuda: ${line}`); return 1; }
+  console.log('enable-cuda: CUDA 12 and cuDNN 9 libraries found; run with --device cuda (or prism.device: cuda)');
+  return 0;
+}
+
 async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   const quick = Boolean(v.quick);
   const load = loadOptions(v);
@@ -360,6 +382,10 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     if (!v.json) console.log(`\n${decodeTable(r)}\n`);
   }
   let trace: TraceRow[] = [];
+  const api = v['remote-api'] ?? 'auto';
+  if (api !== 'auto' && api !== 'infill' && api !== 'completions' && api !== 'completions-suffix') throw new UsageError(`--remote-api must be auto, infill, completions or completions-suffix, got '${api}'`);
+  if (v.backend !== undefined && !/^https?:\/\/[^/]/i.test(v.backend)) throw new UsageError(`--backend must be an http:// or https:// URL of a completion server, got '${v.backend}'`);
+  const remote = v.backend ? { url: v.backend, model: v['remote-model'] ?? '', api, apiKey: process.env.PRISM_REMOTE_API_KEY } as const : undefined;
   if (cmd === 'bench' && !v['no-trace']) {
     const modes = (v.modes ?? (quick ? 'none,auto' : 'none,ngram,prism,eagle3,auto')).split(',').map((m) => {
       if (!isDraftMode(m)) throw new UsageError(`--modes takes ${DRAFT_MODES.join(', ')}, got '${m}'`);
@@ -368,7 +394,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 2 : 8, 1),
       chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,
-      comparePrefill: Boolean(v['compare-prefill']), openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0),
+      comparePrefill: Boolean(v['compare-prefill']), openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
       progress: (f, m) => progress((sources.length + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);
@@ -401,6 +427,7 @@ export async function main(argv: string[]): Promise<number> {
       await benchPlain({ load: loadOptions(v), repeats: int(v.repeats, 'repeats', 5, 1), tokens: int(v.tokens, 'tokens', 64, 2), promptTokens: 256, json: Boolean(v.json) });
     }
     else if (cmd === 'export-graph') cmdExportGraph(v);
+    else if (cmd === 'enable-cuda') return await cmdEnableCuda(v);
     else if (cmd === 'bench-quality') await cmdQuality(v);
     else if (cmd === 'bench-numerics') await cmdNumerics(v);
     else if (cmd === 'bench' || cmd === 'bench-decode' || cmd === 'bench-spec') await cmdBench(v, cmd, argv);

@@ -18,7 +18,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { InlineFlow } from '../../common/inline-flow';
 import { PREFILL, STATS } from '../../common/protocol';
-import type { DraftMode } from '../../common/settings';
+import type { DraftMode, RemoteApi } from '../../common/settings';
 import { commonPrefix } from '../engine/draft-tree';
 import { Rng } from '../engine/sampler';
 import { cursorContext } from '../lsp/completer';
@@ -41,6 +41,8 @@ export interface TraceOptions {
   comparePrefill?: boolean;
   /** How long the user looks at a just-opened file before the first completion (ms). */
   openPauseMs: number;
+  /** Also type against a remote server (the language server's remote backend): a row 'remote'. */
+  remote?: { url: string; model: string; api: RemoteApi; apiKey?: string };
   progress: (fraction: number, message: string) => void;
 }
 
@@ -67,6 +69,12 @@ export interface TraceRow {
   cpu_s: number;
   cpu_ms_per_accepted_char: number;
   server_rss_peak_mib: number;
+  /**
+   * Remote rows: the server's own request latency (the HTTP request as the language server saw it)
+   * p50 over the replies, and our overhead: ghost-text latency minus that, per reply, p50 / p95.
+   */
+  remote_server_ms?: { p50: number; p95: number };
+  remote_overhead_ms?: { p50: number; p95: number; n: number };
   /** Server CPU while idle for 3 s after the trace (share of one core). */
   idle_cpu_pct: number;
   latencies: number[];
@@ -96,12 +104,16 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     .filter((f) => f.content.length > (o.dir ? 800 : 2000)).slice(0, o.files);
   if (files.length === 0) throw new Error(`no source file of 800 B to 200 KB under ${o.dir ?? 'the dev split'} to type into; point --dir at a folder with code`);
   const rows: TraceRow[] = [];
-  const runs = o.modes.flatMap((mode) => (o.comparePrefill ? [{ mode, prefill: true }, { mode, prefill: false }] : [{ mode, prefill: true }]));
+  const runs: { mode: DraftMode | 'remote'; prefill: boolean }[] = o.modes.flatMap((mode) => (o.comparePrefill ? [{ mode, prefill: true }, { mode, prefill: false }] : [{ mode, prefill: true }]));
+  if (o.remote) runs.push({ mode: 'remote', prefill: true });
   for (const [mi, { mode, prefill }] of runs.entries()) {
     const rng = new Rng(1); // the same typing in every mode
     const rnd = (): number => rng.next();
-    const settings = { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode }, languages: { '*': true } };
-    const server = await startLspServer(settings);
+    const settings = mode === 'remote' && o.remote
+      ? { backend: 'remote', remote: { url: o.remote.url, model: o.remote.model, api: o.remote.api }, languages: { '*': true } }
+      : { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode }, languages: { '*': true } };
+    const env = o.remote?.apiKey ? { ...process.env, PRISM_REMOTE_API_KEY: o.remote.apiKey } : undefined;
+    const server = await startLspServer(settings, { env });
     const { conn, proc } = server;
     const pid = proc.pid as number;
     // Load the model before the clock starts (a user's first request pays this once).
@@ -116,6 +128,15 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     const keyToGhost: number[] = [];
     const firstReplies: number[] = [];
     const laterReplies: number[] = [];
+    const serverMs: number[] = [];
+    const overhead: number[] = [];
+    /** The server latency the language server reported for the reply to a request sent when `since` statuses had come. */
+    const pairServer = (since: number, latencyMs: number): void => {
+      const st = server.statuses.slice(since).reverse().find((x) => x.serverMs !== undefined);
+      if (st?.serverMs === undefined) return;
+      serverMs.push(st.serverMs);
+      overhead.push(latencyMs - st.serverMs);
+    };
     let keystrokes = 0, requests = 0, replies = 0, cancelled = 0, hits = 0, acceptedChars = 0, fullyRight = 0;
     for (const [fi, f] of files.entries()) {
       const at = cursorOffsets(f.content, 1, f.path.length + 7)[0] as number;
@@ -163,6 +184,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
         const at = pos(before);
         const single1 = lineMode(cursorContext(before + after, before.length)) === 'single';
         let asked = false;
+        const since = server.statuses.length;
         pending++;
         flow.provide({ point: { uri, before, after }, automatic: true }, cts.token, async (token) => {
           asked = true;
@@ -184,6 +206,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
             const text = first && typeof first.insertText === 'string' ? first.insertText : '';
             if (!text) return;
             lat.push(r.latencyMs);
+            pairServer(since, r.latencyMs);
             if (single1) single.push(r.latencyMs);
             keyToGhost.push(performance.now() - tKey);
             const k = commonPrefix(text, remaining);
@@ -216,6 +239,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
       prompt_tokens: stats.promptTokens - stats0.promptTokens, reused_tokens: stats.reusedTokens - stats0.reusedTokens,
       accepted_chars: acceptedChars, suggestions_fully_right: fullyRight, cpu_s: cpu,
       cpu_ms_per_accepted_char: acceptedChars ? (1000 * cpu) / acceptedChars : 0, server_rss_peak_mib: rss, idle_cpu_pct: idleCpu, latencies: lat,
+      ...(mode === 'remote' ? { remote_server_ms: { p50: q(serverMs, 0.5), p95: q(serverMs, 0.95) }, remote_overhead_ms: { p50: q(overhead, 0.5), p95: q(overhead, 0.95), n: overhead.length } } : {}),
     });
   }
   return rows;
@@ -226,8 +250,16 @@ export function traceTable(rows: TraceRow[]): string {
     '| draft mode | prefill on open | first reply in a file p50 ms (later p50) | keystrokes | requests (cancelled) | cache hits | ghost latency p50 / p95 / p99 ms | single-line p50 ms (n) | keystroke to ghost p50 ms | prompt tokens reused | accepted chars (fully right) | CPU ms / accepted char | server RSS peak MiB | idle CPU |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
+  const remote = rows.filter((r) => r.remote_overhead_ms);
   for (const r of rows) {
     lines.push(`| ${r.mode} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}) | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
+  }
+  if (remote.length > 0) {
+    lines.push('', '| remote row | ghost latency p50 ms | server request p50 / p95 ms | our overhead p50 / p95 ms (n) |', '|---|---|---|---|');
+    for (const r of remote) {
+      const o = r.remote_overhead_ms as NonNullable<TraceRow['remote_overhead_ms']>;
+      lines.push(`| ${r.mode} | ${r.latency_ms.p50.toFixed(0)} | ${r.remote_server_ms?.p50.toFixed(0)} / ${r.remote_server_ms?.p95.toFixed(0)} | ${o.p50.toFixed(1)} / ${o.p95.toFixed(1)} (${o.n}) |`);
+    }
   }
   return lines.join('\n');
 }

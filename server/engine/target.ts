@@ -173,7 +173,7 @@ async function createSession(graphPath: string, opts: TargetOptions, log: (l: st
       return { session, device: 'cuda' };
     } catch (e) {
       const why = String((e as Error).message ?? e).split('\n')[0];
-      if (device === 'cuda') log(`CUDA requested but unavailable (${why}); install onnxruntime-node's CUDA binaries (CUDA 12, cuDNN 9) to use the GPU. Falling back to CPU.`);
+      if (device === 'cuda') log(`CUDA requested but unavailable (${why}); run "PRISM: Enable GPU (CUDA)" (or \`prism-complete enable-cuda\`) to install the CUDA provider; CUDA 12 and cuDNN 9 must be installed. Falling back to CPU.`);
     }
   }
   try {

@@ -1,6 +1,6 @@
 // A team's inference server as the engine: llama.cpp's server (/infill, with its extra-context
-// field), any OpenAI-compatible /v1/completions (with `suffix` where the server takes it, plain
-// otherwise). The language server hands it the same prefix and suffix it would run locally; the
+// field), any OpenAI-compatible /v1/completions (with `suffix` when asked for: only FIM models
+// answer it sensibly, plain otherwise). The language server hands it the same prefix and suffix it would run locally; the
 // reply is streamed (server-sent events), cut at the request's stops and time budget, and the HTTP
 // request is aborted on cancellation or supersession, so the server stops generating too.
 //
@@ -11,7 +11,7 @@
 import type { CompletionRequest, CompletionResult, FinishReason, Timings } from '../engine/types';
 import { findStop } from '../engine/emitter';
 
-export type RemoteApi = 'auto' | 'infill' | 'completions';
+export type RemoteApi = 'auto' | 'infill' | 'completions' | 'completions-suffix';
 
 export interface RemoteOptions {
   /** Base URL, e.g. http://gpu-box:8080 (llama.cpp) or https://host/v1 (OpenAI-compatible). */
@@ -35,10 +35,14 @@ export interface RemoteTimings { httpMs: number; firstByteMs: number; endpoint: 
 
 type Endpoint = 'infill' | 'completions-suffix' | 'completions';
 
+// 'auto' never sends an OpenAI `suffix`: servers accept it for models without FIM tokens and
+// answer garbage (llama-cpp-python 0.3.36 on SmolLM2 wrote " AUDIO_CALENDERS"); it is asked for
+// by name where the model has FIM tokens.
 const CANDIDATES: Record<RemoteApi, Endpoint[]> = {
-  auto: ['infill', 'completions-suffix', 'completions'],
+  auto: ['infill', 'completions'],
   infill: ['infill'],
-  completions: ['completions-suffix', 'completions'],
+  completions: ['completions'],
+  'completions-suffix': ['completions-suffix'],
 };
 
 export class RemoteError extends Error {

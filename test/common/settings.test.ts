@@ -37,10 +37,10 @@ describe('settings', () => {
     assert.equal(bad.settings.backend, 'local');
     assert.deepEqual(bad.settings.remote, DEFAULT_SETTINGS.remote);
     assert.deepEqual(bad.problems, [
-      'prism.remote.url must be a string; using ""',
-      'prism.remote.api must be one of auto, infill, completions; using auto',
-      'prism.remote.timeoutMs must be a whole number from 500 to 120000; using 10000',
       'prism.backend must be one of local, remote; using local',
+      'prism.remote.url must be a string; using ""',
+      'prism.remote.api must be one of auto, infill, completions, completions-suffix; using auto',
+      'prism.remote.timeoutMs must be a whole number from 500 to 120000; using 10000',
     ]);
   });
   it('enables per language and excludes by glob', () => {

@@ -34,10 +34,9 @@ describe('remote backend', () => {
     assert.deepEqual(logs, [`remote: completing with ${s.url}/infill`]);
   });
 
-  it('finds the endpoint that works: /infill missing, then /v1/completions without suffix, and keeps it', async () => {
+  it('auto finds the endpoint that works (/infill missing: plain /v1/completions, no suffix) and keeps it', async () => {
     const s = await serve(async (seen, res) => {
       if (seen.path === '/infill') { res.writeHead(404).end('Not Found'); return; }
-      if (seen.body.suffix !== undefined) { res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'suffix is not supported' } })); return; }
       await sse(res, openaiChunks(['x = ', '1'], 'length'));
     });
     const logs: string[] = [];
@@ -45,12 +44,24 @@ describe('remote backend', () => {
     const r = await e.complete({ ...req('a'), parts: { prefix: 'a', suffix: 'b' } });
     assert.equal(r.text, 'x = 1');
     assert.equal(r.finishReason, 'length');
-    assert.deepEqual(s.seen.map((x) => [x.path, x.body.suffix]), [['/infill', undefined], ['/v1/completions', 'b'], ['/v1/completions', undefined]]);
-    assert.deepEqual(s.seen[2]?.body, { model: 'tiny', prompt: 'a', max_tokens: 16, stream: true, stop: [], temperature: 0 });
-    assert.equal(logs.length, 3);
-    assert.match(logs[2] ?? '', /completing with .*\/v1\/completions$/);
+    assert.deepEqual(s.seen.map((x) => x.path), ['/infill', '/v1/completions']);
+    assert.deepEqual(s.seen[1]?.body, { model: 'tiny', prompt: 'a', max_tokens: 16, stream: true, stop: [], temperature: 0 });
+    assert.equal(logs.length, 2);
+    assert.match(logs[0] ?? '', /\/infill is not available \(.*HTTP 404: Not Found.*\); trying .*\/v1\/completions$/);
+    assert.match(logs[1] ?? '', /completing with .*\/v1\/completions$/);
     await e.complete({ ...req('c'), parts: { prefix: 'c', suffix: 'd' } });
-    assert.deepEqual(s.seen.slice(3).map((x) => x.path), ['/v1/completions'], 'the working endpoint is kept');
+    assert.deepEqual(s.seen.slice(2).map((x) => x.path), ['/v1/completions'], 'the working endpoint is kept');
+  });
+
+  it('completions-suffix sends the suffix (FIM models); a server error is one line, not a silent fallback', async () => {
+    const s = await serve(async (seen, res) => {
+      if (seen.body.suffix === 'bad') { res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'suffix is not supported' } })); return; }
+      await sse(res, openaiChunks(['mid']));
+    });
+    const e = new RemoteEngine({ ...base, url: s.url, api: 'completions-suffix' });
+    assert.equal((await e.complete({ ...req('a'), parts: { prefix: 'a', suffix: 'b' } })).text, 'mid');
+    assert.equal(s.seen[0]?.body.suffix, 'b');
+    await assert.rejects(e.complete({ ...req('a'), parts: { prefix: 'a', suffix: 'bad' } }), /answered HTTP 400: suffix is not supported; check the server's log$/);
   });
 
   it('a base URL ending in /v1 gets /v1/completions; sampling and the API key are sent', async () => {
