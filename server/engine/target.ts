@@ -37,7 +37,16 @@ export interface TargetOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * Bytes handed to and taken from the runtime by graph runs. On CUDA all of them cross between
+ * host and device: onnxruntime-node has no IO binding, so the past KV cache is fed from host
+ * memory on every run; only the new rows come back (docs/BENCHMARKS.md, "GPU").
+ */
+export interface RunTraffic { runs: number; bytesIn: number; bytesOut: number; pastBytesIn: number }
+
 export class TargetModel implements Target {
+  readonly traffic: RunTraffic = { runs: 0, bytesIn: 0, bytesOut: 0, pastBytesIn: 0 };
+
   private constructor(
     readonly cfg: ModelConfig,
     readonly tokenizer: Tokenizer,
@@ -124,6 +133,13 @@ export class TargetModel implements Target {
     if (req.taps) fetches.push('taps');
     if (req.sampleTemperature) fetches.push('top_logits', 'top_ids', 'lse');
     const out = await this.session.run(feeds, fetches);
+    this.traffic.runs++;
+    for (const [name, t] of Object.entries(feeds)) {
+      const b = (t.data as ArrayBufferView).byteLength;
+      this.traffic.bytesIn += b;
+      if (name.startsWith('past_')) this.traffic.pastBytesIn += b;
+    }
+    for (const t of Object.values(out)) this.traffic.bytesOut += ((t as ort.Tensor).data as ArrayBufferView).byteLength;
     const f32 = (name: string): Float32Array => (out[name] as ort.Tensor).data as Float32Array;
     const newK: Float32Array[] = [];
     const newV: Float32Array[] = [];

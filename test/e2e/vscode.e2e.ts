@@ -13,6 +13,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ortVersion } from '../../server/cuda/install';
+import { buildPackage, startFeed } from '../cuda/feed';
 import { ROOT } from '../helpers';
 
 const VSIX = process.env.PRISM_VSIX ?? path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix');
@@ -46,6 +48,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
   let browser: Browser;
   let page: Page;
   let work: string;
+  let closeFeed: (() => Promise<void>) | undefined;
   const file = 'stack.py';
   const enterFile = 'cache.py';
   const enterText = 'class Cache:\n    def __init__(self):\n        self.items = {}\n\n    def get(self, key):';
@@ -79,8 +82,11 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     }));
     execFileSync(process.execPath, [entry, '--extensions-dir', exts, '--user-data-dir', userData, '--install-extension', VSIX], { stdio: 'inherit' });
     const port = await freePort();
+    // "PRISM: Enable GPU (CUDA)" fetches from a NuGet feed on the loopback serving a test package.
+    const nuget = await startFeed(buildPackage().data, ortVersion());
+    closeFeed = nuget.close;
     server = spawn(process.execPath, [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-workspace-trust', '--disable-telemetry',
-      '--user-data-dir', userData, '--extensions-dir', exts, work], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+      '--user-data-dir', userData, '--extensions-dir', exts, work], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PRISM_CUDA_FEED: `${nuget.feed.url}/v3/index.json` } });
     await waitForOutput(server, /HTTP server listening/, 'code-server');
     browser = await chromium.launch({
       executablePath: process.env.PRISM_CHROMIUM ?? '/usr/bin/chromium',
@@ -95,6 +101,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     if (process.env.PRISM_E2E_SCREENSHOT) await page?.screenshot({ path: process.env.PRISM_E2E_SCREENSHOT }).catch(() => undefined);
     await browser?.close();
     server?.kill();
+    await closeFeed?.();
   });
 
   /** Opens a file of the workspace from the explorer and puts the cursor at its end. */
@@ -197,6 +204,23 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     await page.locator('.notifications-toasts', { hasText: 'PRISM benchmark' }).first().waitFor({ state: 'visible', timeout: 60_000 });
     await page.locator('.tabs-container .tab', { hasText: 'report.md' }).first().waitFor({ state: 'visible', timeout: 480_000 });
     exercised.push('PRISM: Run Benchmark');
+
+    // Set Remote API Key: a password box; the key goes to secret storage and the server restarts.
+    await runCommand('PRISM: Set Remote API Key');
+    const box = page.locator('.quick-input-widget input[type="password"]');
+    await box.waitFor({ state: 'visible', timeout: 30_000 });
+    await box.fill('sk-e2e-test-key');
+    await page.keyboard.press('Enter');
+    await runCommand('PRISM: Show Logs');
+    await page.locator('.panel .monaco-editor .view-lines', { hasText: /remote\sAPI\skey\sstored\sin\ssecret\sstorage/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.ok(!(await page.locator('.panel .monaco-editor .view-lines').first().textContent() ?? '').includes('sk-e2e-test-key'), 'the key is not logged');
+    exercised.push('PRISM: Set Remote API Key');
+
+    // Enable GPU (CUDA): the verified package installs; this machine lacks the CUDA libraries, so
+    // one line names the first missing one (a machine with them restarts on the GPU instead).
+    await runCommand('PRISM: Enable GPU (CUDA)');
+    await page.locator('.notifications-toasts', { hasText: /CUDA provider installed, but libcu\w+\.so\.\d+ is missing|now runs on the GPU/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    exercised.push('PRISM: Enable GPU (CUDA)');
 
     assert.deepEqual([...exercised].sort(), [...titles].sort(), 'every contributed command is exercised');
   });

@@ -87,6 +87,15 @@ describe('SmolLM2-135M Q4_1 against transformers', () => {
     assert.equal(cache.length, ids.length);
     // The logits cover the whole vocabulary of the reference (one row per step).
     assert.equal(V, r.shape[1]);
+    // What one more step feeds and fetches (on CUDA all of it crosses host <-> device): the
+    // whole past KV cache in, only the new rows (padded to two), the argmax and one logits row out.
+    const before = { ...exact.traffic };
+    await exact.extend(cache, [ids[0] as number], { logits: true });
+    const width = exact.cfg.nKvHeads * exact.cfg.headDim;
+    const P = ids.length;
+    assert.equal(exact.traffic.runs - before.runs, 1);
+    assert.equal(exact.traffic.pastBytesIn - before.pastBytesIn, P * width * 4 * 2 * exact.cfg.nLayers);
+    assert.equal(exact.traffic.bytesOut - before.bytesOut, 2 * width * 4 * 2 * exact.cfg.nLayers + 8 + V * 4);
   });
 
   it('a tree-shaped block with a custom mask and depth positions gives each path\'s logits', async () => {

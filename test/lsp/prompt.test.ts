@@ -13,10 +13,12 @@ describe('PromptBuilder', () => {
     const text = 'a = 1\nb = |\nc = 3\n';
     const off = text.indexOf('|');
     const doc = text.replace('|', '');
-    assert.deepEqual(b.build('u', doc, off, undefined), { text: 'a = 1\nb = ', allowSpecial: false, prefixStart: 0, mode: 'prefix' });
+    assert.deepEqual(b.build('u', doc, off, undefined), { text: 'a = 1\nb = ', allowSpecial: false, prefixStart: 0, mode: 'prefix', suffix: '' });
     const f = b.build('v', doc, off, FIM);
     assert.equal(f.text, '<fim_prefix>a = 1\nb = <fim_suffix>\nc = 3\n<fim_middle>');
     assert.equal(f.allowSpecial, true);
+    // Remote endpoints with FIM fields: the prefix as text, the suffix beside it.
+    assert.deepEqual(b.build('w', doc, off, 'parts'), { text: 'a = 1\nb = ', allowSpecial: false, prefixStart: 0, mode: 'prefix', suffix: '\nc = 3\n' });
   });
   it('keeps control tokens typed by the user out of the FIM prompt', () => {
     const b = new PromptBuilder(new CharsPerToken(3));
