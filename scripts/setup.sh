@@ -61,6 +61,9 @@ case "$job" in
     say "linting"
     npx eslint .
     "$PY" -m pytest -q models/tests
+    # The remote backend's integration tests talk to a real llama.cpp server (llama-cpp-python,
+    # built once into the user cache: about 8 minutes the first time).
+    bash scripts/llama-server.sh >/dev/null
     node --test --test-concurrency=1 $(find out/test -name '*.test.js' | sort)
     # End to end in a real VS Code: the packaged .vsix in code-server, driven through Chromium
     # (scripts/e2e-setup.sh installs them once, into a cache outside the repository).

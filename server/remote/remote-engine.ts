@@ -85,17 +85,23 @@ export class RemoteEngine {
     const indent = request.heal ? /(?:^|\n)([ \t]+)$/.exec(parts.prefix)?.[1] ?? '' : '';
     const sent = { ...parts, prefix: parts.prefix.slice(0, parts.prefix.length - indent.length) };
     for (;;) {
-      const endpoint = this.candidates[this.at] as Endpoint;
+      // Requests run concurrently (several documents, superseded ones still draining): one that
+      // finds its endpoint missing after another already moved on just retries with the next.
+      const tried = this.at;
+      const endpoint = this.candidates[tried] as Endpoint;
       try {
         const r = await this.stream(endpoint, request, sent, indent, t0, opts);
-        if (!this.confirmed) { this.confirmed = true; this.log(`remote: completing with ${describe(this.urlFor(endpoint), endpoint)}`); }
+        if (!this.confirmed && r.finishReason !== 'cancelled') { this.confirmed = true; this.log(`remote: completing with ${describe(this.urlFor(endpoint), endpoint)}`); }
         return r;
       } catch (e) {
-        const unsupported = e instanceof RemoteError && !this.confirmed && this.at + 1 < this.candidates.length && isUnsupported(endpoint, e.status);
-        if (!unsupported) throw e;
-        this.at++;
-        const next = this.candidates[this.at] as Endpoint;
-        this.log(`remote: ${describe(this.urlFor(endpoint), endpoint)} is not available (${(e as Error).message}); trying ${describe(this.urlFor(next), next)}`);
+        if (!(e instanceof RemoteError) || !isUnsupported(endpoint, e.status)) throw e;
+        if (tried < this.at) continue; // another request moved on meanwhile
+        if (this.confirmed || tried + 1 >= this.candidates.length) throw e;
+        {
+          this.at++;
+          const next = this.candidates[this.at] as Endpoint;
+          this.log(`remote: ${describe(this.urlFor(endpoint), endpoint)} is not available (${(e as Error).message}); trying ${describe(this.urlFor(next), next)}`);
+        }
       }
     }
   }

@@ -53,6 +53,19 @@ describe('remote backend', () => {
     assert.deepEqual(s.seen.slice(2).map((x) => x.path), ['/v1/completions'], 'the working endpoint is kept');
   });
 
+  it('concurrent first requests all fall back to the working endpoint, and it is announced once', async () => {
+    const s = await serve(async (seen, res) => {
+      if (seen.path === '/infill') { await new Promise((r) => setTimeout(r, 20)); res.writeHead(404).end('Not Found'); return; }
+      await sse(res, openaiChunks(['ok']));
+    });
+    const logs: string[] = [];
+    const e = new RemoteEngine({ ...base, url: s.url }, (l) => logs.push(l));
+    const rs = await Promise.all(Array.from({ length: 5 }, (_x, i) => e.complete(req(`p${i}`))));
+    assert.deepEqual(rs.map((r) => r.text), ['ok', 'ok', 'ok', 'ok', 'ok']);
+    assert.equal(logs.filter((l) => l.includes('is not available')).length, 1);
+    assert.equal(logs.filter((l) => l.includes('completing with')).length, 1);
+  });
+
   it('completions-suffix sends the suffix (FIM models); a server error is one line, not a silent fallback', async () => {
     const s = await serve(async (seen, res) => {
       if (seen.body.suffix === 'bad') { res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'suffix is not supported' } })); return; }
