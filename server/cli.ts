@@ -372,7 +372,8 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   const llamaCpp = !v['no-llama'] && llamaCppInstalled();
   if (!v['no-llama'] && !llamaCpp) console.error('bench: node-llama-cpp is not installed here; its rows are left out');
   const decode: DecodeReport[] = [];
-  const steps = sources.length + (cmd === 'bench' && !v['no-trace'] ? 1 : 0);
+  const decodeSteps = v['no-decode'] ? 0 : sources.length;
+  const steps = decodeSteps + (cmd === 'bench' && !v['no-trace'] ? 1 : 0);
   for (const [i, source] of (v['no-decode'] ? [] : sources).entries()) {
     const r = await benchDecode({
       load, positions: int(v.positions, 'positions', quick ? 4 : 24, 1), tokens: int(v.tokens, 'tokens', quick ? 24 : 48, 2), source, head,
@@ -387,15 +388,18 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   if (v.backend !== undefined && !/^https?:\/\/[^/]/i.test(v.backend)) throw new UsageError(`--backend must be an http:// or https:// URL of a completion server, got '${v.backend}'`);
   const remote = v.backend ? { url: v.backend, model: v['remote-model'] ?? '', api, apiKey: process.env.PRISM_REMOTE_API_KEY } as const : undefined;
   if (cmd === 'bench' && !v['no-trace']) {
-    const modes = (v.modes ?? (quick ? 'none,auto' : 'none,ngram,prism,eagle3,auto')).split(',').map((m) => {
-      if (!isDraftMode(m)) throw new UsageError(`--modes takes ${DRAFT_MODES.join(', ')}, got '${m}'`);
+    // 'remote' in --modes: only the remote row (it needs --backend; with --backend it is always run).
+    const listed = (v.modes ?? (quick ? 'none,auto' : 'none,ngram,prism,eagle3,auto')).split(',');
+    if (listed.includes('remote') && !remote) throw new UsageError('--modes remote needs --backend URL');
+    const modes = listed.filter((m) => m !== 'remote').map((m) => {
+      if (!isDraftMode(m)) throw new UsageError(`--modes takes ${DRAFT_MODES.join(', ')} (and remote with --backend), got '${m}'`);
       return m;
     }).filter((m) => !isHeadKind(m) || headFor(m, load.modelPath) !== undefined);
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 2 : 8, 1),
       chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,
       comparePrefill: Boolean(v['compare-prefill']), openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
-      progress: (f, m) => progress((sources.length + f) / steps, m),
+      progress: (f, m) => progress((decodeSteps + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);
   }

@@ -78,6 +78,11 @@ export class Completer {
   private readonly warned = new Set<string>();
   /** Drafting policy for the loaded model and the current settings (made on first use). */
   private policy: { key: string; policy: DraftPolicy } | undefined;
+  /**
+   * Recently completed-in documents, newest last: the lines around their last cursor, sent to
+   * remote /infill endpoints as extra context (llama.vscode's ring of chunks, in a stable order).
+   */
+  private readonly recent = new Map<string, { filename: string; text: string }>();
   /** Edits waiting to reach the datastore, per document. */
   private readonly edits = new Map<string, NodeJS.Timeout>();
   readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false, prefills: 0, prefillTokens: 0 };
@@ -108,7 +113,7 @@ export class Completer {
     await e?.dispose();
   }
 
-  forget(uri: string): void { this.prompts.forget(uri); }
+  forget(uri: string): void { this.prompts.forget(uri); this.recent.delete(uri); }
 
   /** Loads the model once; a failed load is retried after 30 s or a settings change. */
   async ensureEngine(): Promise<EngineLike> {
@@ -239,12 +244,14 @@ export class Completer {
     this.current = ctl;
     try {
       const engine = await this.ensureEngine();
-      if (ctl.signal.aborted || engine.info.remote) return; // remote servers cache prompts themselves
-      const prompt = this.prompts.build(doc.uri, doc.text, offset, engine.info.fim ? engine.info.fimTokens : undefined);
+      if (ctl.signal.aborted) return;
+      // Remote: a one-token request with the same prompt, which servers that cache prompts keep.
+      const prompt = this.prompts.build(doc.uri, doc.text, offset, engine.info.fim ? engine.info.fimTokens : engine.info.remote ? 'parts' : undefined);
       if (prompt.text.length === 0) return;
       const r = await engine.complete({
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
         heal: s.tokenHealing && prompt.mode === 'prefix', prefillOnly: true,
+        parts: engine.info.remote ? { prefix: prompt.text, suffix: prompt.suffix, extra: this.extraFor(doc.uri) } : undefined,
       }, { signal: ctl.signal });
       if (r.finishReason === 'cancelled') return;
       this.stats.prefills++;
@@ -304,6 +311,7 @@ export class Completer {
     const mode = lineMode(cursor, s.multiline);
     const prompt = this.prompts.build(doc.uri, text, offset, engine.info.fim ? engine.info.fimTokens : engine.info.remote ? 'parts' : undefined);
     if (prompt.text.length === 0) return [];
+    if (engine.info.remote) this.remember(doc.uri, text, offset);
     const alternatives = req.triggerKind === 1 ? 3 : 1;
     const out: InlineItem[] = [];
     const seen = new Set<string>();
@@ -315,7 +323,7 @@ export class Completer {
         sampling: i === 0 ? undefined : { temperature: 0.7, topK: 40, topP: 0.95, seed: i },
         draft: engine.info.remote ? undefined : this.policyFor(engine).choose(),
         heal: s.tokenHealing && prompt.mode === 'prefix',
-        parts: engine.info.remote ? { prefix: prompt.text, suffix: prompt.suffix } : undefined,
+        parts: engine.info.remote ? { prefix: prompt.text, suffix: prompt.suffix, extra: this.extraFor(doc.uri) } : undefined,
       };
       this.hooks.status({ state: 'generating' });
       const r = await this.completeWithFallback(engine, request, signal);
@@ -330,6 +338,21 @@ export class Completer {
       out.push({ insertText: (sel ? sel.text : '') + shaped, start, end });
     }
     return out;
+  }
+
+  /** Keeps the 32 lines around the cursor of a document as a chunk for other documents' prompts. */
+  private remember(uri: string, text: string, offset: number): void {
+    const lines = text.split('\n');
+    const line = text.slice(0, offset).split('\n').length - 1;
+    const chunk = lines.slice(Math.max(0, line - 16), line + 16).join('\n');
+    this.recent.delete(uri);
+    this.recent.set(uri, { filename: decodeURIComponent(uri.replace(/^file:\/\//, '')), text: chunk.length > 4000 ? chunk.slice(0, 4000) : chunk });
+    while (this.recent.size > 4) this.recent.delete(this.recent.keys().next().value as string);
+  }
+
+  /** Chunks of up to three other recently used documents, oldest first (stable while typing here). */
+  private extraFor(uri: string): { filename: string; text: string }[] {
+    return [...this.recent.entries()].filter(([u]) => u !== uri).slice(-3).map(([, c]) => c);
   }
 
   /** The drafting policy for this engine's model and the current draft settings. */

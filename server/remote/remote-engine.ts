@@ -77,6 +77,9 @@ export class RemoteEngine {
 
   async complete(request: CompletionRequest & { parts?: RemoteParts }, opts: { signal?: AbortSignal; onText?: (delta: string) => void } = {}): Promise<CompletionResult> {
     const t0 = performance.now();
+    // Prefill only (a document became active): one token asked for, so a server that caches
+    // prompts (llama.cpp's cache_prompt, vLLM's prefix caching) holds this one when the user asks.
+    if (request.prefillOnly) request = { ...request, maxTokens: 1, prefillOnly: false, stop: [] };
     if (Date.now() < this.retryAt) throw new RemoteError(`the completion server asked us to slow down (HTTP 429); next request in ${Math.ceil((this.retryAt - Date.now()) / 1000)} s`, 429);
     const parts = request.parts ?? { prefix: request.prompt, suffix: '' };
     // Text healing for remote servers: a prompt that ends in indentation ends mid-token for the

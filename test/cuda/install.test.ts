@@ -12,6 +12,8 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { installCudaProviders, missingLine, missingSystemLibraries, PROVIDER_FILES, SYSTEM_LIBRARIES } from '../../server/cuda/install';
 import { buildPackage, type Feed, startFeed, VERSION } from './feed';
+import { cudaProviderInstalled, TargetModel } from '../../server/engine/target';
+import { tinyModel } from '../helpers';
 
 describe('CUDA provider installer', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-cuda-'));
@@ -76,5 +78,21 @@ describe('CUDA provider installer', () => {
     assert.equal(missingLine([]), undefined);
     const none = missingSystemLibraries({ dirs: [path.join(tmp, 'empty')] });
     assert.match(missingLine(none) ?? '', /^libcudart.so.12 is missing \(and libcublas.so.12, libcublasLt.so.12, libcufft.so.11, libcurand.so.10, libcudnn.so.9\): install the CUDA 12 runtime/);
+  });
+
+  // (Skipped where CUDA can really run: there the model loads on the GPU.)
+  const cudaUsable = cudaProviderInstalled() && missingSystemLibraries().length === 0;
+  it('a CUDA device that cannot be used falls back to the CPU with one line saying what to do', { skip: cudaUsable && 'CUDA is usable here' }, async () => {
+    const lines: string[] = [];
+    const t = await TargetModel.load({ modelPath: tinyModel('llama', 'F32'), device: 'cuda', log: (l) => lines.push(l) });
+    try {
+      assert.equal(t.device, 'cpu');
+      const said = lines.filter((l) => l.includes('CUDA'));
+      assert.equal(said.length, 1);
+      assert.match(said[0] ?? '', /^CUDA requested but unavailable \(.+\); run "PRISM: Enable GPU \(CUDA\)" \(or `prism-complete enable-cuda`\) to install the CUDA provider; CUDA 12 and cuDNN 9 must be installed. Falling back to CPU.$/);
+      assert.ok(!said[0]?.slice(0, -1).includes('\n'));
+    } finally {
+      await t.dispose();
+    }
   });
 });

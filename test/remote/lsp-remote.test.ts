@@ -14,7 +14,7 @@ import {
   type InlineCompletionItem,
 } from 'vscode-languageserver-protocol/node';
 import { type LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
-import { STATS } from '../../common/protocol';
+import { PREFILL, STATS } from '../../common/protocol';
 import { FakeServer, sse } from './fake-server';
 
 const GUARD = path.join(__dirname, 'net-guard.js');
@@ -96,6 +96,18 @@ describe('backends over LSP', () => {
       assert.ok(!s.logs.some((l) => l.includes('sk-lsp-test')), 'the key is never logged');
       const stats = await s.conn.sendRequest(STATS);
       assert.equal(stats.completed, 1);
+      // A completion in another document carries the first one's lines around its cursor as extra context.
+      const other = 'file:///w/c.py';
+      await s.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: other, languageId: 'python', version: 1, text: 'x = os.' } });
+      await ask(s, other, 0, 7);
+      assert.deepEqual(fake.seen[1]?.body.input_extra, [{ filename: '/w/b.py', text }]);
+      // A document that becomes active: a one-token request with its prompt warms the server's cache.
+      await s.conn.sendNotification(PREFILL, { textDocument: { uri }, position: { line: 3, character: 14 } });
+      for (let i = 0; i < 100 && fake.seen.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(fake.seen[2]?.body.n_predict, 1);
+      assert.equal(fake.seen[2]?.body.input_prefix, 'import os\n\ndef main():\n    path = os.');
+      for (let i = 0; i < 100 && (await s.conn.sendRequest(STATS)).prefills < 1; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal((await s.conn.sendRequest(STATS)).prefills, 1);
       const seen = attempts(netLog).filter((a) => a.what === 'connect');
       assert.ok(seen.length >= 1 && seen.every((a) => (a.detail as { host?: string }).host === '127.0.0.1'), `the guard sees the loopback connection: ${JSON.stringify(seen)}`);
     } finally {
