@@ -6,8 +6,10 @@
 // suggestion's first line, and of the whole suggestion against the real text of as many lines.
 // Rows: ours as shipped, ours without token healing, and node-llama-cpp on the same GGUF given the
 // same prompt text and shaped by the same rules. Empty replies are counted by cause.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { DEFAULT_SETTINGS, type Settings } from '../../common/settings';
 import { EngineClient } from '../engine/client';
 import type { WorkerLoadOptions } from '../engine/protocol';
@@ -18,8 +20,14 @@ import { projectRoot } from '../paths';
 import { cursorOffsets, devFiles, folderFiles, sharedDataDir, type SourceFile } from './data';
 import { LlamaContender } from './llama';
 
-export type PositionKind = 'after Enter' | 'typed a few characters' | 'mid-line';
+export type PositionKind = 'after Enter' | 'typed a few characters' | 'mid-line' | InfillKind;
 const KINDS: PositionKind[] = ['after Enter', 'typed a few characters', 'mid-line'];
+export type InfillKind = 'HumanEval single-line' | 'HumanEval multi-line' | 'SAFIM block';
+const INFILL_SETS: { kind: InfillKind; file: string }[] = [
+  { kind: 'HumanEval single-line', file: 'human-eval-infilling/HumanEval-SingleLineInfilling.jsonl.gz' },
+  { kind: 'HumanEval multi-line', file: 'human-eval-infilling/HumanEval-MultiLineInfilling.jsonl.gz' },
+  { kind: 'SAFIM block', file: 'safim/block_completion.jsonl.gz' },
+];
 
 export interface QualityCase { file: string; kind: PositionKind; text: string; offset: number; line: string; following: string }
 
@@ -43,6 +51,39 @@ export function qualityCases(f: SourceFile, perKind: number): QualityCase[] {
     const after = f.content.slice(end); // the rest of the line is removed; later lines stay
     out.push({ file: f.path, kind, text: before + after, offset: before.length, line: lineText.slice(cut), following: f.content.slice(end + 1) });
     k++;
+  }
+  return out;
+}
+
+/**
+ * Cases from the infilling sets: the reference middle is removed and the cursor put where it
+ * starts, with the middle's leading indentation already typed (as the editor does after Enter).
+ * Every k-th record of each set, so a small count spans it.
+ */
+export function infillCases(evalDir: string, perSet: number): QualityCase[] {
+  const out: QualityCase[] = [];
+  for (const set of INFILL_SETS) {
+    const recs = zlib.gunzipSync(fs.readFileSync(path.join(evalDir, set.file))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>);
+    for (let i = 0; i < perSet && recs.length > 0; i++) {
+      const r = recs[Math.floor((i * recs.length) / perSet)] as Record<string, string>;
+      let prefix: string; let middle: string; let suffix: string; let file: string;
+      if (set.kind === 'SAFIM block') {
+        const e = (r.eval_prompt as string).replace(/\r\n/g, '\n');
+        const at = e.indexOf('{{completion}}');
+        prefix = e.slice(0, at); suffix = e.slice(at + '{{completion}}'.length); middle = (r.ground_truth as string).replace(/\r\n/g, '\n');
+        file = `${r.task_id}.${({ python: 'py', java: 'java', cpp: 'cpp', csharp: 'cs' } as Record<string, string>)[r.lang as string] ?? 'txt'}`;
+      } else {
+        prefix = r.prompt as string; middle = r.canonical_solution as string; suffix = r.suffix as string; file = `${(r.task_id as string).replace(/\//g, '-')}.py`;
+      }
+      const indent = prefix.endsWith('\n') || prefix === '' ? (/^[ \t]*/.exec(middle) as RegExpExecArray)[0] : '';
+      prefix += indent;
+      middle = middle.slice(indent.length);
+      const nl = middle.indexOf('\n');
+      const line = nl < 0 ? middle : middle.slice(0, nl);
+      const following = (nl < 0 ? '' : middle.slice(nl + 1)) + suffix;
+      if (line.trim().length === 0) continue;
+      out.push({ file, kind: set.kind, text: prefix + suffix, offset: prefix.length, line, following: following.replace(/^\n/, '') });
+    }
   }
   return out;
 }
@@ -83,7 +124,8 @@ function score(c: QualityCase, shown: string): Omit<Scored, 'empty'> {
 }
 
 function rows(contender: string, scored: Scored[]): QualityRow[] {
-  return (['all', ...KINDS] as const).map((kind) => {
+  const kinds = [...new Set(scored.map((x) => x.kind))];
+  return (['all', ...kinds] as const).map((kind) => {
     const s = kind === 'all' ? scored : scored.filter((x) => x.kind === kind);
     const causes: Record<string, number> = {};
     for (const x of s) if (x.empty) causes[x.empty] = (causes[x.empty] ?? 0) + 1;
@@ -100,6 +142,10 @@ export interface QualityOptions {
   files: number;
   perKind: number;
   dir?: string;
+  /** dev-split files (default), or the infilling sets (HumanEval single/multi-line, SAFIM): perKind cases each. */
+  source?: 'dev' | 'infill';
+  /** Also a row in the other numerics (int8 activations and 8-bit LM head when the default is fp32). */
+  numerics?: boolean;
   llamaCpp: boolean;
   progress: (fraction: number, message: string) => void;
 }
@@ -107,23 +153,30 @@ export interface QualityOptions {
 export interface QualityReport { bench: 'quality'; model: string; cpu: string; positions: number; rows: QualityRow[] }
 
 export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
-  const files = o.dir ? folderFiles(path.resolve(o.dir), o.files * 2) : devFiles(sharedDataDir(projectRoot()), o.files * 2, { minBytes: 2000, maxBytes: 40000 });
-  const cases = files.flatMap((f) => qualityCases(f, o.perKind)).slice(0, o.files * o.perKind * KINDS.length);
+  let cases: QualityCase[];
+  if (o.source === 'infill' && !o.dir) {
+    cases = infillCases(path.join(sharedDataDir(projectRoot()), 'eval'), o.perKind);
+  } else {
+    const files = o.dir ? folderFiles(path.resolve(o.dir), o.files * 2) : devFiles(sharedDataDir(projectRoot()), o.files * 2, { minBytes: 2000, maxBytes: 40000 });
+    cases = files.flatMap((f) => qualityCases(f, o.perKind)).slice(0, o.files * o.perKind * KINDS.length);
+  }
   if (cases.length === 0) throw new Error(`no lines of code to complete under ${o.dir ?? 'the dev split'}; point --dir at a folder with code`);
   const engine = await EngineClient.start(o.load, () => undefined);
+  const int8 = o.numerics ? await EngineClient.start({ ...o.load, graph: { ...o.load.graph, accuracyLevel: 4, head: 'int8' } }, () => undefined) : undefined;
   const llama = o.llamaCpp ? await LlamaContender.start(o.load.modelPath, o.load.threads || os.availableParallelism()) : undefined;
   const results = new Map<string, Scored[]>();
   const add = (name: string, s: Scored): void => { results.set(name, [...(results.get(name) ?? []), s]); };
-  const contenders: { name: string; settings: Settings }[] = [
-    { name: 'ours (as shipped: token healing)', settings: DEFAULT_SETTINGS },
-    { name: 'ours without token healing', settings: { ...DEFAULT_SETTINGS, tokenHealing: false } },
+  const contenders: { name: string; settings: Settings; engine: EngineClient }[] = [
+    { name: 'ours (as shipped: token healing)', settings: DEFAULT_SETTINGS, engine },
+    { name: 'ours without token healing', settings: { ...DEFAULT_SETTINGS, tokenHealing: false }, engine },
+    ...(int8 ? [{ name: 'ours, int8 numerics (prism.numerics: int8)', settings: { ...DEFAULT_SETTINGS, numerics: 'int8' as const }, engine: int8 }] : []),
   ];
   try {
     for (const [i, c] of cases.entries()) {
       let prompt = '';
       for (const k of contenders) {
         let seen: { prompt: string; raw: string; shaped: string; finish: string } | undefined;
-        const completer = new Completer(async () => engine, {
+        const completer = new Completer(async () => k.engine, {
           status: () => undefined, log: () => undefined, modelPath: () => o.load.modelPath,
           explain: (e) => { seen = e; },
         });
@@ -149,6 +202,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
     }
   } finally {
     await engine.dispose();
+    await int8?.dispose();
     await llama?.close();
   }
   return {

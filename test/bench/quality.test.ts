@@ -3,7 +3,12 @@
 // mid-line) with the rest of the real line removed and the later lines kept.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { editSimilarity, qualityCases } from '../../server/bench/quality';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { editSimilarity, infillCases, qualityCases } from '../../server/bench/quality';
+import { sharedDataDir } from '../../server/bench/data';
+import { ROOT } from '../helpers';
 
 describe('quality benchmark', () => {
   it('scores edit similarity as 1 - Levenshtein / longer length', () => {
@@ -29,6 +34,23 @@ describe('quality benchmark', () => {
       if (c.kind === 'after Enter') assert.equal(typed, '    ');
       if (c.kind === 'typed a few characters') assert.equal(typed, '    val');
       if (c.kind === 'mid-line') assert.ok(typed.length > 10 && c.line.length > 5);
+    }
+  });
+
+  it('takes the infilling sets\' reference middles out, the cursor after their indentation', () => {
+    const evalDir = path.join(sharedDataDir(ROOT), 'eval');
+    const cases = infillCases(evalDir, 3);
+    assert.deepEqual([...new Set(cases.map((c) => c.kind))], ['HumanEval single-line', 'HumanEval multi-line', 'SAFIM block']);
+    const first = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(evalDir, 'human-eval-infilling/HumanEval-SingleLineInfilling.jsonl.gz'))).toString('utf8').split('\n')[0] as string) as { prompt: string; canonical_solution: string; suffix: string };
+    const c = cases[0];
+    const indent = (/^[ \t]*/.exec(first.canonical_solution) as RegExpExecArray)[0];
+    assert.equal(c?.text, first.prompt + indent + first.suffix);
+    assert.equal(c?.offset, first.prompt.length + indent.length);
+    assert.equal(c?.line, first.canonical_solution.slice(indent.length).replace(/\n$/, ''));
+    assert.ok(c?.following.startsWith(first.suffix.replace(/^\n/, '')));
+    for (const x of cases) {
+      assert.ok(x.line.trim().length > 0 && !x.line.includes('\n'));
+      assert.ok(!x.text.includes('{{completion}}') && !x.text.includes('\r'));
     }
   });
 });

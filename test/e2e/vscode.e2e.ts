@@ -117,12 +117,23 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
 
   /** Runs a command by its title from the command palette. */
   async function runCommand(title: string): Promise<void> {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 30_000 });
-    await input.fill(`>${title}`);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 30_000 });
-    await page.keyboard.press('Enter');
+    // A webview that finishes loading (the benchmark's report preview) can take the focus and
+    // close the palette under us: try again, a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await page.keyboard.press('F1');
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ state: 'visible', timeout: 30_000 });
+        await input.fill(`>${title}`, { timeout: 5_000 });
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 30_000 });
+        await page.keyboard.press('Enter');
+        return;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(1000);
+      }
+    }
   }
 
   /** Polls the saved file until `ok` holds (30 s at most). */
