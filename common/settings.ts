@@ -50,6 +50,11 @@ export interface Settings {
   debounceMs: number | 'auto';
   /** Token healing: the model re-spells the cursor's partial token (indentation, half a word). */
   tokenHealing: boolean;
+  /**
+   * Local models: snippets of recently used other files (the lines around their cursor) before the
+   * prompt. Off by default: it did not improve the quality benchmark (docs/BENCHMARKS.md).
+   */
+  crossFileContext: boolean;
   draft: { mode: DraftMode; depth: number | 'auto'; tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number };
   /** The repository datastore n-gram drafting looks up: the workspace's source files (MB cap). */
   datastore: { enable: boolean; maxMB: number };
@@ -73,6 +78,7 @@ export const DEFAULT_SETTINGS: Settings = {
   multiline: 'auto',
   debounceMs: 'auto',
   tokenHealing: true,
+  crossFileContext: false,
   draft: { mode: DEFAULT_DRAFT_MODE, depth: 'auto', tree: 'chain', treeWidth: 2, treeTokens: 8 },
   datastore: { enable: true, maxMB: 16 },
   maxFileBytes: 1_000_000,
@@ -141,6 +147,7 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
       multiline: oneOf('multiline', r.multiline, ['auto', 'always', 'never'] as const, d.multiline),
       debounceMs: debounce,
       tokenHealing: bool('tokenHealing', d.tokenHealing),
+      crossFileContext: bool('crossFileContext', d.crossFileContext),
       draft: {
         mode: oneOf('draft.mode', draftRaw.mode, DRAFT_MODES, d.draft.mode),
         depth,

@@ -42,12 +42,13 @@ const USAGE = `usage:
                       OpenAI-compatible /v1/completions; API key from $PRISM_REMOTE_API_KEY), with
                       the server's own request latency and our overhead beside it
   prism-complete bench-decode [same options]   the decode part only (bench-spec: same)
-  prism-complete bench-quality [--files N] [--per-kind N] [--source dev|infill] [--dir FOLDER] [--numerics] [--no-llama] [--out DIR]
+  prism-complete bench-quality [--files N] [--per-kind N] [--source dev|infill] [--dir FOLDER] [--numerics] [--cross-file] [--no-llama] [--out DIR]
                       completion quality: the rest of real lines after Enter, after a few typed
                       characters and mid-line (--source infill: the reference middles of HumanEval
                       single/multi-line infilling and SAFIM blocks, --per-kind each); exact match and
                       edit similarity, empty replies by cause; ours with and without token healing
-                      (--numerics: and in int8), node-llama-cpp on the same prompt
+                      (--numerics: and in int8; --cross-file: and with snippets of two other files
+                      of the repository in the prompt), node-llama-cpp on the same prompt
   prism-complete bench-numerics [--windows N] [--window N] [--repeats N] [--no-llama] [--no-reference] [--out DIR]
                       which numerics the target should run in: perplexity and top-1 agreement with
                       the fp32 reference (transformers) on dev-split code and the infilling sets
@@ -100,7 +101,7 @@ const OPTIONS = {
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
   depths: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' },
-  backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
+  backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -317,7 +318,7 @@ async function cmdQuality(v: Values): Promise<void> {
   const llamaCpp = !v['no-llama'] && llamaCppInstalled();
   if (!v['no-llama'] && !llamaCpp) console.error('bench-quality: node-llama-cpp is not installed here; its rows are left out');
   const r = await benchQuality({
-    load, files: int(v.files, 'files', 12, 1), perKind: int(v['per-kind'], 'per-kind', 1, 1), dir: v.dir, llamaCpp, numerics: Boolean(v.numerics),
+    load, files: int(v.files, 'files', 12, 1), perKind: int(v['per-kind'], 'per-kind', 1, 1), dir: v.dir, llamaCpp, numerics: Boolean(v.numerics), crossFile: Boolean(v['cross-file']),
     source: v.source === undefined || v.source === 'dev' ? 'dev' : v.source === 'infill' ? 'infill' : (() => { throw new UsageError(`bench-quality --source takes dev or infill, got '${v.source}'`); })(),
     progress: (f, m) => { console.error(`progress: ${f.toFixed(3)} ${m}`); },
   });

@@ -17,7 +17,7 @@ import { Completer, cursorContext } from '../lsp/completer';
 import { lineMode, shapeCompletion } from '../lsp/shape';
 import { languageOf } from '../lsp/workspace';
 import { projectRoot } from '../paths';
-import { cursorOffsets, devFiles, folderFiles, sharedDataDir, type SourceFile } from './data';
+import { cursorOffsets, devFiles, folderFiles, repoFiles, sharedDataDir, type SourceFile } from './data';
 import { LlamaContender } from './llama';
 
 export type PositionKind = 'after Enter' | 'typed a few characters' | 'mid-line' | InfillKind;
@@ -29,7 +29,7 @@ const INFILL_SETS: { kind: InfillKind; file: string }[] = [
   { kind: 'SAFIM block', file: 'safim/block_completion.jsonl.gz' },
 ];
 
-export interface QualityCase { file: string; kind: PositionKind; text: string; offset: number; line: string; following: string }
+export interface QualityCase { file: string; kind: PositionKind; text: string; offset: number; line: string; following: string; repo?: string }
 
 /** Positions in a file: a line of code is cut after its indentation, a few characters, or half. */
 export function qualityCases(f: SourceFile, perKind: number): QualityCase[] {
@@ -49,7 +49,7 @@ export function qualityCases(f: SourceFile, perKind: number): QualityCase[] {
     const cut = kind === 'after Enter' ? indent : kind === 'typed a few characters' ? indent + Math.min(3, code.length - 4) : indent + Math.floor(code.length / 2);
     const before = f.content.slice(0, start + cut);
     const after = f.content.slice(end); // the rest of the line is removed; later lines stay
-    out.push({ file: f.path, kind, text: before + after, offset: before.length, line: lineText.slice(cut), following: f.content.slice(end + 1) });
+    out.push({ file: f.path, kind, text: before + after, offset: before.length, line: lineText.slice(cut), following: f.content.slice(end + 1), repo: f.repo });
     k++;
   }
   return out;
@@ -146,6 +146,11 @@ export interface QualityOptions {
   source?: 'dev' | 'infill';
   /** Also a row in the other numerics (int8 activations and 8-bit LM head when the default is fp32). */
   numerics?: boolean;
+  /**
+   * Also a row with cross-file context (prism.crossFileContext): before each position, two other
+   * files of the same repository were "viewed" (the lines around a cursor in each).
+   */
+  crossFile?: boolean;
   llamaCpp: boolean;
   progress: (fraction: number, message: string) => void;
 }
@@ -166,10 +171,18 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
   const llama = o.llamaCpp ? await LlamaContender.start(o.load.modelPath, o.load.threads || os.availableParallelism()) : undefined;
   const results = new Map<string, Scored[]>();
   const add = (name: string, s: Scored): void => { results.set(name, [...(results.get(name) ?? []), s]); };
-  const contenders: { name: string; settings: Settings; engine: EngineClient }[] = [
+  // Repository-level positions: the other files of each case's repository, for the cross-file row.
+  const repoOf = new Map<string, SourceFile[]>();
+  if (o.crossFile) {
+    for (const f of repoFiles(sharedDataDir(projectRoot()), new Set(cases.map((c) => c.repo).filter((r): r is string => r !== undefined)))) {
+      repoOf.set(f.repo, [...(repoOf.get(f.repo) ?? []), f]);
+    }
+  }
+  const contenders: { name: string; settings: Settings; engine: EngineClient; viewOthers?: boolean }[] = [
     { name: 'ours (as shipped: token healing)', settings: DEFAULT_SETTINGS, engine },
     { name: 'ours without token healing', settings: { ...DEFAULT_SETTINGS, tokenHealing: false }, engine },
     ...(int8 ? [{ name: 'ours, int8 numerics (prism.numerics: int8)', settings: { ...DEFAULT_SETTINGS, numerics: 'int8' as const }, engine: int8 }] : []),
+    ...(o.crossFile ? [{ name: 'ours + cross-file context (2 files of the repository viewed)', settings: { ...DEFAULT_SETTINGS, crossFileContext: true }, engine, viewOthers: true }] : []),
   ];
   try {
     for (const [i, c] of cases.entries()) {
@@ -181,6 +194,13 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
           explain: (e) => { seen = e; },
         });
         await completer.applySettings(k.settings);
+        if (k.viewOthers && c.repo) {
+          const others = (repoOf.get(c.repo) ?? []).filter((f) => f.path !== c.file).sort((a, b) => (a.path < b.path ? -1 : 1));
+          for (let j = 0; j < 2 && others.length > 0; j++) {
+            const f = others[(i * 7 + j * 13) % others.length] as SourceFile;
+            completer.viewed(`file:///bench/${f.path}`, f.content, cursorOffsets(f.content, 1, i + j)[0] ?? 0);
+          }
+        }
         const items = await completer.complete({ uri: `file:///bench/${c.file}`, languageId: languageOf(c.file) ?? 'plaintext', version: 1, text: c.text }, { offset: c.offset, triggerKind: 2 }, { isCancellationRequested: false, onCancellationRequested: () => undefined }, () => 1);
         const shown = items[0]?.insertText ?? '';
         prompt = seen?.prompt ?? prompt;

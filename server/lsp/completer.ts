@@ -246,8 +246,9 @@ export class Completer {
       const engine = await this.ensureEngine();
       if (ctl.signal.aborted) return;
       // Remote: a one-token request with the same prompt, which servers that cache prompts keep.
-      const prompt = this.prompts.build(doc.uri, doc.text, offset, engine.info.fim ? engine.info.fimTokens : engine.info.remote ? 'parts' : undefined);
+      const prompt = this.prompts.build(doc.uri, doc.text, offset, engine.info.fim ? engine.info.fimTokens : engine.info.remote ? 'parts' : undefined, this.header(engine, doc));
       if (prompt.text.length === 0) return;
+      this.viewed(doc.uri, doc.text, offset);
       const r = await engine.complete({
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
         heal: s.tokenHealing && prompt.mode === 'prefix', prefillOnly: true,
@@ -309,9 +310,9 @@ export class Completer {
     const offset = sel ? sel.start + sel.text.length : req.offset;
     const cursor = cursorContext(text, offset);
     const mode = lineMode(cursor, s.multiline);
-    const prompt = this.prompts.build(doc.uri, text, offset, engine.info.fim ? engine.info.fimTokens : engine.info.remote ? 'parts' : undefined);
+    const prompt = this.prompts.build(doc.uri, text, offset, engine.info.fim ? engine.info.fimTokens : engine.info.remote ? 'parts' : undefined, this.header(engine, doc));
     if (prompt.text.length === 0) return [];
-    if (engine.info.remote) this.remember(doc.uri, text, offset);
+    this.remember(doc.uri, text, offset);
     const alternatives = req.triggerKind === 1 ? 3 : 1;
     const out: InlineItem[] = [];
     const seen = new Set<string>();
@@ -338,6 +339,28 @@ export class Completer {
       out.push({ insertText: (sel ? sel.text : '') + shaped, start, end });
     }
     return out;
+  }
+
+  /** A document was looked at (it became active, or a benchmark says so): its cursor's lines join the recent chunks. */
+  viewed(uri: string, text: string, offset: number): void { this.remember(uri, text, offset); }
+
+  /**
+   * Cross-file context for local models (prism.crossFileContext): the recent chunks of other
+   * documents, oldest first, each under a line-comment naming its file, at most a quarter of the
+   * prompt budget. Stable while the user types in one document (the chunks change only when
+   * another document is used), so the KV cache keeps its prefix.
+   */
+  private header(engine: EngineLike, doc: DocState): string {
+    if (!this.settings.crossFileContext || engine.info.remote) return '';
+    const comment = LINE_COMMENT[doc.languageId] ?? '//';
+    const budget = Math.floor(this.settings.contextTokens * this.ratio.get() * 0.25);
+    let out = '';
+    for (const c of this.extraFor(doc.uri)) {
+      const block = `${comment} ${path.basename(c.filename)}\n${c.text.replace(/\s+$/, '')}\n\n`;
+      if (out.length + block.length > budget) break;
+      out += block;
+    }
+    return out ? `${out}${comment} ${path.basename(decodeURIComponent(doc.uri))}\n` : '';
   }
 
   /** Keeps the 32 lines around the cursor of a document as a chunk for other documents' prompts. */
@@ -402,6 +425,9 @@ export class Completer {
     this.hooks.status({ state: 'idle', message });
   }
 }
+
+/** Line comments by language id (the cross-file header's file names); others use //. */
+const LINE_COMMENT: Record<string, string> = { python: '#', ruby: '#', shellscript: '#', perl: '#', r: '#', yaml: '#', toml: '#', makefile: '#', dockerfile: '#', powershell: '#', lua: '--', sql: '--', haskell: '--' };
 
 /** The settings the datastore's contents depend on. */
 function storeKey(s: Settings): string {

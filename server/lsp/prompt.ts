@@ -62,19 +62,21 @@ export class PromptBuilder {
   /**
    * fim: the model's FIM tokens (the prompt carries the suffix between them), 'parts' (text is
    * the prefix, the suffix is returned beside it: remote endpoints with FIM fields), or undefined
-   * (the prefix alone).
+   * (the prefix alone). header: text put before the prefix (cross-file snippets; it must stay
+   * the same while the user types here, or the KV cache is recomputed).
    */
-  build(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined): BuiltPrompt {
+  build(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined, header = ''): BuiltPrompt {
     const cpt = this.ratio.get();
     const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
-    const prefixChars = Math.max(64, Math.floor((this.budget.maxTokens - suffixTokens) * cpt));
+    // A header (cross-file snippets) takes its share of the budget from the prefix.
+    const prefixChars = Math.max(64, Math.floor((this.budget.maxTokens - suffixTokens) * cpt) - header.length);
     let start = this.starts.get(uri) ?? 0;
     if (start > offset || offset - start > prefixChars * OUTGROW || (start > 0 && text[start - 1] !== '\n')) {
       // Move the start: to a line start leaving `refill` of the budget (or 0 if all fits).
       start = lineStartAtOrAfter(text, Math.max(0, offset - Math.floor(prefixChars * this.budget.refill)), offset);
     }
     this.starts.set(uri, start);
-    const prefix = text.slice(start, offset);
+    const prefix = header + text.slice(start, offset);
     if (!fim) return { text: prefix, allowSpecial: false, prefixStart: start, mode: 'prefix', suffix: '' };
     const suffixEnd = lineEndAtOrBefore(text, Math.min(text.length, offset + Math.floor(suffixTokens * cpt)), offset);
     const suffix = text.slice(offset, suffixEnd);

@@ -37,6 +37,28 @@ const never = { isCancellationRequested: false, onCancellationRequested: () => u
 const doc = (version = 1) => ({ uri: 'file:///w/a.py', languageId: 'python', version, text: 'def f(x):\n    return ' });
 
 describe('Completer', () => {
+  it('cross-file context: other recently used files before the prompt, stable while typing, off by default', async () => {
+    const seen: CompletionRequest[] = [];
+    const c = new Completer(async () => fakeEngine({}, seen), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const other = 'import os\n\ndef helper(path):\n    return os.path.basename(path)\n';
+    c.viewed('file:///w/util.py', other, 20);
+    await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    const pre = doc().text.slice(0, 20);
+    assert.equal(seen.at(-1)?.prompt, pre, 'off: the prompt alone');
+    await c.applySettings({ ...DEFAULT_SETTINGS, crossFileContext: true, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    c.viewed('file:///w/util.py', other, 20);
+    await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    const want = `# util.py\n${other.trimEnd()}\n\n# a.py\n${pre}`;
+    assert.equal(seen.at(-1)?.prompt, want);
+    // Typing on in a.py keeps the header (the KV cache keeps its prefix).
+    await c.complete({ ...doc(2), text: 'def f(x):\n    return x' }, { offset: 21, triggerKind: 2 }, never, () => 2);
+    assert.ok(seen.at(-1)?.prompt.startsWith(want));
+    // In util.py, a.py is the other file now.
+    await c.complete({ uri: 'file:///w/util.py', languageId: 'python', version: 1, text: other }, { offset: other.length, triggerKind: 2 }, never, () => 1);
+    assert.ok(seen.at(-1)?.prompt.startsWith('# a.py\ndef f(x):\n    return x\n\n# util.py\nimport os'), seen.at(-1)?.prompt);
+  });
+
   it('auto drafting settles on the drafter with the best measured speed', async () => {
     const seen: CompletionRequest[] = [];
     const c = new Completer(async () => fakeEngine({ prism: [0.1, 0.01, 0, 0, 0, 0, 0, 0], ngram: [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2] }, seen), hooks());
