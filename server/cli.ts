@@ -30,9 +30,10 @@ const USAGE = `usage:
   prism-complete bench-plain [--repeats N] [--tokens N] [options]
   prism-complete bench [--quick] [--out DIR] [--source dev,infill,repo] [--dir FOLDER]
                       [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--no-llama]
-                      [--no-trace] [--compare-prefill] [--no-decode] [--modes none,ngram,prism,eagle3,auto] [--draft HEAD.gguf]
+                      [--no-trace] [--compare-prefill] [--no-decode] [--modes none,ngram,prism,eagle3,auto] [--draft HEAD.gguf] [--quality]
                       decode benchmark (plain, n-gram, PRISM, EAGLE-3, node-llama-cpp) + typing
-                      trace through the language server; --out writes report.md/json + SVG charts;
+                      trace through the language server (--quality: and the completion-quality
+                      benchmark, as bench-quality); --out writes report.md/json + SVG charts;
                       --source repo: dev-split positions with their repository as the datastore
                       (--dir: the folder is the datastore); --compare-prefill: the typing trace
                       also without the prefill a file gets when it becomes active; --open-pause MS: how
@@ -101,7 +102,7 @@ const OPTIONS = {
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
   depths: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' },
-  backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
+  backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -377,7 +378,8 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   if (!v['no-llama'] && !llamaCpp) console.error('bench: node-llama-cpp is not installed here; its rows are left out');
   const decode: DecodeReport[] = [];
   const decodeSteps = v['no-decode'] ? 0 : sources.length;
-  const steps = decodeSteps + (cmd === 'bench' && !v['no-trace'] ? 1 : 0);
+  const traceSteps = cmd === 'bench' && !v['no-trace'] ? 1 : 0;
+  const steps = decodeSteps + traceSteps + (cmd === 'bench' && v.quality ? 1 : 0);
   for (const [i, source] of (v['no-decode'] ? [] : sources).entries()) {
     const r = await benchDecode({
       load, positions: int(v.positions, 'positions', quick ? 4 : 24, 1), tokens: int(v.tokens, 'tokens', quick ? 24 : 48, 2), source, head,
@@ -407,7 +409,12 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);
   }
-  const report = { command: `prism-complete ${argv.join(' ')}`, date: new Date().toISOString(), machine: machine(), decode, trace };
+  // --quality: the completion-quality benchmark too (dev-split positions, or --dir), in the same report.
+  const quality = cmd === 'bench' && v.quality
+    ? await benchQuality({ load, files: int(v.files, 'files', quick ? 4 : 12, 1), perKind: 1, dir: v.dir, llamaCpp, progress: (f, m) => progress((decodeSteps + traceSteps + f) / steps, m) })
+    : undefined;
+  if (quality && !v.json) console.log(`\n${qualityTable(quality)}\n`);
+  const report = { command: `prism-complete ${argv.join(' ')}`, date: new Date().toISOString(), machine: machine(), decode, trace, quality };
   if (v.out) {
     writeReport(path.resolve(v.out), report);
     console.error(`bench: report in ${path.join(path.resolve(v.out), 'report.md')}`);

@@ -8,8 +8,9 @@ import { writeFileAtomic } from '../engine/graph-cache';
 import { type DecodeReport, decodeTable } from './decode';
 import { cdf, lineChart, type Series } from './svg';
 import { type TraceRow, traceTable } from './trace';
+import { type QualityReport, qualityTable } from './quality';
 
-export interface BenchReport { command: string; date: string; machine: string; decode: DecodeReport[]; trace: TraceRow[] }
+export interface BenchReport { command: string; date: string; machine: string; decode: DecodeReport[]; trace: TraceRow[]; quality?: QualityReport }
 
 export function writeReport(dir: string, r: BenchReport): string {
   fs.mkdirSync(dir, { recursive: true });
@@ -57,6 +58,11 @@ export function writeReport(dir: string, r: BenchReport): string {
       '## Typing trace (what a user feels)', '',
       'The language server answers a simulated editor that types real dev-split code with the extension\'s debounce and cache; ghost text arrives whole (LSP inline completions do not stream), so time to first and to complete ghost text are the same number here.', '',
       traceTable(r.trace), '',
+    ] : []),
+    ...(r.quality ? [
+      `## Is the ghost text right? (${r.quality.positions} positions, ${r.quality.model})`, '',
+      'The rest of real lines removed after Enter, after a few typed characters and mid-line (or the infilling sets\' middles), completed through the language server\'s path; scored against the real text.', '',
+      qualityTable(r.quality), '',
     ] : []),
     ...charts.map((c) => `${c}\n`),
   ].join('\n');

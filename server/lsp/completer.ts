@@ -79,8 +79,9 @@ export class Completer {
   /** Drafting policy for the loaded model and the current settings (made on first use). */
   private policy: { key: string; policy: DraftPolicy } | undefined;
   /**
-   * Recently completed-in documents, newest last: the lines around their last cursor, sent to
-   * remote /infill endpoints as extra context (llama.vscode's ring of chunks, in a stable order).
+   * Recently used documents (completed in, or became active), newest last: the lines around their
+   * last cursor, for other documents' prompts: remote /infill's extra context, and local
+   * cross-file context when prism.crossFileContext is on (llama.vscode's ring of chunks).
    */
   private readonly recent = new Map<string, { filename: string; text: string }>();
   /** Edits waiting to reach the datastore, per document. */
