@@ -52,7 +52,7 @@ export interface Settings {
   tokenHealing: boolean;
   /**
    * Local models: snippets of recently used other files (the lines around their cursor) before the
-   * prompt. Off by default: it did not improve the quality benchmark (docs/BENCHMARKS.md).
+   * prompt. Off by default: its gain on the quality benchmark was within the noise (docs/BENCHMARKS.md).
    */
   crossFileContext: boolean;
   draft: { mode: DraftMode; depth: number | 'auto'; tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number };

@@ -11,7 +11,7 @@ import type { PromptSource } from './bench/prompts';
 import { machine, writeReport } from './bench/report';
 import { llamaCppInstalled } from './bench/llama';
 import { benchTrace, traceTable, type TraceRow } from './bench/trace';
-import { benchQuality, qualityTable } from './bench/quality';
+import { benchQuality, emptiesList, qualityTable } from './bench/quality';
 import { benchNumerics, numericsTables } from './bench/numerics';
 import { EngineClient } from './engine/client';
 import { writeFileAtomic } from './engine/graph-cache';
@@ -326,7 +326,7 @@ async function cmdQuality(v: Values): Promise<void> {
   const table = qualityTable(r);
   if (v.out) {
     fs.mkdirSync(v.out, { recursive: true });
-    writeFileAtomic(path.join(v.out, 'quality.md'), `# Completion quality\n\n${machine()}; model ${r.model}; ${r.positions} positions.\n\n${table}\n`);
+    writeFileAtomic(path.join(v.out, 'quality.md'), `# Completion quality\n\n${machine()}; model ${r.model}; ${r.positions} positions.\n\n${table}\n\n## Empty replies\n\n${emptiesList(r)}\n`);
     writeFileAtomic(path.join(v.out, 'quality.json'), `${JSON.stringify(r, null, 1)}\n`);
   }
   if (!v.json) console.log(`\n${table}\n`);

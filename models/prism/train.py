@@ -11,6 +11,11 @@ vocabulary is the N most frequent top-1 predictions of the target on the trainin
 Checkpoints (and the final head) are written atomically to --out; a rerun resumes from the last
 one. Progress goes to stdout, metrics to --out/metrics.jsonl; validation reports per-step top-1
 accuracy and the simulated acceptance length under teacher forcing on the dev-split data.
+
+--precision: fp32, or bf16 autocast (matmuls in bfloat16, the loss and the weights in fp32).
+auto (the default) times a few steps of each on the first batch when the machine can run bf16
+natively (a CPU with AVX512-BF16 or AMX, a GPU with bf16) and keeps the faster; elsewhere fp32.
+The choice is stored in the checkpoint, so a resumed run keeps it.
 """
 import argparse
 import glob
@@ -91,6 +96,46 @@ def acceptance_length(hits):
     return total.mean().item()
 
 
+def cpu_has_bf16():
+    """Whether the CPU computes bfloat16 natively (lscpu flags avx512_bf16 or amx_bf16)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def step_seconds(model, batch, to_draft, K, weights, device, bf16, reps=3):
+    """Median seconds of forward + backward on one batch (gradients discarded; no state changes)."""
+    times = []
+    for _ in range(reps + 1):
+        t = time.perf_counter()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            loss, _ = batch_terms(model, batch, to_draft, K, weights)
+        loss.backward()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t)
+        model.zero_grad(set_to_none=True)
+    return sorted(times[1:])[len(times[1:]) // 2]
+
+
+def choose_precision(asked, model, batch, to_draft, K, weights, device, say):
+    """fp32 or bf16: as asked, or for auto the faster of the two where bf16 is native."""
+    if asked != "auto":
+        return asked
+    native = torch.cuda.is_bf16_supported() if device.type == "cuda" else cpu_has_bf16()
+    if not native:
+        say("train: precision fp32 (no native bf16 on this machine)")
+        return "fp32"
+    f = step_seconds(model, batch, to_draft, K, weights, device, False)
+    b = step_seconds(model, batch, to_draft, K, weights, device, True)
+    pick = "bf16" if b < f else "fp32"
+    say(f"train: precision {pick} (a step took {f * 1000:.0f} ms in fp32, {b * 1000:.0f} ms in bf16 autocast)")
+    return pick
+
+
 def save_atomic(obj, path):
     tmp = f"{path}.tmp.{os.getpid()}"
     torch.save(obj, tmp)
@@ -115,6 +160,8 @@ def main():
     ap.add_argument("--every", type=int, default=100, help="checkpoint and validation interval")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    ap.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                    help="bf16 autocast or fp32; auto: the faster where bf16 is native, else fp32")
     ap.add_argument("--stop-after", type=int, default=0, help="stop (with a checkpoint) after this iteration; rerun to go on")
     a = ap.parse_args()
     if a.threads > 0:
@@ -158,19 +205,26 @@ def main():
         torch.set_rng_state(state["rng"])
         start = state["iter"]
         elapsed_before = state.get("elapsed_s", 0.0)
-        say(f"train: resuming at iteration {start}")
+        a.precision = state["args"].get("precision_used", "fp32")
+        say(f"train: resuming at iteration {start} (precision {a.precision})")
 
     tensors = {k: torch.from_numpy(v) for k, v in data.items()}
     n = tensors["input_ids"].shape[0]
     val = load_shards(a.val) if a.val else None
     metrics = open(os.path.join(a.out, "metrics.jsonl"), "a")
+    first = [tensors[k][: a.batch].to(device) for k in ("input_ids", "taps", "top_ids", "top_logp")]
+    first[0], first[2] = first[0].long(), first[2].long()
+    a.precision = choose_precision(a.precision, head, first, to_draft.to(device), a.steps, weights, device, say)
+    a.precision_used = a.precision
+    bf16 = a.precision == "bf16"
     t0 = time.time()
     for it in range(start, a.iters):
         pick = torch.randint(0, n, (a.batch,))
         batch = [tensors[k][pick].to(device) for k in ("input_ids", "taps", "top_ids", "top_logp")]
         batch[0] = batch[0].long()
         batch[2] = batch[2].long()
-        loss, hits = batch_terms(model if not ddp else model.module, batch, to_draft.to(device), a.steps, weights)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            loss, hits = batch_terms(model if not ddp else model.module, batch, to_draft.to(device), a.steps, weights)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)

@@ -30,6 +30,8 @@ def train(tmp, out, *extra):
     cmd = [sys.executable, "-m", "prism.train", "--data", os.path.join(tmp, "data"),
            "--val", os.path.join(tmp, "val"), "--out", out, "--steps", "3", "--modules", "2", "--draft-vocab", "64",
            "--batch", "4", "--iters", "40", "--every", "20", "--warmup", "5", "--lr", "3e-3", *extra]
+    if "--precision" not in extra:
+        cmd += ["--precision", "fp32"]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     return r.stdout
@@ -60,3 +62,27 @@ def test_trains_validates_and_resumes(tmp_path):
     b = torch.load(os.path.join(resumed, "head.pt"), weights_only=False)["head"]
     for k in a:
         assert torch.equal(a[k], b[k]), k
+
+
+def test_bf16_autocast_learns_and_a_resume_keeps_the_precision(tmp_path):
+    tmp = str(tmp_path)
+    gguf = os.path.join(tmp, "tiny.gguf")
+    subprocess.run([sys.executable, "-m", "prism.tiny_gguf", gguf, "--type", "F32"], check=True)
+    make_data(tmp, gguf)
+    straight = os.path.join(tmp, "straight")
+    train(tmp, straight, "--precision", "bf16")
+    rows = [json.loads(line) for line in open(os.path.join(straight, "metrics.jsonl"))]
+    val = [r["val"] for r in rows if "val" in r][-1]
+    assert val["acc"][0] > 0.9, val  # bf16 matmuls still find the signal
+    resumed = os.path.join(tmp, "resumed")
+    train(tmp, resumed, "--precision", "bf16", "--stop-after", "15")
+    # Resumed without saying the precision: the checkpoint's (bf16) holds, and the weights are
+    # those of the uninterrupted run.
+    assert "resuming at iteration 15 (precision bf16)" in train(tmp, resumed, "--precision", "auto")
+    a = torch.load(os.path.join(straight, "head.pt"), weights_only=False)["head"]
+    b = torch.load(os.path.join(resumed, "head.pt"), weights_only=False)["head"]
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    # A fresh run asked for auto says what it chose and why.
+    log = train(tmp, os.path.join(tmp, "auto"), "--precision", "auto", "--iters", "2", "--every", "2")
+    assert "train: precision " in log

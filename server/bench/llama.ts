@@ -2,6 +2,8 @@
 // decoding, and its input-lookup speculation (created on first use). Shared by bench-plain and
 // the decode benchmark.
 
+import * as os from 'node:os';
+
 // node-llama-cpp is ESM-only; TypeScript's CommonJS output would turn import() into require().
 const importEsm = new Function('m', 'return import(m)') as (m: string) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -25,7 +27,9 @@ export class LlamaContender {
     this.plainSeq = plainCtx.getSequence();
   }
 
+  /** `threads` 0: one per core, as ours (node-llama-cpp's own 0 took 4 threads on 2 cores: 3.3 s per run). */
   static async start(modelPath: string, threads: number): Promise<LlamaContender> {
+    threads ||= os.availableParallelism();
     const m = await importEsm('node-llama-cpp');
     const llama = await m.getLlama({ gpu: false, build: 'never', logLevel: 'error' });
     const model = await llama.loadModel({ modelPath });

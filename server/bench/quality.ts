@@ -155,7 +155,10 @@ export interface QualityOptions {
   progress: (fraction: number, message: string) => void;
 }
 
-export interface QualityReport { bench: 'quality'; model: string; cpu: string; positions: number; rows: QualityRow[] }
+/** One empty reply, kept so its cause can be read: what the model said and what shaping made of it. */
+export interface EmptyReply { contender: string; file: string; kind: PositionKind; cause: string; real: string; raw: string; finish: string }
+
+export interface QualityReport { bench: 'quality'; model: string; cpu: string; positions: number; rows: QualityRow[]; empties: EmptyReply[] }
 
 export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
   let cases: QualityCase[];
@@ -171,6 +174,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
   const llama = o.llamaCpp ? await LlamaContender.start(o.load.modelPath, o.load.threads || os.availableParallelism()) : undefined;
   const results = new Map<string, Scored[]>();
   const add = (name: string, s: Scored): void => { results.set(name, [...(results.get(name) ?? []), s]); };
+  const empties: EmptyReply[] = [];
   // Repository-level positions: the other files of each case's repository, for the cross-file row.
   const repoOf = new Map<string, SourceFile[]>();
   if (o.crossFile) {
@@ -209,6 +213,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
           if (!seen) empty = 'not asked (filters)';
           else if (seen.raw.trim() === '') empty = `model: no text before the stop (${seen.finish})`;
           else empty = 'shaping removed it';
+          empties.push({ contender: k.name, file: c.file, kind: c.kind, cause: empty, real: c.line, raw: seen?.raw ?? '', finish: seen?.finish ?? '' });
         }
         add(k.name, { ...score(c, shown), empty });
       }
@@ -216,7 +221,9 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
         const r = await llama.run(prompt, DEFAULT_SETTINGS.maxTokens, 'plain');
         const cursor = cursorContext(c.text, c.offset);
         const shown = shapeCompletion(r.text, cursor, lineMode(cursor));
-        add('node-llama-cpp (same prompt, same shaping)', { ...score(c, shown), empty: shown ? undefined : r.text.trim() === '' ? 'model: no text' : 'shaping removed it' });
+        const empty = shown ? undefined : r.text.trim() === '' ? 'model: no text' : 'shaping removed it';
+        if (empty) empties.push({ contender: 'node-llama-cpp (same prompt, same shaping)', file: c.file, kind: c.kind, cause: empty, real: c.line, raw: r.text, finish: '' });
+        add('node-llama-cpp (same prompt, same shaping)', { ...score(c, shown), empty });
       }
       o.progress((i + 1) / cases.length, `quality: position ${i + 1}/${cases.length}`);
     }
@@ -227,7 +234,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
   }
   return {
     bench: 'quality', model: path.basename(o.load.modelPath), cpu: os.cpus()[0]?.model ?? 'unknown', positions: cases.length,
-    rows: [...results.entries()].flatMap(([name, s]) => rows(name, s)),
+    rows: [...results.entries()].flatMap(([name, s]) => rows(name, s)), empties,
   };
 }
 
@@ -241,4 +248,13 @@ export function qualityTable(r: QualityReport): string {
     lines.push(`| ${x.contender} | ${x.kind} | ${x.n} | ${(100 * x.exact_first_line).toFixed(0)}% | ${x.edit_sim_first_line.toFixed(3)} | ${x.edit_sim_whole.toFixed(3)} | ${(100 * x.empty).toFixed(0)}%${causes ? ` (${causes})` : ''} |`);
   }
   return lines.join('\n');
+}
+
+/** The empty replies of our contenders, one line each: where, why, the real line and the raw text. */
+export function emptiesList(r: QualityReport): string {
+  const ours = (r.empties ?? []).filter((e) => e.contender.startsWith('ours'));
+  if (ours.length === 0) return 'No empty replies from our contenders.';
+  const q = (s: string): string => JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s).replace(/\|/g, '\\|');
+  return ['| contender | file | position | cause | real line | raw model text |', '|---|---|---|---|---|---|',
+    ...ours.map((e) => `| ${e.contender} | ${e.file} | ${e.kind} | ${e.cause}${e.finish && !e.cause.includes(e.finish) ? ` (the model stopped: ${e.finish})` : ''} | \`${q(e.real)}\` | \`${q(e.raw)}\` |`)].join('\n');
 }

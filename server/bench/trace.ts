@@ -53,6 +53,13 @@ export interface TraceRow {
   /** p50 over files of the first reply after opening the file, and p50 of the later replies. */
   first_reply_ms: number;
   later_reply_ms: number;
+  /** p50 of the later replies in the same line mode (one line, or a block) as their file's first request. */
+  later_same_kind_reply_ms: number;
+  /** Each file's first reply (ms), in file order, and the same request sent again right after it. */
+  first_replies_ms: number[];
+  first_repeats_ms: number[];
+  /** p50 over files of first reply / the same request again (1.0: the first request is not cold). */
+  first_over_repeat: number;
   keystrokes: number;
   requests: number;
   replies: number;
@@ -128,6 +135,8 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     const keyToGhost: number[] = [];
     const firstReplies: number[] = [];
     const laterReplies: number[] = [];
+    const laterSameKind: number[] = [];
+    const firstRepeats: number[] = [];
     const serverMs: number[] = [];
     const overhead: number[] = [];
     /** The server latency the language server reported for the reply to a request sent when `since` statuses had come. */
@@ -152,6 +161,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
       let inflight: CancellationTokenSource | undefined;
       let pending = 0;
       let firstDone = false;
+      const firstSingle = lineMode(cursorContext(before + after, before.length)) === 'single';
       const pos = (text: string): { line: number; character: number } => {
         const line = (text.match(/\n/g) ?? []).length;
         return { line, character: text.length - (text.lastIndexOf('\n') + 1) };
@@ -165,7 +175,16 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
         const r = await conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: pos(before), context: { triggerKind: 2 } }, token as CancellationToken);
         return r === null ? null : Array.isArray(r) ? r : r.items;
       });
-      if (firstAsk.kind === 'server') { replies++; firstReplies.push(firstAsk.latencyMs); }
+      if (firstAsk.kind === 'server') {
+        replies++;
+        firstReplies.push(firstAsk.latencyMs);
+        // The same request once more, straight to the server (no client cache): what this very
+        // completion costs warm, so the first reply's cold cost is measured like for like.
+        const t = performance.now();
+        requests++;
+        await conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: pos(before), context: { triggerKind: 2 } });
+        firstRepeats.push(performance.now() - t);
+      }
       firstDone = true;
       for (let i = 0; i < ahead.length; i++) {
         const ch = ahead[i] as string;
@@ -201,6 +220,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
           } else if (r.kind === 'server') {
             replies++;
             (firstDone ? laterReplies : firstReplies).push(r.latencyMs);
+            if (firstDone && single1 === firstSingle) laterSameKind.push(r.latencyMs);
             firstDone = true;
             const first = r.items[0];
             const text = first && typeof first.insertText === 'string' ? first.insertText : '';
@@ -231,8 +251,11 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     const idleCpu = (100 * (cpuSeconds(pid) - idle0)) / 3;
     const rss = peakRssMiB(pid);
     await stopLspServer(server);
+    // PRISM_BENCH_LOGS=1: the language server's log (prefills, policy) on stderr, to read why.
+    if (process.env.PRISM_BENCH_LOGS) for (const l of server.logs) console.error(`server: ${l}`);
     rows.push({
-      mode, prefill, first_reply_ms: q(firstReplies, 0.5), later_reply_ms: q(laterReplies, 0.5), keystrokes, requests, replies, cancelled, cache_hits: hits, cache_hit_rate: hits / keystrokes,
+      mode, prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
+      first_over_repeat: q(firstReplies.map((x, i) => x / (firstRepeats[i] ?? x)), 0.5), later_reply_ms: q(laterReplies, 0.5), later_same_kind_reply_ms: q(laterSameKind, 0.5), keystrokes, requests, replies, cancelled, cache_hits: hits, cache_hit_rate: hits / keystrokes,
       latency_ms: { p50: q(lat, 0.5), p95: q(lat, 0.95), p99: q(lat, 0.99) },
       single_line_latency_ms: { p50: q(single, 0.5), p95: q(single, 0.95), p99: q(single, 0.99), n: single.length },
       keystroke_to_ghost_ms: { p50: q(keyToGhost, 0.5), p95: q(keyToGhost, 0.95) },
@@ -247,12 +270,12 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
 
 export function traceTable(rows: TraceRow[]): string {
   const lines = [
-    '| draft mode | prefill on open | first reply in a file p50 ms (later p50) | keystrokes | requests (cancelled) | cache hits | ghost latency p50 / p95 / p99 ms | single-line p50 ms (n) | keystroke to ghost p50 ms | prompt tokens reused | accepted chars (fully right) | CPU ms / accepted char | server RSS peak MiB | idle CPU |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| draft mode | prefill on open | first reply in a file p50 ms (later p50; later of the same kind p50) | first reply / the same request again (p50) | keystrokes | requests (cancelled) | cache hits | ghost latency p50 / p95 / p99 ms | single-line p50 ms (n) | keystroke to ghost p50 ms | prompt tokens reused | accepted chars (fully right) | CPU ms / accepted char | server RSS peak MiB | idle CPU |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const remote = rows.filter((r) => r.remote_overhead_ms);
   for (const r of rows) {
-    lines.push(`| ${r.mode} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}) | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
+    lines.push(`| ${r.mode} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
   }
   if (remote.length > 0) {
     lines.push('', '| remote row | ghost latency p50 ms | server request p50 / p95 ms | our overhead p50 / p95 ms (n) |', '|---|---|---|---|');

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { editSimilarity, infillCases, qualityCases } from '../../server/bench/quality';
+import { editSimilarity, emptiesList, infillCases, qualityCases, type QualityReport } from '../../server/bench/quality';
 import { sharedDataDir } from '../../server/bench/data';
 import { ROOT } from '../helpers';
 
@@ -52,5 +52,21 @@ describe('quality benchmark', () => {
       assert.ok(x.line.trim().length > 0 && !x.line.includes('\n'));
       assert.ok(!x.text.includes('{{completion}}') && !x.text.includes('\r'));
     }
+  });
+
+  it('lists each empty reply of ours with its cause, the real line and the raw text, table-safe', () => {
+    const r: QualityReport = {
+      bench: 'quality', model: 'm.gguf', cpu: 'cpu', positions: 2, rows: [],
+      empties: [
+        { contender: 'ours (as shipped: token healing)', file: 'a.c', kind: 'after Enter', cause: 'shaping removed it', real: 'if (a || b) {', raw: '\n} x;', finish: 'time' },
+        { contender: 'ours (as shipped: token healing)', file: 'b.go', kind: 'mid-line', cause: 'model: no text before the stop (stop)', real: 'x', raw: '', finish: 'stop' },
+        { contender: 'node-llama-cpp (same prompt, same shaping)', file: 'c.py', kind: 'mid-line', cause: 'model: no text', real: 'y', raw: '', finish: '' },
+      ],
+    };
+    const lines = emptiesList(r).split('\n');
+    assert.equal(lines.length, 4, 'a header, a rule and our two empties (not the other engine\'s)');
+    assert.equal(lines[2], '| ours (as shipped: token healing) | a.c | after Enter | shaping removed it (the model stopped: time) | `"if (a \\|\\| b) {"` | `"\\n} x;"` |');
+    assert.equal(lines[3], '| ours (as shipped: token healing) | b.go | mid-line | model: no text before the stop (stop) | `"x"` | `""` |');
+    assert.equal(emptiesList({ ...r, empties: [] }), 'No empty replies from our contenders.');
   });
 });
