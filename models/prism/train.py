@@ -129,6 +129,10 @@ def choose_precision(asked, model, batch, to_draft, K, weights, device, say):
     if not native:
         say("train: precision fp32 (no native bf16 on this machine)")
         return "fp32"
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        # Several GPUs: no timing (each rank would time its own), bf16 where it is native.
+        say("train: precision bf16 (native on these GPUs)")
+        return "bf16"
     f = step_seconds(model, batch, to_draft, K, weights, device, False)
     b = step_seconds(model, batch, to_draft, K, weights, device, True)
     pick = "bf16" if b < f else "fp32"

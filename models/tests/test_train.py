@@ -37,11 +37,24 @@ def train(tmp, out, *extra):
     return r.stdout
 
 
-def test_trains_validates_and_resumes(tmp_path):
+def prepare(tmp_path):
+    """A tiny GGUF and synthetic data in tmp_path; returns the folder."""
     tmp = str(tmp_path)
     gguf = os.path.join(tmp, "tiny.gguf")
     subprocess.run([sys.executable, "-m", "prism.tiny_gguf", gguf, "--type", "F32"], check=True)
     make_data(tmp, gguf)
+    return tmp
+
+
+def assert_same_weights(run_a, run_b):
+    a = torch.load(os.path.join(run_a, "head.pt"), weights_only=False)["head"]
+    b = torch.load(os.path.join(run_b, "head.pt"), weights_only=False)["head"]
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_trains_validates_and_resumes(tmp_path):
+    tmp = prepare(tmp_path)
     straight = os.path.join(tmp, "straight")
     log = train(tmp, straight)
     assert "validate:" in log and "acceptance_length" in log
@@ -58,17 +71,11 @@ def test_trains_validates_and_resumes(tmp_path):
     resumed = os.path.join(tmp, "resumed")
     assert "stopped after iteration 15" in train(tmp, resumed, "--stop-after", "15")
     assert "resuming at iteration 15" in train(tmp, resumed)
-    a = torch.load(os.path.join(straight, "head.pt"), weights_only=False)["head"]
-    b = torch.load(os.path.join(resumed, "head.pt"), weights_only=False)["head"]
-    for k in a:
-        assert torch.equal(a[k], b[k]), k
+    assert_same_weights(straight, resumed)
 
 
 def test_bf16_autocast_learns_and_a_resume_keeps_the_precision(tmp_path):
-    tmp = str(tmp_path)
-    gguf = os.path.join(tmp, "tiny.gguf")
-    subprocess.run([sys.executable, "-m", "prism.tiny_gguf", gguf, "--type", "F32"], check=True)
-    make_data(tmp, gguf)
+    tmp = prepare(tmp_path)
     straight = os.path.join(tmp, "straight")
     train(tmp, straight, "--precision", "bf16")
     rows = [json.loads(line) for line in open(os.path.join(straight, "metrics.jsonl"))]
@@ -79,10 +86,7 @@ def test_bf16_autocast_learns_and_a_resume_keeps_the_precision(tmp_path):
     # Resumed without saying the precision: the checkpoint's (bf16) holds, and the weights are
     # those of the uninterrupted run.
     assert "resuming at iteration 15 (precision bf16)" in train(tmp, resumed, "--precision", "auto")
-    a = torch.load(os.path.join(straight, "head.pt"), weights_only=False)["head"]
-    b = torch.load(os.path.join(resumed, "head.pt"), weights_only=False)["head"]
-    for k in a:
-        assert torch.equal(a[k], b[k]), k
+    assert_same_weights(straight, resumed)
     # A fresh run asked for auto says what it chose and why.
     log = train(tmp, os.path.join(tmp, "auto"), "--precision", "auto", "--iters", "2", "--every", "2")
     assert "train: precision " in log
