@@ -366,9 +366,14 @@ export class Completer {
 
   /** Keeps the 32 lines around the cursor of a document as a chunk for other documents' prompts. */
   private remember(uri: string, text: string, offset: number): void {
-    const lines = text.split('\n');
-    const line = text.slice(0, offset).split('\n').length - 1;
-    const chunk = lines.slice(Math.max(0, line - 16), line + 16).join('\n');
+    // The cursor's line with 16 lines before it and 15 after, found by scanning from the cursor
+    // (this runs on every request: no split of the whole document). lastIndexOf reads a negative
+    // position as 0, hence the guards.
+    let start = offset > 0 ? text.lastIndexOf('\n', offset - 1) + 1 : 0;
+    for (let n = 0; n < 16 && start > 0; n++) start = start >= 2 ? text.lastIndexOf('\n', start - 2) + 1 : 0;
+    let end = text.indexOf('\n', offset);
+    for (let n = 0; n < 15 && end >= 0; n++) end = text.indexOf('\n', end + 1);
+    const chunk = text.slice(start, end < 0 ? text.length : end);
     this.recent.delete(uri);
     this.recent.set(uri, { filename: decodeURIComponent(uri.replace(/^file:\/\//, '')), text: chunk.length > 4000 ? chunk.slice(0, 4000) : chunk });
     while (this.recent.size > 4) this.recent.delete(this.recent.keys().next().value as string);

@@ -59,6 +59,24 @@ describe('Completer', () => {
     assert.ok(seen.at(-1)?.prompt.startsWith('# a.py\ndef f(x):\n    return x\n\n# util.py\nimport os'), seen.at(-1)?.prompt);
   });
 
+  it('cross-file context keeps the cursor line of a long file with 16 lines before it and 15 after', async () => {
+    const seen: CompletionRequest[] = [];
+    const c = new Completer(async () => fakeEngine({}, seen), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, crossFileContext: true, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const long = Array.from({ length: 100 }, (_, i) => `x${i} = ${i}`).join('\n');
+    c.viewed('file:///w/long.py', long, long.indexOf('x50 = 50') + 3);
+    await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    const lines = Array.from({ length: 32 }, (_, i) => `x${34 + i} = ${34 + i}`).join('\n');
+    assert.equal(seen.at(-1)?.prompt, `# long.py\n${lines}\n\n# a.py\n${doc().text.slice(0, 20)}`);
+    // At the first line and at the last: what there is, no more.
+    c.viewed('file:///w/long.py', long, 0);
+    await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    assert.ok(seen.at(-1)?.prompt.startsWith(`# long.py\n${Array.from({ length: 16 }, (_, i) => `x${i} = ${i}`).join('\n')}\n\n# a.py`));
+    c.viewed('file:///w/long.py', long, long.length);
+    await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    assert.ok(seen.at(-1)?.prompt.startsWith(`# long.py\n${Array.from({ length: 17 }, (_, i) => `x${83 + i} = ${83 + i}`).join('\n')}\n\n# a.py`));
+  });
+
   it('auto drafting settles on the drafter with the best measured speed', async () => {
     const seen: CompletionRequest[] = [];
     const c = new Completer(async () => fakeEngine({ prism: [0.1, 0.01, 0, 0, 0, 0, 0, 0], ngram: [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2] }, seen), hooks());
