@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import AdmZip from 'adm-zip';
+import { writeFileAtomic } from '../engine/graph-cache';
 
 export const NUGET_INDEX = 'https://api.nuget.org/v3/index.json';
 export const CUDA_PACKAGE = 'Microsoft.ML.OnnxRuntime.Gpu.Linux';
@@ -115,7 +116,7 @@ export async function installCudaProviders(o: CudaInstallOptions): Promise<{ fil
     pkg = await download(get, packageUrl, entry.packageSize, o.signal, (f) => say(`downloading ${CUDA_PACKAGE} ${o.version}`, 0.05 + 0.85 * f));
     const bad = verify(pkg);
     if (bad) throw new CudaInstallError(`the downloaded ${CUDA_PACKAGE} ${o.version} is corrupted or not the published one (${bad}); nothing was installed`);
-    writeAtomic(file, pkg);
+    writeFileAtomic(file, pkg);
   }
 
   // Extract the provider libraries, each atomically.
@@ -131,11 +132,11 @@ export async function installCudaProviders(o: CudaInstallOptions): Promise<{ fil
   const files: string[] = [];
   for (const p of parts) {
     const dest = path.join(o.binDir, p.name);
-    writeAtomic(dest, p.data);
+    writeFileAtomic(dest, p.data);
     files.push(dest);
   }
   const sha512 = entry.packageHash;
-  writeAtomic(path.join(o.binDir, 'prism-cuda.json'), Buffer.from(`${JSON.stringify({ package: CUDA_PACKAGE, version: o.version, sha512, from: packageUrl, installed: new Date().toISOString() }, null, 1)}\n`));
+  writeFileAtomic(path.join(o.binDir, 'prism-cuda.json'), Buffer.from(`${JSON.stringify({ package: CUDA_PACKAGE, version: o.version, sha512, from: packageUrl, installed: new Date().toISOString() }, null, 1)}\n`));
   say('installed', 1);
   return { files, packageUrl, sha512 };
 }
@@ -172,12 +173,6 @@ async function download(get: typeof fetch, url: string, size: number, signal: Ab
 function why(e: unknown): string {
   const c = (e as { cause?: { code?: string; message?: string } }).cause;
   return c?.code ?? c?.message ?? (e as Error).message;
-}
-
-function writeAtomic(file: string, data: Buffer): void {
-  const tmp = `${file}.tmp.${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
 }
 
 /**

@@ -1,8 +1,9 @@
 // A team's inference server as the engine: llama.cpp's server (/infill, with its extra-context
 // field), any OpenAI-compatible /v1/completions (with `suffix` when asked for: only FIM models
-// answer it sensibly, plain otherwise). The language server hands it the same prefix and suffix it would run locally; the
-// reply is streamed (server-sent events), cut at the request's stops and time budget, and the HTTP
-// request is aborted on cancellation or supersession, so the server stops generating too.
+// answer it sensibly, plain otherwise). The language server hands it the same prefix and suffix
+// it would run locally; the reply is streamed (server-sent events), cut at the request's stops
+// and time budget, and the HTTP request is aborted on cancellation or supersession, so the
+// server stops generating too.
 //
 // Every failure becomes one actionable line (unreachable, TLS, 401/403, 429, timeout, a reply
 // that is not what the API promises); nothing here can hang the editor: every request has a
@@ -100,11 +101,9 @@ export class RemoteEngine {
         if (!(e instanceof RemoteError) || !isUnsupported(endpoint, e.status)) throw e;
         if (tried < this.at) continue; // another request moved on meanwhile
         if (this.confirmed || tried + 1 >= this.candidates.length) throw e;
-        {
-          this.at++;
-          const next = this.candidates[this.at] as Endpoint;
-          this.log(`remote: ${describe(this.urlFor(endpoint), endpoint)} is not available (${(e as Error).message}); trying ${describe(this.urlFor(next), next)}`);
-        }
+        this.at++;
+        const next = this.candidates[this.at] as Endpoint;
+        this.log(`remote: ${describe(this.urlFor(endpoint), endpoint)} is not available (${(e as Error).message}); trying ${describe(this.urlFor(next), next)}`);
       }
     }
   }
@@ -171,13 +170,11 @@ export class RemoteEngine {
         if (u) usage = u;
         if (finish) return; // after a stop, the rest of the stream is not ours
         text += piece;
-        {
-          const hit = findStop(text, stops, text.length - piece.length);
-          if (hit >= 0) { text = text.slice(0, hit); finish = 'stop'; }
-          else if (performance.now() > deadline && text.slice(shown).includes('\n')) {
-            text = text.slice(0, text.lastIndexOf('\n')); finish = 'time';
-          } else if (stop) finish = stop === 'length' ? 'length' : 'eos';
-        }
+        const hit = findStop(text, stops, text.length - piece.length);
+        if (hit >= 0) { text = text.slice(0, hit); finish = 'stop'; }
+        else if (performance.now() > deadline && text.slice(shown).includes('\n')) {
+          text = text.slice(0, text.lastIndexOf('\n')); finish = 'time';
+        } else if (stop) finish = stop === 'length' ? 'length' : 'eos';
         if (text.length > shown) { opts.onText?.(text.slice(shown)); shown = text.length; }
       };
       const reader = res.body.getReader();
