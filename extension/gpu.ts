@@ -21,7 +21,6 @@ export async function enableGpu(out: vscode.OutputChannel, restart: () => Promis
   }
   out.appendLine(`GPU: installing onnxruntime-node ${version}'s CUDA provider from ${feedIndex} into ${binDir}`);
   const ctl = new AbortController();
-  let line: string | undefined;
   try {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'PRISM: Enable GPU (CUDA)', cancellable: true }, async (progress, token) => {
       token.onCancellationRequested(() => ctl.abort());
@@ -42,7 +41,7 @@ export async function enableGpu(out: vscode.OutputChannel, restart: () => Promis
     void vscode.window.showErrorMessage(`PRISM: ${msg}`);
     return;
   }
-  line = missingLine(missingSystemLibraries());
+  const line = missingLine(missingSystemLibraries());
   if (line) {
     out.appendLine(`GPU: provider installed; ${line}`);
     void vscode.window.showWarningMessage(`PRISM: CUDA provider installed, but ${line}`);
