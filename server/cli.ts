@@ -23,6 +23,7 @@ import { DEFAULT_DRAFT_MODE, DRAFT_MODES, type DraftMode, isDraftMode } from '..
 import { DraftPolicy, headFor, isHeadKind } from './drafting/policy';
 import { DEFAULT_MODEL_FILE, projectRoot, resolveModelPath } from './paths';
 import { installCudaProviders, missingLine, missingSystemLibraries, NUGET_INDEX, ortBinDir, ortVersion } from './cuda/install';
+import { isHttpUrl } from './remote/remote-engine';
 
 const USAGE = `usage:
   prism-complete complete (--file PATH --line N --column M | --prompt TEXT) [options]
@@ -391,7 +392,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   let trace: TraceRow[] = [];
   const api = v['remote-api'] ?? 'auto';
   if (api !== 'auto' && api !== 'infill' && api !== 'completions' && api !== 'completions-suffix') throw new UsageError(`--remote-api must be auto, infill, completions or completions-suffix, got '${api}'`);
-  if (v.backend !== undefined && !/^https?:\/\/[^/]/i.test(v.backend)) throw new UsageError(`--backend must be an http:// or https:// URL of a completion server, got '${v.backend}'`);
+  if (v.backend !== undefined && !isHttpUrl(v.backend)) throw new UsageError(`--backend must be an http:// or https:// URL of a completion server, got '${v.backend}'`);
   const remote = v.backend ? { url: v.backend, model: v['remote-model'] ?? '', api, apiKey: process.env.PRISM_REMOTE_API_KEY } as const : undefined;
   if (cmd === 'bench' && !v['no-trace']) {
     // 'remote' in --modes: only the remote row (it needs --backend; with --backend it is always run).

@@ -46,6 +46,11 @@ const CANDIDATES: Record<RemoteApi, Endpoint[]> = {
   'completions-suffix': ['completions-suffix'],
 };
 
+/** Whether a string is an http(s) URL with a host (prism.remote.url, bench --backend). */
+export function isHttpUrl(url: string): boolean {
+  return /^https?:\/\/[^/]/i.test(url);
+}
+
 export class RemoteError extends Error {
   constructor(message: string, readonly status?: number) { super(message); }
 }
@@ -62,7 +67,7 @@ export class RemoteEngine {
   last: RemoteTimings | undefined;
 
   constructor(private readonly o: RemoteOptions, private readonly log: (line: string) => void = () => {}, private readonly fetchFn: typeof fetch = fetch) {
-    if (!/^https?:\/\/[^/]/i.test(o.url)) throw new RemoteError(`prism.remote.url must be an http:// or https:// URL (got "${o.url}"); set it to your server, e.g. http://localhost:8080`);
+    if (!isHttpUrl(o.url)) throw new RemoteError(`prism.remote.url must be an http:// or https:// URL (got "${o.url}"); set it to your server, e.g. http://localhost:8080`);
     this.info = { modelPath: `${o.url}${o.model ? ` (${o.model})` : ''}`, device: 'remote', loadMs: 0, exact: true, fim: false, remote: true };
     this.candidates = CANDIDATES[o.api];
   }
