@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { GGML_TYPE, GgufError, readGguf, readTensorBytes } from '../../kernels/gguf';
+import { splitQ8 } from '../../kernels/llama-graph';
 import { readModelConfig } from '../../kernels/model-config';
 import { dequantize, floatToHalf, halfToFloat, toNBits } from '../../kernels/quant';
 import { defaultModel, reference, tinyModel } from '../helpers';
@@ -66,6 +67,24 @@ describe('GGUF reader', () => {
       assert.ok(worst < 1e-6, `worst difference ${worst}`);
     });
   }
+
+  it('splits Q8_0 into int8 values and scales whose products are the dequantized values, exactly', () => {
+    // The target graph looks the embedding up as int8 * scale (kernels/llama-graph.ts): each
+    // product must be exact in float32, so any float32 multiply gives the dequantized row bit for bit.
+    const f = readGguf(defaultModel());
+    const t = f.tensors.get('token_embd.weight');
+    assert.ok(t && t.type === GGML_TYPE.Q8_0);
+    const n = t.elements;
+    const { q, scales } = splitQ8(readTensorBytes(f, t), n);
+    const want = dequantize(t.type, readTensorBytes(f, t), n);
+    let mismatches = 0;
+    for (let i = 0; i < n; i++) {
+      const p = (q[i] as number) * (scales[i >> 5] as number);
+      if (Math.fround(p) !== p || p !== want[i]) mismatches++;
+    }
+    assert.equal(mismatches, 0);
+    assert.ok(q.some((v) => v < 0) && q.some((v) => v > 0));
+  });
 
   it('converts float16 both ways', () => {
     for (const v of [0, 1, -2.5, 65504, 6.1035e-5, 5.96e-8, 0.1, -1234.5]) {
