@@ -8,7 +8,8 @@
 //                new_k_l / new_v_l [1,S,kv*hd]
 // Blocks mirror model.py exactly: fusion = Linear([RMSNorm(emb), RMSNorm(h_in)]), then Llama
 // layers with rotate-half rope; logits = head(RMSNorm(h_out)).
-import { attend, kvInputNames, linear, rmsNorm, ropeTables, WeightSource } from './llama-graph';
+import { createHash } from 'node:crypto';
+import { attend, builderHash, kvInputNames, linear, rmsNorm, ropeTables, WeightSource } from './llama-graph';
 import type { GgufFile } from './gguf';
 import { DT, GraphBuilder } from './onnx';
 
@@ -123,7 +124,7 @@ export function buildDraftSwitchGraph(file: GgufFile, d: DraftDims, modules: num
   const types = [[1, 'S', d.width], ['S', d.vocab], ...outs.newK.flatMap(() => [[1, 'S', d.kvHeads * (d.width / d.heads)], [1, 'S', d.kvHeads * (d.width / d.heads)]])];
   // branch(m) computes module m; branch over m..M-1 nests the rest in its else side.
   const branch = (parent: GraphBuilder, m: number): GraphBuilder => {
-    const sub = parent.subgraph(`module_${m}`);
+    const sub = parent.subgraph(`module_${m}`, { hoist: true });
     const names = all.map((n) => `m${m}_${n}`);
     const o: ModuleOuts = { h: names[0] as string, logits: names[1] as string, newK: outs.newK.map((_, l) => names[2 + 2 * l] as string), newV: outs.newK.map((_, l) => names[3 + 2 * l] as string) };
     emitModule(sub, w, d, m, io, o);
@@ -136,7 +137,7 @@ export function buildDraftSwitchGraph(file: GgufFile, d: DraftDims, modules: num
       emitModule(parent, w, d, m, io, { h: outNames[0] as string, logits: outNames[1] as string, newK: outs.newK.map((_, l) => outNames[2 + 2 * l] as string), newV: outs.newK.map((_, l) => outNames[3 + 2 * l] as string) });
       return;
     }
-    const rest = parent.subgraph(`rest_${m}`);
+    const rest = parent.subgraph(`rest_${m}`, { hoist: true });
     const restNames = all.map((n) => `r${m}_${n}`);
     chain(rest, m + 1, restNames);
     restNames.forEach((n, i) => rest.output(n, DT.FLOAT, types[i] as (string | number)[]));
@@ -145,4 +146,10 @@ export function buildDraftSwitchGraph(file: GgufFile, d: DraftDims, modules: num
   };
   chain(g, 0, all);
   return g.build();
+}
+
+/** A hash of the draft graph builders (and the target's shared blocks), for the on-disk graph cache. */
+export function draftBuilderHash(): string {
+  const src = [buildDraftFcGraph, buildDraftSwitchGraph, emitModule, moduleInputs, moduleOutputs].map((f) => f.toString()).join('\n');
+  return createHash('sha256').update(src + builderHash()).digest('hex').slice(0, 12);
 }

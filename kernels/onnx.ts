@@ -30,12 +30,25 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, type, shape));
   }
 
-  /** An initializer from raw little-endian bytes. */
+  /**
+   * An initializer from raw little-endian bytes. In a subgraph made with `hoist`, it is placed in
+   * the main graph instead (once per name) and read from the outer scope: onnxruntime holds a
+   * subgraph's own initializers several times over (a 63 MB switch graph took 255 MB resident,
+   * one copy of its weights in the main graph 29 MB per module; docs/BENCHMARKS.md, "Memory").
+   */
   initializer(name: string, type: number, dims: number[], data: ArrayBufferView): string {
+    if (this.hoistTo) {
+      if (!this.hoistTo.initializerNames.has(name)) this.hoistTo.initializer(name, type, dims, data);
+      return name;
+    }
     const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     this.initializers.push({ name, dataType: type, dims, rawData: raw });
+    this.initializerNames.add(name);
     return name;
   }
+
+  private readonly initializerNames = new Set<string>();
+  private hoistTo?: GraphBuilder;
 
   f32(name: string, dims: number[], data: Float32Array): string {
     return this.initializer(name, DT.FLOAT, dims, data);
@@ -85,11 +98,23 @@ export class GraphBuilder {
     return { name: this.name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs };
   }
 
-  /** A subgraph builder whose generated names cannot collide with this graph's. */
-  subgraph(name: string): GraphBuilder {
+  /**
+   * A subgraph builder whose generated names cannot collide with this graph's. `hoist`: its
+   * initializers go to the main graph (see initializer()); an initializer name then means one
+   * tensor everywhere in the model.
+   */
+  subgraph(name: string, opts: { hoist?: boolean } = {}): GraphBuilder {
     const sub = new GraphBuilder(name);
-    sub.counter = 1_000_000 * (this.subgraphs += 1);
+    sub.counter = 1_000_000 * (this.root().subgraphs += 1);
+    sub.parent = this;
+    if (opts.hoist) sub.hoistTo = this.root();
     return sub;
+  }
+
+  private parent?: GraphBuilder;
+
+  private root(): GraphBuilder {
+    return this.parent ? this.parent.root() : this;
   }
 
   private subgraphs = 0;

@@ -3,12 +3,13 @@
 // stored in the head). The drafting policy on top of it (prefill of accepted tokens, trees) is
 // specified in docs/prism-drafter.md.
 import * as ort from 'onnxruntime-node';
-import { buildDraftFcGraph, buildDraftSwitchGraph, type DraftDims } from '../../kernels/draft-graph';
+import { buildDraftFcGraph, buildDraftSwitchGraph, type DraftDims, draftBuilderHash } from '../../kernels/draft-graph';
 import { byteSize, GgufError, readGguf, readTensorBytes } from '../../kernels/gguf';
 import { kvInputNames } from '../../kernels/llama-graph';
 import type { ModelConfig } from '../../kernels/model-config';
 import { dequantize } from '../../kernels/quant';
 import { type DraftHeadFile, readDraftHead } from './draft-head';
+import { cachedGraph, defaultCacheDir, fileHash } from './graph-cache';
 import { KvCache } from './kv-cache';
 
 export interface ModuleResult {
@@ -45,8 +46,17 @@ export class PrismHead {
       intraOpNumThreads: threads || 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'],
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     };
-    const fc = await ort.InferenceSession.create(buildDraftFcGraph(head.file, dims), opts);
-    const step = await ort.InferenceSession.create(buildDraftSwitchGraph(head.file, dims, m.modules), opts);
+    // The graphs are built once and cached on disk like the target's: building them in JS leaves
+    // ~150 MB of garbage in the heap, and a session read from a file holds less than one made from
+    // bytes (PRISM head: 356 MB resident built each time, docs/BENCHMARKS.md "Memory").
+    const cacheDir = defaultCacheDir();
+    const id = `draft-${fileHash(headPath, cacheDir).slice(0, 16)}`;
+    const generation = `-${draftBuilderHash()}-`;
+    const stale = { prefix: `${id}-`, generation };
+    const fcPath = cachedGraph(cacheDir, `${id}${generation}fc-p${dims.maxPositions}`, () => buildDraftFcGraph(head.file, dims), undefined, stale);
+    const stepPath = cachedGraph(cacheDir, `${id}${generation}step-p${dims.maxPositions}`, () => buildDraftSwitchGraph(head.file, dims, m.modules), undefined, stale);
+    const fc = await ort.InferenceSession.create(fcPath, opts);
+    const step = await ort.InferenceSession.create(stepPath, opts);
     return new PrismHead(head, dims, fc, step, readTensorBytes(targetFile, embd), embd.type);
   }
 
