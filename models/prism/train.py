@@ -29,6 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from prism.init import init_from_target
 from prism.model import DraftConfig, DraftHead
 
 VARIANTS = ("prism", "eagle3", "stacked")
@@ -166,6 +167,9 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     ap.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
                     help="bf16 autocast or fp32; auto: the faster where bf16 is native, else fp32")
+    ap.add_argument("--init", choices=("random", "target"), default="random",
+                    help="target: decoder layer(s), LM head and final norm copied from the target, fusions as identities (prism/init.py)")
+    ap.add_argument("--init-layer", type=int, default=-1, help="the target layer --init target copies (negative: from the end)")
     ap.add_argument("--stop-after", type=int, default=0, help="stop (with a checkpoint) after this iteration; rerun to go on")
     a = ap.parse_args()
     if a.threads > 0:
@@ -188,9 +192,13 @@ def main():
     m = 1 if a.variant == "eagle3" else a.modules
     c = DraftConfig(hidden=g["hidden"], width=g["hidden"], heads=g["nHeads"], kv_heads=g["nKvHeads"], ffn=g["ffn"],
                     modules=1 if a.variant != "prism" else m, steps=a.steps, vocab=len(vocab_ids),
-                    layers_per_module=m if a.variant == "stacked" else 1,
+                    layers_per_module=m if a.variant == "stacked" else 1, rope_base=float(g.get("ropeBase", 10000.0)),
                     sigma=[int(x) for x in a.sigma.split(",")] if a.sigma else [])
-    head = DraftHead(c, target_embeddings(manifest["graph"]["model"]), vocab_ids).to(device)
+    head = DraftHead(c, target_embeddings(manifest["graph"]["model"]), vocab_ids)
+    if a.init == "target":
+        src = init_from_target(head, manifest["graph"]["model"], a.init_layer)
+        say(f"train: initialised from the target (decoder layer(s) {src}, LM head rows, final norm)")
+    head = head.to(device)
     model = torch.nn.parallel.DistributedDataParallel(head) if ddp else head
     opt = torch.optim.AdamW(head.parameters(), lr=a.lr, betas=(0.9, 0.95), weight_decay=0.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / a.warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / a.iters))))
@@ -248,7 +256,8 @@ def main():
             if val is not None:
                 report = validate(head, val, to_draft.to(device), a.steps, weights, device)
                 say(f"validate: {report}")
-                metrics.write(json.dumps({"iter": done, "val": report}) + "\n")
+                positions = done * a.batch * (tensors["input_ids"].shape[1] - a.steps - 1)
+                metrics.write(json.dumps({"iter": done, "positions": positions, "val": report}) + "\n")
                 metrics.flush()
             save_atomic({"iter": done, "head": head.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
                          "rng": torch.get_rng_state(), "args": vars(a), "config": c.__dict__,
