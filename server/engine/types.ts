@@ -39,14 +39,19 @@ export interface CompletionRequest {
   draft?: DraftRequest;
 }
 
-/** 'head': a trained draft head (PRISM, EAGLE-3) read from `head`, a .gguf path. */
-export type DrafterName = 'none' | 'ngram' | 'head';
+/**
+ * 'head': a trained draft head (PRISM, EAGLE-3) read from `head`, a .gguf path; 'hybrid': n-gram
+ * lookup where it has a match, that head (chains of `headDepth`) where it has none.
+ */
+export type DrafterName = 'none' | 'ngram' | 'head' | 'hybrid';
 
 export interface DraftRequest {
   drafter: DrafterName;
   tree?: Partial<TreeParams>;
   ngram?: Partial<NgramOptions>;
   head?: string;
+  /** 'hybrid': the head's chain depth where lookup is silent (default HYBRID_HEAD_DEPTH). */
+  headDepth?: number;
   /** n-gram drafting also looks up the repository datastore (default true; empty until indexed). */
   datastore?: boolean;
 }

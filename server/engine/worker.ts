@@ -5,6 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import { Datastore } from './datastore';
 import { DEFAULT_TREE, type Drafter } from './drafter';
 import { Engine } from './engine';
+import { HybridDrafter } from './hybrid';
 import type { CompletionRequest } from './types';
 import { DEFAULT_NGRAM, NgramDrafter } from './ngram';
 import { PrismDrafter } from './prism-drafter';
@@ -26,7 +27,8 @@ let indexing: Promise<void> = Promise.resolve();
 
 async function drafterFor(target: TargetModel, d: CompletionRequest['draft']): Promise<Drafter | undefined> {
   if (!d || d.drafter === 'none') return undefined;
-  if (d.drafter === 'ngram') return new NgramDrafter({ ...DEFAULT_NGRAM, ...d.ngram }, d.datastore === false ? undefined : store);
+  const lookup = (): NgramDrafter => new NgramDrafter({ ...DEFAULT_NGRAM, ...d.ngram }, d.datastore === false ? undefined : store);
+  if (d.drafter === 'ngram') return lookup();
   if (!d.head) throw new Error('a draft head needs its path');
   let drafter = heads.get(d.head);
   if (!drafter) {
@@ -34,7 +36,7 @@ async function drafterFor(target: TargetModel, d: CompletionRequest['draft']): P
     drafter = new PrismDrafter(head, head.head.manifest.variant);
     heads.set(d.head, drafter);
   }
-  return drafter;
+  return d.drafter === 'hybrid' ? new HybridDrafter(lookup(), drafter, d.headDepth) : drafter;
 }
 let cancel: Int32Array<ArrayBufferLike> = new Int32Array(1);
 const post = (m: FromWorker): void => port.postMessage(m);

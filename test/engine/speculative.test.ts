@@ -4,10 +4,11 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { acceptGreedy, acceptSampling } from '../../server/engine/acceptance';
-import { ancestors, chainTree, depths, type DraftTree, pathTo } from '../../server/engine/draft-tree';
+import { addNode, ancestors, chainTree, depths, type DraftTree, newTree, pathTo } from '../../server/engine/draft-tree';
 import { buildTree, type DistributionSource, type DraftContext, type Drafter, type TreeParams } from '../../server/engine/drafter';
 import { causalMask, MASK_NEG, treeMask } from '../../server/engine/masks';
 import { Engine } from '../../server/engine/engine';
+import { HybridDrafter } from '../../server/engine/hybrid';
 import { ngramTree, NgramDrafter } from '../../server/engine/ngram';
 import { Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
 import { TargetModel } from '../../server/engine/target';
@@ -312,6 +313,21 @@ describe('sampling is lossless (tiny model, T = 1)', () => {
     { name: 'top-p 0.9, tree', sampling: { temperature: 1, topK: 0, topP: 0.9, seed: 0 }, params: { kind: 'dynamic', depth: 3, topK: 2, totalTokens: 6, minProb: 0 } },
     { name: 'no top-p (full-vocabulary p), chain', sampling: { temperature: 1, topK: 0, topP: 1, seed: 0 }, params: { ...CHAIN, depth: 3 } },
   ];
+  // The hybrid drafter: a lookup that proposes point masses on every other context (the last two
+  // tokens again) and is silent otherwise, the perturbed model drafting where it is silent.
+  const everyOther: Drafter = {
+    name: 'every-other lookup', needsTaps: false, reset: () => undefined,
+    draft: async (ctx, p) => {
+      const t = newTree();
+      const L = ctx.tokens.length;
+      if (L % 2 === 0) {
+        let parent = -1;
+        for (let d = 0; d < Math.min(p.depth, 2); d++) parent = addNode(t, parent, ctx.tokens[L - 1 - d] as number);
+      }
+      return t;
+    },
+  };
+  cases.push({ name: 'hybrid: point-mass lookup, the model where it is silent, chain', sampling: { temperature: 1, topK: 0, topP: 0.9, seed: 0 }, params: { ...CHAIN, depth: 3 } });
   for (const { name, sampling, params } of cases) {
     it(`the first three tokens follow the target's joint distribution (${name}; chi-square, false-alarm rate 1e-3)`, async () => {
       const n = 1500;
@@ -319,7 +335,9 @@ describe('sampling is lossless (tiny model, T = 1)', () => {
       assert.ok(joint.size > 3 && joint.size < 2000, `joint support ${joint.size}`);
       if (sampling.topP < 1) assert.ok(other < 1e-9, 'top-p support should be fully enumerated');
       const engine = new Engine(target);
-      const drafter = sourceDrafter('perturbed', new PerturbedSource(target, sampling));
+      const model = sourceDrafter('perturbed', new PerturbedSource(target, sampling));
+      const hybrid = name.startsWith('hybrid') ? new HybridDrafter(everyOther, model) : undefined;
+      const drafter = hybrid ?? model;
       const counts = new Map<string, number>();
       let outside = 0;
       let accepted = 0;
@@ -334,6 +352,7 @@ describe('sampling is lossless (tiny model, T = 1)', () => {
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
       assert.ok(accepted > n / 4, `too few draft tokens accepted (${accepted}) for the test to mean anything`);
+      if (hybrid) assert.ok(hybrid.served.lookup > n / 4 && hybrid.served.head > n / 4, `both sources must draft: ${JSON.stringify(hybrid.served)}`);
       // Cells with expected count < 5 are pooled with the unenumerated mass.
       let chi2 = 0;
       let cells = 0;

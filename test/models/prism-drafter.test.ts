@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Drafter, TreeParams } from '../../server/engine/drafter';
 import { Engine } from '../../server/engine/engine';
+import { HybridDrafter } from '../../server/engine/hybrid';
 import { PrismDrafter } from '../../server/engine/prism-drafter';
 import { NgramDrafter } from '../../server/engine/ngram';
 import { PrismHead } from '../../server/engine/prism-head';
@@ -96,6 +97,36 @@ torch.save(s, sys.argv[2])
     await new Engine(target).complete(req(prompts[1] as string), {}, recording(new PrismDrafter(head), want), shapes[0]);
     assert.ok(want.length > 0);
     assert.deepEqual(got, want, 'a drafter reused across contexts must draft exactly as a fresh one');
+  });
+
+  it('hybrid: greedy output equals plain decoding, and the head drafts where lookup is silent exactly as a fresh head would', async () => {
+    const plain = new Engine(target);
+    const spec = new Engine(target);
+    const shared = new PrismDrafter(head);
+    // Each head draft inside the hybrid, with its context, to redraft with a fresh head afterwards.
+    const seen: { tokens: number[]; depth: number; tree: string }[] = [];
+    const recorded: Drafter = {
+      name: 'prism', needsTaps: true, reset: () => shared.reset(),
+      draft: async (ctx, p) => { const t = await shared.draft(ctx, p); seen.push({ tokens: [...ctx.tokens], depth: p.depth, tree: t.tokens.join(',') }); return t; },
+    };
+    let lookupCycles = 0;
+    let headCycles = 0;
+    for (const prompt of [...prompts, 'a = b + c\na = b + c\na = b +']) {
+      const req = { prompt, maxTokens: 16, ignoreEos: true };
+      const hybrid = new HybridDrafter(new NgramDrafter(), recorded);
+      const want = await plain.complete(req);
+      const got = await spec.complete(req, {}, hybrid, shapes[0]);
+      assert.deepEqual(got.tokens, want.tokens, prompt);
+      lookupCycles += hybrid.served.lookup;
+      headCycles += hybrid.served.head;
+      // The head caught up on the positions lookup's cycles accepted: it drafts what a fresh head
+      // given the same context drafts (the engine's taps still cover every position).
+      for (const s of seen.splice(0)) {
+        const fresh = await new PrismDrafter(head).draft({ tokens: s.tokens, sampling: { temperature: 0, topK: 0, topP: 1, seed: 0 }, rng: new Rng(0), taps: (a, b) => spec.taps.rows(a, b) }, { ...(shapes[0] as TreeParams), depth: s.depth });
+        assert.equal(s.tree, fresh.tokens.join(','), `${prompt}: head draft after ${s.tokens.length} tokens`);
+      }
+    }
+    assert.ok(lookupCycles > 0 && headCycles > 0, `both sources must serve cycles (lookup ${lookupCycles}, head ${headCycles})`);
   });
 
   for (const shape of shapes) {
