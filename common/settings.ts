@@ -5,7 +5,7 @@
 // agree). vscode-free.
 
 /** Every draft mode, the default first (what each one means: server/drafting/policy.ts). */
-export const DRAFT_MODES = ['auto', 'prism', 'eagle3', 'ngram', 'none'] as const;
+export const DRAFT_MODES = ['auto', 'hybrid', 'prism', 'eagle3', 'ngram', 'none'] as const;
 export type DraftMode = (typeof DRAFT_MODES)[number];
 export const DEFAULT_DRAFT_MODE: DraftMode = 'auto';
 

@@ -31,7 +31,7 @@ const USAGE = `usage:
   prism-complete bench-plain [--repeats N] [--tokens N] [options]
   prism-complete bench [--quick] [--out DIR] [--source dev,infill,repo] [--dir FOLDER]
                       [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--no-llama]
-                      [--no-trace] [--compare-prefill] [--no-decode] [--modes none,ngram,prism,eagle3,auto] [--draft HEAD.gguf] [--quality]
+                      [--no-trace] [--compare-prefill] [--no-decode] [--modes none,ngram,hybrid,prism,eagle3,auto] [--draft HEAD.gguf] [--quality]
                       decode benchmark (plain, n-gram, PRISM, EAGLE-3, node-llama-cpp) + typing
                       trace through the language server (--quality: and the completion-quality
                       benchmark, as bench-quality); --out writes report.md/json + SVG charts;
@@ -79,10 +79,11 @@ options:
   --inexact           let one-token steps take ORT's single-row kernels (faster plain decoding);
                       verified rows then differ from decoded rows by ~1e-4, so speculative output
                       equals plain output only up to that; allows draft trees
-  --draft D           auto (default: the drafting policy's choice, plain included) | prism (the
-                      shipped PRISM head) | eagle3 (the shipped EAGLE-3 head) | ngram (prompt
-                      lookup) | none (plain decoding) | HEAD.gguf (a head from
-                      models/prism/export.py). Output is identical in every mode.
+  --draft D           auto (default: the drafting policy's choice, plain included) | hybrid
+                      (prompt lookup where it finds a match, the shipped PRISM head where it
+                      finds none) | prism (the shipped PRISM head) | eagle3 (the shipped EAGLE-3
+                      head) | ngram (prompt lookup) | none (plain decoding) | HEAD.gguf (a head
+                      from models/prism/export.py). Output is identical in every mode.
   --no-heal           end the prompt exactly at the cursor (default: token healing re-spells
                       the prompt's last token, so completions after indentation or half a
                       word start where the cursor is)
@@ -161,7 +162,7 @@ export function draftOptions(v: Values, modelPath = resolveModelPath(v.model)): 
   const mode: DraftMode = headFile ? 'prism' : (draft as DraftMode);
   const policy = new DraftPolicy({
     mode, depth: explicitDepth ?? (mode === 'auto' ? 'auto' : DEFAULT_TREE.depth), modelPath, headFile,
-    tree: 'chain', treeWidth: DEFAULT_TREE.topK, treeTokens: DEFAULT_TREE.totalTokens, exploreEvery: 0,
+    tree: 'chain', treeWidth: DEFAULT_TREE.topK, treeTokens: DEFAULT_TREE.totalTokens, exploreEvery: 0, chainsOnly: !v.inexact,
   });
   const chosen = policy.choose();
   if (!chosen) return undefined;

@@ -21,7 +21,7 @@ describe('prism-complete CLI', () => {
     // The default drafter ("auto": the policy's choice before any measurement) gives the same text.
     const auto = JSON.parse(cli(args).stdout.trim()) as { text: string; drafter?: string };
     assert.equal(auto.text, plain.text);
-    assert.equal(auto.drafter, 'ngram', 'auto starts with n-gram lookup (the measured priors)');
+    assert.equal(auto.drafter, 'hybrid(prism)', 'auto starts with the hybrid where the PRISM head ships (the measured priors)');
     const r = cli([...args, '--draft', 'ngram', '--depth', '4']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout.trim()) as { text: string; tau: number; acceptance_by_depth: number[]; target_runs: number };
@@ -56,7 +56,7 @@ describe('prism-complete CLI', () => {
     ['an int8 head with fp32 activations', ['complete', '--prompt', 'x', '--head', 'int8'], 2, /^prism-complete: --head int8 needs --activations int8 \(ORT's 8-bit kernel is only fast with int8 activations\)$/m],
     ['a top-p outside (0, 1]', ['complete', '--prompt', 'x', '--top-p', '1.5'], 2, /^prism-complete: --top-p must be in \(0, 1\], got '1\.5'$/m],
     ['unknown activations', ['complete', '--prompt', 'x', '--activations', 'int4'], 2, /^prism-complete: --activations must be fp32 or int8, got 'int4'$/m],
-    ['an unknown drafter', ['complete', '--prompt', 'x', '--draft', 'eagle9'], 2, /^prism-complete: --draft must be auto, prism, eagle3, ngram, none or the path of a draft head \(\.gguf\), got 'eagle9'$/m],
+    ['an unknown drafter', ['complete', '--prompt', 'x', '--draft', 'eagle9'], 2, /^prism-complete: --draft must be auto, hybrid, prism, eagle3, ngram, none or the path of a draft head \(\.gguf\), got 'eagle9'$/m],
     ['a missing draft head', ['complete', '--prompt', 'x', '--draft', '/nonexistent/head.gguf'], 1, /^prism-complete: draft head not found: \/nonexistent\/head\.gguf; check the draft head path, or use the n-gram drafter$/m],
     ['a model given as a draft head', ['complete', '--prompt', 'x', '--draft', defaultModel()], 1, /^prism-complete: SmolLM2-135M-Instruct\.Q4_1\.gguf is not a draft head \(architecture 'llama'\); point the draft setting at a head exported by models\/prism\/export\.py$/m],
     ['a missing model', ['complete', '--prompt', 'x', '--model', path.join(tmp, 'missing.gguf')], 1, /^prism-complete: model file not found: .*missing\.gguf; set the model path or run the setup command to fetch the default model$/m],

@@ -54,7 +54,8 @@ export interface PolicyOptions extends TreeShape {
   chainsOnly?: boolean;
 }
 
-interface Candidate { name: string; head?: string }
+/** A drafter the policy can ask for: n-gram lookup, a head, or the hybrid of the two (`hybrid`). */
+interface Candidate { name: string; head?: string; hybrid?: boolean }
 
 /**
  * Measured priors (docs/BENCHMARKS.md, 2-core CPU): n-gram lookup costs nothing to draft, finds a
@@ -65,6 +66,10 @@ interface Candidate { name: string; head?: string }
 const PRIORS = {
   ngram: { acceptance: 0.6, reach: 0.7, draftMsPerNode: 0.05 },
   head: { acceptance: 0.4, reach: 1, draftMsPerNode: 3 },
+  // n-gram's proposals where it has them, the head's one token elsewhere: it drafts more often
+  // than lookup alone and, per node, at a fraction of the head's cost (1.80x plain on the
+  // infilling sets vs n-gram's 1.51x; 2.08x vs 2.02x on dev code).
+  hybrid: { acceptance: 0.6, reach: 0.7, reach1: 1, draftMsPerNode: 0.7 },
 };
 
 export class DraftPolicy {
@@ -83,10 +88,13 @@ export class DraftPolicy {
     const find = o.headPath ?? headFor;
     if (o.headFile) heads.push({ name: path.basename(o.headFile, '.gguf'), head: o.headFile });
     else if (isHeadKind(o.mode)) heads.push({ name: o.mode, head: find(o.mode, o.modelPath) });
-    else if (o.mode === 'auto') heads.push({ name: 'prism', head: find('prism', o.modelPath) });
+    else if (o.mode === 'auto' || o.mode === 'hybrid') heads.push({ name: 'prism', head: find('prism', o.modelPath) });
     for (const h of heads) {
-      if (h.head && !this.failed.has(h.head)) out.push({ name: h.name, head: h.head });
-      else if (o.mode !== 'auto') {
+      if (h.head && !this.failed.has(h.head)) {
+        // auto: the hybrid first (it measured fastest), then the head alone; hybrid: the hybrid alone.
+        if (o.mode === 'auto' || o.mode === 'hybrid') out.push({ name: 'hybrid', head: h.head, hybrid: true });
+        if (o.mode !== 'hybrid') out.push({ name: h.name, head: h.head });
+      } else if (o.mode !== 'auto') {
         o.warn?.(`nohead:${h.name}:${o.modelPath}`, h.head
           ? `the ${h.name} draft head failed for ${path.basename(o.modelPath)}; using n-gram drafting (set prism.draft.mode to hide this)`
           : `no ${h.name} draft head ships for ${path.basename(o.modelPath)}; using n-gram drafting`);
@@ -102,14 +110,18 @@ export class DraftPolicy {
       this.o.warn?.('trees-exact', 'draft trees are not bit-exact in the default numerics; drafting chains (set prism.draft.tree to "chain" to hide this)');
     }
     const tree = treeFor(this.o.chainsOnly ? { ...this.o, tree: 'chain' } : this.o, depth);
+    if (c.hybrid) return { drafter: 'hybrid', head: c.head, tree };
     return c.head ? { drafter: 'head', head: c.head, tree } : { drafter: 'ngram', tree };
   }
 
   tuner(name: string): DepthTuner {
     let t = this.tuners.get(name);
     if (!t) {
-      const p = name === 'ngram' ? PRIORS.ngram : PRIORS.head;
-      t = new DepthTuner(8, { ...DEFAULT_PRIOR, acceptance: p.acceptance, reach: p.reach }, p.draftMsPerNode);
+      const p = name === 'ngram' ? PRIORS.ngram : name === 'hybrid' ? PRIORS.hybrid : PRIORS.head;
+      // An exact target pads one-token steps to two rows, so before any measurement a small block
+      // costs about a plain step (docs/BENCHMARKS.md: 2 rows 1.03x, 5 rows 1.14-1.19x the padded step).
+      const blockFactor = this.o.chainsOnly ? 1.1 : DEFAULT_PRIOR.blockFactor;
+      t = new DepthTuner(8, { ...DEFAULT_PRIOR, blockFactor, acceptance: p.acceptance, reach: p.reach, reach1: 'reach1' in p ? (p.reach1 as number) : undefined }, p.draftMsPerNode);
       this.tuners.set(name, t);
     }
     return t;
@@ -118,7 +130,8 @@ export class DraftPolicy {
   /**
    * The draft for the next request, or undefined for plain decoding. With depth "auto" every
    * candidate keeps its own measured curve and the highest expected tokens/s wins, plain decoding
-   * included; every exploreEvery-th request tries the runner-up so its estimate can catch up.
+   * included; every exploreEvery-th request tries one of the others, in turn, so their
+   * estimates can catch up.
    */
   choose(): DraftRequest | undefined {
     const cands = this.candidates();
@@ -126,16 +139,23 @@ export class DraftPolicy {
     const d = this.o.depth;
     if (d !== 'auto' && this.o.mode !== 'auto') return this.request(cands[0] as Candidate, d);
     const ranked = cands.map((c) => {
-      const curve = this.tuner(c.name).curve();
+      const t = this.tuner(c.name);
+      const measured = t.measuredDepth();
+      // Unmeasured: the prior's curve as it is; measured: at most one depth beyond what was.
+      const curve = measured === 0 ? t.curve() : t.curve().slice(0, measured + 2);
       const pick = d === 'auto' ? curve.reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a)) : (curve[Math.min(d, curve.length - 1)] as (typeof curve)[number]);
       const drafting = d === 'auto' ? curve.slice(1).reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a)) : pick;
-      return { c, best: pick, drafting };
+      return { c, best: pick, drafting, measured: measured > 0 };
     }).sort((x, y) => y.best.tokensPerS - x.best.tokensPerS);
-    const top = ranked[0] as (typeof ranked)[number];
+    // Measured drafters compete on their measurements; one known only by its prior is tried by
+    // exploration, not chosen over measured ones (a prior 4% ahead of one unlucky prompt's
+    // measurement would otherwise move the choice around while the curves are still thin).
+    const top = (ranked.find((r) => r.measured) ?? ranked[0]) as (typeof ranked)[number];
     const every = this.o.exploreEvery ?? 8;
     if (every > 0 && ++this.count % every === 0) {
-      // Explore: the runner-up drafter, or drafting at all when plain decoding leads.
-      const other = ranked[1] ?? top;
+      // Explore: the other drafters in turn, or drafting at all when plain decoding leads.
+      const others = ranked.length > 1 ? ranked.filter((r) => r !== top) : ranked;
+      const other = others[(this.count / every - 1) % others.length] as (typeof ranked)[number];
       return this.request(other.c, other.drafting.depth);
     }
     return top.best.depth === 0 ? undefined : this.request(top.c, top.best.depth);
@@ -144,7 +164,7 @@ export class DraftPolicy {
   /** Learns from a finished greedy completion made with `draft`. */
   observe(draft: DraftRequest | undefined, r: CompletionResult, sampled: boolean): void {
     const t = r.timings;
-    if (r.spec) this.tuner(draft?.head ? this.nameOf(draft.head) : 'ngram').observe(r.spec, draft?.tree?.depth ?? 0);
+    if (r.spec) this.tuner(draft?.drafter === 'hybrid' ? 'hybrid' : draft?.head ? this.nameOf(draft.head) : 'ngram').observe(r.spec, draft?.tree?.depth ?? 0);
     else if (t.decodeTokens > 1 && !sampled) {
       for (const c of this.candidates()) this.tuner(c.name).observePlain(t.decodeMs / t.decodeTokens, t.decodeTokens);
     }
@@ -161,7 +181,7 @@ export class DraftPolicy {
   }
 
   private nameOf(head: string): string {
-    const c = this.candidates().find((x) => x.head === head);
+    const c = this.candidates().find((x) => x.head === head && !x.hybrid);
     return c?.name ?? path.basename(head, '.gguf');
   }
 }

@@ -20,6 +20,8 @@ export interface TunerPrior {
   acceptance: number;
   /** P(reach j) / P(reach j - 1) before measurements (1 for a head, which always drafts). */
   reach: number;
+  /** P(reach 1) before measurements, where it differs from `reach` (the hybrid always drafts one). */
+  reach1?: number;
   verifyRow1Ms: number;
   verifyPerRowMs: number;
   /** A 2-row block costs this many 1-row steps before any block was measured. */
@@ -72,7 +74,7 @@ export class DepthTuner {
 
   /** reach_j for j = 1..maxDepth: measured, with the prior's weight, never above reach_{j-1}. */
   reach(): number[] {
-    return this.chained(this.reached, this.asked, this.prior.reach);
+    return this.chained(this.reached, this.asked, this.prior.reach, this.prior.reach1);
   }
 
   /**
@@ -83,12 +85,16 @@ export class DepthTuner {
     return this.chained(this.accepted, this.reached, this.prior.acceptance);
   }
 
-  /** hits_j / of_j per depth, shrunk towards (value at j-1) * ratio by PRIOR_RUNS, never rising. */
-  private chained(hits: number[], of: number[], ratio: number): number[] {
+  /**
+   * hits_j / of_j per depth, shrunk towards (value at j-1) * ratio (at j = 1: `first`, default
+   * ratio) by PRIOR_RUNS, never rising.
+   */
+  private chained(hits: number[], of: number[], ratio: number, first = ratio): number[] {
     const out: number[] = [];
     let before = 1;
     for (let j = 1; j <= this.maxDepth; j++) {
-      before = Math.min(((hits[j - 1] ?? 0) + PRIOR_RUNS * before * ratio) / ((of[j - 1] ?? 0) + PRIOR_RUNS), before);
+      const prior = j === 1 ? first : before * ratio;
+      before = Math.min(((hits[j - 1] ?? 0) + PRIOR_RUNS * prior) / ((of[j - 1] ?? 0) + PRIOR_RUNS), before);
       out.push(before);
     }
     return out;
@@ -101,8 +107,14 @@ export class DepthTuner {
   verifyCost(rows: number): number {
     const exact = this.verifyMs.get(rows);
     if (exact && (exact.n >= 3 || rows === 1)) return exact.ms;
-    if (rows === 1) return this.prior.verifyRow1Ms;
     const known = [...this.verifyMs.entries()].filter(([r, v]) => r >= 2 && v.n >= 3);
+    if (rows === 1) {
+      // A drafter that always proposes (a head, the hybrid) never runs a 1-row step: plain
+      // decoding's cost then follows from its smallest measured block, not from the prior alone.
+      if (known.length === 0) return this.prior.verifyRow1Ms;
+      const [r, v] = known.reduce((a, b) => (b[0] < a[0] ? b : a));
+      return Math.max(0.1, (v.ms - this.prior.verifyPerRowMs * (r - 2)) / this.prior.blockFactor);
+    }
     if (known.length === 0) return this.prior.blockFactor * this.verifyCost(1) + this.prior.verifyPerRowMs * (rows - 2);
     let best = known[0] as [number, { ms: number }];
     for (const k of known) if (Math.abs(k[0] - rows) < Math.abs(best[0] - rows)) best = k;
@@ -134,5 +146,17 @@ export class DepthTuner {
 
   best(): DepthPoint {
     return this.curve().reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a));
+  }
+
+  /**
+   * The deepest depth measured so far (0: none). Beyond it the curve rests on the prior, whose
+   * per-row verify cost cannot know where the runtime's kernels turn expensive (fp32 blocks cost
+   * ~0.6 ms per row up to 5 rows and several times that at 8-16 rows), so "auto" climbs one depth
+   * at a time instead of jumping to the prior's deepest point.
+   */
+  measuredDepth(): number {
+    let d = 0;
+    while (d < this.maxDepth && (this.asked[d] ?? 0) > 0) d++;
+    return d;
   }
 }

@@ -53,6 +53,38 @@ describe('DepthTuner', () => {
     assert.ok(Math.abs((d2?.expectedTokens ?? 0) - (1 + 0.5 + 0.25 * 0.5)) < 0.01);
   });
 
+  it('before measurements, reach follows the prior: reach1 at depth 1, then the ratio per depth', () => {
+    const prior = { acceptance: 0.6, reach: 0.7, verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.1 };
+    const lookup = new DepthTuner(3, prior).reach();
+    const hybrid = new DepthTuner(3, { ...prior, reach1: 1 }).reach();
+    lookup.forEach((r, j) => assert.ok(Math.abs(r - 0.7 ** (j + 1)) < 1e-12, `lookup reach_${j + 1} ${r}`));
+    hybrid.forEach((r, j) => assert.ok(Math.abs(r - 0.7 ** j) < 1e-12, `hybrid reach_${j + 1} ${r}`));
+    // Measurements outweigh it: 1,000 runs that all reached depth 1.
+    const measured = new DepthTuner(3, prior);
+    measured.observe(stats(1, 1000, [1], [0.5], 0, () => 20), 1);
+    assert.ok((measured.reach()[0] as number) > 0.99);
+  });
+
+  it('a drafter that always proposes infers plain decoding\'s cost from its smallest block, not from the prior', () => {
+    const prior = { acceptance: 0.6, reach: 1, verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.1 };
+    const t = new DepthTuner(4, prior);
+    // Every run drafts 1-2 nodes: blocks of 2 rows (33 ms) and 3 rows, never a 1-row step.
+    t.observe(stats(2, 200, [1, 0.5], [0.4, 0.3], 1, (r) => 33 + (r - 2)), 2);
+    assert.ok(Math.abs((t.curve()[0]?.msPerRun ?? 0) - 30) < 1e-9, `plain ${t.curve()[0]?.msPerRun} ms`);
+    // Measured plain steps win over the inference.
+    t.observePlain(28, 100);
+    assert.equal(t.curve()[0]?.msPerRun, 28);
+  });
+
+  it('knows the deepest depth it has measured (auto climbs at most one past it)', () => {
+    const t = new DepthTuner(8);
+    assert.equal(t.measuredDepth(), 0);
+    t.observe(stats(4, 100, [1, 0.5, 0.25, 0.1], [0.6, 0.5, 0.4, 0.3], 0.1, () => 20), 4);
+    assert.equal(t.measuredDepth(), 4);
+    t.observe(stats(2, 100, [1, 1], [0.6, 0.5], 0.1, () => 20), 2);
+    assert.equal(t.measuredDepth(), 4);
+  });
+
   it('chooses plain decoding when drafts are rarely accepted, and deeper drafts when they are cheap and good', () => {
     const bad = new DepthTuner(6);
     bad.observePlain(10, 1000);

@@ -18,9 +18,9 @@ function fakeEngine(shares: Record<string, number[]>, seen: CompletionRequest[],
     info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, head: 'f32', maxPositions: 8192 }, exact: true, fim: false },
     async complete(req) {
       seen.push(req);
-      if (failHead && req.draft?.drafter === 'head') throw new Error('draft head x.gguf was trained for another model');
+      if (failHead && req.draft?.head) throw new Error('draft head x.gguf was trained for another model');
       const depth = req.draft?.tree?.depth ?? 0;
-      const name = req.draft?.drafter === 'head' ? 'prism' : 'ngram';
+      const name = req.draft?.drafter === 'head' ? 'prism' : req.draft?.drafter === 'hybrid' ? 'hybrid' : 'ngram';
       const runs = 20;
       const s = (shares[name] ?? []).slice(0, depth);
       const timings = { promptTokens: 100, reusedTokens: 90, prefillTokens: 10, prefillMs: 5, decodeTokens: 20, decodeMs: 20 * 15, decodeTokensPerS: 66, totalMs: 305 };
@@ -89,9 +89,21 @@ describe('Completer', () => {
     assert.ok(last.some((r) => r.draft?.drafter === 'head'), 'the runner-up is still explored');
   });
 
+  it('auto drafting takes the hybrid where it measures fastest, and explores the others in turn', async () => {
+    const seen: CompletionRequest[] = [];
+    const c = new Completer(async () => fakeEngine({ prism: [0.3, 0.1, 0, 0, 0, 0, 0, 0], ngram: [0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0, 0], hybrid: [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2] }, seen), hooks());
+    await c.applySettings(DEFAULT_SETTINGS);
+    for (let i = 0; i < 48; i++) await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    const last = seen.slice(-32);
+    const hybrid = last.filter((r) => r.draft?.drafter === 'hybrid');
+    assert.ok(hybrid.length >= 26, `hybrid chosen ${hybrid.length} of 32 times`);
+    assert.ok(hybrid.every((r) => r.draft?.head === '/h/prism.gguf'), 'the hybrid drafts with the shipped head');
+    assert.ok(last.some((r) => r.draft?.drafter === 'head') && last.some((r) => r.draft?.drafter === 'ngram'), 'both others are explored');
+  });
+
   it('auto drafting decodes plainly when no drafter pays', async () => {
     const seen: CompletionRequest[] = [];
-    const c = new Completer(async () => fakeEngine({ prism: [0.05, 0, 0, 0, 0, 0, 0, 0], ngram: [0.05, 0, 0, 0, 0, 0, 0, 0] }, seen), hooks());
+    const c = new Completer(async () => fakeEngine({ prism: [0.05, 0, 0, 0, 0, 0, 0, 0], ngram: [0.05, 0, 0, 0, 0, 0, 0, 0], hybrid: [0.05, 0, 0, 0, 0, 0, 0, 0] }, seen), hooks());
     await c.applySettings(DEFAULT_SETTINGS);
     for (let i = 0; i < 40; i++) await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
     const plain = seen.slice(-16).filter((r) => !r.draft);
