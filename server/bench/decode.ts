@@ -14,7 +14,7 @@ import type { TreeParams } from '../engine/drafter';
 import type { CompletionRequest, CompletionResult, SpecStats } from '../engine/engine';
 import type { WorkerLoadOptions } from '../engine/protocol';
 import { type DepthPoint, DepthTuner } from '../drafting/tuner';
-import { HEAD_KINDS, headFor } from '../drafting/policy';
+import { DraftPolicy, HEAD_KINDS, headFor } from '../drafting/policy';
 import { projectRoot } from '../paths';
 import { LlamaContender, median } from './llama';
 import { numericsLabel } from './numerics';
@@ -43,6 +43,8 @@ export interface DecodeRow {
   latency_ms_p50: number; mismatches: number; same_text_as_ours?: number;
   /** The depth tuner's expected tokens/s for this configuration from its own measurements (chains). */
   predicted_tokens_per_s?: number;
+  /** auto: what the policy chose for each prompt, in order ("hybrid d4", "plain", ...). */
+  choices?: string[];
 }
 
 export interface DecodeReport {
@@ -54,10 +56,14 @@ export interface DecodeReport {
   datastores: string[];
 }
 
-/** unpadded: our engine with exact off (one-token steps on ORT's single-row kernels). */
-interface Config { name: string; drafter: string; depth: number; draft?: CompletionRequest['draft']; llama?: 'plain' | 'lookup'; unpadded?: boolean }
+/**
+ * unpadded: our engine with exact off (one-token steps on ORT's single-row kernels). policy: the
+ * default "auto" drafting, deciding per prompt from what it measured on the prompts before (as
+ * the language server does per request; exploration included).
+ */
+interface Config { name: string; drafter: string; depth: number; draft?: CompletionRequest['draft']; llama?: 'plain' | 'lookup'; unpadded?: boolean; policy?: DraftPolicy }
 
-interface Agg { tuner?: DepthTuner; tokens: number; ms: number; runs: number; accepted: number; drafted: number; draftMs: number; verifyMs: number; reached: number[]; passed: number[]; mismatches: number; latencies: number[]; same: number; n: number }
+interface Agg { tuner?: DepthTuner; choices: string[]; tokens: number; ms: number; runs: number; accepted: number; drafted: number; draftMs: number; verifyMs: number; reached: number[]; passed: number[]; mismatches: number; latencies: number[]; same: number; n: number }
 
 function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[], store: boolean): Config[] {
   const chain = (depth: number): Partial<TreeParams> => ({ kind: 'chain', depth });
@@ -81,6 +87,17 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
     for (const d of o.depths) out.push({ name: `${h.name} chain d${d}`, drafter: h.name, depth: d, draft: { drafter: 'head', head: h.path, tree: chain(d) } });
     if (trees) out.push({ name: `${h.name} tree k2 n8`, drafter: h.name, depth: 4, draft: { drafter: 'head', head: h.path, tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 } } });
   }
+  // The hybrid: n-gram lookup where it has a match, the head's short chain where it has none.
+  for (const h of heads.filter((x) => x.name !== 'eagle3')) {
+    const d = ngramDepths[0] as number;
+    for (const hd of [1, 2]) {
+      out.push({ name: `hybrid ngram d${d} + ${h.name} d${hd}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: hd, tree: chain(d), datastore: false } });
+    }
+  }
+  out.push({
+    name: 'auto (the default)', drafter: 'auto', depth: 0,
+    policy: new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: o.load.modelPath, tree: 'chain', treeWidth: 4, treeTokens: 16, chainsOnly: o.load.exact !== false }),
+  });
   if (o.llamaCpp) {
     out.push({ name: 'node-llama-cpp plain', drafter: 'llama.cpp', depth: 0, llama: 'plain' });
     out.push({ name: 'node-llama-cpp input lookup', drafter: 'llama.cpp lookup', depth: 0, llama: 'lookup' });
@@ -103,7 +120,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
   const cfgs = configs(o, heads, prompts.some((p) => p.store));
   const llama = o.llamaCpp ? await LlamaContender.start(o.load.modelPath, threads) : undefined;
   // Chains get a tuner of their own from the start, so that it sees every plain run.
-  const agg = new Map<string, Agg>(cfgs.map((c) => [c.name, { tuner: c.draft?.tree?.kind === 'chain' ? new DepthTuner(c.depth) : undefined, tokens: 0, ms: 0, runs: 0, accepted: 0, drafted: 0, draftMs: 0, verifyMs: 0, reached: [], passed: [], mismatches: 0, latencies: [], same: 0, n: 0 }]));
+  const agg = new Map<string, Agg>(cfgs.map((c) => [c.name, { tuner: c.draft?.tree?.kind === 'chain' ? new DepthTuner(c.depth) : undefined, choices: [], tokens: 0, ms: 0, runs: 0, accepted: 0, drafted: 0, draftMs: 0, verifyMs: 0, reached: [], passed: [], mismatches: 0, latencies: [], same: 0, n: 0 }]));
   // One tuner per head drafter from the start, so that it sees every plain run.
   const tuners = new Map<string, DepthTuner>(heads.map((h) => [h.name, new DepthTuner(Math.max(...o.depths))]));
   // Warm-up (excluded).
@@ -136,7 +153,12 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
         continue;
       }
       // fresh: every contender recomputes the whole prompt (no cache reuse between contenders).
-      const r = await (c.unpadded && unpadded ? unpadded : engine).complete({ prompt, maxTokens: o.tokens, draft: c.draft, fresh: true });
+      const draft = c.policy ? c.policy.choose() : c.draft;
+      const r = await (c.unpadded && unpadded ? unpadded : engine).complete({ prompt, maxTokens: o.tokens, draft, fresh: true });
+      if (c.policy) {
+        c.policy.observe(draft, r, false);
+        a.choices.push(draft ? `${draft.drafter === 'head' ? path.basename(draft.head ?? '', '.gguf').replace(/^smollm2-135m-/, '') : draft.drafter} d${draft.tree?.depth ?? 0}` : 'plain');
+      }
       plain ??= r;
       if (c.unpadded) { if (r.text === plain.text) a.same++; }
       else if (JSON.stringify(r.tokens) !== JSON.stringify(plain.tokens)) a.mismatches++;
@@ -177,6 +199,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
       drafted_per_step: a.runs ? a.drafted / a.runs : 0, latency_ms_p50: median(a.latencies), mismatches: a.mismatches,
       ...(c.llama || c.unpadded ? { same_text_as_ours: a.same / a.n } : {}),
       ...(a.tuner ? { predicted_tokens_per_s: a.tuner.curve()[c.depth]?.tokensPerS } : {}),
+      ...(c.policy ? { choices: a.choices } : {}),
     };
   });
   const tuning = [...tuners.entries()].map(([drafter, t]) => ({ drafter, curve: t.curve(), chosen: t.best() }));
@@ -203,6 +226,7 @@ export function decodeTable(r: DecodeReport): string {
     const predicted = x.predicted_tokens_per_s !== undefined ? `${x.predicted_tokens_per_s.toFixed(1)} (${(100 * (x.predicted_tokens_per_s / x.tokens_per_s - 1)).toFixed(0)}%)` : '-';
     lines.push(`| ${x.config} | ${x.tokens_per_s.toFixed(1)} | ${predicted} | ${x.speedup.toFixed(2)}x | ${x.tau ? x.tau.toFixed(2) : '-'} | ${x.acceptance_by_depth.map((v) => v.toFixed(2)).join(' ') || '-'} | ${x.draft_ms_per_step.toFixed(2)} | ${x.verify_ms_per_step.toFixed(1)} | ${x.latency_ms_p50.toFixed(0)} | ${mm} |`);
   }
+  for (const x of r.results) if (x.choices) lines.push('', `${x.config}, per prompt: ${x.choices.join(', ')}.`);
   if (r.datastores.length > 0) lines.push('', `Datastores: ${r.datastores.join('; ')}.`);
   for (const t of r.tuning) {
     lines.push('', `Depth tuning for ${t.drafter} (expected tokens/s from measured acceptance and costs): ${t.curve.map((p) => `d${p.depth} ${p.tokensPerS.toFixed(1)}`).join(', ')}; chosen depth ${t.chosen.depth}.`);
