@@ -198,7 +198,16 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     // Show Logs: the output panel shows the server's log (the model load is in it; Monaco renders
     // spaces as no-break spaces, which \s matches).
     await runCommand('PRISM: Show Logs');
-    await page.locator('.panel .monaco-editor .view-lines', { hasText: /loaded\s.*\.gguf/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    // Monaco renders only the lines in view and the panel follows the end of the log: go to its
+    // start, where the model load is.
+    await page.locator('.panel .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Home');
+    try {
+      await page.locator('.panel .monaco-editor .view-lines', { hasText: /loaded\s.*\.gguf/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    } catch (e) {
+      throw new Error(`${String(e).split('\n')[0]}; the output panel shows: ${await page.locator('.panel .monaco-editor .view-lines').first().textContent().catch(() => '(nothing)')}`);
+    }
+    await page.keyboard.press('Control+End'); // follow the log's end again
     exercised.push('PRISM: Show Logs');
 
     // Restart Server: the new server completes again.
