@@ -59,16 +59,17 @@ interface Candidate { name: string; head?: string; hybrid?: boolean }
 
 /**
  * Measured priors (docs/BENCHMARKS.md, 2-core CPU): n-gram lookup costs nothing to draft, finds a
- * match in most runs on code and its chains of depth 4 ran 1.25-1.37x plain; the shipped heads
- * always draft, accept ~40% at depth 1 and cost a few ms per draft step, so they ran at
- * 0.65-0.80x plain. Measurements replace the priors.
+ * match in most runs on code and its chains of depth 4 ran 1.55-1.95x exact plain; the shipped
+ * heads always draft, accept ~40% at depth 1 and cost a few ms per draft step (1.08-1.30x exact
+ * plain at depth 1, slower deeper). Measurements replace the priors.
  */
 const PRIORS = {
   ngram: { acceptance: 0.6, reach: 0.7, draftMsPerNode: 0.05 },
   head: { acceptance: 0.4, reach: 1, draftMsPerNode: 3 },
   // n-gram's proposals where it has them, the head's one token elsewhere: it drafts more often
-  // than lookup alone and, per node, at a fraction of the head's cost (1.80x plain on the
-  // infilling sets vs n-gram's 1.51x; 2.08x vs 2.02x on dev code).
+  // than lookup alone and, per node, at a fraction of the head's cost (exact numerics: 2.18x plain
+  // vs n-gram's 1.95x on dev code, 1.71x vs 1.55x on the infilling sets, 1.94x vs 1.85x on the
+  // repository set).
   hybrid: { acceptance: 0.6, reach: 0.7, reach1: 1, draftMsPerNode: 0.7 },
 };
 

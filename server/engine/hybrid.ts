@@ -7,7 +7,7 @@
 import type { DraftTree } from './draft-tree';
 import type { DraftContext, Drafter, TreeParams } from './drafter';
 
-/** Head chains where lookup is silent: depth 1 (infilling sets: 1.80x plain at depth 1, 1.67x at depth 2; docs/BENCHMARKS.md). */
+/** Head chains where lookup is silent: depth 1 (1.71x plain vs 1.64x at depth 2 on the infilling sets, 2.18x vs 1.99x on dev code; docs/BENCHMARKS.md). */
 export const HYBRID_HEAD_DEPTH = 1;
 
 export class HybridDrafter implements Drafter {
