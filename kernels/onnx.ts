@@ -33,8 +33,8 @@ export class GraphBuilder {
   /**
    * An initializer from raw little-endian bytes. In a subgraph made with `hoist`, it is placed in
    * the main graph instead (once per name) and read from the outer scope: onnxruntime holds a
-   * subgraph's own initializers several times over (a 63 MB switch graph took 255 MB resident,
-   * one copy of its weights in the main graph 29 MB per module; docs/BENCHMARKS.md, "Memory").
+   * subgraph's own initializers several times over (a 63 MB switch graph took 255 MB resident;
+   * with its weights in the main graph, 72 MB; docs/BENCHMARKS.md, "Memory").
    */
   initializer(name: string, type: number, dims: number[], data: ArrayBufferView): string {
     if (this.hoistTo) {
