@@ -33,6 +33,13 @@ export interface TargetGraphOptions {
   head: 'f32' | 'int8';
   /** Positions covered by the rotary cos/sin tables. */
   maxPositions: number;
+  /**
+   * 'fast': softmax attention; a verified chain row equals the decoded row, a tree row does not.
+   * 'tree-exact': the softmax's sums as matmuls over the keys in order, so a tree row whose keys
+   * sit in the same SGEMM key panels as when decoded alone equals it bit for bit (see attend);
+   * 1-7% slower per run (docs/BENCHMARKS.md, numerics). Only the target graph reads it.
+   */
+  attention?: 'fast' | 'tree-exact';
 }
 
 /** Width of the in-graph top-k handed to sampling acceptance. */
@@ -179,11 +186,43 @@ export function splitQ8(src: Uint8Array, n: number): { q: Int8Array; scales: Flo
 }
 
 /**
+ * The key panel of MLAS's SGEMM for a product with N output columns: it packs B in panels of
+ * StrideK rows (128 x 128 halved in N and doubled in K while N fits in half the panel), sums each
+ * panel from zero and adds the panels' results in order.
+ */
+export function sgemmKeyPanel(n: number): number {
+  let strideN = 128;
+  let strideK = 128;
+  while (strideN > 16 && strideN / 2 >= n) {
+    strideN /= 2;
+    strideK *= 2;
+  }
+  return strideK;
+}
+
+/**
+ * Key panel of the 'tree-exact' attention for this head width: a tree row equals the row decoded
+ * alone when each of its keys lies in the same panel (column div panel) in both runs.
+ */
+export function treeKeyPanel(headDim: number): number {
+  return Math.min(sgemmKeyPanel(headDim), sgemmKeyPanel(EXACT_SUM_COLUMNS));
+}
+
+/** Width of the ones matrix whose product with the probabilities gives the softmax sums. */
+const EXACT_SUM_COLUMNS = 16;
+
+/**
  * Attention of new queries over [past + new] keys, with an additive mask [1,1,S,T] (T = P+S).
  * q [1,S,heads*D] (rotated), k/v new [1,S,kvHeads*D], past [1,P,kvHeads*D]; query head h reads
  * kv head floor(h / (heads/kvHeads)). Returns [1,S,heads*D]. Target and draft graphs share it.
+ *
+ * exactTrees: the softmax is spelled out as e = exp(s - max), ctx = (e V) / (e 1). ORT's Softmax
+ * sums e in vector lanes chosen by key column, so a tree row (its ancestors at scattered columns,
+ * masked keys between them) sums in another order than the row decoded alone. Here both sums are
+ * SGEMMs whose inner loop runs over the keys in order; a masked key adds an exact 0, so the row
+ * is bit-identical to the decoded row as long as no key changes SGEMM panel (treeKeyPanel).
  */
-export function attend(g: GraphBuilder, q: string, kNew: string, vNew: string, pastK: string, pastV: string, maskB: string, d: { heads: number; kvHeads: number; headDim: number }): string {
+export function attend(g: GraphBuilder, q: string, kNew: string, vNew: string, pastK: string, pastV: string, maskB: string, d: { heads: number; kvHeads: number; headDim: number }, exactTrees = false): string {
   const { heads, kvHeads, headDim: D } = d;
   const G = heads / kvHeads;
   const kAll = g.op('Concat', [pastK, kNew], { axis: 1 }); // [1,T,Hkv*D]
@@ -194,7 +233,15 @@ export function attend(g: GraphBuilder, q: string, kNew: string, vNew: string, p
   const kt = g.op('Transpose', [g.op('Reshape', [kAll, shKV])], { perm: [1, 2, 3, 0] }); // [Hkv,1,D,T]
   const vh = g.op('Transpose', [g.op('Reshape', [vAll, shKV])], { perm: [1, 2, 0, 3] }); // [Hkv,1,T,D]
   const scores = g.op('Add', [g.op('MatMul', [qh, kt]), maskB]); // [Hkv,G,S,T]
-  const ctx = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), vh]); // [Hkv,G,S,D]
+  let ctx: string; // [Hkv,G,S,D]
+  if (exactTrees) {
+    const e = g.op('Exp', [g.op('Sub', [scores, g.op('ReduceMax', [scores, g.i64([-1])], { keepdims: 1 })])]);
+    const ones = g.op('Expand', [g.scalar(1), g.op('Concat', [g.op('Shape', [kAll], { start: 1, end: 2 }), g.i64([EXACT_SUM_COLUMNS])], { axis: 0 })]); // [T,16]
+    const sum = g.op('Slice', [g.op('MatMul', [e, ones]), g.i64([0]), g.i64([1]), g.i64([-1])]); // [Hkv,G,S,1]
+    ctx = g.op('Div', [g.op('MatMul', [e, vh]), sum]);
+  } else {
+    ctx = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), vh]);
+  }
   return g.op('Reshape', [g.op('Transpose', [ctx], { perm: [2, 0, 1, 3] }), g.i64([1, -1, heads * D])]);
 }
 
@@ -260,7 +307,7 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
     g.output(newK, DT.FLOAT, [1, 'S', kvWidth]);
     g.output(newV, DT.FLOAT, [1, 'S', kvWidth]);
 
-    const merged = attend(g, q, newK, newV, past_k, past_v, maskB, { heads: Hq, kvHeads: Hkv, headDim: D });
+    const merged = attend(g, q, newK, newV, past_k, past_v, maskB, { heads: Hq, kvHeads: Hkv, headDim: D }, opts.attention === 'tree-exact');
     x = g.op('Add', [x, linear(g, w, merged, [`${p}attn_output.weight`], opts, blockSums)[0] as string]);
 
     const h2 = rmsNorm(g, x, g.f32(`${p}ffn_norm`, [H], w.f32(`${p}ffn_norm.weight`)), cfg.eps);
@@ -319,6 +366,6 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
 
 /** A hash of the builder's own code, so a changed builder never reuses a stale cached graph. */
 export function builderHash(): string {
-  const src = [buildTargetGraph, attend, linear, q8ToNBits, splitQ8, rmsNorm, ropeTables, toNBits, dequantize, GraphBuilder].map((f) => f.toString()).join('\n');
+  const src = [buildTargetGraph, attend, sgemmKeyPanel, linear, q8ToNBits, splitQ8, rmsNorm, ropeTables, toNBits, dequantize, GraphBuilder].map((f) => f.toString()).join('\n');
   return createHash('sha256').update(src).digest('hex').slice(0, 12);
 }

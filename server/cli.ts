@@ -17,7 +17,7 @@ import { EngineClient } from './engine/client';
 import { writeFileAtomic } from './engine/graph-cache';
 import { TargetModel } from './engine/target';
 import { DEFAULT_TREE } from './engine/drafter';
-import { type CompletionRequest, type CompletionResult, TREES_NOT_EXACT } from './engine/engine';
+import type { CompletionRequest, CompletionResult } from './engine/engine';
 import type { WorkerLoadOptions } from './engine/protocol';
 import { DEFAULT_DRAFT_MODE, DRAFT_MODES, type DraftMode, isDraftMode } from '../common/settings';
 import { DraftPolicy, headFor, isHeadKind } from './drafting/policy';
@@ -78,7 +78,7 @@ options:
                       needs --activations int8)
   --inexact           let one-token steps take ORT's single-row kernels (faster plain decoding);
                       verified rows then differ from decoded rows by ~1e-4, so speculative output
-                      equals plain output only up to that; allows draft trees
+                      equals plain output only up to that; trees then run on the fast attention
   --draft D           auto (default: the drafting policy's choice, plain included) | hybrid
                       (prompt lookup where it finds a match, the shipped PRISM head where it
                       finds none) | prism (the shipped PRISM head) | eagle3 (the shipped EAGLE-3
@@ -87,7 +87,8 @@ options:
   --no-heal           end the prompt exactly at the cursor (default: token healing re-spells
                       the prompt's last token, so completions after indentation or half a
                       word start where the cursor is)
-  --tree T            chain (default) | static | dynamic (EAGLE-2 style)
+  --tree T            chain (default) | static | dynamic (EAGLE-2 style); trees load the
+                      tree-exact attention (bit-exact on the CPU, 1-7% slower per run)
   --depth N           draft depth (default 5); --tree-width K children per node (default 4),
   --tree-tokens N     most draft nodes per step (default 16), --branching 3,2,1 (static),
   --min-draft-prob P  stop expanding below this cumulative draft probability (default 0)
@@ -137,7 +138,9 @@ export function loadOptions(v: Values): WorkerLoadOptions {
   const head = v.head ?? 'f32';
   if (head !== 'f32' && head !== 'int8') throw new UsageError(`--head must be f32 or int8, got '${head}'`);
   if (head === 'int8' && act !== 'int8') throw new UsageError('--head int8 needs --activations int8 (ORT\'s 8-bit kernel is only fast with int8 activations)');
-  return { modelPath: resolveModelPath(v.model), device, threads: int(v.threads, 'threads', 0), graph: { weights, accuracyLevel: act === 'int8' ? 4 : 0, head }, exact: !v.inexact };
+  // Trees in the exact numerics need the tree-exact attention (1-7% slower per run); chains do not.
+  const attention = (v.tree === 'static' || v.tree === 'dynamic') && !v.inexact ? 'tree-exact' : 'fast';
+  return { modelPath: resolveModelPath(v.model), device, threads: int(v.threads, 'threads', 0), graph: { weights, accuracyLevel: act === 'int8' ? 4 : 0, head, attention }, exact: !v.inexact };
 }
 
 /**
@@ -156,7 +159,6 @@ export function draftOptions(v: Values, modelPath = resolveModelPath(v.model)): 
   }
   const kind = v.tree ?? 'chain';
   if (kind !== 'chain' && kind !== 'static' && kind !== 'dynamic') throw new UsageError(`--tree must be chain, static or dynamic, got '${kind}'`);
-  if (kind !== 'chain' && !v.inexact) throw new UsageError(TREES_NOT_EXACT);
   const branching = v.branching?.split(',').map((x) => int(x.trim(), 'branching', 1, 1));
   const explicitDepth = v.depth !== undefined ? int(v.depth, 'depth', DEFAULT_TREE.depth, 1) : undefined;
   const mode: DraftMode = headFile ? 'prism' : (draft as DraftMode);

@@ -31,6 +31,16 @@ describe('prism-complete CLI', () => {
     assert.ok(Array.isArray(j.acceptance_by_depth) && j.acceptance_by_depth.length >= 1 && j.acceptance_by_depth.length <= 4);
   });
 
+  it('drafts trees in the exact numerics with the tree-exact attention, with the text of plain decoding in the same numerics', () => {
+    const args = ['complete', '--file', 'examples/event_emitter.ts', '--line', '30', '--column', '4', '--max-tokens', '24', '--json', '--tree', 'dynamic'];
+    const plain = JSON.parse(cli([...args, '--draft', 'none']).stdout.trim()) as { text: string };
+    const r = cli([...args, '--draft', 'ngram', '--depth', '4', '--tree-width', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout.trim()) as { text: string; tau: number; target_runs: number };
+    assert.equal(j.text, plain.text);
+    assert.ok(j.tau >= 1 && j.target_runs > 0);
+  });
+
   it('completes real code at a cursor and prints one JSON line', () => {
     const r = cli(['complete', '--file', 'examples/lru_cache.py', '--line', '20', '--column', '8', '--max-tokens', '12', '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -52,7 +62,6 @@ describe('prism-complete CLI', () => {
     ['a missing source file', ['complete', '--file', path.join(tmp, 'nope.py'), '--line', '0', '--column', '0'], 2, /^prism-complete: cannot read .*nope\.py: ENOENT$/m],
     ['a line past the end', ['complete', '--file', 'examples/lru_cache.py', '--line', '9999', '--column', '0'], 2, /^prism-complete: examples\/lru_cache\.py has \d+ lines; --line 9999 is past the end \(lines are 0-based\)$/m],
     ['a bad number', ['complete', '--prompt', 'x', '--max-tokens', 'lots'], 2, /^prism-complete: --max-tokens must be an integer >= 1, got 'lots'$/m],
-    ['a draft tree in the exact numerics', ['complete', '--prompt', 'x', '--draft', 'ngram', '--tree', 'dynamic'], 2, /^prism-complete: draft trees are not bit-exact \(a tree row sums its keys in another order than decoding\); draft a chain, or run the target with exact off \(--inexact\) to allow trees$/m],
     ['an int8 head with fp32 activations', ['complete', '--prompt', 'x', '--head', 'int8'], 2, /^prism-complete: --head int8 needs --activations int8 \(ORT's 8-bit kernel is only fast with int8 activations\)$/m],
     ['a top-p outside (0, 1]', ['complete', '--prompt', 'x', '--top-p', '1.5'], 2, /^prism-complete: --top-p must be in \(0, 1\], got '1\.5'$/m],
     ['unknown activations', ['complete', '--prompt', 'x', '--activations', 'int4'], 2, /^prism-complete: --activations must be fp32 or int8, got 'int4'$/m],

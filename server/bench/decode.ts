@@ -80,8 +80,8 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
       out.push({ name: `ngram+repo lead3 chain d${d}`, drafter: 'ngram+repo lead3', depth: d, draft: { drafter: 'ngram', tree: chain(d), datastore: true, ngram: { storeLead: 3 } } });
     }
   }
-  // Trees are not bit-exact: only with the unpadded target (--inexact).
-  const trees = o.full && o.load.exact === false;
+  // Trees are bit-exact only with the tree-exact attention (--tree static|dynamic loads it); --inexact allows them too.
+  const trees = o.full && (o.load.exact === false || o.load.graph?.attention === 'tree-exact');
   if (trees) out.push({ name: 'ngram tree k2 n8', drafter: 'ngram', depth: 4, draft: { drafter: 'ngram', tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 }, datastore: false } });
   for (const h of heads) {
     for (const d of o.depths) out.push({ name: `${h.name} chain d${d}`, drafter: h.name, depth: d, draft: { drafter: 'head', head: h.path, tree: chain(d) } });
@@ -96,7 +96,7 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
   }
   out.push({
     name: 'auto (the default)', drafter: 'auto', depth: 0,
-    policy: new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: o.load.modelPath, tree: 'chain', treeWidth: 4, treeTokens: 16, chainsOnly: o.load.exact !== false }),
+    policy: new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: o.load.modelPath, tree: 'chain', treeWidth: 4, treeTokens: 16, chainsOnly: o.load.exact !== false && o.load.graph?.attention !== 'tree-exact', padded: o.load.exact !== false }),
   });
   if (o.llamaCpp) {
     out.push({ name: 'node-llama-cpp plain', drafter: 'llama.cpp', depth: 0, llama: 'plain' });

@@ -26,12 +26,14 @@ export const NUMERICS = {
   fp32: { accuracyLevel: 0, head: 'f32' },
   int8: { accuracyLevel: 4, head: 'f32' },
   'int8-head8': { accuracyLevel: 4, head: 'int8' },
-} as const satisfies Record<string, Pick<TargetGraphOptions, 'accuracyLevel' | 'head'>>;
+  /** fp32 with the attention that makes tree rows exact (loaded for trees; not a default candidate). */
+  'fp32-tree-exact': { accuracyLevel: 0, head: 'f32', attention: 'tree-exact' },
+} as const satisfies Record<string, Pick<TargetGraphOptions, 'accuracyLevel' | 'head' | 'attention'>>;
 export type NumericsName = keyof typeof NUMERICS;
 
-export function numericsName(g: Pick<TargetGraphOptions, 'accuracyLevel' | 'head'>): string {
+export function numericsName(g: Pick<TargetGraphOptions, 'accuracyLevel' | 'head' | 'attention'>): string {
   const act = g.accuracyLevel === 4 ? 'int8' : 'fp32';
-  return `activations ${act}, LM head ${g.head === 'int8' ? 'int8 (Q8_0 weights)' : 'fp32'}`;
+  return `activations ${act}, LM head ${g.head === 'int8' ? 'int8 (Q8_0 weights)' : 'fp32'}${g.attention === 'tree-exact' ? ', tree-exact attention' : ''}`;
 }
 
 /** The numerics a benchmark ran in, as printed: graph options over the defaults, and exactness. */
@@ -284,7 +286,8 @@ export async function benchNumerics(o: NumericsBenchOptions): Promise<NumericsRe
   }
   for (const t of [...targets.values(), ...unpadded.values()]) await t.dispose();
   await llama?.close();
-  const { chosen, rule } = choose(quality, cost, names);
+  // The tree-exact attention computes what fp32 does, slower: it is for trees, never the default.
+  const { chosen, rule } = choose(quality, cost, names.filter((n) => n !== 'fp32-tree-exact'));
   return { bench: 'numerics', model: path.basename(o.modelPath), threads: o.threads || os.availableParallelism(), machine: machine(), window: o.window, windows: o.windows, quality, cost, exact, chosen, rule };
 }
 

@@ -50,8 +50,10 @@ export interface PolicyOptions extends TreeShape {
   warn?: (key: string, message: string) => void;
   /** Explore the runner-up every n-th choice (auto); 0: never (one-shot CLI runs). */
   exploreEvery?: number;
-  /** The target is exact (ModelInfo.exact): draft chains even where the settings ask for trees. */
+  /** The target verifies only chains exactly (exact, without the tree-exact attention): draft chains even where the settings ask for trees. */
   chainsOnly?: boolean;
+  /** The target pads one-token steps to two rows (ModelInfo.exact; default: chainsOnly): the tuner's prior block cost. */
+  padded?: boolean;
 }
 
 /** A drafter the policy can ask for: n-gram lookup, a head, or the hybrid of the two (`hybrid`). */
@@ -108,7 +110,7 @@ export class DraftPolicy {
 
   private request(c: Candidate, depth: number): DraftRequest {
     if (this.o.chainsOnly && this.o.tree !== 'chain') {
-      this.o.warn?.('trees-exact', 'draft trees are not bit-exact in the default numerics; drafting chains (set prism.draft.tree to "chain" to hide this)');
+      this.o.warn?.('trees-exact', 'draft trees are not bit-exact on this device; drafting chains (set prism.draft.tree to "chain" to hide this)');
     }
     const tree = treeFor(this.o.chainsOnly ? { ...this.o, tree: 'chain' } : this.o, depth);
     if (c.hybrid) return { drafter: 'hybrid', head: c.head, tree };
@@ -121,7 +123,7 @@ export class DraftPolicy {
       const p = name === 'ngram' ? PRIORS.ngram : name === 'hybrid' ? PRIORS.hybrid : PRIORS.head;
       // An exact target pads one-token steps to two rows, so before any measurement a small block
       // costs about a plain step (docs/BENCHMARKS.md: 2 rows 1.03x, 5 rows 1.14-1.19x the padded step).
-      const blockFactor = this.o.chainsOnly ? 1.1 : DEFAULT_PRIOR.blockFactor;
+      const blockFactor = (this.o.padded ?? this.o.chainsOnly) ? 1.1 : DEFAULT_PRIOR.blockFactor;
       t = new DepthTuner(8, { ...DEFAULT_PRIOR, blockFactor, acceptance: p.acceptance, reach: p.reach, reach1: 'reach1' in p ? (p.reach1 as number) : undefined }, p.draftMsPerNode);
       this.tuners.set(name, t);
     }

@@ -85,14 +85,37 @@ export function bestNodes(tree: DraftTree, score: readonly number[], n: number):
     if (keep.size + chain.length > n) continue;
     for (const a of chain) keep.add(a);
   }
-  const kept = [...keep].sort((a, b) => a - b);
-  const remap = new Map(kept.map((old, i) => [old, i]));
+  return keepNodes(tree, (i) => keep.has(i));
+}
+
+/** The nodes for which keep(i) holds, re-indexed in topological order (keep must hold for their parents too). */
+export function keepNodes(tree: DraftTree, keep: (i: number) => boolean): DraftTree {
+  const remap = new Int32Array(tree.tokens.length).fill(-1);
   const out = newTree();
-  for (const i of kept) {
+  for (let i = 0; i < tree.tokens.length; i++) {
+    if (!keep(i)) continue;
     const p = tree.parents[i] as number;
-    addNode(out, p < 0 ? -1 : (remap.get(p) as number), tree.tokens[i] as number, tree.q[i], tree.prob[i] as number);
+    if (p >= 0 && remap[p] === -1) throw new RangeError(`node ${i} is kept without its parent ${p}`);
+    remap[i] = addNode(out, p < 0 ? -1 : (remap[p] as number), tree.tokens[i] as number, tree.q[i], tree.prob[i] as number);
   }
   return out;
+}
+
+/**
+ * The nodes a target with key panel `panel` verifies exactly after `past` cached tokens: a node
+ * whose key column in the block (past + its index + 1) falls in the same panel as its position
+ * when decoded alone (past + its depth + 1), and whose ancestors do too. Chains always pass.
+ * Among siblings the later-drawn go first (their columns are larger), so what remains is what
+ * fewer draws would have proposed: the acceptance rules stay exact under sampling too.
+ */
+export function panelSafe(tree: DraftTree, past: number, panel: number): DraftTree {
+  const depth = depths(tree.parents);
+  const ok = new Uint8Array(tree.tokens.length);
+  for (let i = 0; i < tree.tokens.length; i++) {
+    const p = tree.parents[i] as number;
+    ok[i] = (p < 0 || ok[p] === 1) && Math.floor((past + i + 1) / panel) === Math.floor((past + (depth[i] as number) + 1) / panel) ? 1 : 0;
+  }
+  return ok.every((v) => v === 1) ? tree : keepNodes(tree, (i) => ok[i] === 1);
 }
 
 /** Length of the common prefix of two sequences (token lists, strings). */

@@ -17,7 +17,7 @@ export const PREFILL_CHUNK = 256;
 /** Prompt tokens at the end that a cancelled prefill leaves out (the part typing changes). */
 export const SETTLE_TAIL = 16;
 
-export const TREES_NOT_EXACT = 'draft trees are not bit-exact (a tree row sums its keys in another order than decoding); draft a chain, or run the target with exact off (--inexact) to allow trees';
+export const TREES_NOT_EXACT = 'draft trees are not bit-exact with this target (its attention sums a tree row\'s keys in another order than decoding); draft a chain, load the target with tree-exact attention (the CLI does for --tree static|dynamic, on the CPU), or turn exactness off (--inexact)';
 
 export class Engine {
   readonly cache: KvCache;
@@ -67,10 +67,11 @@ export class Engine {
   }
 
   async complete(req: CompletionRequest, hooks: CompletionHooks = {}, drafter?: Drafter, tree: TreeParams = DEFAULT_TREE): Promise<CompletionResult> {
-    if (drafter && this.target.padsSingleRow && tree.kind !== 'chain') {
-      // A tree row's ancestors sit at scattered key columns, so its softmax sums them in another
-      // order than decoding does: last-bit differences (int8 activations turn them into other
-      // tokens). Chains keep the order. Measured: docs/BENCHMARKS.md, "Numerics".
+    if (drafter && this.target.padsSingleRow && this.target.treeKeyPanel === undefined && tree.kind !== 'chain') {
+      // A tree row's ancestors sit at scattered key columns, so the fast attention's softmax sums
+      // them in another order than decoding does: last-bit differences (int8 activations turn
+      // them into other tokens). Chains keep the order; the tree-exact attention keeps it for
+      // trees. Measured: docs/BENCHMARKS.md, "Numerics".
       throw new Error(TREES_NOT_EXACT);
     }
     const t0 = performance.now();

@@ -45,6 +45,8 @@ export interface Target {
   readonly graphOptions: { readonly maxPositions: number };
   /** Whether one-row runs are padded to two rows (see TargetModel.padsSingleRow). */
   readonly padsSingleRow: boolean;
+  /** Key panel within which tree rows are exact (TargetModel.treeKeyPanel); undefined: trees are not exact. */
+  readonly treeKeyPanel?: number;
   newCache(): KvCache;
   /** Runs the model over new tokens after the cache's contents. Does not change the cache. */
   forward(cache: KvCache, req: ForwardRequest): Promise<ForwardResult>;

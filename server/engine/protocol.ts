@@ -11,9 +11,11 @@ export interface ModelInfo {
   device: 'cpu' | 'cuda';
   loadMs: number;
   config: Omit<ModelConfig, 'ropeFreqFactors'>;
-  graph: { weights: string; accuracyLevel: number; head: string; maxPositions: number };
-  /** Rows of a verified block equal rows decoded alone (single rows padded): chains only, no trees. */
+  graph: { weights: string; accuracyLevel: number; head: string; maxPositions: number; attention?: string };
+  /** Rows of a verified chain equal rows decoded alone (single rows padded). */
   exact: boolean;
+  /** Exact and tree rows too (the tree-exact attention on the CPU): draft trees are allowed. */
+  treesExact?: boolean;
   fim: boolean;
   /** The FIM control tokens' text, when the model has them. */
   fimTokens?: { prefix: string; suffix: string; middle: string };

@@ -5,7 +5,7 @@
 // (sampling): acceptance.ts says why.
 import { SAMPLING_TOPK } from '../../kernels/llama-graph';
 import { type Acceptance, acceptGreedy, acceptSampling } from './acceptance';
-import { blockParents, depths, EMPTY_TREE } from './draft-tree';
+import { blockParents, depths, EMPTY_TREE, panelSafe } from './draft-tree';
 import type { Drafter, TreeParams } from './drafter';
 import type { Emitter } from './emitter';
 import type { Target } from './forward';
@@ -35,6 +35,8 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     const taps = drafter.needsTaps ? (from: number, to: number) => e.taps.rows(from, to) : undefined;
     let tree = await drafter.draft({ tokens: [...cache.tokens, root], sampling, rng, taps }, { ...params, depth: Math.min(params.depth, room) });
     if (tree.tokens.length > maxPos - P - 1) tree = EMPTY_TREE;
+    // An exact target verifies a tree row exactly only where its keys keep their SGEMM panels.
+    if (target.padsSingleRow && target.treeKeyPanel) tree = panelSafe(tree, P, target.treeKeyPanel);
     const tv = performance.now();
     stats.draftMs += tv - td;
     const parents = blockParents(tree);

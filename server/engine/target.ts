@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { GgufError, type GgufFile, readGguf } from '../../kernels/gguf';
-import { buildTargetGraph, builderHash, DEFAULT_GRAPH_OPTIONS, GRAPH_BUILDER_VERSION, kvInputNames, type TargetGraphOptions } from '../../kernels/llama-graph';
+import { buildTargetGraph, builderHash, DEFAULT_GRAPH_OPTIONS, GRAPH_BUILDER_VERSION, kvInputNames, type TargetGraphOptions, treeKeyPanel } from '../../kernels/llama-graph';
 import { causalMask, treeMask } from './masks';
 import { type ModelConfig, readModelConfig } from '../../kernels/model-config';
 import { Tokenizer } from '../../kernels/tokenizer';
@@ -69,7 +69,7 @@ export class TargetModel implements Target {
     const cacheDir = opts.cacheDir ?? defaultCacheDir();
     const hash = fileHash(opts.modelPath, cacheDir);
     const generation = `-v${GRAPH_BUILDER_VERSION}-${builderHash()}-`;
-    const key = `${hash.slice(0, 16)}${generation}${graphOptions.weights}-a${graphOptions.accuracyLevel}-${graphOptions.head}-p${graphOptions.maxPositions}`;
+    const key = `${hash.slice(0, 16)}${generation}${graphOptions.weights}-a${graphOptions.accuracyLevel}-${graphOptions.head}-p${graphOptions.maxPositions}${graphOptions.attention === 'tree-exact' ? '-tx' : ''}`;
     const graphPath = cachedGraph(cacheDir, key, () => buildTargetGraph(file, cfg, graphOptions),
       () => log(`building the ONNX graph for ${opts.modelPath} (${graphOptions.weights} weights); it is cached for next time`),
       { prefix: `${hash.slice(0, 16)}-`, generation });
@@ -96,6 +96,15 @@ export class TargetModel implements Target {
    */
   get padsSingleRow(): boolean {
     return this.exact;
+  }
+
+  /**
+   * Where trees are exact: the key panel of the 'tree-exact' attention on the CPU (a tree row
+   * equals its decoded row when its keys keep their panels, draft-tree.ts panelSafe), or
+   * undefined where trees are not exact (the fast attention, CUDA, or exactness turned off).
+   */
+  get treeKeyPanel(): number | undefined {
+    return this.exact && this.device === 'cpu' && this.graphOptions.attention === 'tree-exact' ? treeKeyPanel(this.cfg.headDim) : undefined;
   }
 
   /** Runs the graph over new tokens after the cache's contents. Does not change the cache. */

@@ -61,6 +61,7 @@ async function handle(msg: ToWorker): Promise<void> {
             modelPath: target.modelPath, modelHash: target.modelHash, device: target.device, loadMs: target.loadMs, config,
             graph: { ...target.graphOptions },
             exact: target.padsSingleRow,
+            treesExact: target.treeKeyPanel !== undefined,
             fim: sp.fimPrefix !== undefined && sp.fimSuffix !== undefined && sp.fimMiddle !== undefined,
             fimTokens: sp.fimPrefix !== undefined && sp.fimSuffix !== undefined && sp.fimMiddle !== undefined
               ? { prefix: target.tokenizer.tokenText(sp.fimPrefix), suffix: target.tokenizer.tokenText(sp.fimSuffix), middle: target.tokenizer.tokenText(sp.fimMiddle) }

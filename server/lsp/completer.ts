@@ -17,7 +17,7 @@ import { scanWorkspace } from './workspace';
 import { RemoteEngine, type RemoteParts } from '../remote/remote-engine';
 
 /** What the Completer needs to know of an engine: a local model (ModelInfo) or a remote server. */
-export type EngineInfo = Pick<ModelInfo, 'modelPath' | 'loadMs' | 'exact' | 'fim' | 'fimTokens'> & Partial<Pick<ModelInfo, 'modelHash' | 'config' | 'graph'>>
+export type EngineInfo = Pick<ModelInfo, 'modelPath' | 'loadMs' | 'exact' | 'fim' | 'fimTokens'> & Partial<Pick<ModelInfo, 'modelHash' | 'config' | 'graph' | 'treesExact'>>
   & { device: ModelInfo['device'] | 'remote'; remote?: boolean };
 
 export interface EngineLike {
@@ -133,8 +133,9 @@ export class Completer {
     this.hooks.status({ state: 'loading', message: `loading ${path.basename(modelPath)}` });
     this.hooks.log(`loading ${modelPath} (device ${s.device}, threads ${s.threads || 'all'}, numerics ${s.numerics})`);
     const graph = s.numerics === 'int8' ? { accuracyLevel: 4, head: 'int8' as const } : { accuracyLevel: 0, head: 'f32' as const };
-    // Trees are not bit-exact: asking for them loads the target without single-row padding.
-    this.loading = this.factory({ modelPath, device: s.device, threads: s.threads || undefined, graph, exact: s.draft.tree === 'chain' }, this.hooks.log).then((e) => {
+    // Trees are exact only with the tree-exact attention (1-7% slower per run): loaded when asked for.
+    const attention = s.draft.tree === 'chain' ? 'fast' as const : 'tree-exact' as const;
+    this.loading = this.factory({ modelPath, device: s.device, threads: s.threads || undefined, graph: { ...graph, attention }, exact: true }, this.hooks.log).then((e) => {
       this.engine = e;
       this.loading = undefined;
       this.stats.modelLoaded = true;
@@ -387,9 +388,9 @@ export class Completer {
   /** The drafting policy for this engine's model and the current draft settings. */
   private policyFor(engine: EngineLike): DraftPolicy {
     const d = this.settings.draft;
-    const key = JSON.stringify([engine.info.modelPath, engine.info.exact, d]);
+    const key = JSON.stringify([engine.info.modelPath, engine.info.exact, engine.info.treesExact, d]);
     if (this.policy?.key !== key) {
-      this.policy = { key, policy: new DraftPolicy({ ...d, modelPath: engine.info.modelPath, chainsOnly: engine.info.exact, headPath: this.hooks.headPath, warn: (k, m) => this.warnOnce(k, m) }) };
+      this.policy = { key, policy: new DraftPolicy({ ...d, modelPath: engine.info.modelPath, chainsOnly: engine.info.exact && engine.info.treesExact !== true, padded: engine.info.exact, headPath: this.hooks.headPath, warn: (k, m) => this.warnOnce(k, m) }) };
     }
     return this.policy.policy;
   }

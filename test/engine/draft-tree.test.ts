@@ -1,7 +1,7 @@
 // The draft tree's structure functions and the sampler's draws, on hand-made trees.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addNode, ancestors, bestNodes, blockChildren, blockParents, chainTree, commonPrefix, depths, newTree, pathTo } from '../../server/engine/draft-tree';
+import { addNode, ancestors, bestNodes, blockChildren, blockParents, chainTree, commonPrefix, depths, keepNodes, newTree, panelSafe, pathTo } from '../../server/engine/draft-tree';
 import { drawFrom } from '../../server/engine/sampler';
 
 //        root
@@ -47,6 +47,20 @@ describe('draft tree', () => {
     assert.deepEqual(kept.tokens, [10, 12, 13, 15]);
     assert.deepEqual(kept.parents, [-1, 0, 0, 1]);
     assert.equal(bestNodes(t, [1, 1, 1, 1, 1, 1], 6), t);
+  });
+
+  it('keeps the nodes whose block column and decoded position share a key panel (panelSafe)', () => {
+    const t = sample();
+    // Node i sits at key column past+i+1 in the block and at past+depth+1 when decoded alone.
+    assert.equal(panelSafe(t, 0, 8), t); // every key in panel 0
+    const a = panelSafe(t, 4, 8); // nodes 3, 4, 5 move from panel 0 to panel 1
+    assert.deepEqual([a.tokens, a.parents], [[10, 11, 12], [-1, -1, 0]]);
+    // Node 5 (column 11, position 8: both panel 1) goes with its parent 2 (column 8, position 7).
+    const b = panelSafe(t, 5, 8);
+    assert.deepEqual([b.tokens, b.parents], [[10, 11], [-1, -1]]);
+    const chain = chainTree([1, 2, 3, 4, 5, 6]);
+    for (let past = 0; past < 20; past++) assert.equal(panelSafe(chain, past, 8), chain);
+    assert.throws(() => keepNodes(t, (i) => i !== 0), /node 2 is kept without its parent 0/);
   });
 
   it('measures common prefixes of tokens and strings', () => {

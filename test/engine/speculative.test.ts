@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { acceptGreedy, acceptSampling } from '../../server/engine/acceptance';
-import { addNode, ancestors, chainTree, depths, type DraftTree, newTree, pathTo } from '../../server/engine/draft-tree';
+import { addNode, ancestors, blockParents, chainTree, depths, type DraftTree, newTree, panelSafe, pathTo } from '../../server/engine/draft-tree';
 import { buildTree, type DistributionSource, type DraftContext, type Drafter, type TreeParams } from '../../server/engine/drafter';
 import { causalMask, MASK_NEG, treeMask } from '../../server/engine/masks';
 import { Engine } from '../../server/engine/engine';
@@ -123,17 +123,17 @@ function oracleDrafter(prompt: readonly number[], continuation: readonly number[
 
 describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split code)', () => {
   let target: TargetModel;
-  /** The same model without single-row padding: trees allowed, lossless up to ~1e-4 in the logits. */
-  let inexact: TargetModel;
+  /** The same model with the tree-exact attention: tree rows exact where their keys keep their SGEMM panels. */
+  let treeExact: TargetModel;
   const positions: string[] = [];
   before(async () => {
     target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' });
-    inexact = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu', exact: false });
+    treeExact = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu', graph: { attention: 'tree-exact' } });
     for (const f of devFiles(8, { minBytes: 2000, maxBytes: 30000 })) {
       for (const at of cursorOffsets(f.content, 3, f.path.length)) positions.push(f.content.slice(Math.max(0, at - 900), at));
     }
   });
-  after(async () => { await target.dispose(); await inexact.dispose(); });
+  after(async () => { await target.dispose(); await treeExact.dispose(); });
 
   it('in the default numerics a verified row equals the row decoded alone, bit for bit (chains); trees are refused', async () => {
     assert.equal(target.padsSingleRow, true);
@@ -148,17 +148,58 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
         assert.deepEqual(Array.from(alone.logits as Float32Array), Array.from((block.logits as Float32Array).subarray(j * V, (j + 1) * V)), `row ${j}`);
       }
     }
+    assert.equal(target.treeKeyPanel, undefined);
     await assert.rejects(new Engine(target).complete({ prompt: 'x', maxTokens: 4 }, {}, new NgramDrafter(), DYNAMIC), /draft trees are not bit-exact/);
+  });
+
+  it('with the tree-exact attention a tree row equals the row decoded alone along its path, bit for bit, where its keys keep their panels', async () => {
+    const panel = treeExact.treeKeyPanel as number;
+    assert.equal(panel, 256); // head width 64: MLAS packs the 64-column product in 256-key panels
+    // 15 nodes, up to depth 3, ancestors at scattered columns.
+    const shape = [-1, -1, -1, 0, 0, 1, 1, 2, 3, 3, 5, 7, 8, 10, 11];
+    const V = treeExact.cfg.vocabSize;
+    const ids = treeExact.tokenizer.encode(devFiles(2, { minBytes: 4000, maxBytes: 30000 }).map((f) => f.content).join('\n'));
+    const rowsMatching = async (P: number, tree: DraftTree): Promise<boolean[]> => {
+      const cache = treeExact.newCache();
+      await treeExact.extend(cache, ids.slice(0, P));
+      const parents = blockParents(tree);
+      const depth = depths(parents);
+      const block = [ids[P] as number, ...tree.tokens];
+      const r = await treeExact.forward(cache, { ids: block, positions: Array.from(depth, (d) => P + d), parents, rows: block.map((_, b) => b), logits: true });
+      const out: boolean[] = [];
+      for (let b = 0; b < block.length; b++) {
+        const path = ancestors(parents, b).reverse().map((a) => block[a] as number);
+        cache.truncate(P);
+        if (path.length > 1) await treeExact.extend(cache, path.slice(0, -1));
+        const alone = await treeExact.forward(cache, { ids: [path[path.length - 1] as number], logits: true });
+        out.push(Array.from(alone.logits as Float32Array).every((x, j) => x === (r.logits as Float32Array)[b * V + j]));
+      }
+      return out;
+    };
+    const treeAt = (P: number): DraftTree => {
+      const tree = newTree();
+      shape.forEach((p, i) => addNode(tree, p, ids[P + 1 + i] as number));
+      return tree;
+    };
+    // Inside one panel (keys 0..135): every row, with ancestors at scattered columns.
+    assert.deepEqual(await rowsMatching(120, treeAt(120)), Array(16).fill(true));
+    // Straddling the panel edge at 256: rows whose key moves to the next panel differ, so the
+    // test can fail; panelSafe keeps exactly the rows that stay exact.
+    const straddling = await rowsMatching(250, treeAt(250));
+    assert.ok(straddling.includes(false), 'a tree straddling a key panel was exact: the panel rule is not what limits exactness');
+    const pruned = panelSafe(treeAt(250), 250, panel);
+    assert.ok(pruned.tokens.length > 0 && pruned.tokens.length < 15, `pruned to ${pruned.tokens.length} nodes`);
+    assert.deepEqual(await rowsMatching(250, pruned), Array(pruned.tokens.length + 1).fill(true));
   });
 
   // Adversarial drafters at many more prompts run on the fake target (loop.test.ts) in
   // milliseconds; here the real model's numerics: tree masks, depth positions, KV compaction.
-  it('holds for 24 cursor positions with n-gram and oracle chains, and n-gram and random trees (without padding) at every fourth', async () => {
+  it('holds for 24 cursor positions with n-gram and oracle chains, and n-gram and random trees (tree-exact attention) at every fourth', async () => {
     assert.ok(positions.length >= 20, `only ${positions.length} positions`);
     const plain = new Engine(target);
     const spec = new Engine(target);
-    const plainInexact = new Engine(inexact);
-    const specInexact = new Engine(inexact);
+    const plainTrees = new Engine(treeExact);
+    const specTrees = new Engine(treeExact);
     const ngram = new NgramDrafter();
     const random = sourceDrafter('random', new RandomSource(target.cfg.vocabSize, 7));
     let ngramAccepted = 0;
@@ -167,13 +208,13 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
       const want = await plain.complete(req);
       const ids = plain.promptIds(req);
       const runs: [Drafter, TreeParams][] = [[ngram, CHAIN], [oracleDrafter(ids, want.tokens), CHAIN]];
-      // Trees run on the unpadded target, whose plain output is their reference.
-      const wantInexact = i % 4 === 0 ? await plainInexact.complete(req) : want;
+      // Trees run on the tree-exact target, whose plain output is their reference.
+      const wantTrees = i % 4 === 0 ? await plainTrees.complete(req) : want;
       if (i % 4 === 0) runs.push([ngram, DYNAMIC], [random, DYNAMIC]);
       for (const [drafter, params] of runs) {
         const tree = params.kind !== 'chain';
-        const got = await (tree ? specInexact : spec).complete(req, {}, drafter, params);
-        assert.deepEqual(got.tokens, (tree ? wantInexact : want).tokens, `position ${i}, ${drafter.name} ${params.kind}`);
+        const got = await (tree ? specTrees : spec).complete(req, {}, drafter, params);
+        assert.deepEqual(got.tokens, (tree ? wantTrees : want).tokens, `position ${i}, ${drafter.name} ${params.kind}`);
         assert.ok(got.spec);
         if (drafter.name === 'ngram') ngramAccepted += got.spec.accepted;
         if (drafter.name === 'oracle') {
@@ -187,25 +228,25 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
     assert.ok(ngramAccepted > 0, 'the n-gram drafter never got a token accepted on real code');
   });
 
-  it('compacts the KV cache to exactly what plain decoding builds for the accepted tokens', async () => {
-    const spec = new Engine(inexact);
+  it('compacts the KV cache to exactly what plain decoding builds for the accepted tokens, bit for bit', async () => {
+    const spec = new Engine(treeExact);
     const prompt = positions[4] as string;
     const r = await spec.complete({ prompt, maxTokens: 30, ignoreEos: true }, {}, new NgramDrafter(), DYNAMIC);
     assert.ok(r.spec && r.spec.drafted > r.spec.accepted, 'need some rejected draft nodes');
-    const ref = inexact.newCache();
+    const ref = treeExact.newCache();
     // Plain decoding's cache: the prompt, then one token at a time.
     const ids = spec.cache.tokens.slice();
     const promptLen = spec.promptIds({ prompt, maxTokens: 30 }).length;
-    await inexact.extend(ref, ids.slice(0, promptLen));
-    for (let i = promptLen; i < ids.length; i++) await inexact.extend(ref, [ids[i] as number]);
+    await treeExact.extend(ref, ids.slice(0, promptLen));
+    for (let i = promptLen; i < ids.length; i++) await treeExact.extend(ref, [ids[i] as number]);
     assert.equal(spec.cache.length, ref.length);
-    let worst = 0;
-    for (let l = 0; l < inexact.cfg.nLayers; l++) {
+    let differing = 0;
+    for (let l = 0; l < treeExact.cfg.nLayers; l++) {
       const a = spec.cache.rows(l);
       const b = ref.rows(l);
-      for (let i = 0; i < a.k.length; i++) worst = Math.max(worst, Math.abs((a.k[i] as number) - (b.k[i] as number)), Math.abs((a.v[i] as number) - (b.v[i] as number)));
+      for (let i = 0; i < a.k.length; i++) if (a.k[i] !== b.k[i] || a.v[i] !== b.v[i]) differing++;
     }
-    assert.ok(worst < 1e-3, `cache rows differ by ${worst}`);
+    assert.equal(differing, 0, `${differing} cache values differ from plain decoding's`);
   });
 });
 

@@ -133,15 +133,15 @@ describe('Completer', () => {
     await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
     await c.applySettings({ ...DEFAULT_SETTINGS, numerics: 'int8' });
     await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
-    assert.deepEqual(loads.map((o) => o.graph), [{ accuracyLevel: 0, head: 'f32' }, { accuracyLevel: 4, head: 'int8' }]);
+    assert.deepEqual(loads.map((o) => o.graph), [{ accuracyLevel: 0, head: 'f32', attention: 'fast' }, { accuracyLevel: 4, head: 'int8', attention: 'fast' }]);
     assert.deepEqual(loads.map((o) => o.exact), [true, true]);
-    // A tree shape asks for the unpadded target (trees are not bit-exact).
+    // A tree shape asks for the tree-exact attention (trees are bit-exact only with it), still exact.
     await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, tree: 'dynamic' } });
     await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
-    assert.equal(loads.at(-1)?.exact, false);
+    assert.deepEqual([loads.at(-1)?.graph, loads.at(-1)?.exact], [{ accuracyLevel: 0, head: 'f32', attention: 'tree-exact' }, true]);
   });
 
-  it('drafts chains where the settings ask for trees but the target is exact, and says so once', async () => {
+  it('drafts chains where the settings ask for trees but the engine verifies only chains exactly (CUDA), and says so once', async () => {
     const seen: CompletionRequest[] = [];
     const statuses: StatusParams[] = [];
     const c = new Completer(async () => fakeEngine({ ngram: [0.9, 0.8, 0.7, 0.6] }, seen), hooks(statuses));
@@ -149,7 +149,16 @@ describe('Completer', () => {
     for (let i = 0; i < 3; i++) await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
     assert.deepEqual(seen.map((r) => r.draft?.tree?.kind), ['chain', 'chain', 'chain']);
     assert.deepEqual(statuses.filter((s) => /trees/.test(s.message ?? '')).map((s) => s.message),
-      ['draft trees are not bit-exact in the default numerics; drafting chains (set prism.draft.tree to "chain" to hide this)']);
+      ['draft trees are not bit-exact on this device; drafting chains (set prism.draft.tree to "chain" to hide this)']);
+    // The tree-exact target (the CPU) gets the trees it was asked for, silently.
+    const trees: CompletionRequest[] = [];
+    const quiet: StatusParams[] = [];
+    const e = fakeEngine({ ngram: [0.9, 0.8, 0.7, 0.6] }, trees);
+    const c2 = new Completer(async () => ({ ...e, info: { ...e.info, treesExact: true }, complete: e.complete }), hooks(quiet));
+    await c2.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'ngram', depth: 4, tree: 'dynamic' } });
+    for (let i = 0; i < 2; i++) await c2.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    assert.deepEqual(trees.map((r) => r.draft?.tree?.kind), ['dynamic', 'dynamic']);
+    assert.deepEqual(quiet.filter((s) => /trees/.test(s.message ?? '')), []);
   });
 
   it('with an IntelliSense item selected, completes after it and extends it over its range', async () => {

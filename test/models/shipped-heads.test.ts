@@ -19,43 +19,43 @@ const TREE: TreeParams = { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8, m
 
 describe('shipped draft heads (SmolLM2-135M)', () => {
   let target: TargetModel;
-  /** Trees run on the unpadded target (see TREES_NOT_EXACT). */
-  let inexact: TargetModel;
+  /** Trees run on the target with the tree-exact attention (exact where keys keep their panels). */
+  let treeExact: TargetModel;
   const positions: string[] = [];
   before(async () => {
     target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' });
-    inexact = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu', exact: false });
+    treeExact = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu', graph: { attention: 'tree-exact' } });
     for (const f of devFiles(6, { minBytes: 2000, maxBytes: 30000 })) {
       for (const at of cursorOffsets(f.content, 2, f.path.length + 3)) positions.push(f.content.slice(Math.max(0, at - 1200), at));
     }
   });
-  after(async () => { await target.dispose(); await inexact.dispose(); });
+  after(async () => { await target.dispose(); await treeExact.dispose(); });
 
   for (const kind of ['prism', 'eagle3'] as const) {
     it(`${kind}: greedy output equals plain decoding at 12 dev-split positions (chains; trees at 4), and it drafts well`, async () => {
       const file = shippedHead(kind);
       assert.ok(fs.existsSync(file), `${file} is not in the repository`);
       const head = await PrismHead.load(file, target);
-      const treeHead = await PrismHead.load(file, inexact);
+      const treeHead = await PrismHead.load(file, treeExact);
       try {
         assert.equal(head.head.manifest.variant, kind);
         const drafter = new PrismDrafter(head, kind);
         const treeDrafter = new PrismDrafter(treeHead, kind);
         const plain = new Engine(target);
         const spec = new Engine(target);
-        const plainInexact = new Engine(inexact);
-        const specInexact = new Engine(inexact);
+        const plainTreeExact = new Engine(treeExact);
+        const specTreeExact = new Engine(treeExact);
         let reached = 0;
         let accepted = 0;
         for (const [i, prompt] of positions.entries()) {
           const req = { prompt, maxTokens: 24, ignoreEos: true };
           const want = await plain.complete(req);
-          // Trees (on the unpadded target, against its own plain output) at every third position.
-          const wantInexact = i % 3 === 0 ? await plainInexact.complete(req) : want;
+          // Trees (on the tree-exact target, against its own plain output) at every third position.
+          const wantTreeExact = i % 3 === 0 ? await plainTreeExact.complete(req) : want;
           for (const shape of i % 3 === 0 ? [CHAIN, TREE] : [CHAIN]) {
             const tree = shape.kind !== 'chain';
-            const got = await (tree ? specInexact : spec).complete(req, {}, tree ? treeDrafter : drafter, shape);
-            assert.deepEqual(got.tokens, (tree ? wantInexact : want).tokens, `position ${i}, ${kind} ${shape.kind}`);
+            const got = await (tree ? specTreeExact : spec).complete(req, {}, tree ? treeDrafter : drafter, shape);
+            assert.deepEqual(got.tokens, (tree ? wantTreeExact : want).tokens, `position ${i}, ${kind} ${shape.kind}`);
             reached += got.spec?.depthReached[0] ?? 0;
             accepted += got.spec?.depthAccepted[0] ?? 0;
           }
