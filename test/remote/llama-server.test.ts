@@ -12,7 +12,7 @@ import * as assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import {
   CancellationTokenSource, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest,
   type InlineCompletionItem,
@@ -41,6 +41,7 @@ const posOf = (text: string): { line: number; character: number } => ({ line: (t
 
 describe('remote backend against llama.cpp (llama-cpp-python server)', () => {
   let proc: ChildProcess;
+  let serverErr = '';
   let url = '';
   before(async () => {
     const built = spawnSync('bash', [path.join(ROOT, 'scripts', 'llama-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -50,18 +51,21 @@ describe('remote backend against llama.cpp (llama-cpp-python server)', () => {
     url = `http://127.0.0.1:${port}`;
     proc = spawn(py, ['-m', 'llama_cpp.server', '--model', defaultModel(), '--host', '127.0.0.1', '--port', String(port), '--n_ctx', '2048',
       '--n_threads', '2', '--interrupt_requests', 'False', '--verbose', 'False'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    proc.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
+    proc.stderr?.on('data', (d: Buffer) => { serverErr = (serverErr + d.toString()).slice(-4000); });
     const deadline = Date.now() + 120_000;
     for (;;) {
-      if (proc.exitCode !== null) throw new Error(`llama_cpp.server exited: ${err}`);
+      if (proc.exitCode !== null) throw new Error(`llama_cpp.server exited: ${serverErr}`);
       const ok = await fetch(`${url}/v1/models`).then((r) => r.ok, () => false);
       if (ok) break;
-      if (Date.now() > deadline) throw new Error(`llama_cpp.server did not come up in 120 s: ${err}`);
+      if (Date.now() > deadline) throw new Error(`llama_cpp.server did not come up in 120 s: ${serverErr}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   });
   after(() => { proc?.kill(); });
+  // A server that died mid-test shows up as "fetch failed": say why instead.
+  afterEach(() => {
+    if (proc && (proc.exitCode !== null || proc.signalCode !== null)) throw new Error(`llama_cpp.server died (${proc.signalCode ?? `exit ${proc.exitCode}`}): ${serverErr.slice(-400)}`);
+  });
 
   it('completions equal what the server returns for the same prompt, cut to the line', async () => {
     const s = await startLspServer(SETTINGS(url));
