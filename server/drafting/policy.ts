@@ -82,6 +82,11 @@ export class DraftPolicy {
 
   constructor(private readonly o: PolicyOptions) {}
 
+  /** Whether a choice may draft with a head (which reads the target's taps of the prompt). */
+  mayUseHead(): boolean {
+    return this.candidates().some((c) => c.head !== undefined);
+  }
+
   /** The drafters worth trying for this mode, the configured one first. */
   private candidates(): Candidate[] {
     const o = this.o;

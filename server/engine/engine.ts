@@ -86,7 +86,7 @@ export class Engine {
       promptTokens: ids.length, reusedTokens: 0, prefillTokens: 0, prefillMs: 0,
       decodeTokens: 0, decodeMs: 0, decodeTokensPerS: 0, totalMs: 0,
     };
-    const needsTaps = drafter?.needsTaps ?? false;
+    const needsTaps = (drafter?.needsTaps ?? false) || (req.prefillOnly === true && req.prefillTaps === true);
     if (req.fresh) this.cache.truncate(0);
     const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps);
     const t1 = performance.now();

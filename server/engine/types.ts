@@ -33,6 +33,11 @@ export interface CompletionRequest {
    * what it computed.
    */
   prefillOnly?: boolean;
+  /**
+   * With prefillOnly: keep the target's taps of the prompt too, so that a completion drafting
+   * with a head (which reads them) reuses this prefill instead of running the prompt again.
+   */
+  prefillTaps?: boolean;
   /** Benchmarks: keep generating past end-of-sequence tokens. */
   ignoreEos?: boolean;
   /** Speculative decoding with a named drafter (resolved by the worker), and its tree shape. */

@@ -254,6 +254,9 @@ export class Completer {
       const r = await engine.complete({
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
         heal: s.tokenHealing && prompt.mode === 'prefix', prefillOnly: true,
+        // A head reads the taps of every cached position: without them its first request would
+        // run the whole prompt again (2.8 s on a 1,200-token file, docs/BENCHMARKS.md).
+        prefillTaps: !engine.info.remote && this.policyFor(engine).mayUseHead(),
         parts: engine.info.remote ? { prefix: prompt.text, suffix: prompt.suffix, extra: this.extraFor(doc.uri) } : undefined,
       }, { signal: ctl.signal });
       if (r.finishReason === 'cancelled') return;

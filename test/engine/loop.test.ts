@@ -170,6 +170,19 @@ describe('prefill only (a document became active)', () => {
       assert.deepEqual(r.tokens, cold.tokens, 'the same completion as without the prefill');
     }
   });
+
+  it('keeps the taps when asked, so a drafter that reads them (a head) reuses the prefill', async () => {
+    const reader: Drafter = { name: 'taps reader', needsTaps: true, reset: () => undefined, draft: async () => newTree() };
+    const prompt = PROMPTS[4] as string;
+    for (const prefillTaps of [true, false]) {
+      const e = new Engine(new FakeTarget());
+      await e.complete({ prompt, maxTokens: 20, prefillOnly: true, prefillTaps });
+      assert.equal(e.taps.length, prefillTaps ? e.cache.length : 0);
+      const r = await e.complete({ prompt, maxTokens: 8 }, {}, reader, { kind: 'chain', depth: 2, topK: 1, totalTokens: 4, minProb: 0 });
+      // Without the taps every prompt position runs again.
+      assert.equal(r.timings.reusedTokens, prefillTaps ? r.timings.promptTokens - 1 : 0, `prefillTaps ${prefillTaps}`);
+    }
+  });
 });
 
 describe('token healing on a fake target', () => {

@@ -212,6 +212,7 @@ describe('Completer prefill (a document became active)', () => {
     const warming = c.prefill(doc(), 20);
     while (seen.length === 0) await new Promise((r) => setTimeout(r, 1));
     assert.equal(seen[0]?.req.prefillOnly, true);
+    assert.equal(seen[0]?.req.prefillTaps, false, 'plain decoding reads no taps');
     assert.equal(seen[0]?.req.heal, true, 'healed like the completion will be, so the cached tokens match');
     const asking = c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
     await warming;
@@ -230,5 +231,19 @@ describe('Completer prefill (a document became active)', () => {
     release();
     await again;
     assert.equal(c.stats.prefills, 1);
+  });
+
+  it('keeps the taps in the prefill where the drafting policy may use a head (auto, hybrid, prism)', async () => {
+    for (const [mode, taps] of [['auto', true], ['hybrid', true], ['prism', true], ['ngram', false], ['none', false]] as const) {
+      const seen: { req: CompletionRequest; signal?: AbortSignal }[] = [];
+      const { engine, release } = slowEngine(seen);
+      const c = new Completer(async () => engine, hooks());
+      await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode } });
+      const warming = c.prefill(doc(), 20);
+      while (seen.length === 0) await new Promise((r) => setTimeout(r, 1));
+      release();
+      await warming;
+      assert.equal(seen[0]?.req.prefillTaps, taps, mode);
+    }
   });
 });
