@@ -36,8 +36,9 @@ export interface Settings {
   /** 0: all cores. */
   threads: number;
   /**
-   * The target's arithmetic: 'fp32' (activations and LM head in fp32, as the reference) or 'int8'
-   * (int8 activations and the 8-bit LM head: faster, changes ~5% of top-1 tokens; docs/BENCHMARKS.md).
+   * The target's arithmetic: 'int8' (int8 activations and the 8-bit LM head, the default: loses no
+   * more than llama.cpp's own 8-bit activations, ~2% of top-1 tokens) or 'fp32' (activations and
+   * LM head in fp32, as the reference; slower). docs/BENCHMARKS.md, numerics.
    */
   numerics: 'fp32' | 'int8';
   maxTokens: number;
@@ -71,7 +72,7 @@ export const DEFAULT_SETTINGS: Settings = {
   modelPath: '',
   device: 'auto',
   threads: 0,
-  numerics: 'fp32',
+  numerics: 'int8',
   maxTokens: 64,
   timeBudgetMs: 1500,
   contextTokens: 1536,

@@ -45,7 +45,16 @@ export interface TargetGraphOptions {
 /** Width of the in-graph top-k handed to sampling acceptance. */
 export const SAMPLING_TOPK = 64;
 
-export const DEFAULT_GRAPH_OPTIONS: TargetGraphOptions = { weights: 'nbits', accuracyLevel: 0, head: 'f32', maxPositions: 8192 };
+/**
+ * The default numerics, chosen by bench-numerics' rule (the fastest whose quality loss against the
+ * fp32 reference is no larger than llama.cpp's own): int8 activations with the 8-bit LM head.
+ * Measured 2026-12-02 on an AVX-512 EPYC: top-1 agreement 98.37% / 97.84% (dev / infill) vs
+ * llama.cpp's 98.10% / 97.97%, perplexity +0.52% / +0.47% vs +0.53% / +0.54%, step 15.8 ms vs
+ * fp32's 28.5 ms and llama.cpp's 20.8 ms (docs/BENCHMARKS.md, numerics). fp32 stays an option.
+ */
+export const DEFAULT_GRAPH_OPTIONS: TargetGraphOptions = { weights: 'nbits', accuracyLevel: 4, head: 'int8', maxPositions: 8192 };
+/** fp32 activations and the exact fp32 LM head: the reference's arithmetic (within ~3e-4 of transformers). */
+export const FP32_GRAPH_OPTIONS: Pick<TargetGraphOptions, 'accuracyLevel' | 'head'> = { accuracyLevel: 0, head: 'f32' };
 
 export function kvInputNames(layer: number): { pastK: string; pastV: string; newK: string; newV: string } {
   return { pastK: `past_k_${layer}`, pastV: `past_v_${layer}`, newK: `new_k_${layer}`, newV: `new_v_${layer}` };
@@ -114,8 +123,7 @@ export function linear(g: GraphBuilder, w: WeightSource, x: string, names: strin
     const parts = infos.map((t, i) => toNBits(t.type, readTensorBytes(w.file, t), ns[i] as number, k));
     const B = g.initializer(`${key}.q`, DT.UINT8, [n, blocks, 16], concatBytes(parts.map((p) => p.packed)));
     const S = g.f32(`${key}.scales`, [n * blocks], concatF32(parts.map((p) => p.scales)));
-    const zp = (parts[0] as { zeroPoint: number }).zeroPoint;
-    const Z = g.initializer(`${key}.zp`, DT.UINT8, [n, Math.ceil(blocks / 2)], new Uint8Array(n * Math.ceil(blocks / 2)).fill(zp | (zp << 4)));
+    const Z = g.initializer(`${key}.zp`, DT.UINT8, [n, Math.ceil(blocks / 2)], packZeroPoints(concatBytes(parts.map((p) => p.zeroPoints)), n, blocks));
     y = g.op('MatMulNBits', [x, B, S, Z], { K: k, N: n, bits: 4, block_size: 32, accuracy_level: opts.accuracyLevel }, { domain: 'com.microsoft' });
     if (parts[0]?.mins) {
       // sum_b min[n,b] * sum_{i in block b} x_i, as one small fp32 MatMul over block sums.
@@ -140,6 +148,16 @@ export function linear(g: GraphBuilder, w: WeightSource, x: string, names: strin
     y = g.op('MatMul', [x, g.f32(`${key}.t`, [k, n], transpose(rows, n, k))]);
   }
   return names.length === 1 ? [y] : g.node('Split', [y, g.i64(ns)], { axis: -1 }, { outs: names.length });
+}
+
+/** 4-bit zero points [n, blocks] packed as MatMulNBits wants them: two per byte, low nibble first, rows padded to a byte. */
+function packZeroPoints(zp: Uint8Array, n: number, blocks: number): Uint8Array {
+  const per = Math.ceil(blocks / 2);
+  const out = new Uint8Array(n * per);
+  for (let r = 0; r < n; r++) {
+    for (let b = 0; b < blocks; b++) out[r * per + (b >> 1)] = (out[r * per + (b >> 1)] as number) | ((zp[r * blocks + b] as number) << ((b & 1) * 4));
+  }
+  return out;
 }
 
 function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
@@ -366,6 +384,6 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
 
 /** A hash of the builder's own code, so a changed builder never reuses a stale cached graph. */
 export function builderHash(): string {
-  const src = [buildTargetGraph, attend, sgemmKeyPanel, linear, q8ToNBits, splitQ8, rmsNorm, ropeTables, toNBits, dequantize, GraphBuilder].map((f) => f.toString()).join('\n');
+  const src = [buildTargetGraph, attend, sgemmKeyPanel, linear, packZeroPoints, q8ToNBits, splitQ8, rmsNorm, ropeTables, toNBits, dequantize, GraphBuilder].map((f) => f.toString()).join('\n');
   return createHash('sha256').update(src).digest('hex').slice(0, 12);
 }

@@ -173,16 +173,23 @@ function scaleMinK4(q: Uint8Array, base: number, j: number): [number, number] {
 
 /**
  * Weights in ORT MatMulNBits form with integer zero points (its fast, prepacked path):
- * B [N, K/32, 16] uint8, scales [N*K/32], one uint8 zero point per block, and for formats with
- * a per-block offset (Q4_1, Q4_K) `mins` [N*K/32]: w = (q - zp) * scale + min. The graph adds
- * the offsets exactly as (block sums of x) @ mins^T.
+ * B [N, K/32, 16] uint8, scales [N*K/32], one uint8 zero point per block (`zeroPoints`
+ * [N*K/32]), and for formats with a per-block offset (Q4_1, Q4_K) `mins` [N*K/32]:
+ * w = (q - zp) * scale + min. The graph adds the offsets exactly as (block sums of x) @ mins^T.
+ *
+ * Where a block has an offset, its zero point is the integer nearest to -offset/scale, so that
+ * the residual `min` is at most half a step: then (q - zp) * scale is the weight itself, up to
+ * that half step. This matters with int8 activations, where MatMulNBits quantizes x per block
+ * and the error it adds is sum_i e_i (q_i - zp) scale: with zp = 0 that is weighted by w - min,
+ * whose mean is |min| (about 2.5 standard deviations of the block for Q4_1); centred, it is
+ * weighted by w, as in llama.cpp's Q8 dot products (docs/BENCHMARKS.md, numerics).
  */
 export interface NBitsWeight {
   n: number;
   k: number;
   packed: Uint8Array;
   scales: Float32Array;
-  zeroPoint: number;
+  zeroPoints: Uint8Array;
   mins?: Float32Array;
 }
 
@@ -203,13 +210,18 @@ export function toNBits(type: number, src: Uint8Array, n: number, k: number): NB
   const packed = new Uint8Array(blocks * 16);
   const scales = new Float32Array(blocks);
   const mins = type === GGML_TYPE.Q4_0 ? undefined : new Float32Array(blocks);
+  const zeroPoints = new Uint8Array(blocks).fill(type === GGML_TYPE.Q4_0 ? 8 : 0);
   const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const h = halfToFloatTable();
   const f16 = (o: number): number => h[dv.getUint16(o, true)] as number;
   const nib = new Uint8Array(32);
   const put = (blk: number, d: number, m: number): void => {
     scales[blk] = d;
-    if (mins) mins[blk] = m;
+    if (mins) {
+      const zp = d > 0 ? Math.min(15, Math.max(0, Math.round(-m / d))) : 0;
+      zeroPoints[blk] = zp;
+      mins[blk] = m + zp * d;
+    }
     const p = blk * 16;
     for (let i = 0; i < 16; i++) packed[p + i] = (nib[2 * i] as number) | ((nib[2 * i + 1] as number) << 4);
   };
@@ -239,5 +251,5 @@ export function toNBits(type: number, src: Uint8Array, n: number, k: number): NB
   } else {
     throw new RangeError(`tensor type ${ggmlTypeName(type)} cannot be repacked for MatMulNBits`);
   }
-  return { n, k, packed, scales, zeroPoint: type === GGML_TYPE.Q4_0 ? 8 : 0, mins };
+  return { n, k, packed, scales, zeroPoints, mins };
 }

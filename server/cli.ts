@@ -71,11 +71,11 @@ options:
   --device D          auto | cpu | cuda (default auto)
   --threads N         onnxruntime intra-op threads (default: all cores)
   --weights W         nbits (4-bit MatMulNBits, default) | f32 (dequantized)
-  --activations A     fp32 (default, matches the reference) | int8 (int8 activations in the 4-bit
-                      matmuls: cheaper verification, logits differ from fp32; bench-numerics
-                      measures how much)
-  --head H            the LM head: f32 (default, exact) | int8 (Q8_0 weights, int8 activations;
-                      needs --activations int8)
+  --activations A     int8 (default: int8 activations in the 4-bit matmuls, as llama.cpp; loses
+                      no more top-1 agreement with the fp32 reference than llama.cpp does, as
+                      bench-numerics measures) | fp32 (the reference's arithmetic, slower)
+  --head H            the LM head: int8 (default with int8 activations: Q8_0 weights, int8
+                      activations) | f32 (exact fp32 Gemm; the default with --activations fp32)
   --inexact           let one-token steps take ORT's single-row kernels (faster plain decoding);
                       verified rows then differ from decoded rows by ~1e-4, so speculative output
                       equals plain output only up to that; trees then run on the fast attention
@@ -133,9 +133,10 @@ export function loadOptions(v: Values): WorkerLoadOptions {
   if (device !== 'auto' && device !== 'cpu' && device !== 'cuda') throw new UsageError(`--device must be auto, cpu or cuda, got '${device}'`);
   const weights = v.weights ?? 'nbits';
   if (weights !== 'nbits' && weights !== 'f32') throw new UsageError(`--weights must be nbits or f32, got '${weights}'`);
-  const act = v.activations ?? 'fp32';
+  const act = v.activations ?? 'int8';
   if (act !== 'fp32' && act !== 'int8') throw new UsageError(`--activations must be fp32 or int8, got '${act}'`);
-  const head = v.head ?? 'f32';
+  // The 8-bit head goes with int8 activations (the default numerics); fp32 activations, the fp32 head.
+  const head = v.head ?? (act === 'int8' ? 'int8' : 'f32');
   if (head !== 'f32' && head !== 'int8') throw new UsageError(`--head must be f32 or int8, got '${head}'`);
   if (head === 'int8' && act !== 'int8') throw new UsageError('--head int8 needs --activations int8 (ORT\'s 8-bit kernel is only fast with int8 activations)');
   // Trees in the exact numerics need the tree-exact attention (1-7% slower per run); chains do not.

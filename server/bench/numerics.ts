@@ -26,8 +26,8 @@ export const NUMERICS = {
   fp32: { accuracyLevel: 0, head: 'f32' },
   int8: { accuracyLevel: 4, head: 'f32' },
   'int8-head8': { accuracyLevel: 4, head: 'int8' },
-  /** fp32 with the attention that makes tree rows exact (loaded for trees; not a default candidate). */
-  'fp32-tree-exact': { accuracyLevel: 0, head: 'f32', attention: 'tree-exact' },
+  /** The default numerics with the attention that makes tree rows exact (loaded for trees; not a default candidate). */
+  'int8-head8-tree-exact': { accuracyLevel: 4, head: 'int8', attention: 'tree-exact' },
 } as const satisfies Record<string, Pick<TargetGraphOptions, 'accuracyLevel' | 'head' | 'attention'>>;
 export type NumericsName = keyof typeof NUMERICS;
 
@@ -91,7 +91,7 @@ function windowsOf(texts: string[], encode: (s: string) => number[], n: number, 
 }
 
 /** Our scores for a window: one run over the whole window, every row's logits. */
-async function ourScores(target: TargetModel, windows: number[][]): Promise<Scores> {
+export async function ourScores(target: TargetModel, windows: number[][]): Promise<Scores> {
   const V = target.cfg.vocabSize;
   const argmax: number[][] = [];
   const logp: number[][] = [];
@@ -286,8 +286,8 @@ export async function benchNumerics(o: NumericsBenchOptions): Promise<NumericsRe
   }
   for (const t of [...targets.values(), ...unpadded.values()]) await t.dispose();
   await llama?.close();
-  // The tree-exact attention computes what fp32 does, slower: it is for trees, never the default.
-  const { chosen, rule } = choose(quality, cost, names.filter((n) => n !== 'fp32-tree-exact'));
+  // The tree-exact attention computes what its numerics do, slower: it is for trees, never the default.
+  const { chosen, rule } = choose(quality, cost, names.filter((n) => !('attention' in NUMERICS[n])));
   return { bench: 'numerics', model: path.basename(o.modelPath), threads: o.threads || os.availableParallelism(), machine: machine(), window: o.window, windows: o.windows, quality, cost, exact, chosen, rule };
 }
 

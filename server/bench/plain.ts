@@ -10,7 +10,7 @@ import { projectRoot } from '../paths';
 import { LlamaContender, median } from './llama';
 import { numericsLabel } from './numerics';
 import { machine } from './report';
-import { DEFAULT_GRAPH_OPTIONS } from '../../kernels/llama-graph';
+import { DEFAULT_GRAPH_OPTIONS, FP32_GRAPH_OPTIONS } from '../../kernels/llama-graph';
 
 export interface PlainBenchOptions {
   load: WorkerLoadOptions;
@@ -67,16 +67,15 @@ export async function benchPlain(o: PlainBenchOptions): Promise<void> {
   const contenders: Contender[] = [];
   log(`bench-plain: ${path.basename(o.load.modelPath)}, ${threads} threads, ${o.repeats} repeats (+1 warm-up), ${o.tokens} decode tokens`);
   // The numerics asked for (exact: one-token steps padded to two rows), the same without padding,
-  // and int8 activations with the 8-bit head (the fastest numerics; bench-numerics has its quality).
+  // and the other numerics (fp32 beside int8 activations with the 8-bit head, or the reverse;
+  // bench-numerics has their quality).
   const graph = { ...DEFAULT_GRAPH_OPTIONS, ...o.load.graph };
   const exact = o.load.exact ?? true;
   const asked = `ours: ${numericsLabel(graph, exact)}`;
   contenders.push(await ours(asked, { ...o.load, threads, device: 'cpu', graph, exact }, o.tokens));
   contenders.push(await ours(`ours: ${numericsLabel(graph, !exact)}`, { ...o.load, threads, device: 'cpu', graph, exact: !exact }, o.tokens));
-  if (graph.accuracyLevel !== 4 || graph.head !== 'int8') {
-    const int8 = { ...graph, accuracyLevel: 4, head: 'int8' as const };
-    contenders.push(await ours(`ours: ${numericsLabel(int8)}`, { ...o.load, threads, device: 'cpu', graph: int8, exact: true }, o.tokens));
-  }
+  const other = graph.accuracyLevel === 4 && graph.head === 'int8' ? { ...graph, ...FP32_GRAPH_OPTIONS } : { ...graph, accuracyLevel: 4, head: 'int8' as const };
+  contenders.push(await ours(`ours: ${numericsLabel(other)}`, { ...o.load, threads, device: 'cpu', graph: other, exact: true }, o.tokens));
   contenders.push(await llamaCpp(o.load.modelPath, threads, o.tokens));
   const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
   for (let rep = 0; rep <= o.repeats; rep++) {

@@ -3,6 +3,8 @@
 // supported architecture and tensor type on tiny random-weight models.
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DEFAULT_GRAPH_OPTIONS, FP32_GRAPH_OPTIONS } from '../../kernels/llama-graph';
+import { compare, ourScores } from '../../server/bench/numerics';
 import { Engine } from '../../server/engine/engine';
 import { TargetModel } from '../../server/engine/target';
 import { defaultModel, devFiles, type LogitsReply, reference, refRow, tinyModel } from '../helpers';
@@ -24,8 +26,8 @@ async function allLogits(t: TargetModel, ids: number[]): Promise<Float32Array> {
 // different orders; differences of a few 1e-4 on logits of magnitude ~20 are rounding.
 const EXACT_TOL = 2e-3;
 // The optional int8 LM head (ORT's fast 8-bit kernel on int8 activations) is lossy: measured up
-// to 0.50 on these prompts, and it changes some greedy continuations (so only the default, exact
-// graph is held to transformers' tokens below).
+// to 0.50 on these prompts, and it changes some greedy continuations (so only the fp32, exact
+// graph is held to transformers' tokens below; the default int8 numerics have their own test at the end).
 const INT8_HEAD_TOL = 1.0;
 
 describe('SmolLM2-135M Q4_1 against transformers', () => {
@@ -38,8 +40,10 @@ describe('SmolLM2-135M Q4_1 against transformers', () => {
   let refGreedy: { ids: number[] }[];
 
   before(async () => {
-    exact = await TargetModel.load({ modelPath: file, device: 'cpu' }); // the default graph: exact head
-    fast = await TargetModel.load({ modelPath: file, device: 'cpu', graph: { head: 'int8' } });
+    // fp32 activations and the exact head: the reference's arithmetic (the default numerics are
+    // int8; they are held to their own bound below).
+    exact = await TargetModel.load({ modelPath: file, device: 'cpu', graph: FP32_GRAPH_OPTIONS });
+    fast = await TargetModel.load({ modelPath: file, device: 'cpu', graph: { ...FP32_GRAPH_OPTIONS, head: 'int8' } });
     assert.equal(exact.graphOptions.head, 'f32');
     prompts = code.map((f) => exact.tokenizer.encode(f.content).slice(0, 96));
     const batch = [
@@ -177,7 +181,7 @@ describe('every architecture and tensor type against transformers (tiny random m
   cases.forEach((c, k) => {
     it(`${c.arch} ${c.type}${c.untied ? ' (untied head)' : ''}: nbits and f32 graphs`, async () => {
       for (const weights of ['nbits', 'f32'] as const) {
-        const t = await TargetModel.load({ modelPath: files[k] as string, device: 'cpu', graph: { weights, head: 'f32' } });
+        const t = await TargetModel.load({ modelPath: files[k] as string, device: 'cpu', graph: { weights, ...FP32_GRAPH_OPTIONS } });
         const ours = await allLogits(t, ids);
         const V = t.cfg.vocabSize;
         const r = refs[k] as LogitsReply;
@@ -187,5 +191,29 @@ describe('every architecture and tensor type against transformers (tiny random m
         await t.dispose();
       }
     });
+  });
+});
+
+describe('the default numerics (int8 activations, 8-bit LM head) against transformers on real code', () => {
+  // bench-numerics' rule made them the default because they lose no more than llama.cpp's own
+  // 8-bit activations (top-1 agreement 97.8-98.4% and perplexity +0.5% on its windows; llama.cpp
+  // 98.0-98.1%, +0.5%). With the Q4_1 offsets taken off a zero point of 0 instead of centred per
+  // block (kernels/quant.ts toNBits), the same windows gave 95.1% and +1.8%: these bounds fail then.
+  it('agree on the top-1 token at >= 97% of 1,530 positions, perplexity within 1%', async () => {
+    const t = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' });
+    try {
+      assert.equal(t.graphOptions.accuracyLevel, DEFAULT_GRAPH_OPTIONS.accuracyLevel);
+      assert.equal(t.graphOptions.head, 'int8');
+      const windows = devFiles(24, { minBytes: 4000, maxBytes: 60000 })
+        .map((f) => t.tokenizer.encode(f.content)).filter((ids) => ids.length >= 256).slice(0, 6).map((ids) => ids.slice(ids.length - 256));
+      assert.equal(windows.length, 6);
+      const ref = reference<{ argmax: number[][]; logp: number[][] }>({ op: 'score', gguf: defaultModel(), windows });
+      const q = compare('dev', 'default', await ourScores(t, windows), ref);
+      assert.equal(q.positions, 6 * 255);
+      assert.ok(q.top1_agreement >= 0.97, `top-1 agreement ${(q.top1_agreement * 100).toFixed(2)}%`);
+      assert.ok(Math.abs(q.ppl_change) <= 0.01, `perplexity change ${(q.ppl_change * 100).toFixed(2)}%`);
+    } finally {
+      await t.dispose();
+    }
   });
 });

@@ -61,10 +61,23 @@ describe('GGUF reader', () => {
         const j = i % 32;
         const byte = nb.packed[blk * 16 + (j >> 1)] as number;
         const q = j & 1 ? byte >> 4 : byte & 15;
-        const w = (q - nb.zeroPoint) * (nb.scales[blk] as number) + (nb.mins?.[blk] ?? 0);
+        const zp = nb.zeroPoints[blk] as number;
+        assert.ok(zp <= 15);
+        const w = (q - zp) * (nb.scales[blk] as number) + (nb.mins?.[blk] ?? 0);
         worst = Math.max(worst, Math.abs(w - (want[i] as number)));
       }
       assert.ok(worst < 1e-6, `worst difference ${worst}`);
+      // Centred: where a block has an offset, its zero point leaves at most half a step of it
+      // (unless the offset lies beyond 0..15 steps), so int8 activation error is weighted by w.
+      let centred = 0;
+      for (let blk = 0; blk < (n * k) / 32; blk++) {
+        if (type === 'Q4_0') { assert.equal(nb.zeroPoints[blk], 8); continue; }
+        const zp = nb.zeroPoints[blk] as number;
+        const s = nb.scales[blk] as number;
+        const m = nb.mins?.[blk] as number;
+        if (zp > 0 && zp < 15) { assert.ok(Math.abs(m) <= s / 2 + 1e-6 * s, `block ${blk}: offset ${m} with step ${s}`); centred++; }
+      }
+      if (type !== 'Q4_0') assert.ok(centred > 0, 'some block is centred');
     });
   }
 
