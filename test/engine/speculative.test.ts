@@ -7,6 +7,7 @@ import { acceptGreedy, acceptSampling } from '../../server/engine/acceptance';
 import { addNode, ancestors, blockParents, chainTree, depths, type DraftTree, newTree, panelSafe, pathTo } from '../../server/engine/draft-tree';
 import { buildTree, type DistributionSource, type DraftContext, type Drafter, type TreeParams } from '../../server/engine/drafter';
 import { causalMask, MASK_NEG, treeMask } from '../../server/engine/masks';
+import { FP32_GRAPH_OPTIONS } from '../../kernels/llama-graph';
 import { Engine } from '../../server/engine/engine';
 import { HybridDrafter } from '../../server/engine/hybrid';
 import { ngramTree, NgramDrafter } from '../../server/engine/ngram';
@@ -250,9 +251,9 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
   });
 });
 
-describe('int8 activations: chains stay lossless (single-token steps padded to two rows)', () => {
+describe('the other numerics (fp32 activations, exact fp32 head): chains stay lossless (single-token steps padded to two rows)', () => {
   let target: TargetModel;
-  before(async () => { target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu', graph: { accuracyLevel: 4 } }); });
+  before(async () => { target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu', graph: FP32_GRAPH_OPTIONS }); });
   after(async () => { await target.dispose(); });
 
   it('a decode step gives bit-identical logits to the same row inside a verified block', async () => {

@@ -131,14 +131,15 @@ describe('Completer', () => {
     const c = new Completer(async (o) => { loads.push(o); return fakeEngine({}, []); }, hooks());
     await c.applySettings(DEFAULT_SETTINGS);
     await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
-    await c.applySettings({ ...DEFAULT_SETTINGS, numerics: 'int8' });
+    await c.applySettings({ ...DEFAULT_SETTINGS, numerics: 'fp32' });
     await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
-    assert.deepEqual(loads.map((o) => o.graph), [{ accuracyLevel: 0, head: 'f32', attention: 'fast' }, { accuracyLevel: 4, head: 'int8', attention: 'fast' }]);
+    // The default numerics are int8 activations with the 8-bit head (bench-numerics' rule).
+    assert.deepEqual(loads.map((o) => o.graph), [{ accuracyLevel: 4, head: 'int8', attention: 'fast' }, { accuracyLevel: 0, head: 'f32', attention: 'fast' }]);
     assert.deepEqual(loads.map((o) => o.exact), [true, true]);
     // A tree shape asks for the tree-exact attention (trees are bit-exact only with it), still exact.
     await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, tree: 'dynamic' } });
     await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
-    assert.deepEqual([loads.at(-1)?.graph, loads.at(-1)?.exact], [{ accuracyLevel: 0, head: 'f32', attention: 'tree-exact' }, true]);
+    assert.deepEqual([loads.at(-1)?.graph, loads.at(-1)?.exact], [{ accuracyLevel: 4, head: 'int8', attention: 'tree-exact' }, true]);
   });
 
   it('drafts chains where the settings ask for trees but the engine verifies only chains exactly (CUDA), and says so once', async () => {
