@@ -25,15 +25,55 @@ export interface DraftDims {
   eps: number;
   hidden: number;
   maxPositions: number;
+  /**
+   * 'int8' (default): every weight as 8-bit MatMulNBits blocks (one scale per 32) on int8
+   * activations, 4x fewer bytes read per draft step than fp32 (the step is bound by reading the
+   * weights: docs/BENCHMARKS.md, "Draft head cost"); 'f32': the trained weights exactly (the
+   * training-equals-inference tests). Drafts only propose: verification keeps the output exact.
+   */
+  weights?: 'int8' | 'f32';
 }
 
 const F32 = { weights: 'f32' as const, accuracyLevel: 0, head: 'f32' as const, maxPositions: 0 };
+
+/**
+ * y = x @ W^T for a draft weight [N rows x K] (float16/float32 in the head's GGUF): fp32 MatMul, or
+ * symmetric 8-bit blocks of 32 (scale = max |w| / 127, as ggml's Q8_0) as MatMulNBits with int8
+ * activations, the kernel the target's 8-bit LM head runs on.
+ */
+function draftLinear(g: GraphBuilder, w: WeightSource, x: string, name: string, d: DraftDims): string {
+  const t = w.info(name);
+  const k = t.dims[0] as number;
+  const n = t.dims[1] as number;
+  if ((d.weights ?? 'int8') === 'f32' || k % 32 !== 0) return linear(g, w, x, [name], F32, new Map())[0] as string;
+  const { packed, scales } = quantize8(w.f32(name), n * k);
+  const blocks = k / 32;
+  const B = g.initializer(`${name}.q8`, DT.UINT8, [n, blocks, 32], packed);
+  const S = g.f32(`${name}.q8scales`, [n * blocks], scales);
+  const Z = g.initializer(`${name}.q8zp`, DT.UINT8, [n, blocks], new Uint8Array(n * blocks).fill(128));
+  return g.op('MatMulNBits', [x, B, S, Z], { K: k, N: n, bits: 8, block_size: 32, accuracy_level: 4 }, { domain: 'com.microsoft' });
+}
+
+/** Symmetric 8-bit blocks of 32: u = round(w / s) + 128 with s = max |w| / 127 per block. */
+export function quantize8(values: Float32Array, count: number): { packed: Uint8Array; scales: Float32Array } {
+  const blocks = count / 32;
+  const packed = new Uint8Array(count);
+  const scales = new Float32Array(blocks);
+  for (let b = 0; b < blocks; b++) {
+    let amax = 0;
+    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(values[b * 32 + j] as number));
+    const s = amax / 127;
+    scales[b] = s;
+    for (let j = 0; j < 32; j++) packed[b * 32 + j] = s > 0 ? Math.round((values[b * 32 + j] as number) / s) + 128 : 128;
+  }
+  return { packed, scales };
+}
 
 export function buildDraftFcGraph(file: GgufFile, d: DraftDims): Uint8Array {
   const g = new GraphBuilder('draft_fc');
   const w = new WeightSource(file);
   const taps = g.input('taps', DT.FLOAT, ['S', 3 * d.hidden]);
-  g.op('Identity', [linear(g, w, taps, ['fc.weight'], F32, new Map())[0] as string], {}, { out: 'features' });
+  g.op('Identity', [draftLinear(g, w, taps, 'fc.weight', d)], {}, { out: 'features' });
   g.output('features', DT.FLOAT, ['S', d.width]);
   return g.build();
 }
@@ -46,7 +86,7 @@ function emitModule(g: GraphBuilder, w: WeightSource, d: DraftDims, module: numb
   const hd = d.width / d.heads;
   const p = `mods.${module}.`;
   const norm = (x: string, name: string, dim: number): string => rmsNorm(g, x, g.f32(name, [dim], w.f32(name)), d.eps);
-  const lin = (x: string, name: string): string => linear(g, w, x, [name], F32, new Map())[0] as string;
+  const lin = (x: string, name: string): string => draftLinear(g, w, x, name, d);
   let h = lin(g.op('Concat', [norm(io.emb, `${p}norm_e.weight`, d.embedDim), norm(io.hIn, `${p}norm_h.weight`, d.width)], { axis: -1 }), `${p}fuse.weight`);
   for (let l = 0; l < d.layersPerModule; l++) {
     const q = `${p}layers.${l}.`;
@@ -110,6 +150,16 @@ export function buildDraftModuleGraph(file: GgufFile, d: DraftDims, module: numb
 }
 
 /**
+ * Where the switch graph keeps its weights. fp32: in the main graph, read by the branches from the
+ * outer scope (onnxruntime held a branch's own initializers several times: 255 vs 72 MB resident).
+ * 8-bit: in their branch, since MatMulNBits prepacks only the initializers of its own graph (with
+ * outer-scope weights an 8-bit step took 8.9 ms instead of 1.7 in fp32; docs/BENCHMARKS.md).
+ */
+function hoistWeights(d: DraftDims): boolean {
+  return (d.weights ?? 'int8') === 'f32';
+}
+
+/**
  * All modules in one graph, the module chosen at run time by the input `module` (int64 [1]):
  * nested If nodes, one branch per module. What the server runs: 23-26% less time per draft step
  * than one session per module (scripts/bench-draft-graphs.js, docs/BENCHMARKS.md).
@@ -124,7 +174,7 @@ export function buildDraftSwitchGraph(file: GgufFile, d: DraftDims, modules: num
   const types = [[1, 'S', d.width], ['S', d.vocab], ...outs.newK.flatMap(() => [[1, 'S', d.kvHeads * (d.width / d.heads)], [1, 'S', d.kvHeads * (d.width / d.heads)]])];
   // branch(m) computes module m; branch over m..M-1 nests the rest in its else side.
   const branch = (parent: GraphBuilder, m: number): GraphBuilder => {
-    const sub = parent.subgraph(`module_${m}`, { hoist: true });
+    const sub = parent.subgraph(`module_${m}`, { hoist: hoistWeights(d) });
     const names = all.map((n) => `m${m}_${n}`);
     const o: ModuleOuts = { h: names[0] as string, logits: names[1] as string, newK: outs.newK.map((_, l) => names[2 + 2 * l] as string), newV: outs.newK.map((_, l) => names[3 + 2 * l] as string) };
     emitModule(sub, w, d, m, io, o);
@@ -137,7 +187,7 @@ export function buildDraftSwitchGraph(file: GgufFile, d: DraftDims, modules: num
       emitModule(parent, w, d, m, io, { h: outNames[0] as string, logits: outNames[1] as string, newK: outs.newK.map((_, l) => outNames[2 + 2 * l] as string), newV: outs.newK.map((_, l) => outNames[3 + 2 * l] as string) });
       return;
     }
-    const rest = parent.subgraph(`rest_${m}`, { hoist: true });
+    const rest = parent.subgraph(`rest_${m}`, { hoist: hoistWeights(d) });
     const restNames = all.map((n) => `r${m}_${n}`);
     chain(rest, m + 1, restNames);
     restNames.forEach((n, i) => rest.output(n, DT.FLOAT, types[i] as (string | number)[]));
@@ -150,6 +200,6 @@ export function buildDraftSwitchGraph(file: GgufFile, d: DraftDims, modules: num
 
 /** A hash of the draft graph builders (and the target's shared blocks), for the on-disk graph cache. */
 export function draftBuilderHash(): string {
-  const src = [buildDraftFcGraph, buildDraftSwitchGraph, emitModule, moduleInputs, moduleOutputs].map((f) => f.toString()).join('\n');
+  const src = [buildDraftFcGraph, buildDraftSwitchGraph, emitModule, moduleInputs, moduleOutputs, draftLinear, quantize8, hoistWeights].map((f) => f.toString()).join('\n');
   return createHash('sha256').update(src + builderHash()).digest('hex').slice(0, 12);
 }

@@ -1,37 +1,52 @@
-// Draft head graphs: one session per module vs one graph choosing the module at run time (nested If,
-// what the server runs). Checks equal logits, then times single-position steps with P cached rows.
-//   npm run build && THREADS=1 node scripts/bench-draft-graphs.js models/heads/smollm2-135m-prism.gguf 500
+// Draft head step graphs (one graph choosing the module at run time, what the server runs) with
+// fp32 weights vs 8-bit weights (MatMulNBits on int8 activations, the default): how far their
+// logits are apart and their top-1 agreement, then ms per single-position step with P cached rows,
+// interleaved. Prints the CPU.
+//   npm run build && node scripts/bench-draft-graphs.js models/heads/smollm2-135m-prism.gguf 500
 const ort = require('onnxruntime-node');
-const { buildDraftModuleGraph, buildDraftSwitchGraph } = require('../out/kernels/draft-graph');
+const { buildDraftSwitchGraph } = require('../out/kernels/draft-graph');
 const { readDraftHead } = require('../out/server/engine/draft-head');
 const { TargetModel } = require('../out/server/engine/target');
+const { machine } = require('../out/server/bench/report');
+const { resolveModelPath } = require('../out/server/paths');
 (async () => {
   const head = process.argv[2];
-  const t = TargetModel.prepare({ modelPath: require('../out/server/paths').resolveModelPath(), device: 'cpu' });
-  const h = readDraftHead(head, { modelPath: t.modelPath ?? require('../out/server/paths').resolveModelPath(), modelHash: t.hash, cfg: t.cfg });
+  const t = TargetModel.prepare({ modelPath: resolveModelPath(), device: 'cpu' });
+  const h = readDraftHead(head, { modelPath: resolveModelPath(), modelHash: t.hash, cfg: t.cfg });
   const m = h.manifest;
-  const d = { width: m.width, embedDim: t.cfg.hidden, heads: m.heads, kvHeads: m.kvHeads, ffn: m.ffn, layersPerModule: m.layersPerModule, vocab: m.vocab, ropeBase: m.ropeBase, eps: m.eps, hidden: m.hidden, maxPositions: 8192 };
+  const dims = (weights) => ({ width: m.width, embedDim: t.cfg.hidden, heads: m.heads, kvHeads: m.kvHeads, ffn: m.ffn, layersPerModule: m.layersPerModule, vocab: m.vocab, ropeBase: m.ropeBase, eps: m.eps, hidden: m.hidden, maxPositions: 8192, weights });
   const opts = { intraOpNumThreads: Number(process.env.THREADS ?? 1), interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'], extra: { session: { intra_op: { allow_spinning: '0' } } } };
-  const sep = []; for (let i = 0; i < m.modules; i++) sep.push(await ort.InferenceSession.create(buildDraftModuleGraph(h.file, d, i), opts));
-  const sw = await ort.InferenceSession.create(buildDraftSwitchGraph(h.file, d, m.modules), opts);
-  const P = Number(process.argv[3] ?? 500), S = 1, kvw = d.kvHeads * d.width / d.heads;
-  const feeds = (mod, withModule) => {
-    const f = { emb: new ort.Tensor('float32', new Float32Array(S * d.embedDim).fill(0.01), [1, S, d.embedDim]), h_in: new ort.Tensor('float32', new Float32Array(S * d.width).fill(0.02), [1, S, d.width]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from([BigInt(P)]), [1, S]), attn_mask: new ort.Tensor('float32', new Float32Array(S * (P + S)), [S, P + S]),
-      past_k_0: new ort.Tensor('float32', new Float32Array(P * kvw).fill(0.1), [1, P, kvw]), past_v_0: new ort.Tensor('float32', new Float32Array(P * kvw).fill(0.1), [1, P, kvw]) };
-    if (withModule) f.module = new ort.Tensor('int64', BigInt64Array.from([BigInt(mod)]), [1]);
+  const kinds = ['f32', 'int8'];
+  const sessions = {};
+  for (const k of kinds) sessions[k] = await ort.InferenceSession.create(buildDraftSwitchGraph(h.file, dims(k), m.modules), opts);
+  const P = Number(process.argv[3] ?? 500), S = 1, d = dims('f32'), kvw = d.kvHeads * d.width / d.heads;
+  // Inputs of a plausible scale (random, seeded), the same for both graphs.
+  let seed = 1;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5; };
+  const fill = (n, s) => Float32Array.from({ length: n }, () => rnd() * s);
+  const past = Array.from({ length: d.layersPerModule }, () => [fill(P * kvw, 2), fill(P * kvw, 2)]);
+  const feeds = (mod, i) => {
+    const f = { emb: new ort.Tensor('float32', fill(S * d.embedDim, 0.2), [1, S, d.embedDim]), h_in: new ort.Tensor('float32', fill(S * d.width, 4), [1, S, d.width]),
+      position_ids: new ort.Tensor('int64', BigInt64Array.from([BigInt(P + (i % 7))]), [1, S]), attn_mask: new ort.Tensor('float32', new Float32Array(S * (P + S)), [S, P + S]),
+      module: new ort.Tensor('int64', BigInt64Array.from([BigInt(mod)]), [1]) };
+    past.forEach(([k, v], l) => { f[`past_k_${l}`] = new ort.Tensor('float32', k, [1, P, kvw]); f[`past_v_${l}`] = new ort.Tensor('float32', v, [1, P, kvw]); });
     return f;
   };
-  // equality
-  for (let mod = 0; mod < m.modules; mod++) {
-    const a = await sep[mod].run(feeds(mod, false)); const b = await sw.run(feeds(mod, true));
-    let md = 0; const la = a.logits.data, lb = b.logits.data; for (let i = 0; i < la.length; i++) md = Math.max(md, Math.abs(la[i] - lb[i]));
-    console.log(`module ${mod}: max |logits diff| ${md}`);
+  const argmax = (a) => { let b = 0; for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i; return b; };
+  let same = 0, n = 0, worst = 0;
+  for (let i = 0; i < 60; i++) {
+    const mod = i % m.modules;
+    const f = feeds(mod, i);
+    const a = (await sessions.f32.run(f)).logits.data, b = (await sessions.int8.run(f)).logits.data;
+    for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]));
+    n++; if (argmax(a) === argmax(b)) same++;
   }
-  const time = async (f, n = 300) => { for (let i = 0; i < 20; i++) await f(i); const t0 = performance.now(); for (let i = 0; i < n; i++) await f(i); return (performance.now() - t0) / n; };
+  console.log(`${machine()}; ${require('node:path').basename(head)}, ${m.modules} modules, P = ${P}, ${opts.intraOpNumThreads} thread(s)`);
+  console.log(`8-bit vs fp32 weights: top-1 draft token the same at ${same}/${n} random inputs, max |logits diff| ${worst.toFixed(4)}`);
+  const time = async (s, n = 200) => { for (let i = 0; i < 20; i++) await s.run(feeds(i % m.modules, i)); const t0 = performance.now(); for (let i = 0; i < n; i++) await s.run(feeds(i % m.modules, i)); return (performance.now() - t0) / n; };
   for (let rep = 0; rep < 3; rep++) {
-    const a = await time((i) => sep[i % m.modules].run(feeds(i % m.modules, false)));
-    const b = await time((i) => sw.run(feeds(i % m.modules, true)));
-    console.log(`P=${P}: separate sessions ${a.toFixed(3)} ms/step, one graph with If ${b.toFixed(3)} ms/step (${(b / a).toFixed(2)}x)`);
+    const a = await time(sessions.f32);
+    const b = await time(sessions.int8);
+    console.log(`round ${rep + 1}: fp32 weights ${a.toFixed(3)} ms/step, 8-bit weights ${b.toFixed(3)} ms/step (${(b / a).toFixed(2)}x)`);
   }
 })();

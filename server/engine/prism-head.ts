@@ -30,7 +30,9 @@ export class PrismHead {
     private readonly embedType: number,
   ) {}
 
-  static async load(headPath: string, target: { modelPath: string; modelHash: string; cfg: ModelConfig }, threads = 0): Promise<PrismHead> {
+  /** threads: 0 = one; weights: the draft graphs' weights (DraftDims.weights, default int8). */
+  static async load(headPath: string, target: { modelPath: string; modelHash: string; cfg: ModelConfig }, o: { threads?: number; weights?: 'int8' | 'f32' } = {}): Promise<PrismHead> {
+    const threads = o.threads ?? 0;
     const head = readDraftHead(headPath, target);
     const m = head.manifest;
     const targetFile = readGguf(target.modelPath);
@@ -39,7 +41,7 @@ export class PrismHead {
     const dims: DraftDims = {
       width: m.width, embedDim: target.cfg.hidden, heads: m.heads, kvHeads: m.kvHeads, ffn: m.ffn,
       layersPerModule: m.layersPerModule, vocab: m.vocab, ropeBase: m.ropeBase, eps: m.eps, hidden: m.hidden,
-      maxPositions: Math.min(8192, target.cfg.contextLength),
+      maxPositions: Math.min(8192, target.cfg.contextLength), weights: o.weights ?? 'int8',
     };
     // Small graphs: one thread each and no spinning, so they never compete with the target's pool.
     const opts: ort.InferenceSession.SessionOptions = {
@@ -53,8 +55,8 @@ export class PrismHead {
     const id = `draft-${fileHash(headPath, cacheDir).slice(0, 16)}`;
     const generation = `-${draftBuilderHash()}-`;
     const stale = { prefix: `${id}-`, generation };
-    const fcPath = cachedGraph(cacheDir, `${id}${generation}fc-p${dims.maxPositions}`, () => buildDraftFcGraph(head.file, dims), undefined, stale);
-    const stepPath = cachedGraph(cacheDir, `${id}${generation}step-p${dims.maxPositions}`, () => buildDraftSwitchGraph(head.file, dims, m.modules), undefined, stale);
+    const fcPath = cachedGraph(cacheDir, `${id}${generation}fc-p${dims.maxPositions}-${dims.weights}`, () => buildDraftFcGraph(head.file, dims), undefined, stale);
+    const stepPath = cachedGraph(cacheDir, `${id}${generation}step-p${dims.maxPositions}-${dims.weights}`, () => buildDraftSwitchGraph(head.file, dims, m.modules), undefined, stale);
     const fc = await ort.InferenceSession.create(fcPath, opts);
     const step = await ort.InferenceSession.create(stepPath, opts);
     return new PrismHead(head, dims, fc, step, readTensorBytes(targetFile, embd), embd.type);

@@ -8,6 +8,7 @@ import { GGML_TYPE, GgufError, readGguf, readTensorBytes } from '../../kernels/g
 import { splitQ8 } from '../../kernels/llama-graph';
 import { readModelConfig } from '../../kernels/model-config';
 import { dequantize, floatToHalf, halfToFloat, toNBits } from '../../kernels/quant';
+import { quantize8 } from '../../kernels/draft-graph';
 import { defaultModel, reference, tinyModel } from '../helpers';
 
 const TYPES = ['F32', 'F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q4_K', 'Q6_K'];
@@ -80,6 +81,27 @@ describe('GGUF reader', () => {
       if (type !== 'Q4_0') assert.ok(centred > 0, 'some block is centred');
     });
   }
+
+  it('quantizes draft-head weights to symmetric 8-bit blocks within half a step of every value', () => {
+    const n = 32 * 40;
+    const w = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * (1 + (i % 97)) * 1e-2);
+    w.fill(0, 64, 96); // an all-zero block
+    const { packed, scales } = quantize8(w, n);
+    assert.equal(scales.length, n / 32);
+    assert.equal(scales[2], 0);
+    for (let i = 0; i < n; i++) {
+      const s = scales[Math.floor(i / 32)] as number;
+      const q = (packed[i] as number) - 128;
+      assert.ok(q >= -127 && q <= 127, `value ${i}: ${q}`);
+      assert.ok(Math.abs(q * s - (w[i] as number)) <= s / 2 + 1e-9, `value ${i}: ${q * s} vs ${w[i]}`);
+    }
+    // The largest value of each block is exact up to rounding of its scale: q = +-127.
+    for (let b = 0; b < n / 32; b++) {
+      if (scales[b] === 0) continue;
+      const block = Array.from(packed.subarray(b * 32, (b + 1) * 32), (u) => Math.abs(u - 128));
+      assert.equal(Math.max(...block), 127);
+    }
+  });
 
   it('splits Q8_0 into int8 values and scales whose products are the dequantized values, exactly', () => {
     // The target graph looks the embedding up as int8 * scale (kernels/llama-graph.ts): each

@@ -38,7 +38,7 @@ torch.save({"config": c.__dict__, "head": h.state_dict(), "variant": "prism", "g
     assert.equal(r.status, 0, r.stderr);
     const e = spawnSync(PY, ['-m', 'prism.export', pt, path.join(tmp, 'head.gguf')], { encoding: 'utf8' });
     assert.equal(e.status, 0, e.stderr);
-    head = await PrismHead.load(path.join(tmp, 'head.gguf'), target, 1);
+    head = await PrismHead.load(path.join(tmp, 'head.gguf'), target, { threads: 1 });
     // The same weights, trained (so says its manifest) on 16-position windows.
     const w = spawnSync(PY, ['-c', `
 import sys, torch
@@ -49,7 +49,7 @@ torch.save(s, sys.argv[2])
     assert.equal(w.status, 0, w.stderr);
     const e16 = spawnSync(PY, ['-m', 'prism.export', path.join(tmp, 'head16.pt'), path.join(tmp, 'head16.gguf')], { encoding: 'utf8' });
     assert.equal(e16.status, 0, e16.stderr);
-    windowed = await PrismHead.load(path.join(tmp, 'head16.gguf'), target, 1);
+    windowed = await PrismHead.load(path.join(tmp, 'head16.gguf'), target, { threads: 1 });
   });
   after(async () => { await head.dispose(); await windowed.dispose(); await target.dispose(); });
 

@@ -67,7 +67,8 @@ describe('draft head: training equals inference', () => {
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-tei-'));
       const sha = fileHash(model, tmp);
       const dump = referenceHead(tmp, model, sha, cfg.tapLayers, c.modules, c.sigma, c.layers);
-      const head = await PrismHead.load(path.join(tmp, 'head.gguf'), { modelPath: model, modelHash: sha, cfg }, 1);
+      // fp32 weights: the trained function exactly (the shipped default, 8-bit weights, only proposes).
+      const head = await PrismHead.load(path.join(tmp, 'head.gguf'), { modelPath: model, modelHash: sha, cfg }, { threads: 1, weights: 'f32' });
       try {
         const d = head.dims.width;
         const n = T;
