@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { ACCEPTED_COMMAND, LOG, PREFILL, STATUS } from '../common/protocol';
+import { ACCEPTED_COMMAND, LOG, PREFILL, STATUS, type StatusParams } from '../common/protocol';
 import { normalizeSettings } from '../common/settings';
 import { runBenchmark } from './benchmark';
 import { enableGpu } from './gpu';
@@ -46,9 +46,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       middleware: inline.middleware(),
     };
     client = new LanguageClient('prism', 'PRISM Complete', serverOptions, clientOptions);
+    // An edit made while the extension was still starting (the window just opened, Enter pressed
+    // at once) asked nothing: it reached the extension host as an already-edited document, not as
+    // a change, and VS Code asks a provider again only at the next edit, so the cursor stayed
+    // without ghost text. Once the model is loaded (the provider is registered in the workbench
+    // by then), ask once where the active document was edited since it opened (its version > 1;
+    // isDirty alone read false there) and nothing was asked yet.
+    let caughtUp = false;
+    const catchUp = (p: StatusParams): void => {
+      if (caughtUp || p.state !== 'idle' || !p.model) return;
+      caughtUp = true;
+      const editor = vscode.window.activeTextEditor;
+      if (!editor || !(editor.document.isDirty || editor.document.version > 1) || inline.requests > 0 || !settings().settings.enable) return;
+      out.appendLine(`asking for a completion in ${path.basename(editor.document.fileName)}: it was edited before completions were ready`);
+      void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    };
     context.subscriptions.push(client.onNotification(STATUS, (p) => {
       status?.update(p);
       if (p.state === 'error' && p.message) void showError(p.message, out);
+      catchUp(p);
     }));
     context.subscriptions.push(client.onNotification(LOG, (p) => out.appendLine(p.line)));
 

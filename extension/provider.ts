@@ -9,6 +9,8 @@ import { ACCEPTED_COMMAND } from '../common/protocol';
 
 export class InlineMiddleware {
   readonly flow: InlineFlow<vscode.InlineCompletionItem>;
+  /** Inline completion requests VS Code has made since activation. */
+  requests = 0;
 
   constructor(enabled: () => boolean, private readonly onChange: () => void) {
     this.flow = new InlineFlow((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText.value), { enabled });
@@ -21,6 +23,7 @@ export class InlineMiddleware {
   middleware(): Middleware {
     return {
       provideInlineCompletionItems: async (document, position, context, token, next) => {
+        this.requests++;
         const editor = vscode.window.activeTextEditor;
         const end = document.positionAt(document.getText().length);
         const r = await this.flow.provide({

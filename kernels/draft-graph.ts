@@ -28,7 +28,7 @@ export interface DraftDims {
   /**
    * 'int8' (default): every weight as 8-bit MatMulNBits blocks (one scale per 32) on int8
    * activations, 4x fewer bytes read per draft step than fp32 (the step is bound by reading the
-   * weights: docs/BENCHMARKS.md, "Draft head cost"); 'f32': the trained weights exactly (the
+   * weights: docs/BENCHMARKS.md, "Draft heads on 8-bit weights"); 'f32': the trained weights exactly (the
    * training-equals-inference tests). Drafts only propose: verification keeps the output exact.
    */
   weights?: 'int8' | 'f32';
