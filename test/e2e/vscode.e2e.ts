@@ -217,7 +217,9 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     await runCommand('PRISM: Show Logs');
     // Monaco renders only the lines in view and the panel follows the end of the log: go to its
     // start, where the model load is.
-    await page.locator('.panel .monaco-editor .view-lines').first().click();
+    // Click the editor's viewport: .view-lines spans the whole scrolled log, so its centre can lie
+    // under the panel's title toolbar once the log is long.
+    await page.locator('.panel .monaco-editor .overflow-guard').first().click();
     await page.keyboard.press('Control+Home');
     try {
       await page.locator('.panel .monaco-editor .view-lines', { hasText: /loaded\s.*\.gguf/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
