@@ -9,7 +9,7 @@
 // Blocks mirror model.py exactly: fusion = Linear([RMSNorm(emb), RMSNorm(h_in)]), then Llama
 // layers with rotate-half rope; logits = head(RMSNorm(h_out)).
 import { createHash } from 'node:crypto';
-import { attend, builderHash, kvInputNames, linear, rmsNorm, ropeTables, WeightSource } from './llama-graph';
+import { attend, builderHash, kvInputNames, linear, matMul8, rmsNorm, ropeTables, WeightSource } from './llama-graph';
 import type { GgufFile } from './gguf';
 import { DT, GraphBuilder } from './onnx';
 
@@ -47,11 +47,7 @@ function draftLinear(g: GraphBuilder, w: WeightSource, x: string, name: string, 
   const n = t.dims[1] as number;
   if ((d.weights ?? 'int8') === 'f32' || k % 32 !== 0) return linear(g, w, x, [name], F32, new Map())[0] as string;
   const { packed, scales } = quantize8(w.f32(name), n * k);
-  const blocks = k / 32;
-  const B = g.initializer(`${name}.q8`, DT.UINT8, [n, blocks, 32], packed);
-  const S = g.f32(`${name}.q8scales`, [n * blocks], scales);
-  const Z = g.initializer(`${name}.q8zp`, DT.UINT8, [n, blocks], new Uint8Array(n * blocks).fill(128));
-  return g.op('MatMulNBits', [x, B, S, Z], { K: k, N: n, bits: 8, block_size: 32, accuracy_level: 4 }, { domain: 'com.microsoft' });
+  return matMul8(g, x, { q: `${name}.q8`, scales: `${name}.q8scales`, zp: `${name}.q8zp` }, n, k, packed, scales);
 }
 
 /** Symmetric 8-bit blocks of 32: u = round(w / s) + 128 with s = max |w| / 127 per block. */

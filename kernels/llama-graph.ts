@@ -139,10 +139,7 @@ export function linear(g: GraphBuilder, w: WeightSource, x: string, names: strin
     }
   } else if (opts.weights === 'nbits' && k % 32 === 0 && first.type === GGML_TYPE.Q8_0 && opts.head === 'int8') {
     const { packed, scales } = q8ToNBits(concatBytes(infos.map((t) => readTensorBytes(w.file, t))), n, k);
-    const B = g.initializer(`${key}.q`, DT.UINT8, [n, blocks, 32], packed);
-    const S = g.f32(`${key}.scales`, [n * blocks], scales);
-    const Z = g.initializer(`${key}.zp`, DT.UINT8, [n, blocks], new Uint8Array(n * blocks).fill(128));
-    y = g.op('MatMulNBits', [x, B, S, Z], { K: k, N: n, bits: 8, block_size: 32, accuracy_level: 4 }, { domain: 'com.microsoft' });
+    y = matMul8(g, x, { q: `${key}.q`, scales: `${key}.scales`, zp: `${key}.zp` }, n, k, packed, scales);
   } else {
     const rows = concatF32(infos.map((t) => dequantize(t.type, readTensorBytes(w.file, t), t.elements)));
     y = g.op('MatMul', [x, g.f32(`${key}.t`, [k, n], transpose(rows, n, k))]);
@@ -176,6 +173,19 @@ function concat<T extends Float32Array | Uint8Array>(parts: T[], make: (n: numbe
 
 const concatF32 = (parts: Float32Array[]): Float32Array => concat(parts, (n) => new Float32Array(n));
 const concatBytes = (parts: Uint8Array[]): Uint8Array => concat(parts, (n) => new Uint8Array(n));
+
+/**
+ * y = x @ W^T for 8-bit blocks of 32 (u = q + 128, one scale per block, zero point 128) as
+ * MatMulNBits on int8 activations (ORT's 8-bit kernel is only fast at accuracy_level 4): the
+ * target's 8-bit LM head and the draft heads' weights.
+ */
+export function matMul8(g: GraphBuilder, x: string, names: { q: string; scales: string; zp: string }, n: number, k: number, packed: Uint8Array, scales: Float32Array): string {
+  const blocks = k / 32;
+  const B = g.initializer(names.q, DT.UINT8, [n, blocks, 32], packed);
+  const S = g.f32(names.scales, [n * blocks], scales);
+  const Z = g.initializer(names.zp, DT.UINT8, [n, blocks], new Uint8Array(n * blocks).fill(128));
+  return g.op('MatMulNBits', [x, B, S, Z], { K: k, N: n, bits: 8, block_size: 32, accuracy_level: 4 }, { domain: 'com.microsoft' });
+}
 
 /** Q8_0 (w = d*q, q int8) as 8-bit MatMulNBits: u = q + 128, zero point 128. */
 function q8ToNBits(src: Uint8Array, n: number, k: number): { packed: Uint8Array; scales: Float32Array } {
@@ -384,6 +394,6 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
 
 /** A hash of the builder's own code, so a changed builder never reuses a stale cached graph. */
 export function builderHash(): string {
-  const src = [buildTargetGraph, attend, sgemmKeyPanel, linear, packZeroPoints, q8ToNBits, splitQ8, rmsNorm, ropeTables, toNBits, dequantize, GraphBuilder].map((f) => f.toString()).join('\n');
+  const src = [buildTargetGraph, attend, sgemmKeyPanel, linear, packZeroPoints, matMul8, q8ToNBits, splitQ8, rmsNorm, ropeTables, toNBits, dequantize, GraphBuilder].map((f) => f.toString()).join('\n');
   return createHash('sha256').update(src).digest('hex').slice(0, 12);
 }
