@@ -89,17 +89,33 @@ class DecoderLayer(nn.Module):
         v = self.v(x).view(B, T, self.c.kv_heads, self.hd).transpose(1, 2)
         return k, v
 
-    def forward(self, h, positions, keys, values, mask):
-        """h [B,T,d]; keys/values [B, kv_heads, S, hd] (everything attended to, own ones included);
-        mask [T, S] additive. Returns the new hidden states [B,T,d]."""
+    def forward(self, h, positions, keys, values, mask, chain=None):
+        """h [B,T,d]; keys/values [B, kv_heads, S, hd]; mask [T, S] additive. Returns the new
+        hidden states [B,T,d].
+
+        Inference (chain None): keys/values are everything attended to, own ones included.
+        Training-time test (chain given): keys/values are the step-1 (prefill) entries of the T
+        positions, seen causally through mask [T, T], and chain = (kc, vc) [B, kv_heads, T, j, hd]
+        the j later steps' entries of each query's own position (or None at step 1). This is the
+        attention of unroll_mask's layout without its k*T-wide score matrix, most of which is
+        masked: each query sees T + j keys, not k*T."""
         B, T, _ = h.shape
         x = self.attn_norm(h)
         q = rope(self.q(x).view(B, T, self.c.heads, self.hd).transpose(1, 2), positions, self.c.rope_base)
-        g = self.c.heads // self.c.kv_heads
-        k = keys.repeat_interleave(g, 1)
-        v = values.repeat_interleave(g, 1)
-        att = (q @ k.transpose(-1, -2)) / self.hd ** 0.5 + mask
-        y = (att.softmax(-1) @ v).transpose(1, 2).reshape(B, T, -1)
+        kvh, g = self.c.kv_heads, self.c.heads // self.c.kv_heads
+        scale = self.hd ** -0.5
+        # Query head i reads key/value head i // g (grouped-query attention), by broadcasting.
+        qg = q.view(B, kvh, g, T, self.hd)
+        att = (qg @ keys[:, :, None].transpose(-1, -2)) * scale + mask
+        if chain is not None:
+            kc, vc = chain
+            att = torch.cat([att, torch.einsum("bkgtd,bktjd->bkgtj", qg, kc) * scale], -1)
+        p = att.softmax(-1)
+        S = keys.shape[2]
+        y = p[..., :S] @ values[:, :, None]
+        if chain is not None:
+            y = y + torch.einsum("bkgtj,bktjd->bkgtd", p[..., S:], vc)
+        y = y.reshape(B, self.c.heads, T, self.hd).transpose(1, 2).reshape(B, T, -1)
         h = h + self.o(y)
         x = self.ffn_norm(h)
         return h + self.down(F.silu(self.gate(x)) * self.up(x))
@@ -169,22 +185,39 @@ class DraftHead(nn.Module):
     def unroll(self, taps, tokens, steps=None):
         """Training-time test. taps [B, T, 3H] for positions 0..T-1; tokens [B, T + steps] with
         tokens[:, i] = x_i (so the input token at position i, step k is x_{i+k}). Returns the logits
-        of every step: list of [B, T, N]; step k at position i predicts x_{i+k+1}."""
+        of every step: list of [B, T, N]; step k at position i predicts x_{i+k+1}.
+
+        Attention follows unroll_mask(T, k): step 1's keys causally, then each position's own
+        chain of keys from steps 2..k (kept per position, [B, kvh, T, j, hd], so no query scores
+        the masked-out keys of other positions' chains)."""
         K = steps or self.c.steps
         B, T, _ = taps.shape
         assert tokens.shape[1] >= T + K, "tokens must extend K past the window"
         pos0 = torch.arange(T, device=taps.device)[None].expand(B, T)
+        causal = unroll_mask(T, 1).to(taps.device)
         h = self.fc(taps)
-        caches = None  # per layer: (K, V) of all steps so far, [B, kvh, k*T, hd]
+        prefix = None  # per layer: step 1's (K, V) [B, kvh, T, hd]
+        chains = None  # per layer: steps 2..k's (K, V) [B, kvh, T, k-1, hd]
         out = []
         for k in range(1, K + 1):
-            m = self.c.module_of(k)
-            emb = self.embed[tokens[:, k: k + T]]
+            mod = self.mods[self.c.module_of(k)]
             positions = pos0 + (k - 1)
-            mask = unroll_mask(T, k).to(taps.device)
-            # The shared cache holds every earlier step's keys; this step's are appended after them
-            # (the layout unroll_mask expects).
-            h, _, caches = self.run_module(m, emb, h, positions, caches, mask)
+            h = mod.inputs(self.embed[tokens[:, k: k + T]], h)
+            new_chains = []
+            for li, layer in enumerate(mod.layers):
+                kn, vn = layer.kv(h, positions)
+                if prefix is None or li >= len(prefix):
+                    # Step 1 (or a stacked layer's first visit): these are the prefill entries.
+                    prefix = (prefix or []) + [(kn, vn)]
+                    h = layer(h, positions, kn, vn, causal)
+                    continue
+                kc, vc = kn[:, :, :, None], vn[:, :, :, None]
+                if chains is not None:
+                    kc, vc = torch.cat([chains[li][0], kc], 3), torch.cat([chains[li][1], vc], 3)
+                new_chains.append((kc, vc))
+                h = layer(h, positions, prefix[li][0], prefix[li][1], causal, chain=(kc, vc))
+            if k > 1:
+                chains = new_chains
             out.append(self.logits(h))
         return out
 
