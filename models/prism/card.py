@@ -23,6 +23,8 @@ def main():
     ap.add_argument("--bench", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--wall-minutes", type=float, default=0.0, help="wall time, when metrics.jsonl lacks elapsed_s")
+    ap.add_argument("--machine", default="2 CPU cores (AMD EPYC)", help="where it trained, for the Training section")
+    ap.add_argument("--earlier", default="", help="for a run started from a shipped head (--from-head): what that head was trained on")
     a = ap.parse_args()
 
     ck = torch.load(os.path.join(a.run, "checkpoint.pt"), map_location="cpu", weights_only=False)
@@ -36,6 +38,7 @@ def main():
     man = json.load(open(os.path.join(a.data, "manifest.json")))
     vman = json.load(open(os.path.join(a.val, "manifest.json")))
     tokens = man["shards"] * man["options"]["shard_windows"] * man["options"]["window"]
+    skip = man["options"].get("skip_windows", 0)
     vtokens = vman["shards"] * vman["options"]["shard_windows"] * vman["options"]["window"]
     variant = args["variant"]
     bench = json.load(open(a.bench))
@@ -58,15 +61,16 @@ def main():
         f"- Input: the target's hidden states entering layers {man['graph']['config']['tapLayers']} (concatenated, fused by one linear layer) and the target's token embeddings (frozen, read from the target GGUF, not stored here).",
         f"- Width {cfg['width']}, {cfg['heads']} heads / {cfg['kv_heads']} KV heads, FFN {cfg['ffn']}, draft vocabulary {cfg['vocab']} tokens (the most frequent target top-1 predictions on the training data) mapped to target ids.",
         f"- Trained with {cfg['steps']} unrolled draft steps (training-time test); context window {man['options']['window']} positions (the server's drafter attends no further back).",
-        f"- File: {size:.1f} MiB, float16 tensors, manifest in the GGUF metadata (`prism.*`).", "",
+        f"- File: {size:.1f} MiB, float16 tensors, manifest in the GGUF metadata (`prism.*`). The server runs the weights as symmetric 8-bit blocks of 32 (kernels/draft-graph.ts); drafts only propose, so the output stays exactly the target's.", "",
         "## Data", "",
-        f"- {tokens:,} tokens of code from the **train split** of `../shared/data/code` (47 repositories in 7 languages; files in a fixed shuffled order, windows of {man['options']['window']} tokens), never the dev split or the eval sets.",
+        *([f"- Started from the earlier shipped head ({a.earlier}), then trained on the data below."] if args.get("from_head") else []),
+        f"- {tokens:,} tokens of code from the **train split** of `../shared/data/code` (47 repositories in 7 languages; files in a fixed shuffled order{f', the stream after its first {skip * man['options']['window']:,} tokens' if skip else ''}; windows of {man['options']['window']} tokens), never the dev split or the eval sets.",
         f"- Features and targets from the server's own target graph (onnxruntime 1.30, the same graph and version the server runs): taps, and the target's top-64 next-token log-probabilities at T = 1.",
         f"- Validation: {vtokens:,} tokens of the dev split (8 other repositories).", "",
         "## Training", "",
         f"- {args['iters']} iterations, batch {args['batch']} x {man['options']['window']} tokens ({args['iters'] * args['batch'] * man['options']['window']:,} token positions), AdamW (lr {args['lr']}, betas 0.9/0.95), {args['warmup']} warm-up iterations then cosine decay, gradient clip 1.0, per-step loss weights {args['step_weight']}^(k-1), soft cross-entropy against the target distribution on the draft vocabulary.",
-        f"- Wall time: {wall:.0f} min on 2 CPU cores (AMD EPYC), {args.get('threads', 0) or 'default'} torch thread(s), sharing the machine with the other head's run.",
-        f"- Command: `models/.venv/bin/python -m prism.train --variant {variant} --modules {args['modules']} --steps {args['steps']} --draft-vocab {args['draft_vocab']} --iters {args['iters']} --batch {args['batch']} --lr {args['lr']} --warmup {args['warmup']} --every {args['every']} --threads {args.get('threads', 0)} --data DATA --val DEV --out OUT`", "",
+        f"- Wall time: {wall:.0f} min on {a.machine}, {args.get('threads', 0) or 'default'} torch thread(s), precision {args.get('precision_used', 'fp32')}.",
+        f"- Command: `models/.venv/bin/python -m prism.train --variant {variant} " + (f"--from-head {args['from_head']} " if args.get("from_head") else f"--modules {args['modules']} --steps {args['steps']} --draft-vocab {args['draft_vocab']} ") + f"--iters {args['iters']} --batch {args['batch']} --lr {args['lr']} --warmup {args['warmup']} --every {args['every']} --threads {args.get('threads', 0)} --data DATA --val DEV --out OUT`", "",
         "## Measured", "",
         f"Validation on the dev split after the last iteration (teacher-forced windows): per-step top-1 agreement with the target {last_val.get('acc')}, simulated acceptance length {last_val.get('acceptance_length')}, loss {last_val.get('loss')}.", "",
         f"Decoding ({bench['machine']}; `{bench['command']}`; greedy; side by side with plain decoding in the same run; 0 mismatches means every output equalled plain decoding):", "",

@@ -106,6 +106,8 @@ def main():
     ap.add_argument("--shard-windows", type=int, default=64)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--split", default="train", choices=["train", "dev"], help="dev only for validation data")
+    ap.add_argument("--skip-tokens", type=int, default=0,
+                    help="start after this many tokens of the stream (windows an earlier head was trained on)")
     a = ap.parse_args()
 
     with open(a.graph[: -len(".onnx")] + ".json") as f:
@@ -118,6 +120,8 @@ def main():
     manifest_path = os.path.join(a.out, "manifest.json")
     options = {"window": a.window, "shard_windows": a.shard_windows, "data": os.path.abspath(a.data), "split": a.split,
                "order": "shuffled files, seed 0"}
+    if a.skip_tokens:
+        options["skip_windows"] = a.skip_tokens // a.window
     if os.path.exists(manifest_path):
         with open(manifest_path) as f:
             old = json.load(f)
@@ -136,7 +140,7 @@ def main():
 
     graph = TargetGraph(a.graph, a.threads)
     it = windows(a.data, tok, a.window, sep, a.split)
-    for _ in range(done * a.shard_windows):
+    for _ in range(options.get("skip_windows", 0) + done * a.shard_windows):
         next(it)
     t0 = time.time()
     made = 0

@@ -35,12 +35,30 @@ from prism.model import DraftConfig, DraftHead
 VARIANTS = ("prism", "eagle3", "stacked")
 
 
+FIELDS = ("input_ids", "taps", "top_ids", "top_logp")
+
+
 def load_shards(folder):
+    """Every shard of a data folder as one array per field, filled shard by shard into arrays
+    allocated once (a concatenate would hold every shard twice: 2x the data's size at its peak)."""
     files = sorted(glob.glob(os.path.join(folder, "shard-*.npz")))
     if not files:
         sys.exit(f"no shard-*.npz in {folder}: run python -m prism.data first")
-    parts = [np.load(f) for f in files]
-    return {k: np.concatenate([p[k] for p in parts]) for k in ("input_ids", "taps", "top_ids", "top_logp")}
+    sizes = []
+    for f in files:
+        with np.load(f) as z:
+            sizes.append(z["input_ids"].shape[0])
+    out = {}
+    at = 0
+    for f, n in zip(files, sizes):
+        with np.load(f) as z:
+            for k in FIELDS:
+                a = z[k]
+                if k not in out:
+                    out[k] = np.empty((sum(sizes), *a.shape[1:]), dtype=a.dtype)
+                out[k][at: at + n] = a
+        at += n
+    return out
 
 
 def draft_vocab(top_ids, n, vocab_size):
@@ -141,6 +159,24 @@ def choose_precision(asked, model, batch, to_draft, K, weights, device, say):
     return pick
 
 
+def head_to_continue(a, manifest, say):
+    """The configuration and weights of --from-head, checked against the data: the same target
+    GGUF, the same taps, the same variant. The head's own settings override --steps and friends."""
+    from prism.export import read_head
+
+    cfg, weights, meta = read_head(a.from_head)
+    if meta["variant"] != a.variant:
+        sys.exit(f"{a.from_head} is a {meta['variant']} head, not {a.variant}: pass --variant {meta['variant']}")
+    if meta["target_sha256"] != manifest["gguf_sha256"]:
+        sys.exit(f"{a.from_head} was trained for another target than the one in {a.data}; make data with that target")
+    if [int(t) for t in meta["taps"]] != [int(t) for t in manifest["graph"]["config"]["tapLayers"]]:
+        sys.exit(f"{a.from_head} reads taps {meta['taps']}, the data has {manifest['graph']['config']['tapLayers']}")
+    a.steps = cfg["steps"]
+    c = DraftConfig(**cfg)
+    say(f"train: starting from {a.from_head} (M = {c.modules}, K = {c.steps}, sigma {c.sigma}, vocabulary {c.vocab})")
+    return c, weights
+
+
 def save_atomic(obj, path):
     tmp = f"{path}.tmp.{os.getpid()}"
     torch.save(obj, tmp)
@@ -170,6 +206,9 @@ def main():
     ap.add_argument("--init", choices=("random", "target"), default="random",
                     help="target: decoder layer(s), LM head and final norm copied from the target, fusions as identities (prism/init.py)")
     ap.add_argument("--init-layer", type=int, default=-1, help="the target layer --init target copies (negative: from the end)")
+    ap.add_argument("--from-head", default="",
+                    help="start from this head GGUF (a shipped head): its weights, configuration and draft vocabulary; "
+                         "--variant must match, --modules/--steps/--sigma/--draft-vocab are the head's")
     ap.add_argument("--stop-after", type=int, default=0, help="stop (with a checkpoint) after this iteration; rerun to go on")
     a = ap.parse_args()
     if a.threads > 0:
@@ -188,14 +227,22 @@ def main():
         manifest = json.load(f)
     g = manifest["graph"]["config"]
     data = load_shards(a.data)
-    vocab_ids, to_draft = draft_vocab(data["top_ids"], a.draft_vocab, g["vocabSize"])
-    m = 1 if a.variant == "eagle3" else a.modules
-    c = DraftConfig(hidden=g["hidden"], width=g["hidden"], heads=g["nHeads"], kv_heads=g["nKvHeads"], ffn=g["ffn"],
-                    modules=1 if a.variant != "prism" else m, steps=a.steps, vocab=len(vocab_ids),
-                    layers_per_module=m if a.variant == "stacked" else 1, rope_base=float(g.get("ropeBase", 10000.0)),
-                    sigma=[int(x) for x in a.sigma.split(",")] if a.sigma else [])
+    if a.from_head:
+        c, start_weights = head_to_continue(a, manifest, say)
+        vocab_ids = start_weights["vocab_map"]
+        to_draft = torch.full((g["vocabSize"],), -1, dtype=torch.int64)
+        to_draft[vocab_ids] = torch.arange(len(vocab_ids))
+    else:
+        vocab_ids, to_draft = draft_vocab(data["top_ids"], a.draft_vocab, g["vocabSize"])
+        m = 1 if a.variant == "eagle3" else a.modules
+        c = DraftConfig(hidden=g["hidden"], width=g["hidden"], heads=g["nHeads"], kv_heads=g["nKvHeads"], ffn=g["ffn"],
+                        modules=1 if a.variant != "prism" else m, steps=a.steps, vocab=len(vocab_ids),
+                        layers_per_module=m if a.variant == "stacked" else 1, rope_base=float(g.get("ropeBase", 10000.0)),
+                        sigma=[int(x) for x in a.sigma.split(",")] if a.sigma else [])
     head = DraftHead(c, target_embeddings(manifest["graph"]["model"]), vocab_ids)
-    if a.init == "target":
+    if a.from_head:
+        head.load_state_dict(start_weights)
+    elif a.init == "target":
         src = init_from_target(head, manifest["graph"]["model"], a.init_layer)
         say(f"train: initialised from the target (decoder layer(s) {src}, LM head rows, final norm)")
     head = head.to(device)

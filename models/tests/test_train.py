@@ -90,3 +90,38 @@ def test_bf16_autocast_learns_and_a_resume_keeps_the_precision(tmp_path):
     # A fresh run asked for auto says what it chose and why.
     log = train(tmp, os.path.join(tmp, "auto"), "--precision", "auto", "--iters", "2", "--every", "2")
     assert "train: precision " in log
+
+
+def test_from_head_continues_an_exported_head_and_refuses_another_variant(tmp_path):
+    from prism.export import export, read_head
+
+    tmp = prepare(tmp_path)
+    first = os.path.join(tmp, "first")
+    train(tmp, first, "--sigma", "1,2,2")
+    gguf_head = os.path.join(tmp, "head.gguf")
+    export(os.path.join(first, "head.pt"), gguf_head)
+    trained = torch.load(os.path.join(first, "head.pt"), weights_only=False)["head"]
+    cfg, weights, meta = read_head(gguf_head)
+    assert (cfg["modules"], cfg["steps"], cfg["sigma"], cfg["vocab"]) == (2, 3, [1, 2, 2], 64)
+    assert meta["variant"] == "prism"
+    assert set(weights) == set(trained)
+    for k, t in trained.items():
+        want = t if k == "vocab_map" else t.half().float()  # the file stores float16
+        assert torch.equal(weights[k], want), k
+
+    # Continued with lr 0 (AdamW without weight decay: no update), the weights stay the file's,
+    # and the arguments the head fixes (steps, sigma, vocabulary) are the head's, not the defaults.
+    cont = os.path.join(tmp, "cont")
+    log = train(tmp, cont, "--from-head", gguf_head, "--steps", "4", "--draft-vocab", "32", "--lr", "0", "--iters", "4", "--every", "4")
+    assert "starting from" in log and "K = 3" in log, log
+    after = torch.load(os.path.join(cont, "head.pt"), weights_only=False)
+    assert after["config"]["sigma"] == [1, 2, 2]
+    for k, t in weights.items():
+        assert torch.equal(after["head"][k].float(), t.float()), k
+    val = [json.loads(x)["val"] for x in open(os.path.join(cont, "metrics.jsonl")) if "val" in x][-1]
+    assert val["acc"][0] > 0.9, val  # what the first run learnt is there from the first iteration
+
+    cmd = [sys.executable, "-m", "prism.train", "--data", os.path.join(tmp, "data"), "--out", os.path.join(tmp, "bad"),
+           "--variant", "eagle3", "--from-head", gguf_head, "--iters", "1"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert r.returncode != 0 and "is a prism head, not eagle3: pass --variant prism" in r.stderr, r.stderr
