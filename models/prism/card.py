@@ -39,6 +39,7 @@ def main():
     vman = json.load(open(os.path.join(a.val, "manifest.json")))
     tokens = man["shards"] * man["options"]["shard_windows"] * man["options"]["window"]
     skip = man["options"].get("skip_windows", 0)
+    after = f", the stream after its first {skip * man['options']['window']:,} tokens" if skip else ""
     vtokens = vman["shards"] * vman["options"]["shard_windows"] * vman["options"]["window"]
     variant = args["variant"]
     bench = json.load(open(a.bench))
@@ -64,7 +65,7 @@ def main():
         f"- File: {size:.1f} MiB, float16 tensors, manifest in the GGUF metadata (`prism.*`). The server runs the weights as symmetric 8-bit blocks of 32 (kernels/draft-graph.ts); drafts only propose, so the output stays exactly the target's.", "",
         "## Data", "",
         *([f"- Started from the earlier shipped head ({a.earlier}), then trained on the data below."] if args.get("from_head") else []),
-        f"- {tokens:,} tokens of code from the **train split** of `../shared/data/code` (47 repositories in 7 languages; files in a fixed shuffled order{f', the stream after its first {skip * man['options']['window']:,} tokens' if skip else ''}; windows of {man['options']['window']} tokens), never the dev split or the eval sets.",
+        f"- {tokens:,} tokens of code from the **train split** of `../shared/data/code` (47 repositories in 7 languages; files in a fixed shuffled order{after}; windows of {man['options']['window']} tokens), never the dev split or the eval sets.",
         f"- Features and targets from the server's own target graph (onnxruntime 1.30, the same graph and version the server runs): taps, and the target's top-64 next-token log-probabilities at T = 1.",
         f"- Validation: {vtokens:,} tokens of the dev split (8 other repositories).", "",
         "## Training", "",

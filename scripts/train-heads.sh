@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Continues training the shipped draft heads on more train-split code, with the same data, steps
+# and settings for each, then exports each as a GGUF beside its run and validates it on dev code.
+#
+#   TOKENS=4194304 ITERS=1200 BATCH=8 VARIANTS="prism eagle3" bash scripts/train-heads.sh
+#
+# Data: the train-split token stream after the 819,200 tokens the shipped heads were trained on
+# (--skip-tokens), TOKENS of them, features from the server's own target graph (prism.data).
+# Stop the data step whenever you like (Ctrl-C, or DATA_ONLY=1 / NO_DATA=1): training uses the
+# shards that are there, and everything resumes when rerun: data after its last complete shard,
+# training from its last checkpoint (every EVERY iterations), or from the shipped head when no
+# checkpoint is left. All of it lives in the user cache ($PRISM_PIPELINE, default
+# ~/.cache/prism-complete/pipeline), never in the repository. THREADS torch threads per run;
+# PARALLEL=1 trains the variants side by side (one thread each) instead of one after the other.
+# Ship a result with: cp $PRISM_PIPELINE/cont-prism-.../head.gguf models/heads/smollm2-135m-prism.gguf
+set -euo pipefail
+cd "$(dirname "$0")/.."
+C=${PRISM_PIPELINE:-$HOME/.cache/prism-complete/pipeline}
+TOKENS=${TOKENS:-4194304}; ITERS=${ITERS:-1200}; BATCH=${BATCH:-8}; EVERY=${EVERY:-100}
+LR=${LR:-0.0003}; WARMUP=${WARMUP:-50}; THREADS=${THREADS:-2}
+PY=models/.venv/bin/python
+mkdir -p "$C"
+lscpu | grep -E '^Model name'; echo "CPU family/model: $(lscpu | awk -F: '/^CPU family/{f=$2} /^Model:/{m=$2} END{gsub(/ /,"",f); gsub(/ /,"",m); print f"/"m}'); bf16/AMX flags: $(grep -m1 -o -w -E 'avx512_bf16|amx_bf16|amx_tile' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+[ -f "$C/target.onnx" ] || node dist/cli.js export-graph --out "$C/target.onnx"
+$PY -m prism.data --graph "$C/target.onnx" --out "$C/dev" --tokens 32768 --window 512 --shard-windows 16 --split dev
+if [ -z "${NO_DATA:-}" ]; then
+  $PY -m prism.data --graph "$C/target.onnx" --out "$C/train-more" --tokens "$TOKENS" --skip-tokens 819200 \
+    --window 512 --shard-windows 32
+fi
+[ -n "${DATA_ONLY:-}" ] && exit 0
+
+run() {  # variant threads
+  local out="$C/cont-$1-i$ITERS-b$BATCH"
+  $PY -m prism.train --data "$C/train-more" --val "$C/dev" --out "$out" --variant "$1" \
+    --from-head "models/heads/smollm2-135m-$1.gguf" --iters "$ITERS" --batch "$BATCH" --lr "$LR" --warmup "$WARMUP" \
+    --every "$EVERY" --threads "$2" > "$out.log" 2>&1 || { tail -3 "$out.log"; return 1; }
+  $PY -m prism.export "$out/head.pt" "$out/head.gguf"
+  grep -E "^validate:" "$out.log" | tail -1 | sed "s|^|$1: |"
+}
+if [ -n "${PARALLEL:-}" ]; then
+  pids=()
+  for v in ${VARIANTS:-prism eagle3}; do run "$v" 1 & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p"; done
+else
+  for v in ${VARIANTS:-prism eagle3}; do run "$v" "$THREADS"; done
+fi
