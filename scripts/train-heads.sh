@@ -13,6 +13,9 @@
 # ~/.cache/prism-complete/pipeline), never in the repository. THREADS torch threads per run;
 # PARALLEL=1 trains the variants side by side (one thread each) instead of one after the other.
 # Ship a result with: cp $PRISM_PIPELINE/cont-prism-.../head.gguf models/heads/smollm2-135m-prism.gguf
+# Note: the PRISM head shipped on 2026-12-03 is already this continuation (it saw the first
+# 819,200 + 2,736,128 tokens); to go on from it, make data past those (--skip-tokens 3555328) in a
+# new folder, or the run repeats data it has seen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 C=${PRISM_PIPELINE:-$HOME/.cache/prism-complete/pipeline}
