@@ -13,28 +13,31 @@
 # ~/.cache/prism-complete/pipeline), never in the repository. THREADS torch threads per run;
 # PARALLEL=1 trains the variants side by side (one thread each) instead of one after the other.
 # Ship a result with: cp $PRISM_PIPELINE/cont-prism-.../head.gguf models/heads/smollm2-135m-prism.gguf
-# Note: the PRISM head shipped on 2026-12-03 is already this continuation (it saw the first
-# 819,200 + 2,736,128 tokens); to go on from it, make data past those (--skip-tokens 3555328) in a
-# new folder, or the run repeats data it has seen.
+# SKIP: train-split tokens to skip (default 819,200, what the first shipped heads saw); DATA: the
+# feature folder (default $PRISM_PIPELINE/train-more); TAG: a suffix for the run folders, so a new
+# round does not resume a finished one. The heads shipped on 2026-12-03 already saw the first
+# 819,200 + 2,736,128 tokens; the next round is
+#   SKIP=3555328 DATA=~/.cache/prism-complete/pipeline/train-more2 TAG=-r2 TOKENS=2736128 ITERS=1300 BATCH=8 bash scripts/train-heads.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 C=${PRISM_PIPELINE:-$HOME/.cache/prism-complete/pipeline}
 TOKENS=${TOKENS:-4194304}; ITERS=${ITERS:-1200}; BATCH=${BATCH:-8}; EVERY=${EVERY:-100}
 LR=${LR:-0.0003}; WARMUP=${WARMUP:-50}; THREADS=${THREADS:-2}
+SKIP=${SKIP:-819200}; DATA=${DATA:-$C/train-more}; TAG=${TAG:-}
 PY=models/.venv/bin/python
 mkdir -p "$C"
 lscpu | grep -E '^Model name'; echo "CPU family/model: $(lscpu | awk -F: '/^CPU family/{f=$2} /^Model:/{m=$2} END{gsub(/ /,"",f); gsub(/ /,"",m); print f"/"m}'); bf16/AMX flags: $(grep -m1 -o -w -E 'avx512_bf16|amx_bf16|amx_tile' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 [ -f "$C/target.onnx" ] || node dist/cli.js export-graph --out "$C/target.onnx"
 $PY -m prism.data --graph "$C/target.onnx" --out "$C/dev" --tokens 32768 --window 512 --shard-windows 16 --split dev
 if [ -z "${NO_DATA:-}" ]; then
-  $PY -m prism.data --graph "$C/target.onnx" --out "$C/train-more" --tokens "$TOKENS" --skip-tokens 819200 \
+  $PY -m prism.data --graph "$C/target.onnx" --out "$DATA" --tokens "$TOKENS" --skip-tokens "$SKIP" \
     --window 512 --shard-windows 32
 fi
 [ -n "${DATA_ONLY:-}" ] && exit 0
 
 run() {  # variant threads
-  local out="$C/cont-$1-i$ITERS-b$BATCH"
-  $PY -m prism.train --data "$C/train-more" --val "$C/dev" --out "$out" --variant "$1" \
+  local out="$C/cont-$1-i$ITERS-b$BATCH$TAG"
+  $PY -m prism.train --data "$DATA" --val "$C/dev" --out "$out" --variant "$1" \
     --from-head "models/heads/smollm2-135m-$1.gguf" --iters "$ITERS" --batch "$BATCH" --lr "$LR" --warmup "$WARMUP" \
     --every "$EVERY" --threads "$2" > "$out.log" 2>&1 || { tail -3 "$out.log"; return 1; }
   $PY -m prism.export "$out/head.pt" "$out/head.gguf"

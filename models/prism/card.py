@@ -25,6 +25,8 @@ def main():
     ap.add_argument("--wall-minutes", type=float, default=0.0, help="wall time, when metrics.jsonl lacks elapsed_s")
     ap.add_argument("--machine", default="2 CPU cores (AMD EPYC)", help="where it trained, for the Training section")
     ap.add_argument("--earlier", default="", help="for a run started from a shipped head (--from-head): what that head was trained on")
+    ap.add_argument("--bench-drafter", default="", help="this head's drafter name in the benchmark report (default: the variant; "
+                    "e.g. the file's name when it ran beside the shipped head with --draft HEAD.gguf)")
     a = ap.parse_args()
 
     ck = torch.load(os.path.join(a.run, "checkpoint.pt"), map_location="cpu", weights_only=False)
@@ -34,6 +36,8 @@ def main():
     vals = [x for x in lines if "val" in x]
     last_val = vals[-1]["val"] if vals else {}
     elapsed = next((x["elapsed_s"] for x in reversed(train) if "elapsed_s" in x), None)
+    # Positions trained on as the run counted them (a window of W tokens gives W - K + 1 unrolled positions).
+    positions = next((x["positions"] for x in reversed(vals) if "positions" in x), None)
     wall = elapsed / 60 if elapsed else a.wall_minutes
     man = json.load(open(os.path.join(a.data, "manifest.json")))
     vman = json.load(open(os.path.join(a.val, "manifest.json")))
@@ -46,8 +50,8 @@ def main():
     rows = []
     for d in bench["decode"]:
         for r in d["results"]:
-            if r["drafter"] == variant or r["config"] == "plain":
-                rows.append((d["source"], d["positions"], d["tokens"], r))
+            if r["drafter"] == (a.bench_drafter or variant) or r["config"] == "plain":
+                rows.append((d["source"], d["positions"], d["tokens"], {**r, "config": r["config"].replace(a.bench_drafter or variant, variant, 1)}))
     size = os.path.getsize(a.head) / 2**20
     name = os.path.basename(a.head)
     M = cfg["modules"] if variant == "prism" else 1
@@ -69,7 +73,7 @@ def main():
         f"- Features and targets from the server's own target graph (onnxruntime 1.30, the same graph and version the server runs): taps, and the target's top-64 next-token log-probabilities at T = 1.",
         f"- Validation: {vtokens:,} tokens of the dev split (8 other repositories).", "",
         "## Training", "",
-        f"- {args['iters']} iterations, batch {args['batch']} x {man['options']['window']} tokens ({args['iters'] * args['batch'] * man['options']['window']:,} token positions), AdamW (lr {args['lr']}, betas 0.9/0.95), {args['warmup']} warm-up iterations then cosine decay, gradient clip 1.0, per-step loss weights {args['step_weight']}^(k-1), soft cross-entropy against the target distribution on the draft vocabulary.",
+        f"- {args['iters']} iterations, batch {args['batch']} x {man['options']['window']} tokens ({positions or args['iters'] * args['batch'] * man['options']['window']:,} token positions), AdamW (lr {args['lr']}, betas 0.9/0.95), {args['warmup']} warm-up iterations then cosine decay, gradient clip 1.0, per-step loss weights {args['step_weight']}^(k-1), soft cross-entropy against the target distribution on the draft vocabulary.",
         f"- Wall time: {wall:.0f} min on {a.machine}, {args.get('threads', 0) or 'default'} torch thread(s), precision {args.get('precision_used', 'fp32')}.",
         f"- Command: `models/.venv/bin/python -m prism.train --variant {variant} " + (f"--from-head {args['from_head']} " if args.get("from_head") else f"--modules {args['modules']} --steps {args['steps']} --draft-vocab {args['draft_vocab']} ") + f"--iters {args['iters']} --batch {args['batch']} --lr {args['lr']} --warmup {args['warmup']} --every {args['every']} --threads {args.get('threads', 0)} --data DATA --val DEV --out OUT`", "",
         "## Measured", "",
@@ -81,7 +85,7 @@ def main():
     for src, n, toks, r in rows:
         out.append(f"| {src} ({n} x {toks} tokens) | {r['config']} | {r['tokens_per_s']:.1f} | {r['speedup']:.2f}x | {r['tau']:.2f} | {' '.join(f'{x:.2f}' for x in r['acceptance_by_depth']) or '-'} | {r['draft_ms_per_step']:.2f} | {r['verify_ms_per_step']:.1f} | {r['mismatches']} |")
     out += ["", "## Limits", "",
-            "- Trained on CPU with far less data and compute than the paper's heads (hundreds of thousands of tokens, not billions): acceptance is correspondingly lower; the pipeline runs unchanged on CUDA and with torchrun for a real training budget.",
+            f"- Trained on CPU with far less data and compute than the paper's heads ({'millions' if tokens >= 10**6 else 'hundreds of thousands'} of tokens, not billions): acceptance is correspondingly lower; the pipeline runs unchanged on CUDA and with torchrun for a real training budget.",
             "- Fits only the exact GGUF above (the server refuses it for any other model, in one line).", ""]
     tmp = a.out + ".tmp"
     with open(tmp, "w") as f:
