@@ -30,13 +30,14 @@ const USAGE = `usage:
   prism-complete demo [options]
   prism-complete bench-plain [--repeats N] [--tokens N] [options]
   prism-complete bench [--quick] [--out DIR] [--source dev,infill,repo] [--dir FOLDER]
-                      [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--no-llama]
+                      [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--no-llama] [--only REGEX]
                       [--no-trace] [--compare-prefill] [--no-decode] [--modes none,ngram,hybrid,prism,eagle3,auto] [--draft HEAD.gguf] [--quality]
                       decode benchmark (plain, n-gram, PRISM, EAGLE-3, node-llama-cpp) + typing
                       trace through the language server (--quality: and the completion-quality
                       benchmark, as bench-quality); --out writes report.md/json + SVG charts;
                       --source repo: dev-split positions with their repository as the datastore
-                      (--dir: the folder is the datastore); --compare-prefill: the typing trace
+                      (--dir: the folder is the datastore); --only REGEX: only the configurations
+                      whose name matches (plain always runs); --compare-prefill: the typing trace
                       also without the prefill a file gets when it becomes active; --open-pause MS: how
                       long the simulated user reads a just-opened file before asking (default 4000);
                       --backend URL [--remote-model NAME] [--remote-api auto|infill|completions|completions-suffix]:
@@ -104,7 +105,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' },
+  depths: { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -378,6 +379,12 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   });
   const head = v.draft?.endsWith('.gguf') ? path.resolve(v.draft) : undefined;
   const depths = (v.depths ?? (quick ? '4' : '2,3,4,6')).split(',').map((x) => int(x.trim(), 'depths', 1, 1));
+  let only: RegExp | undefined;
+  try {
+    only = v.only === undefined ? undefined : new RegExp(v.only);
+  } catch {
+    throw new UsageError(`--only must be a regular expression over configuration names (e.g. 'hybrid|auto'), got '${v.only}'`);
+  }
   // node-llama-cpp is a dev dependency: an installed extension benchmarks what ships.
   const llamaCpp = !v['no-llama'] && llamaCppInstalled();
   if (!v['no-llama'] && !llamaCpp) console.error('bench: node-llama-cpp is not installed here; its rows are left out');
@@ -388,7 +395,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   for (const [i, source] of (v['no-decode'] ? [] : sources).entries()) {
     const r = await benchDecode({
       load, positions: int(v.positions, 'positions', quick ? 4 : 24, 1), tokens: int(v.tokens, 'tokens', quick ? 24 : 48, 2), source, head,
-      llamaCpp, depths, full: Boolean(v.full), progress: (f, m) => progress((i + f) / steps, m),
+      llamaCpp, depths, full: Boolean(v.full), only, progress: (f, m) => progress((i + f) / steps, m),
     });
     decode.push(r);
     if (!v.json) console.log(`\n${decodeTable(r)}\n`);

@@ -10,6 +10,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineClient } from '../engine/client';
+import { HYBRID_HEAD_DEPTH, HYBRID_HEAD_MIN_PROB } from '../engine/hybrid';
 import type { TreeParams } from '../engine/drafter';
 import type { CompletionRequest, CompletionResult, SpecStats } from '../engine/engine';
 import type { WorkerLoadOptions } from '../engine/protocol';
@@ -34,6 +35,8 @@ export interface DecodeBenchOptions {
   depths: number[];
   /** Include the n-gram sweep and trees (slower). */
   full: boolean;
+  /** Only the configurations whose name matches (plain decoding, the baseline, always runs). */
+  only?: RegExp;
   progress: (fraction: number, message: string) => void;
 }
 
@@ -90,8 +93,9 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
   // The hybrid: n-gram lookup where it has a match, the head's short chain where it has none.
   for (const h of heads.filter((x) => x.name !== 'eagle3')) {
     const d = ngramDepths[0] as number;
-    for (const hd of [1, 2]) {
-      out.push({ name: `hybrid ngram d${d} + ${h.name} d${hd}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: hd, tree: chain(d), datastore: false } });
+    // The head's chain where lookup is silent: fixed depths, and depth 3 gated by the head's confidence.
+    for (const [hd, p] of [[1, 0], [2, 0], [HYBRID_HEAD_DEPTH, HYBRID_HEAD_MIN_PROB]] as const) {
+      out.push({ name: `hybrid ngram d${d} + ${h.name} d${hd}${p ? ` p${p}` : ''}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: hd, headMinProb: p, tree: chain(d), datastore: false } });
     }
   }
   out.push({
@@ -117,7 +121,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
   if (o.head) heads.push({ name: path.basename(o.head, '.gguf'), path: path.resolve(o.head) });
   const engine = await EngineClient.start({ ...o.load, threads });
   const unpadded = o.load.exact !== false ? await EngineClient.start({ ...o.load, threads, exact: false }) : undefined;
-  const cfgs = configs(o, heads, prompts.some((p) => p.store));
+  const cfgs = configs(o, heads, prompts.some((p) => p.store)).filter((c) => c.name === 'plain' || !o.only || o.only.test(c.name));
   const llama = o.llamaCpp ? await LlamaContender.start(o.load.modelPath, threads) : undefined;
   // Chains get a tuner of their own from the start, so that it sees every plain run.
   const agg = new Map<string, Agg>(cfgs.map((c) => [c.name, { tuner: c.draft?.tree?.kind === 'chain' ? new DepthTuner(c.depth) : undefined, choices: [], tokens: 0, ms: 0, runs: 0, accepted: 0, drafted: 0, draftMs: 0, verifyMs: 0, reached: [], passed: [], mismatches: 0, latencies: [], same: 0, n: 0 }]));

@@ -61,17 +61,17 @@ interface Candidate { name: string; head?: string; hybrid?: boolean }
 
 /**
  * Measured priors (docs/BENCHMARKS.md, 2-core CPU): n-gram lookup costs nothing to draft, finds a
- * match in most runs on code and its chains of depth 4 ran 1.55-1.95x exact plain; the shipped
- * heads always draft, accept ~40% at depth 1 and cost a few ms per draft step (1.08-1.30x exact
- * plain at depth 1, slower deeper). Measurements replace the priors.
+ * match in most runs on code and its chains of depth 4 ran 1.55-1.95x exact plain; the heads
+ * shipped on 2026-12-03 always draft, accept 50-57% at depth 1 and about 60% of that again at
+ * depth 2 (dev and infilling sets), and cost 2.1-2.9 ms for a one-node draft (1.2-1.4x plain at
+ * depths 1-3). Measurements replace the priors.
  */
 const PRIORS = {
   ngram: { acceptance: 0.6, reach: 0.7, draftMsPerNode: 0.05 },
-  head: { acceptance: 0.4, reach: 1, draftMsPerNode: 3 },
-  // n-gram's proposals where it has them, the head's one token elsewhere: it drafts more often
-  // than lookup alone and, per node, at a fraction of the head's cost (exact numerics: 2.18x plain
-  // vs n-gram's 1.95x on dev code, 1.71x vs 1.55x on the infilling sets, 1.94x vs 1.85x on the
-  // repository set).
+  head: { acceptance: 0.5, reach: 1, draftMsPerNode: 2.5 },
+  // n-gram's proposals where it has them, the head's confidence-gated chain elsewhere: it drafts
+  // more often than lookup alone and, per node, at a fraction of the head's cost (2026-12-03,
+  // int8 default: 1.94x plain on dev code and 1.75x on the infilling sets, docs/BENCHMARKS.md).
   hybrid: { acceptance: 0.6, reach: 0.7, reach1: 1, draftMsPerNode: 0.7 },
 };
 

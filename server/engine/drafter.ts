@@ -18,6 +18,8 @@ export interface TreeParams {
   totalTokens: number;
   /** Stop expanding a node whose cumulative draft probability falls below this. */
   minProb: number;
+  /** The first depth minProb applies at (default 1); shallower nodes are drafted whatever their probability. */
+  minProbDepth?: number;
 }
 
 export const DEFAULT_TREE: TreeParams = { kind: 'chain', depth: 5, topK: 4, totalTokens: 16, minProb: 0 };
@@ -37,6 +39,12 @@ export interface Drafter {
   /** Whether draft() needs ctx.taps (the engine then keeps the target's taps of every cached position). */
   readonly needsTaps: boolean;
   draft(ctx: DraftContext, params: TreeParams): Promise<DraftTree>;
+  /**
+   * Optional: get ready to draft below ctx's root, during the prompt phase (a head prefills its own
+   * cache from the prompt's taps, so that the first draft step does not; the engine counts it in
+   * the prefill time, beside the target's prefill of the same prompt).
+   */
+  prime?(ctx: DraftContext): Promise<void>;
   /** Forget all state (a new document, or a context that no longer extends the last one). */
   reset(): void;
 }
@@ -96,9 +104,10 @@ export async function buildTree(src: DistributionSource, ctx: DraftContext, para
   const maxDepth = params.kind === 'static' ? Math.min(params.depth, params.branching?.length ?? params.depth) : params.depth;
   for (let d = 0; d < maxDepth && frontier.length > 0; d++) {
     const width = params.kind === 'chain' ? 1 : params.kind === 'static' ? (params.branching?.[d] ?? 1) : params.topK;
+    const gated = d + 1 >= (params.minProbDepth ?? 1);
     if (sampled) {
       // Whole sibling groups only; nodes below minProb are not expanded.
-      frontier = frontier.filter((n) => n < 0 || (score[n] as number) >= params.minProb);
+      if (gated) frontier = frontier.filter((n) => n < 0 || (score[n] as number) >= params.minProb);
       frontier = frontier.slice(0, Math.max(0, Math.floor((params.totalTokens - tree.tokens.length) / width)));
       if (frontier.length === 0) break;
     }
@@ -108,7 +117,7 @@ export async function buildTree(src: DistributionSource, ctx: DraftContext, para
       const base = node < 0 ? 1 : (score[node] as number);
       for (const c of children(dists[i] as SparseDist, width, ctx)) {
         const s = base * c.p;
-        if (!sampled && s < params.minProb) continue;
+        if (!sampled && gated && s < params.minProb) continue;
         cands.push({ parent: node, token: c.id, prob: c.p, score: s, q: c.q });
       }
     });

@@ -89,7 +89,7 @@ export class Engine {
     const needsTaps = (drafter?.needsTaps ?? false) || (req.prefillOnly === true && req.prefillTaps === true);
     if (req.fresh) this.cache.truncate(0);
     const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps);
-    const t1 = performance.now();
+    let t1 = performance.now();
     timings.prefillMs = t1 - t0;
     const healedText = healed?.text;
     if (!pre) return this.finish(out, 'cancelled', timings, t0, t1, healedText);
@@ -106,6 +106,12 @@ export class Engine {
       return greedy ? (r.argmax[0] as number) : sampleToken(r.logits as Float32Array, sampling, rng);
     };
     let next = pick(pre.last);
+    if (drafter?.prime) {
+      // The drafter's own prefill of the prompt belongs to the prompt phase, like the target's.
+      await drafter.prime({ tokens: [...this.cache.tokens, next], sampling, rng, taps: needsTaps ? (a, b) => this.taps.rows(a, b) : undefined });
+      t1 = performance.now();
+      timings.prefillMs = t1 - t0;
+    }
     // Spell the healed characters one plain step at a time: drafts start once they are spelled.
     while (heal && !heal.done && out.push(next)) {
       if (hooks.isCancelled?.()) { out.finish = 'cancelled'; break; }

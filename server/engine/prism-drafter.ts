@@ -45,6 +45,11 @@ export class PrismDrafter implements Drafter, DistributionSource {
     return buildTree(this, ctx, params);
   }
 
+  /** The prompt's prefill through the first module, ahead of the first draft (which then finds nothing new). */
+  prime(ctx: DraftContext): Promise<void> {
+    return ctx.tokens.length < 2 ? Promise.resolve() : this.begin(ctx);
+  }
+
   async begin(ctx: DraftContext): Promise<void> {
     this.temperature = ctx.sampling.temperature > 0 ? ctx.sampling.temperature : 1;
     const L = ctx.tokens.length; // the root is tokens[L-1]; positions 0..L-2 have features

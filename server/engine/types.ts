@@ -57,6 +57,8 @@ export interface DraftRequest {
   head?: string;
   /** 'hybrid': the head's chain depth where lookup is silent (default HYBRID_HEAD_DEPTH). */
   headDepth?: number;
+  /** 'hybrid': the head's nodes past the first need this cumulative probability (default HYBRID_HEAD_MIN_PROB). */
+  headMinProb?: number;
   /** n-gram drafting also looks up the repository datastore (default true; empty until indexed). */
   datastore?: boolean;
 }
@@ -68,6 +70,7 @@ export interface Timings {
   /** Prompt tokens whose KV entries were reused from the previous call. */
   reusedTokens: number;
   prefillTokens: number;
+  /** The prompt phase: the target's prefill, and a draft head's prefill of the same prompt (Drafter.prime). */
   prefillMs: number;
   decodeTokens: number;
   decodeMs: number;

@@ -122,6 +122,43 @@ function oracleDrafter(prompt: readonly number[], continuation: readonly number[
   };
 }
 
+describe('confidence-gated head chains (minProbDepth; the hybrid drafter)', () => {
+  /** Greedy top-1 at depth j (root = depth 1) is token 100 + j with probability probs[j-1]; the rest spread over tokens 1-8. */
+  const fixed = (probs: number[]): DistributionSource => ({
+    begin: async () => undefined,
+    expand: async (nodes, tree) => nodes.map((n) => {
+      const j = n < 0 ? 0 : ancestors(tree.parents, n).length;
+      const p = probs[j] ?? 0.5;
+      return { ids: Int32Array.of(100 + j + 1, 1, 2, 3, 4, 5, 6, 7, 8), probs: Float64Array.from([p, ...Array<number>(8).fill((1 - p) / 8)]) };
+    }),
+  });
+  const ctx: DraftContext = { tokens: [7], sampling: { temperature: 0, topK: 0, topP: 1, seed: 0 }, rng: new Rng(0) };
+  const chain = (minProb: number, minProbDepth?: number): TreeParams => ({ kind: 'chain', depth: 3, topK: 1, totalTokens: 8, minProb, minProbDepth });
+
+  it('minProb gates every depth by default; from minProbDepth 2 the first node is drafted whatever its probability', async () => {
+    const src = fixed([0.4, 0.9, 0.9]); // cumulative 0.4, 0.36, 0.324
+    assert.deepEqual((await buildTree(src, ctx, chain(0.5))).tokens, []);
+    assert.deepEqual((await buildTree(src, ctx, chain(0.5, 2))).tokens, [101]);
+    assert.deepEqual((await buildTree(src, ctx, chain(0.35, 2))).tokens, [101, 102]);
+    assert.deepEqual((await buildTree(src, ctx, chain(0.3, 2))).tokens, [101, 102, 103]);
+    assert.deepEqual((await buildTree(src, ctx, chain(0))).tokens, [101, 102, 103]);
+  });
+
+  it('the hybrid drafts lookup where it matches, else the head chain its confidence allows (always its first node)', async () => {
+    const silent: Drafter = { name: 'silent', needsTaps: false, reset: () => undefined, draft: async () => newTree() };
+    const head = (probs: number[]): Drafter => ({ name: 'head', needsTaps: false, reset: () => undefined, draft: (c, p) => buildTree(fixed(probs), c, p) });
+    const params = { ...chain(0), depth: 4 };
+    assert.deepEqual((await new HybridDrafter(silent, head([0.2, 0.9, 0.9]), 3, 0.5).draft(ctx, params)).tokens, [101]);
+    assert.deepEqual((await new HybridDrafter(silent, head([0.9, 0.9, 0.9]), 3, 0.5).draft(ctx, params)).tokens, [101, 102, 103]);
+    assert.deepEqual((await new HybridDrafter(silent, head([0.9, 0.5, 0.9]), 3, 0.5).draft(ctx, params)).tokens, [101]);
+    assert.deepEqual((await new HybridDrafter(silent, head([0.9, 0.9, 0.9]), 1).draft(ctx, params)).tokens, [101]);
+    const lookup: Drafter = { name: 'lookup', needsTaps: false, reset: () => undefined, draft: async () => chainTree([5, 6]) };
+    const h = new HybridDrafter(lookup, head([0.9, 0.9, 0.9]), 3, 0.5);
+    assert.deepEqual((await h.draft(ctx, params)).tokens, [5, 6]);
+    assert.deepEqual(h.served, { lookup: 1, head: 0 });
+  });
+});
+
 describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split code)', () => {
   let target: TargetModel;
   /** The same model with the tree-exact attention: tree rows exact where their keys keep their SGEMM panels. */

@@ -75,6 +75,32 @@ torch.save(s, sys.argv[2])
     assert.ok(full.prob.some((p, i) => Math.abs(p - (long.prob[i] as number)) > 1e-4) || full.tokens.join() !== long.tokens.join(), 'the window must change what a long context drafts');
   });
 
+  it('prime does the prompt prefill ahead of the first draft, which then drafts the same tree with one head run less', async () => {
+    const engine = new Engine(target);
+    const ids = target.tokenizer.encode('def add(a, b):\n    return a + b\n\nclass Stack:\n    def push(self, x):\n');
+    await engine.prefill(ids.slice(0, -1), false, undefined, true);
+    const ctx = { tokens: ids, sampling: { temperature: 0, topK: 0, topP: 1, seed: 0 }, rng: new Rng(0), taps: (a: number, b: number) => engine.taps.rows(a, b) };
+    const chain: TreeParams = { kind: 'chain', depth: 3, topK: 1, totalTokens: 8, minProb: 0 };
+    let runs = 0;
+    const run = head.run.bind(head);
+    head.run = async (...a: Parameters<PrismHead['run']>) => { runs++; return run(...a); };
+    try {
+      const fresh = await new PrismDrafter(head).draft(ctx, chain);
+      const freshRuns = runs;
+      const primed = new PrismDrafter(head);
+      runs = 0;
+      await primed.prime(ctx);
+      assert.equal(runs, 1, 'the prefill is one run of the first module');
+      runs = 0;
+      const tree = await primed.draft(ctx, chain);
+      assert.equal(runs, freshRuns - 1, 'the first draft after prime prefills nothing');
+      assert.deepEqual(tree.tokens, fresh.tokens);
+      assert.deepEqual(Array.from(tree.prob), Array.from(fresh.prob));
+    } finally {
+      head.run = run;
+    }
+  });
+
   const prompts = ['def f(x):\n    return', 'for i in range(10):\n    ', 'self.value = self.value +', 'return x * 3', 'the the the the', 'class A:\n    def'];
   const shapes: TreeParams[] = [
     { kind: 'chain', depth: 4, topK: 1, totalTokens: 8, minProb: 0 },
@@ -104,10 +130,10 @@ torch.save(s, sys.argv[2])
     const spec = new Engine(target);
     const shared = new PrismDrafter(head);
     // Each head draft inside the hybrid, with its context, to redraft with a fresh head afterwards.
-    const seen: { tokens: number[]; depth: number; tree: string }[] = [];
+    const seen: { tokens: number[]; params: TreeParams; tree: string }[] = [];
     const recorded: Drafter = {
       name: 'prism', needsTaps: true, reset: () => shared.reset(),
-      draft: async (ctx, p) => { const t = await shared.draft(ctx, p); seen.push({ tokens: [...ctx.tokens], depth: p.depth, tree: t.tokens.join(',') }); return t; },
+      draft: async (ctx, p) => { const t = await shared.draft(ctx, p); seen.push({ tokens: [...ctx.tokens], params: p, tree: t.tokens.join(',') }); return t; },
     };
     let lookupCycles = 0;
     let headCycles = 0;
@@ -122,7 +148,7 @@ torch.save(s, sys.argv[2])
       // The head caught up on the positions lookup's cycles accepted: it drafts what a fresh head
       // given the same context drafts (the engine's taps still cover every position).
       for (const s of seen.splice(0)) {
-        const fresh = await new PrismDrafter(head).draft({ tokens: s.tokens, sampling: { temperature: 0, topK: 0, topP: 1, seed: 0 }, rng: new Rng(0), taps: (a, b) => spec.taps.rows(a, b) }, { ...(shapes[0] as TreeParams), depth: s.depth });
+        const fresh = await new PrismDrafter(head).draft({ tokens: s.tokens, sampling: { temperature: 0, topK: 0, topP: 1, seed: 0 }, rng: new Rng(0), taps: (a, b) => spec.taps.rows(a, b) }, s.params);
         assert.equal(s.tree, fresh.tokens.join(','), `${prompt}: head draft after ${s.tokens.length} tokens`);
       }
     }
