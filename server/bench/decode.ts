@@ -94,7 +94,7 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
   for (const h of heads.filter((x) => x.name !== 'eagle3')) {
     const d = ngramDepths[0] as number;
     // The head's chain where lookup is silent: fixed depths, and depth 3 gated by the head's confidence.
-    for (const [hd, p] of [[1, 0], [2, 0], [HYBRID_HEAD_DEPTH, HYBRID_HEAD_MIN_PROB]] as const) {
+    for (const [hd, p] of [[HYBRID_HEAD_DEPTH, HYBRID_HEAD_MIN_PROB], [2, 0], [3, 0.3]] as const) {
       out.push({ name: `hybrid ngram d${d} + ${h.name} d${hd}${p ? ` p${p}` : ''}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: hd, headMinProb: p, tree: chain(d), datastore: false } });
     }
   }

@@ -69,9 +69,9 @@ interface Candidate { name: string; head?: string; hybrid?: boolean }
 const PRIORS = {
   ngram: { acceptance: 0.6, reach: 0.7, draftMsPerNode: 0.05 },
   head: { acceptance: 0.5, reach: 1, draftMsPerNode: 2.5 },
-  // n-gram's proposals where it has them, the head's confidence-gated chain elsewhere: it drafts
-  // more often than lookup alone and, per node, at a fraction of the head's cost (2026-12-03,
-  // int8 default: 1.94x plain on dev code and 1.75x on the infilling sets, docs/BENCHMARKS.md).
+  // n-gram's proposals where it has them, the head's one token elsewhere: it drafts more often
+  // than lookup alone and, per node, at a fraction of the head's cost (2026-12-03, int8 default:
+  // 2.01-2.11x plain on dev code and the repository set, 1.53-1.64x on the infilling sets).
   hybrid: { acceptance: 0.6, reach: 0.7, reach1: 1, draftMsPerNode: 0.7 },
 };
 

@@ -8,16 +8,16 @@ import type { DraftTree } from './draft-tree';
 import type { DraftContext, Drafter, TreeParams } from './drafter';
 
 /**
- * Head chains where lookup is silent: up to depth 3, nodes past the first only while the head's
- * own cumulative probability of the chain stays at or above HYBRID_HEAD_MIN_PROB, so its
- * confidence sets the depth of each cycle. The first node is always drafted: a one-token step is
- * padded to two rows anyway, so verifying it costs next to nothing. With the heads of 2026-12-03
- * (docs/BENCHMARKS.md, "Hybrid drafting with confidence-gated head chains"): 1.94x plain on dev
- * code and 1.75x on the infilling sets, against 1.78x / 1.53x for one head token (the earlier
- * heads' best) and 1.91x / 1.68x for a fixed depth of 2.
+ * Head chains where lookup is silent: one token. With the heads of 2026-12-03 a chain of 2, or of
+ * 3 gated by the head's confidence (HYBRID_HEAD_MIN_PROB 0.3: nodes past the first only while the
+ * head's cumulative probability of the chain stays at or above it), raise tau (2.72 / 2.68 vs
+ * 2.57 on dev code) but cost as much in verify and draft time: in two runs of all three prompt
+ * sets the three were within 1-3% of each other, inside the runs' noise (docs/BENCHMARKS.md,
+ * "Hybrid drafting with confidence-gated head chains"), so the default stays the cheapest.
  */
-export const HYBRID_HEAD_DEPTH = 3;
-export const HYBRID_HEAD_MIN_PROB = 0.3;
+export const HYBRID_HEAD_DEPTH = 1;
+/** Cumulative draft probability the head's nodes past the first need (0: none; the gate is an option, DraftRequest.headMinProb). */
+export const HYBRID_HEAD_MIN_PROB = 0;
 
 export class HybridDrafter implements Drafter {
   readonly name: string;
