@@ -13,7 +13,7 @@ import type { DraftContext, Drafter, TreeParams } from './drafter';
  * head's cumulative probability of the chain stays at or above it), raise tau (2.72 / 2.68 vs
  * 2.57 on dev code) but cost as much in verify and draft time: in two runs of all three prompt
  * sets the three were within 1-3% of each other, inside the runs' noise (docs/BENCHMARKS.md,
- * "Hybrid drafting with confidence-gated head chains"), so the default stays the cheapest.
+ * "Drafting with the heads of 2026-12-03"), so the default stays the cheapest.
  */
 export const HYBRID_HEAD_DEPTH = 1;
 /** Cumulative draft probability the head's nodes past the first need (0: none; the gate is an option, DraftRequest.headMinProb). */
