@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { ACCEPTED_COMMAND, LOG, PREFILL, STATUS, type StatusParams } from '../common/protocol';
+import { serverEnv } from '../common/server-env';
 import { normalizeSettings } from '../common/settings';
 import { runBenchmark } from './benchmark';
 import { enableGpu } from './gpu';
@@ -29,7 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // (re)start: never in settings, never in an LSP message (those can be traced).
     const env = async (): Promise<NodeJS.ProcessEnv> => {
       const key = await context.secrets.get(API_KEY_SECRET);
-      const e = { ...process.env };
+      const e = serverEnv(process.env);
       delete e.PRISM_REMOTE_API_KEY;
       return key ? { ...e, PRISM_REMOTE_API_KEY: key } : e;
     };

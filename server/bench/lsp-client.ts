@@ -7,16 +7,18 @@ import {
   StreamMessageReader, StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import { LOG, STATUS, type StatusParams } from '../../common/protocol';
+import { serverEnv } from '../../common/server-env';
 import { projectRoot } from '../paths';
 
 export interface LspServer { conn: ProtocolConnection; proc: ChildProcess; init: InitializeResult; statuses: StatusParams[]; logs: string[] }
 
 /**
  * Starts the server with these `prism` settings and initializes it; status notifications are
- * kept. opts: node flags (e.g. --require a preload) and environment for the process.
+ * kept. opts: node flags (e.g. --require a preload) and environment for the process (with the
+ * extension's additions, common/server-env.ts).
  */
 export async function startLspServer(settings: Record<string, unknown>, opts: { execArgv?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<LspServer> {
-  const proc = spawn(process.execPath, [...(opts.execArgv ?? []), path.join(projectRoot(), 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: opts.env ?? process.env });
+  const proc = spawn(process.execPath, [...(opts.execArgv ?? []), path.join(projectRoot(), 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: serverEnv(opts.env ?? process.env) });
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout as NodeJS.ReadableStream), new StreamMessageWriter(proc.stdin as NodeJS.WritableStream));
   const statuses: StatusParams[] = [];
   conn.onNotification(STATUS, (p: StatusParams) => { statuses.push(p); });

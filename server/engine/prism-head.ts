@@ -44,8 +44,12 @@ export class PrismHead {
       maxPositions: Math.min(8192, target.cfg.contextLength), weights: o.weights ?? 'int8',
     };
     // Small graphs: one thread each and no spinning, so they never compete with the target's pool.
+    // No CPU arena: an arena keeps its high-water mark for the session's life, and a head's is set
+    // by the prompt's prefill (up to 512 rows) while every later run is a few rows; without it the
+    // server in auto peaked 60-90 MiB lower in the typing trace, draft cost unchanged
+    // (docs/BENCHMARKS.md "Where the server's memory went").
     const opts: ort.InferenceSession.SessionOptions = {
-      intraOpNumThreads: threads || 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'],
+      intraOpNumThreads: threads || 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'], enableCpuMemArena: false,
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     };
     // The graphs are built once and cached on disk like the target's: building them in JS leaves

@@ -1,0 +1,13 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { serverEnv } from '../../common/server-env';
+
+describe('serverEnv', () => {
+  it('adds a fixed malloc mmap threshold and keeps everything else', () => {
+    const e = serverEnv({ PATH: '/bin', PRISM_REMOTE_API_KEY: 'k' });
+    assert.deepEqual(e, { MALLOC_MMAP_THRESHOLD_: '131072', PATH: '/bin', PRISM_REMOTE_API_KEY: 'k' });
+  });
+  it('keeps a threshold the user set', () => {
+    assert.equal(serverEnv({ MALLOC_MMAP_THRESHOLD_: '65536' }).MALLOC_MMAP_THRESHOLD_, '65536');
+  });
+});
