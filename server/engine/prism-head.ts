@@ -2,9 +2,10 @@
 // draft KV cache, and the target's embedding rows (read from the target GGUF on demand, never
 // stored in the head). The drafting policy on top of it (prefill of accepted tokens, trees) is
 // specified in docs/prism-drafter.md.
+import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { buildDraftFcGraph, buildDraftSwitchGraph, type DraftDims, draftBuilderHash } from '../../kernels/draft-graph';
-import { byteSize, GgufError, readGguf, readTensorBytes } from '../../kernels/gguf';
+import { byteSize, GgufError, type GgufFile, type GgufTensorInfo, readGguf } from '../../kernels/gguf';
 import { kvInputNames } from '../../kernels/llama-graph';
 import type { ModelConfig } from '../../kernels/model-config';
 import { dequantize } from '../../kernels/quant';
@@ -26,8 +27,7 @@ export class PrismHead {
     private readonly fc: ort.InferenceSession,
     /** All modules in one graph, the module picked per run (measured faster than one session per module). */
     private readonly step: ort.InferenceSession,
-    private readonly embedBytes: Uint8Array,
-    private readonly embedType: number,
+    private readonly embedRows: EmbeddingRows,
   ) {}
 
   /** threads: 0 = one; weights: the draft graphs' weights (DraftDims.weights, default int8). */
@@ -63,7 +63,7 @@ export class PrismHead {
     const stepPath = cachedGraph(cacheDir, `${id}${generation}step-p${dims.maxPositions}-${dims.weights}`, () => buildDraftSwitchGraph(head.file, dims, m.modules), undefined, stale);
     const fc = await ort.InferenceSession.create(fcPath, opts);
     const step = await ort.InferenceSession.create(stepPath, opts);
-    return new PrismHead(head, dims, fc, step, readTensorBytes(targetFile, embd), embd.type);
+    return new PrismHead(head, dims, fc, step, new EmbeddingRows(targetFile, embd, target.cfg.hidden));
   }
 
   /** 0-based module run at draft step k (1-based). */
@@ -78,14 +78,7 @@ export class PrismHead {
 
   /** The target's embedding rows for ids, [n, E]. */
   embed(ids: readonly number[]): Float32Array {
-    const E = this.dims.embedDim;
-    const rowBytes = byteSize(this.embedType, E);
-    const out = new Float32Array(ids.length * E);
-    ids.forEach((id, i) => {
-      const row = this.embedBytes.subarray(id * rowBytes, (id + 1) * rowBytes);
-      out.set(dequantize(this.embedType, row, E), i * E);
-    });
-    return out;
+    return this.embedRows.rows(ids);
   }
 
   /** fc: target taps [n, 3H] -> draft features [n, d]. */
@@ -119,7 +112,45 @@ export class PrismHead {
   }
 
   async dispose(): Promise<void> {
+    this.embedRows.close();
     await this.fc.release();
     await this.step.release();
+  }
+}
+
+/**
+ * The target's token embedding rows, read from its GGUF as they are needed (a draft embeds a few
+ * tokens per run, a prefill its new positions): holding the whole table (30 MB for SmolLM2-135M's
+ * Q8_0 table) cost resident memory in every server that drafts with a head.
+ */
+export class EmbeddingRows {
+  private fd: number | undefined;
+  private readonly rowBytes: number;
+  private readonly buf: Buffer;
+
+  constructor(private readonly file: GgufFile, private readonly info: GgufTensorInfo, private readonly width: number) {
+    this.rowBytes = byteSize(info.type, width);
+    if (this.rowBytes <= 0) throw new GgufError(`${file.path}: tensor ${info.name} has unsupported type ${info.type} for a draft head's embeddings`);
+    this.buf = Buffer.alloc(this.rowBytes);
+    this.fd = fs.openSync(file.path, 'r');
+  }
+
+  /** Rows for ids, dequantized, [n, width]. */
+  rows(ids: readonly number[]): Float32Array {
+    if (this.fd === undefined) throw new Error('the draft head was disposed');
+    const vocab = this.info.byteLength / this.rowBytes;
+    const out = new Float32Array(ids.length * this.width);
+    ids.forEach((id, i) => {
+      if (!(Number.isInteger(id) && id >= 0 && id < vocab)) throw new RangeError(`token id ${id} is outside the embedding table (${vocab} rows)`);
+      const n = fs.readSync(this.fd as number, this.buf, 0, this.rowBytes, this.info.offset + id * this.rowBytes);
+      if (n !== this.rowBytes) throw new GgufError(`${this.file.path}: truncated GGUF while reading ${this.info.name}; re-download the model file`);
+      out.set(dequantize(this.info.type, this.buf, this.width), i * this.width);
+    });
+    return out;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
   }
 }

@@ -7,12 +7,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { readGguf } from '../../kernels/gguf';
+import { byteSize, readGguf, readTensorBytes } from '../../kernels/gguf';
 import { readModelConfig } from '../../kernels/model-config';
 import { fileHash } from '../../server/engine/graph-cache';
 import { causalMask } from '../../server/engine/masks';
-import { PrismHead } from '../../server/engine/prism-head';
-import { PY, tinyModel } from '../helpers';
+import { EmbeddingRows, PrismHead } from '../../server/engine/prism-head';
+import { dequantize } from '../../kernels/quant';
+import { defaultModel, PY, tinyModel } from '../helpers';
 
 const T = 6;
 const K = 4;
@@ -93,4 +94,30 @@ describe('draft head: training equals inference', () => {
       }
     });
   }
+});
+
+describe('draft head: embedding rows read from the target GGUF', () => {
+  it('equal the rows of the whole table, dequantized; an id past the table is a clear error', () => {
+    const model = defaultModel();
+    const file = readGguf(model);
+    const info = file.tensors.get('token_embd.weight');
+    assert.ok(info);
+    const width = readModelConfig(file).hidden;
+    const table = readTensorBytes(file, info);
+    const rowBytes = byteSize(info.type, width);
+    const rows = new EmbeddingRows(file, info, width);
+    try {
+      const vocab = info.byteLength / rowBytes;
+      const ids = [0, 1, 17, 4242, vocab - 1, 17];
+      const got = rows.rows(ids);
+      ids.forEach((id, i) => {
+        const want = dequantize(info.type, table.subarray(id * rowBytes, (id + 1) * rowBytes), width);
+        assert.deepEqual(got.subarray(i * width, (i + 1) * width), want, `row ${id}`);
+      });
+      assert.throws(() => rows.rows([vocab]), { message: `token id ${vocab} is outside the embedding table (${vocab} rows)` });
+    } finally {
+      rows.close();
+    }
+    assert.throws(() => rows.rows([0]), { message: 'the draft head was disposed' });
+  });
 });

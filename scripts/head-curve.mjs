@@ -1,0 +1,71 @@
+// Where a head's curve points: dev validation (top-1 agreement at draft step 1, simulated
+// acceptance length) against the token positions the head has been trained on in all, across the
+// rounds of continued training that made it. Each round is a run folder of prism.train (its
+// metrics.jsonl has a validation record every --every iterations with the run's positions so far);
+// a round starts where the previous one ended. Writes an SVG chart and a markdown table.
+//
+//   npx tsc -p . && node scripts/head-curve.mjs --out docs/head-curve \
+//     --series 'PRISM (M = 3)=1228800:baseline-prism,cont-prism-i1300-b8,cont-prism-i700-b8-r2' \
+//     --series 'EAGLE-3 (M = 1)=1228800:baseline-eagle3,cont-eagle3-i1300-b8'
+//
+// START (positions before the first folder) is the budget of the head the first folder
+// continued; a folder whose only record is at iteration 1 (prism.train --lr 0 --iters 1, a
+// validation of that head) is its starting point. Folders are read from $PRISM_PIPELINE
+// (default ~/.cache/prism-complete/pipeline) unless given as paths.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const { lineChart } = require('../out/server/bench/svg.js');
+
+const args = process.argv.slice(2);
+const take = (flag) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+const out = take('--out')[0];
+const specs = take('--series');
+if (!out || specs.length === 0) {
+  console.error('usage: node scripts/head-curve.mjs --out DIR --series "NAME=START:RUN,RUN,..." [--series ...]');
+  process.exit(2);
+}
+const pipeline = process.env.PRISM_PIPELINE ?? path.join(os.homedir(), '.cache', 'prism-complete', 'pipeline');
+
+/** The validation records of one run folder, in order. */
+function records(run) {
+  const dir = path.isAbsolute(run) ? run : path.join(pipeline, run);
+  const file = path.join(dir, 'metrics.jsonl');
+  if (!fs.existsSync(file)) throw new Error(`${file}: no metrics.jsonl (is the run folder right? PRISM_PIPELINE=${pipeline})`);
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.val);
+}
+
+const series = specs.map((spec) => {
+  const m = /^(.+)=(\d+):(.+)$/.exec(spec);
+  if (!m) throw new Error(`--series ${spec}: expected NAME=START:RUN,RUN,...`);
+  let base = Number(m[2]);
+  const points = [];
+  for (const run of m[3].split(',')) {
+    const rs = records(run);
+    const onlyStart = rs.length === 1 && rs[0].iter === 1;
+    // A resumed run logs the records after its checkpoint again from there: keep the last per iteration.
+    const byIter = new Map(rs.map((r) => [r.iter, r]));
+    let last = 0;
+    for (const r of [...byIter.values()].sort((a, b) => a.iter - b.iter)) {
+      const p = onlyStart ? 0 : r.positions;
+      points.push({ run, positions: base + p, top1: r.val.acc[0], accept: r.val.acceptance_length });
+      last = p;
+    }
+    base += last;
+  }
+  return { name: m[1], points };
+});
+
+fs.mkdirSync(out, { recursive: true });
+const chart = (key, yLabel, title) => lineChart(
+  series.map((s) => ({ name: s.name, points: s.points.map((p) => [p.positions / 1e6, p[key]]), dots: true })),
+  { title, xLabel: 'token positions trained on (millions, all rounds)', yLabel },
+);
+fs.writeFileSync(path.join(out, 'top1.svg'), chart('top1', 'dev top-1 agreement, step 1', 'Draft head vs training positions: top-1'));
+fs.writeFileSync(path.join(out, 'acceptance.svg'), chart('accept', 'simulated acceptance length', 'Draft head vs training positions: acceptance'));
+const lines = ['| head | run | positions (all rounds) | dev top-1, step 1 | simulated acceptance length |', '|---|---|---|---|---|'];
+for (const s of series) for (const p of s.points) lines.push(`| ${s.name} | ${p.run} | ${(p.positions / 1e6).toFixed(2)}M | ${p.top1.toFixed(3)} | ${p.accept.toFixed(3)} |`);
+fs.writeFileSync(path.join(out, 'table.md'), `${lines.join('\n')}\n`);
+console.log(lines.join('\n'));
