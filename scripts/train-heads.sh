@@ -15,9 +15,12 @@
 # Ship a result with: cp $PRISM_PIPELINE/cont-prism-.../head.gguf models/heads/smollm2-135m-prism.gguf
 # SKIP: train-split tokens to skip (default 819,200, what the first shipped heads saw); DATA: the
 # feature folder (default $PRISM_PIPELINE/train-more); TAG: a suffix for the run folders, so a new
-# round does not resume a finished one. The heads shipped on 2026-12-03 already saw the first
-# 819,200 + 2,736,128 tokens; the next round is
-#   SKIP=3555328 DATA=~/.cache/prism-complete/pipeline/train-more2 TAG=-r2 TOKENS=2736128 ITERS=1300 BATCH=8 bash scripts/train-heads.sh
+# round does not resume a finished one. The heads shipped on 2026-12-03: EAGLE-3 saw the first
+# 3,555,328 tokens; PRISM saw 6,766,592, in two more rounds (TOKENS=1376256 SKIP=3555328 TAG=-r2,
+# then TOKENS=1835008 SKIP=4931584 TAG=-r3, DATA=.../train-more2 and train-more3, VARIANTS=prism).
+# EAGLE-3 catches up on the same data with NO_DATA=1 VARIANTS=eagle3 and those DATA/TAG values;
+# the next PRISM round is
+#   SKIP=6766592 DATA=~/.cache/prism-complete/pipeline/train-more4 TAG=-r4 TOKENS=1835008 ITERS=900 BATCH=8 VARIANTS=prism bash scripts/train-heads.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 C=${PRISM_PIPELINE:-$HOME/.cache/prism-complete/pipeline}
