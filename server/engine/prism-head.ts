@@ -45,9 +45,9 @@ export class PrismHead {
     };
     // Small graphs: one thread each and no spinning, so they never compete with the target's pool.
     // No CPU arena: an arena keeps its high-water mark for the session's life, and a head's is set
-    // by the prompt's prefill (up to 512 rows) while every later run is a few rows; without it the
-    // server in auto peaked 60-90 MiB lower in the typing trace, draft cost unchanged
-    // (docs/BENCHMARKS.md "Where the server's memory went").
+    // by the prompt's prefill (up to 512 rows) while every later run is a few rows. With the
+    // server's fixed mmap threshold (common/server-env.ts) a small hybrid trace peaked at 600 MiB
+    // instead of 688, draft cost unchanged (docs/BENCHMARKS.md "Where the server's memory went").
     const opts: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: threads || 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'], enableCpuMemArena: false,
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },

@@ -58,7 +58,7 @@ describe('language server over LSP (real model)', () => {
   });
   after(async () => { await stopServer(s); await target.dispose(); });
 
-  it('starts with the environment the extension gives it (a fixed malloc mmap threshold)', async () => {
+  it('starts with the environment the extension gives it (a fixed malloc mmap threshold)', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
     const { readFile } = await import('node:fs/promises');
     const environ = (await readFile(`/proc/${s.proc.pid}/environ`, 'utf8')).split('\0');
     assert.ok(environ.includes('MALLOC_MMAP_THRESHOLD_=131072'), environ.filter((v) => v.startsWith('MALLOC')).join(' ') || 'no MALLOC_ variable');
