@@ -8,8 +8,8 @@
 //                new_k_l / new_v_l [1,S,kv*hd]
 // Blocks mirror model.py exactly: fusion = Linear([RMSNorm(emb), RMSNorm(h_in)]), then Llama
 // layers with rotate-half rope; logits = head(RMSNorm(h_out)).
-import { createHash } from 'node:crypto';
-import { attend, builderHash, kvInputNames, linear, matMul8, rmsNorm, ropeTables, WeightSource } from './llama-graph';
+import { DRAFT_BUILDER_HASH } from './builder-hash';
+import { attend, kvInputNames, linear, matMul8, rmsNorm, ropeTables, WeightSource } from './llama-graph';
 import type { GgufFile } from './gguf';
 import { DT, GraphBuilder } from './onnx';
 
@@ -194,8 +194,7 @@ export function buildDraftSwitchGraph(file: GgufFile, d: DraftDims, modules: num
   return g.build();
 }
 
-/** A hash of the draft graph builders (and the target's shared blocks), for the on-disk graph cache. */
+/** A hash of the draft graph builders' sources (and the target's shared blocks), for the on-disk graph cache. */
 export function draftBuilderHash(): string {
-  const src = [buildDraftFcGraph, buildDraftSwitchGraph, emitModule, moduleInputs, moduleOutputs, draftLinear, quantize8, hoistWeights].map((f) => f.toString()).join('\n');
-  return createHash('sha256').update(src + builderHash()).digest('hex').slice(0, 12);
+  return DRAFT_BUILDER_HASH;
 }

@@ -10,7 +10,7 @@
 //          taps [S,3H] (hidden states entering layers 2, L/2, L-3), hidden [S,H] (final normed),
 //          top_logits / top_ids [R,TOPK] (sorted, descending) and lse [R] = logsumexp(logits/T):
 //          what sampling acceptance needs without shipping full-vocabulary rows.
-import { createHash } from 'node:crypto';
+import { TARGET_BUILDER_HASH } from './builder-hash';
 import { GGML_TYPE, type GgufFile, GgufError, type GgufTensorInfo, readTensorBytes } from './gguf';
 import { DT, GraphBuilder } from './onnx';
 import { type ModelConfig } from './model-config';
@@ -392,8 +392,8 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
   return g.build();
 }
 
-/** A hash of the builder's own code, so a changed builder never reuses a stale cached graph. */
+/** A hash of the builder's sources (scripts/kernel-hash.mjs), so a changed builder never reuses a
+ * stale cached graph, and the tsc output and the bundles share one cache key. */
 export function builderHash(): string {
-  const src = [buildTargetGraph, attend, sgemmKeyPanel, linear, packZeroPoints, matMul8, q8ToNBits, splitQ8, rmsNorm, ropeTables, toNBits, dequantize, GraphBuilder].map((f) => f.toString()).join('\n');
-  return createHash('sha256').update(src).digest('hex').slice(0, 12);
+  return TARGET_BUILDER_HASH;
 }

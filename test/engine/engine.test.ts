@@ -7,10 +7,13 @@ import { EngineClient } from '../../server/engine/client';
 import { Engine, SETTLE_TAIL } from '../../server/engine/engine';
 import { drawFrom, Rng, sampleToken, targetDistribution } from '../../server/engine/sampler';
 import { TargetModel } from '../../server/engine/target';
-import { defaultModel, tinyModel } from '../helpers';
+import { defaultModel, ROOT, tinyModel } from '../helpers';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { cachedGraph } from '../../server/engine/graph-cache';
+import { spawnSync } from 'node:child_process';
+import { builderHash } from '../../kernels/llama-graph';
+import { draftBuilderHash } from '../../kernels/draft-graph';
 
 const WORKER = path.join(__dirname, '..', '..', 'server', 'engine', 'worker.js');
 
@@ -168,6 +171,28 @@ describe('graph cache', () => {
     assert.equal(builds, 1);
     assert.deepEqual([...fs.readFileSync(f1)], [1, 2, 3]);
     assert.deepEqual(fs.readdirSync(path.join(dir, 'graphs')).sort(), ['abc-v2-new-nbits.onnx', 'xyz-v1-old-nbits.onnx']);
+  });
+
+  it('keys graphs on the builders\' sources: the tsc output and the bundles that build graphs share one key, and the key follows the sources', () => {
+    // Function.toString() once keyed the cache, so out/ and dist/ evicted each other's 148 MB graph.
+    const check = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'kernel-hash.mjs'), '--check'], { encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stderr);
+    assert.match(builderHash(), /^[0-9a-f]{12}$/);
+    assert.notEqual(draftBuilderHash(), builderHash());
+    for (const bundle of ['cli.js', 'worker.js']) {
+      const text = fs.readFileSync(path.join(ROOT, 'dist', bundle), 'utf8');
+      assert.ok(text.includes(`'${builderHash()}'`) || text.includes(`"${builderHash()}"`), `dist/${bundle} keys graphs on another hash`);
+    }
+    // A changed source makes the committed hash stale, and --check says what to run.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-khash-'));
+    fs.cpSync(path.join(ROOT, 'kernels'), path.join(tmp, 'kernels'), { recursive: true });
+    fs.mkdirSync(path.join(tmp, 'scripts'));
+    fs.cpSync(path.join(ROOT, 'scripts', 'kernel-hash.mjs'), path.join(tmp, 'scripts', 'kernel-hash.mjs'));
+    fs.appendFileSync(path.join(tmp, 'kernels', 'quant.ts'), '\n// changed\n');
+    const stale = spawnSync(process.execPath, [path.join(tmp, 'scripts', 'kernel-hash.mjs'), '--check'], { encoding: 'utf8' });
+    assert.equal(stale.status, 1);
+    assert.equal(stale.stderr.trim(), 'kernels/builder-hash.ts is stale for the current kernel sources: run `node scripts/kernel-hash.mjs` (npm run build does)');
+    fs.rmSync(tmp, { recursive: true, force: true });
   });
 });
 
