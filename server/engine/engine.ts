@@ -80,7 +80,7 @@ export class Engine {
     const rng = new Rng(sampling.seed);
     const healed = req.heal ? healTail(this.target.tokenizer, this.promptIds(req)) : undefined;
     const ids = healed ? healed.ids : this.promptIds(req);
-    const heal = healed && healed.bytes.length > 0 ? new HealConstraint(this.target.tokenizer, healed.bytes) : undefined;
+    const heal = (healed && healed.bytes.length > 0) || req.wordEnd ? new HealConstraint(this.target.tokenizer, healed?.bytes ?? new Uint8Array(0), req.wordEnd) : undefined;
     const out = new Emitter(this.target.tokenizer, req, hooks.onText, req.timeBudgetMs !== undefined ? t0 + req.timeBudgetMs : Infinity, healed?.text);
     const timings: Timings = {
       promptTokens: ids.length, reusedTokens: 0, prefillTokens: 0, prefillMs: 0,

@@ -39,25 +39,36 @@ export function healTail(tok: Tokenizer, ids: readonly number[]): Healed {
   return { ids: ids.slice(0, cut), bytes, text: utf8.decode(bytes) };
 }
 
-/** The bytes still to spell, and which tokens may come next. */
+/** ASCII letters, digits, `_` and `$`: the bytes that would continue an identifier. */
+function isWordByte(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b === 0x24;
+}
+
+/**
+ * The bytes still to spell, and which tokens may come next. With `wordEnd` the first byte after
+ * them must not continue a word (CompletionRequest.wordEnd): the constraint holds until a token
+ * has gone past the spelled bytes, or generation ends there (a control token).
+ */
 export class HealConstraint {
   private rest: Uint8Array;
   private mask: Uint8Array | undefined;
+  private boundary: boolean;
 
-  constructor(private readonly tok: Tokenizer, bytes: Uint8Array) {
+  constructor(private readonly tok: Tokenizer, bytes: Uint8Array, wordEnd = false) {
     this.rest = bytes;
+    this.boundary = wordEnd;
   }
 
-  get done(): boolean { return this.rest.length === 0; }
+  get done(): boolean { return this.rest.length === 0 && !this.boundary; }
 
-  /** Whether token `id` agrees with the bytes still to spell. */
+  /** Whether token `id` agrees with the bytes still to spell (and, with wordEnd, ends the word after them). */
   allows(id: number): boolean {
-    if (this.tok.isSpecial(id)) return false;
+    if (this.tok.isSpecial(id)) return this.rest.length === 0; // ending right after the word is fine
     const b = this.tok.bytes(id);
     const n = Math.min(b.length, this.rest.length);
-    if (n === 0) return false;
+    if (b.length === 0 || (n === 0 && this.rest.length > 0)) return false;
     for (let i = 0; i < n; i++) if (b[i] !== this.rest[i]) return false;
-    return true;
+    return !(this.boundary && b.length > this.rest.length && isWordByte(b[this.rest.length] as number));
   }
 
   /** 1 for the allowed ids of the vocabulary (computed once per remaining byte string). */
@@ -73,7 +84,9 @@ export class HealConstraint {
   /** Records a generated token (which must be allowed). */
   advance(id: number): void {
     if (!this.allows(id)) throw new RangeError(`token ${id} does not continue the healed text`);
-    this.rest = this.rest.subarray(Math.min(this.rest.length, this.tok.bytes(id).length));
+    const len = this.tok.isSpecial(id) ? 0 : this.tok.bytes(id).length;
+    if (len > this.rest.length || this.tok.isSpecial(id)) this.boundary = false;
+    this.rest = this.rest.subarray(Math.min(this.rest.length, len));
     this.mask = undefined;
   }
 

@@ -21,6 +21,12 @@ export interface CompletionRequest {
    */
   heal?: boolean;
   /**
+   * The prompt ends at a whole word (an IntelliSense item the user selected): the completion must
+   * not go on with a letter, digit, `_` or `$` right after it (after the healed characters, when
+   * healing), so it never turns the selected identifier into another one.
+   */
+  wordEnd?: boolean;
+  /**
    * Time budget in ms from the start of the request: once spent, generation ends at the next line
    * boundary (finish 'time'), so a slow machine still shows whole lines.
    */

@@ -329,6 +329,8 @@ export class Completer {
         sampling: i === 0 ? undefined : { temperature: 0.7, topK: 40, topP: 0.95, seed: i },
         draft: engine.info.remote ? undefined : this.policyFor(engine).choose(),
         heal: s.tokenHealing && prompt.mode === 'prefix',
+        // A selected IntelliSense item is a whole identifier: the ghost text goes on after it, not inside it.
+        wordEnd: sel !== undefined && /[A-Za-z0-9_$]$/.test(sel.text),
         parts: engine.info.remote ? { prefix: prompt.text, suffix: prompt.suffix, extra: this.extraFor(doc.uri) } : undefined,
       };
       this.hooks.status({ state: 'generating' });

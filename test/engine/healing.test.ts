@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../../server/engine/engine';
+import { NgramDrafter } from '../../server/engine/ngram';
 import { TargetModel } from '../../server/engine/target';
 import { defaultModel, devFiles } from '../helpers';
 
@@ -72,5 +73,35 @@ describe('token healing on real code (real model)', () => {
     assert.ok((seen.get('indent') ?? 0) >= 10 && tabs >= 1, 'too few line-start cursors');
     for (const k of ['identifier', 'operator', 'dot'] as const) assert.ok((seen.get(k) ?? 0) >= 5, `too few ${k} cursors`);
     assert.deepEqual(bad, []);
+  });
+
+  it('after a whole identifier (a selected IntelliSense item), never goes on inside it; drafting gives the same tokens', async () => {
+    // Cursors right after an identifier of 4+ characters that the file follows with punctuation.
+    const files = devFiles(6, { minBytes: 1500, maxBytes: 12000 });
+    const word = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_$]/.test(c);
+    let cursors = 0;
+    let continued = 0;
+    for (const f of files) {
+      const re = /[A-Za-z_][A-Za-z0-9_]{3,}(?=[(.:,)\]])/g;
+      let m: RegExpExecArray | null;
+      let taken = 0;
+      while ((m = re.exec(f.content)) && taken < 3) {
+        const offset = m.index + m[0].length;
+        if (offset < 400 || offset % 5 !== 0) continue;
+        taken++;
+        cursors++;
+        const prompt = f.content.slice(Math.max(0, offset - 1200), offset);
+        const free = await engine.complete({ prompt, maxTokens: 6, heal: true });
+        if (word(free.text[0])) continued++;
+        const r = await engine.complete({ prompt, maxTokens: 6, heal: true, wordEnd: true });
+        assert.ok(!word(r.text[0]), `${f.path}: ${JSON.stringify(r.text)} goes on inside ${JSON.stringify(m[0])}`);
+        assert.ok(prompt.endsWith(r.healed ?? ''));
+        const spec = await engine.complete({ prompt, maxTokens: 6, heal: true, wordEnd: true }, {}, new NgramDrafter(), { kind: 'chain', depth: 4, topK: 1, totalTokens: 8, minProb: 0 });
+        assert.deepEqual(spec.tokens, r.tokens, `${f.path}: drafting changed the tokens`);
+      }
+    }
+    console.log(`word end: ${cursors} cursors after whole identifiers; without the rule ${continued} completions went on inside the word`);
+    assert.ok(cursors >= 10, 'too few cursors');
+    assert.ok(continued > 0, 'the model never went on inside a word here: the test shows nothing');
   });
 });

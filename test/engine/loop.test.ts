@@ -238,6 +238,53 @@ describe('token healing on a fake target', () => {
     }
   });
 
+  it('with wordEnd, never continues the word after the prompt (healed or not), and drafting gives the same tokens', async () => {
+    // The prompt ends with an IntelliSense item the user selected: a whole identifier.
+    const word = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_$]/.test(c);
+    let continuedWithout = 0;
+    for (const prompt of ['def f(x):\n    ret', 'abcabcabcab', 'import os\nimport sys\nimport o', 'x = self.it']) {
+      for (const heal of [false, true]) {
+        const target = new FakeTarget();
+        const tok = target.tokenizer;
+        const h = heal ? healTail(tok, tok.encode(prompt)) : { ids: tok.encode(prompt), text: '' };
+        // Reference: argmax over the tokens that spell the rest and then do not continue the word.
+        const ctx = [...h.ids];
+        let rest = h.text;
+        let boundary = true;
+        const ref: number[] = [];
+        for (let n = 0; n < 10; n++) {
+          const l = target.logitsAfter(ctx);
+          let best = -1;
+          for (let v = 0; v < l.length; v++) {
+            const special = tok.isSpecial(v);
+            const t = special ? '' : tok.decode([v]);
+            let ok = special ? rest.length === 0 : t.length > 0 && (t.startsWith(rest) || rest.startsWith(t));
+            if (ok && boundary && !special && t.length > rest.length && word(t[rest.length])) ok = false;
+            if (rest.length === 0 && !boundary) ok = true;
+            if (ok && (best < 0 || (l[v] as number) > (l[best] as number))) best = v;
+          }
+          ref.push(best);
+          ctx.push(best);
+          const t = tok.isSpecial(best) ? '' : tok.decode([best]);
+          if (t.length > rest.length || tok.isSpecial(best)) boundary = false;
+          rest = rest.startsWith(t) ? rest.slice(t.length) : '';
+          if (tok.isSpecial(best)) break;
+        }
+        const r = await new Engine(target).complete({ prompt, maxTokens: 10, heal, wordEnd: true });
+        assert.deepEqual(r.tokens, ref.slice(0, r.tokens.length), `${JSON.stringify(prompt)} heal ${heal}`);
+        assert.ok(r.tokens.length > 0);
+        assert.ok(!word(r.text[0]), `${JSON.stringify(prompt)} heal ${heal}: ${JSON.stringify(r.text)} continues the word`);
+        const free = await new Engine(new FakeTarget()).complete({ prompt, maxTokens: 10, heal });
+        if (word(free.text[0])) continuedWithout++;
+        for (const tree of [CHAIN, TREE]) {
+          const spec = await run({ prompt, maxTokens: 10, heal, wordEnd: true }, new AdversarialDrafter(new FakeTarget(), 0.7, 3), tree);
+          assert.deepEqual(spec.tokens, r.tokens, `${JSON.stringify(prompt)} heal ${heal} ${tree.kind}: drafting changed the tokens`);
+        }
+      }
+    }
+    assert.ok(continuedWithout > 0, 'the fake model never continues a word: the test shows nothing');
+  });
+
   it('heals under sampling: every sample spells the removed characters first', async () => {
     const prompt = 'def f(x):\n    ret';
     const tok = new FakeTarget().tokenizer;
