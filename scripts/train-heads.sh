@@ -16,11 +16,12 @@
 # SKIP: train-split tokens to skip (default 819,200, what the first shipped heads saw); DATA: the
 # feature folder (default $PRISM_PIPELINE/train-more); TAG: a suffix for the run folders, so a new
 # round does not resume a finished one. The heads shipped on 2026-12-03: EAGLE-3 saw the first
-# 3,555,328 tokens; PRISM saw 6,766,592, in two more rounds (TOKENS=1376256 SKIP=3555328 TAG=-r2,
-# then TOKENS=1835008 SKIP=4931584 TAG=-r3, DATA=.../train-more2 and train-more3, VARIANTS=prism).
-# EAGLE-3 catches up on the same data with NO_DATA=1 VARIANTS=eagle3 and those DATA/TAG values;
-# the next PRISM round is
-#   SKIP=6766592 DATA=~/.cache/prism-complete/pipeline/train-more4 TAG=-r4 TOKENS=1835008 ITERS=900 BATCH=8 VARIANTS=prism bash scripts/train-heads.sh
+# 3,555,328 tokens; PRISM saw 8,863,744, in three more rounds (TOKENS=1376256 SKIP=3555328 TAG=-r2,
+# TOKENS=1835008 SKIP=4931584 TAG=-r3, then TOKENS=2097152 SKIP=6766592 TAG=-r4 ITERS=1000,
+# DATA=.../train-more2, 3 and 4, VARIANTS=prism). EAGLE-3 catches up on the same data with
+# NO_DATA=1 VARIANTS=eagle3 and those DATA/TAG values; the next PRISM round (its features were
+# started on 2026-12-03 evening and resume where they stopped) is
+#   SKIP=8863744 DATA=~/.cache/prism-complete/pipeline/train-more5 TAG=-r5 TOKENS=2097152 ITERS=1000 BATCH=8 VARIANTS=prism bash scripts/train-heads.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 C=${PRISM_PIPELINE:-$HOME/.cache/prism-complete/pipeline}
