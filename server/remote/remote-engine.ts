@@ -226,6 +226,9 @@ export class RemoteEngine {
       if (!text.startsWith(healed)) return { ...emptyResult('stop', t0), healed };
       text = text.slice(healed.length);
     }
+    // After a selected IntelliSense item (req.wordEnd) a reply that runs on inside its word is not
+    // shown: a local model is kept from it token by token, a remote one only filtered.
+    if (req.wordEnd && /^[A-Za-z0-9_$]/.test(text)) return { ...emptyResult('stop', t0), healed: healed || undefined };
     const totalMs = performance.now() - t0;
     const decodeTokens = usage.completion ?? 0;
     const timings: Timings = {

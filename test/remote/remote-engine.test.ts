@@ -125,6 +125,17 @@ describe('remote backend', () => {
     assert.equal(plain.text, '  y = 1\n');
   });
 
+  it('after a selected item (wordEnd) a reply that runs on inside the word is not shown', async () => {
+    let reply = 'tr:\n';
+    const s = await serve((_seen, res) => sse(res, [{ content: reply, stop: true }]));
+    const e = new RemoteEngine({ ...base, url: s.url, api: 'infill' });
+    const ask = (wordEnd: boolean): Promise<{ text: string }> => e.complete({ ...req('if no_duplicate_keys'), wordEnd, parts: { prefix: 'if no_duplicate_keys', suffix: '' } });
+    assert.equal((await ask(true)).text, '');
+    assert.equal((await ask(false)).text, 'tr:\n', 'without a selected item the word may go on (the user may be typing it)');
+    reply = ':\n';
+    assert.equal((await ask(true)).text, ':\n');
+  });
+
   it('the time budget ends the reply at a line boundary', async () => {
     const s = await serve((_seen, res) => sse(res, [{ content: 'line one', stop: false }, { content: '\nline two\nline', stop: false }, { content: ' three\n', stop: true }], 60));
     const e = new RemoteEngine({ ...base, url: s.url, api: 'infill' });
