@@ -329,8 +329,10 @@ export class Completer {
         sampling: i === 0 ? undefined : { temperature: 0.7, topK: 40, topP: 0.95, seed: i },
         draft: engine.info.remote ? undefined : this.policyFor(engine).choose(),
         heal: s.tokenHealing && prompt.mode === 'prefix',
-        // A selected IntelliSense item is a whole identifier: the ghost text goes on after it, not inside it.
-        wordEnd: sel !== undefined && /[A-Za-z0-9_$]$/.test(sel.text),
+        // A selected IntelliSense item that completes the typed word is a whole identifier: the
+        // ghost text goes on after it, not inside it. An item that only repeats what is typed
+        // ("no" for "no") chose nothing: the model may still spell "not" there.
+        wordEnd: sel !== undefined && /[A-Za-z0-9_$]$/.test(sel.text) && sel.text !== doc.text.slice(sel.start, sel.end),
         parts: engine.info.remote ? { prefix: prompt.text, suffix: prompt.suffix, extra: this.extraFor(doc.uri) } : undefined,
       };
       this.hooks.status({ state: 'generating' });

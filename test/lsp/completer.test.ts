@@ -173,10 +173,12 @@ describe('Completer', () => {
     assert.equal(seen[0]?.prompt.endsWith('self.items'), true, 'the prompt continues the selected item');
     assert.equal(seen[0]?.wordEnd, true, 'a selected identifier is a whole word: the ghost text must not go on inside it');
     assert.deepEqual(items, [{ insertText: 'itemsx = 1', start: end - 2, end }]);
-    // An item that ends in punctuation ("items()") leaves the next character free; no item, no rule.
+    // An item that ends in punctuation ("items()") leaves the next character free; so does one that
+    // only repeats the typed text ("it" for "it": the model may still spell "items"); no item, no rule.
     await c.complete(d, { offset: end, triggerKind: 2, selected: { start: end - 2, end, text: 'items()' } }, never, () => 1);
+    await c.complete(d, { offset: end, triggerKind: 2, selected: { start: end - 2, end, text: 'it' } }, never, () => 1);
     await c.complete(d, { offset: end, triggerKind: 2 }, never, () => 1);
-    assert.deepEqual(seen.slice(1).map((r) => r.wordEnd), [false, false]);
+    assert.deepEqual(seen.slice(1).map((r) => r.wordEnd), [false, false, false]);
   });
 
   it('gives several alternatives on explicit invoke, one on automatic triggers', async () => {

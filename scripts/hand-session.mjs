@@ -1,0 +1,101 @@
+// A hand session in a real VS Code (code-server + Chromium) with the packaged .vsix and VS Code's
+// default editor settings (the suggestion list opens while typing a word): Enter then wait, half
+// a word, a dot, Tab, on dev-split files. Prints one JSON line per step (the ghost text as shown,
+// how long it took, the file after Tab) and writes a screenshot per step. Not a test: it asserts
+// nothing; it is how to look at the product the way a user does before resolving anything.
+//
+//   npm run package && node scripts/hand-session.mjs --out /tmp/hand     # ~3 min on 2 cores
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(ROOT, 'package.json'));
+const { chromium } = require('playwright-core');
+const args = process.argv.slice(2);
+const out = args[args.indexOf('--out') + 1] && args.includes('--out') ? path.resolve(args[args.indexOf('--out') + 1]) : fs.mkdtempSync(path.join(os.tmpdir(), 'prism-hand-out-'));
+const VSIX = path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix');
+if (!fs.existsSync(VSIX)) { console.error(`${VSIX} is missing: run npm run package first`); process.exit(2); }
+fs.mkdirSync(out, { recursive: true });
+
+// Two dev-split files (never train): one Python, one TypeScript, 8-80 KB.
+const data = path.join(ROOT, '..', 'shared', 'data', 'code');
+const dev = new Set(JSON.parse(fs.readFileSync(path.join(data, 'splits.json'), 'utf8')).dev.map((r) => r.repo));
+function pick(lang, re) {
+  for (const line of fs.readFileSync(path.join(data, 'corpus', `${lang}.jsonl`), 'utf8').split('\n')) {
+    if (!line) continue;
+    const r = JSON.parse(line);
+    if (!dev.has(r.repo) || r.content.length < 8000 || r.content.length > 80000) continue;
+    const lines = r.content.split('\n');
+    for (let i = Math.floor(lines.length * 0.4); i < lines.length - 3; i++) if (re.test(lines[i])) return { name: `${r.repo}/${r.path}`, lines, at: i };
+  }
+  throw new Error(`no ${lang} dev file with a line matching ${re}`);
+}
+const py = pick('python', /^ {4}def .*:\s*$/);
+const ts = pick('typescript', /^ {2}\S.*\{\s*$/);
+const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-hand-'));
+const work = path.join(base, 'work'), userData = path.join(base, 'user'), exts = path.join(base, 'ext');
+fs.mkdirSync(work);
+fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+fs.writeFileSync(path.join(work, 'enter.py'), py.lines.slice(0, py.at + 1).join('\n'));
+fs.writeFileSync(path.join(work, 'half.py'), py.lines.slice(0, py.at + 1).join('\n'));
+fs.writeFileSync(path.join(work, 'enter.ts'), ts.lines.slice(0, ts.at + 1).join('\n'));
+console.log(JSON.stringify({ python: py.name, line: py.lines[py.at], typescript: ts.name, tsLine: ts.lines[ts.at] }));
+fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off' }));
+
+const cs = execFileSync('bash', [path.join(ROOT, 'scripts', 'e2e-setup.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
+const entry = path.join(cs, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+execFileSync(process.execPath, [entry, '--extensions-dir', exts, '--user-data-dir', userData, '--install-extension', VSIX], { stdio: 'ignore' });
+const port = 18000 + Math.floor(Math.random() * 1000);
+const server = spawn(process.execPath, [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-workspace-trust', '--disable-telemetry', '--user-data-dir', userData, '--extensions-dir', exts, work], { stdio: ['ignore', 'pipe', 'pipe'] });
+await new Promise((res) => server.stdout.on('data', (d) => { if (/HTTP server listening/.test(String(d))) res(); }));
+const browser = await chromium.launch({ executablePath: process.env.PRISM_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(work)}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
+  const ghost = () => page.locator('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text');
+  const open = async (name) => {
+    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name });
+    await row.first().waitFor({ state: 'visible', timeout: 120000 });
+    await row.first().dblclick();
+    await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 60000 });
+    await page.waitForTimeout(500);
+    await page.click('.editor-instance .monaco-editor .view-lines');
+    await page.keyboard.press('Control+End');
+  };
+  const step = async (tag, t0) => {
+    let ms = -1;
+    try { await ghost().first().waitFor({ state: 'visible', timeout: 60000 }); ms = Date.now() - t0; } catch { /* no ghost text */ }
+    await page.waitForTimeout(300);
+    const shown = (await ghost().allTextContents()).join('');
+    const cursor = await page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().textContent().catch(() => '?');
+    await page.screenshot({ path: path.join(out, `${tag}.png`) });
+    console.log(JSON.stringify({ step: tag, ghost_ms: ms, ghost: shown, cursor: cursor?.trim() }));
+  };
+  const tab = async (file, tag) => {
+    await page.keyboard.press('Tab');
+    await page.waitForTimeout(400);
+    await page.keyboard.press('Control+S');
+    await page.waitForTimeout(800);
+    console.log(JSON.stringify({ step: `${tag} + Tab`, file_end: fs.readFileSync(path.join(work, file), 'utf8').slice(-160) }));
+  };
+  await open('enter.py');
+  await page.waitForSelector('[id="prism-complete.prism"], .statusbar-item:has-text("PRISM")', { timeout: 120000 });
+  await page.waitForTimeout(8000); // the model loads and the file's prefill runs, as a user reads
+  let t0 = Date.now(); await page.keyboard.press('Enter'); await step('1-enter-python', t0); await tab('enter.py', '1-enter-python');
+  await open('half.py');
+  await page.keyboard.press('Enter'); await page.waitForTimeout(1500); await page.keyboard.press('Escape');
+  t0 = Date.now(); await page.keyboard.type('if no', { delay: 120 }); await step('2-half-word', t0); await tab('half.py', '2-half-word');
+  await page.keyboard.press('End'); await page.keyboard.press('Enter'); await page.waitForTimeout(1000); await page.keyboard.press('Escape');
+  t0 = Date.now(); await page.keyboard.type('self.', { delay: 120 }); await step('3-dot', t0); await tab('half.py', '3-dot');
+  await open('enter.ts');
+  t0 = Date.now(); await page.keyboard.press('Enter'); await step('4-enter-typescript', t0); await tab('enter.ts', '4-enter-typescript');
+  console.log(JSON.stringify({ screenshots: out }));
+} finally {
+  await browser.close();
+  server.kill();
+}
