@@ -19,8 +19,8 @@
 # 3,555,328 tokens; PRISM saw 8,863,744, in three more rounds (TOKENS=1376256 SKIP=3555328 TAG=-r2,
 # TOKENS=1835008 SKIP=4931584 TAG=-r3, then TOKENS=2097152 SKIP=6766592 TAG=-r4 ITERS=1000,
 # DATA=.../train-more2, 3 and 4, VARIANTS=prism). EAGLE-3 catches up on the same data with
-# NO_DATA=1 VARIANTS=eagle3 and those DATA/TAG values; the next PRISM round (its features were
-# started on 2026-12-03 evening and resume where they stopped) is
+# NO_DATA=1 VARIANTS=eagle3 and those DATA/TAG values; the next PRISM round (its 128 feature shards
+# were computed on 2026-12-03 evening: add NO_DATA=1 on that machine) is
 #   SKIP=8863744 DATA=~/.cache/prism-complete/pipeline/train-more5 TAG=-r5 TOKENS=2097152 ITERS=1000 BATCH=8 VARIANTS=prism bash scripts/train-heads.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
