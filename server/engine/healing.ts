@@ -44,6 +44,11 @@ function isWordByte(b: number): boolean {
   return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b === 0x24;
 }
 
+/** Whether the character at `i` of `text` would continue an identifier (the same rule as wordEnd's). */
+export function isWordChar(text: string, i: number): boolean {
+  return i >= 0 && i < text.length && isWordByte(text.charCodeAt(i));
+}
+
 /**
  * The bytes still to spell, and which tokens may come next. With `wordEnd` the first byte after
  * them must not continue a word (CompletionRequest.wordEnd): the constraint holds until a token

@@ -15,6 +15,7 @@ import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settin
 import { type CursorContext, type LineMode, lineMode, shapeCompletion, stopsFor } from './shape';
 import { scanWorkspace } from './workspace';
 import { RemoteEngine, type RemoteParts } from '../remote/remote-engine';
+import { isWordChar } from '../engine/healing';
 
 /** What the Completer needs to know of an engine: a local model (ModelInfo) or a remote server. */
 export type EngineInfo = Pick<ModelInfo, 'modelPath' | 'loadMs' | 'exact' | 'fim' | 'fimTokens'> & Partial<Pick<ModelInfo, 'modelHash' | 'config' | 'graph' | 'treesExact'>>
@@ -332,7 +333,7 @@ export class Completer {
         // A selected IntelliSense item that completes the typed word is a whole identifier: the
         // ghost text goes on after it, not inside it. An item that only repeats what is typed
         // ("no" for "no") chose nothing: the model may still spell "not" there.
-        wordEnd: sel !== undefined && /[A-Za-z0-9_$]$/.test(sel.text) && sel.text !== doc.text.slice(sel.start, sel.end),
+        wordEnd: sel !== undefined && isWordChar(sel.text, sel.text.length - 1) && sel.text !== doc.text.slice(sel.start, sel.end),
         parts: engine.info.remote ? { prefix: prompt.text, suffix: prompt.suffix, extra: this.extraFor(doc.uri) } : undefined,
       };
       this.hooks.status({ state: 'generating' });

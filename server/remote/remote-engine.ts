@@ -11,6 +11,7 @@
 // and never appears in a message.
 import type { CompletionRequest, CompletionResult, FinishReason, Timings } from '../engine/types';
 import { findStop } from '../engine/emitter';
+import { isWordChar } from '../engine/healing';
 
 export type RemoteApi = 'auto' | 'infill' | 'completions' | 'completions-suffix';
 
@@ -228,7 +229,7 @@ export class RemoteEngine {
     }
     // After a selected IntelliSense item (req.wordEnd) a reply that runs on inside its word is not
     // shown: a local model is kept from it token by token, a remote one only filtered.
-    if (req.wordEnd && /^[A-Za-z0-9_$]/.test(text)) return { ...emptyResult('stop', t0), healed: healed || undefined };
+    if (req.wordEnd && isWordChar(text, 0)) return { ...emptyResult('stop', t0), healed: healed || undefined };
     const totalMs = performance.now() - t0;
     const decodeTokens = usage.completion ?? 0;
     const timings: Timings = {
