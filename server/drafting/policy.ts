@@ -75,10 +75,21 @@ const PRIORS = {
   hybrid: { acceptance: 0.6, reach: 0.7, reach1: 1, draftMsPerNode: 0.7 },
 };
 
+/** Exploration's gap grows to at most this many times exploreEvery while the leader holds. */
+const MAX_BACKOFF = 8;
+
 export class DraftPolicy {
   private readonly tuners = new Map<string, DepthTuner>();
   private readonly failed = new Set<string>();
   private count = 0;
+  // Exploration backs off while the leader holds: the gap between explorations doubles after each
+  // round of the others (up to MAX_BACKOFF times exploreEvery) and returns to exploreEvery when
+  // the leader changes. A settled session then spends one request in 64 on slower drafters
+  // instead of one in 8, and a leader that slows down is still overtaken by the others' estimates.
+  private gap = 0;
+  private nextExplore = 0;
+  private explored = 0;
+  private leader: string | undefined;
 
   constructor(private readonly o: PolicyOptions) {}
 
@@ -139,7 +150,7 @@ export class DraftPolicy {
    * The draft for the next request, or undefined for plain decoding. With depth "auto" every
    * candidate keeps its own measured curve and the highest expected tokens/s wins, plain decoding
    * included; every exploreEvery-th request tries one of the others, in turn, so their
-   * estimates can catch up.
+   * estimates can catch up, less and less often while the same drafter keeps the lead.
    */
   choose(): DraftRequest | undefined {
     const cands = this.candidates();
@@ -160,10 +171,21 @@ export class DraftPolicy {
     // measurement would otherwise move the choice around while the curves are still thin).
     const top = (ranked.find((r) => r.measured) ?? ranked[0]) as (typeof ranked)[number];
     const every = this.o.exploreEvery ?? 8;
-    if (every > 0 && ++this.count % every === 0) {
+    this.count++;
+    if (every <= 0) return top.best.depth === 0 ? undefined : this.request(top.c, top.best.depth);
+    const leader = `${top.c.name}@${top.best.depth === 0 ? 'plain' : 'draft'}`;
+    if (this.gap === 0 || leader !== this.leader) {
+      this.gap = every;
+      this.nextExplore = Math.min(this.nextExplore || Infinity, this.count + every - 1);
+      this.explored = 0;
+      this.leader = leader;
+    }
+    if (this.count >= this.nextExplore) {
       // Explore: the other drafters in turn, or drafting at all when plain decoding leads.
       const others = ranked.length > 1 ? ranked.filter((r) => r !== top) : ranked;
-      const other = others[(this.count / every - 1) % others.length] as (typeof ranked)[number];
+      const other = others[this.explored % others.length] as (typeof ranked)[number];
+      if (++this.explored % others.length === 0) this.gap = Math.min(this.gap * 2, every * MAX_BACKOFF);
+      this.nextExplore = this.count + this.gap;
       return this.request(other.c, other.drafting.depth);
     }
     return top.best.depth === 0 ? undefined : this.request(top.c, top.best.depth);

@@ -55,16 +55,31 @@ export function fileHash(file: string, cacheDir = defaultCacheDir()): string {
   return digest;
 }
 
+/** The graph cache's size cap in bytes: PRISM_GRAPH_CACHE_MB, default 2 GiB. */
+export function graphCacheCap(): number {
+  const mb = Number(process.env.PRISM_GRAPH_CACHE_MB);
+  return (Number.isFinite(mb) && mb > 0 ? mb : 2048) * 2 ** 20;
+}
+
 /**
  * Returns the path of the cached graph for `key`, building it with `build` when missing.
  * `onBuild` is told when a build starts (it can take seconds for large models). Graphs of the
  * same model from other builder generations (`stalePrefix` matches, `generation` does not) are
- * deleted when a new one is written.
+ * deleted when a new one is written, and so are the least recently used graphs while the cache
+ * holds more than `cap` bytes (graphs of heads and models no longer used; a hit marks a graph used).
  */
-export function cachedGraph(cacheDir: string, key: string, build: () => Uint8Array, onBuild?: () => void, stale?: { prefix: string; generation: string }): string {
+export function cachedGraph(cacheDir: string, key: string, build: () => Uint8Array, onBuild?: () => void, stale?: { prefix: string; generation: string }, cap = graphCacheCap()): string {
   const dir = path.join(cacheDir, 'graphs');
   const file = path.join(dir, `${key}.onnx`);
-  if (fs.existsSync(file)) return file;
+  if (fs.existsSync(file)) {
+    try {
+      const now = new Date();
+      fs.utimesSync(file, now, now);
+    } catch {
+      // A read-only cache still serves its graphs.
+    }
+    return file;
+  }
   onBuild?.();
   writeFileAtomic(file, build());
   if (stale) {
@@ -72,5 +87,28 @@ export function cachedGraph(cacheDir: string, key: string, build: () => Uint8Arr
       if (f.startsWith(stale.prefix) && !f.includes(stale.generation) && f.endsWith('.onnx')) fs.rmSync(path.join(dir, f), { force: true });
     }
   }
+  pruneGraphs(dir, cap, file);
   return file;
+}
+
+/** Deletes the least recently used graphs in `dir` (never `keep`) until they total at most `cap` bytes. */
+export function pruneGraphs(dir: string, cap: number, keep: string): string[] {
+  const graphs = fs.readdirSync(dir).filter((f) => f.endsWith('.onnx')).flatMap((f) => {
+    try {
+      const st = fs.statSync(path.join(dir, f));
+      return [{ file: path.join(dir, f), size: st.size, used: st.mtimeMs }];
+    } catch {
+      return [];
+    }
+  }).sort((a, b) => a.used - b.used);
+  let total = graphs.reduce((n, g) => n + g.size, 0);
+  const removed: string[] = [];
+  for (const g of graphs) {
+    if (total <= cap) break;
+    if (g.file === keep) continue;
+    fs.rmSync(g.file, { force: true });
+    total -= g.size;
+    removed.push(g.file);
+  }
+  return removed;
 }
