@@ -29,14 +29,16 @@ const USAGE = `usage:
   prism-complete complete (--file PATH --line N --column M | --prompt TEXT) [options]
   prism-complete demo [options]
   prism-complete bench-plain [--repeats N] [--tokens N] [options]
-  prism-complete bench [--quick] [--out DIR] [--source dev,infill,repo] [--dir FOLDER]
+  prism-complete bench [--quick] [--out DIR] [--source dev,infill,infill-doc,repo] [--dir FOLDER]
                       [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--no-llama] [--only REGEX]
                       [--no-trace] [--compare-prefill] [--no-decode] [--modes none,ngram,hybrid,prism,eagle3,auto] [--draft HEAD.gguf] [--quality]
                       decode benchmark (plain, n-gram, PRISM, EAGLE-3, node-llama-cpp) + typing
                       trace through the language server (--quality: and the completion-quality
                       benchmark, as bench-quality); --out writes report.md/json + SVG charts;
                       --source repo: dev-split positions with their repository as the datastore
-                      (--dir: the folder is the datastore); --only REGEX: only the configurations
+                      (--dir: the folder is the datastore); --source infill-doc: the infilling
+                      prompts with their document (the hole empty) as the datastore, as an editor
+                      indexes the open file; --only REGEX: only the configurations
                       whose name matches (plain always runs); --compare-prefill: the typing trace
                       also without the prefill a file gets when it becomes active; --open-pause MS: how
                       long the simulated user reads a just-opened file before asking (default 4000);
@@ -374,7 +376,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   const load = loadOptions(v);
   const progress = (f: number, m: string): void => { console.error(`progress: ${f.toFixed(3)} ${m}`); };
   const sources: PromptSource[] = v.dir ? [{ kind: 'dir', dir: v.dir }] : (v.source ?? (quick || cmd !== 'bench' ? 'dev' : 'dev,infill')).split(',').map((s) => {
-    if (s !== 'dev' && s !== 'infill' && s !== 'repo') throw new UsageError(`--source must be dev, infill, repo or a comma list of them (dev,infill,repo), got '${s}'`);
+    if (s !== 'dev' && s !== 'infill' && s !== 'infill-doc' && s !== 'repo') throw new UsageError(`--source must be dev, infill, infill-doc, repo or a comma list of them (dev,infill,repo), got '${s}'`);
     return { kind: s };
   });
   const head = v.draft?.endsWith('.gguf') ? path.resolve(v.draft) : undefined;

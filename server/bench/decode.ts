@@ -142,7 +142,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
         storeLines.push(`${bp.store.key}: ${st.files} files, ${st.tokens} tokens, ${(st.bytes / 2 ** 20).toFixed(1)} MiB, built in ${st.ms.toFixed(0)} ms`);
         indexed = bp.store.key;
       }
-      await engine.index([{ path: bp.store.exclude, text: null }], false);
+      if (bp.store.exclude) await engine.index([{ path: bp.store.exclude, text: null }], false);
     }
     let plain: CompletionResult | undefined;
     for (const c of cfgs) {
@@ -181,9 +181,9 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
         for (const t of [...tuners.values(), ...[...agg.values()].flatMap((x) => (x.tuner ? [x.tuner] : []))]) t.observePlain(r.timings.decodeMs / Math.max(1, r.tokens.length - 1), Math.max(0, r.tokens.length - 1));
       }
     }
-    if (bp.store) {
+    if (bp.store?.exclude) {
       const own = bp.store.files.find((f) => f.path === bp.store?.exclude);
-      await engine.index([{ path: bp.store.exclude, text: own?.content ?? null }], false);
+      await engine.index([{ path: bp.store.exclude as string, text: own?.content ?? null }], false);
     }
     o.progress((i + 1) / prompts.length, `decode: prompt ${i + 1}/${prompts.length}`);
   }

@@ -2,17 +2,19 @@
 // sets (HumanEval multi-line infilling, SAFIM blocks: the text before the hole), or a user folder.
 // The repository-level set (and a user folder) also give each prompt a datastore: the other files
 // of its repository (the prompt's own file left out, so nothing after the cursor leaks in).
+// The infilling sets with their documents (infill-doc) give each prompt the datastore an editor
+// has there: the document itself with the hole empty (prefix + suffix; the middle is not in it).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { cursorOffsets, devFiles, folderFiles, repoFiles, sharedDataDir, type SourceFile } from './data';
 
-export type PromptSource = { kind: 'dev' } | { kind: 'infill' } | { kind: 'repo' } | { kind: 'dir'; dir: string };
+export type PromptSource = { kind: 'dev' } | { kind: 'infill' } | { kind: 'infill-doc' } | { kind: 'repo' } | { kind: 'dir'; dir: string };
 
 export interface BenchPrompt {
   text: string;
-  /** The prompt's repository datastore: its files, and the prompt's own file to leave out. */
-  store?: { key: string; files: SourceFile[]; exclude: string };
+  /** The prompt's datastore: its files, and the prompt's own file to leave out (if it is among them). */
+  store?: { key: string; files: SourceFile[]; exclude?: string };
 }
 
 /** At most this many characters before the cursor, cut at a line start (about 1K tokens of code). */
@@ -27,20 +29,26 @@ export function clipPrefix(text: string, at: number, chars = PROMPT_CHARS): stri
 export function benchPrompts(source: PromptSource, n: number, root: string): BenchPrompt[] {
   const perFile = 3;
   const out: BenchPrompt[] = [];
-  if (source.kind === 'infill') {
+  if (source.kind === 'infill' || source.kind === 'infill-doc') {
     const evalDir = path.join(sharedDataDir(root), 'eval');
     const read = (f: string): Record<string, string>[] => zlib.gunzipSync(fs.readFileSync(path.join(evalDir, f))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>);
     const he = read('human-eval-infilling/HumanEval-MultiLineInfilling.jsonl.gz');
     const safim = read('safim/block_completion.jsonl.gz');
+    const push = (key: string, lang: string, prefix: string, suffix: string): void => {
+      if (out.length >= n) return;
+      const doc = source.kind === 'infill-doc' ? { key, files: [{ repo: key, path: 'document', lang, content: prefix + suffix }] } : undefined;
+      out.push({ text: clipPrefix(prefix, prefix.length), store: doc });
+    };
     // Every k-th record, alternating the two sets, so a small n still spans both.
     const half = Math.ceil(n / 2);
     for (let i = 0; i < half; i++) {
       const h = he[Math.floor((i * he.length) / half)];
-      if (h && out.length < n) out.push({ text: clipPrefix(h.prompt as string, (h.prompt as string).length) });
+      if (h) push(`he-${i}`, 'python', h.prompt as string, h.suffix as string);
       const s = safim[Math.floor((i * safim.length) / half)];
-      if (s && out.length < n) {
+      if (s) {
         const e = (s.eval_prompt as string).replace(/\r\n/g, '\n');
-        out.push({ text: clipPrefix(e, e.indexOf('{{completion}}')) });
+        const hole = e.indexOf('{{completion}}');
+        push(`safim-${i}`, String(s.lang ?? ''), e.slice(0, hole), e.slice(hole + '{{completion}}'.length));
       }
     }
     return out;

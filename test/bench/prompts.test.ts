@@ -1,0 +1,40 @@
+// Decode-benchmark prompts: the infilling sets with their documents as the datastore (infill-doc)
+// hold the text an editor has around an empty hole, never the middle, and the same prompts as
+// the plain infilling set; the repository set leaves each prompt's own file out of its store.
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { benchPrompts, clipPrefix } from '../../server/bench/prompts';
+import { sharedDataDir } from '../../server/bench/data';
+import { ROOT } from '../helpers';
+
+describe('decode benchmark prompts', () => {
+  it('infill-doc: the infilling prompts, each with its document (prefix + suffix, the middle left out) as the datastore', () => {
+    const plain = benchPrompts({ kind: 'infill' }, 6, ROOT);
+    const docs = benchPrompts({ kind: 'infill-doc' }, 6, ROOT);
+    assert.deepEqual(docs.map((p) => p.text), plain.map((p) => p.text));
+    assert.ok(plain.every((p) => p.store === undefined));
+    const he = zlib.gunzipSync(fs.readFileSync(path.join(sharedDataDir(ROOT), 'eval', 'human-eval-infilling', 'HumanEval-MultiLineInfilling.jsonl.gz')))
+      .toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { prompt: string; suffix: string; canonical_solution: string });
+    const first = he[0] as (typeof he)[number];
+    const store = docs[0]?.store;
+    assert.equal(store?.exclude, undefined);
+    assert.deepEqual(store?.files.map((f) => f.content), [first.prompt + first.suffix]);
+    assert.equal(docs[0]?.text, clipPrefix(first.prompt, first.prompt.length));
+    // SAFIM: the eval prompt without its {{completion}} marker.
+    const safim = docs[1]?.store?.files[0]?.content ?? '';
+    assert.ok(safim.startsWith(docs[1]?.text ?? '\u0000') && !safim.includes('{{completion}}') && safim.length > (docs[1]?.text.length ?? 0));
+    assert.equal(new Set(docs.map((p) => p.store?.key)).size, 6, 'one datastore per prompt');
+  });
+
+  it('repo: each prompt\'s own file is left out of its repository\'s datastore', () => {
+    const repo = benchPrompts({ kind: 'repo' }, 3, ROOT);
+    for (const p of repo) {
+      const own = p.store?.files.find((f) => f.path === p.store?.exclude);
+      assert.ok(own, 'the excluded file is one of the repository\'s');
+      assert.ok(own.content.includes(p.text.slice(-200)), 'and it is the prompt\'s file');
+    }
+  });
+});
