@@ -66,7 +66,8 @@ export function graphCacheCap(): number {
  * `onBuild` is told when a build starts (it can take seconds for large models). Graphs of the
  * same model from other builder generations (`stalePrefix` matches, `generation` does not) are
  * deleted when a new one is written, and so are the least recently used graphs while the cache
- * holds more than `cap` bytes (graphs of heads and models no longer used; a hit marks a graph used).
+ * holds more than `cap` bytes (graphs of heads and models no longer used; a hit marks a graph used,
+ * and a graph used in the last day stays, so a model larger than the cap never evicts itself).
  */
 export function cachedGraph(cacheDir: string, key: string, build: () => Uint8Array, onBuild?: () => void, stale?: { prefix: string; generation: string }, cap = graphCacheCap()): string {
   const dir = path.join(cacheDir, 'graphs');
@@ -91,8 +92,14 @@ export function cachedGraph(cacheDir: string, key: string, build: () => Uint8Arr
   return file;
 }
 
-/** Deletes the least recently used graphs in `dir` (never `keep`) until they total at most `cap` bytes. */
-export function pruneGraphs(dir: string, cap: number, keep: string): string[] {
+/** A graph used this recently is kept even over the cap: a running server may be using it. */
+const KEEP_RECENT_MS = 24 * 3600 * 1000;
+
+/**
+ * Deletes the least recently used graphs in `dir` until they total at most `cap` bytes; never
+ * `keep` nor a graph used in the last day. Returns the deleted files.
+ */
+export function pruneGraphs(dir: string, cap: number, keep: string, now = Date.now()): string[] {
   const graphs = fs.readdirSync(dir).filter((f) => f.endsWith('.onnx')).flatMap((f) => {
     try {
       const st = fs.statSync(path.join(dir, f));
@@ -105,7 +112,7 @@ export function pruneGraphs(dir: string, cap: number, keep: string): string[] {
   const removed: string[] = [];
   for (const g of graphs) {
     if (total <= cap) break;
-    if (g.file === keep) continue;
+    if (g.file === keep || now - g.used < KEEP_RECENT_MS) continue;
     fs.rmSync(g.file, { force: true });
     total -= g.size;
     removed.push(g.file);

@@ -173,27 +173,37 @@ describe('graph cache', () => {
     assert.deepEqual(fs.readdirSync(path.join(dir, 'graphs')).sort(), ['abc-v2-new-nbits.onnx', 'xyz-v1-old-nbits.onnx']);
   });
 
-  it('keeps the cache under its cap by dropping the least recently used graphs; a hit marks a graph used', () => {
+  it('keeps the cache under its cap by dropping the least recently used graphs; a hit marks a graph used; a graph used today stays', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-cache-'));
     const g = path.join(dir, 'graphs');
     fs.mkdirSync(g);
-    const put = (name: string, bytes: number, ageS: number): void => {
-      fs.writeFileSync(path.join(g, name), Buffer.alloc(bytes));
-      const t = new Date(Date.now() - ageS * 1000);
+    const age = (name: string, days: number): void => {
+      const t = new Date(Date.now() - days * 86400_000);
       fs.utimesSync(path.join(g, name), t, t);
     };
-    put('model-a.onnx', 400, 300);
-    put('draft-old-step.onnx', 300, 200);
-    put('draft-old-fc.onnx', 100, 100);
+    const put = (name: string, bytes: number, days: number): void => {
+      fs.writeFileSync(path.join(g, name), Buffer.alloc(bytes));
+      age(name, days);
+    };
+    put('model-a.onnx', 400, 3);
+    put('draft-old-step.onnx', 300, 2);
+    put('draft-old-fc.onnx', 100, 1.5);
     fs.writeFileSync(path.join(g, 'notes.txt'), Buffer.alloc(5000));
     // A hit on the oldest graph makes it the most recently used.
     assert.equal(cachedGraph(dir, 'model-a', () => { throw new Error('no build on a hit'); }, undefined, undefined, 1000), path.join(g, 'model-a.onnx'));
     // A new 600-byte graph: 1,400 bytes in all; the two least recently used go, the rest stay.
     cachedGraph(dir, 'draft-new-step', () => new Uint8Array(600), undefined, undefined, 1000);
     assert.deepEqual(fs.readdirSync(g).sort(), ['draft-new-step.onnx', 'model-a.onnx', 'notes.txt']);
-    // A graph larger than the cap is still kept: it is the one in use.
+    // A graph larger than the cap: the graphs used today stay (a model larger than the cap never
+    // evicts itself or its head's graphs), so the cap is exceeded for now.
     cachedGraph(dir, 'huge', () => new Uint8Array(2000), undefined, undefined, 1000);
-    assert.deepEqual(fs.readdirSync(g).sort(), ['huge.onnx', 'notes.txt']);
+    assert.deepEqual(fs.readdirSync(g).sort(), ['draft-new-step.onnx', 'huge.onnx', 'model-a.onnx', 'notes.txt']);
+    // Two days later all three go, least recently used first; the one just written stays.
+    age('model-a.onnx', 2.5);
+    age('draft-new-step.onnx', 2);
+    age('huge.onnx', 2);
+    cachedGraph(dir, 'next', () => new Uint8Array(10), undefined, undefined, 1000);
+    assert.deepEqual(fs.readdirSync(g).sort(), ['next.onnx', 'notes.txt']);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
