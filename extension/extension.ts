@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { ACCEPTED_COMMAND, LOG, PREFILL, STATUS, type StatusParams } from '../common/protocol';
+import { CursorRest, type CursorAt } from '../common/cursor-rest';
 import { serverEnv } from '../common/server-env';
 import { normalizeSettings } from '../common/settings';
 import { runBenchmark } from './benchmark';
@@ -110,14 +111,34 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }),
     );
     await client.start();
-    // A document that becomes active gets its cursor's prompt prefilled in the background (the
-    // server loads the model if needed): the first completion there is not a cold one.
-    const warm = (editor: vscode.TextEditor | undefined): void => {
-      if (!editor || !client || !settings().settings.enable || !['file', 'untitled'].includes(editor.document.uri.scheme)) return;
-      const at = editor.selection.active;
-      void client.sendNotification(PREFILL, { textDocument: { uri: editor.document.uri.toString() }, position: { line: at.line, character: at.character } });
+    // The prompt at the cursor is prefilled in the background (the server loads the model if
+    // needed) when a document becomes active and when a moved cursor rests (common/cursor-rest.ts):
+    // the first completion there is not a cold one.
+    const rest = new CursorRest((a) => {
+      if (!client || !settings().settings.enable) return;
+      void client.sendNotification(PREFILL, { textDocument: { uri: a.uri }, position: { line: a.line, character: a.character } });
+    });
+    const cursorOf = (editor: vscode.TextEditor | undefined): CursorAt | undefined => {
+      if (!editor || !['file', 'untitled'].includes(editor.document.uri.scheme) || !editor.selection.isEmpty) return undefined;
+      const p = editor.selection.active;
+      return { uri: editor.document.uri.toString(), line: p.line, character: p.character };
     };
-    context.subscriptions.push(vscode.window.onDidChangeActiveTextEditor(warm));
+    const warm = (editor: vscode.TextEditor | undefined): void => {
+      const a = cursorOf(editor);
+      if (a) rest.activated(a);
+    };
+    context.subscriptions.push(
+      vscode.window.onDidChangeActiveTextEditor(warm),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        // Moves by hand: clicks, arrows, and commands (Ctrl+End, go to definition, go to line).
+        // Typing reports Keyboard moves too: CursorRest tells them apart by the edit just before.
+        if (e.kind === undefined) return;
+        const a = cursorOf(e.textEditor);
+        if (a) rest.moved(a);
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length > 0) rest.typed(); }),
+      { dispose: () => rest.cancel() },
+    );
     warm(vscode.window.activeTextEditor);
   } catch (e) {
     // VS Code is silent when activation fails: say it, then rethrow.

@@ -5,6 +5,8 @@
 // nothing; it is how to look at the product the way a user does before resolving anything.
 //
 //   npm run package && node scripts/hand-session.mjs --out /tmp/hand     # ~3 min on 2 cores
+//   (--vsix FILE: another package; --pause MS: how long the user looks at a just-opened file's
+//   end before pressing Enter, default 1500)
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,7 +19,8 @@ const require = createRequire(path.join(ROOT, 'package.json'));
 const { chromium } = require('playwright-core');
 const args = process.argv.slice(2);
 const out = args[args.indexOf('--out') + 1] && args.includes('--out') ? path.resolve(args[args.indexOf('--out') + 1]) : fs.mkdtempSync(path.join(os.tmpdir(), 'prism-hand-out-'));
-const VSIX = path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix');
+const VSIX = args.includes('--vsix') ? path.resolve(args[args.indexOf('--vsix') + 1]) : path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix');
+const PAUSE_MS = args.includes('--pause') ? Number(args[args.indexOf('--pause') + 1]) : 1500;
 if (!fs.existsSync(VSIX)) { console.error(`${VSIX} is missing: run npm run package first`); process.exit(2); }
 fs.mkdirSync(out, { recursive: true });
 
@@ -93,9 +96,13 @@ try {
   await page.keyboard.press('End'); await page.keyboard.press('Enter'); await page.waitForTimeout(1000); await page.keyboard.press('Escape');
   t0 = Date.now(); await page.keyboard.type('self.', { delay: 120 }); await step('3-dot', t0); await tab('half.py', '3-dot');
   await open('enter.ts');
+  await page.waitForTimeout(PAUSE_MS); // a look at where the cursor landed (--pause MS, default 1500)
   t0 = Date.now(); await page.keyboard.press('Enter'); await step('4-enter-typescript', t0); await tab('enter.ts', '4-enter-typescript');
   console.log(JSON.stringify({ screenshots: out }));
 } finally {
   await browser.close();
   server.kill();
+  // The extension's output channel (what the server logged: prefills, completions), beside the screenshots.
+  const logs = fs.readdirSync(path.join(userData, 'logs'), { recursive: true }).filter((f) => String(f).endsWith('PRISM Complete.log'));
+  for (const f of logs) fs.copyFileSync(path.join(userData, 'logs', String(f)), path.join(out, 'prism-output.log'));
 }

@@ -263,7 +263,8 @@ export class Completer {
       if (r.finishReason === 'cancelled') return;
       this.stats.prefills++;
       this.stats.prefillTokens += r.timings.prefillTokens;
-      this.hooks.log(`prefill: ${r.timings.promptTokens} prompt tokens (${r.timings.reusedTokens} reused) in ${Math.round(r.timings.prefillMs)} ms for ${path.basename(doc.uri)}`);
+      // A cursor that rests where the cache already is costs one token: not worth a line.
+      if (r.timings.prefillTokens > 1) this.hooks.log(`prefill: ${r.timings.promptTokens} prompt tokens (${r.timings.reusedTokens} reused) in ${Math.round(r.timings.prefillMs)} ms for ${path.basename(doc.uri)}`);
     } catch {
       // A failed load already said why; a failed prefill costs nothing but time.
     } finally {

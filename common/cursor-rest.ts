@@ -1,0 +1,63 @@
+// When to warm the prompt at the cursor: a document that becomes active, and a cursor the user
+// moved (click, arrows, Ctrl+End, go to definition) that then rests there for a moment. The
+// server prefills that prompt at its lowest priority (any completion request cancels it, and it
+// only computes what its KV cache lacks), so the first completion typed there is not a cold one:
+// on a 1,600-token TypeScript file that cold prefill took 7.7 s in code-server. Typing cancels a
+// pending warm-up, and the cursor moves typing makes are not rests (the completion request each
+// keystroke triggers prefills anyway). Pure (no vscode), tested.
+
+export interface CursorAt { uri: string; line: number; character: number }
+
+export interface Timers {
+  set(f: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+  now(): number;
+}
+
+const REAL_TIMERS: Timers = { set: (f, ms) => setTimeout(f, ms), clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>), now: () => Date.now() };
+
+/** A cursor move this soon after an edit is the edit's own (VS Code reports typing as a Keyboard move). */
+const EDIT_MOVE_MS = 100;
+
+export class CursorRest {
+  private pending: unknown;
+  private last: CursorAt | undefined;
+  private typedAt = -Infinity;
+
+  constructor(private readonly warm: (at: CursorAt) => void, private readonly restMs = 400, private readonly timers: Timers = REAL_TIMERS) {}
+
+  /** The active editor changed: warm its cursor now. */
+  activated(at: CursorAt): void {
+    this.cancel();
+    this.fire(at);
+  }
+
+  /** The user moved the cursor (not by typing): warm it once it has rested restMs. */
+  moved(at: CursorAt): void {
+    if (this.timers.now() - this.typedAt < EDIT_MOVE_MS) return;
+    this.cancel();
+    if (same(at, this.last)) return;
+    this.pending = this.timers.set(() => { this.pending = undefined; this.fire(at); }, this.restMs);
+  }
+
+  /** The user typed: the completion request that follows does the work. */
+  typed(): void {
+    this.cancel();
+    this.last = undefined;
+    this.typedAt = this.timers.now();
+  }
+
+  cancel(): void {
+    if (this.pending !== undefined) this.timers.clear(this.pending);
+    this.pending = undefined;
+  }
+
+  private fire(at: CursorAt): void {
+    this.last = at;
+    this.warm(at);
+  }
+}
+
+function same(a: CursorAt, b: CursorAt | undefined): boolean {
+  return b !== undefined && a.uri === b.uri && a.line === b.line && a.character === b.character;
+}

@@ -1,0 +1,75 @@
+// When the extension warms the prompt at the cursor: on activation at once; after a move, once the
+// cursor has rested; never for a cursor that keeps moving, nor after typing (the request does it),
+// nor twice for the same place.
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CursorRest, type CursorAt, type Timers } from '../../common/cursor-rest';
+
+/** Manual clock: timers fire when the test advances time. */
+function clock(): Timers & { advance(ms: number): void } {
+  let now = 1000;
+  const due = new Map<number, { at: number; f: () => void }>();
+  let next = 1;
+  return {
+    set(f, ms) { const id = next++; due.set(id, { at: now + ms, f }); return id; },
+    clear(h) { due.delete(h as number); },
+    now: () => now,
+    advance(ms) {
+      now += ms;
+      for (const [id, t] of [...due.entries()].sort((a, b) => a[1].at - b[1].at)) {
+        if (t.at <= now) { due.delete(id); t.f(); }
+      }
+    },
+  };
+}
+
+const at = (line: number, character = 0, uri = 'file:///w/a.ts'): CursorAt => ({ uri, line, character });
+
+describe('CursorRest', () => {
+  it('warms an activated editor at once, and a moved cursor after it rests', () => {
+    const warmed: CursorAt[] = [];
+    const t = clock();
+    const r = new CursorRest((a) => warmed.push(a), 400, t);
+    r.activated(at(0));
+    assert.deepEqual(warmed, [at(0)]);
+    r.moved(at(219, 2));
+    t.advance(399);
+    assert.equal(warmed.length, 1, 'not before the cursor has rested');
+    t.advance(1);
+    assert.deepEqual(warmed, [at(0), at(219, 2)]);
+  });
+
+  it('skips a cursor that keeps moving, and warms only where it stops', () => {
+    const warmed: CursorAt[] = [];
+    const t = clock();
+    const r = new CursorRest((a) => warmed.push(a), 400, t);
+    for (let line = 10; line < 20; line++) { r.moved(at(line)); t.advance(100); }
+    t.advance(400);
+    assert.deepEqual(warmed, [at(19)]);
+  });
+
+  it('typing cancels a pending warm-up and is not a rest; the same place is not warmed twice in a row', () => {
+    const warmed: CursorAt[] = [];
+    const t = clock();
+    const r = new CursorRest((a) => warmed.push(a), 400, t);
+    r.moved(at(5));
+    t.advance(200);
+    r.typed();
+    t.advance(1000);
+    assert.deepEqual(warmed, []);
+    r.moved(at(7));
+    t.advance(400);
+    r.moved(at(7));
+    t.advance(400);
+    assert.deepEqual(warmed, [at(7)]);
+    // The cursor move that typing makes (VS Code reports it as a Keyboard move) is not a rest.
+    r.typed();
+    r.moved(at(7, 1));
+    t.advance(1000);
+    assert.deepEqual(warmed, [at(7)]);
+    // A move by hand after typing is, even to a place warmed before (the document changed).
+    r.moved(at(7));
+    t.advance(400);
+    assert.deepEqual(warmed, [at(7), at(7)]);
+  });
+});
