@@ -24,12 +24,12 @@ export class CursorRest {
   private last: CursorAt | undefined;
   private typedAt = -Infinity;
 
-  constructor(private readonly warm: (at: CursorAt) => void, private readonly restMs = 400, private readonly timers: Timers = REAL_TIMERS) {}
+  constructor(private readonly warm: (at: CursorAt, reason: 'active' | 'rest') => void, private readonly restMs = 400, private readonly timers: Timers = REAL_TIMERS) {}
 
   /** The active editor changed: warm its cursor now. */
   activated(at: CursorAt): void {
     this.cancel();
-    this.fire(at);
+    this.fire(at, 'active');
   }
 
   /** The user moved the cursor (not by typing): warm it once it has rested restMs. */
@@ -37,7 +37,7 @@ export class CursorRest {
     if (this.timers.now() - this.typedAt < EDIT_MOVE_MS) return;
     this.cancel();
     if (same(at, this.last)) return;
-    this.pending = this.timers.set(() => { this.pending = undefined; this.fire(at); }, this.restMs);
+    this.pending = this.timers.set(() => { this.pending = undefined; this.fire(at, 'rest'); }, this.restMs);
   }
 
   /** The user typed: the completion request that follows does the work. */
@@ -52,9 +52,9 @@ export class CursorRest {
     this.pending = undefined;
   }
 
-  private fire(at: CursorAt): void {
+  private fire(at: CursorAt, reason: 'active' | 'rest'): void {
     this.last = at;
-    this.warm(at);
+    this.warm(at, reason);
   }
 }
 

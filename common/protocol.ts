@@ -54,13 +54,19 @@ export interface StatsResult {
   prefillTokens: number;
 }
 
-export interface PrefillParams { textDocument: { uri: string }; position: { line: number; character: number } }
+export interface PrefillParams {
+  textDocument: { uri: string };
+  position: { line: number; character: number };
+  /** 'active': the document became active; 'rest': a moved cursor rests here (default 'active'). */
+  reason?: 'active' | 'rest';
+}
 
 /**
  * Client -> server notification: a document became active (opened, focused, switched to) with
- * its cursor here. The server prefills that prompt into the KV cache in the background, at the
- * lowest priority (any completion request cancels it), so the first completion costs what
- * later ones cost.
+ * its cursor here, or a cursor the user moved rests here. The server prefills that prompt into
+ * the KV cache in the background, at the lowest priority (any completion request cancels it), so
+ * the first completion costs what later ones cost. A remote backend is warmed on activation only
+ * (a rest would send the team's server a request per cursor move).
  */
 export const PREFILL = new NotificationType<PrefillParams>('prism/prefill');
 

@@ -114,9 +114,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // The prompt at the cursor is prefilled in the background (the server loads the model if
     // needed) when a document becomes active and when a moved cursor rests (common/cursor-rest.ts):
     // the first completion there is not a cold one.
-    const rest = new CursorRest((a) => {
+    const rest = new CursorRest((a, reason) => {
       if (!client || !settings().settings.enable) return;
-      void client.sendNotification(PREFILL, { textDocument: { uri: a.uri }, position: { line: a.line, character: a.character } });
+      void client.sendNotification(PREFILL, { textDocument: { uri: a.uri }, position: { line: a.line, character: a.character }, reason });
     });
     const cursorOf = (editor: vscode.TextEditor | undefined): CursorAt | undefined => {
       if (!editor || !['file', 'untitled'].includes(editor.document.uri.scheme) || !editor.selection.isEmpty) return undefined;
@@ -136,7 +136,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         const a = cursorOf(e.textEditor);
         if (a) rest.moved(a);
       }),
-      vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length > 0) rest.typed(); }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        // Edits in the editor the user is in (not output channels, not other files).
+        if (e.contentChanges.length > 0 && e.document === vscode.window.activeTextEditor?.document) rest.typed();
+      }),
       { dispose: () => rest.cancel() },
     );
     warm(vscode.window.activeTextEditor);

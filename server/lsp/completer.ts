@@ -235,19 +235,20 @@ export class Completer {
   }
 
   /**
-   * A document became active with its cursor at `offset`: load the model if needed and prefill
-   * the prompt a completion there would use, at the lowest priority (skipped while a request
-   * runs, cancelled by any new one: the engine keeps what it computed). The first completion in
-   * the file then reuses the cache like later ones.
+   * A document became active with its cursor at `offset` (or a moved cursor rests there): load
+   * the model if needed and prefill the prompt a completion there would use, at the lowest
+   * priority (skipped while a request runs, cancelled by any new one: the engine keeps what it
+   * computed). The first completion there then reuses the cache like later ones. A remote
+   * backend is warmed on activation only: a rest would cost the team's server a request per move.
    */
-  async prefill(doc: DocState, offset: number): Promise<void> {
+  async prefill(doc: DocState, offset: number, reason: 'active' | 'rest' = 'active'): Promise<void> {
     const s = this.settings;
     if (!s.enable || this.current || !this.admits(doc)) return;
     const ctl = new AbortController();
     this.current = ctl;
     try {
       const engine = await this.ensureEngine();
-      if (ctl.signal.aborted) return;
+      if (ctl.signal.aborted || (engine.info.remote && reason === 'rest')) return;
       // Remote: a one-token request with the same prompt, which servers that cache prompts keep.
       const prompt = this.prompts.build(doc.uri, doc.text, offset, engine.info.fim ? engine.info.fimTokens : engine.info.remote ? 'parts' : undefined, this.header(engine, doc));
       if (prompt.text.length === 0) return;

@@ -109,7 +109,7 @@ connection.onRequest(STATS, () => completer.stats);
 connection.onNotification(PREFILL, (p) => {
   const doc = documents.get(p?.textDocument?.uri ?? '');
   if (!doc || !p.position) return; // not open (yet): nothing to warm
-  void completer.prefill({ uri: doc.uri, languageId: doc.languageId, version: doc.version, text: doc.getText() }, doc.offsetAt(p.position));
+  void completer.prefill({ uri: doc.uri, languageId: doc.languageId, version: doc.version, text: doc.getText() }, doc.offsetAt(p.position), p.reason ?? 'active');
 });
 documents.onDidClose((e) => completer.forget(e.document.uri));
 documents.onDidChangeContent((e) => completer.documentChanged(e.document, () => e.document.getText()));

@@ -29,7 +29,8 @@ describe('CursorRest', () => {
   it('warms an activated editor at once, and a moved cursor after it rests', () => {
     const warmed: CursorAt[] = [];
     const t = clock();
-    const r = new CursorRest((a) => warmed.push(a), 400, t);
+    const reasons: string[] = [];
+    const r = new CursorRest((a, why) => { warmed.push(a); reasons.push(why); }, 400, t);
     r.activated(at(0));
     assert.deepEqual(warmed, [at(0)]);
     r.moved(at(219, 2));
@@ -37,6 +38,7 @@ describe('CursorRest', () => {
     assert.equal(warmed.length, 1, 'not before the cursor has rested');
     t.advance(1);
     assert.deepEqual(warmed, [at(0), at(219, 2)]);
+    assert.deepEqual(reasons, ['active', 'rest']);
   });
 
   it('skips a cursor that keeps moving, and warms only where it stops', () => {

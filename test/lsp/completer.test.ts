@@ -247,6 +247,25 @@ describe('Completer prefill (a document became active)', () => {
     assert.equal(c.stats.prefills, 1);
   });
 
+  it('warms where a moved cursor rests with a local model; a remote backend only when a document becomes active', async () => {
+    for (const remote of [false, true]) {
+      const seen: { req: CompletionRequest; signal?: AbortSignal }[] = [];
+      const { engine, release } = slowEngine(seen);
+      const e: EngineLike = remote ? { ...engine, info: { ...engine.info, device: 'remote', remote: true } } : engine;
+      const c = new Completer(async () => e, hooks());
+      await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+      const resting = c.prefill(doc(), 20, 'rest');
+      if (!remote) { while (seen.length === 0) await new Promise((r) => setTimeout(r, 1)); release(); }
+      await resting;
+      assert.equal(seen.length, remote ? 0 : 1, remote ? 'no request to the team\'s server for a cursor move' : 'a local rest warms');
+      const activating = c.prefill(doc(), 20, 'active');
+      while (seen.length === (remote ? 0 : 1)) await new Promise((r) => setTimeout(r, 1));
+      release();
+      await activating;
+      assert.equal(seen.at(-1)?.req.prefillOnly, true);
+    }
+  });
+
   it('keeps the taps in the prefill where the drafting policy may use a head (auto, hybrid, prism)', async () => {
     for (const [mode, taps] of [['auto', true], ['hybrid', true], ['prism', true], ['ngram', false], ['none', false]] as const) {
       const seen: { req: CompletionRequest; signal?: AbortSignal }[] = [];
