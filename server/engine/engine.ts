@@ -88,6 +88,13 @@ export class Engine {
     };
     const needsTaps = (drafter?.needsTaps ?? false) || (req.prefillOnly === true && req.prefillTaps === true);
     if (req.fresh) this.cache.truncate(0);
+    if (req.prefillOnly && this.cache.commonPrefix(ids) === ids.length && (!needsTaps || this.taps.length >= ids.length)) {
+      // A warm-up for a prompt the cache already holds (a cursor moved back into it) computes
+      // nothing and keeps the cache whole: truncating it would drop the text after that cursor,
+      // which the user is likely to return to.
+      timings.reusedTokens = ids.length;
+      return this.finish(out, 'length', timings, t0, performance.now(), healed?.text);
+    }
     const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps);
     let t1 = performance.now();
     timings.prefillMs = t1 - t0;

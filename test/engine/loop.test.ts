@@ -171,6 +171,30 @@ describe('prefill only (a document became active)', () => {
     }
   });
 
+  it('a warm-up for a prompt the cache already holds computes nothing and keeps the cache whole', async () => {
+    const prompt = PROMPTS[4] as string;
+    for (const prefillTaps of [false, true]) {
+      const e = new Engine(new FakeTarget());
+      await e.complete({ prompt, maxTokens: 20, prefillOnly: true, prefillTaps });
+      const whole = e.cache.length;
+      // The cursor moved back: its prompt is a prefix of the cached one.
+      const back = prompt.slice(0, Math.floor(prompt.length / 2));
+      const warm = await e.complete({ prompt: back, maxTokens: 20, prefillOnly: true, prefillTaps });
+      assert.equal(warm.timings.prefillTokens, 0);
+      assert.equal(warm.timings.reusedTokens, warm.timings.promptTokens);
+      assert.equal(e.cache.length, whole, 'the text after the cursor stays cached');
+      assert.equal(e.taps.length, prefillTaps ? whole : 0);
+      // Back at the end: only the last token runs again, and the completion is the cold one.
+      const r = await e.complete({ prompt, maxTokens: 8 });
+      assert.equal(r.timings.reusedTokens, whole - 1);
+      assert.deepEqual(r.tokens, (await new Engine(new FakeTarget()).complete({ prompt, maxTokens: 8 })).tokens);
+      // A completion (not a warm-up) at the earlier cursor still truncates and runs its last token.
+      const mid = await e.complete({ prompt: back, maxTokens: 8 });
+      assert.equal(mid.timings.prefillTokens, 1);
+      assert.deepEqual(mid.tokens, (await new Engine(new FakeTarget()).complete({ prompt: back, maxTokens: 8 })).tokens);
+    }
+  });
+
   it('keeps the taps when asked, so a drafter that reads them (a head) reuses the prefill', async () => {
     const reader: Drafter = { name: 'taps reader', needsTaps: true, reset: () => undefined, draft: async () => newTree() };
     const prompt = PROMPTS[4] as string;
