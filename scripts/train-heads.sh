@@ -20,8 +20,8 @@
 # TOKENS=1835008 SKIP=4931584 TAG=-r3, TOKENS=2097152 SKIP=6766592 TAG=-r4 ITERS=1000, then
 # TOKENS=2097152 SKIP=8863744 TAG=-r5 ITERS=1000, DATA=.../train-more2 to 5, VARIANTS=prism).
 # EAGLE-3 catches up on the same data with NO_DATA=1 VARIANTS=eagle3 and those DATA/TAG values;
-# the next PRISM round (39 of its 128 feature shards were computed on 2026-12-03 night; the rest
-# resume when it runs) is
+# the next PRISM round (its 128 feature shards were computed on 2026-12-03 night: add NO_DATA=1
+# on that machine) is
 #   SKIP=10960896 DATA=~/.cache/prism-complete/pipeline/train-more6 TAG=-r6 TOKENS=2097152 ITERS=1000 BATCH=8 VARIANTS=prism bash scripts/train-heads.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
