@@ -183,9 +183,11 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
         for (const t of [...tuners.values(), ...[...agg.values()].flatMap((x) => (x.tuner ? [x.tuner] : []))]) t.observePlain(r.timings.decodeMs / Math.max(1, r.tokens.length - 1), Math.max(0, r.tokens.length - 1));
       }
     }
-    if (bp.store?.exclude) {
-      const own = bp.store.files.find((f) => f.path === bp.store?.exclude);
-      await engine.index([{ path: bp.store.exclude as string, text: own?.content ?? null }], false);
+    const excluded = bp.store?.exclude;
+    if (bp.store && excluded) {
+      // The prompt's own file goes back into its repository's store for the next prompt.
+      const own = bp.store.files.find((f) => f.path === excluded);
+      await engine.index([{ path: excluded, text: own?.content ?? null }], false);
     }
     o.progress((i + 1) / prompts.length, `decode: prompt ${i + 1}/${prompts.length}`);
   }
