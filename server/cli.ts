@@ -28,7 +28,7 @@ import { isHttpUrl } from './remote/remote-engine';
 const USAGE = `usage:
   prism-complete complete (--file PATH --line N --column M | --prompt TEXT) [options]
   prism-complete demo [options]
-  prism-complete bench-plain [--repeats N] [--tokens N] [options]
+  prism-complete bench-plain [--repeats N] [--tokens N] [--prompt-tokens 256,1536] [options]
   prism-complete bench [--quick] [--out DIR] [--source dev,infill,infill-doc,repo] [--dir FOLDER]
                       [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--no-llama] [--only REGEX]
                       [--no-trace] [--compare-prefill] [--no-decode] [--modes none,ngram,hybrid,prism,eagle3,auto] [--draft HEAD.gguf] [--quality]
@@ -107,7 +107,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -122,6 +122,10 @@ function int(v: string | undefined, name: string, fallback: number, min = 0): nu
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${v}'`);
   return n;
+}
+
+function intList(v: string | undefined, name: string, fallback: number[]): number[] {
+  return v === undefined ? fallback : v.split(',').map((x) => int(x.trim(), name, 0, 16));
 }
 
 function num(v: string | undefined, name: string, fallback: number): number {
@@ -453,7 +457,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'complete') await cmdComplete(v);
     else if (cmd === 'demo') await cmdDemo(v);
     else if (cmd === 'bench-plain') {
-      await benchPlain({ load: loadOptions(v), repeats: int(v.repeats, 'repeats', 5, 1), tokens: int(v.tokens, 'tokens', 64, 2), promptTokens: 256, json: Boolean(v.json) });
+      await benchPlain({ load: loadOptions(v), repeats: int(v.repeats, 'repeats', 5, 1), tokens: int(v.tokens, 'tokens', 64, 2), promptTokens: intList(v['prompt-tokens'], 'prompt-tokens', [256]), json: Boolean(v.json) });
     }
     else if (cmd === 'export-graph') cmdExportGraph(v);
     else if (cmd === 'enable-cuda') return await cmdEnableCuda(v);

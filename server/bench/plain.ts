@@ -16,7 +16,8 @@ export interface PlainBenchOptions {
   load: WorkerLoadOptions;
   repeats: number;
   tokens: number;
-  promptTokens: number;
+  /** Prompt lengths to measure at, in tokens (about): editor prompts run up to 1,536. */
+  promptTokens: number[];
   json: boolean;
 }
 
@@ -53,17 +54,31 @@ async function llamaCpp(modelPath: string, threads: number, tokens: number): Pro
   };
 }
 
-/** A code prompt of about `n` tokens' worth of text from the example files. */
-function benchPrompt(chars: number): string {
-  const dir = path.join(projectRoot(), 'examples');
-  const text = fs.readdirSync(dir).sort().map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+/**
+ * A code prompt of about `chars` characters: the example files, then the repository's own kernel
+ * sources when a longer prompt is asked for (real code, present in every install).
+ */
+export function benchPrompt(chars: number): string {
+  const root = projectRoot();
+  const files = (dir: string, ext: RegExp): string[] => {
+    try {
+      return fs.readdirSync(path.join(root, dir)).filter((f) => ext.test(f)).sort().map((f) => path.join(root, dir, f));
+    } catch {
+      return [];
+    }
+  };
+  let text = '';
+  for (const f of [...files('examples', /./), ...files('kernels', /\.ts$/)]) {
+    if (text.length >= chars) break;
+    text += (text ? '\n' : '') + fs.readFileSync(f, 'utf8');
+  }
+  if (text.length < chars) throw new Error(`bench-plain: only ${text.length} characters of prompt text here; ask for fewer --prompt-tokens`);
   return text.slice(0, chars);
 }
 
 export async function benchPlain(o: PlainBenchOptions): Promise<void> {
   const threads = o.load.threads || os.availableParallelism();
   const log = (s: string): void => { if (!o.json) console.error(s); };
-  const prompt = benchPrompt(o.promptTokens * 3.2);
   const contenders: Contender[] = [];
   log(`bench-plain: ${path.basename(o.load.modelPath)}, ${threads} threads, ${o.repeats} repeats (+1 warm-up), ${o.tokens} decode tokens`);
   // The numerics asked for (exact: one-token steps padded to two rows), the same without padding,
@@ -77,30 +92,41 @@ export async function benchPlain(o: PlainBenchOptions): Promise<void> {
   const other = graph.accuracyLevel === 4 && graph.head === 'int8' ? { ...graph, ...FP32_GRAPH_OPTIONS } : { ...graph, accuracyLevel: 4, head: 'int8' as const };
   contenders.push(await ours(`ours: ${numericsLabel(other)}`, { ...o.load, threads, device: 'cpu', graph: other, exact: true }, o.tokens));
   contenders.push(await llamaCpp(o.load.modelPath, threads, o.tokens));
-  const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
-  for (let rep = 0; rep <= o.repeats; rep++) {
-    for (const c of contenders) {
-      const s = await c.run(prompt);
-      if (rep > 0) samples.get(c.name)?.push(s);
-      log(`  ${rep === 0 ? 'warm-up' : `repeat ${rep}`} ${c.name}: prefill ${s.prefillTokS.toFixed(0)} tok/s (${s.promptTokens} tokens), decode ${s.decodeTokS.toFixed(1)} tok/s`);
+  type Row = { name: string; prefill_tok_s: number; decode_tok_s: number; prompt_tokens: number };
+  const byLength: { prompt_tokens: number; results: Row[]; decode_ratio_vs_llamacpp: number; prefill_ratio_vs_llamacpp: number }[] = [];
+  for (const n of o.promptTokens) {
+    const prompt = benchPrompt(Math.round(n * 3.2));
+    const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
+    for (let rep = 0; rep <= o.repeats; rep++) {
+      for (const c of contenders) {
+        const s = await c.run(prompt);
+        if (rep > 0) samples.get(c.name)?.push(s);
+        log(`  ${rep === 0 ? 'warm-up' : `repeat ${rep}`} ${c.name}: prefill ${s.prefillTokS.toFixed(0)} tok/s (${s.promptTokens} tokens), decode ${s.decodeTokS.toFixed(1)} tok/s`);
+      }
     }
+    const rows: Row[] = contenders.map((c) => {
+      const s = samples.get(c.name) as Sample[];
+      return { name: c.name, prefill_tok_s: median(s.map((x) => x.prefillTokS)), decode_tok_s: median(s.map((x) => x.decodeTokS)), prompt_tokens: s[0]?.promptTokens ?? 0 };
+    });
+    const ref = rows[rows.length - 1] as Row;
+    const first = rows[0] as Row;
+    byLength.push({ prompt_tokens: first.prompt_tokens, results: rows, decode_ratio_vs_llamacpp: first.decode_tok_s / ref.decode_tok_s, prefill_ratio_vs_llamacpp: first.prefill_tok_s / ref.prefill_tok_s });
   }
   for (const c of contenders) await c.close();
-  const rows = contenders.map((c) => {
-    const s = samples.get(c.name) as Sample[];
-    return { name: c.name, prefill_tok_s: median(s.map((x) => x.prefillTokS)), decode_tok_s: median(s.map((x) => x.decodeTokS)), prompt_tokens: s[0]?.promptTokens ?? 0 };
-  });
-  const ref = rows[rows.length - 1] as (typeof rows)[number];
   if (!o.json) {
-    console.log('\n| engine | prompt tokens | prefill tok/s | decode tok/s | decode vs llama.cpp |');
-    console.log('|---|---|---|---|---|');
-    for (const r of rows) console.log(`| ${r.name} | ${r.prompt_tokens} | ${r.prefill_tok_s.toFixed(0)} | ${r.decode_tok_s.toFixed(1)} | ${(r.decode_tok_s / ref.decode_tok_s).toFixed(2)}x |`);
+    console.log('\n| engine | prompt tokens | prefill tok/s | decode tok/s | decode vs llama.cpp | prefill vs llama.cpp |');
+    console.log('|---|---|---|---|---|---|');
+    for (const l of byLength) {
+      const ref = l.results[l.results.length - 1] as Row;
+      for (const r of l.results) console.log(`| ${r.name} | ${r.prompt_tokens} | ${r.prefill_tok_s.toFixed(0)} | ${r.decode_tok_s.toFixed(1)} | ${(r.decode_tok_s / ref.decode_tok_s).toFixed(2)}x | ${(r.prefill_tok_s / ref.prefill_tok_s).toFixed(2)}x |`);
+    }
+    console.log(`\n${machine()}`);
   }
-  if (!o.json) console.log(`\n${machine()}`);
+  const head = byLength[0] as (typeof byLength)[number];
   console.log(JSON.stringify({
     bench: 'plain', model: path.basename(o.load.modelPath), threads, repeats: o.repeats, decode_tokens: o.tokens,
-    machine: machine(), numerics: asked, results: rows,
-    decode_ratio_vs_llamacpp: (rows[0] as (typeof rows)[number]).decode_tok_s / ref.decode_tok_s,
-    prefill_ratio_vs_llamacpp: (rows[0] as (typeof rows)[number]).prefill_tok_s / ref.prefill_tok_s,
+    machine: machine(), numerics: asked, results: head.results,
+    decode_ratio_vs_llamacpp: head.decode_ratio_vs_llamacpp, prefill_ratio_vs_llamacpp: head.prefill_ratio_vs_llamacpp,
+    by_prompt_length: byLength,
   }));
 }

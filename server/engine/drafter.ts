@@ -62,10 +62,26 @@ export interface DistributionSource {
 
 interface Candidate { parent: number; token: number; prob: number; score: number; q: SparseDist | undefined }
 
-/** Top-n ids of a distribution, most likely first. */
-function topN(dist: SparseDist, n: number): { id: number; p: number }[] {
-  const idx = Array.from(dist.ids.keys()).sort((a, b) => (dist.probs[b] as number) - (dist.probs[a] as number));
-  return idx.slice(0, n).map((i) => ({ id: dist.ids[i] as number, p: dist.probs[i] as number }));
+/**
+ * Top-n ids of a distribution, most likely first; of equal probabilities the earlier entry first
+ * (the order of a stable sort). One pass with an insertion list of n: a head's distribution has
+ * 8-16K entries, and sorting them all took 0.45 ms per draft node, a third of a PRISM draft.
+ */
+export function topN(dist: SparseDist, n: number): { id: number; p: number }[] {
+  const best: number[] = []; // entry indices, most likely first
+  const probs = dist.probs;
+  const len = Math.min(probs.length, dist.ids.length);
+  for (let i = 0; i < len && n > 0; i++) {
+    const p = probs[i] as number;
+    if (best.length === n) {
+      if (!(p > (probs[best[n - 1] as number] as number))) continue;
+      best.pop();
+    }
+    let j = best.length;
+    while (j > 0 && p > (probs[best[j - 1] as number] as number)) j--;
+    best.splice(j, 0, i);
+  }
+  return best.map((i) => ({ id: dist.ids[i] as number, p: probs[i] as number }));
 }
 
 /** Children of a node: top-k when greedy (deterministic); k i.i.d. draws from q when sampling. */

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { benchPrompts, clipPrefix } from '../../server/bench/prompts';
+import { benchPrompt } from '../../server/bench/plain';
 import { sharedDataDir } from '../../server/bench/data';
 import { ROOT } from '../helpers';
 
@@ -36,5 +37,19 @@ describe('decode benchmark prompts', () => {
       assert.ok(own, 'the excluded file is one of the repository\'s');
       assert.ok(own.content.includes(p.text.slice(-200)), 'and it is the prompt\'s file');
     }
+  });
+});
+
+describe('bench-plain prompts', () => {
+  it('are real code of the length asked for: the example files first, then the kernel sources', () => {
+    const examples = fs.readdirSync(path.join(ROOT, 'examples')).sort().map((f) => fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8'));
+    const short = benchPrompt(800);
+    assert.equal(short, (examples[0] as string).slice(0, 800));
+    const long = benchPrompt(5000);
+    assert.equal(long.length, 5000);
+    assert.ok(long.startsWith(examples.join('\n')), 'the examples come first, whole');
+    const firstKernel = fs.readdirSync(path.join(ROOT, 'kernels')).filter((f) => f.endsWith('.ts')).sort()[0] as string;
+    assert.ok(long.includes(fs.readFileSync(path.join(ROOT, 'kernels', firstKernel), 'utf8').slice(0, 200)));
+    assert.throws(() => benchPrompt(50_000_000), /only \d+ characters of prompt text here; ask for fewer --prompt-tokens/);
   });
 });

@@ -2,7 +2,8 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addNode, ancestors, bestNodes, blockChildren, blockParents, chainTree, commonPrefix, depths, keepNodes, newTree, panelSafe, pathTo } from '../../server/engine/draft-tree';
-import { drawFrom } from '../../server/engine/sampler';
+import { topN } from '../../server/engine/drafter';
+import { drawFrom, Rng } from '../../server/engine/sampler';
 
 //        root
 //       /    \
@@ -67,6 +68,23 @@ describe('draft tree', () => {
     assert.equal(commonPrefix([1, 2, 3], [1, 2, 4, 5]), 2);
     assert.equal(commonPrefix([], [1]), 0);
     assert.equal(commonPrefix('def f', 'def g'), 4);
+  });
+});
+
+describe('topN', () => {
+  it('equals a stable sort by probability, ties in entry order, for every n', () => {
+    const rng = new Rng(7);
+    for (let trial = 0; trial < 200; trial++) {
+      const len = 1 + Math.floor(rng.next() * 40);
+      // Few distinct values, so ties are common; ids shuffled so entry order differs from id order.
+      const probs = Float64Array.from({ length: len }, () => Math.floor(rng.next() * 5) / 8);
+      const ids = Int32Array.from({ length: len }, (_, i) => (i * 7919 + trial) % 50_000);
+      const sorted = Array.from(ids.keys()).sort((a, b) => (probs[b] as number) - (probs[a] as number));
+      for (const n of [0, 1, 2, 4, len, len + 3]) {
+        const want = sorted.slice(0, n).map((i) => ({ id: ids[i] as number, p: probs[i] as number }));
+        assert.deepEqual(topN({ ids, probs }, n), want, `trial ${trial}, n ${n}`);
+      }
+    }
   });
 });
 
