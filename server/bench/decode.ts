@@ -97,6 +97,8 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
     for (const [hd, p] of [[HYBRID_HEAD_DEPTH, HYBRID_HEAD_MIN_PROB], [2, 0], [3, 0.3]] as const) {
       out.push({ name: `hybrid ngram d${d} + ${h.name} d${hd}${p ? ` p${p}` : ''}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: hd, headMinProb: p, tree: chain(d), datastore: false } });
     }
+    // SAM-decoding's choice by match length: lookup only on a match of 3+ tokens, the head below.
+    out.push({ name: `hybrid ngram>=3 d${d} + ${h.name} d${HYBRID_HEAD_DEPTH}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: chain(d), datastore: false, ngram: { minN: 3 } } });
     // With a datastore, as auto drafts in the editor: the prompt, the store, then the head.
     if (store) out.push({ name: `hybrid+repo ngram d${d} + ${h.name} d${HYBRID_HEAD_DEPTH}`, drafter: `hybrid+repo(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: chain(d), datastore: true } });
   }
