@@ -16,13 +16,13 @@
 # SKIP: train-split tokens to skip (default 819,200, what the first shipped heads saw); DATA: the
 # feature folder (default $PRISM_PIPELINE/train-more); TAG: a suffix for the run folders, so a new
 # round does not resume a finished one. The heads shipped on 2026-12-03: EAGLE-3 saw the first
-# 3,555,328 tokens; PRISM saw 10,960,896, in four more rounds (TOKENS=1376256 SKIP=3555328 TAG=-r2,
+# 3,555,328 tokens; PRISM saw 13,058,048, in five more rounds (TOKENS=1376256 SKIP=3555328 TAG=-r2,
 # TOKENS=1835008 SKIP=4931584 TAG=-r3, TOKENS=2097152 SKIP=6766592 TAG=-r4 ITERS=1000, then
-# TOKENS=2097152 SKIP=8863744 TAG=-r5 ITERS=1000, DATA=.../train-more2 to 5, VARIANTS=prism).
-# EAGLE-3 catches up on the same data with NO_DATA=1 VARIANTS=eagle3 and those DATA/TAG values;
-# the next PRISM round (its 128 feature shards were computed on 2026-12-03 night: add NO_DATA=1
-# on that machine) is
-#   SKIP=10960896 DATA=~/.cache/prism-complete/pipeline/train-more6 TAG=-r6 TOKENS=2097152 ITERS=1000 BATCH=8 VARIANTS=prism bash scripts/train-heads.sh
+# TOKENS=2097152 SKIP=8863744 TAG=-r5 and TOKENS=2097152 SKIP=10960896 TAG=-r6, both ITERS=1000,
+# DATA=.../train-more2 to 6, VARIANTS=prism). EAGLE-3 catches up on the same data with NO_DATA=1
+# VARIANTS=eagle3 and those DATA/TAG values. The next PRISM round (its features not yet computed,
+# ~40 min at ~900 tokens/s, then ~31 min of training) is
+#   SKIP=13058048 DATA=~/.cache/prism-complete/pipeline/train-more7 TAG=-r7 TOKENS=2097152 ITERS=1000 BATCH=8 VARIANTS=prism bash scripts/train-heads.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 C=${PRISM_PIPELINE:-$HOME/.cache/prism-complete/pipeline}
