@@ -61,18 +61,19 @@ interface Candidate { name: string; head?: string; hybrid?: boolean }
 
 /**
  * Measured priors (docs/BENCHMARKS.md, 2-core CPU): n-gram lookup costs nothing to draft, finds a
- * match in most runs on code and its chains of depth 4 ran 1.55-1.95x exact plain; the heads
- * shipped on 2026-12-03 always draft, accept 50-57% at depth 1 and about 60% of that again at
- * depth 2 (dev and infilling sets), and cost 2.1-2.9 ms for a one-node draft (1.2-1.4x plain at
- * depths 1-3). Measurements replace the priors.
+ * match in most runs on code and its chains of depth 4 ran 1.53-1.90x exact plain; the PRISM head
+ * shipped on 2026-12-03 (sixth round) always drafts, accepts 61-68% at depth 1 and about 70% of
+ * that again at depth 2 (dev and infilling sets), and costs 1.0-1.1 ms for a one-node draft and
+ * 3.0-3.5 ms for five (1.45-1.51x plain at depth 1). Measurements replace the priors.
  */
 const PRIORS = {
   ngram: { acceptance: 0.6, reach: 0.7, draftMsPerNode: 0.05 },
-  head: { acceptance: 0.5, reach: 1, draftMsPerNode: 2.5 },
+  head: { acceptance: 0.6, reach: 1, draftMsPerNode: 1.0 },
   // n-gram's proposals where it has them, the head's one token elsewhere: it drafts more often
-  // than lookup alone and, per node, at a fraction of the head's cost (2026-12-03, int8 default:
-  // 2.01-2.11x plain on dev code and the repository set, 1.53-1.64x on the infilling sets).
-  hybrid: { acceptance: 0.6, reach: 0.7, reach1: 1, draftMsPerNode: 0.7 },
+  // than lookup alone and, per node, at a fraction of the head's cost (2026-12-03, sixth-round
+  // head: 1.92-2.03x plain on dev code and the repository set, 1.71-1.75x on the infilling sets,
+  // 0.44-0.71 ms of drafting per run).
+  hybrid: { acceptance: 0.6, reach: 0.7, reach1: 1, draftMsPerNode: 0.5 },
 };
 
 /** Exploration's gap grows to at most this many times exploreEvery while the leader holds. */
