@@ -99,6 +99,16 @@ export class DraftPolicy {
     return this.candidates().some((c) => c.head !== undefined);
   }
 
+  /**
+   * What a warm-up should get ready: the first head this policy may draft with, as a one-token
+   * chain (the worker loads the head once per path and the hybrid drafts with the same instance),
+   * or undefined where no head is in play. Changes no state: choose() decides the real drafts.
+   */
+  warmDraft(): DraftRequest | undefined {
+    const c = this.candidates().find((x) => x.head !== undefined);
+    return c ? { drafter: 'head', head: c.head, tree: { kind: 'chain', depth: 1 } } : undefined;
+  }
+
   /** The drafters worth trying for this mode, the configured one first. */
   private candidates(): Candidate[] {
     const o = this.o;

@@ -7,7 +7,7 @@ import { Emitter } from './emitter';
 import type { ForwardResult, Target } from './forward';
 import { HealConstraint, healTail } from './healing';
 import { type KvCache, RowStore } from './kv-cache';
-import { argmax, GREEDY, Rng, sampleToken } from './sampler';
+import { argmax, GREEDY, Rng, type SamplingParams, sampleToken } from './sampler';
 import { speculate } from './speculative';
 import type { CompletionHooks, CompletionRequest, CompletionResult, FinishReason, Timings } from './types';
 
@@ -66,6 +66,15 @@ export class Engine {
     }
   }
 
+  /**
+   * A warm-up with a drafter: the drafter fills its own cache from the cached prompt (the last
+   * prompt token as its root), so the completion that follows catches up on a token or two.
+   */
+  private async primeForWarmUp(drafter: Drafter | undefined, needsTaps: boolean, sampling: SamplingParams, rng: Rng): Promise<void> {
+    if (!drafter?.prime || this.cache.length < 2) return;
+    await drafter.prime({ tokens: [...this.cache.tokens], sampling, rng, taps: needsTaps ? (a, b) => this.taps.rows(a, b) : undefined });
+  }
+
   async complete(req: CompletionRequest, hooks: CompletionHooks = {}, drafter?: Drafter, tree: TreeParams = DEFAULT_TREE): Promise<CompletionResult> {
     if (drafter && this.target.padsSingleRow && this.target.treeKeyPanel === undefined && tree.kind !== 'chain') {
       // A tree row's ancestors sit at scattered key columns, so the fast attention's softmax sums
@@ -93,6 +102,7 @@ export class Engine {
       // nothing and keeps the cache whole: truncating it would drop the text after that cursor,
       // which the user is likely to return to.
       timings.reusedTokens = ids.length;
+      await this.primeForWarmUp(drafter, needsTaps, sampling, rng);
       return this.finish(out, 'length', timings, t0, performance.now(), healed?.text);
     }
     const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps);
@@ -102,7 +112,10 @@ export class Engine {
     if (!pre) return this.finish(out, 'cancelled', timings, t0, t1, healedText);
     timings.reusedTokens = pre.reused;
     timings.prefillTokens = ids.length - pre.reused;
-    if (req.prefillOnly) return this.finish(out, 'length', timings, t0, t1, healedText);
+    if (req.prefillOnly) {
+      await this.primeForWarmUp(drafter, needsTaps, sampling, rng);
+      return this.finish(out, 'length', timings, t0, performance.now(), healedText);
+    }
     const pick = (r: ForwardResult): number => {
       if (heal && !heal.done) {
         const row = heal.maskRow(r.logits as Float32Array);

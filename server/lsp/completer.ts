@@ -259,6 +259,9 @@ export class Completer {
         // A head reads the taps of every cached position: without them its first request would
         // run the whole prompt again (2.8 s on a 1,200-token file, docs/BENCHMARKS.md).
         prefillTaps: !engine.info.remote && this.policyFor(engine).mayUseHead(),
+        // and gets that head ready: loaded (its graphs' sessions, ~0.5 s the first time) and its
+        // own cache filled from the prompt, so that the first completion pays for neither.
+        draft: engine.info.remote ? undefined : this.policyFor(engine).warmDraft(),
         parts: engine.info.remote ? { prefix: prompt.text, suffix: prompt.suffix, extra: this.extraFor(doc.uri) } : undefined,
       }, { signal: ctl.signal });
       if (r.finishReason === 'cancelled') return;

@@ -195,6 +195,28 @@ describe('prefill only (a document became active)', () => {
     }
   });
 
+  it('a warm-up with a drafter primes it on the cached prompt; the completion after it is unchanged', async () => {
+    const primed: number[][] = [];
+    const drafter: Drafter = {
+      name: 'primed', needsTaps: true, reset: () => undefined, draft: async () => newTree(),
+      prime: async (ctx) => {
+        primed.push([...ctx.tokens]);
+        assert.equal(ctx.taps?.(0, ctx.tokens.length - 1).length, (ctx.tokens.length - 1) * 3 * new FakeTarget().cfg.hidden);
+      },
+    };
+    const prompt = PROMPTS[4] as string;
+    const e = new Engine(new FakeTarget());
+    await e.complete({ prompt, maxTokens: 20, prefillOnly: true, prefillTaps: true }, {}, drafter);
+    assert.deepEqual(primed, [e.cache.tokens]);
+    // The same warm-up again (the cursor came back): nothing to compute, the drafter is asked again (a no-op for a primed head).
+    await e.complete({ prompt, maxTokens: 20, prefillOnly: true, prefillTaps: true }, {}, drafter);
+    assert.equal(primed.length, 2);
+    assert.deepEqual(primed[1], e.cache.tokens);
+    const r = await e.complete({ prompt, maxTokens: 8 }, {}, drafter, { kind: 'chain', depth: 2, topK: 1, totalTokens: 4, minProb: 0 });
+    assert.equal(r.timings.reusedTokens, r.timings.promptTokens - 1);
+    assert.deepEqual(r.tokens, (await new Engine(new FakeTarget()).complete({ prompt, maxTokens: 8 })).tokens);
+  });
+
   it('keeps the taps when asked, so a drafter that reads them (a head) reuses the prefill', async () => {
     const reader: Drafter = { name: 'taps reader', needsTaps: true, reset: () => undefined, draft: async () => newTree() };
     const prompt = PROMPTS[4] as string;

@@ -3,6 +3,7 @@
 // reply for an outdated document version is dropped.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import * as path from 'node:path';
 import type { CompletionRequest, CompletionResult } from '../../server/engine/engine';
 import { Completer, type EngineLike } from '../../server/lsp/completer';
 import type { StatusParams } from '../../common/protocol';
@@ -277,6 +278,13 @@ describe('Completer prefill (a document became active)', () => {
       release();
       await warming;
       assert.equal(seen[0]?.req.prefillTaps, taps, mode);
+      // ... and gets that head ready (loaded and primed by the worker), as a one-token chain.
+      const warm = seen[0]?.req.draft;
+      if (taps) {
+        assert.deepEqual({ drafter: warm?.drafter, tree: warm?.tree }, { drafter: 'head', tree: { kind: 'chain', depth: 1 } }, mode);
+        assert.match(path.basename(warm?.head ?? ''), /prism\.gguf$/, mode);
+      }
+      else assert.equal(warm, undefined, mode);
     }
   });
 });
