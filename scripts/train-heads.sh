@@ -13,6 +13,8 @@
 # ~/.cache/prism-complete/pipeline), never in the repository. THREADS torch threads per run;
 # PARALLEL=1 trains the variants side by side (one thread each) instead of one after the other.
 # Ship a result with: cp $PRISM_PIPELINE/cont-prism-.../head.gguf models/heads/smollm2-135m-prism.gguf
+# FROM: the head a round starts from (default: the shipped head of the variant), e.g. an earlier
+# round's unshipped $PRISM_PIPELINE/cont-eagle3-.../head.gguf when EAGLE-3 catches up.
 # SKIP: train-split tokens to skip (default 819,200, what the first shipped heads saw); DATA: the
 # feature folder (default $PRISM_PIPELINE/train-more); TAG: a suffix for the run folders, so a new
 # round does not resume a finished one. The heads shipped on 2026-12-03: EAGLE-3 saw the first
@@ -20,7 +22,8 @@
 # TOKENS=1835008 SKIP=4931584 TAG=-r3, TOKENS=2097152 SKIP=6766592 TAG=-r4 ITERS=1000, then
 # TOKENS=2097152 SKIP=8863744 TAG=-r5 and TOKENS=2097152 SKIP=10960896 TAG=-r6, both ITERS=1000,
 # DATA=.../train-more2 to 6, VARIANTS=prism). EAGLE-3 catches up on the same data with NO_DATA=1
-# VARIANTS=eagle3 and those DATA/TAG values. The next PRISM round (its features not yet computed,
+# VARIANTS=eagle3, those DATA/TAG/ITERS values and FROM=the previous round's head.gguf (its round
+# 2 is cont-eagle3-i700-b8-r2; round 3 was started on 2026-12-04 and resumes from its checkpoint). The next PRISM round (its features not yet computed,
 # ~40 min at ~900 tokens/s, then ~31 min of training) is
 #   SKIP=13058048 DATA=~/.cache/prism-complete/pipeline/train-more7 TAG=-r7 TOKENS=2097152 ITERS=1000 BATCH=8 VARIANTS=prism bash scripts/train-heads.sh
 set -euo pipefail
@@ -43,7 +46,7 @@ fi
 run() {  # variant threads
   local out="$C/cont-$1-i$ITERS-b$BATCH$TAG"
   $PY -m prism.train --data "$DATA" --val "$C/dev" --out "$out" --variant "$1" \
-    --from-head "models/heads/smollm2-135m-$1.gguf" --iters "$ITERS" --batch "$BATCH" --lr "$LR" --warmup "$WARMUP" \
+    --from-head "${FROM:-models/heads/smollm2-135m-$1.gguf}" --iters "$ITERS" --batch "$BATCH" --lr "$LR" --warmup "$WARMUP" \
     --every "$EVERY" --threads "$2" > "$out.log" 2>&1 || { tail -3 "$out.log"; return 1; }
   $PY -m prism.export "$out/head.pt" "$out/head.gguf"
   grep -E "^validate:" "$out.log" | tail -1 | sed "s|^|$1: |"

@@ -64,8 +64,9 @@ interface Candidate { parent: number; token: number; prob: number; score: number
 
 /**
  * Top-n ids of a distribution, most likely first; of equal probabilities the earlier entry first
- * (the order of a stable sort). One pass with an insertion list of n: a head's distribution has
- * 8-16K entries, and sorting them all took 0.45 ms per draft node, a third of a PRISM draft.
+ * (the order of a stable sort). One pass with an insertion list of n: a head's distribution spans
+ * its draft vocabulary (2,048 entries for the shipped heads), and sorting it all took 0.45 ms per
+ * draft node, a third of a PRISM draft (docs/BENCHMARKS.md, "drafts at half the cost").
  */
 export function topN(dist: SparseDist, n: number): { id: number; p: number }[] {
   const best: number[] = []; // entry indices, most likely first

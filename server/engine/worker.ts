@@ -82,7 +82,9 @@ async function handle(msg: ToWorker): Promise<void> {
       if (!engine || !model) { post({ type: 'error', id, message: 'the model is not loaded' }); return; }
       try {
         const d = msg.request.draft;
-        const drafter = await drafterFor(model, d);
+        // A warm-up only gets a head ready: one that fails to load leaves the prefill to run without
+        // it (the completion that asks for it says why, and the policy falls back).
+        const drafter = msg.request.prefillOnly ? await drafterFor(model, d).catch(() => undefined) : await drafterFor(model, d);
         const result = await engine.complete(msg.request, {
           isCancelled: () => Atomics.load(cancel, 0) === id,
           onText: (delta) => post({ type: 'text', id, delta }),

@@ -139,6 +139,15 @@ describe('engine client (worker thread)', () => {
     assert.equal(rb.tokens.length, 0);
   });
 
+  it('a warm-up whose draft head fails to load still prefills; the completion that drafts with it says why', async () => {
+    const prompt = 'def fib(n):\n    if n < 2:\n        return n\n';
+    const draft = { drafter: 'head' as const, head: '/nonexistent/head.gguf', tree: { kind: 'chain' as const, depth: 1 } };
+    const warm = await client.complete({ prompt, maxTokens: 8, prefillOnly: true, prefillTaps: true, draft, fresh: true });
+    assert.equal(warm.finishReason, 'length');
+    assert.ok(warm.timings.prefillTokens > 10, `prefilled ${warm.timings.prefillTokens}`);
+    await assert.rejects(client.complete({ prompt, maxTokens: 8, draft }), /^Error: draft head not found: \/nonexistent\/head\.gguf; check the draft head path, or use the n-gram drafter$/);
+  });
+
   it('rejects a missing model with the loader\'s one line', async () => {
     await assert.rejects(EngineClient.start({ modelPath: '/nonexistent/model.gguf' }, () => undefined, WORKER),
       /^Error: model file not found: \/nonexistent\/model\.gguf; set the model path or run the setup command/);
