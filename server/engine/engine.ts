@@ -72,7 +72,8 @@ export class Engine {
    */
   private async primeForWarmUp(drafter: Drafter | undefined, needsTaps: boolean, sampling: SamplingParams, rng: Rng): Promise<void> {
     if (!drafter?.prime || this.cache.length < 2) return;
-    await drafter.prime({ tokens: [...this.cache.tokens], sampling, rng, taps: needsTaps ? (a, b) => this.taps.rows(a, b) : undefined });
+    // The cache's own token list: drafters read the context, never keep or change it.
+    await drafter.prime({ tokens: this.cache.tokens, sampling, rng, taps: needsTaps ? (a, b) => this.taps.rows(a, b) : undefined });
   }
 
   async complete(req: CompletionRequest, hooks: CompletionHooks = {}, drafter?: Drafter, tree: TreeParams = DEFAULT_TREE): Promise<CompletionResult> {
