@@ -22,9 +22,10 @@
 # TOKENS=1835008 SKIP=4931584 TAG=-r3, TOKENS=2097152 SKIP=6766592 TAG=-r4 ITERS=1000, then
 # TOKENS=2097152 SKIP=8863744 TAG=-r5 and TOKENS=2097152 SKIP=10960896 TAG=-r6, both ITERS=1000,
 # DATA=.../train-more2 to 6, VARIANTS=prism). EAGLE-3 catches up on the same data with NO_DATA=1
-# VARIANTS=eagle3, those DATA/TAG/ITERS values and FROM=the previous round's head.gguf (its round
-# 2 is cont-eagle3-i700-b8-r2; round 3 was started on 2026-12-04 and resumes from its checkpoint). The next PRISM round (its features not yet computed,
-# ~40 min at ~900 tokens/s, then ~31 min of training) is
+# VARIANTS=eagle3, those DATA/TAG/ITERS values and FROM=the previous round's head.gguf (rounds 2-4
+# were run on 2026-12-03 and not shipped; their heads lived in that machine's cache, so on another
+# machine EAGLE-3 catches up again from round 2, starting from the shipped head). The next PRISM round
+# (its features not yet computed, ~40 min at ~900 tokens/s, then ~31 min of training) is
 #   SKIP=13058048 DATA=~/.cache/prism-complete/pipeline/train-more7 TAG=-r7 TOKENS=2097152 ITERS=1000 BATCH=8 VARIANTS=prism bash scripts/train-heads.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

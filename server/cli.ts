@@ -31,7 +31,7 @@ const USAGE = `usage:
   prism-complete bench-plain [--repeats N] [--tokens N] [--prompt-tokens 256,1536] [options]
   prism-complete bench [--quick] [--out DIR] [--source dev,infill,infill-doc,repo] [--dir FOLDER]
                       [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--no-llama] [--only REGEX]
-                      [--no-trace] [--compare-prefill] [--no-decode] [--modes none,ngram,hybrid,prism,eagle3,auto] [--draft HEAD.gguf] [--quality]
+                      [--no-trace] [--compare-prefill] [--no-decode] [--modes none,ngram,hybrid,prism,eagle3,auto] [--draft HEAD.gguf,...] [--quality]
                       decode benchmark (plain, n-gram, PRISM, EAGLE-3, node-llama-cpp) + typing
                       trace through the language server (--quality: and the completion-quality
                       benchmark, as bench-quality); --out writes report.md/json + SVG charts;
@@ -383,7 +383,11 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     if (s !== 'dev' && s !== 'infill' && s !== 'infill-doc' && s !== 'repo') throw new UsageError(`--source must be dev, infill, infill-doc, repo or a comma list of them (dev,infill,repo), got '${s}'`);
     return { kind: s };
   });
-  const head = v.draft?.endsWith('.gguf') ? path.resolve(v.draft) : undefined;
+  const heads = v.draft === undefined ? [] : v.draft.split(',').map((h) => {
+    if (!h.endsWith('.gguf')) throw new UsageError(`--draft takes the paths of trained heads (.gguf), comma-separated, got '${h}'`);
+    if (!fs.existsSync(h)) throw new UsageError(`draft head not found: ${h}; check the path`);
+    return path.resolve(h);
+  });
   const depths = (v.depths ?? (quick ? '4' : '2,3,4,6')).split(',').map((x) => int(x.trim(), 'depths', 1, 1));
   let only: RegExp | undefined;
   try {
@@ -400,7 +404,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   const steps = decodeSteps + traceSteps + (cmd === 'bench' && v.quality ? 1 : 0);
   for (const [i, source] of (v['no-decode'] ? [] : sources).entries()) {
     const r = await benchDecode({
-      load, positions: int(v.positions, 'positions', quick ? 4 : 24, 1), tokens: int(v.tokens, 'tokens', quick ? 24 : 48, 2), source, head,
+      load, positions: int(v.positions, 'positions', quick ? 4 : 24, 1), tokens: int(v.tokens, 'tokens', quick ? 24 : 48, 2), source, heads,
       llamaCpp, depths, full: Boolean(v.full), only, progress: (f, m) => progress((i + f) / steps, m),
     });
     decode.push(r);

@@ -69,6 +69,8 @@ describe('prism-complete CLI', () => {
     ['an unknown drafter', ['complete', '--prompt', 'x', '--draft', 'eagle9'], 2, /^prism-complete: --draft must be auto, hybrid, prism, eagle3, ngram, none or the path of a draft head \(\.gguf\), got 'eagle9'$/m],
     ['a missing draft head', ['complete', '--prompt', 'x', '--draft', '/nonexistent/head.gguf'], 1, /^prism-complete: draft head not found: \/nonexistent\/head\.gguf; check the draft head path, or use the n-gram drafter$/m],
     ['a model given as a draft head', ['complete', '--prompt', 'x', '--draft', defaultModel()], 1, /^prism-complete: SmolLM2-135M-Instruct\.Q4_1\.gguf is not a draft head \(architecture 'llama'\); point the draft setting at a head exported by models\/prism\/export\.py$/m],
+    ['a bench head that is not a .gguf', ['bench-decode', '--draft', 'models/heads/smollm2-135m-prism.gguf,prism'], 2, /^prism-complete: --draft takes the paths of trained heads \(\.gguf\), comma-separated, got 'prism'$/m],
+    ['a missing bench head', ['bench-decode', '--draft', '/nonexistent/run/head.gguf'], 2, /^prism-complete: draft head not found: \/nonexistent\/run\/head\.gguf; check the path$/m],
     ['a missing model', ['complete', '--prompt', 'x', '--model', path.join(tmp, 'missing.gguf')], 1, /^prism-complete: model file not found: .*missing\.gguf; set the model path or run the setup command to fetch the default model$/m],
   ];
   for (const [what, args, code, pattern] of cases) {

@@ -27,8 +27,8 @@ export interface DecodeBenchOptions {
   positions: number;
   tokens: number;
   source: PromptSource;
-  /** Extra trained head (.gguf) to include besides the shipped ones. */
-  head?: string;
+  /** Extra trained heads (.gguf) to include besides the shipped ones. */
+  heads?: string[];
   /** Include node-llama-cpp (plain and input lookup). */
   llamaCpp: boolean;
   /** Depths of the chains per head (the deepest feeds the tuner). */
@@ -113,6 +113,15 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
   return out;
 }
 
+/**
+ * A trained head's name in the benchmark's rows: its file name without .gguf, or its run folder's
+ * name for the pipeline's `RUN/head.gguf` (so that heads of several runs can be told apart).
+ */
+export function benchHeadName(file: string): string {
+  const base = path.basename(file, '.gguf');
+  return base === 'head' ? path.basename(path.dirname(path.resolve(file))) : base;
+}
+
 export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> {
   const prompts = benchPrompts(o.source, o.positions, projectRoot());
   const threads = o.load.threads || os.availableParallelism();
@@ -122,7 +131,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
     const p = headFor(kind, o.load.modelPath);
     if (p) heads.push({ name: kind, path: p });
   }
-  if (o.head) heads.push({ name: path.basename(o.head, '.gguf'), path: path.resolve(o.head) });
+  for (const h of o.heads ?? []) heads.push({ name: benchHeadName(h), path: path.resolve(h) });
   const engine = await EngineClient.start({ ...o.load, threads });
   const unpadded = o.load.exact !== false ? await EngineClient.start({ ...o.load, threads, exact: false }) : undefined;
   const cfgs = configs(o, heads, prompts.some((p) => p.store)).filter((c) => c.name === 'plain' || !o.only || o.only.test(c.name));

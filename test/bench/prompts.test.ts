@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { benchPrompts, clipPrefix } from '../../server/bench/prompts';
 import { benchPrompt } from '../../server/bench/plain';
+import { benchHeadName } from '../../server/bench/decode';
 import { sharedDataDir } from '../../server/bench/data';
 import { ROOT } from '../helpers';
 
@@ -51,5 +52,11 @@ describe('bench-plain prompts', () => {
     const firstKernel = fs.readdirSync(path.join(ROOT, 'kernels')).filter((f) => f.endsWith('.ts')).sort()[0] as string;
     assert.ok(long.includes(fs.readFileSync(path.join(ROOT, 'kernels', firstKernel), 'utf8').slice(0, 200)));
     assert.throws(() => benchPrompt(50_000_000), /only \d+ characters of prompt text here; ask for fewer --prompt-tokens/);
+  });
+
+  it('names an extra head by its file, or by its run folder when the pipeline named it head.gguf', () => {
+    assert.equal(benchHeadName('models/heads/smollm2-135m-prism.gguf'), 'smollm2-135m-prism');
+    assert.equal(benchHeadName('/cache/scaling/eagle3-i320/head.gguf'), 'eagle3-i320');
+    assert.equal(benchHeadName('head.gguf'), path.basename(process.cwd()));
   });
 });
