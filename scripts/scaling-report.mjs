@@ -6,7 +6,7 @@
 // study still going) are left out and listed.
 //
 //   npm run build && node scripts/scaling-report.mjs --dir ~/.cache/prism-complete/pipeline/scaling \
-//     --budgets "80 160 320" --batch 8 --out docs/scaling
+//     --budgets "60 120 240" --out docs/scaling
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
