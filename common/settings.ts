@@ -75,7 +75,7 @@ export const DEFAULT_SETTINGS: Settings = {
   numerics: 'int8',
   maxTokens: 64,
   timeBudgetMs: 1500,
-  contextTokens: 1536,
+  contextTokens: 1024,
   multiline: 'auto',
   debounceMs: 'auto',
   tokenHealing: true,

@@ -42,18 +42,20 @@ const USAGE = `usage:
                       whose name matches (plain always runs); --compare-prefill: the typing trace
                       also without the prefill a file gets when it becomes active; --open-pause MS: how
                       long the simulated user reads a just-opened file before asking (default 4000);
+                      --context-tokens 768,1536: the typing trace once per prompt budget (prism.contextTokens);
                       --backend URL [--remote-model NAME] [--remote-api auto|infill|completions|completions-suffix]:
                       the typing trace also against a team's server (llama.cpp server, vLLM, any
                       OpenAI-compatible /v1/completions; API key from $PRISM_REMOTE_API_KEY), with
                       the server's own request latency and our overhead beside it
   prism-complete bench-decode [same options]   the decode part only (bench-spec: same)
-  prism-complete bench-quality [--files N] [--per-kind N] [--source dev|infill] [--dir FOLDER] [--numerics] [--cross-file] [--no-llama] [--out DIR]
+  prism-complete bench-quality [--files N] [--per-kind N] [--source dev|infill] [--dir FOLDER] [--numerics] [--cross-file] [--context-tokens 768,1536] [--no-llama] [--out DIR]
                       completion quality: the rest of real lines after Enter, after a few typed
                       characters and mid-line (--source infill: the reference middles of HumanEval
                       single/multi-line infilling and SAFIM blocks, --per-kind each); exact match and
                       edit similarity, empty replies by cause; ours with and without token healing
                       (--numerics: and in int8; --cross-file: and with snippets of two other files
-                      of the repository in the prompt), node-llama-cpp on the same prompt
+                      of the repository in the prompt; --context-tokens: and per prompt budget),
+                      node-llama-cpp on the same prompt
   prism-complete bench-numerics [--windows N] [--window N] [--repeats N] [--no-llama] [--no-reference] [--out DIR]
                       which numerics the target should run in: perplexity and top-1 agreement with
                       the fp32 reference (transformers) on dev-split code and the infilling sets
@@ -107,7 +109,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -126,6 +128,16 @@ function int(v: string | undefined, name: string, fallback: number, min = 0): nu
 
 function intList(v: string | undefined, name: string, fallback: number[]): number[] {
   return v === undefined ? fallback : v.split(',').map((x) => int(x.trim(), name, 0, 16));
+}
+
+/** --context-tokens: prompt budgets within the setting's bounds (prism.contextTokens). */
+function contextList(v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  return v.split(',').map((x) => {
+    const n = int(x.trim(), 'context-tokens', 0, 64);
+    if (n > 8000) throw new UsageError(`--context-tokens takes prompt budgets from 64 to 8000 tokens (prism.contextTokens), got '${x.trim()}'`);
+    return n;
+  });
 }
 
 function num(v: string | undefined, name: string, fallback: number): number {
@@ -331,7 +343,7 @@ async function cmdQuality(v: Values): Promise<void> {
   const llamaCpp = !v['no-llama'] && llamaCppInstalled();
   if (!v['no-llama'] && !llamaCpp) console.error('bench-quality: node-llama-cpp is not installed here; its rows are left out');
   const r = await benchQuality({
-    load, files: int(v.files, 'files', 12, 1), perKind: int(v['per-kind'], 'per-kind', 1, 1), dir: v.dir, llamaCpp, numerics: Boolean(v.numerics), crossFile: Boolean(v['cross-file']),
+    load, files: int(v.files, 'files', 12, 1), perKind: int(v['per-kind'], 'per-kind', 1, 1), dir: v.dir, llamaCpp, numerics: Boolean(v.numerics), crossFile: Boolean(v['cross-file']), contextTokens: contextList(v['context-tokens']),
     source: v.source === undefined || v.source === 'dev' ? 'dev' : v.source === 'infill' ? 'infill' : (() => { throw new UsageError(`bench-quality --source takes dev or infill, got '${v.source}'`); })(),
     progress: (f, m) => { console.error(`progress: ${f.toFixed(3)} ${m}`); },
   });
@@ -389,6 +401,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     return path.resolve(h);
   });
   const depths = (v.depths ?? (quick ? '4' : '2,3,4,6')).split(',').map((x) => int(x.trim(), 'depths', 1, 1));
+  const contextTokens = contextList(v['context-tokens']);
   let only: RegExp | undefined;
   try {
     only = v.only === undefined ? undefined : new RegExp(v.only);
@@ -426,7 +439,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 2 : 8, 1),
       chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,
-      comparePrefill: Boolean(v['compare-prefill']), openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
+      comparePrefill: Boolean(v['compare-prefill']), contextTokens, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
       progress: (f, m) => progress((decodeSteps + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);

@@ -63,6 +63,8 @@ describe('prism-complete CLI', () => {
     ['a line past the end', ['complete', '--file', 'examples/lru_cache.py', '--line', '9999', '--column', '0'], 2, /^prism-complete: examples\/lru_cache\.py has \d+ lines; --line 9999 is past the end \(lines are 0-based\)$/m],
     ['a bad number', ['complete', '--prompt', 'x', '--max-tokens', 'lots'], 2, /^prism-complete: --max-tokens must be an integer >= 1, got 'lots'$/m],
     ['a prompt length too short', ['bench-plain', '--prompt-tokens', '256,8'], 2, /^prism-complete: --prompt-tokens must be an integer >= 16, got '8'$/m],
+    ['a prompt budget too small', ['bench-quality', '--context-tokens', '1024,20'], 2, /^prism-complete: --context-tokens must be an integer >= 64, got '20'$/m],
+    ['a prompt budget too large', ['bench', '--no-decode', '--context-tokens', '9000'], 2, /^prism-complete: --context-tokens takes prompt budgets from 64 to 8000 tokens \(prism\.contextTokens\), got '9000'$/m],
     ['an int8 head with fp32 activations', ['complete', '--prompt', 'x', '--activations', 'fp32', '--head', 'int8'], 2, /^prism-complete: --head int8 needs --activations int8 \(ORT's 8-bit kernel is only fast with int8 activations\)$/m],
     ['a top-p outside (0, 1]', ['complete', '--prompt', 'x', '--top-p', '1.5'], 2, /^prism-complete: --top-p must be in \(0, 1\], got '1\.5'$/m],
     ['unknown activations', ['complete', '--prompt', 'x', '--activations', 'int4'], 2, /^prism-complete: --activations must be fp32 or int8, got 'int4'$/m],

@@ -114,7 +114,7 @@ export interface QualityRow {
   empty_causes: Record<string, number>;
 }
 
-interface Scored { kind: PositionKind; exact: boolean; sim: number; simWhole: number; empty?: string }
+interface Scored { kind: PositionKind; exact: boolean; sim: number; simWhole: number; empty?: string; /** The case's index. */ at?: number }
 
 function score(c: QualityCase, shown: string): Omit<Scored, 'empty'> {
   const first = shown.split('\n')[0] ?? '';
@@ -151,6 +151,8 @@ export interface QualityOptions {
    * files of the same repository were "viewed" (the lines around a cursor in each).
    */
   crossFile?: boolean;
+  /** Also a row per prompt budget (prism.contextTokens) that differs from the default setting. */
+  contextTokens?: number[];
   llamaCpp: boolean;
   progress: (fraction: number, message: string) => void;
 }
@@ -158,7 +160,35 @@ export interface QualityOptions {
 /** One empty reply, kept so its cause can be read: what the model said and what shaping made of it. */
 export interface EmptyReply { contender: string; file: string; kind: PositionKind; cause: string; real: string; raw: string; finish: string }
 
-export interface QualityReport { bench: 'quality'; model: string; cpu: string; positions: number; rows: QualityRow[]; empties: EmptyReply[] }
+/**
+ * A contender against the first (ours as shipped) on the same positions: the mean difference of
+ * the first line's edit similarity with its 95% interval (paired, normal approximation), and the
+ * positions where only one of the two got the first line exactly right.
+ */
+export interface PairedRow { contender: string; n: number; sim_diff: number; sim_diff_ci95: number; exact_only_this: number; exact_only_shipped: number }
+
+export interface QualityReport { bench: 'quality'; model: string; cpu: string; positions: number; rows: QualityRow[]; paired?: PairedRow[]; empties: EmptyReply[] }
+
+/** Each contender's scores against the first's, position by position (arrays in case order). */
+export function pairedRows(results: Map<string, { exact: boolean; sim: number; at?: number }[]>): PairedRow[] {
+  const [first, ...others] = [...results.entries()];
+  if (!first) return [];
+  const base = new Map(first[1].map((x, i) => [x.at ?? i, x]));
+  return others.map(([contender, all]) => {
+    // Positions both contenders answered (a contender may skip some: node-llama-cpp without a prompt).
+    const pairs = all.flatMap((x, i) => { const b = base.get(x.at ?? i); return b ? [[x, b] as const] : []; });
+    const n = pairs.length;
+    const d = pairs.map(([x, b]) => x.sim - b.sim);
+    const mean = n ? d.reduce((a, x) => a + x, 0) / n : 0;
+    const sd = n > 1 ? Math.sqrt(d.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1)) : 0;
+    let onlyThis = 0, onlyShipped = 0;
+    for (const [x, b] of pairs) {
+      if (x.exact && !b.exact) onlyThis++;
+      if (b.exact && !x.exact) onlyShipped++;
+    }
+    return { contender, n, sim_diff: mean, sim_diff_ci95: n > 1 ? (1.96 * sd) / Math.sqrt(n) : 0, exact_only_this: onlyThis, exact_only_shipped: onlyShipped };
+  });
+}
 
 export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
   let cases: QualityCase[];
@@ -187,6 +217,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
     { name: 'ours without token healing', settings: { ...DEFAULT_SETTINGS, tokenHealing: false }, engine },
     ...(int8 ? [{ name: 'ours, int8 numerics (prism.numerics: int8)', settings: { ...DEFAULT_SETTINGS, numerics: 'int8' as const }, engine: int8 }] : []),
     ...(o.crossFile ? [{ name: 'ours + cross-file context (2 files of the repository viewed)', settings: { ...DEFAULT_SETTINGS, crossFileContext: true }, engine, viewOthers: true }] : []),
+    ...(o.contextTokens ?? []).filter((n) => n !== DEFAULT_SETTINGS.contextTokens).map((n) => ({ name: `ours, ${n}-token prompts (prism.contextTokens)`, settings: { ...DEFAULT_SETTINGS, contextTokens: n }, engine })),
   ];
   try {
     for (const [i, c] of cases.entries()) {
@@ -215,7 +246,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
           else empty = 'shaping removed it';
           empties.push({ contender: k.name, file: c.file, kind: c.kind, cause: empty, real: c.line, raw: seen?.raw ?? '', finish: seen?.finish ?? '' });
         }
-        add(k.name, { ...score(c, shown), empty });
+        add(k.name, { ...score(c, shown), empty, at: i });
       }
       if (llama && prompt) {
         const r = await llama.run(prompt, DEFAULT_SETTINGS.maxTokens, 'plain');
@@ -223,7 +254,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
         const shown = shapeCompletion(r.text, cursor, lineMode(cursor));
         const empty = shown ? undefined : r.text.trim() === '' ? 'model: no text' : 'shaping removed it';
         if (empty) empties.push({ contender: 'node-llama-cpp (same prompt, same shaping)', file: c.file, kind: c.kind, cause: empty, real: c.line, raw: r.text, finish: '' });
-        add('node-llama-cpp (same prompt, same shaping)', { ...score(c, shown), empty });
+        add('node-llama-cpp (same prompt, same shaping)', { ...score(c, shown), empty, at: i });
       }
       o.progress((i + 1) / cases.length, `quality: position ${i + 1}/${cases.length}`);
     }
@@ -234,7 +265,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
   }
   return {
     bench: 'quality', model: path.basename(o.load.modelPath), cpu: os.cpus()[0]?.model ?? 'unknown', positions: cases.length,
-    rows: [...results.entries()].flatMap(([name, s]) => rows(name, s)), empties,
+    rows: [...results.entries()].flatMap(([name, s]) => rows(name, s)), paired: pairedRows(results), empties,
   };
 }
 
@@ -246,6 +277,14 @@ export function qualityTable(r: QualityReport): string {
   for (const x of r.rows) {
     const causes = Object.entries(x.empty_causes).map(([k, v]) => `${k}: ${v}`).join('; ');
     lines.push(`| ${x.contender} | ${x.kind} | ${x.n} | ${(100 * x.exact_first_line).toFixed(0)}% | ${x.edit_sim_first_line.toFixed(3)} | ${x.edit_sim_whole.toFixed(3)} | ${(100 * x.empty).toFixed(0)}%${causes ? ` (${causes})` : ''} |`);
+  }
+  const first = r.rows[0]?.contender;
+  if (r.paired?.length && first) {
+    lines.push('', `Against ${first}, position by position:`, '', '| contender | positions | edit similarity first line, difference (95% interval) | first line exact: only this / only as shipped |', '|---|---|---|---|');
+    for (const p of r.paired) {
+      const sign = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+      lines.push(`| ${p.contender} | ${p.n} | ${sign(p.sim_diff)} (${sign(p.sim_diff - p.sim_diff_ci95)} to ${sign(p.sim_diff + p.sim_diff_ci95)}) | ${p.exact_only_this} / ${p.exact_only_shipped} |`);
+    }
   }
   return lines.join('\n');
 }

@@ -435,7 +435,8 @@ export class Completer {
       tau: r.spec ? Math.round(r.spec.tau * 100) / 100 : undefined, drafter: this.stats.drafter,
       rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
     });
-    this.hooks.log(`completion: ${t.promptTokens} prompt tokens (${t.reusedTokens} reused), ${t.decodeTokens} generated in ${Math.round(t.totalMs)} ms, ${r.finishReason}${r.spec ? `, ${r.spec.drafter} tau ${r.spec.tau.toFixed(2)}` : ''}`);
+    const spec = r.spec ? `, ${r.spec.drafter} tau ${r.spec.tau.toFixed(2)} (draft ${Math.round(r.spec.draftMs)}, verify ${Math.round(r.spec.verifyMs)} ms in ${r.spec.targetRuns} runs)` : '';
+    this.hooks.log(`completion: ${t.promptTokens} prompt tokens (${t.reusedTokens} reused), ${t.decodeTokens} generated in ${Math.round(t.totalMs)} ms (prompt ${Math.round(t.prefillMs)} ms), ${r.finishReason}${spec}`);
   }
 
   private warnOnce(key: string, message: string): void {

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { editSimilarity, emptiesList, infillCases, qualityCases, type QualityReport } from '../../server/bench/quality';
+import { editSimilarity, emptiesList, infillCases, pairedRows, qualityCases, qualityTable, type QualityReport } from '../../server/bench/quality';
 import { sharedDataDir } from '../../server/bench/data';
 import { ROOT } from '../helpers';
 
@@ -68,5 +68,21 @@ describe('quality benchmark', () => {
     assert.equal(lines[2], '| ours (as shipped: token healing) | a.c | after Enter | shaping removed it (the model stopped: time) | `"if (a \\|\\| b) {"` | `"\\n} x;"` |');
     assert.equal(lines[3], '| ours (as shipped: token healing) | b.go | mid-line | model: no text before the stop (stop) | `"x"` | `""` |');
     assert.equal(emptiesList({ ...r, empties: [] }), 'No empty replies from our contenders.');
+  });
+
+  it('compares each contender with the shipped one position by position, skipping positions one did not answer', () => {
+    const shipped = [{ exact: true, sim: 1, at: 0 }, { exact: false, sim: 0.5, at: 1 }, { exact: false, sim: 0.2, at: 2 }, { exact: false, sim: 0.4, at: 3 }];
+    const other = [{ exact: false, sim: 0.8, at: 0 }, { exact: true, sim: 1, at: 1 }, { exact: false, sim: 0.6, at: 3 }];
+    const [p] = pairedRows(new Map([['shipped', shipped], ['other', other]]));
+    assert.ok(p);
+    assert.equal(p.contender, 'other');
+    assert.equal(p.n, 3, 'position 2 has no answer from the other contender');
+    // Differences -0.2, +0.5, +0.2: mean 0.1667, sample sd 0.3512, 95% half-width 1.96 sd / sqrt(3).
+    assert.ok(Math.abs(p.sim_diff - 0.5 / 3) < 1e-12);
+    const sd = Math.sqrt(((-0.2 - 0.5 / 3) ** 2 + (0.5 - 0.5 / 3) ** 2 + (0.2 - 0.5 / 3) ** 2) / 2);
+    assert.ok(Math.abs(p.sim_diff_ci95 - (1.96 * sd) / Math.sqrt(3)) < 1e-12);
+    assert.deepEqual([p.exact_only_this, p.exact_only_shipped], [1, 1]);
+    const table = qualityTable({ bench: 'quality', model: 'm', cpu: 'c', positions: 4, rows: [{ contender: 'shipped', kind: 'all', n: 4, exact_first_line: 0.25, edit_sim_first_line: 0.525, edit_sim_whole: 0.525, empty: 0, empty_causes: {} }], paired: [p], empties: [] });
+    assert.match(table, /^\| other \| 3 \| \+0\.167 \(-0\.231 to \+0\.564\) \| 1 \/ 1 \|$/m);
   });
 });
