@@ -30,7 +30,7 @@ const USAGE = `usage:
   prism-complete demo [options]
   prism-complete bench-plain [--repeats N] [--tokens N] [--prompt-tokens 256,1536] [options]
   prism-complete bench [--quick] [--out DIR] [--source dev,infill,infill-doc,repo] [--dir FOLDER]
-                      [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--no-llama] [--only REGEX]
+                      [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--adaptive] [--no-llama] [--only REGEX]
                       [--no-trace] [--compare-prefill] [--no-decode] [--modes none,ngram,hybrid,prism,eagle3,auto] [--draft HEAD.gguf,...] [--quality]
                       decode benchmark (plain, n-gram, PRISM, EAGLE-3, node-llama-cpp) + typing
                       trace through the language server (--quality: and the completion-quality
@@ -38,7 +38,8 @@ const USAGE = `usage:
                       --source repo: dev-split positions with their repository as the datastore
                       (--dir: the folder is the datastore); --source infill-doc: the infilling
                       prompts with their document (the hole empty) as the datastore, as an editor
-                      indexes the open file; --only REGEX: only the configurations
+                      indexes the open file; --adaptive: and chains whose depth follows the last
+                      run (auto too); --only REGEX: only the configurations
                       whose name matches (plain always runs); --compare-prefill: the typing trace
                       also without the prefill a file gets when it becomes active; --open-pause MS: how
                       long the simulated user reads a just-opened file before asking (default 4000);
@@ -109,7 +110,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -418,7 +419,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   for (const [i, source] of (v['no-decode'] ? [] : sources).entries()) {
     const r = await benchDecode({
       load, positions: int(v.positions, 'positions', quick ? 4 : 24, 1), tokens: int(v.tokens, 'tokens', quick ? 24 : 48, 2), source, heads,
-      llamaCpp, depths, full: Boolean(v.full), only, progress: (f, m) => progress((i + f) / steps, m),
+      llamaCpp, depths, full: Boolean(v.full), adaptive: Boolean(v.adaptive), only, progress: (f, m) => progress((i + f) / steps, m),
     });
     decode.push(r);
     if (!v.json) console.log(`\n${decodeTable(r)}\n`);

@@ -35,6 +35,8 @@ export interface DecodeBenchOptions {
   depths: number[];
   /** Include the n-gram sweep and trees (slower). */
   full: boolean;
+  /** Also chains whose depth follows the last run (TreeParams.adapt), and auto drafting with them. */
+  adaptive?: boolean;
   /** Only the configurations whose name matches (plain decoding, the baseline, always runs). */
   only?: RegExp;
   progress: (fraction: number, message: string) => void;
@@ -75,6 +77,11 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
   if (o.load.exact !== false) out.push({ name: 'plain, single-row kernels (exact off)', drafter: 'none', depth: 0, unpadded: true });
   const ngramDepths = o.full ? [3, 5] : [4];
   for (const d of ngramDepths) out.push({ name: `ngram chain d${d}`, drafter: 'ngram', depth: d, draft: { drafter: 'ngram', tree: chain(d), datastore: false } });
+  // --adaptive: chains whose depth follows the last run (TreeParams.adapt; tied with fixed depths
+  // on 2026-12-04, docs/BENCHMARKS.md, so not the default).
+  if (o.adaptive) {
+    for (const d of [4, 8]) out.push({ name: `ngram chain d${d} adaptive`, drafter: 'ngram', depth: d, draft: { drafter: 'ngram', tree: { ...chain(d), adapt: true }, datastore: false } });
+  }
   // With a repository datastore: prompt lookup first, the repository where the prompt has no match.
   if (store) {
     for (const d of ngramDepths) {
@@ -97,15 +104,18 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
     for (const [hd, p] of [[HYBRID_HEAD_DEPTH, HYBRID_HEAD_MIN_PROB], [2, 0], [3, 0.3]] as const) {
       out.push({ name: `hybrid ngram d${d} + ${h.name} d${hd}${p ? ` p${p}` : ''}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: hd, headMinProb: p, tree: chain(d), datastore: false } });
     }
+    if (o.adaptive) out.push({ name: `hybrid ngram d4 + ${h.name} d${HYBRID_HEAD_DEPTH} adaptive`, drafter: `hybrid(${h.name})`, depth: 4, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: { ...chain(4), adapt: true }, datastore: false } });
     // SAM-decoding's choice by match length: lookup only on a match of 3+ tokens, the head below.
     out.push({ name: `hybrid ngram>=3 d${d} + ${h.name} d${HYBRID_HEAD_DEPTH}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: chain(d), datastore: false, ngram: { minN: 3 } } });
     // With a datastore, as auto drafts in the editor: the prompt, the store, then the head.
     if (store) out.push({ name: `hybrid+repo ngram d${d} + ${h.name} d${HYBRID_HEAD_DEPTH}`, drafter: `hybrid+repo(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: chain(d), datastore: true } });
   }
-  out.push({
-    name: 'auto (the default)', drafter: 'auto', depth: 0,
-    policy: new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: o.load.modelPath, tree: 'chain', treeWidth: 4, treeTokens: 16, chainsOnly: o.load.exact !== false && o.load.graph?.attention !== 'tree-exact', padded: o.load.exact !== false }),
-  });
+  for (const adapt of o.adaptive ? [false, true] : [false]) {
+    out.push({
+      name: adapt ? 'auto, adaptive chains' : 'auto (the default)', drafter: 'auto', depth: 0,
+      policy: new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: o.load.modelPath, tree: 'chain', treeWidth: 4, treeTokens: 16, chainsOnly: o.load.exact !== false && o.load.graph?.attention !== 'tree-exact', padded: o.load.exact !== false, adapt }),
+    });
+  }
   if (o.llamaCpp) {
     out.push({ name: 'node-llama-cpp plain', drafter: 'llama.cpp', depth: 0, llama: 'plain' });
     out.push({ name: 'node-llama-cpp input lookup', drafter: 'llama.cpp lookup', depth: 0, llama: 'lookup' });

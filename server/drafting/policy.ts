@@ -31,10 +31,10 @@ export function headFor(kind: HeadKind, modelPath: string): string | undefined {
   return fs.existsSync(p) ? p : undefined;
 }
 
-export interface TreeShape { tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number }
+export interface TreeShape { tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number; /** Chains whose depth follows the last run (TreeParams.adapt). */ adapt?: boolean }
 
 export function treeFor(shape: TreeShape, depth: number): Partial<TreeParams> {
-  return shape.tree === 'chain' ? { kind: 'chain', depth } : { kind: 'dynamic', depth, topK: shape.treeWidth, totalTokens: shape.treeTokens };
+  return shape.tree === 'chain' ? { kind: 'chain', depth, ...(shape.adapt ? { adapt: true } : {}) } : { kind: 'dynamic', depth, topK: shape.treeWidth, totalTokens: shape.treeTokens };
 }
 
 export interface PolicyOptions extends TreeShape {

@@ -20,6 +20,12 @@ export interface TreeParams {
   minProb: number;
   /** The first depth minProb applies at (default 1); shallower nodes are drafted whatever their probability. */
   minProbDepth?: number;
+  /**
+   * Chains: the depth follows the last run within a completion. After a run that rejected a draft
+   * token the next chain is one token longer than what was accepted; after a run that accepted the
+   * whole chain it doubles, up to `depth`. A wrong chain costs its rows in the verification.
+   */
+  adapt?: boolean;
 }
 
 export const DEFAULT_TREE: TreeParams = { kind: 'chain', depth: 5, topK: 4, totalTokens: 16, minProb: 0 };

@@ -25,6 +25,8 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
   const maxPos = target.graphOptions.maxPositions;
   const V = target.cfg.vocabSize;
   let root = first;
+  const adapt = params.adapt === true && params.kind === 'chain';
+  let depthNow = params.depth;
   while (out.push(root)) {
     if (hooks.isCancelled?.()) { out.finish = 'cancelled'; break; }
     const P = cache.length;
@@ -33,7 +35,7 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     // Never draft deeper than the budget left or than the context has room for.
     const room = Math.min(out.remaining(), maxPos - P - 1);
     const taps = drafter.needsTaps ? (from: number, to: number) => e.taps.rows(from, to) : undefined;
-    let tree = await drafter.draft({ tokens: [...cache.tokens, root], sampling, rng, taps }, { ...params, depth: Math.min(params.depth, room) });
+    let tree = await drafter.draft({ tokens: [...cache.tokens, root], sampling, rng, taps }, { ...params, depth: Math.min(depthNow, room) });
     if (tree.tokens.length > maxPos - P - 1) tree = EMPTY_TREE;
     // An exact target verifies a tree row exactly only where its keys keep their SGEMM panels.
     if (target.padsSingleRow && target.treeKeyPanel) tree = panelSafe(tree, P, target.treeKeyPanel);
@@ -69,6 +71,9 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     stats.verifyMs += verifyMs;
     stats.rowsRuns[block.length - 1] = (stats.rowsRuns[block.length - 1] ?? 0) + 1;
     stats.rowsMs[block.length - 1] = (stats.rowsMs[block.length - 1] ?? 0) + verifyMs;
+    if (adapt && tree.tokens.length > 0) {
+      depthNow = acc.accepted.length === tree.tokens.length ? Math.min(params.depth, 2 * depthNow) : Math.max(1, acc.accepted.length + 1);
+    }
     const kept = [0, ...acc.accepted.map((i) => i + 1)];
     cache.append(block, r.newK, r.newV, kept);
     if (drafter.needsTaps) e.taps.append(r.taps as Float32Array, kept);

@@ -82,7 +82,7 @@ describe('speculative loop on a fake target', () => {
         const plain = await run(req);
         assert.equal(plain.tokens.length, 40);
         for (const hit of [0, 0.5, 0.9, 1]) {
-          for (const [shape, tree] of [['chain', CHAIN], ['tree', TREE]] as const) {
+          for (const [shape, tree] of [['chain', CHAIN], ['adaptive chain', { ...CHAIN, adapt: true }], ['tree', TREE]] as const) {
             const target = new FakeTarget();
             const spec = await run(req, new AdversarialDrafter(target, hit, cases + 1), tree);
             assert.deepEqual(spec.tokens, plain.tokens, `${JSON.stringify(prompt)} heal=${heal} hit=${hit} ${shape}`);
@@ -97,7 +97,48 @@ describe('speculative loop on a fake target', () => {
         }
       }
     }
-    assert.equal(cases, PROMPTS.length * 2 * 4 * 2);
+    assert.equal(cases, PROMPTS.length * 2 * 4 * 3);
+  });
+
+  it('adaptive chains: one longer than what the last run accepted, doubling after a whole chain, up to the depth', async () => {
+    // The drafter's i-th chain has its first good[i] tokens right (the target's argmax) and the rest wrong.
+    const good = [2, 0, 1, 2, 4, 5];
+    const asked: number[] = [];
+    const target = new FakeTarget();
+    const argmaxAfter = (tokens: number[]): number => {
+      const l = target.logitsAfter(tokens);
+      let best = 0;
+      for (let v = 1; v < l.length; v++) if ((l[v] as number) > (l[best] as number)) best = v;
+      return best;
+    };
+    const scripted: Drafter = {
+      name: 'scripted', needsTaps: false, reset: () => undefined,
+      async draft(ctx: DraftContext, p: TreeParams): Promise<DraftTree> {
+        const i = asked.length;
+        asked.push(p.depth);
+        const tree = newTree();
+        if (i >= good.length) return tree;
+        const path = [...ctx.tokens];
+        let parent = -1;
+        for (let d = 0; d < p.depth; d++) {
+          const right = argmaxAfter(path);
+          const token = d < (good[i] as number) ? right : (right + 1) % target.cfg.vocabSize;
+          parent = addNode(tree, parent, token);
+          path.push(token);
+        }
+        return tree;
+      },
+    };
+    const req: CompletionRequest = { prompt: 'def f(x):\n    ret', maxTokens: 40 };
+    const e = new Engine(target);
+    const r = await e.complete(req, {}, scripted, { ...CHAIN, adapt: true });
+    assert.deepEqual(asked.slice(0, good.length), [5, 3, 1, 2, 4, 5]);
+    assert.deepEqual(r.spec?.accepted, 2 + 0 + 1 + 2 + 4 + 5);
+    assert.deepEqual(r.tokens, (await run(req)).tokens, 'the same tokens as plain decoding');
+    // Without adapt the depth stays put.
+    asked.length = 0;
+    await new Engine(new FakeTarget()).complete(req, {}, scripted, CHAIN);
+    assert.deepEqual(asked.slice(0, good.length), [5, 5, 5, 5, 5, 5]);
   });
 
   it('keeps the taps of exactly the accepted rows for drafters that read them', async () => {

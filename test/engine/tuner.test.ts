@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SpecStats } from '../../server/engine/engine';
+import { DraftPolicy } from '../../server/drafting/policy';
 import { DepthTuner } from '../../server/drafting/tuner';
 
 /**
@@ -94,5 +95,12 @@ describe('DepthTuner', () => {
     good.observePlain(10, 1000);
     good.observe(stats(6, 5000, always(6), [0.9, 0.9, 0.9, 0.9, 0.9, 0.9], 0.2, () => 12), 6);
     assert.equal(good.best().depth, 6);
+  });
+
+  it('asks for adaptive chains only when told to, and never for trees', () => {
+    const ask = (o: { adapt?: boolean; tree?: 'chain' | 'dynamic' }) => new DraftPolicy({ mode: 'ngram', depth: 4, modelPath: 'm.gguf', tree: o.tree ?? 'chain', treeWidth: 2, treeTokens: 8, adapt: o.adapt }).choose();
+    assert.deepEqual(ask({}), { drafter: 'ngram', tree: { kind: 'chain', depth: 4 } });
+    assert.deepEqual(ask({ adapt: true }), { drafter: 'ngram', tree: { kind: 'chain', depth: 4, adapt: true } });
+    assert.deepEqual(ask({ adapt: true, tree: 'dynamic' }), { drafter: 'ngram', tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 } });
   });
 });
