@@ -24,8 +24,9 @@ export interface PromptBudget {
 }
 
 // 1,024 tokens: on dev code the first line of a completion was as right as with 1,536 (paired over
-// 240 positions, edit similarity -0.000, 95% interval -0.011 to +0.010), and each step, a cold
-// prefill and the KV cache cost less (docs/BENCHMARKS.md, "The prompt budget").
+// 240 positions, edit similarity -0.000, 95% interval -0.011 to +0.010; 768 and 512 lost 0.013 and
+// 0.026 against 1,024), and each step, a cold prefill and the KV cache cost less
+// (docs/BENCHMARKS.md, "The prompt budget").
 export const DEFAULT_BUDGET: PromptBudget = { maxTokens: 1024, suffixShare: 0.2, refill: 0.7 };
 
 /** The prefix may outgrow its budget by this factor before its start moves. */
