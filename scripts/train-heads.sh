@@ -25,7 +25,8 @@
 # VARIANTS=eagle3, those DATA/TAG/ITERS values and FROM=the previous round's head.gguf (rounds 2-4
 # were run on 2026-12-03 and not shipped; their heads lived in that machine's cache, so on another
 # machine EAGLE-3 catches up again from round 2, starting from the shipped head). The next PRISM round
-# (its features not yet computed, ~40 min at ~900 tokens/s, then ~31 min of training) is
+# (features ~40 min at ~900 tokens/s on a Zen 5 EPYC, ~62 min at ~565 on a Zen 4; on 2026-12-04 a
+# Zen 4 machine computed part of them into its cache, DATA_ONLY=1; then ~31 min of training) is
 #   SKIP=13058048 DATA=~/.cache/prism-complete/pipeline/train-more7 TAG=-r7 TOKENS=2097152 ITERS=1000 BATCH=8 VARIANTS=prism bash scripts/train-heads.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
