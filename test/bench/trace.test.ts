@@ -1,0 +1,24 @@
+// The typing trace's table: one row per mode and prompt budget, the budget named where a run set one.
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type TraceRow, traceTable } from '../../server/bench/trace';
+
+function row(mode: string, context?: number): TraceRow {
+  return {
+    mode, ...(context !== undefined ? { context_tokens: context } : {}), prefill: true, first_reply_ms: 188.2, later_reply_ms: 122, later_same_kind_reply_ms: 121,
+    first_replies_ms: [188], first_repeats_ms: [167], first_over_repeat: 1.13, keystrokes: 640, requests: 245, replies: 77, cancelled: 160,
+    cache_hits: 205, cache_hit_rate: 0.32, latency_ms: { p50: 130.4, p95: 354, p99: 517 }, single_line_latency_ms: { p50: 130, p95: 354, p99: 517, n: 62 },
+    keystroke_to_ghost_ms: { p50: 0, p95: 400 }, prompt_tokens: 1000, reused_tokens: 990, accepted_chars: 192, suggestions_fully_right: 9,
+    cpu_s: 76.4, cpu_ms_per_accepted_char: 397.9, server_rss_peak_mib: 561.2, idle_cpu_pct: 0, latencies: [130.4],
+  };
+}
+
+describe('typing trace table', () => {
+  it('names the prompt budget of runs that set one, and only those', () => {
+    const lines = traceTable([row('auto', 1024), row('auto', 1536), row('none')]).split('\n');
+    assert.equal(lines.length, 5, 'a header, a rule and three rows');
+    assert.match(lines[2] as string, /^\| auto \(1024-token prompts\) \| yes \| 188 \(122; 121\) \| 1\.13x \| 640 \| 245 \(160\) \| 32% \| 130 \/ 354 \/ 517 \| 130 \(62\) \| 0 \| 99% of 1000 \| 192 \(9\) \| 397\.9 \| 561 \| 0\.0% \|$/);
+    assert.match(lines[3] as string, /^\| auto \(1536-token prompts\) \| yes \|/);
+    assert.match(lines[4] as string, /^\| none \| yes \|/);
+  });
+});
