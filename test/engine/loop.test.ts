@@ -9,7 +9,7 @@ import { addNode, type DraftTree, newTree, pathTo } from '../../server/engine/dr
 import type { DraftContext, Drafter, TreeParams } from '../../server/engine/drafter';
 import { Engine } from '../../server/engine/engine';
 import { HealConstraint, healTail } from '../../server/engine/healing';
-import { drawFrom, Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
+import { argmax, drawFrom, Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
 import type { CompletionRequest } from '../../server/engine/types';
 import { FakeTarget } from './fake-target';
 
@@ -105,12 +105,6 @@ describe('speculative loop on a fake target', () => {
     const good = [2, 0, 1, 2, 4, 5];
     const asked: number[] = [];
     const target = new FakeTarget();
-    const argmaxAfter = (tokens: number[]): number => {
-      const l = target.logitsAfter(tokens);
-      let best = 0;
-      for (let v = 1; v < l.length; v++) if ((l[v] as number) > (l[best] as number)) best = v;
-      return best;
-    };
     const scripted: Drafter = {
       name: 'scripted', needsTaps: false, reset: () => undefined,
       async draft(ctx: DraftContext, p: TreeParams): Promise<DraftTree> {
@@ -121,7 +115,7 @@ describe('speculative loop on a fake target', () => {
         const path = [...ctx.tokens];
         let parent = -1;
         for (let d = 0; d < p.depth; d++) {
-          const right = argmaxAfter(path);
+          const right = argmax(target.logitsAfter(path));
           const token = d < (good[i] as number) ? right : (right + 1) % target.cfg.vocabSize;
           parent = addNode(tree, parent, token);
           path.push(token);
