@@ -24,9 +24,13 @@ import { DraftPolicy, headFor, isHeadKind } from './drafting/policy';
 import { DEFAULT_MODEL_FILE, projectRoot, resolveModelPath } from './paths';
 import { installCudaProviders, missingLine, missingSystemLibraries, NUGET_INDEX, ortBinDir, ortVersion } from './cuda/install';
 import { isHttpUrl } from './remote/remote-engine';
+import { type BuiltPrompt, CharsPerToken, DEFAULT_BUDGET, type FimTokens, PromptBuilder } from './lsp/prompt';
 
 const USAGE = `usage:
-  prism-complete complete (--file PATH --line N --column M | --prompt TEXT) [options]
+  prism-complete complete (--file PATH --line N --column M [--context-tokens N] | --prompt TEXT) [options]
+                      --file: the prompt the editor would send, within the same budget of prompt
+                      tokens (prism.contextTokens, default 1024; the text after the cursor too
+                      where the model has fill-in-the-middle tokens); --prompt: the text as given
   prism-complete demo [options]
   prism-complete bench-plain [--repeats N] [--tokens N] [--prompt-tokens 256,1536] [options]
   prism-complete bench [--quick] [--out DIR] [--source dev,infill,infill-doc,repo] [--dir FOLDER]
@@ -274,17 +278,42 @@ async function withEngine<T>(v: Values, fn: (e: EngineClient) => Promise<T>): Pr
 }
 
 async function cmdComplete(v: Values): Promise<void> {
-  let prompt: string;
-  if (v.prompt !== undefined) {
-    prompt = v.prompt;
-  } else if (v.file !== undefined) {
+  let source: { text: string; offset: number } | undefined;
+  let prompt = v.prompt;
+  if (prompt === undefined) {
+    if (v.file === undefined) throw new UsageError('complete needs --file PATH --line N --column M, or --prompt TEXT');
     if (v.line === undefined || v.column === undefined) throw new UsageError('--file needs --line and --column (0-based)');
-    prompt = prefixAt(readSource(v.file), int(v.line, 'line', 0), int(v.column, 'column', 0), v.file);
-  } else {
-    throw new UsageError('complete needs --file PATH --line N --column M, or --prompt TEXT');
+    const text = readSource(v.file);
+    source = { text, offset: prefixAt(text, int(v.line, 'line', 0), int(v.column, 'column', 0), v.file).length };
+  } else if (v['context-tokens'] !== undefined) {
+    throw new UsageError('--context-tokens applies to --file (the editor\'s prompt budget); --prompt is sent as given');
   }
-  const req = completionRequest(v, prompt);
-  await withEngine(v, async (e) => report(await e.complete(req), Boolean(v.json)));
+  const budget = contextList(v['context-tokens']);
+  if (budget && budget.length !== 1) throw new UsageError(`complete takes one --context-tokens budget, got '${v['context-tokens']}'`);
+  const req = completionRequest(v, prompt ?? '');
+  await withEngine(v, async (e) => {
+    if (source) {
+      const built = editorPrompt(source.text, source.offset, e.info.fim ? e.info.fimTokens : undefined, budget?.[0]);
+      if (!v.json) console.error(`prism: prompt: ${built.note}`);
+      req.prompt = built.prompt.text;
+      req.allowSpecial = built.prompt.allowSpecial;
+      // As the editor: token healing re-spells the prefix's last token, not a fill-in-the-middle prompt's.
+      req.heal = req.heal && built.prompt.mode === 'prefix';
+    }
+    report(await e.complete(req), Boolean(v.json));
+  });
+}
+
+/**
+ * The prompt the language server builds for a cursor in a just-opened file: its prompt builder,
+ * budget and fill-in-the-middle layout, so `complete --file` shows what the editor completes.
+ */
+export function editorPrompt(text: string, offset: number, fim: FimTokens | undefined, maxTokens = DEFAULT_BUDGET.maxTokens): { prompt: BuiltPrompt; note: string } {
+  const prompt = new PromptBuilder(new CharsPerToken(), { ...DEFAULT_BUDGET, maxTokens }).build('cli', text, offset, fim);
+  const lines = (a: number, b: number): number => text.slice(a, b).split('\n').length - 1;
+  const dropped = lines(0, prompt.prefixStart);
+  const from = dropped === 0 ? 'the whole text before the cursor' : `the text before the cursor from line ${dropped} (0-based; the ${dropped} lines above it are outside the budget)`;
+  return { prompt, note: `${from}${prompt.mode === 'fim' ? `, and ${lines(offset, offset + prompt.suffix.length)} lines after it` : ''}; budget ${maxTokens} tokens (--context-tokens)` };
 }
 
 /** Cursor positions in the example files: the end of lines that open a block or a call. */

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { editorPrompt } from '../server/cli';
 import { defaultModel, ROOT } from './helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -57,10 +58,50 @@ describe('prism-complete CLI', () => {
     assert.equal((JSON.parse(r2.stdout.trim()) as { text: string }).text, j.text);
   });
 
+  // A long file, so that the editor's budget cuts the prefix: 600 numbered lines of ~30 characters.
+  const longLines = Array.from({ length: 600 }, (_, i) => `    total = total + values[${i}]  # step ${i}`);
+  const longText = `def accumulate(values):\n    total = 0\n${longLines.join('\n')}\n    return total\n`;
+
+  it('builds the editor\'s prompt for --file: a line-aligned prefix within the budget, the suffix only for fill-in-the-middle models', () => {
+    const offset = longText.indexOf('    return total');
+    const small = editorPrompt(longText, offset, undefined, 64);
+    assert.equal(small.prompt.mode, 'prefix');
+    assert.ok(longText.endsWith(small.prompt.text + longText.slice(offset)), 'the prompt ends exactly at the cursor');
+    assert.equal(longText[small.prompt.prefixStart - 1], '\n', 'the prefix starts at a line start');
+    // 64 tokens at the builder's first estimate (3 characters a token) keep 0.7 of 192 characters.
+    assert.ok(small.prompt.text.length > 64 && small.prompt.text.length <= 192, `${small.prompt.text.length} characters`);
+    const dropped = longText.slice(0, small.prompt.prefixStart).split('\n').length - 1;
+    assert.equal(small.note, `the text before the cursor from line ${dropped} (0-based; the ${dropped} lines above it are outside the budget); budget 64 tokens (--context-tokens)`);
+    const whole = editorPrompt(longText, offset, undefined, 8000);
+    assert.equal(whole.prompt.text, longText.slice(0, offset));
+    assert.equal(whole.note, 'the whole text before the cursor; budget 8000 tokens (--context-tokens)');
+    const short = 'def f(x):\n    return x\n\nprint(f(1))\n';
+    const fim = editorPrompt(short, 14, { prefix: '<P>', suffix: '<S>', middle: '<M>' }, 1024);
+    assert.equal(fim.prompt.text, `<P>def f(x):\n    <S>return x\n\nprint(f(1))\n<M>`);
+    assert.equal(fim.note, 'the whole text before the cursor, and 3 lines after it; budget 1024 tokens (--context-tokens)');
+  });
+
+  it('sends --file within the editor\'s budget (--context-tokens), so a long file costs a short prompt', () => {
+    const file = path.join(tmp, 'long.py');
+    fs.writeFileSync(file, longText);
+    const args = ['complete', '--file', file, '--line', String(longLines.length + 2), '--column', '4', '--max-tokens', '4', '--draft', 'none'];
+    const small = cli([...args, '--context-tokens', '64', '--json']);
+    assert.equal(small.code, 0, small.stderr);
+    const big = cli([...args, '--json']);
+    const s = JSON.parse(small.stdout.trim()) as { prompt_tokens: number };
+    const b = JSON.parse(big.stdout.trim()) as { prompt_tokens: number };
+    assert.ok(s.prompt_tokens >= 16 && s.prompt_tokens <= 128, `${s.prompt_tokens} prompt tokens at a 64-token budget`);
+    assert.ok(b.prompt_tokens >= 500 && b.prompt_tokens <= 1400, `${b.prompt_tokens} prompt tokens at the default budget (1,024)`);
+    const shown = cli([...args, '--context-tokens', '64']);
+    assert.match(shown.stderr, /^prism: prompt: the text before the cursor from line \d+ \(0-based; the \d+ lines above it are outside the budget\); budget 64 tokens \(--context-tokens\)$/m);
+  });
+
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-cli-'));
   const cases: [string, string[], number, RegExp][] = [
     ['a missing source file', ['complete', '--file', path.join(tmp, 'nope.py'), '--line', '0', '--column', '0'], 2, /^prism-complete: cannot read .*nope\.py: ENOENT$/m],
     ['a line past the end', ['complete', '--file', 'examples/lru_cache.py', '--line', '9999', '--column', '0'], 2, /^prism-complete: examples\/lru_cache\.py has \d+ lines; --line 9999 is past the end \(lines are 0-based\)$/m],
+    ['a budget for a --prompt', ['complete', '--prompt', 'x', '--context-tokens', '512'], 2, /^prism-complete: --context-tokens applies to --file \(the editor's prompt budget\); --prompt is sent as given$/m],
+    ['two budgets for one completion', ['complete', '--file', 'examples/lru_cache.py', '--line', '20', '--column', '8', '--context-tokens', '512,1024'], 2, /^prism-complete: complete takes one --context-tokens budget, got '512,1024'$/m],
     ['a bad number', ['complete', '--prompt', 'x', '--max-tokens', 'lots'], 2, /^prism-complete: --max-tokens must be an integer >= 1, got 'lots'$/m],
     ['a prompt length too short', ['bench-plain', '--prompt-tokens', '256,8'], 2, /^prism-complete: --prompt-tokens must be an integer >= 16, got '8'$/m],
     ['a prompt budget too small', ['bench-quality', '--context-tokens', '1024,20'], 2, /^prism-complete: --context-tokens must be an integer >= 64, got '20'$/m],
