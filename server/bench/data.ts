@@ -6,8 +6,16 @@ import { Rng } from '../engine/sampler';
 
 export interface SourceFile { repo: string; path: string; lang: string; content: string }
 
-export function sharedDataDir(root: string): string {
-  return path.resolve(root, '..', 'shared', 'data', 'code');
+/**
+ * The code data folder: $PRISM_SHARED_DATA, or shared/data/code beside the repository. Throws one
+ * line that says what to do where it is missing (a clone elsewhere than beside shared/).
+ */
+export function sharedDataDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env.PRISM_SHARED_DATA ? path.resolve(env.PRISM_SHARED_DATA) : path.resolve(root, '..', 'shared', 'data', 'code');
+  if (!fs.existsSync(path.join(dir, 'splits.json'))) {
+    throw new Error(`no code data at ${dir} (its splits.json is missing): the dev-split benchmarks and tests read shared/data/code beside the repository; clone the repository next to shared/, set PRISM_SHARED_DATA to that folder, or benchmark a folder of your own with --dir`);
+  }
+  return dir;
 }
 
 /** Files from the dev-split repositories, spread over the language shards, in a fixed order. */

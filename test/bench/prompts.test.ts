@@ -13,6 +13,16 @@ import { sharedDataDir } from '../../server/bench/data';
 import { ROOT } from '../helpers';
 
 describe('decode benchmark prompts', () => {
+  it('says in one line what to do where the code data is missing, and reads PRISM_SHARED_DATA', () => {
+    const nowhere = path.join(ROOT, 'no-such-clone', 'main');
+    assert.throws(() => sharedDataDir(nowhere, {}), (e: Error) => {
+      assert.equal(e.message, `no code data at ${path.resolve(ROOT, 'no-such-clone', 'shared', 'data', 'code')} (its splits.json is missing): the dev-split benchmarks and tests read shared/data/code beside the repository; clone the repository next to shared/, set PRISM_SHARED_DATA to that folder, or benchmark a folder of your own with --dir`);
+      return true;
+    });
+    const real = sharedDataDir(ROOT, {});
+    assert.equal(sharedDataDir(nowhere, { PRISM_SHARED_DATA: real }), real);
+  });
+
   it('infill-doc: the infilling prompts, each with its document (prefix + suffix, the middle left out) as the datastore', () => {
     const plain = benchPrompts({ kind: 'infill' }, 6, ROOT);
     const docs = benchPrompts({ kind: 'infill-doc' }, 6, ROOT);
