@@ -11,7 +11,11 @@
 // START (positions before the first folder) is the budget of the head the first folder
 // continued; a folder whose only record is at iteration 1 (prism.train --lr 0 --iters 1, a
 // validation of that head) is its starting point. Folders are read from $PRISM_PIPELINE
-// (default ~/.cache/prism-complete/pipeline) unless given as paths.
+// (default ~/.cache/prism-complete/pipeline) unless given as paths. A RUN that names a table.md
+// this script wrote takes that series' rows from it (earlier rounds trained on another machine,
+// whose run folders this cache lacks); the folders after it continue from its last row:
+//   node scripts/head-curve.mjs --out docs/head-curve \
+//     --series 'PRISM (M = 3)=0:docs/head-curve/table.md,cont-prism-i1000-b8-r7' --series 'EAGLE-3 (M = 1)=0:docs/head-curve/table.md'
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,12 +41,28 @@ function records(run) {
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.val);
 }
 
+/** A series' rows of a table.md this script wrote (positions to 10K, as printed). */
+function tableRows(file, name) {
+  if (!fs.existsSync(file)) throw new Error(`${file}: no such table`);
+  const rows = fs.readFileSync(file, 'utf8').split('\n').map((l) => l.split('|').map((c) => c.trim()))
+    .filter((c) => c[1] === name && /M$/.test(c[3] ?? ''))
+    .map((c) => ({ run: c[2], positions: Number(c[3].slice(0, -1)) * 1e6, top1: Number(c[4]), accept: Number(c[5]) }));
+  if (rows.length === 0) throw new Error(`${file}: no rows for the series '${name}'`);
+  return rows;
+}
+
 const series = specs.map((spec) => {
   const m = /^(.+)=(\d+):(.+)$/.exec(spec);
   if (!m) throw new Error(`--series ${spec}: expected NAME=START:RUN,RUN,...`);
   let base = Number(m[2]);
   const points = [];
   for (const run of m[3].split(',')) {
+    if (run.endsWith('.md')) {
+      const rows = tableRows(run, m[1]);
+      points.push(...rows);
+      base = rows.at(-1).positions;
+      continue;
+    }
     const rs = records(run);
     const onlyStart = rs.length === 1 && rs[0].iter === 1;
     // A resumed run logs the records after its checkpoint again from there: keep the last per iteration.
