@@ -58,7 +58,7 @@ describe('prism-complete CLI', () => {
     assert.equal((JSON.parse(r2.stdout.trim()) as { text: string }).text, j.text);
   });
 
-  // A long file, so that the editor's budget cuts the prefix: 600 numbered lines of ~30 characters.
+  // A long file, so that the editor's budget cuts the prefix: 600 numbered lines of about 40 characters.
   const longLines = Array.from({ length: 600 }, (_, i) => `    total = total + values[${i}]  # step ${i}`);
   const longText = `def accumulate(values):\n    total = 0\n${longLines.join('\n')}\n    return total\n`;
 
