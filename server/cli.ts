@@ -43,7 +43,8 @@ const USAGE = `usage:
                       (--dir: the folder is the datastore); --source infill-doc: the infilling
                       prompts with their document (the hole empty) as the datastore, as an editor
                       indexes the open file; --adaptive: and chains whose depth follows the last
-                      run (auto too); --only REGEX: only the configurations
+                      run (auto too); --auto-max-depth N: and auto with chains of at most
+                      depth N; --only REGEX: only the configurations
                       whose name matches (plain always runs); --compare-prefill: the typing trace
                       also without the prefill a file gets when it becomes active; --open-pause MS: how
                       long the simulated user reads a just-opened file before asking (default 4000);
@@ -114,7 +115,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, 'auto-max-depth': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -448,7 +449,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   for (const [i, source] of (v['no-decode'] ? [] : sources).entries()) {
     const r = await benchDecode({
       load, positions: int(v.positions, 'positions', quick ? 4 : 24, 1), tokens: int(v.tokens, 'tokens', quick ? 24 : 48, 2), source, heads,
-      llamaCpp, depths, full: Boolean(v.full), adaptive: Boolean(v.adaptive), only, progress: (f, m) => progress((i + f) / steps, m),
+      llamaCpp, depths, full: Boolean(v.full), adaptive: Boolean(v.adaptive), autoMaxDepth: v['auto-max-depth'] === undefined ? undefined : int(v['auto-max-depth'], 'auto-max-depth', 4, 1), only, progress: (f, m) => progress((i + f) / steps, m),
     });
     decode.push(r);
     if (!v.json) console.log(`\n${decodeTable(r)}\n`);

@@ -37,6 +37,8 @@ export interface DecodeBenchOptions {
   full: boolean;
   /** Also chains whose depth follows the last run (TreeParams.adapt), and auto drafting with them. */
   adaptive?: boolean;
+  /** Also auto with chains of at most this depth (PolicyOptions.maxDepth), beside the default. */
+  autoMaxDepth?: number;
   /** Only the configurations whose name matches (plain decoding, the baseline, always runs). */
   only?: RegExp;
   progress: (fraction: number, message: string) => void;
@@ -110,10 +112,13 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
     // With a datastore, as auto drafts in the editor: the prompt, the store, then the head.
     if (store) out.push({ name: `hybrid+repo ngram d${d} + ${h.name} d${HYBRID_HEAD_DEPTH}`, drafter: `hybrid+repo(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: chain(d), datastore: true } });
   }
-  for (const adapt of o.adaptive ? [false, true] : [false]) {
+  const autoRows: { name: string; adapt?: boolean; maxDepth?: number }[] = [{ name: 'auto (the default)' }];
+  if (o.adaptive) autoRows.push({ name: 'auto, adaptive chains', adapt: true });
+  if (o.autoMaxDepth !== undefined) autoRows.push({ name: `auto, chains up to d${o.autoMaxDepth}`, maxDepth: o.autoMaxDepth });
+  for (const r of autoRows) {
     out.push({
-      name: adapt ? 'auto, adaptive chains' : 'auto (the default)', drafter: 'auto', depth: 0,
-      policy: new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: o.load.modelPath, tree: 'chain', treeWidth: 4, treeTokens: 16, chainsOnly: o.load.exact !== false && o.load.graph?.attention !== 'tree-exact', padded: o.load.exact !== false, adapt }),
+      name: r.name, drafter: 'auto', depth: 0,
+      policy: new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: o.load.modelPath, tree: 'chain', treeWidth: 4, treeTokens: 16, chainsOnly: o.load.exact !== false && o.load.graph?.attention !== 'tree-exact', padded: o.load.exact !== false, adapt: r.adapt, maxDepth: r.maxDepth }),
     });
   }
   if (o.llamaCpp) {

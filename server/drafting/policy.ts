@@ -54,6 +54,8 @@ export interface PolicyOptions extends TreeShape {
   chainsOnly?: boolean;
   /** The target pads one-token steps to two rows (ModelInfo.exact; default: chainsOnly): the tuner's prior block cost. */
   padded?: boolean;
+  /** With depth "auto": the deepest chain to choose (default: the tuner's 8). */
+  maxDepth?: number;
 }
 
 /** A drafter the policy can ask for: n-gram lookup, a head, or the hybrid of the two (`hybrid`). */
@@ -172,7 +174,7 @@ export class DraftPolicy {
       const t = this.tuner(c.name);
       const measured = t.measuredDepth();
       // Unmeasured: the prior's curve as it is; measured: at most one depth beyond what was.
-      const curve = measured === 0 ? t.curve() : t.curve().slice(0, measured + 2);
+      const curve = (measured === 0 ? t.curve() : t.curve().slice(0, measured + 2)).slice(0, (this.o.maxDepth ?? Infinity) + 1);
       const pick = d === 'auto' ? curve.reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a)) : (curve[Math.min(d, curve.length - 1)] as (typeof curve)[number]);
       const drafting = d === 'auto' ? curve.slice(1).reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a)) : pick;
       return { c, best: pick, drafting, measured: measured > 0 };

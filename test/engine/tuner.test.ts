@@ -97,6 +97,18 @@ describe('DepthTuner', () => {
     assert.equal(good.best().depth, 6);
   });
 
+  it('auto climbs to deeper chains that measured well, but never past maxDepth', () => {
+    const choose = (maxDepth?: number): number => {
+      const p = new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: 'm.gguf', tree: 'chain', treeWidth: 2, treeTokens: 8, exploreEvery: 0, maxDepth, headPath: () => undefined });
+      // n-gram chains that always reach depth 6 and are nearly always right, for a cheap block.
+      p.observe({ drafter: 'ngram', tree: { kind: 'chain', depth: 6 } }, { spec: stats(6, 5000, always(6), [0.95, 0.95, 0.95, 0.95, 0.95, 0.95], 0.01, (r) => 12 + 0.1 * r), timings: { decodeTokens: 0, decodeMs: 0 } } as never, false);
+      return p.choose()?.tree?.depth ?? 0;
+    };
+    assert.equal(choose(), 7, 'one past the deepest measured depth');
+    assert.equal(choose(4), 4);
+    assert.equal(choose(2), 2);
+  });
+
   it('asks for adaptive chains only when told to, and never for trees', () => {
     const ask = (o: { adapt?: boolean; tree?: 'chain' | 'dynamic' }) => new DraftPolicy({ mode: 'ngram', depth: 4, modelPath: 'm.gguf', tree: o.tree ?? 'chain', treeWidth: 2, treeTokens: 8, adapt: o.adapt }).choose();
     assert.deepEqual(ask({}), { drafter: 'ngram', tree: { kind: 'chain', depth: 4 } });
