@@ -19,7 +19,7 @@ describe('decode benchmark prompts', () => {
       assert.equal(e.message, `no code data at ${path.resolve(ROOT, 'no-such-clone', 'shared', 'data', 'code')} (its splits.json is missing): the dev-split benchmarks and tests read shared/data/code beside the repository; clone the repository next to shared/, set PRISM_SHARED_DATA to that folder, or benchmark a folder of your own with --dir`);
       return true;
     });
-    const real = sharedDataDir(ROOT, {});
+    const real = sharedDataDir(ROOT); // wherever this clone's data is (beside it, or PRISM_SHARED_DATA)
     assert.equal(sharedDataDir(nowhere, { PRISM_SHARED_DATA: real }), real);
   });
 
