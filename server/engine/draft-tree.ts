@@ -14,7 +14,12 @@ export interface DraftTree {
   q: (SparseDist | undefined)[];
   /** Draft probability of each node's token under its parent's draft distribution (1 if none). */
   prob: number[];
+  /** Which kind of source proposed it (the tuner models each on its own; unset: test drafters). */
+  source?: DraftSource;
 }
+
+/** Lookup of n-gram matches in the prompt, in the repository datastore ('store'), or a trained head. */
+export type DraftSource = 'lookup' | 'store' | 'head';
 
 export const EMPTY_TREE: DraftTree = Object.freeze({ tokens: [], parents: [], q: [], prob: [] }) as DraftTree;
 

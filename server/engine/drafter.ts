@@ -26,6 +26,12 @@ export interface TreeParams {
    * whole chain it doubles, up to `depth`. A wrong chain costs its rows in the verification.
    */
   adapt?: boolean;
+  /**
+   * The deepest any draft may go in this run (the generation budget and the context left; the
+   * speculative loop sets it and caps `depth` by it). The hybrid's head chain, whose depth is its
+   * own, stays within it.
+   */
+  room?: number;
 }
 
 export const DEFAULT_TREE: TreeParams = { kind: 'chain', depth: 5, topK: 4, totalTokens: 16, minProb: 0 };

@@ -4,7 +4,7 @@
 // cycle, one chain verified in one target run, lossless like every drafter. The head catches up
 // on the positions that lookup's cycles accepted in one batched prefill the next time it is asked
 // (PrismDrafter.begin), so a cycle that lookup serves costs the head nothing.
-import type { DraftTree } from './draft-tree';
+import { type DraftTree, EMPTY_TREE } from './draft-tree';
 import type { DraftContext, Drafter, TreeParams } from './drafter';
 
 /**
@@ -37,7 +37,10 @@ export class HybridDrafter implements Drafter {
       return found;
     }
     this.served.head++;
-    return this.head.draft(ctx, { ...params, depth: Math.min(params.depth, this.headDepth), minProb: Math.max(params.minProb, this.headMinProb), minProbDepth: 2 });
+    // The head's chain has its own depth (the tuner chooses the two apart), within the run's room.
+    const depth = Math.min(this.headDepth, params.room ?? params.depth);
+    if (depth <= 0) return EMPTY_TREE;
+    return this.head.draft(ctx, { ...params, depth, minProb: Math.max(params.minProb, this.headMinProb), minProbDepth: 2 });
   }
 
   /** The head prefills the prompt during the prompt phase: the first cycle lookup leaves to it is then one draft step. */

@@ -89,5 +89,7 @@ export function ngramTree(tokens: readonly number[], params: TreeParams, opts: N
     if (hit.n > 0) order = hit.n >= (fromPrompt[0]?.n ?? 0) + lead ? [...hit.continuations, ...order] : [...order, ...hit.continuations];
   }
   for (const c of order.slice(0, branches)) insert(c);
+  // Which source the draft's first branch came from (the tuner models the prompt and the store apart).
+  if (tree.tokens.length > 0) tree.source = order[0] === fromPrompt[0]?.cont ? 'lookup' : 'store';
   return tree;
 }

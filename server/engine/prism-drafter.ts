@@ -41,8 +41,10 @@ export class PrismDrafter implements Drafter, DistributionSource {
     this.seen = [];
   }
 
-  draft(ctx: DraftContext, params: TreeParams): Promise<DraftTree> {
-    return buildTree(this, ctx, params);
+  async draft(ctx: DraftContext, params: TreeParams): Promise<DraftTree> {
+    const tree = await buildTree(this, ctx, params);
+    if (tree.tokens.length > 0) tree.source = 'head';
+    return tree;
   }
 
   /** The prompt's prefill through the first module, ahead of the first draft (which then finds nothing new). */

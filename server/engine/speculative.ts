@@ -11,7 +11,7 @@ import type { Emitter } from './emitter';
 import type { Target } from './forward';
 import type { KvCache, RowStore } from './kv-cache';
 import { distributionFromTop, type Rng, type SamplingParams, type SparseDist, targetDistribution } from './sampler';
-import type { CompletionHooks, SpecStats } from './types';
+import type { CompletionHooks, SourceStats, SpecStats } from './types';
 
 /** The engine state the loop works on. */
 export interface SpecState { readonly target: Target; readonly cache: KvCache; readonly taps: RowStore }
@@ -19,7 +19,8 @@ export interface SpecState { readonly target: Target; readonly cache: KvCache; r
 export async function speculate(e: SpecState, first: number, out: Emitter, sampling: SamplingParams, rng: Rng, drafter: Drafter, params: TreeParams, hooks: CompletionHooks): Promise<SpecStats> {
   const { target, cache } = e;
   const greedy = sampling.temperature <= 0;
-  const stats: SpecStats = { drafter: drafter.name, targetRuns: 0, drafted: 0, accepted: 0, tau: 0, acceptanceByDepth: [], depthReached: [], depthAccepted: [], draftMs: 0, verifyMs: 0, otherMs: 0, rowsRuns: [], rowsMs: [] };
+  const stats: SpecStats = { drafter: drafter.name, targetRuns: 0, drafted: 0, accepted: 0, tau: 0, acceptanceByDepth: [], depthReached: [], depthAccepted: [], draftMs: 0, verifyMs: 0, otherMs: 0, rowsRuns: [], rowsMs: [], sources: {} };
+  const sources = stats.sources as Record<string, SourceStats>;
   const reached = stats.depthReached;
   const passed = stats.depthAccepted;
   const maxPos = target.graphOptions.maxPositions;
@@ -35,12 +36,18 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     // Never draft deeper than the budget left or than the context has room for.
     const room = Math.min(out.remaining(), maxPos - P - 1);
     const taps = drafter.needsTaps ? (from: number, to: number) => e.taps.rows(from, to) : undefined;
-    let tree = await drafter.draft({ tokens: [...cache.tokens, root], sampling, rng, taps }, { ...params, depth: Math.min(depthNow, room) });
+    let tree = await drafter.draft({ tokens: [...cache.tokens, root], sampling, rng, taps }, { ...params, depth: Math.min(depthNow, room), room });
     if (tree.tokens.length > maxPos - P - 1) tree = EMPTY_TREE;
     // An exact target verifies a tree row exactly only where its keys keep their SGEMM panels.
     if (target.padsSingleRow && target.treeKeyPanel) tree = panelSafe(tree, P, target.treeKeyPanel);
     const tv = performance.now();
     stats.draftMs += tv - td;
+    const source = tree.tokens.length === 0 ? 'none' : (tree.source ?? 'other');
+    const src = (sources[source] ??= { runs: 0, depthReached: [], depthAccepted: [], nodesRuns: [], nodesMs: [] });
+    const n = tree.tokens.length;
+    src.runs++;
+    src.nodesRuns[n] = (src.nodesRuns[n] ?? 0) + 1;
+    src.nodesMs[n] = (src.nodesMs[n] ?? 0) + (tv - td);
     const parents = blockParents(tree);
     const depth = depths(parents);
     const block = [root, ...tree.tokens];
@@ -83,7 +90,11 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     const maxDepth = depth.reduce((a, b) => Math.max(a, b), 0);
     for (let d = 1; d <= maxDepth; d++) {
       reached[d - 1] = (reached[d - 1] ?? 0) + 1;
-      if (acc.accepted.length >= d) passed[d - 1] = (passed[d - 1] ?? 0) + 1;
+      src.depthReached[d - 1] = (src.depthReached[d - 1] ?? 0) + 1;
+      if (acc.accepted.length >= d) {
+        passed[d - 1] = (passed[d - 1] ?? 0) + 1;
+        src.depthAccepted[d - 1] = (src.depthAccepted[d - 1] ?? 0) + 1;
+      }
     }
     let more = true;
     for (const i of acc.accepted) if (!(more = out.push(tree.tokens[i] as number))) break;
@@ -92,6 +103,10 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
   }
   stats.tau = stats.targetRuns ? (stats.accepted + stats.targetRuns) / stats.targetRuns : 0;
   for (let d = 0; d < reached.length; d++) passed[d] ??= 0;
+  for (const x of Object.values(sources)) {
+    for (let d = 0; d < x.depthReached.length; d++) x.depthAccepted[d] ??= 0;
+    for (let n = 0; n < x.nodesRuns.length; n++) { x.nodesRuns[n] ??= 0; x.nodesMs[n] ??= 0; }
+  }
   stats.acceptanceByDepth = reached.map((n, d) => (passed[d] as number) / n);
   return stats;
 }

@@ -105,6 +105,22 @@ export interface SpecStats {
   /** By verification block size (index r-1: blocks of r rows, root included): runs and their verify ms. */
   rowsRuns: number[];
   rowsMs: number[];
+  /**
+   * The same runs by what proposed their draft (DraftTree.source: 'lookup', 'head'; 'none' for
+   * runs that drafted nothing, 'other' for untagged drafts): the tuner models each source apart.
+   */
+  sources?: Record<string, SourceStats>;
+}
+
+/** Speculative runs of one draft source. */
+export interface SourceStats {
+  runs: number;
+  /** As SpecStats.depthReached / depthAccepted, over these runs. */
+  depthReached: number[];
+  depthAccepted: number[];
+  /** Draft ms of these runs by the nodes drafted (index n: runs of n nodes): runs and their ms. */
+  nodesRuns: number[];
+  nodesMs: number[];
 }
 
 export interface CompletionResult {

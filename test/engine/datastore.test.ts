@@ -70,17 +70,22 @@ describe('datastore', () => {
     const store = new Datastore();
     store.setFiles(new Map([['lib', [10, 11, 12, 13, 14, 15]]]));
     const chain = { kind: 'chain' as const, depth: 3, topK: 1, totalTokens: 8, minProb: 0 };
-    // The prompt repeats [1, 2] -> 3 4 5: the prompt's continuation wins.
-    assert.deepEqual(ngramTree([1, 2, 3, 4, 5, 0, 1, 2], chain, undefined, store).tokens, [3, 4, 5]);
+    // The prompt repeats [1, 2] -> 3 4 5: the prompt's continuation wins. Each draft says which
+    // source it came from (the tuner models the two apart).
+    const fromPrompt = ngramTree([1, 2, 3, 4, 5, 0, 1, 2], chain, undefined, store);
+    assert.deepEqual([fromPrompt.tokens, fromPrompt.source], [[3, 4, 5], 'lookup']);
     // No match in the prompt: the store's.
-    assert.deepEqual(ngramTree([7, 8, 10, 11, 12], chain, undefined, store).tokens, [13, 14, 15]);
-    assert.deepEqual(ngramTree([7, 8, 10, 11, 12], chain).tokens, [], 'nothing without the store');
+    const fromStore = ngramTree([7, 8, 10, 11, 12], chain, undefined, store);
+    assert.deepEqual([fromStore.tokens, fromStore.source], [[13, 14, 15], 'store']);
+    const none = ngramTree([7, 8, 10, 11, 12], chain);
+    assert.deepEqual([none.tokens, none.source], [[], undefined], 'nothing without the store');
     // storeLead: a store match 3+ tokens longer than the prompt's best goes first.
     const longer = new Datastore();
     longer.setFiles(new Map([['lib', [20, 21, 22, 1, 2, 30, 31, 32]]]));
     const prompt = [1, 2, 3, 4, 5, 0, 20, 21, 22, 1, 2]; // the prompt matches [1, 2] (n = 2), the store [20, 21, 22, 1, 2] (n = 5)
     assert.deepEqual(ngramTree(prompt, chain, undefined, longer).tokens, [3, 4, 5]);
     assert.deepEqual(ngramTree(prompt, chain, { maxN: 4, minN: 2, window: 4096, storeLead: 3 }, longer).tokens, [30, 31, 32]);
+    assert.equal(ngramTree(prompt, chain, { maxN: 4, minN: 2, window: 4096, storeLead: 3 }, longer).source, 'store');
     assert.deepEqual(ngramTree(prompt, chain, { maxN: 4, minN: 2, window: 4096, storeLead: 4 }, longer).tokens, [3, 4, 5]);
     const tree = { kind: 'dynamic' as const, depth: 3, topK: 2, totalTokens: 8, minProb: 0 };
     assert.deepEqual(ngramTree(prompt, tree, { maxN: 4, minN: 2, window: 4096, storeLead: 3 }, longer).parents, [-1, 0, 1, -1, 3, 4], 'both, the store first');

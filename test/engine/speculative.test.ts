@@ -8,7 +8,7 @@ import { addNode, ancestors, blockParents, chainTree, depths, type DraftTree, ne
 import { buildTree, type DistributionSource, type DraftContext, type Drafter, type TreeParams } from '../../server/engine/drafter';
 import { causalMask, MASK_NEG, treeMask } from '../../server/engine/masks';
 import { FP32_GRAPH_OPTIONS } from '../../kernels/llama-graph';
-import { Engine } from '../../server/engine/engine';
+import { Engine, type SpecStats } from '../../server/engine/engine';
 import { HybridDrafter } from '../../server/engine/hybrid';
 import { ngramTree, NgramDrafter } from '../../server/engine/ngram';
 import { Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
@@ -156,6 +156,12 @@ describe('confidence-gated head chains (minProbDepth; the hybrid drafter)', () =
     const h = new HybridDrafter(lookup, head([0.9, 0.9, 0.9]), 3, 0.5);
     assert.deepEqual((await h.draft(ctx, params)).tokens, [5, 6]);
     assert.deepEqual(h.served, { lookup: 1, head: 0 });
+    // The head's chain has its own depth, deeper than lookup's where the run has room (the
+    // speculative loop says how much), none at depth 0; each tree says which source drafted it.
+    const deep = await new HybridDrafter(silent, head([0.9, 0.9, 0.9]), 3).draft(ctx, { ...chain(0), depth: 1, room: 8 });
+    assert.deepEqual(deep.tokens, [101, 102, 103]);
+    assert.deepEqual((await new HybridDrafter(silent, head([0.9, 0.9, 0.9]), 3).draft(ctx, { ...chain(0), depth: 1, room: 2 })).tokens, [101, 102]);
+    assert.deepEqual((await new HybridDrafter(silent, head([0.9, 0.9, 0.9]), 0).draft(ctx, params)).tokens, []);
   });
 });
 
@@ -312,7 +318,15 @@ describe('the other numerics (fp32 activations, exact fp32 head): chains stay lo
       const req = { prompt, maxTokens: 21, ignoreEos: true };
       const want = await plain.complete(req);
       for (const drafter of [new NgramDrafter(), oracleDrafter(plain.promptIds(req), want.tokens)]) {
-        assert.deepEqual((await spec.complete(req, {}, drafter, CHAIN)).tokens, want.tokens, `position ${i}, ${drafter.name}`);
+        const r = await spec.complete(req, {}, drafter, CHAIN);
+        assert.deepEqual(r.tokens, want.tokens, `position ${i}, ${drafter.name}`);
+        // The runs by source add up to the whole: lookup's tagged, the oracle's not, empty drafts 'none'.
+        const s = r.spec as SpecStats;
+        const src = s.sources ?? {};
+        assert.deepEqual(Object.keys(src).filter((k) => k !== 'none'), drafter instanceof NgramDrafter ? (s.drafted > 0 ? ['lookup'] : []) : (s.drafted > 0 ? ['other'] : []));
+        assert.equal(Object.values(src).reduce((a, x) => a + x.runs, 0), s.targetRuns);
+        assert.deepEqual(s.depthReached.map((_, d) => Object.values(src).reduce((a, x) => a + (x.depthReached[d] ?? 0), 0)), s.depthReached);
+        assert.equal(src.none?.depthReached.length ?? 0, 0);
       }
     }
     await assert.rejects(spec.complete({ prompt: 'x', maxTokens: 4 }, {}, new NgramDrafter(), DYNAMIC), /draft trees are not bit-exact/);
