@@ -5,16 +5,20 @@
 // Reports tokens/s, speedup over our plain decoding, tau, acceptance by depth, draft and verify ms
 // per target run, completion latency; every speculative output of ours must equal plain greedy
 // output (a mismatch fails the run). Each speculative chain's own measurements, given to the
-// depth tuner, give its expected tokens/s, printed beside the measured value (the model "auto"
-// decides by); the deepest chain of each head gives the whole curve and the chosen depth.
+// tuner (tuner.ts, SourceTuner: lookup and the head modelled apart), give its expected tokens/s,
+// printed beside the measured value (the model "auto" decides by; auto's row shows the tuner's
+// model of its choices after the run, as for the others, and what the tuner expected of each
+// choice when it made it, from the prompts before); the deepest chain of each head gives the
+// head's whole curve and its best depth.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineClient } from '../engine/client';
 import { HYBRID_HEAD_DEPTH, HYBRID_HEAD_MIN_PROB } from '../engine/hybrid';
 import type { TreeParams } from '../engine/drafter';
 import type { CompletionRequest, CompletionResult, SpecStats } from '../engine/engine';
+import type { DraftRequest } from '../engine/types';
 import type { WorkerLoadOptions } from '../engine/protocol';
-import { type DepthPoint, DepthTuner } from '../drafting/tuner';
+import { type DepthPoint, SourceTuner } from '../drafting/tuner';
 import { DraftPolicy, HEAD_KINDS, headFor } from '../drafting/policy';
 import { projectRoot } from '../paths';
 import { LlamaContender, median } from './llama';
@@ -39,6 +43,8 @@ export interface DecodeBenchOptions {
   adaptive?: boolean;
   /** Also auto with chains of at most this depth (PolicyOptions.maxDepth), beside the default. */
   autoMaxDepth?: number;
+  /** Also fixed hybrid rows with these lookup and head chain depths ([[3, 3], [5, 2]]: --hybrid 3+3,5+2). */
+  hybridMixes?: [number, number][];
   /** Only the configurations whose name matches (plain decoding, the baseline, always runs). */
   only?: RegExp;
   progress: (fraction: number, message: string) => void;
@@ -48,10 +54,14 @@ export interface DecodeRow {
   config: string; drafter: string; depth: number; tokens_per_s: number; speedup: number; tau: number;
   acceptance_by_depth: number[]; draft_ms_per_step: number; verify_ms_per_step: number; drafted_per_step: number;
   latency_ms_p50: number; mismatches: number; same_text_as_ours?: number;
-  /** The depth tuner's expected tokens/s for this configuration from its own measurements (chains). */
+  /** The depth tuner's expected tokens/s for this configuration from its own measurements (chains); auto: the policy's tuner, for each choice as it made it. */
   predicted_tokens_per_s?: number;
-  /** auto: what the policy chose for each prompt, in order ("hybrid d4", "plain", ...). */
+  /** auto: the tuner's model of the same choices after the run, from all it measured (as for the fixed configurations). */
+  modelled_tokens_per_s?: number;
+  /** auto: what the policy chose for each prompt, in order ("hybrid d4+h1", "plain", ...). */
   choices?: string[];
+  /** auto: per prompt, the tokens/s the tuner expected of its choice / the tokens/s measured ("140/98"). */
+  expected_vs_measured?: string[];
 }
 
 export interface DecodeReport {
@@ -70,7 +80,7 @@ export interface DecodeReport {
  */
 interface Config { name: string; drafter: string; depth: number; draft?: CompletionRequest['draft']; llama?: 'plain' | 'lookup'; unpadded?: boolean; policy?: DraftPolicy }
 
-interface Agg { tuner?: DepthTuner; choices: string[]; tokens: number; ms: number; runs: number; accepted: number; drafted: number; draftMs: number; verifyMs: number; reached: number[]; passed: number[]; mismatches: number; latencies: number[]; same: number; n: number }
+interface Agg { tuner?: SourceTuner; /** The lookup and head chain depths of a chain configuration, and whether it consults the datastore. */ mix?: [number, number, boolean]; choices: string[]; /** auto: decode ms the tuner expected for the tokens made; per prompt, expected/measured tokens/s. */ expectedMs: number; /** auto: each prompt's draft and tokens, for the model of the choices after the run. */ picks: { draft: DraftRequest | undefined; tokens: number }[]; guesses: string[]; tokens: number; ms: number; runs: number; accepted: number; drafted: number; draftMs: number; verifyMs: number; reached: number[]; passed: number[]; mismatches: number; latencies: number[]; same: number; n: number }
 
 function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[], store: boolean): Config[] {
   const chain = (depth: number): Partial<TreeParams> => ({ kind: 'chain', depth });
@@ -105,6 +115,10 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
     // The head's chain where lookup is silent: fixed depths, and depth 3 gated by the head's confidence.
     for (const [hd, p] of [[HYBRID_HEAD_DEPTH, HYBRID_HEAD_MIN_PROB], [2, 0], [3, 0.3]] as const) {
       out.push({ name: `hybrid ngram d${d} + ${h.name} d${hd}${p ? ` p${p}` : ''}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: hd, headMinProb: p, tree: chain(d), datastore: false } });
+    }
+    for (const [ld, hd] of o.hybridMixes ?? []) {
+      if (ld === d && hd <= 2) continue;
+      out.push({ name: `hybrid ngram d${ld} + ${h.name} d${hd}`, drafter: `hybrid(${h.name})`, depth: ld, draft: { drafter: 'hybrid', head: h.path, headDepth: hd, headMinProb: 0, tree: chain(ld), datastore: false } });
     }
     if (o.adaptive) out.push({ name: `hybrid ngram d4 + ${h.name} d${HYBRID_HEAD_DEPTH} adaptive`, drafter: `hybrid(${h.name})`, depth: 4, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: { ...chain(4), adapt: true }, datastore: false } });
     // SAM-decoding's choice by match length: lookup only on a match of 3+ tokens, the head below.
@@ -152,9 +166,9 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
   const cfgs = configs(o, heads, prompts.some((p) => p.store)).filter((c) => c.name === 'plain' || !o.only || o.only.test(c.name));
   const llama = o.llamaCpp ? await LlamaContender.start(o.load.modelPath, threads) : undefined;
   // Chains get a tuner of their own from the start, so that it sees every plain run.
-  const agg = new Map<string, Agg>(cfgs.map((c) => [c.name, { tuner: c.draft?.tree?.kind === 'chain' ? new DepthTuner(c.depth) : undefined, choices: [], tokens: 0, ms: 0, runs: 0, accepted: 0, drafted: 0, draftMs: 0, verifyMs: 0, reached: [], passed: [], mismatches: 0, latencies: [], same: 0, n: 0 }]));
+  const agg = new Map<string, Agg>(cfgs.map((c) => [c.name, { tuner: c.draft?.tree?.kind === 'chain' ? new SourceTuner() : undefined, mix: c.draft?.tree?.kind === 'chain' ? mixOf(c.draft) : undefined, choices: [], expectedMs: 0, picks: [], guesses: [], tokens: 0, ms: 0, runs: 0, accepted: 0, drafted: 0, draftMs: 0, verifyMs: 0, reached: [], passed: [], mismatches: 0, latencies: [], same: 0, n: 0 }]));
   // One tuner per head drafter from the start, so that it sees every plain run.
-  const tuners = new Map<string, DepthTuner>(heads.map((h) => [h.name, new DepthTuner(Math.max(...o.depths))]));
+  const tuners = new Map<string, SourceTuner>(heads.map((h) => [h.name, new SourceTuner()]));
   // Warm-up (excluded).
   await engine.complete({ prompt: (prompts[0] as BenchPrompt).text, maxTokens: 8 });
   await unpadded?.complete({ prompt: (prompts[0] as BenchPrompt).text, maxTokens: 8 });
@@ -188,8 +202,12 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
       const draft = c.policy ? c.policy.choose() : c.draft;
       const r = await (c.unpadded && unpadded ? unpadded : engine).complete({ prompt, maxTokens: o.tokens, draft, fresh: true });
       if (c.policy) {
+        const expected = c.policy.expected;
+        if (expected) a.expectedMs += (Math.max(0, r.tokens.length - 1) * 1000) / expected.tokensPerS;
         c.policy.observe(draft, r, false);
-        a.choices.push(draft ? `${draft.drafter === 'head' ? path.basename(draft.head ?? '', '.gguf').replace(/^smollm2-135m-/, '') : draft.drafter} d${draft.tree?.depth ?? 0}` : 'plain');
+        a.picks.push({ draft, tokens: Math.max(0, r.tokens.length - 1) });
+        a.guesses.push(`${expected ? expected.tokensPerS.toFixed(0) : '-'}/${((Math.max(0, r.tokens.length - 1) * 1000) / Math.max(1e-9, r.timings.decodeMs)).toFixed(0)}`);
+        a.choices.push(draft ? `${draft.drafter === 'head' ? path.basename(draft.head ?? '', '.gguf').replace(/^smollm2-135m-/, '') : draft.drafter} d${draft.tree?.depth ?? 0}${draft.drafter === 'hybrid' ? `+h${draft.headDepth ?? HYBRID_HEAD_DEPTH}` : ''}${draft.drafter !== 'head' && draft.datastore === false ? ' no store' : ''}` : 'plain');
       }
       plain ??= r;
       if (c.unpadded) { if (r.text === plain.text) a.same++; }
@@ -199,9 +217,9 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
       a.latencies.push(r.timings.totalMs);
       if (r.spec) {
         add(a, r.spec);
-        a.tuner?.observe(r.spec, c.depth);
-        if (c.depth === Math.max(...o.depths) && c.draft?.tree?.kind === 'chain' && c.drafter !== 'ngram') {
-          tuners.get(c.drafter)?.observe(r.spec, c.depth);
+        if (a.mix) a.tuner?.observe(r.spec, ...a.mix);
+        if (c.depth === Math.max(...o.depths) && c.draft?.tree?.kind === 'chain' && c.draft.drafter === 'head') {
+          tuners.get(c.drafter)?.observe(r.spec, 0, c.depth, false);
         }
       } else if (!c.unpadded) {
         a.runs += Math.max(0, r.tokens.length - 1);
@@ -232,16 +250,31 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
       draft_ms_per_step: a.runs ? a.draftMs / a.runs : 0, verify_ms_per_step: a.runs ? a.verifyMs / a.runs : 0,
       drafted_per_step: a.runs ? a.drafted / a.runs : 0, latency_ms_p50: median(a.latencies), mismatches: a.mismatches,
       ...(c.llama || c.unpadded ? { same_text_as_ours: a.same / a.n } : {}),
-      ...(a.tuner ? { predicted_tokens_per_s: a.tuner.curve()[c.depth]?.tokensPerS } : {}),
-      ...(c.policy ? { choices: a.choices } : {}),
+      ...(a.tuner && a.mix ? { predicted_tokens_per_s: a.tuner.point(...a.mix).tokensPerS } : {}),
+      // auto: what the tuner expected of each choice when it made it, over the same tokens; and
+      // what it models of the same choices after the run, as for the fixed configurations.
+      ...(c.policy && a.expectedMs > 0 ? { predicted_tokens_per_s: (a.tokens * 1000) / a.expectedMs } : {}),
+      ...(c.policy && a.tokens > 0 ? { modelled_tokens_per_s: (a.tokens * 1000) / a.picks.reduce((ms, x) => ms + (x.tokens * 1000) / (c.policy as DraftPolicy).estimate(x.draft).tokensPerS, 0) } : {}),
+      ...(c.policy ? { choices: a.choices, expected_vs_measured: a.guesses } : {}),
     };
   });
-  const tuning = [...tuners.entries()].map(([drafter, t]) => ({ drafter, curve: t.curve(), chosen: t.best() }));
+  const maxHead = Math.max(...o.depths);
+  const tuning = [...tuners.entries()].map(([drafter, t]) => {
+    const curve: DepthPoint[] = Array.from({ length: maxHead + 1 }, (_, h) => ({ ...t.point(0, h), depth: h }));
+    return { drafter, curve, chosen: curve.reduce((x, y) => (y.tokensPerS > x.tokensPerS ? y : x)) };
+  });
   return {
     bench: 'decode', model: path.basename(o.load.modelPath), threads, positions: prompts.length, tokens: o.tokens,
     source: o.source.kind === 'dir' ? o.source.dir : o.source.kind, cpu: machine(), numerics: numericsLabel(o.load.graph, o.load.exact ?? true), results, tuning, datastores: storeLines,
     mismatches: results.reduce((s, r) => s + r.mismatches, 0),
   };
+}
+
+/** The lookup and head chain depths a draft asks for, and the datastore (SourceTuner's grid). */
+function mixOf(d: NonNullable<CompletionRequest['draft']>): [number, number, boolean] {
+  const depth = d.tree?.depth ?? 0;
+  const store = d.datastore !== false;
+  return d.drafter === 'ngram' ? [depth, 0, store] : d.drafter === 'head' ? [0, depth, false] : [depth, d.headDepth ?? HYBRID_HEAD_DEPTH, store];
 }
 
 function add(a: Agg, s: SpecStats): void {
@@ -257,10 +290,13 @@ export function decodeTable(r: DecodeReport): string {
   ];
   for (const x of r.results) {
     const mm = x.same_text_as_ours !== undefined ? `(same text as ours: ${(100 * x.same_text_as_ours).toFixed(0)}%)` : String(x.mismatches);
-    const predicted = x.predicted_tokens_per_s !== undefined ? `${x.predicted_tokens_per_s.toFixed(1)} (${(100 * (x.predicted_tokens_per_s / x.tokens_per_s - 1)).toFixed(0)}%)` : '-';
+    const pct = (v: number) => `${v.toFixed(1)} (${(100 * (v / x.tokens_per_s - 1)).toFixed(0)}%)`;
+    const predicted = x.modelled_tokens_per_s !== undefined
+      ? `${pct(x.modelled_tokens_per_s)}; when chosen ${x.predicted_tokens_per_s !== undefined ? pct(x.predicted_tokens_per_s) : '-'}`
+      : x.predicted_tokens_per_s !== undefined ? pct(x.predicted_tokens_per_s) : '-';
     lines.push(`| ${x.config} | ${x.tokens_per_s.toFixed(1)} | ${predicted} | ${x.speedup.toFixed(2)}x | ${x.tau ? x.tau.toFixed(2) : '-'} | ${x.acceptance_by_depth.map((v) => v.toFixed(2)).join(' ') || '-'} | ${x.draft_ms_per_step.toFixed(2)} | ${x.verify_ms_per_step.toFixed(1)} | ${x.latency_ms_p50.toFixed(0)} | ${mm} |`);
   }
-  for (const x of r.results) if (x.choices) lines.push('', `${x.config}, per prompt: ${x.choices.join(', ')}.`);
+  for (const x of r.results) if (x.choices) lines.push('', `${x.config}, per prompt (tokens/s the tuner expected / measured): ${x.choices.map((c, i) => `${c} (${x.expected_vs_measured?.[i] ?? '-'})`).join(', ')}.`);
   if (r.datastores.length > 0) lines.push('', `Datastores: ${r.datastores.join('; ')}.`);
   for (const t of r.tuning) {
     lines.push('', `Depth tuning for ${t.drafter} (expected tokens/s from measured acceptance and costs): ${t.curve.map((p) => `d${p.depth} ${p.tokensPerS.toFixed(1)}`).join(', ')}; chosen depth ${t.chosen.depth}.`);

@@ -10,7 +10,8 @@ import type { DraftMode } from '../../common/settings';
 import { DEFAULT_MODEL_FILE, projectRoot } from '../paths';
 import type { TreeParams } from '../engine/drafter';
 import type { CompletionResult, DraftRequest } from '../engine/types';
-import { DEFAULT_PRIOR, DepthTuner } from './tuner';
+import { HYBRID_HEAD_DEPTH } from '../engine/hybrid';
+import { DEFAULT_PRIOR, type GridPoint, SourceTuner } from './tuner';
 
 export const HEAD_KINDS = ['prism', 'eagle3'] as const;
 export type HeadKind = (typeof HEAD_KINDS)[number];
@@ -58,173 +59,238 @@ export interface PolicyOptions extends TreeShape {
   maxDepth?: number;
 }
 
-/** A drafter the policy can ask for: n-gram lookup, a head, or the hybrid of the two (`hybrid`). */
-interface Candidate { name: string; head?: string; hybrid?: boolean }
+/**
+ * Where an unmeasured tuner starts from (and how deep it may go before measurements): lookup
+ * chains of 4 and head chains of HYBRID_HEAD_DEPTH, the hybrid that measured fastest on every
+ * prompt set (docs/BENCHMARKS.md); beyond them auto climbs one depth past what it measured.
+ */
+const START = { lookup: 4, head: HYBRID_HEAD_DEPTH, store: true };
+
+/** The deepest chain the settings allow (prism.draft.depth 1-12); auto climbs to 8 unless maxDepth says otherwise. */
+const MAX_DEPTH = 12;
 
 /**
- * Measured priors (docs/BENCHMARKS.md, 2-core CPU): n-gram lookup costs nothing to draft, finds a
- * match in most runs on code and its chains of depth 4 ran 1.53-1.90x exact plain; the PRISM head
- * shipped on 2026-12-03 (sixth round) always drafts, accepts 61-68% at depth 1 and about 70% of
- * that again at depth 2 (dev and infilling sets), and costs 1.0-1.1 ms for a one-node draft and
- * 3.0-3.5 ms for five (1.45-1.51x plain at depth 1). Measurements replace the priors.
+ * Explore every this many requests at first: the neighbours explored (one token deeper) cost
+ * little when they lose, unlike the slower drafters explored before the sources were modelled
+ * apart (the head alone ran 10-20% below the hybrid).
  */
-const PRIORS = {
-  ngram: { acceptance: 0.6, reach: 0.7, draftMsPerNode: 0.05 },
-  head: { acceptance: 0.6, reach: 1, draftMsPerNode: 1.0 },
-  // n-gram's proposals where it has them, the head's one token elsewhere: it drafts more often
-  // than lookup alone and, per node, at a fraction of the head's cost (2026-12-03, sixth-round
-  // head: 1.92-2.03x plain on dev code and the repository set, 1.71-1.75x on the infilling sets,
-  // 0.44-0.71 ms of drafting per run).
-  hybrid: { acceptance: 0.6, reach: 0.7, reach1: 1, draftMsPerNode: 0.5 },
-};
+const EXPLORE_EVERY = 4;
 
 /** Exploration's gap grows to at most this many times exploreEvery while the leader holds. */
 const MAX_BACKOFF = 8;
 
+/**
+ * The depths a mode may draft with: lookup chains in lookup[0..1], head chains in head[0..1] (0:
+ * that source off); the repository datastore on, off, or either (auto).
+ */
+interface Grid { head?: string; lookup: [number, number]; headDepth: [number, number]; store: boolean[] }
+
 export class DraftPolicy {
-  private readonly tuners = new Map<string, DepthTuner>();
+  private readonly tuners = new Map<string, SourceTuner>();
   private readonly failed = new Set<string>();
   private count = 0;
   // Exploration backs off while the leader holds: the gap between explorations doubles after each
-  // round of the others (up to MAX_BACKOFF times exploreEvery) and returns to exploreEvery when
-  // the leader changes. A settled session then spends one request in 64 on slower drafters
-  // instead of one in 8, and a leader that slows down is still overtaken by the others' estimates.
+  // round of the neighbours (up to MAX_BACKOFF times exploreEvery) and returns to exploreEvery
+  // when the leader changes between drafting and plain decoding.
   private gap = 0;
   private nextExplore = 0;
   private explored = 0;
   private leader: string | undefined;
+  private chosen: GridPoint | undefined;
 
   constructor(private readonly o: PolicyOptions) {}
 
+  /** What the tuner expected of the last choice made with depth auto (tokens/s; undefined for fixed choices). */
+  get expected(): GridPoint | undefined {
+    return this.chosen;
+  }
+
   /** Whether a choice may draft with a head (which reads the target's taps of the prompt). */
   mayUseHead(): boolean {
-    return this.candidates().some((c) => c.head !== undefined);
+    return this.grid()?.head !== undefined;
   }
 
   /**
-   * What a warm-up should get ready: the first head this policy may draft with, as a one-token
-   * chain (the worker loads the head once per path and the hybrid drafts with the same instance),
-   * or undefined where no head is in play. Changes no state: choose() decides the real drafts.
+   * What a warm-up should get ready: the head this policy may draft with, as a one-token chain
+   * (the worker loads the head once per path and the hybrid drafts with the same instance), or
+   * undefined where no head is in play. Changes no state: choose() decides the real drafts.
    */
   warmDraft(): DraftRequest | undefined {
-    const c = this.candidates().find((x) => x.head !== undefined);
-    return c ? { drafter: 'head', head: c.head, tree: { kind: 'chain', depth: 1 } } : undefined;
+    const head = this.grid()?.head;
+    return head ? { drafter: 'head', head, tree: { kind: 'chain', depth: 1 } } : undefined;
   }
 
-  /** The drafters worth trying for this mode, the configured one first. */
-  private candidates(): Candidate[] {
+  /** The head this mode drafts with (undefined: none, or it failed; says why once where the mode asked for one). */
+  private head(): string | undefined {
     const o = this.o;
-    if (o.mode === 'none') return [];
-    const out: Candidate[] = [];
-    const heads: { name: string; head: string | undefined }[] = [];
-    const find = o.headPath ?? headFor;
-    if (o.headFile) heads.push({ name: path.basename(o.headFile, '.gguf'), head: o.headFile });
-    else if (isHeadKind(o.mode)) heads.push({ name: o.mode, head: find(o.mode, o.modelPath) });
-    else if (o.mode === 'auto' || o.mode === 'hybrid') heads.push({ name: 'prism', head: find('prism', o.modelPath) });
-    for (const h of heads) {
-      if (h.head && !this.failed.has(h.head)) {
-        // auto: the hybrid first (it measured fastest), then the head alone; hybrid: the hybrid alone.
-        if (o.mode === 'auto' || o.mode === 'hybrid') out.push({ name: 'hybrid', head: h.head, hybrid: true });
-        if (o.mode !== 'hybrid') out.push({ name: h.name, head: h.head });
-      } else if (o.mode !== 'auto') {
-        o.warn?.(`nohead:${h.name}:${o.modelPath}`, h.head
-          ? `the ${h.name} draft head failed for ${path.basename(o.modelPath)}; using n-gram drafting (set prism.draft.mode to hide this)`
-          : `no ${h.name} draft head ships for ${path.basename(o.modelPath)}; using n-gram drafting`);
-      }
+    if (o.mode === 'none' || o.mode === 'ngram') return undefined;
+    const kind: HeadKind = isHeadKind(o.mode) ? o.mode : 'prism';
+    const name = o.headFile ? path.basename(o.headFile, '.gguf') : kind;
+    const head = o.headFile ?? (o.headPath ?? headFor)(kind, o.modelPath);
+    if (head && !this.failed.has(head)) return head;
+    if (o.mode !== 'auto') {
+      o.warn?.(`nohead:${name}:${o.modelPath}`, head
+        ? `the ${name} draft head failed for ${path.basename(o.modelPath)}; using n-gram drafting (set prism.draft.mode to hide this)`
+        : `no ${name} draft head ships for ${path.basename(o.modelPath)}; using n-gram drafting`);
     }
-    if (o.mode === 'auto' || o.mode === 'ngram' || out.length === 0 || o.depth === 'auto') out.push({ name: 'ngram' });
-    // 'ngram' mode means n-gram alone.
-    return o.mode === 'ngram' ? [{ name: 'ngram' }] : out;
+    return undefined;
   }
 
-  private request(c: Candidate, depth: number): DraftRequest {
+  /**
+   * The depths this mode may use. auto: every mix of lookup and head chains, plain decoding
+   * included (with a fixed depth N: lookup chains of N, head chains of up to N); hybrid: both
+   * sources on; ngram: lookup alone; a head mode: the head alone. Without a head: lookup alone.
+   */
+  private grid(): Grid | undefined {
+    const o = this.o;
+    if (o.mode === 'none') return undefined;
+    const cap = Math.max(1, Math.min(MAX_DEPTH, o.maxDepth ?? 8));
+    const fixed = typeof o.depth === 'number' ? Math.min(MAX_DEPTH, o.depth) : undefined;
+    const head = this.head();
+    // auto decides whether the datastore's matches are worth more than the head's drafts; the
+    // other modes consult it as they always did.
+    const store = o.mode === 'auto' ? [true, false] : [true];
+    if (!head) return { lookup: fixed !== undefined ? [fixed, fixed] : [0, cap], headDepth: [0, 0], store };
+    if (o.mode === 'auto') return { head, lookup: fixed !== undefined ? [fixed, fixed] : [0, cap], headDepth: [0, fixed ?? cap], store };
+    if (o.mode === 'hybrid') return { head, lookup: [1, cap], headDepth: [1, cap], store };
+    return { head, lookup: [0, 0], headDepth: [0, cap], store };
+  }
+
+  private shape(): TreeShape {
     if (this.o.chainsOnly && this.o.tree !== 'chain') {
       this.o.warn?.('trees-exact', 'draft trees are not bit-exact on this device; drafting chains (set prism.draft.tree to "chain" to hide this)');
+      return { ...this.o, tree: 'chain' };
     }
-    const tree = treeFor(this.o.chainsOnly ? { ...this.o, tree: 'chain' } : this.o, depth);
-    if (c.hybrid) return { drafter: 'hybrid', head: c.head, tree };
-    return c.head ? { drafter: 'head', head: c.head, tree } : { drafter: 'ngram', tree };
+    return this.o;
   }
 
-  tuner(name: string): DepthTuner {
-    let t = this.tuners.get(name);
+  /** The draft for lookup chains of d and head chains of h, the datastore on or off (undefined: plain decoding). */
+  private requestAt(head: string | undefined, d: number, h: number, store = true): DraftRequest | undefined {
+    if (d === 0 && (h === 0 || !head)) return undefined;
+    const shape = this.shape();
+    const off = store ? {} : { datastore: false };
+    if (h === 0 || !head) return { drafter: 'ngram', tree: treeFor(shape, d), ...off };
+    if (d === 0) return { drafter: 'head', head, tree: treeFor(shape, h) };
+    return { drafter: 'hybrid', head, ...(h !== HYBRID_HEAD_DEPTH ? { headDepth: h } : {}), tree: treeFor(shape, d), ...off };
+  }
+
+  /** The tuner of a head (or of lookup alone): one per head, so that a failed head starts afresh. */
+  tuner(head?: string): SourceTuner {
+    const key = head ?? '';
+    let t = this.tuners.get(key);
     if (!t) {
-      const p = name === 'ngram' ? PRIORS.ngram : name === 'hybrid' ? PRIORS.hybrid : PRIORS.head;
       // An exact target pads one-token steps to two rows, so before any measurement a small block
       // costs about a plain step (docs/BENCHMARKS.md: 2 rows 1.03x, 5 rows 1.14-1.19x the padded step).
       const blockFactor = (this.o.padded ?? this.o.chainsOnly) ? 1.1 : DEFAULT_PRIOR.blockFactor;
-      t = new DepthTuner(8, { ...DEFAULT_PRIOR, blockFactor, acceptance: p.acceptance, reach: p.reach, reach1: 'reach1' in p ? (p.reach1 as number) : undefined }, p.draftMsPerNode);
-      this.tuners.set(name, t);
+      t = new SourceTuner(MAX_DEPTH, { ...DEFAULT_PRIOR, blockFactor });
+      this.tuners.set(key, t);
     }
     return t;
   }
 
   /**
-   * The draft for the next request, or undefined for plain decoding. With depth "auto" every
-   * candidate keeps its own measured curve and the highest expected tokens/s wins, plain decoding
-   * included; every exploreEvery-th request tries one of the others, in turn, so their
-   * estimates can catch up, less and less often while the same drafter keeps the lead.
+   * The draft for the next request, or undefined for plain decoding. A fixed depth outside auto
+   * is drafted as asked. Otherwise one tuner per head models lookup and the head apart (tuner.ts,
+   * SourceTuner) and the mix of lookup and head chain depths with the highest expected tokens/s
+   * wins, plain decoding included, at most one depth past what was measured; every
+   * exploreEvery-th request drafts one depth deeper in one of the sources instead, in turn, so the
+   * deeper estimates rest on measurements, less and less often while the leader holds.
    */
   choose(): DraftRequest | undefined {
-    const cands = this.candidates();
-    if (cands.length === 0) return undefined;
-    const d = this.o.depth;
-    if (d !== 'auto' && this.o.mode !== 'auto') return this.request(cands[0] as Candidate, d);
-    const ranked = cands.map((c) => {
-      const t = this.tuner(c.name);
-      const measured = t.measuredDepth();
-      // Unmeasured: the prior's curve as it is; measured: at most one depth beyond what was.
-      const curve = (measured === 0 ? t.curve() : t.curve().slice(0, measured + 2)).slice(0, (this.o.maxDepth ?? Infinity) + 1);
-      const pick = d === 'auto' ? curve.reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a)) : (curve[Math.min(d, curve.length - 1)] as (typeof curve)[number]);
-      const drafting = d === 'auto' ? curve.slice(1).reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a)) : pick;
-      return { c, best: pick, drafting, measured: measured > 0 };
-    }).sort((x, y) => y.best.tokensPerS - x.best.tokensPerS);
-    // Measured drafters compete on their measurements; one known only by its prior is tried by
-    // exploration, not chosen over measured ones (a prior 4% ahead of one unlucky prompt's
-    // measurement would otherwise move the choice around while the curves are still thin).
-    const top = (ranked.find((r) => r.measured) ?? ranked[0]) as (typeof ranked)[number];
-    const every = this.o.exploreEvery ?? 8;
+    const g = this.grid();
+    if (!g) return undefined;
+    const o = this.o;
+    this.chosen = undefined;
+    if (o.depth !== 'auto' && o.mode !== 'auto') {
+      if (o.mode === 'hybrid' && g.head) return { drafter: 'hybrid', head: g.head, tree: treeFor(this.shape(), o.depth) };
+      return g.head && g.headDepth[0] === 0 && g.lookup[1] === 0 ? this.requestAt(g.head, 0, o.depth) : this.requestAt(undefined, o.depth, 0);
+    }
+    const t = this.tuner(g.head);
+    // Chosen among measured depths (and the start's); deeper ones are tried by exploration first,
+    // so that no depth wins on the prior alone: a one-token-deeper chain chosen on the prior's
+    // word ran 14-22% slower than the tuner expected on the infilling set (docs/BENCHMARKS.md).
+    const maxL = Math.min(g.lookup[1], Math.max(g.lookup[0], t.measured.lookup, START.lookup));
+    const maxH = Math.min(g.headDepth[1], Math.max(g.headDepth[0], t.measured.head, START.head));
+    const points: GridPoint[] = [];
+    for (let d = g.lookup[0]; d <= maxL; d++) {
+      for (let h = g.headDepth[0]; h <= maxH; h++) for (const st of d > 0 ? g.store : [false]) points.push(t.point(d, h, st));
+    }
+    // Before any draft was measured: the start, as measured on every prompt set (docs/BENCHMARKS.md).
+    const clamp = (x: number, r: [number, number]) => Math.min(r[1], Math.max(r[0], x));
+    const best = t.measured.lookup + t.measured.head === 0
+      ? t.point(clamp(START.lookup, g.lookup), clamp(START.head, g.headDepth), g.store.includes(START.store) ? START.store : (g.store[0] as boolean))
+      : points.reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a));
+    const every = o.exploreEvery ?? EXPLORE_EVERY;
     this.count++;
-    if (every <= 0) return top.best.depth === 0 ? undefined : this.request(top.c, top.best.depth);
-    const leader = `${top.c.name}@${top.best.depth === 0 ? 'plain' : 'draft'}`;
-    if (this.gap === 0 || leader !== this.leader) {
-      this.gap = every;
-      this.nextExplore = Math.min(this.nextExplore || Infinity, this.count + every - 1);
-      this.explored = 0;
-      this.leader = leader;
+    if (every > 0) {
+      const leader = best.lookup + best.head === 0 ? 'plain' : 'draft';
+      if (this.gap === 0 || leader !== this.leader) {
+        this.gap = every;
+        this.nextExplore = Math.min(this.nextExplore || Infinity, this.count + every - 1);
+        this.explored = 0;
+        this.leader = leader;
+      }
+      if (this.count >= this.nextExplore) {
+        // Explore: one depth deeper in lookup, then in the head, then the datastore the other
+        // way, in turn (a source that is off is turned on this way; from plain decoding: the
+        // best way to draft at all).
+        const options = best.lookup + best.head === 0
+          ? [points.filter((x) => x.lookup + x.head > 0).reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a), points[0] as GridPoint)]
+          : [
+            ...(best.lookup < g.lookup[1] ? [t.point(best.lookup + 1, best.head, best.store || (best.lookup === 0 && (g.store[0] as boolean)))] : []),
+            ...(best.head < g.headDepth[1] ? [t.point(best.lookup, best.head + 1, best.store)] : []),
+            // The datastore the other way (lookup on).
+            ...(best.lookup > 0 && g.store.length > 1 ? [t.point(best.lookup, best.head, !best.store)] : []),
+          ];
+        if (options.length > 0) {
+          const pick = options[this.explored % options.length] as GridPoint;
+          if (++this.explored % options.length === 0) this.gap = Math.min(this.gap * 2, every * MAX_BACKOFF);
+          this.nextExplore = this.count + this.gap;
+          this.chosen = pick;
+          return this.requestAt(g.head, pick.lookup, pick.head, pick.store);
+        }
+      }
     }
-    if (this.count >= this.nextExplore) {
-      // Explore: the other drafters in turn, or drafting at all when plain decoding leads.
-      const others = ranked.length > 1 ? ranked.filter((r) => r !== top) : ranked;
-      const other = others[this.explored % others.length] as (typeof ranked)[number];
-      if (++this.explored % others.length === 0) this.gap = Math.min(this.gap * 2, every * MAX_BACKOFF);
-      this.nextExplore = this.count + this.gap;
-      return this.request(other.c, other.drafting.depth);
-    }
-    return top.best.depth === 0 ? undefined : this.request(top.c, top.best.depth);
+    this.chosen = best;
+    return this.requestAt(g.head, best.lookup, best.head, best.store);
+  }
+
+  /** A draft's lookup and head chain depths, whether it consults the datastore, and the tuner that learns from it. */
+  private mixOf(draft: DraftRequest): { d: number; h: number; store: boolean; tuner: SourceTuner } {
+    const depth = draft.tree?.depth ?? 0;
+    const [d, h] = draft.drafter === 'ngram' ? [depth, 0] : draft.drafter === 'head' ? [0, depth] : [depth, draft.headDepth ?? HYBRID_HEAD_DEPTH];
+    return { d, h, store: draft.datastore !== false, tuner: this.tuner(draft.drafter === 'ngram' ? this.grid()?.head : draft.head) };
+  }
+
+  /**
+   * What the tuner expects of `draft` (undefined: plain decoding) from everything measured so
+   * far: the benchmark asks it after the run, to compare the model of each choice with the
+   * tokens/s measured, as it does for the fixed configurations.
+   */
+  estimate(draft: DraftRequest | undefined): GridPoint {
+    if (!draft) return this.tuner(this.grid()?.head).point(0, 0);
+    const m = this.mixOf(draft);
+    return m.tuner.point(m.d, m.h, m.store && m.d > 0);
   }
 
   /** Learns from a finished greedy completion made with `draft`. */
   observe(draft: DraftRequest | undefined, r: CompletionResult, sampled: boolean): void {
     const t = r.timings;
-    if (r.spec) this.tuner(draft?.drafter === 'hybrid' ? 'hybrid' : draft?.head ? this.nameOf(draft.head) : 'ngram').observe(r.spec, draft?.tree?.depth ?? 0);
-    else if (t.decodeTokens > 1 && !sampled) {
-      for (const c of this.candidates()) this.tuner(c.name).observePlain(t.decodeMs / t.decodeTokens, t.decodeTokens);
+    if (r.spec && draft) {
+      const m = this.mixOf(draft);
+      m.tuner.observe(r.spec, m.d, m.h, m.store);
+    } else if (!r.spec && t.decodeTokens > 1 && !sampled) {
+      this.tuner(this.grid()?.head).observePlain(t.decodeMs / t.decodeTokens, t.decodeTokens);
     }
   }
 
   /**
    * A head that cannot run (mismatched, corrupt) must not cost the user their completions: it is
-   * dropped from the candidates and the request is retried with n-gram drafting.
+   * dropped and the request is retried with n-gram drafting.
    */
   fallback(draft: DraftRequest | undefined): DraftRequest | undefined {
     if (!draft?.head) return undefined;
     this.failed.add(draft.head);
     return { drafter: 'ngram', tree: draft.tree };
-  }
-
-  private nameOf(head: string): string {
-    const c = this.candidates().find((x) => x.head === head && !x.hybrid);
-    return c?.name ?? path.basename(head, '.gguf');
   }
 }

@@ -1,110 +1,68 @@
-// Draft depth from measurements: the depth d that maximises expected tokens per second,
-//   E[tokens per target run](d) / E[ms per target run](d).
-// A drafter does not always propose a full chain: n-gram lookup finds no match in many runs, and
-// a match may continue for fewer than d tokens. So, per depth j:
-//   reach_j  = P(the draft reaches depth j)          (runs reaching j / runs that asked for >= j)
-//   accept_j = P(accepted >= j | the draft reached j) (SpecStats.depthAccepted / depthReached)
-//   E(d)     = 1 + sum_{j<=d} reach_j * accept_j
-//   ms(d)    = other + draft ms per node * sum_{j<=d} reach_j
-//              + sum_{r=1}^{d+1} P(block of r rows) * verify ms(r rows),
-// where P(r rows) = reach_{r-1} - reach_r (reach_0 = 1, reach_{d+1} = 0) and verify ms(r) is
-// measured per block size (SpecStats.rowsRuns/rowsMs; a run with no proposal is a 1-row step).
-// The benchmark prints the curve beside the measured tokens/s of each configuration; the server's
-// "auto" depth uses the same estimate, updated after every completion.
-import type { SpecStats } from '../engine/types';
+// Draft depths from measurements: the tuner models each draft source as it behaves (lookup, the
+// trained head), from what the speculative loop measured (SpecStats.sources), and gives the
+// expected tokens per second of every mix of lookup chain depth and head chain depth, plain
+// decoding included (SourceTuner, below). The benchmark prints its estimate beside the measured
+// tokens/s of each configuration; the server's "auto" chooses by the same estimate, updated after
+// every completion.
+import type { SourceStats, SpecStats } from '../engine/types';
 
+/** One depth of a curve (the benchmark's per-head curves). */
 export interface DepthPoint { depth: number; expectedTokens: number; msPerRun: number; tokensPerS: number }
 
+/** Verify costs before measurements. */
 export interface TunerPrior {
-  /** P(accepted >= j | reached j) / P(accepted >= j - 1 | reached j - 1) before measurements. */
-  acceptance: number;
-  /** P(reach j) / P(reach j - 1) before measurements (1 for a head, which always drafts). */
-  reach: number;
-  /** P(reach 1) before measurements, where it differs from `reach` (the hybrid always drafts one). */
-  reach1?: number;
   verifyRow1Ms: number;
   verifyPerRowMs: number;
   /** A 2-row block costs this many 1-row steps before any block was measured. */
   blockFactor: number;
 }
 
-export const DEFAULT_PRIOR: TunerPrior = { acceptance: 0.6, reach: 1, verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.5 };
+export const DEFAULT_PRIOR: TunerPrior = { verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.5 };
 
 /** Runs of weight 4 stand for the prior until measurements outweigh it. */
 const PRIOR_RUNS = 4;
 
-export class DepthTuner {
-  /** Per depth (index j-1): runs that asked for depth >= j, reached it, and accepted >= j. */
-  private asked: number[] = [];
-  private reached: number[] = [];
-  private accepted: number[] = [];
-  /** Draft ms and nodes measured (the prior counts as PRIOR_RUNS nodes). */
-  private draft: { ms: number; nodes: number };
-  private otherMs = { ms: 0, runs: 0 };
-  /** Verify ms by block rows (1 root + drafted nodes), from measurements; missing rows are interpolated. */
-  private verifyMs = new Map<number, { ms: number; n: number }>();
-
-  constructor(readonly maxDepth = 8, private readonly prior: TunerPrior = DEFAULT_PRIOR, draftMsPerNode = 0.8) {
-    this.draft = { ms: PRIOR_RUNS * draftMsPerNode, nodes: PRIOR_RUNS };
+/**
+ * hits_j / of_j for j = 1..depth, shrunk towards (value at j-1) * ratio (at j = 1: `first`,
+ * default ratio) by PRIOR_RUNS, never rising.
+ */
+function chained(hits: readonly number[], of: readonly number[], depth: number, ratio: number, first = ratio): number[] {
+  const out: number[] = [];
+  let before = 1;
+  for (let j = 1; j <= depth; j++) {
+    const prior = j === 1 ? first : before * ratio;
+    before = Math.min(((hits[j - 1] ?? 0) + PRIOR_RUNS * prior) / ((of[j - 1] ?? 0) + PRIOR_RUNS), before);
+    out.push(before);
   }
+  return out;
+}
 
-  /** Adds one speculative completion's measurements, drafted with chains of depth `depth`. */
-  observe(s: SpecStats, depth: number): void {
-    if (s.targetRuns <= 0) return;
-    for (let j = 1; j <= Math.min(depth, this.maxDepth); j++) this.asked[j - 1] = (this.asked[j - 1] ?? 0) + s.targetRuns;
-    s.depthReached.forEach((n, d) => {
-      this.reached[d] = (this.reached[d] ?? 0) + n;
-      this.accepted[d] = (this.accepted[d] ?? 0) + (s.depthAccepted[d] ?? 0);
-    });
-    this.draft = { ms: this.draft.ms + s.draftMs, nodes: this.draft.nodes + s.drafted };
-    this.otherMs = { ms: this.otherMs.ms + Math.max(0, s.otherMs), runs: this.otherMs.runs + s.targetRuns };
-    s.rowsRuns.forEach((n, i) => { if (n > 0) this.addVerify(i + 1, (s.rowsMs[i] ?? 0) / n, n); });
+/** Verify ms by block rows (1 root + drafted nodes), from measurements; missing rows are interpolated. */
+export class BlockCosts {
+  private readonly verifyMs = new Map<number, { ms: number; n: number }>();
+
+  constructor(private readonly prior: TunerPrior) {}
+
+  observe(s: SpecStats): void {
+    s.rowsRuns.forEach((n, i) => { if (n > 0) this.add(i + 1, (s.rowsMs[i] ?? 0) / n, n); });
   }
 
   /** Plain decoding's ms per token (a one-row target run). */
   observePlain(msPerToken: number, tokens: number): void {
-    if (tokens > 0 && msPerToken > 0) this.addVerify(1, msPerToken, tokens);
+    if (tokens > 0 && msPerToken > 0) this.add(1, msPerToken, tokens);
   }
 
-  private addVerify(rows: number, ms: number, n: number): void {
+  private add(rows: number, ms: number, n: number): void {
     const v = this.verifyMs.get(rows) ?? { ms: 0, n: 0 };
     const total = v.n + n;
     this.verifyMs.set(rows, { ms: (v.ms * v.n + ms * n) / total, n: total });
-  }
-
-  /** reach_j for j = 1..maxDepth: measured, with the prior's weight, never above reach_{j-1}. */
-  reach(): number[] {
-    return this.chained(this.reached, this.asked, this.prior.reach, this.prior.reach1);
-  }
-
-  /**
-   * accept_j = P(accepted >= j | the draft reached j) for j = 1..maxDepth: measured, with the
-   * prior's weight, and never above the value at the depth before.
-   */
-  shares(): number[] {
-    return this.chained(this.accepted, this.reached, this.prior.acceptance);
-  }
-
-  /**
-   * hits_j / of_j per depth, shrunk towards (value at j-1) * ratio (at j = 1: `first`, default
-   * ratio) by PRIOR_RUNS, never rising.
-   */
-  private chained(hits: number[], of: number[], ratio: number, first = ratio): number[] {
-    const out: number[] = [];
-    let before = 1;
-    for (let j = 1; j <= this.maxDepth; j++) {
-      const prior = j === 1 ? first : before * ratio;
-      before = Math.min(((hits[j - 1] ?? 0) + PRIOR_RUNS * prior) / ((of[j - 1] ?? 0) + PRIOR_RUNS), before);
-      out.push(before);
-    }
-    return out;
   }
 
   /**
    * Verify ms for a block of `rows`: measured, else the nearest measured multi-row block shifted
    * by the prior slope (one-row runs use another kernel and are not a guide for blocks).
    */
-  verifyCost(rows: number): number {
+  cost(rows: number): number {
     const exact = this.verifyMs.get(rows);
     if (exact && (exact.n >= 3 || rows === 1)) return exact.ms;
     const known = [...this.verifyMs.entries()].filter(([r, v]) => r >= 2 && v.n >= 3);
@@ -115,48 +73,211 @@ export class DepthTuner {
       const [r, v] = known.reduce((a, b) => (b[0] < a[0] ? b : a));
       return Math.max(0.1, (v.ms - this.prior.verifyPerRowMs * (r - 2)) / this.prior.blockFactor);
     }
-    if (known.length === 0) return this.prior.blockFactor * this.verifyCost(1) + this.prior.verifyPerRowMs * (rows - 2);
+    if (known.length === 0) return this.prior.blockFactor * this.cost(1) + this.prior.verifyPerRowMs * (rows - 2);
     let best = known[0] as [number, { ms: number }];
     for (const k of known) if (Math.abs(k[0] - rows) < Math.abs(best[0] - rows)) best = k;
     return Math.max(0.1, best[1].ms + this.prior.verifyPerRowMs * (rows - best[0]));
   }
 
-  /** Depth 0 is plain decoding (no draft): drafting must beat it to be chosen. */
-  curve(): DepthPoint[] {
-    const plain = this.verifyCost(1);
-    const out: DepthPoint[] = [{ depth: 0, expectedTokens: 1, msPerRun: plain, tokensPerS: 1000 / plain }];
-    const reach = this.reach();
-    const acc = this.shares();
-    const other = this.otherMs.runs > 0 ? this.otherMs.ms / this.otherMs.runs : 0;
-    for (let d = 1; d <= this.maxDepth; d++) {
-      let expected = 1;
-      let nodes = 0;
-      let verify = 0;
-      for (let j = 0; j <= d; j++) {
-        const here = j === 0 ? 1 : (reach[j - 1] as number);
-        const next = j === d ? 0 : (reach[j] as number);
-        verify += (here - next) * this.verifyCost(j + 1);
-        if (j > 0) { expected += here * (acc[j - 1] as number); nodes += here; }
-      }
-      const ms = other + (nodes * this.draft.ms) / this.draft.nodes + verify;
-      out.push({ depth: d, expectedTokens: expected, msPerRun: ms, tokensPerS: (1000 * expected) / ms });
-    }
-    return out;
+}
+
+/**
+ * One source's runs (lookup, or the head): P(reach j | it proposed, asked for >= j), P(accepted
+ * >= j | reached j), and its draft ms by nodes drafted.
+ */
+class SourceModel {
+  readonly asked: number[] = [];
+  readonly reached: number[] = [];
+  readonly accepted: number[] = [];
+  private readonly ms = new Map<number, { ms: number; n: number }>();
+  runs = 0;
+
+  add(x: SourceStats, depth: number): void {
+    this.runs += x.runs;
+    for (let j = 1; j <= depth; j++) this.asked[j - 1] = (this.asked[j - 1] ?? 0) + x.runs;
+    x.depthReached.forEach((n, d) => {
+      if (d >= depth) return;
+      this.reached[d] = (this.reached[d] ?? 0) + n;
+      this.accepted[d] = (this.accepted[d] ?? 0) + (x.depthAccepted[d] ?? 0);
+    });
+    x.nodesRuns.forEach((n, nodes) => {
+      if (!(n > 0)) return;
+      const v = this.ms.get(nodes) ?? { ms: 0, n: 0 };
+      this.ms.set(nodes, { ms: v.ms + (x.nodesMs[nodes] ?? 0), n: v.n + n });
+    });
   }
 
-  best(): DepthPoint {
-    return this.curve().reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a));
+  /** Mean draft ms of a run, with the prior's weight. */
+  meanMs(prior: number): number {
+    let ms = PRIOR_RUNS * prior;
+    let n = PRIOR_RUNS;
+    for (const v of this.ms.values()) { ms += v.ms; n += v.n; }
+    return ms / n;
   }
 
   /**
-   * The deepest depth measured so far (0: none). Beyond it the curve rests on the prior, whose
-   * per-row verify cost cannot know where the runtime's kernels turn expensive (fp32 blocks cost
-   * ~0.6 ms per row up to 5 rows and several times that at 8-16 rows), so "auto" climbs one depth
-   * at a time instead of jumping to the prior's deepest point.
+   * Draft ms of a run of `nodes` nodes: measured (3 runs or more), else the nearest measured
+   * count shifted by `perNode` per node, else the prior.
    */
-  measuredDepth(): number {
-    let d = 0;
-    while (d < this.maxDepth && (this.asked[d] ?? 0) > 0) d++;
-    return d;
+  draftMs(nodes: number, first: number, perNode: number): number {
+    const exact = this.ms.get(nodes);
+    if (exact && exact.n >= 3) return exact.ms / exact.n;
+    const known = [...this.ms.entries()].filter(([, v]) => v.n >= 3);
+    if (known.length === 0) return nodes === 0 ? 0 : first + perNode * (nodes - 1);
+    const [k, v] = known.reduce((a, b) => (Math.abs(b[0] - nodes) < Math.abs(a[0] - nodes) ? b : a));
+    return Math.max(0, v.ms / v.n + perNode * (nodes - k));
   }
 }
+
+/**
+ * A point of the hybrid's grid: lookup chains of `lookup` tokens (the prompt's matches, then, with
+ * `store`, the repository datastore's), head chains of `head` where lookup is silent.
+ */
+export interface GridPoint { lookup: number; head: number; store: boolean; expectedTokens: number; msPerRun: number; tokensPerS: number }
+
+export interface SourcePriors {
+  /** P(the prompt's lookup proposes anything), P(the datastore does where the prompt did not), before measurements. */
+  lookupRate: number;
+  storeRate: number;
+  /** P(a lookup chain reaches j | it reached j - 1). */
+  lookupReach: number;
+  /** P(accepted >= j | reached j) / the same at j - 1, per source. */
+  lookupAcceptance: number;
+  storeAcceptance: number;
+  headAcceptance: number;
+  /** Draft ms: a lookup, a one-node head chain, and each head node after the first. */
+  lookupMs: number;
+  headFirstMs: number;
+  headNodeMs: number;
+}
+
+/**
+ * The hybrid drafter's sources modelled apart (issue 12: the probability that a source proposes
+ * at all, acceptance by depth given it proposed, draft and verify cost by block size), so one
+ * measured model covers lookup alone (head 0), the head alone (lookup 0), the hybrid, and plain
+ * decoding (0, 0), all learned on the same prompts. Per run with lookup chains of d and head
+ * chains of h:
+ *   p      = P(the prompt's lookup proposes) (0 where d = 0)
+ *   q      = P(the datastore proposes | the prompt did not) (0 with the store off)
+ *   tokens = p * T_lookup(d) + (1 - p) * (q * T_store(d) + (1 - q) * T_head(h)),
+ *            T(d) = 1 + sum_{j<=d} reach_j acc_j of that source
+ *   ms     = other + p * (lookup ms + E[verify | lookup block]) + (1 - p) q (the same for the store)
+ *                  + (1 - p)(1 - q) * (head ms(h) + E[verify | head block])   (h > 0; a head run's
+ *                                                               ms include the lookups tried first)
+ *                  + (1 - p)(1 - q) * (silent lookup ms + a one-row step)      (h = 0)
+ * The head's acceptance is measured where lookup left it the run, the harder positions: the head
+ * alone (d = 0) is estimated from them, a conservative guess.
+ */
+export class SourceTuner {
+  private readonly lookup = new SourceModel();
+  private readonly store = new SourceModel();
+  private readonly head = new SourceModel();
+  /** Runs the prompt's lookup left to the datastore (store on). */
+  private storeTried = 0;
+  /** Runs that asked lookup (d > 0); runs it was silent in with the head off, and their draft ms. */
+  private tried = 0;
+  private silent = { runs: 0, ms: 0 };
+  private otherMs = { ms: 0, runs: 0 };
+  private readonly blocks: BlockCosts;
+  /** The deepest lookup and head chains asked for so far (auto chooses within them and explores one past). */
+  measured = { lookup: 0, head: 0 };
+
+  constructor(readonly maxDepth = 8, prior: TunerPrior = DEFAULT_PRIOR, private readonly p: SourcePriors = DEFAULT_SOURCE_PRIORS) {
+    this.blocks = new BlockCosts(prior);
+  }
+
+  /**
+   * One speculative completion drafted with lookup chains of `d` and head chains of `h` (0: that
+   * source off), the datastore consulted where the prompt has no match when `store`.
+   */
+  observe(s: SpecStats, d: number, h: number, store = false): void {
+    if (s.targetRuns <= 0) return;
+    this.blocks.observe(s);
+    this.otherMs = { ms: this.otherMs.ms + Math.max(0, s.otherMs), runs: this.otherMs.runs + s.targetRuns };
+    this.measured = { lookup: Math.max(this.measured.lookup, d), head: Math.max(this.measured.head, h) };
+    const src = s.sources ?? {};
+    if (d > 0) {
+      this.tried += s.targetRuns;
+      const l = src.lookup;
+      if (l) this.lookup.add(l, d);
+      if (store) {
+        this.storeTried += s.targetRuns - (l?.runs ?? 0);
+        if (src.store) this.store.add(src.store, d);
+      }
+      // With the head off, the runs lookup left drafted nothing: what looking cost them.
+      const none = src.none;
+      if (h === 0 && none) this.silent = { runs: this.silent.runs + none.runs, ms: this.silent.ms + (none.nodesMs[0] ?? 0) };
+    }
+    if (h > 0 && src.head) this.head.add(src.head, h);
+  }
+
+  /** Plain decoding's ms per token (a one-row target run). */
+  observePlain(msPerToken: number, tokens: number): void {
+    this.blocks.observePlain(msPerToken, tokens);
+  }
+
+  /** P(the prompt's lookup proposes anything), with the prior's weight. */
+  lookupRate(): number {
+    return (this.lookup.runs + PRIOR_RUNS * this.p.lookupRate) / (this.tried + PRIOR_RUNS);
+  }
+
+  /** P(the datastore proposes | the prompt's lookup did not), with the prior's weight. */
+  storeRate(): number {
+    return (this.store.runs + PRIOR_RUNS * this.p.storeRate) / (this.storeTried + PRIOR_RUNS);
+  }
+
+  /** Expected tokens per run, ms per run and tokens/s with lookup chains of d (the store's too, with `store`) and head chains of h. */
+  point(d: number, h: number, store = false): GridPoint {
+    const plain = this.blocks.cost(1);
+    if (d === 0 && h === 0) return { lookup: 0, head: 0, store: false, expectedTokens: 1, msPerRun: plain, tokensPerS: 1000 / plain };
+    const D = this.maxDepth;
+    const other = this.otherMs.runs > 0 ? this.otherMs.ms / this.otherMs.runs : 0;
+    const p = d > 0 ? this.lookupRate() : 0;
+    // Lookup's block (given it proposed, so it reaches depth 1).
+    const reachL = chained(this.lookup.reached, this.lookup.asked, D, this.p.lookupReach, 1);
+    const accL = chained(this.lookup.accepted, this.lookup.reached, D, this.p.lookupAcceptance);
+    const lookupMs = this.lookup.meanMs(this.p.lookupMs);
+    const [tL, vL] = this.block(d, reachL, accL);
+    // The datastore's block where the prompt had no match.
+    const q = store && d > 0 ? this.storeRate() : 0;
+    const reachS = chained(this.store.reached, this.store.asked, D, this.p.lookupReach, 1);
+    const accS = chained(this.store.accepted, this.store.reached, D, this.p.storeAcceptance);
+    const storeMs = this.store.meanMs(this.p.lookupMs);
+    const [tS, vS] = this.block(d, reachS, accS);
+    // The head's block where lookup was silent (a one-row step where h = 0).
+    const reachH = chained(this.head.reached, this.head.asked, D, 1);
+    const accH = chained(this.head.accepted, this.head.reached, D, this.p.headAcceptance);
+    let [tH, vH] = this.block(h, reachH, accH);
+    let headMs = 0;
+    for (let j = 1; j <= h; j++) headMs += ((reachH[j - 1] as number) - (j === h ? 0 : (reachH[j] as number))) * this.head.draftMs(j, this.p.headFirstMs, this.p.headNodeMs);
+    if (h === 0) { tH = 1; vH = plain; }
+    const silentMs = d === 0 ? 0 : h === 0 ? (this.silent.runs > 0 ? this.silent.ms / this.silent.runs : this.p.lookupMs) : 0;
+    const expected = p * tL + (1 - p) * (q * tS + (1 - q) * tH);
+    const ms = other + p * (lookupMs + vL) + (1 - p) * (q * (storeMs + vS) + (1 - q) * (silentMs + headMs + vH));
+    return { lookup: d, head: h, store: q > 0, expectedTokens: expected, msPerRun: ms, tokensPerS: (1000 * expected) / ms };
+  }
+
+  /** Expected tokens and verify ms of a chain block of up to `depth` nodes that always reaches 1. */
+  private block(depth: number, reach: number[], acc: number[]): [number, number] {
+    let tokens = 1;
+    let verify = 0;
+    for (let j = 1; j <= depth; j++) {
+      const here = reach[j - 1] as number;
+      const next = j === depth ? 0 : (reach[j] as number);
+      tokens += here * (acc[j - 1] as number);
+      verify += (here - next) * this.blocks.cost(j + 1);
+    }
+    return [tokens, verify];
+  }
+}
+
+/**
+ * Before measurements (docs/BENCHMARKS.md, 2-core CPU, the seventh-round head): lookup proposes
+ * in about 70% of the runs on code, its chains accept about 65% at depth 1; the head accepts
+ * 60-68% at depth 1 where lookup is silent, and drafts one node in about 1 ms, each further one
+ * in about 0.55 ms. The datastore's matches, where the prompt has none, were right less often
+ * than the head on the repository set (the hybrid with the store 1.70-1.96x plain, without it
+ * 1.96-2.01x) and more often on the infilling prompts with their document as the store (1.82-1.87x
+ * vs 1.70-1.77x): a modest prior, for measurements to decide.
+ */
+export const DEFAULT_SOURCE_PRIORS: SourcePriors = { lookupRate: 0.7, storeRate: 0.3, lookupReach: 0.85, lookupAcceptance: 0.65, storeAcceptance: 0.6, headAcceptance: 0.6, lookupMs: 0.1, headFirstMs: 1.0, headNodeMs: 0.55 };

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SpecStats } from '../../server/engine/engine';
 import { DraftPolicy } from '../../server/drafting/policy';
-import { DepthTuner } from '../../server/drafting/tuner';
+import { BlockCosts, SourceTuner } from '../../server/drafting/tuner';
+import type { SourceStats } from '../../server/engine/types';
 
 /**
  * Stats of `runs` runs asking for chains of `depth`: a share `reach[j-1]` of them drafted at
@@ -23,90 +24,61 @@ function stats(depth: number, runs: number, reach: number[], accept: number[], d
 
 const always = (d: number): number[] => new Array<number>(d).fill(1);
 
-describe('DepthTuner', () => {
-  it('expected tokens per run are 1 + the shares P(accepted >= j) when every run drafts', () => {
-    const t = new DepthTuner(4);
-    t.observe(stats(4, 10000, always(4), [0.8, 0.5, 0.5, 0.5], 1, () => 20), 4);
-    const c = t.curve();
-    assert.ok(Math.abs((c[1]?.expectedTokens ?? 0) - 1.8) < 0.01);
-    assert.ok(Math.abs((c[2]?.expectedTokens ?? 0) - 2.3) < 0.01);
-    assert.ok(Math.abs((c[4]?.expectedTokens ?? 0) - 3.3) < 0.01);
-  });
+/** The same stats with every run that drafted credited to `source` (the others to 'none'). */
+function bySource(s: SpecStats, source: 'lookup' | 'head', msPerRun = 0): SpecStats {
+  const drafting = s.depthReached[0] ?? 0;
+  const nodesRuns = s.rowsRuns.slice(1);
+  const src: SourceStats = { runs: drafting, depthReached: s.depthReached, depthAccepted: s.depthAccepted, nodesRuns: [0, ...nodesRuns], nodesMs: [0, ...nodesRuns.map((n) => n * msPerRun)] };
+  const none: SourceStats = { runs: s.targetRuns - drafting, depthReached: [], depthAccepted: [], nodesRuns: [s.targetRuns - drafting], nodesMs: [0] };
+  return { ...s, sources: { [source]: src, none } };
+}
 
-  it('models runs with no proposal: fewer expected tokens and the cost of a 1-row step', () => {
-    const t = new DepthTuner(4);
-    t.observePlain(10, 1000);
-    // Half the runs find no match; the others always reach depth 4 and accept everything.
-    t.observe(stats(4, 10000, [0.5, 0.5, 0.5, 0.5], [1, 1, 1, 1], 0, (r) => (r === 1 ? 10 : 20)), 4);
-    const d4 = t.curve()[4];
-    assert.ok(Math.abs((d4?.expectedTokens ?? 0) - 3) < 0.01, `E = 0.5 * 1 + 0.5 * 5 = 3, got ${d4?.expectedTokens}`);
-    assert.ok(Math.abs((d4?.msPerRun ?? 0) - 15) < 0.01, `ms = 0.5 * 10 + 0.5 * 20 = 15, got ${d4?.msPerRun}`);
-    // The old model (every run a full chain) would have said 5 tokens per 20 ms: 250 tokens/s, not 200.
-    assert.ok(Math.abs((d4?.tokensPerS ?? 0) - 200) < 0.5);
+/**
+ * Hybrid stats: `lookupRuns` runs of the prompt's lookup chains, `headRuns` of head chains, and
+ * with `store`, its runs of datastore chains of d; blocks at verify(r) ms.
+ */
+function hybrid(lookupRuns: number, d: number, accL: number[], headRuns: number, h: number, accH: number[], headMs: number, verify: (rows: number) => number, store?: { runs: number; acc: number[] }): SpecStats {
+  const src = (runs: number, depth: number, acc: number[], ms: number): SourceStats => ({
+    runs, depthReached: new Array<number>(depth).fill(runs), depthAccepted: acc.slice(0, depth).map((a) => Math.round(a * runs)),
+    nodesRuns: Object.assign(new Array<number>(depth + 1).fill(0), { [depth]: runs }), nodesMs: Object.assign(new Array<number>(depth + 1).fill(0), { [depth]: runs * ms }),
   });
+  const rowsRuns = new Array<number>(Math.max(d, h) + 1).fill(0);
+  rowsRuns[d] = (rowsRuns[d] ?? 0) + lookupRuns + (store?.runs ?? 0);
+  rowsRuns[h] = (rowsRuns[h] ?? 0) + headRuns;
+  const runs = lookupRuns + headRuns + (store?.runs ?? 0);
+  return {
+    drafter: 'hybrid', targetRuns: runs, drafted: lookupRuns * d + headRuns * h, accepted: 0, tau: 0, acceptanceByDepth: [], depthReached: [], depthAccepted: [],
+    draftMs: headRuns * headMs, verifyMs: 0, otherMs: 0, rowsRuns, rowsMs: rowsRuns.map((n, i) => n * verify(i + 1)),
+    sources: { lookup: src(lookupRuns, d, accL, 0), head: src(headRuns, h, accH, headMs), ...(store ? { store: src(store.runs, d, store.acc, 0) } : {}) },
+  };
+}
 
-  it('weighs block sizes by how often a chain stops short', () => {
-    const t = new DepthTuner(2);
-    // reach_1 = 1, reach_2 = 0.25: 75% of the blocks have 2 rows, 25% have 3.
-    t.observe(stats(2, 4000, [1, 0.25], [0.5, 0.5], 0, (r) => 10 * r), 2);
-    const d2 = t.curve()[2];
-    assert.ok(Math.abs((d2?.msPerRun ?? 0) - (0.75 * 20 + 0.25 * 30)) < 0.01);
-    assert.ok(Math.abs((d2?.expectedTokens ?? 0) - (1 + 0.5 + 0.25 * 0.5)) < 0.01);
-  });
-
-  it('before measurements, reach follows the prior: reach1 at depth 1, then the ratio per depth', () => {
-    const prior = { acceptance: 0.6, reach: 0.7, verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.1 };
-    const lookup = new DepthTuner(3, prior).reach();
-    const hybrid = new DepthTuner(3, { ...prior, reach1: 1 }).reach();
-    lookup.forEach((r, j) => assert.ok(Math.abs(r - 0.7 ** (j + 1)) < 1e-12, `lookup reach_${j + 1} ${r}`));
-    hybrid.forEach((r, j) => assert.ok(Math.abs(r - 0.7 ** j) < 1e-12, `hybrid reach_${j + 1} ${r}`));
-    // Measurements outweigh it: 1,000 runs that all reached depth 1.
-    const measured = new DepthTuner(3, prior);
-    measured.observe(stats(1, 1000, [1], [0.5], 0, () => 20), 1);
-    assert.ok((measured.reach()[0] as number) > 0.99);
-  });
-
+describe('BlockCosts', () => {
   it('a drafter that always proposes infers plain decoding\'s cost from its smallest block, not from the prior', () => {
-    const prior = { acceptance: 0.6, reach: 1, verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.1 };
-    const t = new DepthTuner(4, prior);
+    const b = new BlockCosts({ verifyRow1Ms: 15, verifyPerRowMs: 0.5, blockFactor: 1.1 });
+    assert.equal(b.cost(1), 15, 'the prior before anything is measured');
     // Every run drafts 1-2 nodes: blocks of 2 rows (33 ms) and 3 rows, never a 1-row step.
-    t.observe(stats(2, 200, [1, 0.5], [0.4, 0.3], 1, (r) => 33 + (r - 2)), 2);
-    assert.ok(Math.abs((t.curve()[0]?.msPerRun ?? 0) - 30) < 1e-9, `plain ${t.curve()[0]?.msPerRun} ms`);
+    b.observe(stats(2, 200, [1, 0.5], [0.4, 0.3], 1, (r) => 33 + (r - 2)));
+    assert.ok(Math.abs(b.cost(1) - 30) < 1e-9, `plain ${b.cost(1)} ms`);
+    assert.ok(Math.abs(b.cost(5) - (34 + 0.5 * 2)) < 1e-9, `5 rows: the nearest measured block (3 rows) + the prior's 0.5 ms a row, got ${b.cost(5)}`);
     // Measured plain steps win over the inference.
-    t.observePlain(28, 100);
-    assert.equal(t.curve()[0]?.msPerRun, 28);
+    b.observePlain(28, 100);
+    assert.equal(b.cost(1), 28);
   });
+});
 
-  it('knows the deepest depth it has measured (auto climbs at most one past it)', () => {
-    const t = new DepthTuner(8);
-    assert.equal(t.measuredDepth(), 0);
-    t.observe(stats(4, 100, [1, 0.5, 0.25, 0.1], [0.6, 0.5, 0.4, 0.3], 0.1, () => 20), 4);
-    assert.equal(t.measuredDepth(), 4);
-    t.observe(stats(2, 100, [1, 1], [0.6, 0.5], 0.1, () => 20), 2);
-    assert.equal(t.measuredDepth(), 4);
-  });
-
-  it('chooses plain decoding when drafts are rarely accepted, and deeper drafts when they are cheap and good', () => {
-    const bad = new DepthTuner(6);
-    bad.observePlain(10, 1000);
-    bad.observe(stats(3, 5000, always(3), [0.05, 0.2, 0.2], 2, () => 25), 3);
-    assert.equal(bad.best().depth, 0);
-    const good = new DepthTuner(6);
-    good.observePlain(10, 1000);
-    good.observe(stats(6, 5000, always(6), [0.9, 0.9, 0.9, 0.9, 0.9, 0.9], 0.2, () => 12), 6);
-    assert.equal(good.best().depth, 6);
-  });
-
-  it('auto climbs to deeper chains that measured well, but never past maxDepth', () => {
-    const choose = (maxDepth?: number): number => {
-      const p = new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: 'm.gguf', tree: 'chain', treeWidth: 2, treeTokens: 8, exploreEvery: 0, maxDepth, headPath: () => undefined });
+describe('DraftPolicy', () => {
+  it('auto drafts as deep as measured well, explores one past it, and never past maxDepth', () => {
+    const choose = (maxDepth?: number, exploreEvery = 0): number => {
+      const p = new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: 'm.gguf', tree: 'chain', treeWidth: 2, treeTokens: 8, exploreEvery, maxDepth, headPath: () => undefined });
       // n-gram chains that always reach depth 6 and are nearly always right, for a cheap block.
-      p.observe({ drafter: 'ngram', tree: { kind: 'chain', depth: 6 } }, { spec: stats(6, 5000, always(6), [0.95, 0.95, 0.95, 0.95, 0.95, 0.95], 0.01, (r) => 12 + 0.1 * r), timings: { decodeTokens: 0, decodeMs: 0 } } as never, false);
+      p.observe({ drafter: 'ngram', tree: { kind: 'chain', depth: 6 } }, { spec: bySource(stats(6, 5000, always(6), [0.95, 0.95, 0.95, 0.95, 0.95, 0.95], 0.01, (r) => 12 + 0.1 * r), 'lookup'), timings: { decodeTokens: 0, decodeMs: 0 } } as never, false);
       return p.choose()?.tree?.depth ?? 0;
     };
-    assert.equal(choose(), 7, 'one past the deepest measured depth');
+    assert.equal(choose(), 6, 'the deepest measured depth, not one past it on the prior\'s word');
+    assert.equal(choose(undefined, 1), 7, 'exploration: one past the deepest measured depth');
     assert.equal(choose(4), 4);
-    assert.equal(choose(2), 2);
+    assert.equal(choose(2, 1), 2);
   });
 
   it('asks for adaptive chains only when told to, and never for trees', () => {
@@ -115,4 +87,100 @@ describe('DepthTuner', () => {
     assert.deepEqual(ask({ adapt: true }), { drafter: 'ngram', tree: { kind: 'chain', depth: 4, adapt: true } });
     assert.deepEqual(ask({ adapt: true, tree: 'dynamic' }), { drafter: 'ngram', tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 } });
   });
+});
+
+describe('SourceTuner', () => {
+  const verify = (r: number) => 20 + 2 * (r - 1);
+
+  it('models lookup and the head apart: tokens and ms per run of every mix, plain included', () => {
+    const t = new SourceTuner(8);
+    t.observePlain(20, 1000);
+    // 40,000 runs: lookup proposed in 3 of 4 (chains of 4, always reaching 4), the head drafted
+    // 2 nodes in the others, at 2 ms a chain.
+    t.observe(hybrid(30000, 4, [0.8, 0.75, 0.5, 0.5], 10000, 2, [0.6, 0.5], 2, verify), 4, 2);
+    assert.ok(Math.abs(t.lookupRate() - 0.75) < 1e-3, `P(lookup proposes) ${t.lookupRate()}`);
+    const x = t.point(4, 2);
+    // Lookup block: 1 + 0.8 + 0.75 + 0.5 + 0.5 tokens, 28 ms; head block: 1 + 0.6 + 0.5 tokens, 24 + 2 ms.
+    assert.ok(Math.abs(x.expectedTokens - (0.75 * 3.55 + 0.25 * 2.1)) < 1e-3, `E ${x.expectedTokens}`);
+    assert.ok(Math.abs(x.msPerRun - (0.75 * 28 + 0.25 * 26)) < 0.01, `ms ${x.msPerRun}`);
+    // The head alone, everywhere: its own block in every run.
+    const head = t.point(0, 2);
+    assert.ok(Math.abs(head.expectedTokens - 2.1) < 1e-3 && Math.abs(head.msPerRun - 26) < 0.01, JSON.stringify(head));
+    // Lookup alone: where it is silent, a one-row step (20 ms, measured by plain decoding).
+    const lookup = t.point(4, 0);
+    assert.ok(Math.abs(lookup.expectedTokens - (0.75 * 3.55 + 0.25)) < 1e-3, JSON.stringify(lookup));
+    // (0.1 ms: the prior's cost of a lookup that finds nothing, not measured here.)
+    assert.ok(Math.abs(lookup.msPerRun - (0.75 * 28 + 0.25 * (20 + 0.1))) < 0.02, JSON.stringify(lookup));
+    assert.deepEqual({ ...t.point(0, 0) }, { lookup: 0, head: 0, store: false, expectedTokens: 1, msPerRun: 20, tokensPerS: 50 });
+    // Shallower chains follow from the same measurements: 2 lookup tokens, 1 head token.
+    const small = t.point(2, 1);
+    assert.ok(Math.abs(small.expectedTokens - (0.75 * 2.55 + 0.25 * 1.6)) < 1e-3, JSON.stringify(small));
+  });
+
+  it('models the datastore as a third source: where the prompt has no match it proposes at its own rate and acceptance', () => {
+    const t = new SourceTuner(8);
+    t.observePlain(20, 1000);
+    // 10,000 runs with the store on: the prompt proposed in 6,000 (4 tokens, 90% right each),
+    // the datastore in 1,000 of the other 4,000 (25%), the head (1 node, 80%, 1 ms) in the rest.
+    t.observe(hybrid(6000, 4, [0.9, 0.9, 0.9, 0.9], 3000, 1, [0.8], 1, verify, { runs: 1000, acc: [0.25, 0.25, 0.25, 0.25] }), 4, 1, true);
+    const p = 0.6;
+    const q = 0.25;
+    const on = t.point(4, 1, true);
+    const off = t.point(4, 1, false);
+    assert.equal(on.store, true);
+    assert.equal(off.store, false);
+    // Blocks: the prompt's 1 + 4 x 0.9 = 4.6 tokens, the store's 2.0, the head's 1.8; 5 rows 28 ms, 2 rows 22 ms.
+    const near = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) < tol, `${what}: ${a} vs ${b}`);
+    near(on.expectedTokens, p * 4.6 + (1 - p) * (q * 2.0 + (1 - q) * 1.8), 0.01, 'tokens, store on');
+    near(on.msPerRun, p * 28 + (1 - p) * (q * 28 + (1 - q) * (1 + 22)), 0.02, 'ms, store on');
+    // Off, the head drafts wherever the prompt is silent: its measured acceptance there stands.
+    near(off.expectedTokens, p * 4.6 + (1 - p) * 1.8, 0.01, 'tokens, store off');
+    near(off.msPerRun, p * 28 + (1 - p) * 23, 0.02, 'ms, store off');
+    assert.ok(off.tokensPerS > on.tokensPerS, 'a store right a quarter of the time in 5-row blocks loses to the head\'s 2-row blocks');
+  });
+
+  it('chooses plain decoding when no source is right often enough to pay for its blocks', () => {
+    const t = new SourceTuner(8);
+    t.observePlain(20, 1000);
+    t.observe(hybrid(5000, 4, [0.1, 0, 0, 0], 5000, 2, [0.1, 0], 2, verify), 4, 2);
+    const grid = [0, 1, 2, 3, 4].flatMap((d) => [0, 1, 2].map((h) => t.point(d, h)));
+    const best = grid.reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a));
+    assert.deepEqual([best.lookup, best.head, best.tokensPerS], [0, 0, 50]);
+  });
+
+  it('estimates the head alone from the runs the head served in the hybrid, and lookup from its own', () => {
+    const t = new SourceTuner(8);
+    t.observePlain(20, 1000);
+    // A head that is right 90% of the time and a lookup that is right 30%: the head alone wins.
+    t.observe(hybrid(5000, 4, [0.3, 0.1, 0.1, 0.1], 5000, 3, [0.9, 0.9, 0.9], 2, verify), 4, 3);
+    const grid = [0, 1, 2, 3, 4].flatMap((d) => [0, 1, 2, 3].map((h) => t.point(d, h)));
+    const best = grid.reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a));
+    assert.deepEqual([best.lookup, best.head], [0, 3]);
+  });
+
+  it('auto in the language server: the measured mix the tuner models best; exploration one token deeper in each source, or the datastore the other way, in turn', () => {
+    // A padded target: a one-token step costs about a 2-row block (here 22 / 1.1 = 20 ms).
+    const policy = (exploreEvery: number) => new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: 'm.gguf', tree: 'chain', treeWidth: 2, treeTokens: 8, exploreEvery, padded: true, headPath: () => '/h/prism.gguf' });
+    const p = policy(2);
+    assert.deepEqual(p.choose(), { drafter: 'hybrid', head: '/h/prism.gguf', tree: { kind: 'chain', depth: 4 } }, 'before measurements: the start, datastore on');
+    // The datastore's matches (where the prompt has none) are right 20% of the time, the head 80%.
+    const poorStore = hybrid(6000, 4, [0.9, 0.9, 0.9, 0.9], 3000, 1, [0.8], 1, verify, { runs: 1000, acc: [0.2, 0.1, 0.1, 0.1] });
+    p.observe({ drafter: 'hybrid', head: '/h/prism.gguf', tree: { kind: 'chain', depth: 4 } }, { spec: poorStore, timings: { decodeTokens: 0, decodeMs: 0 } } as never, false);
+    const off = { datastore: false };
+    assert.deepEqual(p.choose(), { drafter: 'hybrid', head: '/h/prism.gguf', tree: { kind: 'chain', depth: 5 }, ...off }, 'explored: lookup one deeper');
+    assert.ok(p.expected && p.expected.lookup === 5 && p.expected.head === 1 && !p.expected.store && p.expected.tokensPerS > 0);
+    assert.deepEqual(p.choose(), { drafter: 'hybrid', head: '/h/prism.gguf', tree: { kind: 'chain', depth: 4 }, ...off }, 'the datastore off: the head drafts better there');
+    assert.deepEqual(p.choose(), { drafter: 'hybrid', head: '/h/prism.gguf', headDepth: 2, tree: { kind: 'chain', depth: 4 }, ...off }, 'explored: the head one deeper');
+    p.choose();
+    assert.deepEqual(p.choose(), { drafter: 'hybrid', head: '/h/prism.gguf', tree: { kind: 'chain', depth: 4 } }, 'explored: the datastore on again');
+    // A datastore right 95% of the time stays on.
+    const q = policy(0);
+    q.observe({ drafter: 'hybrid', head: '/h/prism.gguf', tree: { kind: 'chain', depth: 4 } }, { spec: hybrid(6000, 4, [0.9, 0.9, 0.9, 0.9], 3000, 1, [0.8], 1, verify, { runs: 1000, acc: [0.95, 0.95, 0.95, 0.95] }), timings: { decodeTokens: 0, decodeMs: 0 } } as never, false);
+    assert.equal(q.choose()?.datastore, undefined);
+    // A head that fails leaves lookup alone, with a tuner of its own.
+    p.fallback({ drafter: 'hybrid', head: '/h/prism.gguf' });
+    assert.equal(p.choose()?.drafter, 'ngram');
+  });
+
+
 });
