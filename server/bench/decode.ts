@@ -19,7 +19,7 @@ import type { CompletionRequest, CompletionResult, SpecStats } from '../engine/e
 import type { DraftRequest } from '../engine/types';
 import type { WorkerLoadOptions } from '../engine/protocol';
 import { type DepthPoint, SourceTuner } from '../drafting/tuner';
-import { DraftPolicy, HEAD_KINDS, headFor } from '../drafting/policy';
+import { DraftPolicy, draftLabel, HEAD_KINDS, headFor } from '../drafting/policy';
 import { projectRoot } from '../paths';
 import { LlamaContender, median } from './llama';
 import { numericsLabel } from './numerics';
@@ -207,7 +207,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
         c.policy.observe(draft, r, false);
         a.picks.push({ draft, tokens: Math.max(0, r.tokens.length - 1) });
         a.guesses.push(`${expected ? expected.tokensPerS.toFixed(0) : '-'}/${((Math.max(0, r.tokens.length - 1) * 1000) / Math.max(1e-9, r.timings.decodeMs)).toFixed(0)}`);
-        a.choices.push(draft ? `${draft.drafter === 'head' ? path.basename(draft.head ?? '', '.gguf').replace(/^smollm2-135m-/, '') : draft.drafter} d${draft.tree?.depth ?? 0}${draft.drafter === 'hybrid' ? `+h${draft.headDepth ?? HYBRID_HEAD_DEPTH}` : ''}${draft.drafter !== 'head' && draft.datastore === false ? ' no store' : ''}` : 'plain');
+        a.choices.push(draftLabel(draft));
       }
       plain ??= r;
       if (c.unpadded) { if (r.text === plain.text) a.same++; }

@@ -32,6 +32,17 @@ export function headFor(kind: HeadKind, modelPath: string): string | undefined {
   return fs.existsSync(p) ? p : undefined;
 }
 
+/**
+ * A draft in a few words, for logs and reports: "hybrid d4+h1" (lookup chains of 4, head chains of
+ * 1), "ngram d4 no store", "prism d3" (a head alone), "plain".
+ */
+export function draftLabel(draft: DraftRequest | undefined): string {
+  if (!draft) return 'plain';
+  const who = draft.drafter === 'head' ? path.basename(draft.head ?? 'head', '.gguf').replace(/^smollm2-135m-/, '') : draft.drafter;
+  const head = draft.drafter === 'hybrid' ? `+h${draft.headDepth ?? HYBRID_HEAD_DEPTH}` : '';
+  return `${who} d${draft.tree?.depth ?? 0}${head}${draft.drafter !== 'head' && draft.datastore === false ? ' no store' : ''}`;
+}
+
 export interface TreeShape { tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number; /** Chains whose depth follows the last run (TreeParams.adapt). */ adapt?: boolean }
 
 export function treeFor(shape: TreeShape, depth: number): Partial<TreeParams> {

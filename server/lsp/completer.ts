@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import type { CompletionRequest, CompletionResult } from '../engine/engine';
 import type { IndexFile, IndexStats, ModelInfo, WorkerLoadOptions } from '../engine/protocol';
-import { DraftPolicy, type HeadKind } from '../drafting/policy';
+import { DraftPolicy, draftLabel, type HeadKind } from '../drafting/policy';
 import { CharsPerToken, PromptBuilder } from './prompt';
 import type { StatsResult, StatusParams } from '../../common/protocol';
 import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settings';
@@ -435,7 +435,7 @@ export class Completer {
       tau: r.spec ? Math.round(r.spec.tau * 100) / 100 : undefined, drafter: this.stats.drafter,
       rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
     });
-    const spec = r.spec ? `, ${r.spec.drafter} tau ${r.spec.tau.toFixed(2)} (draft ${Math.round(r.spec.draftMs)}, verify ${Math.round(r.spec.verifyMs)} ms in ${r.spec.targetRuns} runs)` : '';
+    const spec = r.spec ? `, ${r.spec.drafter} (${draftLabel(request.draft)}) tau ${r.spec.tau.toFixed(2)} (draft ${Math.round(r.spec.draftMs)}, verify ${Math.round(r.spec.verifyMs)} ms in ${r.spec.targetRuns} runs)` : '';
     this.hooks.log(`completion: ${t.promptTokens} prompt tokens (${t.reusedTokens} reused), ${t.decodeTokens} generated in ${Math.round(t.totalMs)} ms (prompt ${Math.round(t.prefillMs)} ms), ${r.finishReason}${spec}`);
   }
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SpecStats } from '../../server/engine/engine';
-import { DraftPolicy } from '../../server/drafting/policy';
+import { DraftPolicy, draftLabel } from '../../server/drafting/policy';
 import { BlockCosts, SourceTuner } from '../../server/drafting/tuner';
 import type { SourceStats } from '../../server/engine/types';
 
@@ -79,6 +79,14 @@ describe('DraftPolicy', () => {
     assert.equal(choose(undefined, 1), 7, 'exploration: one past the deepest measured depth');
     assert.equal(choose(4), 4);
     assert.equal(choose(2, 1), 2);
+  });
+
+  it('names a draft in a few words for the log and the reports', () => {
+    assert.equal(draftLabel(undefined), 'plain');
+    assert.equal(draftLabel({ drafter: 'hybrid', head: '/h/smollm2-135m-prism.gguf', tree: { kind: 'chain', depth: 4 } }), 'hybrid d4+h1');
+    assert.equal(draftLabel({ drafter: 'hybrid', head: '/h/smollm2-135m-prism.gguf', headDepth: 3, tree: { kind: 'chain', depth: 5 }, datastore: false }), 'hybrid d5+h3 no store');
+    assert.equal(draftLabel({ drafter: 'head', head: '/h/smollm2-135m-eagle3.gguf', tree: { kind: 'chain', depth: 2 } }), 'eagle3 d2');
+    assert.equal(draftLabel({ drafter: 'ngram', tree: { kind: 'chain', depth: 4 }, datastore: false }), 'ngram d4 no store');
   });
 
   it('asks for adaptive chains only when told to, and never for trees', () => {
