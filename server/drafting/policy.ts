@@ -1,7 +1,7 @@
 // Drafting policy: the one place that knows what each draft mode means (the list itself is part
 // of the settings schema, common/settings.ts), which head file a mode means, whether
-// a head fits the loaded model, the tree shape for a depth, and, for "auto", which drafter and
-// depth to use next (the depth tuner's measured curves, plain decoding included), and what to do
+// a head fits the loaded model, the tree shape for a depth, and, for "auto", which mix of lookup
+// and head chain depths to use next (the tuner's model of each source, plain decoding included), and what to do
 // when a head fails. The CLI, the language server and the benchmarks ask it; the worker only
 // runs the DraftRequest it produces.
 import * as fs from 'node:fs';
@@ -73,7 +73,8 @@ export interface PolicyOptions extends TreeShape {
 /**
  * Where an unmeasured tuner starts from (and how deep it may go before measurements): lookup
  * chains of 4 and head chains of HYBRID_HEAD_DEPTH, the hybrid that measured fastest on every
- * prompt set (docs/BENCHMARKS.md); beyond them auto climbs one depth past what it measured.
+ * prompt set (docs/BENCHMARKS.md); auto goes deeper than these and what it measured only by
+ * exploring, one token at a time.
  */
 const START = { lookup: 4, head: HYBRID_HEAD_DEPTH, store: true };
 
