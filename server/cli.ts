@@ -45,7 +45,8 @@ const USAGE = `usage:
                       indexes the open file; --adaptive: and chains whose depth follows the last
                       run (auto too); --auto-max-depth N: and auto with chains of at most
                       depth N; --hybrid 3+3,5+2: and hybrid rows with these lookup + head
-                      chain depths; --only REGEX: only the configurations
+                      chain depths; --auto-start 4+1: and auto starting from these depths
+                      instead of its default; --only REGEX: only the configurations
                       whose name matches (plain always runs); --compare-prefill: the typing trace
                       also without the prefill a file gets when it becomes active; --open-pause MS: how
                       long the simulated user reads a just-opened file before asking (default 4000);
@@ -116,7 +117,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -440,11 +441,13 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   } catch {
     throw new UsageError(`--only must be a regular expression over configuration names (e.g. 'hybrid|auto'), got '${v.only}'`);
   }
-  const hybridMixes = v.hybrid?.split(',').map((x): [number, number] => {
+  const mixes = (flag: 'hybrid' | 'auto-start'): [number, number][] | undefined => v[flag]?.split(',').map((x): [number, number] => {
     const m = /^\s*(\d+)\+(\d+)\s*$/.exec(x);
-    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1 || Number(m[1]) > 12 || Number(m[2]) > 12) throw new UsageError(`--hybrid takes lookup+head chain depths (1-12), comma-separated (e.g. 3+3,5+2), got '${v.hybrid}'`);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1 || Number(m[1]) > 12 || Number(m[2]) > 12) throw new UsageError(`--${flag} takes lookup+head chain depths (1-12), comma-separated (e.g. 3+3,5+2), got '${v[flag]}'`);
     return [Number(m[1]), Number(m[2])];
   });
+  const hybridMixes = mixes('hybrid');
+  const autoStarts = mixes('auto-start');
   // node-llama-cpp is a dev dependency: an installed extension benchmarks what ships.
   const llamaCpp = !v['no-llama'] && llamaCppInstalled();
   if (!v['no-llama'] && !llamaCpp) console.error('bench: node-llama-cpp is not installed here; its rows are left out');
@@ -455,7 +458,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   for (const [i, source] of (v['no-decode'] ? [] : sources).entries()) {
     const r = await benchDecode({
       load, positions: int(v.positions, 'positions', quick ? 4 : 24, 1), tokens: int(v.tokens, 'tokens', quick ? 24 : 48, 2), source, heads,
-      llamaCpp, depths, full: Boolean(v.full), adaptive: Boolean(v.adaptive), autoMaxDepth: v['auto-max-depth'] === undefined ? undefined : int(v['auto-max-depth'], 'auto-max-depth', 4, 1), hybridMixes, only, progress: (f, m) => progress((i + f) / steps, m),
+      llamaCpp, depths, full: Boolean(v.full), adaptive: Boolean(v.adaptive), autoMaxDepth: v['auto-max-depth'] === undefined ? undefined : int(v['auto-max-depth'], 'auto-max-depth', 4, 1), hybridMixes, autoStarts, only, progress: (f, m) => progress((i + f) / steps, m),
     });
     decode.push(r);
     if (!v.json) console.log(`\n${decodeTable(r)}\n`);

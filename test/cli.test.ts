@@ -113,6 +113,7 @@ describe('prism-complete CLI', () => {
     ['a missing draft head', ['complete', '--prompt', 'x', '--draft', '/nonexistent/head.gguf'], 1, /^prism-complete: draft head not found: \/nonexistent\/head\.gguf; check the draft head path, or use the n-gram drafter$/m],
     ['a model given as a draft head', ['complete', '--prompt', 'x', '--draft', defaultModel()], 1, /^prism-complete: SmolLM2-135M-Instruct\.Q4_1\.gguf is not a draft head \(architecture 'llama'\); point the draft setting at a head exported by models\/prism\/export\.py$/m],
     ['a bench head that is not a .gguf', ['bench-decode', '--draft', 'models/heads/smollm2-135m-prism.gguf,prism'], 2, /^prism-complete: --draft takes the paths of trained heads \(\.gguf\), comma-separated, got 'prism'$/m],
+    ['a bad auto start', ['bench-decode', '--auto-start', '4+0'], 2, /^prism-complete: --auto-start takes lookup\+head chain depths \(1-12\), comma-separated \(e\.g\. 3\+3,5\+2\), got '4\+0'$/m],
     ['a bad hybrid mix', ['bench-decode', '--hybrid', '3+3,5'], 2, /^prism-complete: --hybrid takes lookup\+head chain depths \(1-12\), comma-separated \(e\.g\. 3\+3,5\+2\), got '3\+3,5'$/m],
     ['a missing bench head', ['bench-decode', '--draft', '/nonexistent/run/head.gguf'], 2, /^prism-complete: draft head not found: \/nonexistent\/run\/head\.gguf; check the path$/m],
     ['a missing model', ['complete', '--prompt', 'x', '--model', path.join(tmp, 'missing.gguf')], 1, /^prism-complete: model file not found: .*missing\.gguf; set the model path or run the setup command to fetch the default model$/m],

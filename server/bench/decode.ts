@@ -43,6 +43,8 @@ export interface DecodeBenchOptions {
   adaptive?: boolean;
   /** Also auto with chains of at most this depth (PolicyOptions.maxDepth), beside the default. */
   autoMaxDepth?: number;
+  /** Also auto starting from these lookup + head chain depths (PolicyOptions.start), beside the default. */
+  autoStarts?: [number, number][];
   /** Also fixed hybrid rows with these lookup and head chain depths ([[3, 3], [5, 2]]: --hybrid 3+3,5+2). */
   hybridMixes?: [number, number][];
   /** Only the configurations whose name matches (plain decoding, the baseline, always runs). */
@@ -126,13 +128,14 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
     // With a datastore, as auto drafts in the editor: the prompt, the store, then the head.
     if (store) out.push({ name: `hybrid+repo ngram d${d} + ${h.name} d${HYBRID_HEAD_DEPTH}`, drafter: `hybrid+repo(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: chain(d), datastore: true } });
   }
-  const autoRows: { name: string; adapt?: boolean; maxDepth?: number }[] = [{ name: 'auto (the default)' }];
+  const autoRows: { name: string; adapt?: boolean; maxDepth?: number; start?: { lookup: number; head: number } }[] = [{ name: 'auto (the default)' }];
+  for (const [l, h] of o.autoStarts ?? []) autoRows.push({ name: `auto, start d${l}+h${h}`, start: { lookup: l, head: h } });
   if (o.adaptive) autoRows.push({ name: 'auto, adaptive chains', adapt: true });
   if (o.autoMaxDepth !== undefined) autoRows.push({ name: `auto, chains up to d${o.autoMaxDepth}`, maxDepth: o.autoMaxDepth });
   for (const r of autoRows) {
     out.push({
       name: r.name, drafter: 'auto', depth: 0,
-      policy: new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: o.load.modelPath, tree: 'chain', treeWidth: 4, treeTokens: 16, chainsOnly: o.load.exact !== false && o.load.graph?.attention !== 'tree-exact', padded: o.load.exact !== false, adapt: r.adapt, maxDepth: r.maxDepth }),
+      policy: new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: o.load.modelPath, tree: 'chain', treeWidth: 4, treeTokens: 16, chainsOnly: o.load.exact !== false && o.load.graph?.attention !== 'tree-exact', padded: o.load.exact !== false, adapt: r.adapt, maxDepth: r.maxDepth, start: r.start }),
     });
   }
   if (o.llamaCpp) {

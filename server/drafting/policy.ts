@@ -68,15 +68,21 @@ export interface PolicyOptions extends TreeShape {
   padded?: boolean;
   /** With depth "auto": the deepest chain to choose (default: the tuner's 8). */
   maxDepth?: number;
+  /** auto's lookup and head chain depths before any measurement (default START; the benchmark compares others). */
+  start?: { lookup: number; head: number };
 }
 
 /**
  * Where an unmeasured tuner starts from (and how deep it may go before measurements): lookup
- * chains of 4 and head chains of HYBRID_HEAD_DEPTH, the hybrid that measured fastest on every
- * prompt set (docs/BENCHMARKS.md); auto goes deeper than these and what it measured only by
- * exploring, one token at a time.
+ * chains of 4 and head chains of HYBRID_HEAD_DEPTH, the datastore on. Lookup 5 with head 2 was
+ * tried as the start: as fixed rows it ran 0-9% faster than 4 + 1 on the same prompts, but auto
+ * starting from it tied auto starting from 4 + 1 (1.97x / 1.60x / 2.08x vs 2.10x / 1.67x / 1.89x
+ * plain on dev, infill and repository prompts, side by side; docs/BENCHMARKS.md, "Lookup, the
+ * datastore and the head modelled apart"), and the editor's shorter completions were measured
+ * with this one. auto goes deeper than these and what it measured only by exploring, one token at
+ * a time.
  */
-const START = { lookup: 4, head: HYBRID_HEAD_DEPTH, store: true };
+const START_MIX = { lookup: 4, head: HYBRID_HEAD_DEPTH, store: true };
 
 /** The deepest chain the settings allow (prism.draft.depth 1-12); auto climbs to 8 unless maxDepth says otherwise. */
 const MAX_DEPTH = 12;
@@ -218,6 +224,7 @@ export class DraftPolicy {
       return g.head && g.headDepth[0] === 0 && g.lookup[1] === 0 ? this.requestAt(g.head, 0, o.depth) : this.requestAt(undefined, o.depth, 0);
     }
     const t = this.tuner(g.head);
+    const START = { ...START_MIX, ...o.start };
     // Chosen among measured depths (and the start's); deeper ones are tried by exploration first,
     // so that no depth wins on the prior alone: a one-token-deeper chain chosen on the prior's
     // word ran 14-22% slower than the tuner expected on the infilling set (docs/BENCHMARKS.md).

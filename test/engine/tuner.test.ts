@@ -170,17 +170,20 @@ describe('SourceTuner', () => {
     // A padded target: a one-token step costs about a 2-row block (here 22 / 1.1 = 20 ms).
     const policy = (exploreEvery: number) => new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: 'm.gguf', tree: 'chain', treeWidth: 2, treeTokens: 8, exploreEvery, padded: true, headPath: () => '/h/prism.gguf' });
     const p = policy(2);
-    assert.deepEqual(p.choose(), { drafter: 'hybrid', head: '/h/prism.gguf', tree: { kind: 'chain', depth: 4 } }, 'before measurements: the start, datastore on');
+    const H = { drafter: 'hybrid', head: '/h/prism.gguf' } as const;
+    assert.deepEqual(p.choose(), { ...H, tree: { kind: 'chain', depth: 4 } }, 'before measurements: the start (lookup 4, head 1), datastore on');
+    const other = new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: 'm.gguf', tree: 'chain', treeWidth: 2, treeTokens: 8, exploreEvery: 2, padded: true, headPath: () => '/h/prism.gguf', start: { lookup: 5, head: 2 } });
+    assert.deepEqual(other.choose(), { ...H, headDepth: 2, tree: { kind: 'chain', depth: 5 } }, 'another start, as the benchmark compares them');
     // The datastore's matches (where the prompt has none) are right 20% of the time, the head 80%.
     const poorStore = hybrid(6000, 4, [0.9, 0.9, 0.9, 0.9], 3000, 1, [0.8], 1, verify, { runs: 1000, acc: [0.2, 0.1, 0.1, 0.1] });
-    p.observe({ drafter: 'hybrid', head: '/h/prism.gguf', tree: { kind: 'chain', depth: 4 } }, { spec: poorStore, timings: { decodeTokens: 0, decodeMs: 0 } } as never, false);
+    p.observe({ ...H, tree: { kind: 'chain', depth: 4 } }, { spec: poorStore, timings: { decodeTokens: 0, decodeMs: 0 } } as never, false);
     const off = { datastore: false };
-    assert.deepEqual(p.choose(), { drafter: 'hybrid', head: '/h/prism.gguf', tree: { kind: 'chain', depth: 5 }, ...off }, 'explored: lookup one deeper');
+    assert.deepEqual(p.choose(), { ...H, tree: { kind: 'chain', depth: 5 }, ...off }, 'explored: lookup one deeper');
     assert.ok(p.expected && p.expected.lookup === 5 && p.expected.head === 1 && !p.expected.store && p.expected.tokensPerS > 0);
-    assert.deepEqual(p.choose(), { drafter: 'hybrid', head: '/h/prism.gguf', tree: { kind: 'chain', depth: 4 }, ...off }, 'the datastore off: the head drafts better there');
-    assert.deepEqual(p.choose(), { drafter: 'hybrid', head: '/h/prism.gguf', headDepth: 2, tree: { kind: 'chain', depth: 4 }, ...off }, 'explored: the head one deeper');
+    assert.deepEqual(p.choose(), { ...H, tree: { kind: 'chain', depth: 4 }, ...off }, 'the datastore off: the head drafts better there');
+    assert.deepEqual(p.choose(), { ...H, headDepth: 2, tree: { kind: 'chain', depth: 4 }, ...off }, 'explored: the head one deeper');
     p.choose();
-    assert.deepEqual(p.choose(), { drafter: 'hybrid', head: '/h/prism.gguf', tree: { kind: 'chain', depth: 4 } }, 'explored: the datastore on again');
+    assert.deepEqual(p.choose(), { ...H, tree: { kind: 'chain', depth: 4 } }, 'explored: the datastore on again');
     // A datastore right 95% of the time stays on.
     const q = policy(0);
     q.observe({ drafter: 'hybrid', head: '/h/prism.gguf', tree: { kind: 'chain', depth: 4 } }, { spec: hybrid(6000, 4, [0.9, 0.9, 0.9, 0.9], 3000, 1, [0.8], 1, verify, { runs: 1000, acc: [0.95, 0.95, 0.95, 0.95] }), timings: { decodeTokens: 0, decodeMs: 0 } } as never, false);
