@@ -19,7 +19,7 @@ import type { CompletionRequest, CompletionResult, SpecStats } from '../engine/e
 import type { DraftRequest } from '../engine/types';
 import type { WorkerLoadOptions } from '../engine/protocol';
 import { type DepthPoint, SourceTuner } from '../drafting/tuner';
-import { DraftPolicy, draftLabel, HEAD_KINDS, headFor } from '../drafting/policy';
+import { DraftPolicy, draftLabel, draftMix, HEAD_KINDS, headFor } from '../drafting/policy';
 import { projectRoot } from '../paths';
 import { LlamaContender, median } from './llama';
 import { numericsLabel } from './numerics';
@@ -169,7 +169,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
   const cfgs = configs(o, heads, prompts.some((p) => p.store)).filter((c) => c.name === 'plain' || !o.only || o.only.test(c.name));
   const llama = o.llamaCpp ? await LlamaContender.start(o.load.modelPath, threads) : undefined;
   // Chains get a tuner of their own from the start, so that it sees every plain run.
-  const agg = new Map<string, Agg>(cfgs.map((c) => [c.name, { tuner: c.draft?.tree?.kind === 'chain' ? new SourceTuner() : undefined, mix: c.draft?.tree?.kind === 'chain' ? mixOf(c.draft) : undefined, choices: [], expectedMs: 0, picks: [], guesses: [], tokens: 0, ms: 0, runs: 0, accepted: 0, drafted: 0, draftMs: 0, verifyMs: 0, reached: [], passed: [], mismatches: 0, latencies: [], same: 0, n: 0 }]));
+  const agg = new Map<string, Agg>(cfgs.map((c) => [c.name, { tuner: c.draft?.tree?.kind === 'chain' ? new SourceTuner() : undefined, mix: c.draft?.tree?.kind === 'chain' ? draftMix(c.draft) : undefined, choices: [], expectedMs: 0, picks: [], guesses: [], tokens: 0, ms: 0, runs: 0, accepted: 0, drafted: 0, draftMs: 0, verifyMs: 0, reached: [], passed: [], mismatches: 0, latencies: [], same: 0, n: 0 }]));
   // One tuner per head drafter from the start, so that it sees every plain run.
   const tuners = new Map<string, SourceTuner>(heads.map((h) => [h.name, new SourceTuner()]));
   // Warm-up (excluded).
@@ -271,13 +271,6 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
     source: o.source.kind === 'dir' ? o.source.dir : o.source.kind, cpu: machine(), numerics: numericsLabel(o.load.graph, o.load.exact ?? true), results, tuning, datastores: storeLines,
     mismatches: results.reduce((s, r) => s + r.mismatches, 0),
   };
-}
-
-/** The lookup and head chain depths a draft asks for, and the datastore (SourceTuner's grid). */
-function mixOf(d: NonNullable<CompletionRequest['draft']>): [number, number, boolean] {
-  const depth = d.tree?.depth ?? 0;
-  const store = d.datastore !== false;
-  return d.drafter === 'ngram' ? [depth, 0, store] : d.drafter === 'head' ? [0, depth, false] : [depth, d.headDepth ?? HYBRID_HEAD_DEPTH, store];
 }
 
 function add(a: Agg, s: SpecStats): void {

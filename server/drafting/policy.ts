@@ -43,6 +43,16 @@ export function draftLabel(draft: DraftRequest | undefined): string {
   return `${who} d${draft.tree?.depth ?? 0}${head}${draft.drafter !== 'head' && draft.datastore === false ? ' no store' : ''}`;
 }
 
+/**
+ * The lookup and head chain depths a draft asks for, and whether its lookup consults the
+ * datastore: its point in SourceTuner's grid.
+ */
+export function draftMix(draft: DraftRequest): [lookup: number, head: number, store: boolean] {
+  const depth = draft.tree?.depth ?? 0;
+  const [d, h] = draft.drafter === 'ngram' ? [depth, 0] : draft.drafter === 'head' ? [0, depth] : [depth, draft.headDepth ?? HYBRID_HEAD_DEPTH];
+  return [d, h, d > 0 && draft.datastore !== false];
+}
+
 export interface TreeShape { tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number; /** Chains whose depth follows the last run (TreeParams.adapt). */ adapt?: boolean }
 
 export function treeFor(shape: TreeShape, depth: number): Partial<TreeParams> {
@@ -274,11 +284,9 @@ export class DraftPolicy {
     return this.requestAt(g.head, best.lookup, best.head, best.store);
   }
 
-  /** A draft's lookup and head chain depths, whether it consults the datastore, and the tuner that learns from it. */
-  private mixOf(draft: DraftRequest): { d: number; h: number; store: boolean; tuner: SourceTuner } {
-    const depth = draft.tree?.depth ?? 0;
-    const [d, h] = draft.drafter === 'ngram' ? [depth, 0] : draft.drafter === 'head' ? [0, depth] : [depth, draft.headDepth ?? HYBRID_HEAD_DEPTH];
-    return { d, h, store: draft.datastore !== false, tuner: this.tuner(draft.drafter === 'ngram' ? this.grid()?.head : draft.head) };
+  /** The tuner that learns from `draft`: its head's (n-gram drafts: the head this mode would use). */
+  private tunerOf(draft: DraftRequest): SourceTuner {
+    return this.tuner(draft.drafter === 'ngram' ? this.grid()?.head : draft.head);
   }
 
   /**
@@ -288,16 +296,14 @@ export class DraftPolicy {
    */
   estimate(draft: DraftRequest | undefined): GridPoint {
     if (!draft) return this.tuner(this.grid()?.head).point(0, 0);
-    const m = this.mixOf(draft);
-    return m.tuner.point(m.d, m.h, m.store && m.d > 0);
+    return this.tunerOf(draft).point(...draftMix(draft));
   }
 
   /** Learns from a finished greedy completion made with `draft`. */
   observe(draft: DraftRequest | undefined, r: CompletionResult, sampled: boolean): void {
     const t = r.timings;
     if (r.spec && draft) {
-      const m = this.mixOf(draft);
-      m.tuner.observe(r.spec, m.d, m.h, m.store);
+      this.tunerOf(draft).observe(r.spec, ...draftMix(draft));
     } else if (!r.spec && t.decodeTokens > 1 && !sampled) {
       this.tuner(this.grid()?.head).observePlain(t.decodeMs / t.decodeTokens, t.decodeTokens);
     }

@@ -230,31 +230,31 @@ export class SourceTuner {
   point(d: number, h: number, store = false): GridPoint {
     const plain = this.blocks.cost(1);
     if (d === 0 && h === 0) return { lookup: 0, head: 0, store: false, expectedTokens: 1, msPerRun: plain, tokensPerS: 1000 / plain };
-    const D = this.maxDepth;
     const other = this.otherMs.runs > 0 ? this.otherMs.ms / this.otherMs.runs : 0;
     const p = d > 0 ? this.lookupRate() : 0;
-    // Lookup's block (given it proposed, so it reaches depth 1).
-    const reachL = chained(this.lookup.reached, this.lookup.asked, D, this.p.lookupReach, 1);
-    const accL = chained(this.lookup.accepted, this.lookup.reached, D, this.p.lookupAcceptance);
-    const lookupMs = this.lookup.meanMs(this.p.lookupMs);
-    const [tL, vL] = this.block(d, reachL, accL);
-    // The datastore's block where the prompt had no match.
+    // Each source's block, given it proposed (so it reaches depth 1): the prompt's lookup, the
+    // datastore's where the prompt had no match, the head's where lookup was silent (where h = 0,
+    // a one-row step). A source that cannot run is not modelled.
+    const none = { reach: [], tokens: 1, verify: plain };
     const q = store && d > 0 ? this.storeRate() : 0;
-    const reachS = chained(this.store.reached, this.store.asked, D, this.p.lookupReach, 1);
-    const accS = chained(this.store.accepted, this.store.reached, D, this.p.storeAcceptance);
-    const storeMs = this.store.meanMs(this.p.lookupMs);
-    const [tS, vS] = this.block(d, reachS, accS);
-    // The head's block where lookup was silent (a one-row step where h = 0).
-    const reachH = chained(this.head.reached, this.head.asked, D, 1);
-    const accH = chained(this.head.accepted, this.head.reached, D, this.p.headAcceptance);
-    let [tH, vH] = this.block(h, reachH, accH);
+    const L = d > 0 ? this.chain(this.lookup, d, this.p.lookupReach, this.p.lookupAcceptance) : none;
+    const S = q > 0 ? this.chain(this.store, d, this.p.lookupReach, this.p.storeAcceptance) : none;
+    const H = h > 0 ? this.chain(this.head, h, 1, this.p.headAcceptance) : none;
     let headMs = 0;
-    for (let j = 1; j <= h; j++) headMs += ((reachH[j - 1] as number) - (j === h ? 0 : (reachH[j] as number))) * this.head.draftMs(j, this.p.headFirstMs, this.p.headNodeMs);
-    if (h === 0) { tH = 1; vH = plain; }
+    for (let j = 1; j <= h; j++) headMs += ((H.reach[j - 1] as number) - (j === h ? 0 : (H.reach[j] as number))) * this.head.draftMs(j, this.p.headFirstMs, this.p.headNodeMs);
     const silentMs = d === 0 ? 0 : h === 0 ? (this.silent.runs > 0 ? this.silent.ms / this.silent.runs : this.p.lookupMs) : 0;
-    const expected = p * tL + (1 - p) * (q * tS + (1 - q) * tH);
-    const ms = other + p * (lookupMs + vL) + (1 - p) * (q * (storeMs + vS) + (1 - q) * (silentMs + headMs + vH));
+    const expected = p * L.tokens + (1 - p) * (q * S.tokens + (1 - q) * H.tokens);
+    const ms = other
+      + p * (this.lookup.meanMs(this.p.lookupMs) + L.verify)
+      + (1 - p) * (q * (this.store.meanMs(this.p.lookupMs) + S.verify) + (1 - q) * (silentMs + headMs + H.verify));
     return { lookup: d, head: h, store: q > 0, expectedTokens: expected, msPerRun: ms, tokensPerS: (1000 * expected) / ms };
+  }
+
+  /** A source's chain of up to `depth` nodes: its reach by depth, expected tokens and verify ms, from its measurements shrunk towards the priors. */
+  private chain(m: SourceModel, depth: number, reachRatio: number, acceptance: number): { reach: number[]; tokens: number; verify: number } {
+    const reach = chained(m.reached, m.asked, this.maxDepth, reachRatio, 1);
+    const [tokens, verify] = this.block(depth, reach, chained(m.accepted, m.reached, this.maxDepth, acceptance));
+    return { reach, tokens, verify };
   }
 
   /** Expected tokens and verify ms of a chain block of up to `depth` nodes that always reaches 1. */
