@@ -85,7 +85,7 @@ def soft_targets(top_ids, top_logp, to_draft, n):
     """The target's distribution over the draft vocabulary, [..., n] (renormalised)."""
     idx = to_draft[top_ids]
     p = top_logp.float().exp() * (idx >= 0)
-    out = torch.zeros(*top_ids.shape[:-1], n)
+    out = torch.zeros(*top_ids.shape[:-1], n, device=top_ids.device)
     out.scatter_add_(-1, idx.clamp(min=0), p)
     return out / out.sum(-1, keepdim=True).clamp(min=1e-12)
 
@@ -94,14 +94,24 @@ def batch_terms(head, batch, to_draft, K, weights):
     """Loss, per-step accuracy and acceptance flags for one batch of windows [B, W]."""
     ids, taps, top_ids, top_logp = batch
     T = ids.shape[1] - K - 1
+    q = soft_targets(top_ids[:, 1: T + K], top_logp[:, 1: T + K], to_draft, head.c.vocab)
+    return unroll_terms(head, ids, taps, q, top_ids[:, 1: T + K, 0], K, weights)
+
+
+def unroll_terms(head, ids, taps, q, top1, K, weights):
+    """Loss and per-step hits of the unrolled head on windows ids [B, W] with taps [B, W, 3H],
+    against q [B, W - 2, N] (the target's distribution on the draft vocabulary at positions
+    1..W-2) and top1 [B, W - 2] (its argmax over the whole vocabulary there). Shared by the
+    trainer on stored features and the online trainer (prism/online.py)."""
+    T = ids.shape[1] - K - 1
     steps = head.unroll(taps[:, :T].float(), ids[:, : T + K], K)
     loss = 0.0
     hits = []
     for k, logits in enumerate(steps, start=1):
-        tgt = soft_targets(top_ids[:, k: k + T], top_logp[:, k: k + T], to_draft, head.c.vocab).to(logits.device)
+        tgt = q[:, k - 1: k - 1 + T]
         loss = loss + weights[k - 1] * -(tgt * F.log_softmax(logits.float(), -1)).sum(-1).mean()
         pred = head.vocab_map[logits.argmax(-1)]
-        hits.append(pred == top_ids[:, k: k + T, 0].to(pred.device))
+        hits.append(pred == top1[:, k - 1: k - 1 + T])
     return loss / sum(weights), hits
 
 
@@ -210,7 +220,12 @@ def main():
                     help="start from this head GGUF (a shipped head): its weights, configuration and draft vocabulary; "
                          "--variant must match, --modules/--steps/--sigma/--draft-vocab are the head's")
     ap.add_argument("--stop-after", type=int, default=0, help="stop (with a checkpoint) after this iteration; rerun to go on")
+    ap.add_argument("--evaluate", action="store_true",
+                    help="only validate --from-head on --val (the data and --out are not read) and print the report as JSON")
     a = ap.parse_args()
+    if a.evaluate:
+        evaluate(a)
+        return
     if a.threads > 0:
         torch.set_num_threads(a.threads)
 
@@ -317,6 +332,29 @@ def main():
                      "gguf_sha256": manifest["gguf_sha256"], "taps": g["tapLayers"],
                      "window": int(tensors["input_ids"].shape[1])}, os.path.join(a.out, "head.pt"))
         say(f"train: done; {os.path.join(a.out, 'head.pt')}")
+
+
+def evaluate(a):
+    """Validation of a head GGUF on stored features (--val), as training reports it."""
+    from prism.export import read_head
+
+    if not a.from_head or not a.val:
+        sys.exit("--evaluate needs --from-head HEAD.gguf and --val DATA")
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    with open(os.path.join(a.val, "manifest.json")) as f:
+        manifest = json.load(f)
+    cfg, weights, meta = read_head(a.from_head)
+    if meta["target_sha256"] != manifest["gguf_sha256"]:
+        sys.exit(f"{a.from_head} was trained for another target than the one in {a.val}")
+    g = manifest["graph"]["config"]
+    head = DraftHead(DraftConfig(**cfg), target_embeddings(manifest["graph"]["model"]), weights["vocab_map"])
+    head.load_state_dict(weights)
+    to_draft = torch.full((g["vocabSize"],), -1, dtype=torch.int64)
+    to_draft[weights["vocab_map"]] = torch.arange(len(weights["vocab_map"]))
+    steps = cfg["steps"]
+    report = validate(head, load_shards(a.val), to_draft, steps, [a.step_weight ** k for k in range(steps)], torch.device("cpu"))
+    print(json.dumps({"head": a.from_head, "variant": meta["variant"], **report}), flush=True)
 
 
 @torch.no_grad()
