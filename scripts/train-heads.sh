@@ -17,17 +17,13 @@
 # round's unshipped $PRISM_PIPELINE/cont-eagle3-.../head.gguf when EAGLE-3 catches up.
 # SKIP: train-split tokens to skip (default 819,200, what the first shipped heads saw); DATA: the
 # feature folder (default $PRISM_PIPELINE/train-more); TAG: a suffix for the run folders, so a new
-# round does not resume a finished one. The shipped heads: EAGLE-3 (2026-12-03) saw the first
-# 3,555,328 tokens; PRISM (2026-12-04) saw 15,155,200, in six more rounds (TOKENS=1376256 SKIP=3555328
-# TAG=-r2, TOKENS=1835008 SKIP=4931584 TAG=-r3, TOKENS=2097152 SKIP=6766592 TAG=-r4 ITERS=1000, then
-# TOKENS=2097152 with SKIP=8863744 TAG=-r5, SKIP=10960896 TAG=-r6 and SKIP=13058048 TAG=-r7, all
-# ITERS=1000, DATA=.../train-more2 to 7, VARIANTS=prism). EAGLE-3 catches up on the same data with
-# NO_DATA=1 VARIANTS=eagle3, those DATA/TAG/ITERS values and FROM=the previous round's head.gguf
-# (rounds 2-4 were run on 2026-12-03 and not shipped; their heads lived in that machine's cache, so
-# on another machine EAGLE-3 catches up again from round 2, starting from the shipped head). The
-# next PRISM round (features ~40 min at ~900 tokens/s on a Zen 5 EPYC, 62-100 min at 350-565 on a
-# Zen 4; training 35 min on the Zen 5, 42 on the Zen 4) is
-#   SKIP=15155200 DATA=~/.cache/prism-complete/pipeline/train-more8 TAG=-r8 TOKENS=2097152 ITERS=1000 BATCH=8 VARIANTS=prism bash scripts/train-heads.sh
+# round does not resume a finished one. The shipped heads (2026-12-04) were trained on one GPU by
+# scripts/train-heads-gpu.sh (models/prism/online.py), from scratch, on the whole train split twice
+# (42.56M positions each); their model cards say how. Every token of the train split has been seen,
+# so a CPU round now continues them on data they have seen (any SKIP); the earlier CPU lineage's
+# rounds (SKIP/TOKENS/TAG values) are in git history and in docs/BENCHMARKS.md. Times on the 2-core
+# Zen 4: features 62-100 min per 2.1M tokens at 350-565 tokens/s, training 42 min per 1,000
+# iterations of batch 8.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 C=${PRISM_PIPELINE:-$HOME/.cache/prism-complete/pipeline}
