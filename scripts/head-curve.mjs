@@ -16,6 +16,9 @@
 // whose run folders this cache lacks); the folders after it continue from its last row:
 //   node scripts/head-curve.mjs --out docs/head-curve \
 //     --series 'PRISM (M = 3)=0:docs/head-curve/table.md,cont-prism-i1000-b8-r7' --series 'EAGLE-3 (M = 1)=0:docs/head-curve/table.md'
+// RUN#VARIANT reads one head of a prism.online run (several heads per record); RUN may be a .jsonl:
+//   node scripts/head-curve.mjs --out docs/head-curve-gpu \
+//     --series 'PRISM, GPU=0:./docs/bench/heads-gpu-h200-dec04#prism' --series 'EAGLE-3, GPU=0:./docs/bench/heads-gpu-h200-dec04#eagle3'
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,12 +36,19 @@ if (!out || specs.length === 0) {
 }
 const pipeline = process.env.PRISM_PIPELINE ?? path.join(os.homedir(), '.cache', 'prism-complete', 'pipeline');
 
-/** The validation records of one run folder, in order. */
-function records(run) {
-  const dir = path.isAbsolute(run) ? run : path.join(pipeline, run);
-  const file = path.join(dir, 'metrics.jsonl');
+/**
+ * The validation records of one run, in order: a run folder, or a metrics .jsonl file. RUN#VARIANT
+ * takes that head's reports from a run of prism.online, which validates several heads per record.
+ */
+function records(spec) {
+  const [run, variant] = spec.split('#');
+  const dir = path.isAbsolute(run) || run.startsWith('.') ? run : path.join(pipeline, run);
+  const file = run.endsWith('.jsonl') ? dir : path.join(dir, 'metrics.jsonl');
   if (!fs.existsSync(file)) throw new Error(`${file}: no metrics.jsonl (is the run folder right? PRISM_PIPELINE=${pipeline})`);
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.val);
+  const rs = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.val);
+  if (!variant) return rs;
+  if (!rs.every((r) => r.val[variant])) throw new Error(`${file}: not every record has a report for '${variant}'`);
+  return rs.map((r) => ({ ...r, val: r.val[variant] }));
 }
 
 /** A series' rows of a table.md this script wrote (positions to 10K, as printed). */
