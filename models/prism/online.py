@@ -15,7 +15,8 @@ Batches are windows without replacement, reshuffled each epoch (numpy seed + epo
 resumed run sees the same batches as an uninterrupted one. The draft vocabulary is the
 --draft-vocab most frequent target top-1 predictions on the first --vocab-windows windows.
 
---iters fixes the run's length; --budget-s instead times the first iterations and fixes --iters
+--from-head HEAD.gguf (one per variant) continues a head instead of starting from random weights:
+the shipped heads, or a head whose run's checkpoint was lost. --iters fixes the run's length; --budget-s instead times the first iterations and fixes --iters
 to fill that many seconds (printed, and stored in the checkpoint, so a resumed run keeps it).
 Soft targets are the target's whole distribution restricted to the draft vocabulary and
 renormalised (prism.train's stored features keep its top 64 tokens; the difference is the mass
@@ -143,6 +144,9 @@ def main():
     ap.add_argument("--val-every", type=int, default=0, help="validation interval (0: 16 points over the run)")
     ap.add_argument("--every", type=int, default=0, help="checkpoint interval (0: only at the end)")
     ap.add_argument("--stop-after", type=int, default=0, help="stop (with a checkpoint) after this iteration")
+    ap.add_argument("--from-head", action="append", default=[],
+                    help="continue this head GGUF (repeatable, one per variant; e.g. the shipped heads): its weights, "
+                         "configuration and draft vocabulary replace --modules/--sigma/--draft-vocab for it")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=0)
     a = ap.parse_args()
@@ -180,9 +184,26 @@ def main():
     say(f"online: target {os.path.basename(a.gguf)} on {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu'}), "
         f"taps {target.taps}, {n} windows of {W} ({n * W} tokens), loaded in {time.time() - t_load:.0f} s")
 
+    starts = {}
+    for spec in a.from_head:
+        from prism.export import read_head
+
+        cfg, start_weights, meta = read_head(spec)
+        if meta["variant"] not in variants:
+            sys.exit(f"{spec} is a {meta['variant']} head; add {meta['variant']} to --variants or leave it out")
+        if meta["target_sha256"] != sha:
+            sys.exit(f"{spec} was trained for another target than {a.gguf}")
+        if [int(t) for t in meta["taps"]] != target.taps or cfg["steps"] != a.steps:
+            sys.exit(f"{spec} reads taps {list(meta['taps'])} with {cfg['steps']} steps; this run has taps {target.taps}, --steps {a.steps}")
+        starts[meta["variant"]] = (DraftConfig(**cfg), start_weights, spec)
+    maps = [w["vocab_map"] for _, w, _ in starts.values()]
+    if any(not torch.equal(m, maps[0]) for m in maps):
+        sys.exit("the --from-head heads have different draft vocabularies; continue them in separate runs")
     ckpt = os.path.join(a.out, "checkpoint.pt")
     state = torch.load(ckpt, map_location="cpu", weights_only=False) if os.path.exists(ckpt) else None
-    if state is None:
+    if state is None and maps:
+        vocab_ids = maps[0]
+    elif state is None:
         counts = torch.zeros(target.vocab, dtype=torch.int64)
         for s in range(0, min(a.vocab_windows, n), a.batch):
             _, logits = target.features(windows[s: s + a.batch].to(device))
@@ -200,8 +221,12 @@ def main():
     weights = [a.step_weight ** k for k in range(a.steps)]
     for v in variants:
         torch.manual_seed(a.seed)
-        c = head_config(v, target, a.modules, a.steps, len(vocab_ids), sigma)
-        heads[v] = DraftHead(c, emb, vocab_ids).to(device)
+        c = starts[v][0] if v in starts else head_config(v, target, a.modules, a.steps, len(vocab_ids), sigma)
+        heads[v] = DraftHead(c, emb, vocab_ids)
+        if v in starts and state is None:
+            heads[v].load_state_dict(starts[v][1])
+            say(f"online: {v} starts from {starts[v][2]}")
+        heads[v] = heads[v].to(device)
         opts[v] = torch.optim.AdamW(heads[v].parameters(), lr=a.lr, betas=(0.9, 0.95), weight_decay=0.0)
 
     total = {"iters": a.iters}

@@ -100,3 +100,29 @@ def test_errors_say_what_to_do(tiny, tmp_path):
     assert r.returncode != 0 and "unknown variant medusa" in r.stderr
     r = online(tmp, gguf, tmp / "whole", "--variants", "prism")
     assert r.returncode != 0 and "belongs to another run" in r.stderr
+
+
+def test_from_head_continues_exported_heads_exactly(tiny, tmp_path):
+    tmp, gguf = tiny
+    if not (tmp / "whole" / "prism" / "head.pt").exists():
+        assert online(tmp, gguf, tmp / "whole").returncode == 0
+    heads = {}
+    for v in ("prism", "eagle3"):
+        heads[v] = str(tmp_path / f"{v}.gguf")
+        r = subprocess.run([sys.executable, "-m", "prism.export", str(tmp / "whole" / v / "head.pt"), heads[v]], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    # lr 0: one iteration leaves the weights as loaded, so the run's heads equal the exported files.
+    r = online(tmp, gguf, tmp_path / "cont", "--from-head", heads["prism"], "--from-head", heads["eagle3"],
+               "--iters", "1", "--lr", "0", "--modules", "3")
+    assert r.returncode == 0, r.stderr
+    assert f"prism starts from {heads['prism']}" in r.stdout
+    from prism.export import read_head
+
+    for v in ("prism", "eagle3"):
+        cfg, weights, _ = read_head(heads[v])
+        got = torch.load(tmp_path / "cont" / v / "head.pt", weights_only=False)
+        assert got["config"]["modules"] == cfg["modules"] == (2 if v == "prism" else 1)
+        for k, t in weights.items():
+            assert torch.equal(got["head"][k].to(t.dtype), t), (v, k)
+    r = online(tmp, gguf, tmp_path / "other", "--variants", "eagle3", "--from-head", heads["prism"])
+    assert r.returncode != 0 and "is a prism head; add prism to --variants" in r.stderr
