@@ -16,8 +16,10 @@ resumed run sees the same batches as an uninterrupted one. The draft vocabulary 
 --draft-vocab most frequent target top-1 predictions on the first --vocab-windows windows.
 
 --from-head HEAD.gguf (one per variant) continues a head instead of starting from random weights:
-the shipped heads, or a head whose run's checkpoint was lost. --iters fixes the run's length; --budget-s instead times the first iterations and fixes --iters
-to fill that many seconds (printed, and stored in the checkpoint, so a resumed run keeps it).
+the shipped heads, or a head whose run's checkpoint was lost. --iters fixes the run's length;
+--budget-s instead times the first iterations and fixes --iters to fill that many seconds
+(printed, and stored in the checkpoint, so a resumed run keeps it). The heads run in bf16 autocast
+on a GPU, in fp32 on the CPU.
 Soft targets are the target's whole distribution restricted to the draft vocabulary and
 renormalised (prism.train's stored features keep its top 64 tokens; the difference is the mass
 outside the top 64). Checkpoints (every --every iterations and at the end) are written
@@ -168,6 +170,9 @@ def main():
         if v not in ("prism", "eagle3", "stacked"):
             sys.exit(f"online: unknown variant {v} (prism, eagle3, stacked)")
 
+    ckpt = os.path.join(a.out, "checkpoint.pt")
+    if not a.iters and not a.budget_s and not os.path.exists(ckpt):
+        sys.exit("online: give --iters N or --budget-s SECONDS")
     t_load = time.time()
     target = OnlineTarget(a.gguf, device)
     sha = file_sha256(a.gguf)
@@ -199,7 +204,6 @@ def main():
     maps = [w["vocab_map"] for _, w, _ in starts.values()]
     if any(not torch.equal(m, maps[0]) for m in maps):
         sys.exit("the --from-head heads have different draft vocabularies; continue them in separate runs")
-    ckpt = os.path.join(a.out, "checkpoint.pt")
     state = torch.load(ckpt, map_location="cpu", weights_only=False) if os.path.exists(ckpt) else None
     if state is None and maps:
         vocab_ids = maps[0]
@@ -246,8 +250,6 @@ def main():
             opts[v].load_state_dict(state["opts"][v])
             scheds[v].load_state_dict(state["scheds"][v])
         say(f"online: resuming at iteration {start} of {total['iters']}")
-    elif not a.iters and not a.budget_s:
-        sys.exit("online: give --iters N or --budget-s SECONDS")
 
     bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
     per_epoch = n // a.batch

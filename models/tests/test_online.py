@@ -96,6 +96,9 @@ def test_errors_say_what_to_do(tiny, tmp_path):
     r = subprocess.run([sys.executable, "-m", "prism.online", "--gguf", gguf, "--out", str(tmp_path / "x")],
                        capture_output=True, text=True)
     assert r.returncode != 0 and "--tokens STREAM.npy is needed" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "prism.online", "--gguf", gguf, "--tokens", str(tmp / "train.npy"),
+                        "--out", str(tmp_path / "z")], capture_output=True, text=True)
+    assert r.returncode != 0 and "give --iters N or --budget-s SECONDS" in r.stderr
     r = online(tmp, gguf, tmp_path / "y", "--variants", "prism,medusa")
     assert r.returncode != 0 and "unknown variant medusa" in r.stderr
     r = online(tmp, gguf, tmp / "whole", "--variants", "prism")
