@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from prism.model import DraftConfig, DraftHead
-from prism.train import acceptance_length, save_atomic, unroll_terms
+from prism.train import Report, save_atomic, unroll_terms, vocab_from_counts
 
 
 def tap_layers(n_layers):
@@ -212,8 +212,7 @@ def main():
         for s in range(0, min(a.vocab_windows, n), a.batch):
             _, logits = target.features(windows[s: s + a.batch].to(device))
             counts += torch.bincount(logits.argmax(-1).reshape(-1).cpu(), minlength=target.vocab)
-        order = np.lexsort((np.arange(target.vocab), -counts.numpy()))[: a.draft_vocab]
-        vocab_ids = torch.from_numpy(np.sort(order).astype(np.int64))
+        vocab_ids = vocab_from_counts(counts.numpy(), a.draft_vocab)
     else:
         vocab_ids = state["vocab_ids"]
         if state["variants"] != variants or state["gguf_sha256"] != sha:
@@ -262,21 +261,19 @@ def main():
     def validate(done):
         if val is None:
             return
-        reports = {}
-        for v, head in heads.items():
-            losses, all_hits = [], None
-            with torch.no_grad():
-                for s in range(0, val.shape[0], a.batch):
-                    ids = val[s: s + a.batch].to(device)
-                    taps, logits = target.features(ids)
-                    q, top1 = targets(logits, vocab_dev)
+        acc = {v: Report() for v in heads}
+        with torch.no_grad():
+            for s in range(0, val.shape[0], a.batch):
+                # One target pass per validation batch serves every head.
+                ids = val[s: s + a.batch].to(device)
+                taps, logits = target.features(ids)
+                q, top1 = targets(logits, vocab_dev)
+                for v, head in heads.items():
                     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                        loss, hits = unroll_terms(head, ids, taps, q, top1, a.steps, weights)
-                    losses.append(loss.item())
-                    all_hits = hits if all_hits is None else [torch.cat([x, h]) for x, h in zip(all_hits, hits)]
-            reports[v] = {"loss": round(float(np.mean(losses)), 4), "acc": [round(h.float().mean().item(), 4) for h in all_hits],
-                          "acceptance_length": round(acceptance_length(all_hits), 4)}
-            say(f"validate {v}: iteration {done}, {done * positions_per_iter} positions: {reports[v]}")
+                        acc[v].add(*unroll_terms(head, ids, taps, q, top1, a.steps, weights))
+        reports = {v: r.result() for v, r in acc.items()}
+        for v, r in reports.items():
+            say(f"validate {v}: iteration {done}, {done * positions_per_iter} positions: {r}")
         metrics.write(json.dumps({"iter": done, "positions": done * positions_per_iter, "val": reports}) + "\n")
         metrics.flush()
 

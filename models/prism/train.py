@@ -63,12 +63,37 @@ def load_shards(folder):
 
 def draft_vocab(top_ids, n, vocab_size):
     """The n most frequent top-1 target predictions (ties by id), and target id -> draft index."""
-    counts = np.bincount(top_ids[..., 0].reshape(-1), minlength=vocab_size)
-    ids = np.lexsort((np.arange(vocab_size), -counts))[:n]
-    ids = np.sort(ids)
-    to_draft = np.full(vocab_size, -1, dtype=np.int64)
-    to_draft[ids] = np.arange(len(ids))
-    return torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(to_draft)
+    ids = vocab_from_counts(np.bincount(top_ids[..., 0].reshape(-1), minlength=vocab_size), n)
+    return ids, draft_index(ids, vocab_size)
+
+
+def vocab_from_counts(counts, n):
+    """The n most counted target ids (ties by id), sorted, as int64 [n]."""
+    counts = np.asarray(counts)
+    ids = np.lexsort((np.arange(len(counts)), -counts))[:n]
+    return torch.from_numpy(np.sort(ids).astype(np.int64))
+
+
+def draft_index(vocab_ids, vocab_size):
+    """Target id -> draft index (-1 outside the draft vocabulary), int64 [vocab_size]."""
+    to_draft = torch.full((vocab_size,), -1, dtype=torch.int64)
+    to_draft[vocab_ids] = torch.arange(len(vocab_ids))
+    return to_draft
+
+
+class Report:
+    """Validation over batches: the mean loss, per-step top-1 agreement, simulated acceptance length."""
+
+    def __init__(self):
+        self.losses, self.hits = [], None
+
+    def add(self, loss, hits):
+        self.losses.append(loss.item())
+        self.hits = hits if self.hits is None else [torch.cat([x, h]) for x, h in zip(self.hits, hits)]
+
+    def result(self):
+        return {"loss": round(float(np.mean(self.losses)), 4), "acc": [round(h.float().mean().item(), 4) for h in self.hits],
+                "acceptance_length": round(acceptance_length(self.hits), 4)}
 
 
 def target_embeddings(gguf_path):
@@ -245,8 +270,7 @@ def main():
     if a.from_head:
         c, start_weights = head_to_continue(a, manifest, say)
         vocab_ids = start_weights["vocab_map"]
-        to_draft = torch.full((g["vocabSize"],), -1, dtype=torch.int64)
-        to_draft[vocab_ids] = torch.arange(len(vocab_ids))
+        to_draft = draft_index(vocab_ids, g["vocabSize"])
     else:
         vocab_ids, to_draft = draft_vocab(data["top_ids"], a.draft_vocab, g["vocabSize"])
         m = 1 if a.variant == "eagle3" else a.modules
@@ -350,8 +374,7 @@ def evaluate(a):
     g = manifest["graph"]["config"]
     head = DraftHead(DraftConfig(**cfg), target_embeddings(manifest["graph"]["model"]), weights["vocab_map"])
     head.load_state_dict(weights)
-    to_draft = torch.full((g["vocabSize"],), -1, dtype=torch.int64)
-    to_draft[weights["vocab_map"]] = torch.arange(len(weights["vocab_map"]))
+    to_draft = draft_index(weights["vocab_map"], g["vocabSize"])
     steps = cfg["steps"]
     report = validate(head, load_shards(a.val), to_draft, steps, [a.step_weight ** k for k in range(steps)], torch.device("cpu"))
     print(json.dumps({"head": a.from_head, "variant": meta["variant"], **report}), flush=True)
@@ -360,14 +383,12 @@ def evaluate(a):
 @torch.no_grad()
 def validate(head, val, to_draft, K, weights, device, batch=8):
     ids, taps, top_ids, top_logp = (torch.from_numpy(val[k]) for k in ("input_ids", "taps", "top_ids", "top_logp"))
-    losses, all_hits = [], None
+    report = Report()
     for s in range(0, ids.shape[0], batch):
         b = [ids[s: s + batch].long().to(device), taps[s: s + batch].to(device), top_ids[s: s + batch].long().to(device), top_logp[s: s + batch].to(device)]
         loss, hits = batch_terms(head, b, to_draft, K, weights)
-        losses.append(loss.item())
-        all_hits = hits if all_hits is None else [torch.cat([x, h]) for x, h in zip(all_hits, hits)]
-    return {"loss": round(float(np.mean(losses)), 4), "acc": [round(h.float().mean().item(), 4) for h in all_hits],
-            "acceptance_length": round(acceptance_length(all_hits), 4)}
+        report.add(loss, hits)
+    return report.result()
 
 
 if __name__ == "__main__":
