@@ -20,6 +20,10 @@ the shipped heads, or a head whose run's checkpoint was lost. --iters fixes the 
 --budget-s instead times the first iterations and fixes --iters to fill that many seconds
 (printed, and stored in the checkpoint, so a resumed run keeps it). The heads run in bf16 autocast
 on a GPU, in fp32 on the CPU.
+A variant written VARIANT:greedy (e.g. --variants prism,prism:greedy) trains on the target's own
+greedy continuations instead: each of its windows keeps the first --greedy-prompt tokens of the
+same corpus window and continues it greedily (what decoding verifies), so the two arms see the
+same prompts and steps. Greedy windows are generated --greedy-chunk batches at a time.
 Soft targets are the target's whole distribution restricted to the draft vocabulary and
 renormalised (prism.train's stored features keep its top 64 tokens; the difference is the mass
 outside the top 64). Checkpoints (every --every iterations and at the end) are written
@@ -29,6 +33,7 @@ atomically to --out/checkpoint.pt, a rerun resumes from it; each head's head.pt 
 """
 import argparse
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -74,6 +79,35 @@ class OnlineTarget:
         out = self.model(input_ids=ids, output_hidden_states=True, use_cache=False)
         taps = torch.cat([out.hidden_states[layer] for layer in self.taps], -1)
         return taps.float(), out.logits.float()
+
+    @torch.no_grad()
+    def continue_greedy(self, prompts, total):
+        """prompts [B, P] -> [B, total]: each prompt followed by the target's greedy continuation, one
+        token a step on a preallocated (static) cache. End-of-text does not stop it: the target goes
+        on as it would after a document boundary in the stream."""
+        from transformers import StaticCache
+
+        b, p = prompts.shape
+        dev = prompts.device
+        params = inspect.signature(type(self.model.model).forward).parameters
+        key = "cache" if "cache" in params else "past_key_values"
+        cache = StaticCache(config=self.cfg, max_cache_len=total)
+        ids = torch.empty(b, total, dtype=torch.long, device=dev)
+        ids[:, :p] = prompts
+
+        def step(x, start):
+            pos = torch.arange(start, start + x.shape[1], device=dev)
+            kw = {key: cache, "use_cache": True, "position_ids": pos[None].expand(b, -1), "logits_to_keep": 1}
+            if "cache_position" in params:
+                kw["cache_position"] = pos
+            return self.model(input_ids=x, **kw).logits[:, -1].argmax(-1)
+
+        nxt = step(prompts, 0)
+        for t in range(p, total):
+            ids[:, t] = nxt
+            if t + 1 < total:
+                nxt = step(nxt[:, None], t)
+        return ids
 
     def embeddings(self):
         return self.model.get_input_embeddings().weight.detach().float().cpu()
@@ -129,7 +163,12 @@ def main():
     ap.add_argument("--write-stream", choices=("train", "dev"),
                     help="write that split's token stream to --out (a .npy) and stop")
     ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "code"))
-    ap.add_argument("--variants", default="prism,eagle3", help="comma-separated: prism, eagle3, stacked")
+    ap.add_argument("--variants", default="prism,eagle3",
+                    help="comma-separated heads: prism, eagle3, stacked; VARIANT:greedy trains that variant on the "
+                         "target's greedy continuations instead of corpus windows (its name: VARIANT-greedy)")
+    ap.add_argument("--greedy-prompt", type=int, default=256,
+                    help="greedy windows: the first this many tokens of the corpus window, then the target's continuation")
+    ap.add_argument("--greedy-chunk", type=int, default=32, help="greedy windows are generated this many batches at a time")
     ap.add_argument("--modules", type=int, default=3, help="M (PRISM modules, or stacked layers)")
     ap.add_argument("--steps", type=int, default=4, help="K draft steps unrolled")
     ap.add_argument("--sigma", default="", help="comma-separated 1-based module per step (PRISM)")
@@ -165,10 +204,17 @@ def main():
         torch.backends.cudnn.allow_tf32 = True
     say = lambda *m: print(*m, flush=True)  # noqa: E731
     os.makedirs(a.out, exist_ok=True)
-    variants = [v for v in a.variants.split(",") if v]
-    for v in variants:
+    arms = {}  # name -> (variant, data source)
+    for spec in (v for v in a.variants.split(",") if v):
+        v, _, source = spec.partition(":")
         if v not in ("prism", "eagle3", "stacked"):
             sys.exit(f"online: unknown variant {v} (prism, eagle3, stacked)")
+        if source not in ("", "greedy"):
+            sys.exit(f"online: unknown data source {source} in {spec} (VARIANT or VARIANT:greedy)")
+        arms[v if not source else f"{v}-{source}"] = (v, source or "corpus")
+    variants = list(arms)
+    if any(s == "greedy" for _, s in arms.values()) and not 0 < a.greedy_prompt < a.window:
+        sys.exit(f"online: --greedy-prompt must lie between 0 and --window {a.window}")
 
     ckpt = os.path.join(a.out, "checkpoint.pt")
     if not a.iters and not a.budget_s and not os.path.exists(ckpt):
@@ -194,7 +240,7 @@ def main():
         from prism.export import read_head
 
         cfg, start_weights, meta = read_head(spec)
-        if meta["variant"] not in variants:
+        if meta["variant"] not in {v for v, _ in arms.values()}:
             sys.exit(f"{spec} is a {meta['variant']} head; add {meta['variant']} to --variants or leave it out")
         if meta["target_sha256"] != sha:
             sys.exit(f"{spec} was trained for another target than {a.gguf}")
@@ -223,12 +269,13 @@ def main():
     heads, opts, scheds = {}, {}, {}
     weights = [a.step_weight ** k for k in range(a.steps)]
     for v in variants:
+        base = arms[v][0]
         torch.manual_seed(a.seed)
-        c = starts[v][0] if v in starts else head_config(v, target, a.modules, a.steps, len(vocab_ids), sigma)
+        c = starts[base][0] if base in starts else head_config(base, target, a.modules, a.steps, len(vocab_ids), sigma)
         heads[v] = DraftHead(c, emb, vocab_ids)
-        if v in starts and state is None:
-            heads[v].load_state_dict(starts[v][1])
-            say(f"online: {v} starts from {starts[v][2]}")
+        if base in starts and state is None:
+            heads[v].load_state_dict(starts[base][1])
+            say(f"online: {v} starts from {starts[base][2]}")
         heads[v] = heads[v].to(device)
         opts[v] = torch.optim.AdamW(heads[v].parameters(), lr=a.lr, betas=(0.9, 0.95), weight_decay=0.0)
 
@@ -257,6 +304,22 @@ def main():
 
     def batch_at(it):
         return windows[torch.from_numpy(batch_order(n, a.batch, it // per_epoch, a.seed)[it % per_epoch])]
+
+    greedy = {"chunk": -1, "windows": None, "s": 0.0}
+
+    def greedy_batch_at(it):
+        """Batch `it`'s windows with all but their first --greedy-prompt tokens replaced by the
+        target's greedy continuation; generated --greedy-chunk batches at a time (a resumed run
+        regenerates its chunk, so it sees the same windows)."""
+        c = it // a.greedy_chunk
+        if greedy["chunk"] != c:
+            t = time.time()
+            ids = torch.cat([batch_at(i) for i in range(c * a.greedy_chunk, (c + 1) * a.greedy_chunk)])
+            greedy["windows"] = target.continue_greedy(ids[:, : a.greedy_prompt].to(device), W).view(a.greedy_chunk, a.batch, W)
+            greedy["chunk"] = c
+            sync()
+            greedy["s"] += time.time() - t
+        return greedy["windows"][it % a.greedy_chunk]
 
     def validate(done):
         if val is None:
@@ -298,7 +361,8 @@ def main():
         if not total["iters"] and it - start == probe + 2:
             # Time the last `probe` iterations and fill the budget with as many.
             sync()
-            per = (time.time() - t_probe) / probe
+            # Greedy arms: each iteration also pays its share of its chunk's generation.
+            per = (time.time() - t_probe) / probe + greedy["s"] / a.greedy_chunk
             left = a.budget_s - (time.time() - t_load)
             total["iters"] = it + max(1, int(left * 0.92 / per))
             say(f"online: {per * 1000:.0f} ms per iteration ({positions_per_iter / per:.0f} positions/s per head); "
@@ -308,12 +372,15 @@ def main():
             say(f"online: the budget of {a.budget_s:.0f} s is spent at iteration {it}; stopping there")
             break
         iters = total["iters"]
-        ids = batch_at(it).to(device, non_blocking=True)
-        taps, logits = target.features(ids)
-        q, top1 = targets(logits, vocab_dev)
-        del logits
+        feats = {}
+        for source in dict.fromkeys(s for _, s in arms.values()):
+            ids = batch_at(it).to(device, non_blocking=True) if source == "corpus" else greedy_batch_at(it)
+            taps, logits = target.features(ids)
+            feats[source] = (ids, taps, *targets(logits, vocab_dev))
+            del logits
         accs = {}
         for v, head in heads.items():
+            ids, taps, q, top1 = feats[arms[v][1]]
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 loss, hits = unroll_terms(head, ids, taps, q, top1, a.steps, weights)
             opts[v].zero_grad(set_to_none=True)
@@ -327,7 +394,8 @@ def main():
             rate = (it - start) / (time.time() - t0)
             parts = [f"{v} loss {l.item():.3f} acc1 {h[0].float().mean().item():.3f}" for v, (l, h) in accs.items()]
             left = f"about {(iters - it) / rate / 60:.1f} min left" if iters else "timing"
-            say(f"online: {it}/{iters or '?'} {'; '.join(parts)}; {rate * positions_per_iter:.0f} positions/s per head, {left}")
+            gen = f", {greedy['s']:.0f} s generating" if greedy["s"] else ""
+            say(f"online: {it}/{iters or '?'} {'; '.join(parts)}; {rate * positions_per_iter:.0f} positions/s per head{gen}, {left}")
         val_every = a.val_every or max(1, (iters or 10 ** 9) // 16)
         if it % val_every == 0 or it == iters:
             validate(it)
@@ -340,7 +408,8 @@ def main():
     for v, head in heads.items():
         d = os.path.join(a.out, v)
         os.makedirs(d, exist_ok=True)
-        save_atomic({"config": head.c.__dict__, "head": {k: t.cpu() for k, t in head.state_dict().items()}, "variant": v,
+        save_atomic({"config": head.c.__dict__, "head": {k: t.cpu() for k, t in head.state_dict().items()}, "variant": arms[v][0],
+                     "data": arms[v][1],
                      "gguf_sha256": sha, "taps": target.taps, "window": W}, os.path.join(d, "head.pt"))
     say(f"online: done; {it} iterations, {it * positions_per_iter} positions per head, "
         f"{elapsed_before + time.time() - t0:.0f} s; heads in {a.out}/{{{','.join(variants)}}}/head.pt")

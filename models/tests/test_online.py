@@ -129,3 +129,41 @@ def test_from_head_continues_exported_heads_exactly(tiny, tmp_path):
             assert torch.equal(got["head"][k].to(t.dtype), t), (v, k)
     r = online(tmp, gguf, tmp_path / "other", "--variants", "eagle3", "--from-head", heads["prism"])
     assert r.returncode != 0 and "is a prism head; add prism to --variants" in r.stderr
+
+
+def test_greedy_continuations_equal_the_targets_own_greedy_decoding(tiny):
+    from prism.online import OnlineTarget
+
+    _, gguf = tiny
+    target = OnlineTarget(gguf, torch.device("cpu"))
+    prompts = torch.from_numpy(np.random.default_rng(1).integers(0, 250, size=(3, 6)))
+    got = target.continue_greedy(prompts, 20)
+    ids = prompts.clone()
+    with torch.no_grad():
+        while ids.shape[1] < 20:  # no cache: the whole sequence again for every token
+            ids = torch.cat([ids, target.model(input_ids=ids).logits[:, -1].argmax(-1, keepdim=True)], 1)
+    assert torch.equal(got, ids)
+    assert len(set(got[:, 6:].reshape(-1).tolist())) > 3  # not one token repeated: a real continuation
+
+
+def test_greedy_arms_train_beside_corpus_arms_and_resume_exactly(tiny):
+    tmp, gguf = tiny
+    arms = ("--variants", "prism,prism:greedy", "--greedy-prompt", "12", "--greedy-chunk", "3")
+    r = online(tmp, gguf, tmp / "greedy", *arms)
+    assert r.returncode == 0, r.stderr
+    assert "s generating" in r.stdout and "validate prism-greedy: iteration 20" in r.stdout
+    head = torch.load(tmp / "greedy" / "prism-greedy" / "head.pt", weights_only=False)
+    assert head["variant"] == "prism" and head["data"] == "greedy"
+    corpus = torch.load(tmp / "greedy" / "prism" / "head.pt", weights_only=False)
+    assert corpus["data"] == "corpus"
+    assert any(not torch.equal(head["head"][k], corpus["head"][k]) for k in head["head"])  # other data, other weights
+    # Stopping inside a generation chunk (iteration 7 of chunk 6..8) regenerates that chunk on resume.
+    r = online(tmp, gguf, tmp / "greedy-split", *arms, "--stop-after", "7")
+    assert r.returncode == 0, r.stderr
+    r = online(tmp, gguf, tmp / "greedy-split", *arms)
+    assert r.returncode == 0 and "resuming at iteration 7 of 20" in r.stdout, r.stderr
+    b = torch.load(tmp / "greedy-split" / "prism-greedy" / "head.pt", weights_only=False)["head"]
+    for k in head["head"]:
+        assert torch.equal(head["head"][k], b[k]), k
+    r = online(tmp, gguf, tmp / "x", "--variants", "prism:sampled")
+    assert r.returncode != 0 and "unknown data source sampled in prism:sampled" in r.stderr
