@@ -51,6 +51,7 @@ const USAGE = `usage:
                       also without the prefill a file gets when it becomes active; --open-pause MS: how
                       long the simulated user reads a just-opened file before asking (default 4000);
                       --context-tokens 768,1536: the typing trace once per prompt budget (prism.contextTokens);
+                      --time-budget 300,1500: and once per completion time budget (prism.timeBudgetMs);
                       --backend URL [--remote-model NAME] [--remote-api auto|infill|completions|completions-suffix]:
                       the typing trace also against a team's server (llama.cpp server, vLLM, any
                       OpenAI-compatible /v1/completions; API key from $PRISM_REMOTE_API_KEY), with
@@ -117,7 +118,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -144,6 +145,16 @@ function contextList(v: string | undefined): number[] | undefined {
   return v.split(',').map((x) => {
     const n = int(x.trim(), 'context-tokens', 0, 64);
     if (n > 8000) throw new UsageError(`--context-tokens takes prompt budgets from 64 to 8000 tokens (prism.contextTokens), got '${x.trim()}'`);
+    return n;
+  });
+}
+
+/** --time-budget: completion time budgets within the setting's bounds (prism.timeBudgetMs). */
+function timeBudgetList(v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  return v.split(',').map((x) => {
+    const n = int(x.trim(), 'time-budget', 0, 50);
+    if (n > 30000) throw new UsageError(`--time-budget takes completion time budgets from 50 to 30000 ms (prism.timeBudgetMs), got '${x.trim()}'`);
     return n;
   });
 }
@@ -435,6 +446,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   });
   const depths = (v.depths ?? (quick ? '4' : '2,3,4,6')).split(',').map((x) => int(x.trim(), 'depths', 1, 1));
   const contextTokens = contextList(v['context-tokens']);
+  const timeBudgetsMs = timeBudgetList(v['time-budget']);
   let only: RegExp | undefined;
   try {
     only = v.only === undefined ? undefined : new RegExp(v.only);
@@ -479,7 +491,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 2 : 8, 1),
       chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,
-      comparePrefill: Boolean(v['compare-prefill']), contextTokens, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
+      comparePrefill: Boolean(v['compare-prefill']), contextTokens, timeBudgetsMs, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
       progress: (f, m) => progress((decodeSteps + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);

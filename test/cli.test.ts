@@ -106,6 +106,8 @@ describe('prism-complete CLI', () => {
     ['a prompt length too short', ['bench-plain', '--prompt-tokens', '256,8'], 2, /^prism-complete: --prompt-tokens must be an integer >= 16, got '8'$/m],
     ['a prompt budget too small', ['bench-quality', '--context-tokens', '1024,20'], 2, /^prism-complete: --context-tokens must be an integer >= 64, got '20'$/m],
     ['a prompt budget too large', ['bench', '--no-decode', '--context-tokens', '9000'], 2, /^prism-complete: --context-tokens takes prompt budgets from 64 to 8000 tokens \(prism\.contextTokens\), got '9000'$/m],
+    ['a time budget too small', ['bench', '--no-decode', '--time-budget', '300,20'], 2, /^prism-complete: --time-budget must be an integer >= 50, got '20'$/m],
+    ['a time budget too large', ['bench', '--no-decode', '--time-budget', '40000'], 2, /^prism-complete: --time-budget takes completion time budgets from 50 to 30000 ms \(prism\.timeBudgetMs\), got '40000'$/m],
     ['an int8 head with fp32 activations', ['complete', '--prompt', 'x', '--activations', 'fp32', '--head', 'int8'], 2, /^prism-complete: --head int8 needs --activations int8 \(ORT's 8-bit kernel is only fast with int8 activations\)$/m],
     ['a top-p outside (0, 1]', ['complete', '--prompt', 'x', '--top-p', '1.5'], 2, /^prism-complete: --top-p must be in \(0, 1\], got '1\.5'$/m],
     ['unknown activations', ['complete', '--prompt', 'x', '--activations', 'int4'], 2, /^prism-complete: --activations must be fp32 or int8, got 'int4'$/m],
