@@ -50,6 +50,8 @@ const USAGE = `usage:
                       whose name matches (plain always runs); --compare-prefill: the typing trace
                       also without the prefill a file gets when it becomes active; --open-pause MS: how
                       long the simulated user reads a just-opened file before asking (default 4000);
+                      --tree dynamic --tree-shapes d3k2n5,d4k2n8: and each head drafting these dynamic trees
+                      (depth, children per node, nodes);
                       --context-tokens 768,1536: the typing trace once per prompt budget (prism.contextTokens);
                       --time-budget 300,1500: and once per completion time budget (prism.timeBudgetMs);
                       --backend URL [--remote-model NAME] [--remote-api auto|infill|completions|completions-suffix]:
@@ -118,7 +120,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' }, 'tree-shapes': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -460,6 +462,17 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   });
   const hybridMixes = mixes('hybrid');
   const autoStarts = mixes('auto-start');
+  const treeShapes = v['tree-shapes']?.split(',').map((x) => {
+    const m = /^\s*d(\d+)k(\d+)n(\d+)\s*$/.exec(x);
+    const [depth, topK, totalTokens] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+    if (!m || depth < 1 || depth > 12 || topK < 1 || topK > 8 || totalTokens < depth || totalTokens > 64) {
+      throw new UsageError(`--tree-shapes takes dynamic trees as dDEPTHkCHILDRENnNODES (depth 1-12, 1-8 children, depth to 64 nodes), comma-separated (e.g. d3k2n5,d4k2n8), got '${x.trim()}'`);
+    }
+    return { depth, topK, totalTokens };
+  });
+  if (treeShapes && v.tree !== 'dynamic' && v.tree !== 'static' && !v.inexact) {
+    throw new UsageError('--tree-shapes needs the tree-exact attention: add --tree dynamic (or --inexact)');
+  }
   // node-llama-cpp is a dev dependency: an installed extension benchmarks what ships.
   const llamaCpp = !v['no-llama'] && llamaCppInstalled();
   if (!v['no-llama'] && !llamaCpp) console.error('bench: node-llama-cpp is not installed here; its rows are left out');
@@ -470,7 +483,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   for (const [i, source] of (v['no-decode'] ? [] : sources).entries()) {
     const r = await benchDecode({
       load, positions: int(v.positions, 'positions', quick ? 4 : 24, 1), tokens: int(v.tokens, 'tokens', quick ? 24 : 48, 2), source, heads,
-      llamaCpp, depths, full: Boolean(v.full), adaptive: Boolean(v.adaptive), autoMaxDepth: v['auto-max-depth'] === undefined ? undefined : int(v['auto-max-depth'], 'auto-max-depth', 4, 1), hybridMixes, autoStarts, only, progress: (f, m) => progress((i + f) / steps, m),
+      llamaCpp, depths, full: Boolean(v.full), treeShapes, adaptive: Boolean(v.adaptive), autoMaxDepth: v['auto-max-depth'] === undefined ? undefined : int(v['auto-max-depth'], 'auto-max-depth', 4, 1), hybridMixes, autoStarts, only, progress: (f, m) => progress((i + f) / steps, m),
     });
     decode.push(r);
     if (!v.json) console.log(`\n${decodeTable(r)}\n`);

@@ -106,6 +106,8 @@ describe('prism-complete CLI', () => {
     ['a prompt length too short', ['bench-plain', '--prompt-tokens', '256,8'], 2, /^prism-complete: --prompt-tokens must be an integer >= 16, got '8'$/m],
     ['a prompt budget too small', ['bench-quality', '--context-tokens', '1024,20'], 2, /^prism-complete: --context-tokens must be an integer >= 64, got '20'$/m],
     ['a prompt budget too large', ['bench', '--no-decode', '--context-tokens', '9000'], 2, /^prism-complete: --context-tokens takes prompt budgets from 64 to 8000 tokens \(prism\.contextTokens\), got '9000'$/m],
+    ['tree shapes without the tree-exact attention', ['bench-decode', '--tree-shapes', 'd3k2n5'], 2, /^prism-complete: --tree-shapes needs the tree-exact attention: add --tree dynamic \(or --inexact\)$/m],
+    ['a malformed tree shape', ['bench-decode', '--tree', 'dynamic', '--tree-shapes', 'd3k2n5,d3k2'], 2, /^prism-complete: --tree-shapes takes dynamic trees as dDEPTHkCHILDRENnNODES \(depth 1-12, 1-8 children, depth to 64 nodes\), comma-separated \(e\.g\. d3k2n5,d4k2n8\), got 'd3k2'$/m],
     ['a time budget too small', ['bench', '--no-decode', '--time-budget', '300,20'], 2, /^prism-complete: --time-budget must be an integer >= 50, got '20'$/m],
     ['a time budget too large', ['bench', '--no-decode', '--time-budget', '40000'], 2, /^prism-complete: --time-budget takes completion time budgets from 50 to 30000 ms \(prism\.timeBudgetMs\), got '40000'$/m],
     ['an int8 head with fp32 activations', ['complete', '--prompt', 'x', '--activations', 'fp32', '--head', 'int8'], 2, /^prism-complete: --head int8 needs --activations int8 \(ORT's 8-bit kernel is only fast with int8 activations\)$/m],

@@ -39,6 +39,8 @@ export interface DecodeBenchOptions {
   depths: number[];
   /** Include the n-gram sweep and trees (slower). */
   full: boolean;
+  /** Dynamic tree shapes for the heads' tree rows (with --full or alone; default: depth 4, top-2 children, 8 nodes). */
+  treeShapes?: TreeShape[];
   /** Also chains whose depth follows the last run (TreeParams.adapt), and auto drafting with them. */
   adaptive?: boolean;
   /** Also auto with chains of at most this depth (PolicyOptions.maxDepth), beside the default. */
@@ -51,6 +53,8 @@ export interface DecodeBenchOptions {
   only?: RegExp;
   progress: (fraction: number, message: string) => void;
 }
+
+export interface TreeShape { depth: number; topK: number; totalTokens: number }
 
 export interface DecodeRow {
   config: string; drafter: string; depth: number; tokens_per_s: number; speedup: number; tau: number;
@@ -105,11 +109,13 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
     }
   }
   // Trees are bit-exact only with the tree-exact attention (--tree static|dynamic loads it); --inexact allows them too.
-  const trees = o.full && (o.load.exact === false || o.load.graph?.attention === 'tree-exact');
-  if (trees) out.push({ name: 'ngram tree k2 n8', drafter: 'ngram', depth: 4, draft: { drafter: 'ngram', tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 }, datastore: false } });
+  const trees = (o.full || o.treeShapes !== undefined) && (o.load.exact === false || o.load.graph?.attention === 'tree-exact');
+  if (trees && o.full) out.push({ name: 'ngram tree k2 n8', drafter: 'ngram', depth: 4, draft: { drafter: 'ngram', tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 }, datastore: false } });
+  const shapes = o.treeShapes ?? [{ depth: 4, topK: 2, totalTokens: 8 }];
+  const shapeName = (t: TreeShape): string => (o.treeShapes ? `tree d${t.depth} k${t.topK} n${t.totalTokens}` : `tree k${t.topK} n${t.totalTokens}`);
   for (const h of heads) {
     for (const d of o.depths) out.push({ name: `${h.name} chain d${d}`, drafter: h.name, depth: d, draft: { drafter: 'head', head: h.path, tree: chain(d) } });
-    if (trees) out.push({ name: `${h.name} tree k2 n8`, drafter: h.name, depth: 4, draft: { drafter: 'head', head: h.path, tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 } } });
+    if (trees) for (const t of shapes) out.push({ name: `${h.name} ${shapeName(t)}`, drafter: h.name, depth: t.depth, draft: { drafter: 'head', head: h.path, tree: { kind: 'dynamic', ...t } } });
   }
   // The hybrid: n-gram lookup where it has a match, the head's short chain where it has none.
   for (const h of heads.filter((x) => x.name !== 'eagle3')) {
