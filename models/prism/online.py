@@ -44,7 +44,7 @@ import numpy as np
 import torch
 
 from prism.model import DraftConfig, DraftHead
-from prism.train import Report, save_atomic, unroll_terms, vocab_from_counts
+from prism.train import Report, add_head_shape_args, save_atomic, unroll_terms, vocab_from_counts
 
 
 def tap_layers(n_layers):
@@ -169,10 +169,7 @@ def main():
     ap.add_argument("--greedy-prompt", type=int, default=256,
                     help="greedy windows: the first this many tokens of the corpus window, then the target's continuation")
     ap.add_argument("--greedy-chunk", type=int, default=32, help="greedy windows are generated this many batches at a time")
-    ap.add_argument("--modules", type=int, default=3, help="M (PRISM modules, or stacked layers)")
-    ap.add_argument("--steps", type=int, default=4, help="K draft steps unrolled")
-    ap.add_argument("--sigma", default="", help="comma-separated 1-based module per step (PRISM)")
-    ap.add_argument("--draft-vocab", type=int, default=2048)
+    add_head_shape_args(ap, draft_vocab=2048)
     ap.add_argument("--vocab-windows", type=int, default=1024)
     ap.add_argument("--window", type=int, default=512)
     ap.add_argument("--val-windows", type=int, default=64)

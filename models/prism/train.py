@@ -218,16 +218,21 @@ def save_atomic(obj, path):
     os.replace(tmp, path)
 
 
+def add_head_shape_args(ap, draft_vocab):
+    """The head's shape options, shared by prism.train and prism.online (only the draft vocabulary's default differs)."""
+    ap.add_argument("--modules", type=int, default=3, help="M (PRISM modules, or stacked layers)")
+    ap.add_argument("--steps", type=int, default=4, help="K draft steps unrolled")
+    ap.add_argument("--sigma", default="", help="comma-separated 1-based module per step (PRISM)")
+    ap.add_argument("--draft-vocab", type=int, default=draft_vocab)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--val")
     ap.add_argument("--out", required=True)
     ap.add_argument("--variant", choices=VARIANTS, default="prism")
-    ap.add_argument("--modules", type=int, default=3, help="M (PRISM modules, or stacked layers)")
-    ap.add_argument("--steps", type=int, default=4, help="K draft steps unrolled")
-    ap.add_argument("--sigma", default="", help="comma-separated 1-based module per step (PRISM)")
-    ap.add_argument("--draft-vocab", type=int, default=8192)
+    add_head_shape_args(ap, draft_vocab=8192)
     ap.add_argument("--iters", type=int, default=2000)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=3e-4)
