@@ -56,7 +56,7 @@ export interface Settings {
    * prompt. Off by default: its gain on the quality benchmark was within the noise (docs/BENCHMARKS.md).
    */
   crossFileContext: boolean;
-  draft: { mode: DraftMode; depth: number | 'auto'; tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number };
+  draft: { mode: DraftMode; depth: number | 'auto'; tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number; /** Chains grow after runs that accept them whole, up to this depth (0: off). */ grow: number };
   /** The repository datastore n-gram drafting looks up: the workspace's source files (MB cap). */
   datastore: { enable: boolean; maxMB: number };
   /** Files larger than this (bytes) get no completions. */
@@ -80,7 +80,7 @@ export const DEFAULT_SETTINGS: Settings = {
   debounceMs: 'auto',
   tokenHealing: true,
   crossFileContext: false,
-  draft: { mode: DEFAULT_DRAFT_MODE, depth: 'auto', tree: 'chain', treeWidth: 2, treeTokens: 8 },
+  draft: { mode: DEFAULT_DRAFT_MODE, depth: 'auto', tree: 'chain', treeWidth: 2, treeTokens: 8, grow: 0 },
   datastore: { enable: true, maxMB: 16 },
   maxFileBytes: 1_000_000,
 };
@@ -155,6 +155,7 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
         tree: oneOf('draft.tree', draftRaw.tree, ['chain', 'dynamic'] as const, d.draft.tree),
         treeWidth: int('draft.treeWidth', draftRaw.treeWidth, d.draft.treeWidth, 1, 8),
         treeTokens: int('draft.treeTokens', draftRaw.treeTokens, d.draft.treeTokens, 1, 64),
+        grow: int('draft.grow', draftRaw.grow, d.draft.grow, 0, 12),
       },
       datastore: {
         enable: bool('datastore.enable', d.datastore.enable, storeRaw.enable),

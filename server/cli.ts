@@ -34,7 +34,7 @@ const USAGE = `usage:
   prism-complete demo [options]
   prism-complete bench-plain [--repeats N] [--tokens N] [--prompt-tokens 256,1536] [options]
   prism-complete bench [--quick] [--out DIR] [--source dev,infill,infill-doc,repo] [--dir FOLDER]
-                      [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--adaptive] [--no-llama] [--only REGEX]
+                      [--positions N] [--tokens N] [--depths 2,4,6] [--full] [--adaptive] [--grow N] [--no-llama] [--only REGEX]
                       [--no-trace] [--compare-prefill] [--no-decode] [--modes none,ngram,hybrid,prism,eagle3,auto] [--draft HEAD.gguf,...] [--quality]
                       decode benchmark (plain, n-gram, PRISM, EAGLE-3, node-llama-cpp) + typing
                       trace through the language server (--quality: and the completion-quality
@@ -43,7 +43,9 @@ const USAGE = `usage:
                       (--dir: the folder is the datastore); --source infill-doc: the infilling
                       prompts with their document (the hole empty) as the datastore, as an editor
                       indexes the open file; --adaptive: and chains whose depth follows the last
-                      run (auto too); --auto-max-depth N: and auto with chains of at most
+                      run (auto too); --grow N: and chains that grow to depth N after runs
+                      that accept them whole (auto too, and a trace row; prism.draft.grow);
+                      --auto-max-depth N: and auto with chains of at most
                       depth N; --hybrid 3+3,5+2: and hybrid rows with these lookup + head
                       chain depths; --auto-start 4+1: and auto starting from these depths
                       instead of its default; --only REGEX: only the configurations
@@ -120,7 +122,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' }, 'tree-shapes': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' }, 'tree-shapes': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -159,6 +161,14 @@ function timeBudgetList(v: string | undefined): number[] | undefined {
     if (n > 30000) throw new UsageError(`--time-budget takes completion time budgets from 50 to 30000 ms (prism.timeBudgetMs), got '${x.trim()}'`);
     return n;
   });
+}
+
+/** --grow: the deepest a growing chain may go (prism.draft.grow). */
+function growDepth(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 2 || n > 12) throw new UsageError(`--grow takes the deepest a growing chain may go, 2 to 12 (prism.draft.grow), got '${v}'`);
+  return n;
 }
 
 function num(v: string | undefined, name: string, fallback: number): number {
@@ -470,6 +480,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     }
     return { depth, topK, totalTokens };
   });
+  const grow = growDepth(v.grow);
   if (treeShapes && v.tree !== 'dynamic' && v.tree !== 'static' && !v.inexact) {
     throw new UsageError('--tree-shapes needs the tree-exact attention: add --tree dynamic (or --inexact)');
   }
@@ -483,7 +494,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   for (const [i, source] of (v['no-decode'] ? [] : sources).entries()) {
     const r = await benchDecode({
       load, positions: int(v.positions, 'positions', quick ? 4 : 24, 1), tokens: int(v.tokens, 'tokens', quick ? 24 : 48, 2), source, heads,
-      llamaCpp, depths, full: Boolean(v.full), treeShapes, adaptive: Boolean(v.adaptive), autoMaxDepth: v['auto-max-depth'] === undefined ? undefined : int(v['auto-max-depth'], 'auto-max-depth', 4, 1), hybridMixes, autoStarts, only, progress: (f, m) => progress((i + f) / steps, m),
+      llamaCpp, depths, full: Boolean(v.full), treeShapes, adaptive: Boolean(v.adaptive), grow, autoMaxDepth: v['auto-max-depth'] === undefined ? undefined : int(v['auto-max-depth'], 'auto-max-depth', 4, 1), hybridMixes, autoStarts, only, progress: (f, m) => progress((i + f) / steps, m),
     });
     decode.push(r);
     if (!v.json) console.log(`\n${decodeTable(r)}\n`);
@@ -504,7 +515,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 2 : 8, 1),
       chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,
-      comparePrefill: Boolean(v['compare-prefill']), contextTokens, timeBudgetsMs, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
+      comparePrefill: Boolean(v['compare-prefill']), contextTokens, timeBudgetsMs, grow, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
       progress: (f, m) => progress((decodeSteps + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);

@@ -110,6 +110,7 @@ describe('prism-complete CLI', () => {
     ['a malformed tree shape', ['bench-decode', '--tree', 'dynamic', '--tree-shapes', 'd3k2n5,d3k2'], 2, /^prism-complete: --tree-shapes takes dynamic trees as dDEPTHkCHILDRENnNODES \(depth 1-12, 1-8 children, depth to 64 nodes\), comma-separated \(e\.g\. d3k2n5,d4k2n8\), got 'd3k2'$/m],
     ['a time budget too small', ['bench', '--no-decode', '--time-budget', '300,20'], 2, /^prism-complete: --time-budget must be an integer >= 50, got '20'$/m],
     ['a time budget too large', ['bench', '--no-decode', '--time-budget', '40000'], 2, /^prism-complete: --time-budget takes completion time budgets from 50 to 30000 ms \(prism\.timeBudgetMs\), got '40000'$/m],
+    ['a growing chain too deep', ['bench-decode', '--grow', '16'], 2, /^prism-complete: --grow takes the deepest a growing chain may go, 2 to 12 \(prism\.draft\.grow\), got '16'$/m],
     ['an int8 head with fp32 activations', ['complete', '--prompt', 'x', '--activations', 'fp32', '--head', 'int8'], 2, /^prism-complete: --head int8 needs --activations int8 \(ORT's 8-bit kernel is only fast with int8 activations\)$/m],
     ['a top-p outside (0, 1]', ['complete', '--prompt', 'x', '--top-p', '1.5'], 2, /^prism-complete: --top-p must be in \(0, 1\], got '1\.5'$/m],
     ['unknown activations', ['complete', '--prompt', 'x', '--activations', 'int4'], 2, /^prism-complete: --activations must be fp32 or int8, got 'int4'$/m],

@@ -43,6 +43,8 @@ export interface DecodeBenchOptions {
   treeShapes?: TreeShape[];
   /** Also chains whose depth follows the last run (TreeParams.adapt), and auto drafting with them. */
   adaptive?: boolean;
+  /** Also chains that grow on runs of whole acceptances up to this depth (TreeParams.grow), and auto with them. */
+  grow?: number;
   /** Also auto with chains of at most this depth (PolicyOptions.maxDepth), beside the default. */
   autoMaxDepth?: number;
   /** Also auto starting from these lookup + head chain depths (PolicyOptions.start), beside the default. */
@@ -100,6 +102,9 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
   if (o.adaptive) {
     for (const d of [4, 8]) out.push({ name: `ngram chain d${d} adaptive`, drafter: 'ngram', depth: d, draft: { drafter: 'ngram', tree: { ...chain(d), adapt: true }, datastore: false } });
   }
+  if (o.grow) {
+    for (const d of ngramDepths) out.push({ name: `ngram chain d${d} grow${o.grow}`, drafter: 'ngram', depth: d, draft: { drafter: 'ngram', tree: { ...chain(d), grow: o.grow }, datastore: false } });
+  }
   // With a repository datastore: prompt lookup first, the repository where the prompt has no match.
   if (store) {
     for (const d of ngramDepths) {
@@ -129,19 +134,21 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
       out.push({ name: `hybrid ngram d${ld} + ${h.name} d${hd}`, drafter: `hybrid(${h.name})`, depth: ld, draft: { drafter: 'hybrid', head: h.path, headDepth: hd, headMinProb: 0, tree: chain(ld), datastore: false } });
     }
     if (o.adaptive) out.push({ name: `hybrid ngram d4 + ${h.name} d${HYBRID_HEAD_DEPTH} adaptive`, drafter: `hybrid(${h.name})`, depth: 4, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: { ...chain(4), adapt: true }, datastore: false } });
+    if (o.grow) out.push({ name: `hybrid ngram d${d} + ${h.name} d${HYBRID_HEAD_DEPTH} grow${o.grow}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: { ...chain(d), grow: o.grow }, datastore: false } });
     // SAM-decoding's choice by match length: lookup only on a match of 3+ tokens, the head below.
     out.push({ name: `hybrid ngram>=3 d${d} + ${h.name} d${HYBRID_HEAD_DEPTH}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: chain(d), datastore: false, ngram: { minN: 3 } } });
     // With a datastore, as auto drafts in the editor: the prompt, the store, then the head.
     if (store) out.push({ name: `hybrid+repo ngram d${d} + ${h.name} d${HYBRID_HEAD_DEPTH}`, drafter: `hybrid+repo(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: chain(d), datastore: true } });
   }
-  const autoRows: { name: string; adapt?: boolean; maxDepth?: number; start?: { lookup: number; head: number } }[] = [{ name: 'auto (the default)' }];
+  const autoRows: { name: string; adapt?: boolean; grow?: number; maxDepth?: number; start?: { lookup: number; head: number } }[] = [{ name: 'auto (the default)' }];
   for (const [l, h] of o.autoStarts ?? []) autoRows.push({ name: `auto, start d${l}+h${h}`, start: { lookup: l, head: h } });
   if (o.adaptive) autoRows.push({ name: 'auto, adaptive chains', adapt: true });
+  if (o.grow) autoRows.push({ name: `auto, chains that grow to ${o.grow}`, grow: o.grow });
   if (o.autoMaxDepth !== undefined) autoRows.push({ name: `auto, chains up to d${o.autoMaxDepth}`, maxDepth: o.autoMaxDepth });
   for (const r of autoRows) {
     out.push({
       name: r.name, drafter: 'auto', depth: 0,
-      policy: new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: o.load.modelPath, tree: 'chain', treeWidth: 4, treeTokens: 16, chainsOnly: o.load.exact !== false && o.load.graph?.attention !== 'tree-exact', padded: o.load.exact !== false, adapt: r.adapt, maxDepth: r.maxDepth, start: r.start }),
+      policy: new DraftPolicy({ mode: 'auto', depth: 'auto', modelPath: o.load.modelPath, tree: 'chain', treeWidth: 4, treeTokens: 16, chainsOnly: o.load.exact !== false && o.load.graph?.attention !== 'tree-exact', padded: o.load.exact !== false, adapt: r.adapt, grow: r.grow, maxDepth: r.maxDepth, start: r.start }),
     });
   }
   if (o.llamaCpp) {

@@ -53,10 +53,10 @@ export function draftMix(draft: DraftRequest): [lookup: number, head: number, st
   return [d, h, d > 0 && draft.datastore !== false];
 }
 
-export interface TreeShape { tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number; /** Chains whose depth follows the last run (TreeParams.adapt). */ adapt?: boolean }
+export interface TreeShape { tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number; /** Chains whose depth follows the last run (TreeParams.adapt). */ adapt?: boolean; /** Chains that grow on runs of whole acceptances, up to this depth (TreeParams.grow). */ grow?: number }
 
 export function treeFor(shape: TreeShape, depth: number): Partial<TreeParams> {
-  return shape.tree === 'chain' ? { kind: 'chain', depth, ...(shape.adapt ? { adapt: true } : {}) } : { kind: 'dynamic', depth, topK: shape.treeWidth, totalTokens: shape.treeTokens };
+  return shape.tree === 'chain' ? { kind: 'chain', depth, ...(shape.adapt ? { adapt: true } : {}), ...(shape.grow ? { grow: shape.grow } : {}) } : { kind: 'dynamic', depth, topK: shape.treeWidth, totalTokens: shape.treeTokens };
 }
 
 export interface PolicyOptions extends TreeShape {

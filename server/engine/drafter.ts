@@ -27,6 +27,12 @@ export interface TreeParams {
    */
   adapt?: boolean;
   /**
+   * Chains: after a run that accepted a whole chain of the depth asked, the next chain may be
+   * twice as long, up to `grow` (a run of predictable text: a repeated line, a long name); the
+   * first rejection returns it to `depth`. Unset: chains keep `depth`.
+   */
+  grow?: number;
+  /**
    * The deepest any draft may go in this run (the generation budget and the context left; the
    * speculative loop sets it and caps `depth` by it). The hybrid's head chain, whose depth is its
    * own, stays within it.

@@ -27,6 +27,7 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
   const V = target.cfg.vocabSize;
   let root = first;
   const adapt = params.adapt === true && params.kind === 'chain';
+  const grow = params.kind === 'chain' && params.grow !== undefined && params.grow > params.depth ? params.grow : 0;
   let depthNow = params.depth;
   while (out.push(root)) {
     if (hooks.isCancelled?.()) { out.finish = 'cancelled'; break; }
@@ -80,6 +81,8 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     stats.rowsMs[block.length - 1] = (stats.rowsMs[block.length - 1] ?? 0) + verifyMs;
     if (adapt && tree.tokens.length > 0) {
       depthNow = acc.accepted.length === tree.tokens.length ? Math.min(params.depth, 2 * depthNow) : Math.max(1, acc.accepted.length + 1);
+    } else if (grow && tree.tokens.length > 0) {
+      depthNow = acc.accepted.length === tree.tokens.length && tree.tokens.length >= Math.min(depthNow, room) ? Math.min(grow, 2 * depthNow) : params.depth;
     }
     const kept = [0, ...acc.accepted.map((i) => i + 1)];
     cache.append(block, r.newK, r.newV, kept);

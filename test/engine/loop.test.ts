@@ -100,12 +100,9 @@ describe('speculative loop on a fake target', () => {
     assert.equal(cases, PROMPTS.length * 2 * 4 * 3);
   });
 
-  it('adaptive chains: one longer than what the last run accepted, doubling after a whole chain, up to the depth', async () => {
-    // The drafter's i-th chain has its first good[i] tokens right (the target's argmax) and the rest wrong.
-    const good = [2, 0, 1, 2, 4, 5];
-    const asked: number[] = [];
-    const target = new FakeTarget();
-    const scripted: Drafter = {
+  /** A drafter whose i-th chain has its first good[i] tokens right (the target's argmax) and the rest wrong; `asked` records the depths asked for. */
+  function scripted(target: FakeTarget, good: number[], asked: number[]): Drafter {
+    return {
       name: 'scripted', needsTaps: false, reset: () => undefined,
       async draft(ctx: DraftContext, p: TreeParams): Promise<DraftTree> {
         const i = asked.length;
@@ -123,16 +120,33 @@ describe('speculative loop on a fake target', () => {
         return tree;
       },
     };
+  }
+
+  it('adaptive chains: one longer than what the last run accepted, doubling after a whole chain, up to the depth', async () => {
+    const good = [2, 0, 1, 2, 4, 5];
+    const asked: number[] = [];
+    const target = new FakeTarget();
     const req: CompletionRequest = { prompt: 'def f(x):\n    ret', maxTokens: 40 };
-    const e = new Engine(target);
-    const r = await e.complete(req, {}, scripted, { ...CHAIN, adapt: true });
+    const r = await new Engine(target).complete(req, {}, scripted(target, good, asked), { ...CHAIN, adapt: true });
     assert.deepEqual(asked.slice(0, good.length), [5, 3, 1, 2, 4, 5]);
     assert.deepEqual(r.spec?.accepted, 2 + 0 + 1 + 2 + 4 + 5);
     assert.deepEqual(r.tokens, (await run(req)).tokens, 'the same tokens as plain decoding');
     // Without adapt the depth stays put.
     asked.length = 0;
-    await new Engine(new FakeTarget()).complete(req, {}, scripted, CHAIN);
+    const t2 = new FakeTarget();
+    await new Engine(t2).complete(req, {}, scripted(t2, good, asked), CHAIN);
     assert.deepEqual(asked.slice(0, good.length), [5, 5, 5, 5, 5, 5]);
+  });
+
+  it('growing chains: twice as long after a whole chain, up to grow; back to the depth after a miss', async () => {
+    const good = [2, 4, 8, 3, 2, 1];
+    const asked: number[] = [];
+    const target = new FakeTarget();
+    const req: CompletionRequest = { prompt: 'def f(x):\n    ret', maxTokens: 40 };
+    const r = await new Engine(target).complete(req, {}, scripted(target, good, asked), { ...CHAIN, depth: 2, grow: 8 });
+    assert.deepEqual(asked.slice(0, good.length), [2, 4, 8, 8, 2, 4]);
+    assert.equal(r.spec?.accepted, 2 + 4 + 8 + 3 + 2 + 1);
+    assert.deepEqual(r.tokens, (await run(req)).tokens, 'the same tokens as plain decoding');
   });
 
   it('keeps the taps of exactly the accepted rows for drafters that read them', async () => {
