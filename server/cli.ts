@@ -45,6 +45,9 @@ const USAGE = `usage:
                       indexes the open file; --adaptive: and chains whose depth follows the last
                       run (auto too); --grow N: and chains that grow to depth N after runs
                       that accept them whole (auto too, and a trace row; prism.draft.grow);
+                      --tree dynamic --head-sibling 0.3,0.3:3: and the hybrid as one tree, the
+                      head's top token beside lookup's first where the head gives it >= 0.3
+                      (:3: and lookup matched at most 3 tokens);
                       --auto-max-depth N: and auto with chains of at most
                       depth N; --hybrid 3+3,5+2: and hybrid rows with these lookup + head
                       chain depths; --auto-start 4+1: and auto starting from these depths
@@ -122,7 +125,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' }, 'tree-shapes': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' }, 'tree-shapes': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -481,6 +484,15 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     return { depth, topK, totalTokens };
   });
   const grow = growDepth(v.grow);
+  const headSiblings = v['head-sibling']?.split(',').map((x) => {
+    const m = /^\s*([0-9.]+)(?::(\d+))?\s*$/.exec(x);
+    const minProb = m ? Number(m[1]) : NaN;
+    if (!m || !(minProb >= 0 && minProb <= 1)) throw new UsageError(`--head-sibling takes the head probabilities (0 to 1) at which its top token joins lookup's first, each with :N to do so only beside lookup matches of at most N tokens, comma-separated (e.g. 0.2,0.2:3), got '${x.trim()}'`);
+    return { minProb, ...(m[2] !== undefined ? { maxMatch: Number(m[2]) } : {}) };
+  });
+  if (headSiblings && v.tree !== 'dynamic' && v.tree !== 'static' && !v.inexact) {
+    throw new UsageError('--head-sibling drafts trees, which need the tree-exact attention: add --tree dynamic (or --inexact)');
+  }
   if (treeShapes && v.tree !== 'dynamic' && v.tree !== 'static' && !v.inexact) {
     throw new UsageError('--tree-shapes needs the tree-exact attention: add --tree dynamic (or --inexact)');
   }
@@ -494,7 +506,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   for (const [i, source] of (v['no-decode'] ? [] : sources).entries()) {
     const r = await benchDecode({
       load, positions: int(v.positions, 'positions', quick ? 4 : 24, 1), tokens: int(v.tokens, 'tokens', quick ? 24 : 48, 2), source, heads,
-      llamaCpp, depths, full: Boolean(v.full), treeShapes, adaptive: Boolean(v.adaptive), grow, autoMaxDepth: v['auto-max-depth'] === undefined ? undefined : int(v['auto-max-depth'], 'auto-max-depth', 4, 1), hybridMixes, autoStarts, only, progress: (f, m) => progress((i + f) / steps, m),
+      llamaCpp, depths, full: Boolean(v.full), treeShapes, adaptive: Boolean(v.adaptive), grow, headSiblings, autoMaxDepth: v['auto-max-depth'] === undefined ? undefined : int(v['auto-max-depth'], 'auto-max-depth', 4, 1), hybridMixes, autoStarts, only, progress: (f, m) => progress((i + f) / steps, m),
     });
     decode.push(r);
     if (!v.json) console.log(`\n${decodeTable(r)}\n`);

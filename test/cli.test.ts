@@ -111,6 +111,8 @@ describe('prism-complete CLI', () => {
     ['a time budget too small', ['bench', '--no-decode', '--time-budget', '300,20'], 2, /^prism-complete: --time-budget must be an integer >= 50, got '20'$/m],
     ['a time budget too large', ['bench', '--no-decode', '--time-budget', '40000'], 2, /^prism-complete: --time-budget takes completion time budgets from 50 to 30000 ms \(prism\.timeBudgetMs\), got '40000'$/m],
     ['a growing chain too deep', ['bench-decode', '--grow', '16'], 2, /^prism-complete: --grow takes the deepest a growing chain may go, 2 to 12 \(prism\.draft\.grow\), got '16'$/m],
+    ['a head sibling without the tree-exact attention', ['bench-decode', '--head-sibling', '0.3'], 2, /^prism-complete: --head-sibling drafts trees, which need the tree-exact attention: add --tree dynamic \(or --inexact\)$/m],
+    ['a head sibling probability above 1', ['bench-decode', '--tree', 'dynamic', '--head-sibling', '0.3,2'], 2, /^prism-complete: --head-sibling takes the head probabilities \(0 to 1\) at which its top token joins lookup's first, each with :N to do so only beside lookup matches of at most N tokens, comma-separated \(e\.g\. 0\.2,0\.2:3\), got '2'$/m],
     ['an int8 head with fp32 activations', ['complete', '--prompt', 'x', '--activations', 'fp32', '--head', 'int8'], 2, /^prism-complete: --head int8 needs --activations int8 \(ORT's 8-bit kernel is only fast with int8 activations\)$/m],
     ['a top-p outside (0, 1]', ['complete', '--prompt', 'x', '--top-p', '1.5'], 2, /^prism-complete: --top-p must be in \(0, 1\], got '1\.5'$/m],
     ['unknown activations', ['complete', '--prompt', 'x', '--activations', 'int4'], 2, /^prism-complete: --activations must be fp32 or int8, got 'int4'$/m],

@@ -43,6 +43,8 @@ export interface DecodeBenchOptions {
   treeShapes?: TreeShape[];
   /** Also chains whose depth follows the last run (TreeParams.adapt), and auto drafting with them. */
   adaptive?: boolean;
+  /** Also the hybrid as one tree: lookup's chain of 4 and the head's top token beside its first where the head gives it at least each of these probabilities (DraftRequest.headSibling; needs trees). */
+  headSiblings?: { minProb: number; maxMatch?: number }[];
   /** Also chains that grow on runs of whole acceptances up to this depth (TreeParams.grow), and auto with them. */
   grow?: number;
   /** Also auto with chains of at most this depth (PolicyOptions.maxDepth), beside the default. */
@@ -114,7 +116,7 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
     }
   }
   // Trees are bit-exact only with the tree-exact attention (--tree static|dynamic loads it); --inexact allows them too.
-  const trees = (o.full || o.treeShapes !== undefined) && (o.load.exact === false || o.load.graph?.attention === 'tree-exact');
+  const trees = (o.full || o.treeShapes !== undefined || o.headSiblings !== undefined) && (o.load.exact === false || o.load.graph?.attention === 'tree-exact');
   if (trees && o.full) out.push({ name: 'ngram tree k2 n8', drafter: 'ngram', depth: 4, draft: { drafter: 'ngram', tree: { kind: 'dynamic', depth: 4, topK: 2, totalTokens: 8 }, datastore: false } });
   const shapes = o.treeShapes ?? [{ depth: 4, topK: 2, totalTokens: 8 }];
   const shapeName = (t: TreeShape): string => (o.treeShapes ? `tree d${t.depth} k${t.topK} n${t.totalTokens}` : `tree k${t.topK} n${t.totalTokens}`);
@@ -134,6 +136,11 @@ function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[],
       out.push({ name: `hybrid ngram d${ld} + ${h.name} d${hd}`, drafter: `hybrid(${h.name})`, depth: ld, draft: { drafter: 'hybrid', head: h.path, headDepth: hd, headMinProb: 0, tree: chain(ld), datastore: false } });
     }
     if (o.adaptive) out.push({ name: `hybrid ngram d4 + ${h.name} d${HYBRID_HEAD_DEPTH} adaptive`, drafter: `hybrid(${h.name})`, depth: 4, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: { ...chain(4), adapt: true }, datastore: false } });
+    if (trees) {
+      for (const { minProb: p, maxMatch } of o.headSiblings ?? []) {
+        out.push({ name: `hybrid tree ngram d${d} + ${h.name} d${HYBRID_HEAD_DEPTH}, ${h.name} sibling p${p}${maxMatch !== undefined ? ` beside matches <= ${maxMatch}` : ''}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, headSibling: p, ...(maxMatch !== undefined ? { headSiblingMaxMatch: maxMatch } : {}), tree: { kind: 'dynamic', depth: d, topK: 1, totalTokens: d + 1 }, datastore: false } });
+      }
+    }
     if (o.grow) out.push({ name: `hybrid ngram d${d} + ${h.name} d${HYBRID_HEAD_DEPTH} grow${o.grow}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: { ...chain(d), grow: o.grow }, datastore: false } });
     // SAM-decoding's choice by match length: lookup only on a match of 3+ tokens, the head below.
     out.push({ name: `hybrid ngram>=3 d${d} + ${h.name} d${HYBRID_HEAD_DEPTH}`, drafter: `hybrid(${h.name})`, depth: d, draft: { drafter: 'hybrid', head: h.path, headDepth: HYBRID_HEAD_DEPTH, headMinProb: HYBRID_HEAD_MIN_PROB, tree: chain(d), datastore: false, ngram: { minN: 3 } } });

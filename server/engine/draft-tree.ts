@@ -16,6 +16,8 @@ export interface DraftTree {
   prob: number[];
   /** Which kind of source proposed it (the tuner models each on its own; unset: test drafters). */
   source?: DraftSource;
+  /** Lookup: the length of the suffix match its first branch continues (longer matches are right more often). */
+  match?: number;
 }
 
 /** Lookup of n-gram matches in the prompt, in the repository datastore ('store'), or a trained head. */

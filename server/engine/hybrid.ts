@@ -3,9 +3,10 @@
 // datastore), and where it is silent the trained head drafts a short chain. One source per
 // cycle, one chain verified in one target run, lossless like every drafter. The head catches up
 // on the positions that lookup's cycles accepted in one batched prefill the next time it is asked
-// (PrismDrafter.begin), so a cycle that lookup serves costs the head nothing.
-import { type DraftTree, EMPTY_TREE } from './draft-tree';
-import type { DraftContext, Drafter, TreeParams } from './drafter';
+// (PrismDrafter.begin), so a cycle that lookup serves costs the head nothing. Drafting trees, both
+// can share a cycle (headSibling): the head's top token beside lookup's first, one tree, one run.
+import { addNode, type DraftTree, EMPTY_TREE, newTree } from './draft-tree';
+import type { DistributionSource, DraftContext, Drafter, TreeParams } from './drafter';
 
 /**
  * Head chains where lookup is silent: one token. With the heads of 2026-12-03 a chain of 2, or of
@@ -23,10 +24,15 @@ export class HybridDrafter implements Drafter {
   readonly name: string;
   readonly needsTaps = true;
   /** Cycles drafted by each source (what the benchmark reports). */
-  readonly served = { lookup: 0, head: 0 };
+  readonly served = { lookup: 0, head: 0, sibling: 0 };
 
-  /** `lookup`: an n-gram drafter (deterministic proposals, empty where it has no match); `head`: a model drafter. */
-  constructor(private readonly lookup: Drafter, private readonly head: Drafter, private readonly headDepth = HYBRID_HEAD_DEPTH, private readonly headMinProb = HYBRID_HEAD_MIN_PROB) {
+  /**
+   * `lookup`: an n-gram drafter (deterministic proposals, empty where it has no match); `head`: a
+   * model drafter. `headSibling`: in trees, the head's top token beside lookup's first where the
+   * head gives it at least `minProb` and lookup's match is at most `maxMatch` tokens long
+   * (DraftRequest.headSibling, headSiblingMaxMatch).
+   */
+  constructor(private readonly lookup: Drafter, private readonly head: Drafter, private readonly headDepth = HYBRID_HEAD_DEPTH, private readonly headMinProb = HYBRID_HEAD_MIN_PROB, private readonly headSibling?: { minProb: number; maxMatch?: number }) {
     this.name = `hybrid(${head.name})`;
   }
 
@@ -34,13 +40,38 @@ export class HybridDrafter implements Drafter {
     const found = await this.lookup.draft(ctx, params);
     if (found.tokens.length > 0) {
       this.served.lookup++;
-      return found;
+      const sib = this.headSibling;
+      const short = sib?.maxMatch === undefined || found.match === undefined || found.match <= sib.maxMatch;
+      return sib && short && params.kind !== 'chain' ? this.withSibling(ctx, found, sib.minProb) : found;
     }
     this.served.head++;
     // The head's chain has its own depth (the tuner chooses the two apart), within the run's room.
     const depth = Math.min(this.headDepth, params.room ?? params.depth);
     if (depth <= 0) return EMPTY_TREE;
     return this.head.draft(ctx, { ...params, depth, minProb: Math.max(params.minProb, this.headMinProb), minProbDepth: 2 });
+  }
+
+  /**
+   * Lookup's tree with the head's most likely token added below the root when it is not one of
+   * lookup's first tokens and the head gives it at least `minProb`: one tree, one target run, the
+   * candidates of both sources. The token is a deterministic proposal (the point mass for lossless
+   * sampling), like lookup's.
+   */
+  private async withSibling(ctx: DraftContext, found: DraftTree, minProb: number): Promise<DraftTree> {
+    const src = this.head as Drafter & Partial<DistributionSource>;
+    if (!src.begin || !src.expand) return found;
+    await src.begin(ctx);
+    const [dist] = await src.expand([-1], newTree());
+    if (!dist || dist.ids.length === 0) return found;
+    let best = 0;
+    for (let i = 1; i < dist.ids.length; i++) if ((dist.probs[i] as number) > (dist.probs[best] as number)) best = i;
+    const token = dist.ids[best] as number;
+    const prob = dist.probs[best] as number;
+    if (prob < minProb || found.tokens.some((t, i) => found.parents[i] === -1 && t === token)) return found;
+    const tree: DraftTree = { ...found, tokens: [...found.tokens], parents: [...found.parents], q: [...found.q], prob: [...found.prob] };
+    addNode(tree, -1, token, undefined, prob);
+    this.served.sibling++;
+    return tree;
   }
 
   /** The head prefills the prompt during the prompt phase: the first cycle lookup leaves to it is then one draft step. */

@@ -84,12 +84,19 @@ export function ngramTree(tokens: readonly number[], params: TreeParams, opts: N
   // least that many tokens longer than the prompt's best goes first (SAM-decoding's rule).
   let order = fromPrompt.map((p) => p.cont);
   const lead = opts.storeLead ?? Infinity;
+  let storeMatch = 0;
   if (store && (fromPrompt.length < branches || Number.isFinite(lead))) {
     const hit = store.lookup(tokens, { ...DEFAULT_LOOKUP, depth: params.depth, branches });
+    storeMatch = hit.n;
     if (hit.n > 0) order = hit.n >= (fromPrompt[0]?.n ?? 0) + lead ? [...hit.continuations, ...order] : [...order, ...hit.continuations];
   }
   for (const c of order.slice(0, branches)) insert(c);
-  // Which source the draft's first branch came from (the tuner models the prompt and the store apart).
-  if (tree.tokens.length > 0) tree.source = order[0] === fromPrompt[0]?.cont ? 'lookup' : 'store';
+  // Which source the draft's first branch came from (the tuner models the prompt and the store
+  // apart), and how long a suffix it matched.
+  if (tree.tokens.length > 0) {
+    const prompt = order[0] === fromPrompt[0]?.cont;
+    tree.source = prompt ? 'lookup' : 'store';
+    tree.match = prompt ? fromPrompt[0]?.n : storeMatch;
+  }
   return tree;
 }

@@ -65,6 +65,14 @@ export interface DraftRequest {
   headDepth?: number;
   /** 'hybrid': the head's nodes past the first need this cumulative probability (default HYBRID_HEAD_MIN_PROB). */
   headMinProb?: number;
+  /**
+   * 'hybrid' drafting trees (tree kind dynamic or static): where lookup proposes, the head's most
+   * likely token also goes below the root, beside lookup's first, when the head gives it at least
+   * this probability (unset: lookup's proposal alone).
+   */
+  headSibling?: number;
+  /** With headSibling: only where lookup's match is at most this many tokens long (unset: any). */
+  headSiblingMaxMatch?: number;
   /** n-gram drafting also looks up the repository datastore (default true; empty until indexed). */
   datastore?: boolean;
 }

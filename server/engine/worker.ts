@@ -36,7 +36,7 @@ async function drafterFor(target: TargetModel, d: CompletionRequest['draft']): P
     drafter = new PrismDrafter(head, head.head.manifest.variant);
     heads.set(d.head, drafter);
   }
-  return d.drafter === 'hybrid' ? new HybridDrafter(lookup(), drafter, d.headDepth, d.headMinProb) : drafter;
+  return d.drafter === 'hybrid' ? new HybridDrafter(lookup(), drafter, d.headDepth, d.headMinProb, d.headSibling === undefined ? undefined : { minProb: d.headSibling, maxMatch: d.headSiblingMaxMatch }) : drafter;
 }
 let cancel: Int32Array<ArrayBufferLike> = new Int32Array(1);
 const post = (m: FromWorker): void => port.postMessage(m);

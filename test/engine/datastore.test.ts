@@ -73,10 +73,10 @@ describe('datastore', () => {
     // The prompt repeats [1, 2] -> 3 4 5: the prompt's continuation wins. Each draft says which
     // source it came from (the tuner models the two apart).
     const fromPrompt = ngramTree([1, 2, 3, 4, 5, 0, 1, 2], chain, undefined, store);
-    assert.deepEqual([fromPrompt.tokens, fromPrompt.source], [[3, 4, 5], 'lookup']);
+    assert.deepEqual([fromPrompt.tokens, fromPrompt.source, fromPrompt.match], [[3, 4, 5], 'lookup', 2]);
     // No match in the prompt: the store's.
     const fromStore = ngramTree([7, 8, 10, 11, 12], chain, undefined, store);
-    assert.deepEqual([fromStore.tokens, fromStore.source], [[13, 14, 15], 'store']);
+    assert.deepEqual([fromStore.tokens, fromStore.source, fromStore.match], [[13, 14, 15], 'store', 3]);
     const none = ngramTree([7, 8, 10, 11, 12], chain);
     assert.deepEqual([none.tokens, none.source], [[], undefined], 'nothing without the store');
     // storeLead: a store match 3+ tokens longer than the prompt's best goes first.
@@ -85,7 +85,8 @@ describe('datastore', () => {
     const prompt = [1, 2, 3, 4, 5, 0, 20, 21, 22, 1, 2]; // the prompt matches [1, 2] (n = 2), the store [20, 21, 22, 1, 2] (n = 5)
     assert.deepEqual(ngramTree(prompt, chain, undefined, longer).tokens, [3, 4, 5]);
     assert.deepEqual(ngramTree(prompt, chain, { maxN: 4, minN: 2, window: 4096, storeLead: 3 }, longer).tokens, [30, 31, 32]);
-    assert.equal(ngramTree(prompt, chain, { maxN: 4, minN: 2, window: 4096, storeLead: 3 }, longer).source, 'store');
+    const led = ngramTree(prompt, chain, { maxN: 4, minN: 2, window: 4096, storeLead: 3 }, longer);
+    assert.deepEqual([led.source, led.match], ['store', 5]);
     assert.deepEqual(ngramTree(prompt, chain, { maxN: 4, minN: 2, window: 4096, storeLead: 4 }, longer).tokens, [3, 4, 5]);
     const tree = { kind: 'dynamic' as const, depth: 3, topK: 2, totalTokens: 8, minProb: 0 };
     assert.deepEqual(ngramTree(prompt, tree, { maxN: 4, minN: 2, window: 4096, storeLead: 3 }, longer).parents, [-1, 0, 1, -1, 3, 4], 'both, the store first');

@@ -9,7 +9,7 @@ import { buildTree, type DistributionSource, type DraftContext, type Drafter, ty
 import { causalMask, MASK_NEG, treeMask } from '../../server/engine/masks';
 import { FP32_GRAPH_OPTIONS } from '../../kernels/llama-graph';
 import { Engine, type SpecStats } from '../../server/engine/engine';
-import { HybridDrafter } from '../../server/engine/hybrid';
+import { HYBRID_HEAD_DEPTH, HybridDrafter } from '../../server/engine/hybrid';
 import { ngramTree, NgramDrafter } from '../../server/engine/ngram';
 import { Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
 import { TargetModel } from '../../server/engine/target';
@@ -155,13 +155,32 @@ describe('confidence-gated head chains (minProbDepth; the hybrid drafter)', () =
     const lookup: Drafter = { name: 'lookup', needsTaps: false, reset: () => undefined, draft: async () => chainTree([5, 6]) };
     const h = new HybridDrafter(lookup, head([0.9, 0.9, 0.9]), 3, 0.5);
     assert.deepEqual((await h.draft(ctx, params)).tokens, [5, 6]);
-    assert.deepEqual(h.served, { lookup: 1, head: 0 });
+    assert.deepEqual(h.served, { lookup: 1, head: 0, sibling: 0 });
     // The head's chain has its own depth, deeper than lookup's where the run has room (the
     // speculative loop says how much), none at depth 0; each tree says which source drafted it.
     const deep = await new HybridDrafter(silent, head([0.9, 0.9, 0.9]), 3).draft(ctx, { ...chain(0), depth: 1, room: 8 });
     assert.deepEqual(deep.tokens, [101, 102, 103]);
     assert.deepEqual((await new HybridDrafter(silent, head([0.9, 0.9, 0.9]), 3).draft(ctx, { ...chain(0), depth: 1, room: 2 })).tokens, [101, 102]);
     assert.deepEqual((await new HybridDrafter(silent, head([0.9, 0.9, 0.9]), 0).draft(ctx, params)).tokens, []);
+  });
+
+  it('the hybrid as one tree: the head\'s top token beside lookup\'s first, in trees only, when confident and new', async () => {
+    const both = (probs: number[]): Drafter & DistributionSource => ({ name: 'head', needsTaps: false, reset: () => undefined, draft: (c, p) => buildTree(fixed(probs), c, p), ...fixed(probs) });
+    const lookup = (toks: number[]): Drafter => ({ name: 'lookup', needsTaps: false, reset: () => undefined, draft: async () => ({ ...chainTree(toks), source: 'lookup' }) });
+    const tree: TreeParams = { kind: 'dynamic', depth: 4, topK: 1, totalTokens: 5, minProb: 0 };
+    const h = new HybridDrafter(lookup([5, 6]), both([0.9]), 1, 0, { minProb: 0.5 });
+    const t = await h.draft(ctx, tree);
+    assert.deepEqual([t.tokens, t.parents, t.prob, t.source], [[5, 6, 101], [-1, 0, -1], [1, 1, 0.9], 'lookup']);
+    assert.equal(t.q[2], undefined, 'a deterministic proposal: the point mass in lossless sampling');
+    assert.deepEqual(h.served, { lookup: 1, head: 0, sibling: 1 });
+    assert.deepEqual((await h.draft(ctx, { ...chain(0), depth: 4 })).tokens, [5, 6], 'chains stay chains');
+    assert.deepEqual((await new HybridDrafter(lookup([5, 6]), both([0.4]), 1, 0, { minProb: 0.5 }).draft(ctx, tree)).tokens, [5, 6], 'below the probability asked');
+    assert.deepEqual((await new HybridDrafter(lookup([101, 6]), both([0.9]), 1, 0, { minProb: 0.5 }).draft(ctx, tree)).tokens, [101, 6], 'the same token as lookup\'s');
+    assert.deepEqual((await new HybridDrafter(lookup([5, 6]), both([0.9]), 1, 0).draft(ctx, tree)).tokens, [5, 6], 'off unless asked');
+    // Only beside short matches when asked: lookup's match of 3 tokens, at most 2 or 3 asked.
+    const matched = (n: number): Drafter => ({ name: 'lookup', needsTaps: false, reset: () => undefined, draft: async () => ({ ...chainTree([5, 6]), source: 'lookup', match: n }) });
+    assert.deepEqual((await new HybridDrafter(matched(3), both([0.9]), 1, 0, { minProb: 0.5, maxMatch: 2 }).draft(ctx, tree)).tokens, [5, 6]);
+    assert.deepEqual((await new HybridDrafter(matched(3), both([0.9]), 1, 0, { minProb: 0.5, maxMatch: 3 }).draft(ctx, tree)).tokens, [5, 6, 101]);
   });
 });
 
@@ -421,6 +440,7 @@ describe('sampling is lossless (tiny model, T = 1)', () => {
     },
   };
   cases.push({ name: 'hybrid: point-mass lookup, the model where it is silent, chain', sampling: { temperature: 1, topK: 0, topP: 0.9, seed: 0 }, params: { ...CHAIN, depth: 3 } });
+  cases.push({ name: 'hybrid tree: point-mass lookup with the model\'s top token beside it, the model where it is silent', sampling: { temperature: 1, topK: 0, topP: 0.9, seed: 0 }, params: { kind: 'dynamic', depth: 3, topK: 1, totalTokens: 4, minProb: 0 } });
   for (const { name, sampling, params } of cases) {
     it(`the first three tokens follow the target's joint distribution (${name}; chi-square, false-alarm rate 1e-3)`, async () => {
       const n = 1500;
@@ -428,8 +448,11 @@ describe('sampling is lossless (tiny model, T = 1)', () => {
       assert.ok(joint.size > 3 && joint.size < 2000, `joint support ${joint.size}`);
       if (sampling.topP < 1) assert.ok(other < 1e-9, 'top-p support should be fully enumerated');
       const engine = new Engine(target);
-      const model = sourceDrafter('perturbed', new PerturbedSource(target, sampling));
-      const hybrid = name.startsWith('hybrid') ? new HybridDrafter(everyOther, model) : undefined;
+      const source = new PerturbedSource(target, sampling);
+      const model = sourceDrafter('perturbed', source);
+      // The tree hybrid also asks the model for its top token where lookup proposes.
+      const hybrid = name.startsWith('hybrid tree') ? new HybridDrafter(everyOther, { ...model, begin: (c: DraftContext) => source.begin(c), expand: (v: number[], t: DraftTree) => source.expand(v, t) } as Drafter, HYBRID_HEAD_DEPTH, 0, { minProb: 0 })
+        : name.startsWith('hybrid') ? new HybridDrafter(everyOther, model) : undefined;
       const drafter = hybrid ?? model;
       const counts = new Map<string, number>();
       let outside = 0;
@@ -446,6 +469,7 @@ describe('sampling is lossless (tiny model, T = 1)', () => {
       }
       assert.ok(accepted > n / 4, `too few draft tokens accepted (${accepted}) for the test to mean anything`);
       if (hybrid) assert.ok(hybrid.served.lookup > n / 4 && hybrid.served.head > n / 4, `both sources must draft: ${JSON.stringify(hybrid.served)}`);
+      if (name.startsWith('hybrid tree')) assert.ok(hybrid && hybrid.served.sibling > n / 8, `the model's token must join lookup's: ${JSON.stringify(hybrid?.served)}`);
       // Cells with expected count < 5 are pooled with the unenumerated mass.
       let chi2 = 0;
       let cells = 0;

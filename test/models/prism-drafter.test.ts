@@ -155,6 +155,19 @@ torch.save(s, sys.argv[2])
     assert.ok(lookupCycles > 0 && headCycles > 0, `both sources must serve cycles (lookup ${lookupCycles}, head ${headCycles})`);
   });
 
+  it('hybrid as one tree (the head\'s top token beside lookup\'s first): greedy output equals plain decoding', async () => {
+    const plain = new Engine(target);
+    const spec = new Engine(target);
+    const hybrid = new HybridDrafter(new NgramDrafter(), new PrismDrafter(head), 1, 0, { minProb: 0 });
+    for (const prompt of [...prompts, 'a = b + c\na = b + c\na = b +']) {
+      const req = { prompt, maxTokens: 16, ignoreEos: true };
+      const want = await plain.complete(req);
+      const got = await spec.complete(req, {}, hybrid, { kind: 'dynamic', depth: 4, topK: 1, totalTokens: 5, minProb: 0 });
+      assert.deepEqual(got.tokens, want.tokens, prompt);
+    }
+    assert.ok(hybrid.served.sibling > 0 && hybrid.served.head > 0, `the head must draft beside lookup and alone: ${JSON.stringify(hybrid.served)}`);
+  });
+
   for (const shape of shapes) {
     it(`greedy output equals plain decoding (${shape.kind}), one engine across prompts`, async () => {
       const plain = new Engine(target);
