@@ -44,6 +44,12 @@ export interface Settings {
   maxTokens: number;
   /** Completion time budget in ms (ends at a line boundary once spent). */
   timeBudgetMs: number;
+  /**
+   * First-line time budget in ms from the end of the prompt phase (a first line still open ends at
+   * a word boundary once spent); 0: none. 200 by measurement: typing-trace p95 247-259 ms instead
+   * of 359-366, accepted characters within 2% (docs/BENCHMARKS.md, "A time budget for the first line").
+   */
+  firstLineBudgetMs: number;
   /** Prompt budget in tokens (prefix + suffix). */
   contextTokens: number;
   multiline: 'auto' | 'always' | 'never';
@@ -75,6 +81,7 @@ export const DEFAULT_SETTINGS: Settings = {
   numerics: 'int8',
   maxTokens: 64,
   timeBudgetMs: 1500,
+  firstLineBudgetMs: 200,
   contextTokens: 1024,
   multiline: 'auto',
   debounceMs: 'auto',
@@ -144,6 +151,7 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
       numerics: oneOf('numerics', r.numerics, ['fp32', 'int8'] as const, d.numerics),
       maxTokens: int('maxTokens', r.maxTokens, d.maxTokens, 1, 512),
       timeBudgetMs: int('timeBudgetMs', r.timeBudgetMs, d.timeBudgetMs, 50, 30000),
+      firstLineBudgetMs: int('firstLineBudgetMs', r.firstLineBudgetMs, d.firstLineBudgetMs, 0, 30000),
       contextTokens: int('contextTokens', r.contextTokens, d.contextTokens, 64, 8000),
       multiline: oneOf('multiline', r.multiline, ['auto', 'always', 'never'] as const, d.multiline),
       debounceMs: debounce,

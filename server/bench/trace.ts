@@ -41,6 +41,8 @@ export interface TraceOptions {
   contextTokens?: number[];
   /** Completion time budgets (prism.timeBudgetMs) to type with, each a row per mode; undefined: the default setting. */
   timeBudgetsMs?: number[];
+  /** First-line time budgets (prism.firstLineBudgetMs, 0: none) to type with, each a row per mode; undefined: the default setting. */
+  firstLineBudgetsMs?: number[];
   /** Also type with chains that grow up to this depth (prism.draft.grow), a row per mode. */
   grow?: number;
   /** Also run every mode without the prefill on opening (the first-request comparison). */
@@ -58,6 +60,8 @@ export interface TraceRow {
   context_tokens?: number;
   /** The completion time budget (prism.timeBudgetMs) when the run set one; absent: the default. */
   time_budget_ms?: number;
+  /** prism.firstLineBudgetMs when the run set it. */
+  first_line_budget_ms?: number;
   /** prism.draft.grow when the run set it. */
   grow?: number;
   /** Whether each file's cursor was prefilled when it was opened (prism/prefill). */
@@ -125,17 +129,18 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
   const rows: TraceRow[] = [];
   const contexts = o.contextTokens ?? [undefined];
   const budgets = o.timeBudgetsMs ?? [undefined];
-  type Run = { mode: DraftMode | 'remote'; prefill: boolean; context?: number; budget?: number; grow?: number };
-  const runs: Run[] = contexts.flatMap((context) => budgets.flatMap((budget) => o.modes.flatMap((mode): Run[] =>
-    (o.comparePrefill ? [{ mode, prefill: true, context, budget }, { mode, prefill: false, context, budget }] : [{ mode, prefill: true, context, budget }]))));
+  const firstLines = o.firstLineBudgetsMs ?? [undefined];
+  type Run = { mode: DraftMode | 'remote'; prefill: boolean; context?: number; budget?: number; firstLine?: number; grow?: number };
+  const runs: Run[] = contexts.flatMap((context) => budgets.flatMap((budget) => firstLines.flatMap((firstLine) => o.modes.flatMap((mode): Run[] =>
+    (o.comparePrefill ? [{ mode, prefill: true, context, budget, firstLine }, { mode, prefill: false, context, budget, firstLine }] : [{ mode, prefill: true, context, budget, firstLine }])))));
   if (o.grow) runs.push(...o.modes.filter((m) => m !== 'none').map((mode): Run => ({ mode, prefill: true, grow: o.grow })));
   if (o.remote) runs.push({ mode: 'remote', prefill: true });
-  for (const [mi, { mode, prefill, context, budget, grow }] of runs.entries()) {
+  for (const [mi, { mode, prefill, context, budget, firstLine, grow }] of runs.entries()) {
     const rng = new Rng(1); // the same typing in every mode
     const rnd = (): number => rng.next();
     const settings = mode === 'remote' && o.remote
       ? { backend: 'remote', remote: { url: o.remote.url, model: o.remote.model, api: o.remote.api }, languages: { '*': true } }
-      : { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode, ...(grow ? { grow } : {}) }, languages: { '*': true }, ...(context !== undefined ? { contextTokens: context } : {}), ...(budget !== undefined ? { timeBudgetMs: budget } : {}) };
+      : { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode, ...(grow ? { grow } : {}) }, languages: { '*': true }, ...(context !== undefined ? { contextTokens: context } : {}), ...(budget !== undefined ? { timeBudgetMs: budget } : {}), ...(firstLine !== undefined ? { firstLineBudgetMs: firstLine } : {}) };
     const env = o.remote?.apiKey ? { ...process.env, PRISM_REMOTE_API_KEY: o.remote.apiKey } : undefined;
     const server = await startLspServer(settings, { env });
     const { conn, proc } = server;
@@ -271,7 +276,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     // PRISM_BENCH_LOGS=1: the language server's log (prefills, policy) on stderr, to read why.
     if (process.env.PRISM_BENCH_LOGS) for (const l of server.logs) console.error(`server: ${l}`);
     rows.push({
-      mode, ...(context !== undefined ? { context_tokens: context } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
+      mode, ...(context !== undefined ? { context_tokens: context } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(firstLine !== undefined ? { first_line_budget_ms: firstLine } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
       first_over_repeat: q(firstReplies.map((x, i) => x / (firstRepeats[i] ?? x)), 0.5), later_reply_ms: q(laterReplies, 0.5), later_same_kind_reply_ms: q(laterSameKind, 0.5), keystrokes, requests, replies, cancelled, cache_hits: hits, cache_hit_rate: hits / keystrokes,
       latency_ms: { p50: q(lat, 0.5), p95: q(lat, 0.95), p99: q(lat, 0.99) },
       single_line_latency_ms: { p50: q(single, 0.5), p95: q(single, 0.95), p99: q(single, 0.99), n: single.length },
@@ -292,7 +297,7 @@ export function traceTable(rows: TraceRow[]): string {
   ];
   const remote = rows.filter((r) => r.remote_overhead_ms);
   for (const r of rows) {
-    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
+    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.first_line_budget_ms !== undefined ? ` (first line ${r.first_line_budget_ms ? `${r.first_line_budget_ms} ms` : 'unbounded'})` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
   }
   if (remote.length > 0) {
     lines.push('', '| remote row | ghost latency p50 ms | server request p50 / p95 ms | our overhead p50 / p95 ms (n) |', '|---|---|---|---|');

@@ -1,7 +1,9 @@
 // Collects generated tokens into text: end-of-generation ids, stop strings, the token budget, the
-// time budget (ends at a line boundary), streaming deltas, and the characters token healing took
-// off the prompt (generated again by the first tokens, never shown twice).
+// time budgets (the whole completion ends at a line boundary, a first line at a word boundary),
+// streaming deltas, and the characters token healing took off the prompt (generated again by the
+// first tokens, never shown twice).
 import type { Tokenizer } from '../../kernels/tokenizer';
+import { isWordChar } from './healing';
 import type { CompletionRequest, FinishReason } from './types';
 
 export class Emitter {
@@ -14,10 +16,18 @@ export class Emitter {
   /** Characters still to drop from the front of the decoded text (token healing). */
   private hide: number;
 
+  /** When the first line, still open, ends at the next word boundary (CompletionRequest.firstLineBudgetMs; set by decoding()). */
+  private firstLineDeadline = Infinity;
+
   constructor(private readonly tok: Tokenizer, private readonly req: CompletionRequest, private readonly onText?: (delta: string) => void, private readonly deadline = Infinity, healed = '') {
     this.stops = (req.stop ?? []).filter((x) => x.length > 0);
     this.eog = new Set(tok.special.eog);
     this.hide = healed.length;
+  }
+
+  /** Decoding starts now (the prompt phase is over): the first-line budget counts from here. */
+  decoding(now = performance.now()): void {
+    if (this.req.firstLineBudgetMs !== undefined) this.firstLineDeadline = now + this.req.firstLineBudgetMs;
   }
 
   remaining(): number {
@@ -45,6 +55,11 @@ export class Emitter {
       if (hit > before) this.onText?.(this.text.slice(before));
       return false;
     }
+    if (this.tokens.length > 1 && firstLineCut(this.text, performance.now(), this.firstLineDeadline)) {
+      this.finish = 'time';
+      if (delta) this.onText?.(delta);
+      return false;
+    }
     const nl = delta.indexOf('\n');
     if (nl >= 0 && this.tokens.length > 1 && performance.now() > this.deadline) {
       // Out of time: end at this line boundary (the line before it is whole).
@@ -62,6 +77,17 @@ export class Emitter {
     if (reason !== 'stop' && reason !== 'time') this.text += this.decoder.decode().slice(this.hide);
     return this.text;
   }
+}
+
+/**
+ * Whether a completion out of its first-line time may end after `text`: the first line is still
+ * open (no newline yet) and ends at a word boundary, after a character that is neither part of
+ * a word nor white space (punctuation, an operator, a bracket), so no identifier is cut in two.
+ */
+export function firstLineCut(text: string, now: number, deadline: number): boolean {
+  if (now <= deadline || text.length === 0 || text.includes('\n')) return false;
+  const last = text.length - 1;
+  return !isWordChar(text, last) && !/\s/.test(text[last] as string);
 }
 
 /** Index of the earliest stop string in `text` that ends after `from`, or -1. */

@@ -133,6 +133,7 @@ export class Engine {
       t1 = performance.now();
       timings.prefillMs = t1 - t0;
     }
+    out.decoding(t1);
     // Spell the healed characters one plain step at a time: drafts start once they are spelled.
     while (heal && !heal.done && out.push(next)) {
       if (hooks.isCancelled?.()) { out.finish = 'cancelled'; break; }

@@ -31,6 +31,13 @@ export interface CompletionRequest {
    * boundary (finish 'time'), so a slow machine still shows whole lines.
    */
   timeBudgetMs?: number;
+  /**
+   * Time budget in ms for the first line, counted from the end of the prompt phase (a cold
+   * prompt's prefill is not held against it): once spent while the first line is still open,
+   * generation ends at the next word boundary (after punctuation or an operator, finish 'time'),
+   * so a long line shows its beginning on time and the rest comes with the next request.
+   */
+  firstLineBudgetMs?: number;
   /** Benchmarks: recompute the whole prompt instead of reusing the cached prefix. */
   fresh?: boolean;
   /**

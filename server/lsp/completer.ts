@@ -331,6 +331,7 @@ export class Completer {
       const request: CompletionRequest & { parts?: RemoteParts } = {
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
         stop: stopsFor(mode), timeBudgetMs: s.timeBudgetMs,
+        ...(s.firstLineBudgetMs > 0 ? { firstLineBudgetMs: s.firstLineBudgetMs } : {}),
         // The first alternative is greedy (and speculative); the others are samples.
         sampling: i === 0 ? undefined : { temperature: 0.7, topK: 40, topP: 0.95, seed: i },
         draft: engine.info.remote ? undefined : this.policyFor(engine).choose(),

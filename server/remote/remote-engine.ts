@@ -10,7 +10,7 @@
 // deadline. The API key lives only in memory (the extension keeps it in VS Code's SecretStorage)
 // and never appears in a message.
 import type { CompletionRequest, CompletionResult, FinishReason, Timings } from '../engine/types';
-import { findStop } from '../engine/emitter';
+import { findStop, firstLineCut } from '../engine/emitter';
 import { isWordChar } from '../engine/healing';
 
 export type RemoteApi = 'auto' | 'infill' | 'completions' | 'completions-suffix';
@@ -149,6 +149,8 @@ export class RemoteEngine {
     let firstByteMs = 0;
     const stops = (req.stop ?? []).filter((x) => x.length > 0);
     const deadline = req.timeBudgetMs !== undefined ? t0 + req.timeBudgetMs : Infinity;
+    // The first-line budget counts from the first text that arrives (the server's prompt phase is over).
+    let firstLineDeadline = Infinity;
     let text = '';
     let shown = 0; // characters of `text` handed to onText
     let finish: FinishReason | undefined;
@@ -175,12 +177,14 @@ export class RemoteEngine {
       const take = (piece: string, stop: boolean | string | null | undefined, u?: typeof usage): void => {
         if (u) usage = u;
         if (finish) return; // after a stop, the rest of the stream is not ours
+        if (piece && firstLineDeadline === Infinity && req.firstLineBudgetMs !== undefined) firstLineDeadline = performance.now() + req.firstLineBudgetMs;
         text += piece;
         const hit = findStop(text, stops, text.length - piece.length);
         if (hit >= 0) { text = text.slice(0, hit); finish = 'stop'; }
         else if (performance.now() > deadline && text.slice(shown).includes('\n')) {
           text = text.slice(0, text.lastIndexOf('\n')); finish = 'time';
-        } else if (stop) finish = stop === 'length' ? 'length' : 'eos';
+        } else if (firstLineCut(text, performance.now(), firstLineDeadline)) finish = 'time';
+        else if (stop) finish = stop === 'length' ? 'length' : 'eos';
         if (text.length > shown) { opts.onText?.(text.slice(shown)); shown = text.length; }
       };
       const reader = res.body.getReader();

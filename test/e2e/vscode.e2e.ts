@@ -80,6 +80,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
       'editor.suggestOnTriggerCharacters': false,
       'editor.autoClosingBrackets': 'never',
       'prism.timeBudgetMs': 20000,
+      'prism.firstLineBudgetMs': 0,
       'prism.maxTokens': 24,
       'workbench.tips.enabled': false,
       'telemetry.telemetryLevel': 'off',

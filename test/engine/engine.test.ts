@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EngineClient } from '../../server/engine/client';
 import { Engine, SETTLE_TAIL } from '../../server/engine/engine';
+import { Emitter, firstLineCut } from '../../server/engine/emitter';
+import type { Tokenizer } from '../../kernels/tokenizer';
 import { drawFrom, Rng, sampleToken, targetDistribution } from '../../server/engine/sampler';
 import { TargetModel } from '../../server/engine/target';
 import { defaultModel, ROOT, tinyModel } from '../helpers';
@@ -239,6 +241,34 @@ describe('graph cache', () => {
   });
 });
 
+describe('first-line cut (the emitter and the remote engine share it)', () => {
+  it('cuts only an open first line, only once its time is spent, only after punctuation or an operator', () => {
+    assert.equal(firstLineCut('foo(', 10, 5), true);
+    assert.equal(firstLineCut('a + b,', 10, 5), true);
+    assert.equal(firstLineCut('foo(', 5, 5), false, 'not before the deadline');
+    assert.equal(firstLineCut('foo(bar', 10, 5), false, 'inside a word');
+    assert.equal(firstLineCut('foo ', 10, 5), false, 'after white space');
+    assert.equal(firstLineCut('x\ny(', 10, 5), false, 'the first line is closed');
+    assert.equal(firstLineCut('', 10, 5), false);
+    assert.equal(firstLineCut('foo(', 10, Infinity), false, 'no budget');
+  });
+
+  it('the budget counts from the end of the prompt phase', () => {
+    // A tokenizer of one character per token.
+    const chars = 'x = f(a, b)';
+    const tok = { special: { eog: [] }, bytes: (id: number) => new TextEncoder().encode(chars[id] as string) } as unknown as Tokenizer;
+    const run = (decodingSince: number | undefined): string => {
+      const out = new Emitter(tok, { prompt: '', maxTokens: 64, firstLineBudgetMs: 50 });
+      if (decodingSince !== undefined) out.decoding(performance.now() - decodingSince);
+      for (let i = 0; i < chars.length && out.push(i); i++);
+      return out.close(out.finish ?? 'length');
+    };
+    assert.equal(run(undefined), chars, 'the prompt phase is not over: no cut');
+    assert.equal(run(0), chars, 'the budget is not spent');
+    assert.equal(run(100), 'x =', 'spent: the first word boundary after two tokens');
+  });
+});
+
 describe('engine: cancelled prefill and time budget (default model)', () => {
   let target: TargetModel;
   before(async () => { target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' }); });
@@ -255,6 +285,21 @@ describe('engine: cancelled prefill and time budget (default model)', () => {
     const again = await engine.complete({ prompt, maxTokens: 8 });
     assert.equal(again.timings.reusedTokens, ids.length - SETTLE_TAIL);
     assert.deepEqual(again.tokens, (await new Engine(target).complete({ prompt, maxTokens: 8 })).tokens);
+  });
+
+  it('a spent first-line budget ends an open first line at a word boundary', async () => {
+    const engine = new Engine(target);
+    const prompt = 'const server = http.createServer(';
+    const full = await engine.complete({ prompt, maxTokens: 32, stop: ['\n'] });
+    const cut = await engine.complete({ prompt, maxTokens: 32, stop: ['\n'], firstLineBudgetMs: 0 });
+    assert.equal(full.finishReason, 'stop');
+    assert.equal(cut.finishReason, 'time');
+    assert.ok(full.text.startsWith(cut.text) && cut.text.length < full.text.length, `${JSON.stringify(cut.text)} begins ${JSON.stringify(full.text)}`);
+    assert.match(cut.text, /[^\w\s]$/, 'it ends after punctuation or an operator, never inside a word');
+    assert.ok(cut.tokens.length >= 2, 'at least two tokens first');
+    // A first line that is already closed is left to the line budget.
+    const after = await engine.complete({ prompt: 'def fibonacci(n):\n', maxTokens: 24, firstLineBudgetMs: 0 });
+    assert.notEqual(after.finishReason, 'time', JSON.stringify(after.text));
   });
 
   it('a spent time budget ends the completion at a line boundary', async () => {

@@ -21,7 +21,7 @@ import { type LspServer, startLspServer, stopLspServer } from '../../server/benc
 import { defaultModel, ROOT } from '../helpers';
 
 const MAX_TOKENS = 400;
-const SETTINGS = (url: string): Record<string, unknown> => ({ backend: 'remote', remote: { url, api: 'auto', timeoutMs: 60_000 }, maxTokens: MAX_TOKENS, timeBudgetMs: 30_000 });
+const SETTINGS = (url: string): Record<string, unknown> => ({ backend: 'remote', remote: { url, api: 'auto', timeoutMs: 60_000 }, maxTokens: MAX_TOKENS, timeBudgetMs: 30_000, firstLineBudgetMs: 0 });
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });

@@ -144,6 +144,14 @@ describe('remote backend', () => {
     assert.equal(r.text, 'line one\nline two');
   });
 
+  it('the first-line budget ends an open first line at a word boundary', async () => {
+    const s = await serve((_seen, res) => sse(res, [{ content: 'value = compute', stop: false }, { content: '(alpha,', stop: false }, { content: ' beta)\n', stop: true }], 60));
+    const e = new RemoteEngine({ ...base, url: s.url, api: 'infill' });
+    const r = await e.complete(req('x', { firstLineBudgetMs: 30 }));
+    assert.equal(r.finishReason, 'time');
+    assert.equal(r.text, 'value = compute(alpha,');
+  });
+
   it('every failure is one actionable line, and the API key never appears in it', async () => {
     const key = 'sk-secret-9f8e';
     const run = async (handler: ConstructorParameters<typeof FakeServer>[0], extra: object = {}): Promise<string> => {
