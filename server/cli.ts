@@ -167,6 +167,15 @@ function timeBudgetList(v: string | undefined): number[] | undefined {
   });
 }
 
+/** --first-line-budget: first-line time budgets within the setting's bounds (prism.firstLineBudgetMs, 0: none). */
+function firstLineBudgetList(v: string | undefined): number[] | undefined {
+  return v?.split(',').map((x) => {
+    const n = Number(x.trim());
+    if (x.trim() === '' || !Number.isInteger(n) || n < 0 || n > 30000) throw new UsageError(`--first-line-budget takes first-line time budgets from 0 (none) to 30000 ms (prism.firstLineBudgetMs), comma-separated, got '${x.trim()}'`);
+    return n;
+  });
+}
+
 /** --grow: the deepest a growing chain may go (prism.draft.grow). */
 function growDepth(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -463,11 +472,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   const depths = (v.depths ?? (quick ? '4' : '2,3,4,6')).split(',').map((x) => int(x.trim(), 'depths', 1, 1));
   const contextTokens = contextList(v['context-tokens']);
   const timeBudgetsMs = timeBudgetList(v['time-budget']);
-  const firstLineBudgetsMs = v['first-line-budget']?.split(',').map((x) => {
-    const n = Number(x.trim());
-    if (x.trim() === '' || !Number.isInteger(n) || n < 0 || n > 30000) throw new UsageError(`--first-line-budget takes first-line time budgets from 0 (none) to 30000 ms (prism.firstLineBudgetMs), comma-separated, got '${x.trim()}'`);
-    return n;
-  });
+  const firstLineBudgetsMs = firstLineBudgetList(v['first-line-budget']);
   let only: RegExp | undefined;
   try {
     only = v.only === undefined ? undefined : new RegExp(v.only);

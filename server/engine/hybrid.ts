@@ -6,7 +6,7 @@
 // (PrismDrafter.begin), so a cycle that lookup serves costs the head nothing. Drafting trees, both
 // can share a cycle (headSibling): the head's top token beside lookup's first, one tree, one run.
 import { addNode, type DraftTree, EMPTY_TREE, newTree } from './draft-tree';
-import type { DistributionSource, DraftContext, Drafter, TreeParams } from './drafter';
+import { type DistributionSource, type DraftContext, type Drafter, type TreeParams, topN } from './drafter';
 
 /**
  * Head chains where lookup is silent: one token. With the heads of 2026-12-03 a chain of 2, or of
@@ -62,14 +62,10 @@ export class HybridDrafter implements Drafter {
     if (!src.begin || !src.expand) return found;
     await src.begin(ctx);
     const [dist] = await src.expand([-1], newTree());
-    if (!dist || dist.ids.length === 0) return found;
-    let best = 0;
-    for (let i = 1; i < dist.ids.length; i++) if ((dist.probs[i] as number) > (dist.probs[best] as number)) best = i;
-    const token = dist.ids[best] as number;
-    const prob = dist.probs[best] as number;
-    if (prob < minProb || found.tokens.some((t, i) => found.parents[i] === -1 && t === token)) return found;
+    const top = dist ? topN(dist, 1)[0] : undefined;
+    if (!top || top.p < minProb || found.tokens.some((t, i) => found.parents[i] === -1 && t === top.id)) return found;
     const tree: DraftTree = { ...found, tokens: [...found.tokens], parents: [...found.parents], q: [...found.q], prob: [...found.prob] };
-    addNode(tree, -1, token, undefined, prob);
+    addNode(tree, -1, top.id, undefined, top.p);
     this.served.sibling++;
     return tree;
   }

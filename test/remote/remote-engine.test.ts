@@ -136,18 +136,20 @@ describe('remote backend', () => {
     assert.equal((await ask(true)).text, ':\n');
   });
 
+  /** A reply streamed in these pieces, 60 ms apart, under the request's time budgets. */
+  const slowly = async (pieces: string[], budgets: object): Promise<{ text: string; finishReason: string }> => {
+    const s = await serve((_seen, res) => sse(res, pieces.map((content, i) => ({ content, stop: i === pieces.length - 1 })), 60));
+    return new RemoteEngine({ ...base, url: s.url, api: 'infill' }).complete(req('x', budgets));
+  };
+
   it('the time budget ends the reply at a line boundary', async () => {
-    const s = await serve((_seen, res) => sse(res, [{ content: 'line one', stop: false }, { content: '\nline two\nline', stop: false }, { content: ' three\n', stop: true }], 60));
-    const e = new RemoteEngine({ ...base, url: s.url, api: 'infill' });
-    const r = await e.complete(req('x', { timeBudgetMs: 30 }));
+    const r = await slowly(['line one', '\nline two\nline', ' three\n'], { timeBudgetMs: 30 });
     assert.equal(r.finishReason, 'time');
     assert.equal(r.text, 'line one\nline two');
   });
 
   it('the first-line budget ends an open first line at a word boundary', async () => {
-    const s = await serve((_seen, res) => sse(res, [{ content: 'value = compute', stop: false }, { content: '(alpha,', stop: false }, { content: ' beta)\n', stop: true }], 60));
-    const e = new RemoteEngine({ ...base, url: s.url, api: 'infill' });
-    const r = await e.complete(req('x', { firstLineBudgetMs: 30 }));
+    const r = await slowly(['value = compute', '(alpha,', ' beta)\n'], { firstLineBudgetMs: 30 });
     assert.equal(r.finishReason, 'time');
     assert.equal(r.text, 'value = compute(alpha,');
   });
