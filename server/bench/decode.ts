@@ -90,7 +90,7 @@ export interface DecodeReport {
  */
 interface Config { name: string; drafter: string; depth: number; draft?: CompletionRequest['draft']; llama?: 'plain' | 'lookup'; unpadded?: boolean; policy?: DraftPolicy }
 
-interface Agg { tuner?: SourceTuner; /** The lookup and head chain depths of a chain configuration, and whether it consults the datastore. */ mix?: [number, number, boolean]; choices: string[]; /** auto: decode ms the tuner expected for the tokens made; per prompt, expected/measured tokens/s. */ expectedMs: number; /** auto: each prompt's draft and tokens, for the model of the choices after the run. */ picks: { draft: DraftRequest | undefined; tokens: number }[]; guesses: string[]; tokens: number; ms: number; runs: number; accepted: number; drafted: number; draftMs: number; verifyMs: number; reached: number[]; passed: number[]; mismatches: number; latencies: number[]; same: number; n: number }
+interface Agg { tuner?: SourceTuner; /** The lookup and head chain depths of a chain configuration, and whether it consults the datastore. */ mix?: [number, number, boolean, number]; choices: string[]; /** auto: decode ms the tuner expected for the tokens made; per prompt, expected/measured tokens/s. */ expectedMs: number; /** auto: each prompt's draft and tokens, for the model of the choices after the run. */ picks: { draft: DraftRequest | undefined; tokens: number }[]; guesses: string[]; tokens: number; ms: number; runs: number; accepted: number; drafted: number; draftMs: number; verifyMs: number; reached: number[]; passed: number[]; mismatches: number; latencies: number[]; same: number; n: number }
 
 function configs(o: DecodeBenchOptions, heads: { name: string; path: string }[], store: boolean): Config[] {
   const chain = (depth: number): Partial<TreeParams> => ({ kind: 'chain', depth });
@@ -240,7 +240,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
       a.latencies.push(r.timings.totalMs);
       if (r.spec) {
         add(a, r.spec);
-        if (a.mix) a.tuner?.observe(r.spec, ...a.mix);
+        if (a.mix) a.tuner?.observe(r.spec, a.mix[0], a.mix[1], a.mix[2]);
         if (c.depth === Math.max(...o.depths) && c.draft?.tree?.kind === 'chain' && c.draft.drafter === 'head') {
           tuners.get(c.drafter)?.observe(r.spec, 0, c.depth, false);
         }

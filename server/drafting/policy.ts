@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DraftMode } from '../../common/settings';
 import { DEFAULT_MODEL_FILE, projectRoot } from '../paths';
-import type { TreeParams } from '../engine/drafter';
+import { DEFAULT_TREE, type TreeParams } from '../engine/drafter';
 import type { CompletionResult, DraftRequest } from '../engine/types';
 import { HYBRID_HEAD_DEPTH } from '../engine/hybrid';
 import { DEFAULT_PRIOR, type GridPoint, SourceTuner } from './tuner';
@@ -47,10 +47,10 @@ export function draftLabel(draft: DraftRequest | undefined): string {
  * The lookup and head chain depths a draft asks for, and whether its lookup consults the
  * datastore: its point in SourceTuner's grid.
  */
-export function draftMix(draft: DraftRequest): [lookup: number, head: number, store: boolean] {
+export function draftMix(draft: DraftRequest): [lookup: number, head: number, store: boolean, grow: number] {
   const depth = draft.tree?.depth ?? 0;
   const [d, h] = draft.drafter === 'ngram' ? [depth, 0] : draft.drafter === 'head' ? [0, depth] : [depth, draft.headDepth ?? HYBRID_HEAD_DEPTH];
-  return [d, h, d > 0 && draft.datastore !== false];
+  return [d, h, d > 0 && draft.datastore !== false, (draft.tree?.kind ?? DEFAULT_TREE.kind) === 'chain' ? draft.tree?.grow ?? 0 : 0];
 }
 
 export interface TreeShape { tree: 'chain' | 'dynamic'; treeWidth: number; treeTokens: number; /** Chains whose depth follows the last run (TreeParams.adapt). */ adapt?: boolean; /** Chains that grow on runs of whole acceptances, up to this depth (TreeParams.grow). */ grow?: number }
@@ -234,6 +234,9 @@ export class DraftPolicy {
       return g.head && g.headDepth[0] === 0 && g.lookup[1] === 0 ? this.requestAt(g.head, 0, o.depth) : this.requestAt(undefined, o.depth, 0);
     }
     const t = this.tuner(g.head);
+    // Chains that grow are modelled as they run (tuner.ts, SourceTuner.point).
+    const grow = this.shape().tree === 'chain' ? this.o.grow ?? 0 : 0;
+    const at = (d: number, h: number, store = false): GridPoint => t.point(d, h, store, grow);
     const START = { ...START_MIX, ...o.start };
     // Chosen among measured depths (and the start's); deeper ones are tried by exploration first,
     // so that no depth wins on the prior alone: a one-token-deeper chain chosen on the prior's
@@ -242,12 +245,12 @@ export class DraftPolicy {
     const maxH = Math.min(g.headDepth[1], Math.max(g.headDepth[0], t.measured.head, START.head));
     const points: GridPoint[] = [];
     for (let d = g.lookup[0]; d <= maxL; d++) {
-      for (let h = g.headDepth[0]; h <= maxH; h++) for (const st of d > 0 ? g.store : [false]) points.push(t.point(d, h, st));
+      for (let h = g.headDepth[0]; h <= maxH; h++) for (const st of d > 0 ? g.store : [false]) points.push(at(d, h, st));
     }
     // Before any draft was measured: the start, as measured on every prompt set (docs/BENCHMARKS.md).
     const clamp = (x: number, r: [number, number]) => Math.min(r[1], Math.max(r[0], x));
     const best = t.measured.lookup + t.measured.head === 0
-      ? t.point(clamp(START.lookup, g.lookup), clamp(START.head, g.headDepth), g.store.includes(START.store) ? START.store : (g.store[0] as boolean))
+      ? at(clamp(START.lookup, g.lookup), clamp(START.head, g.headDepth), g.store.includes(START.store) ? START.store : (g.store[0] as boolean))
       : points.reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a));
     const every = o.exploreEvery ?? EXPLORE_EVERY;
     this.count++;
@@ -266,10 +269,10 @@ export class DraftPolicy {
         const options = best.lookup + best.head === 0
           ? [points.filter((x) => x.lookup + x.head > 0).reduce((a, b) => (b.tokensPerS > a.tokensPerS ? b : a), points[0] as GridPoint)]
           : [
-            ...(best.lookup < g.lookup[1] ? [t.point(best.lookup + 1, best.head, best.store || (best.lookup === 0 && (g.store[0] as boolean)))] : []),
-            ...(best.head < g.headDepth[1] ? [t.point(best.lookup, best.head + 1, best.store)] : []),
+            ...(best.lookup < g.lookup[1] ? [at(best.lookup + 1, best.head, best.store || (best.lookup === 0 && (g.store[0] as boolean)))] : []),
+            ...(best.head < g.headDepth[1] ? [at(best.lookup, best.head + 1, best.store)] : []),
             // The datastore the other way (lookup on).
-            ...(best.lookup > 0 && g.store.length > 1 ? [t.point(best.lookup, best.head, !best.store)] : []),
+            ...(best.lookup > 0 && g.store.length > 1 ? [at(best.lookup, best.head, !best.store)] : []),
           ];
         if (options.length > 0) {
           const pick = options[this.explored % options.length] as GridPoint;
@@ -303,7 +306,8 @@ export class DraftPolicy {
   observe(draft: DraftRequest | undefined, r: CompletionResult, sampled: boolean): void {
     const t = r.timings;
     if (r.spec && draft) {
-      this.tunerOf(draft).observe(r.spec, ...draftMix(draft));
+      const [d, h, store] = draftMix(draft);
+      this.tunerOf(draft).observe(r.spec, d, h, store);
     } else if (!r.spec && t.decodeTokens > 1 && !sampled) {
       this.tuner(this.grid()?.head).observePlain(t.decodeMs / t.decodeTokens, t.decodeTokens);
     }

@@ -4,7 +4,7 @@
 // decoding included (SourceTuner, below). The benchmark prints its estimate beside the measured
 // tokens/s of each configuration; the server's "auto" chooses by the same estimate, updated after
 // every completion.
-import type { SourceStats, SpecStats } from '../engine/types';
+import type { GrowthStats, SourceStats, SpecStats } from '../engine/types';
 
 /** One depth of a curve (the benchmark's per-head curves). */
 export interface DepthPoint { depth: number; expectedTokens: number; msPerRun: number; tokensPerS: number }
@@ -129,6 +129,11 @@ class SourceModel {
   }
 }
 
+/** A source's chain: reach by depth, expected tokens, verify ms, P(a whole chain of D drafted and accepted). */
+interface Chain { reach: number[]; tokens: number; verify: number; whole: (D: number) => number }
+
+interface Core { point: GridPoint; whole: number; silent: number }
+
 /**
  * A point of the hybrid's grid: lookup chains of `lookup` tokens (the prompt's matches, then, with
  * `store`, the repository datastore's), head chains of `head` where lookup is silent.
@@ -182,17 +187,54 @@ export class SourceTuner {
   /** The deepest lookup and head chains asked for so far (auto chooses within them and explores one past). */
   measured = { lookup: 0, head: 0 };
 
-  constructor(readonly maxDepth = 8, prior: TunerPrior = DEFAULT_PRIOR, private readonly p: SourcePriors = DEFAULT_SOURCE_PRIORS) {
-    this.blocks = new BlockCosts(prior);
+  /** Chains that grow: runs by the depth asked (base and grown), and the grown depths' runs modelled apart. */
+  private readonly growth = new Map<number, GrowthStats>();
+  private readonly grown = new Map<number, SourceTuner>();
+
+  constructor(readonly maxDepth = 8, private readonly prior: TunerPrior = DEFAULT_PRIOR, private readonly p: SourcePriors = DEFAULT_SOURCE_PRIORS, blocks?: BlockCosts) {
+    this.blocks = blocks ?? new BlockCosts(prior);
   }
 
   /**
    * One speculative completion drafted with lookup chains of `d` and head chains of `h` (0: that
-   * source off), the datastore consulted where the prompt has no match when `store`.
+   * source off), the datastore consulted where the prompt has no match when `store`. With chains
+   * that grow (TreeParams.grow, SpecStats.growth), the runs at a grown depth D (sources 'lookup@D'
+   * etc.) go to a model of their own, so the base depth's stays the base depth's.
    */
   observe(s: SpecStats, d: number, h: number, store = false): void {
     if (s.targetRuns <= 0) return;
     this.blocks.observe(s);
+    if (!s.growth) { this.add(s, d, h, store); return; }
+    for (const [D, g] of Object.entries(s.growth)) {
+      const x = this.growth.get(Number(D)) ?? { runs: 0, up: 0, silent: 0 };
+      this.growth.set(Number(D), { runs: x.runs + g.runs, up: x.up + g.up, silent: x.silent + g.silent });
+    }
+    // The runs of each depth asked: their sources, without the depth's tag.
+    const states = new Map<number, Record<string, SourceStats>>();
+    for (const [key, v] of Object.entries(s.sources ?? {})) {
+      const [name, at] = key.split('@');
+      const D = at === undefined ? 0 : Number(at);
+      const m = states.get(D) ?? {};
+      m[name as string] = v;
+      states.set(D, m);
+    }
+    for (const [D, sources] of states) {
+      const runs = Object.values(sources).reduce((n, v) => n + v.runs, 0);
+      const view: SpecStats = { ...s, targetRuns: runs, otherMs: (s.otherMs * runs) / s.targetRuns, sources, growth: undefined };
+      if (D === 0) this.add(view, d, h, store);
+      else this.grownAt(D).add(view, d > 0 ? D : 0, d > 0 ? h : D, store);
+    }
+  }
+
+  private grownAt(D: number): SourceTuner {
+    let t = this.grown.get(D);
+    if (!t) this.grown.set(D, (t = new SourceTuner(this.maxDepth, this.prior, this.p, this.blocks)));
+    return t;
+  }
+
+  /** One completion's runs at one chain depth (blocks already counted). */
+  private add(s: SpecStats, d: number, h: number, store: boolean): void {
+    if (s.targetRuns <= 0) return;
     this.otherMs = { ms: this.otherMs.ms + Math.max(0, s.otherMs), runs: this.otherMs.runs + s.targetRuns };
     this.measured = { lookup: Math.max(this.measured.lookup, d), head: Math.max(this.measured.head, h) };
     const src = s.sources ?? {};
@@ -226,16 +268,49 @@ export class SourceTuner {
     return (this.store.runs + PRIOR_RUNS * this.p.storeRate) / (this.storeTried + PRIOR_RUNS);
   }
 
-  /** Expected tokens per run, ms per run and tokens/s with lookup chains of d (the store's too, with `store`) and head chains of h. */
-  point(d: number, h: number, store = false): GridPoint {
+  /**
+   * Expected tokens per run, ms per run and tokens/s with lookup chains of d (the store's too, with
+   * `store`) and head chains of h; with `grow` > the chain's depth (lookup's, or the head's alone),
+   * chains that double after a whole accepted chain up to `grow`: a Markov chain over the depths
+   * asked (d, 2d, ..., grow), each depth's runs modelled apart, weighted by its stationary share.
+   */
+  point(d: number, h: number, store = false, grow = 0): GridPoint {
+    const base = this.core(d, h, store);
+    const lead = d > 0 ? d : h;
+    if (!(grow > lead) || lead === 0) return base.point;
+    const depths = [lead];
+    while ((depths.at(-1) as number) < grow) depths.push(Math.min(grow, 2 * (depths.at(-1) as number)));
+    const at = depths.map((D, i) => (i === 0 ? base : this.grownAt(D).core(d > 0 ? D : 0, d > 0 ? h : D, store)));
+    // P(the next run is one depth deeper) and P(it keeps the depth: nothing drafted), measured
+    // and shrunk towards the model's own P(a whole chain of D accepted) and P(silent).
+    const rate = (D: number, k: 'up' | 'silent', prior: number): number => {
+      const g = this.growth.get(D);
+      return ((g?.[k] ?? 0) + PRIOR_RUNS * prior) / ((g?.runs ?? 0) + PRIOR_RUNS);
+    };
+    const up = depths.map((D, i) => rate(D, 'up', (at[i] as Core).whole));
+    const silent = depths.map((D, i) => rate(D, 'silent', (at[i] as Core).silent));
+    // Stationary shares: pi_i = pi_{i-1} up_{i-1} / (1 - silent_i), the deepest also keeping its up.
+    const pi = [1];
+    for (let i = 1; i < depths.length; i++) {
+      const last = i === depths.length - 1;
+      pi.push(((pi[i - 1] as number) * (up[i - 1] as number)) / Math.max(1e-6, 1 - (silent[i] as number) - (last ? (up[i] as number) : 0)));
+    }
+    const w = pi.reduce((a, b) => a + b, 0);
+    const tokens = at.reduce((a, x, i) => a + (pi[i] as number) * x.point.expectedTokens, 0) / w;
+    const ms = at.reduce((a, x, i) => a + (pi[i] as number) * x.point.msPerRun, 0) / w;
+    return { ...base.point, expectedTokens: tokens, msPerRun: ms, tokensPerS: (1000 * tokens) / ms };
+  }
+
+  /** A point at one chain depth, with P(a whole chain of the depth asked is drafted and accepted) and P(nothing is drafted). */
+  private core(d: number, h: number, store: boolean): Core {
     const plain = this.blocks.cost(1);
-    if (d === 0 && h === 0) return { lookup: 0, head: 0, store: false, expectedTokens: 1, msPerRun: plain, tokensPerS: 1000 / plain };
+    if (d === 0 && h === 0) return { point: { lookup: 0, head: 0, store: false, expectedTokens: 1, msPerRun: plain, tokensPerS: 1000 / plain }, whole: 0, silent: 1 };
     const other = this.otherMs.runs > 0 ? this.otherMs.ms / this.otherMs.runs : 0;
     const p = d > 0 ? this.lookupRate() : 0;
     // Each source's block, given it proposed (so it reaches depth 1): the prompt's lookup, the
     // datastore's where the prompt had no match, the head's where lookup was silent (where h = 0,
     // a one-row step). A source that cannot run is not modelled.
-    const none = { reach: [], tokens: 1, verify: plain };
+    const none: Chain = { reach: [], tokens: 1, verify: plain, whole: () => 0 };
     const q = store && d > 0 ? this.storeRate() : 0;
     const L = d > 0 ? this.chain(this.lookup, d, this.p.lookupReach, this.p.lookupAcceptance) : none;
     const S = q > 0 ? this.chain(this.store, d, this.p.lookupReach, this.p.storeAcceptance) : none;
@@ -247,14 +322,18 @@ export class SourceTuner {
     const ms = other
       + p * (this.lookup.meanMs(this.p.lookupMs) + L.verify)
       + (1 - p) * (q * (this.store.meanMs(this.p.lookupMs) + S.verify) + (1 - q) * (silentMs + headMs + H.verify));
-    return { lookup: d, head: h, store: q > 0, expectedTokens: expected, msPerRun: ms, tokensPerS: (1000 * expected) / ms };
+    // A whole chain of the depth asked: the lookup's (or the store's) of d, or the head's alone of h.
+    const whole = d > 0 ? p * L.whole(d) + (1 - p) * q * S.whole(d) : H.whole(h);
+    const silent = d > 0 && h === 0 ? (1 - p) * (1 - q) : 0;
+    return { point: { lookup: d, head: h, store: q > 0, expectedTokens: expected, msPerRun: ms, tokensPerS: (1000 * expected) / ms }, whole, silent };
   }
 
   /** A source's chain of up to `depth` nodes: its reach by depth, expected tokens and verify ms, from its measurements shrunk towards the priors. */
-  private chain(m: SourceModel, depth: number, reachRatio: number, acceptance: number): { reach: number[]; tokens: number; verify: number } {
+  private chain(m: SourceModel, depth: number, reachRatio: number, acceptance: number): Chain {
     const reach = chained(m.reached, m.asked, this.maxDepth, reachRatio, 1);
-    const [tokens, verify] = this.block(depth, reach, chained(m.accepted, m.reached, this.maxDepth, acceptance));
-    return { reach, tokens, verify };
+    const acc = chained(m.accepted, m.reached, this.maxDepth, acceptance);
+    const [tokens, verify] = this.block(depth, reach, acc);
+    return { reach, tokens, verify, whole: (D) => (D > 0 && D <= this.maxDepth ? (reach[D - 1] as number) * (acc[D - 1] as number) : 0) };
   }
 
   /** Expected tokens and verify ms of a chain block of up to `depth` nodes that always reaches 1. */

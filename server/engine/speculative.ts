@@ -43,7 +43,8 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     if (target.padsSingleRow && target.treeKeyPanel) tree = panelSafe(tree, P, target.treeKeyPanel);
     const tv = performance.now();
     stats.draftMs += tv - td;
-    const source = tree.tokens.length === 0 ? 'none' : (tree.source ?? 'other');
+    // Runs at a grown depth are counted apart (their text follows a whole accepted chain).
+    const source = (tree.tokens.length === 0 ? 'none' : (tree.source ?? 'other')) + (grow && depthNow > params.depth ? `@${depthNow}` : '');
     const src = (sources[source] ??= { runs: 0, depthReached: [], depthAccepted: [], nodesRuns: [], nodesMs: [] });
     const n = tree.tokens.length;
     src.runs++;
@@ -81,8 +82,13 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     stats.rowsMs[block.length - 1] = (stats.rowsMs[block.length - 1] ?? 0) + verifyMs;
     if (adapt && tree.tokens.length > 0) {
       depthNow = acc.accepted.length === tree.tokens.length ? Math.min(params.depth, 2 * depthNow) : Math.max(1, acc.accepted.length + 1);
-    } else if (grow && tree.tokens.length > 0) {
-      depthNow = acc.accepted.length === tree.tokens.length && tree.tokens.length >= Math.min(depthNow, room) ? Math.min(grow, 2 * depthNow) : params.depth;
+    } else if (grow) {
+      const whole = tree.tokens.length > 0 && acc.accepted.length === tree.tokens.length && tree.tokens.length >= Math.min(depthNow, room);
+      const g = ((stats.growth ??= {})[depthNow] ??= { runs: 0, up: 0, silent: 0 });
+      g.runs++;
+      if (tree.tokens.length === 0) g.silent++;
+      else if (whole) g.up++;
+      if (tree.tokens.length > 0) depthNow = whole ? Math.min(grow, 2 * depthNow) : params.depth;
     }
     const kept = [0, ...acc.accepted.map((i) => i + 1)];
     cache.append(block, r.newK, r.newV, kept);

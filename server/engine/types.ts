@@ -125,7 +125,16 @@ export interface SpecStats {
    * runs that drafted nothing, 'other' for untagged drafts): the tuner models each source apart.
    */
   sources?: Record<string, SourceStats>;
+  /**
+   * Chains that grow (TreeParams.grow): runs by the chain depth they asked for (the base depth and
+   * each grown one), those that accepted the whole chain (the next is longer) and those that drafted
+   * nothing (the next keeps the depth). The runs at a grown depth D are in `sources` as 'lookup@D'
+   * etc., apart from the base depth's: their acceptance follows a whole accepted chain.
+   */
+  growth?: Record<number, GrowthStats>;
 }
+
+export interface GrowthStats { runs: number; up: number; silent: number }
 
 /** Speculative runs of one draft source. */
 export interface SourceStats {

@@ -10,7 +10,7 @@ import type { DraftContext, Drafter, TreeParams } from '../../server/engine/draf
 import { Engine } from '../../server/engine/engine';
 import { HealConstraint, healTail } from '../../server/engine/healing';
 import { argmax, drawFrom, Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
-import type { CompletionRequest } from '../../server/engine/types';
+import type { CompletionRequest, SpecStats } from '../../server/engine/types';
 import { FakeTarget } from './fake-target';
 
 const PROMPTS = ['def f(x):\n    ret', 'for (let i = 0; i < n; i++) {\n\t', 'abcabcabcab', 'x', 'import os\nimport sys\n\nclass A:\n    '];
@@ -147,6 +147,13 @@ describe('speculative loop on a fake target', () => {
     assert.deepEqual(asked.slice(0, good.length), [2, 4, 8, 8, 2, 4]);
     assert.equal(r.spec?.accepted, 2 + 4 + 8 + 3 + 2 + 1);
     assert.deepEqual(r.tokens, (await run(req)).tokens, 'the same tokens as plain decoding');
+    // The runs by depth asked, for the tuner: after the script, runs that draft nothing keep depth 2.
+    const spec = r.spec as SpecStats;
+    const silent = spec.targetRuns - good.length;
+    assert.deepEqual(spec.growth, { 2: { runs: 2 + silent, up: 2, silent }, 4: { runs: 2, up: 1, silent: 0 }, 8: { runs: 2, up: 1, silent: 0 } });
+    assert.deepEqual(Object.fromEntries(Object.entries(spec.sources ?? {}).map(([k, v]) => [k, [v.runs, v.depthAccepted]])), {
+      other: [2, [2, 2]], 'other@4': [2, [2, 1, 1, 1]], 'other@8': [2, [2, 2, 2, 1, 1, 1, 1, 1]], none: [silent, []],
+    });
   });
 
   it('keeps the taps of exactly the accepted rows for drafters that read them', async () => {

@@ -193,5 +193,40 @@ describe('SourceTuner', () => {
     assert.equal(p.choose()?.drafter, 'ngram');
   });
 
+  it('chains that grow: each depth asked modelled apart, weighted by how often a whole chain sends the next one deeper', () => {
+    // Lookup alone, chains of 2 growing to 4 (2 -> 4 -> 4). At depth 2, 1,000 runs: right 50% (a
+    // right first token has a right second); at depth 4, 500 runs, the first three 90/80/80% right,
+    // the whole chain 50%. So P(up) is 0.5 at both depths, and the stationary shares are 1 : 1.
+    const base = hybrid(1000, 2, [0.5, 0.5], 0, 1, [0], 0, verify);
+    const deep = hybrid(500, 4, [0.9, 0.8, 0.8, 0.5], 0, 1, [0], 0, verify);
+    const both: SpecStats = {
+      ...base, targetRuns: 1500,
+      rowsRuns: [0, 0, 1000, 0, 500], rowsMs: [0, 0, 1000 * verify(3), 0, 500 * verify(5)],
+      sources: { lookup: base.sources?.lookup as SourceStats, 'lookup@4': deep.sources?.lookup as SourceStats },
+      growth: { 2: { runs: 1000, up: 500, silent: 0 }, 4: { runs: 500, up: 250, silent: 0 } },
+    };
+    const t = new SourceTuner(8);
+    t.observePlain(20, 1000);
+    t.observe(both, 2, 0);
+    const near = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) < tol, `${what}: ${a} vs ${b}`);
+    // (The priors weigh 4 runs: the model is within 0.01 token of the counts.) Depth 2 alone: 1 + 0.5 + 0.5 tokens in a 3-row block (24 ms); the deeper runs do not count.
+    const fixed = t.point(2, 0);
+    near(fixed.expectedTokens, 2.0, 0.01, 'tokens at depth 2');
+    near(fixed.msPerRun, 24, 0.05, 'ms at depth 2');
+    // Growing to 4: half the runs at depth 4, 1 + 0.9 + 0.8 + 0.8 + 0.5 = 4 tokens in 28 ms.
+    const grown = t.point(2, 0, false, 4);
+    near(grown.expectedTokens, (2.0 + 4.0) / 2, 0.01, 'tokens, growing');
+    near(grown.msPerRun, (24 + 28) / 2, 0.05, 'ms, growing');
+    near(grown.tokensPerS, 3000 / 26, 0.5, 'tokens/s, growing');
+    assert.deepEqual(t.point(2, 0, false, 2), fixed, 'grow at the depth itself: the fixed chain');
+    // A policy that grows its chains estimates its drafts the same way.
+    const p = new DraftPolicy({ mode: 'ngram', depth: 'auto', modelPath: 'm.gguf', tree: 'chain', treeWidth: 2, treeTokens: 8, exploreEvery: 0, grow: 4 });
+    const draft = { drafter: 'ngram', tree: { kind: 'chain', depth: 2, grow: 4 } } as const;
+    p.observe(draft, { spec: both, timings: { decodeTokens: 0, decodeMs: 0 } } as never, false);
+    p.observe(undefined, { timings: { decodeTokens: 1000, decodeMs: 20000 } } as never, false);
+    near(p.estimate(draft).tokensPerS, 3000 / 26, 0.5, 'the policy\'s estimate');
+    near(p.estimate({ drafter: 'ngram', tree: { kind: 'chain', depth: 2 } }).tokensPerS, 2000 / 24, 0.5, 'the same draft without growth');
+  });
+
 
 });
