@@ -50,13 +50,14 @@ export class InlineFlow<T> {
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  setDebounce(ms: number | 'auto'): void {
-    this.debounce = new AdaptiveDebounce(ms === 'auto' ? { minMs: 25, maxMs: 350 } : { minMs: ms, maxMs: ms, fixedMs: ms });
+  /** `newlineMin`: after Enter, ask at the shortest wait (DebounceOptions.newlineMin; default true). */
+  setDebounce(ms: number | 'auto', newlineMin = true): void {
+    this.debounce = new AdaptiveDebounce(ms === 'auto' ? { minMs: 25, maxMs: 350, newlineMin } : { minMs: ms, maxMs: ms, fixedMs: ms });
   }
 
-  /** A document change (the typing rhythm the debounce adapts to). */
-  keystroke(): void {
-    this.debounce.keystroke(this.now());
+  /** A document change (the typing rhythm the debounce adapts to); `newline`: it inserted a line break. */
+  keystroke(newline = false): void {
+    this.debounce.keystroke(this.now(), newline);
   }
 
   /** Decides one request; `ask` sends it to the server (with the same cancellation). */

@@ -17,7 +17,7 @@ export class InlineMiddleware {
   }
 
   keystroke(e: vscode.TextDocumentChangeEvent): void {
-    if (e.contentChanges.length > 0 && e.document.uri.scheme !== 'output') this.flow.keystroke();
+    if (e.contentChanges.length > 0 && e.document.uri.scheme !== 'output') this.flow.keystroke(e.contentChanges.some((c) => c.text.includes('\n')));
   }
 
   middleware(): Middleware {

@@ -10,7 +10,7 @@ import { benchDecode, decodeTable, type DecodeReport } from './bench/decode';
 import type { PromptSource } from './bench/prompts';
 import { machine, writeReport } from './bench/report';
 import { llamaCppInstalled } from './bench/llama';
-import { benchTrace, traceTable, type TraceRow } from './bench/trace';
+import { benchTrace, type EnterWait, traceTable, type TraceRow } from './bench/trace';
 import { benchQuality, emptiesList, qualityTable } from './bench/quality';
 import { benchNumerics, numericsTables } from './bench/numerics';
 import { EngineClient } from './engine/client';
@@ -60,6 +60,8 @@ const USAGE = `usage:
                       --context-tokens 768,1536: the typing trace once per prompt budget (prism.contextTokens);
                       --time-budget 300,1500: and once per completion time budget (prism.timeBudgetMs);
                       --first-line-budget 250,0: and once per first-line time budget (prism.firstLineBudgetMs);
+                      --enter-wait min,rhythm: and once per client wait after Enter (the shortest,
+                      the default; or the typing rhythm's);
                       --backend URL [--remote-model NAME] [--remote-api auto|infill|completions|completions-suffix]:
                       the typing trace also against a team's server (llama.cpp server, vLLM, any
                       OpenAI-compatible /v1/completions; API key from $PRISM_REMOTE_API_KEY), with
@@ -126,7 +128,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'tree-shapes': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'tree-shapes': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -164,6 +166,16 @@ function timeBudgetList(v: string | undefined): number[] | undefined {
     const n = int(x.trim(), 'time-budget', 0, 50);
     if (n > 30000) throw new UsageError(`--time-budget takes completion time budgets from 50 to 30000 ms (prism.timeBudgetMs), got '${x.trim()}'`);
     return n;
+  });
+}
+
+/** --enter-wait: the client's wait after Enter in the typing trace, 'min' (the default) or 'rhythm'. */
+function enterWaitList(v: string | undefined): EnterWait[] | undefined {
+  if (v === undefined) return undefined;
+  return v.split(',').map((x) => {
+    const w = x.trim();
+    if (w !== 'min' && w !== 'rhythm') throw new UsageError(`--enter-wait takes min (ask at the shortest wait after Enter) or rhythm (the typing rhythm's wait), comma-separated, got '${w}'`);
+    return w;
   });
 }
 
@@ -473,6 +485,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   const contextTokens = contextList(v['context-tokens']);
   const timeBudgetsMs = timeBudgetList(v['time-budget']);
   const firstLineBudgetsMs = firstLineBudgetList(v['first-line-budget']);
+  const enterWaits = enterWaitList(v['enter-wait']);
   let only: RegExp | undefined;
   try {
     only = v.only === undefined ? undefined : new RegExp(v.only);
@@ -538,7 +551,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 2 : 8, 1),
       chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,
-      comparePrefill: Boolean(v['compare-prefill']), contextTokens, timeBudgetsMs, firstLineBudgetsMs, grow, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
+      comparePrefill: Boolean(v['compare-prefill']), contextTokens, timeBudgetsMs, firstLineBudgetsMs, enterWaits, grow, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
       progress: (f, m) => progress((decodeSteps + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);

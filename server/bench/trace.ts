@@ -45,6 +45,8 @@ export interface TraceOptions {
   firstLineBudgetsMs?: number[];
   /** Also type with chains that grow up to this depth (prism.draft.grow), a row per mode. */
   grow?: number;
+  /** The client's wait after Enter (DebounceOptions.newlineMin: 'min', the default, or the typing rhythm's), each a row per mode. */
+  enterWaits?: EnterWait[];
   /** Also run every mode without the prefill on opening (the first-request comparison). */
   comparePrefill?: boolean;
   /** How long the user looks at a just-opened file before the first completion (ms). */
@@ -54,8 +56,14 @@ export interface TraceOptions {
   progress: (fraction: number, message: string) => void;
 }
 
+export type EnterWait = 'min' | 'rhythm';
+
 export interface TraceRow {
   mode: string;
+  /** The client's wait after Enter when the run set it. */
+  enter_wait?: EnterWait;
+  /** Keystroke to ghost text for the server replies to requests made right after Enter. */
+  after_enter_ms?: { p50: number; p95: number; n: number };
   /** The prompt budget (prism.contextTokens) when the run set one; absent: the default. */
   context_tokens?: number;
   /** The completion time budget (prism.timeBudgetMs) when the run set one; absent: the default. */
@@ -130,12 +138,13 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
   const contexts = o.contextTokens ?? [undefined];
   const budgets = o.timeBudgetsMs ?? [undefined];
   const firstLines = o.firstLineBudgetsMs ?? [undefined];
-  type Run = { mode: DraftMode | 'remote'; prefill: boolean; context?: number; budget?: number; firstLine?: number; grow?: number };
-  const runs: Run[] = contexts.flatMap((context) => budgets.flatMap((budget) => firstLines.flatMap((firstLine) => o.modes.flatMap((mode): Run[] =>
-    (o.comparePrefill ? [{ mode, prefill: true, context, budget, firstLine }, { mode, prefill: false, context, budget, firstLine }] : [{ mode, prefill: true, context, budget, firstLine }])))));
+  const enterWaits = o.enterWaits ?? [undefined];
+  type Run = { mode: DraftMode | 'remote'; prefill: boolean; context?: number; budget?: number; firstLine?: number; grow?: number; enterWait?: EnterWait };
+  const runs: Run[] = enterWaits.flatMap((enterWait) => contexts.flatMap((context) => budgets.flatMap((budget) => firstLines.flatMap((firstLine) => o.modes.flatMap((mode): Run[] =>
+    (o.comparePrefill ? [{ mode, prefill: true, context, budget, firstLine, enterWait }, { mode, prefill: false, context, budget, firstLine, enterWait }] : [{ mode, prefill: true, context, budget, firstLine, enterWait }]))))));
   if (o.grow) runs.push(...o.modes.filter((m) => m !== 'none').map((mode): Run => ({ mode, prefill: true, grow: o.grow })));
   if (o.remote) runs.push({ mode: 'remote', prefill: true });
-  for (const [mi, { mode, prefill, context, budget, firstLine, grow }] of runs.entries()) {
+  for (const [mi, { mode, prefill, context, budget, firstLine, grow, enterWait }] of runs.entries()) {
     const rng = new Rng(1); // the same typing in every mode
     const rnd = (): number => rng.next();
     const settings = mode === 'remote' && o.remote
@@ -152,7 +161,9 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     const stats0 = await conn.sendRequest(STATS);
     const cpu0 = cpuSeconds(pid);
     const flow = new InlineFlow<InlineCompletionItem>((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText.value), { now: () => performance.now() });
+    flow.setDebounce('auto', enterWait !== 'rhythm');
     const lat: number[] = [];
+    const afterEnter: number[] = [];
     const single: number[] = [];
     const keyToGhost: number[] = [];
     const firstReplies: number[] = [];
@@ -216,7 +227,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
         keystrokes++;
         const tKey = performance.now();
         // What VS Code does on a keystroke: the change, the open request cancelled, a new one.
-        flow.keystroke();
+        flow.keystroke(ch === '\n');
         inflight?.cancel();
         await conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ range: { start: p, end: p }, text: ch }] });
         const cts = new CancellationTokenSource();
@@ -251,6 +262,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
             pairServer(since, r.latencyMs);
             if (single1) single.push(r.latencyMs);
             keyToGhost.push(performance.now() - tKey);
+            if (ch === '\n') afterEnter.push(performance.now() - tKey);
             const k = commonPrefix(text, remaining);
             acceptedChars += k;
             if (k === text.length) fullyRight++;
@@ -276,7 +288,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     // PRISM_BENCH_LOGS=1: the language server's log (prefills, policy) on stderr, to read why.
     if (process.env.PRISM_BENCH_LOGS) for (const l of server.logs) console.error(`server: ${l}`);
     rows.push({
-      mode, ...(context !== undefined ? { context_tokens: context } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(firstLine !== undefined ? { first_line_budget_ms: firstLine } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
+      mode, ...(enterWait !== undefined ? { enter_wait: enterWait } : {}), after_enter_ms: { p50: q(afterEnter, 0.5), p95: q(afterEnter, 0.95), n: afterEnter.length }, ...(context !== undefined ? { context_tokens: context } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(firstLine !== undefined ? { first_line_budget_ms: firstLine } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
       first_over_repeat: q(firstReplies.map((x, i) => x / (firstRepeats[i] ?? x)), 0.5), later_reply_ms: q(laterReplies, 0.5), later_same_kind_reply_ms: q(laterSameKind, 0.5), keystrokes, requests, replies, cancelled, cache_hits: hits, cache_hit_rate: hits / keystrokes,
       latency_ms: { p50: q(lat, 0.5), p95: q(lat, 0.95), p99: q(lat, 0.99) },
       single_line_latency_ms: { p50: q(single, 0.5), p95: q(single, 0.95), p99: q(single, 0.99), n: single.length },
@@ -297,7 +309,12 @@ export function traceTable(rows: TraceRow[]): string {
   ];
   const remote = rows.filter((r) => r.remote_overhead_ms);
   for (const r of rows) {
-    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.first_line_budget_ms !== undefined ? ` (first line ${r.first_line_budget_ms ? `${r.first_line_budget_ms} ms` : 'unbounded'})` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
+    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.first_line_budget_ms !== undefined ? ` (first line ${r.first_line_budget_ms ? `${r.first_line_budget_ms} ms` : 'unbounded'})` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''}${r.enter_wait !== undefined ? ` (after Enter: ${r.enter_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
+  }
+  const enter = rows.filter((r) => r.after_enter_ms && r.after_enter_ms.n > 0);
+  if (enter.length > 0) {
+    lines.push('', '| row | after Enter: keystroke to ghost p50 / p95 ms (server replies) |', '|---|---|');
+    for (const r of enter) lines.push(`| ${r.mode}${r.enter_wait !== undefined ? ` (${r.enter_wait} wait)` : ''} | ${r.after_enter_ms?.p50.toFixed(0)} / ${r.after_enter_ms?.p95.toFixed(0)} (${r.after_enter_ms?.n}) |`);
   }
   if (remote.length > 0) {
     lines.push('', '| remote row | ghost latency p50 ms | server request p50 / p95 ms | our overhead p50 / p95 ms (n) |', '|---|---|---|---|');

@@ -57,6 +57,23 @@ describe('inline flow', () => {
     assert.equal(asked, 0);
   });
 
+  it('asks at the shortest wait after Enter, at the typing rhythm\'s after other keys', async () => {
+    const { flow, slept, clock } = setup();
+    flow.setDebounce('auto');
+    for (let i = 0; i < 20; i++) { clock.t += 200; flow.keystroke(); }
+    await flow.provide({ point: point('x = 1'), automatic: true }, live, async () => ['']);
+    clock.t += 200;
+    flow.keystroke(true);
+    await flow.provide({ point: point('x = 1\n'), automatic: true }, live, async () => ['y = 2']);
+    assert.equal(slept.length, 2);
+    assert.ok((slept[0] as number) > 100 && slept[1] === 25, `waits ${slept.join(', ')} ms`);
+    const rhythm = setup();
+    rhythm.flow.setDebounce('auto', false);
+    for (let i = 0; i < 20; i++) { rhythm.clock.t += 200; rhythm.flow.keystroke(i === 19); }
+    await rhythm.flow.provide({ point: point('x = 1\n'), automatic: true }, live, async () => ['y = 2']);
+    assert.equal(rhythm.slept[0], slept[0], 'newlineMin off: the rhythm\'s wait after Enter too');
+  });
+
   it('drops a reply that arrives after cancellation and rethrows real errors', async () => {
     const { flow } = setup();
     const token = { isCancellationRequested: false };
