@@ -61,7 +61,8 @@ const USAGE = `usage:
                       --time-budget 300,1500: and once per completion time budget (prism.timeBudgetMs);
                       --first-line-budget 250,0: and once per first-line time budget (prism.firstLineBudgetMs);
                       --enter-wait min,rhythm: and once per client wait after Enter (the shortest,
-                      the default; or the typing rhythm's);
+                      the default; or the typing rhythm's); --auto-indent: Enter types the next
+                      line's indentation with it, in one change, as VS Code does;
                       --backend URL [--remote-model NAME] [--remote-api auto|infill|completions|completions-suffix]:
                       the typing trace also against a team's server (llama.cpp server, vLLM, any
                       OpenAI-compatible /v1/completions; API key from $PRISM_REMOTE_API_KEY), with
@@ -128,7 +129,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'tree-shapes': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'auto-indent': { type: 'boolean' }, 'tree-shapes': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -551,7 +552,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 2 : 8, 1),
       chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,
-      comparePrefill: Boolean(v['compare-prefill']), contextTokens, timeBudgetsMs, firstLineBudgetsMs, enterWaits, grow, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
+      comparePrefill: Boolean(v['compare-prefill']), contextTokens, timeBudgetsMs, firstLineBudgetsMs, enterWaits, autoIndent: Boolean(v['auto-indent']), grow, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
       progress: (f, m) => progress((decodeSteps + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);

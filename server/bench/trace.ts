@@ -47,6 +47,8 @@ export interface TraceOptions {
   grow?: number;
   /** The client's wait after Enter (DebounceOptions.newlineMin: 'min', the default, or the typing rhythm's), each a row per mode. */
   enterWaits?: EnterWait[];
+  /** Type Enter as VS Code does with auto-indent: the line break and the next line's indentation in one change. */
+  autoIndent?: boolean;
   /** Also run every mode without the prefill on opening (the first-request comparison). */
   comparePrefill?: boolean;
   /** How long the user looks at a just-opened file before the first completion (ms). */
@@ -62,6 +64,8 @@ export interface TraceRow {
   mode: string;
   /** The client's wait after Enter when the run set it. */
   enter_wait?: EnterWait;
+  /** Enter typed with the next line's indentation in one change (TraceOptions.autoIndent). */
+  auto_indent?: boolean;
   /** Keystroke to ghost text for the server replies to requests made right after Enter. */
   after_enter_ms?: { p50: number; p95: number; n: number };
   /** The prompt budget (prism.contextTokens) when the run set one; absent: the default. */
@@ -220,16 +224,23 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
       }
       firstDone = true;
       for (let i = 0; i < ahead.length; i++) {
-        const ch = ahead[i] as string;
+        let typed = ahead[i] as string;
+        if (o.autoIndent && typed === '\n') {
+          // VS Code's Enter: the line break and the next line's indentation as one change.
+          const indent = /^[ \t]*/.exec(ahead.slice(i + 1))?.[0] ?? '';
+          typed += indent;
+          i += indent.length;
+        }
+        const ch = typed[0] as string;
         const p = pos(before);
-        before += ch;
+        before += typed;
         version++;
         keystrokes++;
         const tKey = performance.now();
         // What VS Code does on a keystroke: the change, the open request cancelled, a new one.
         flow.keystroke(ch === '\n');
         inflight?.cancel();
-        await conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ range: { start: p, end: p }, text: ch }] });
+        await conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ range: { start: p, end: p }, text: typed }] });
         const cts = new CancellationTokenSource();
         inflight = cts;
         const snapshot = before;
@@ -288,7 +299,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     // PRISM_BENCH_LOGS=1: the language server's log (prefills, policy) on stderr, to read why.
     if (process.env.PRISM_BENCH_LOGS) for (const l of server.logs) console.error(`server: ${l}`);
     rows.push({
-      mode, ...(enterWait !== undefined ? { enter_wait: enterWait } : {}), after_enter_ms: { p50: q(afterEnter, 0.5), p95: q(afterEnter, 0.95), n: afterEnter.length }, ...(context !== undefined ? { context_tokens: context } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(firstLine !== undefined ? { first_line_budget_ms: firstLine } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
+      mode, ...(enterWait !== undefined ? { enter_wait: enterWait } : {}), ...(o.autoIndent ? { auto_indent: true } : {}), after_enter_ms: { p50: q(afterEnter, 0.5), p95: q(afterEnter, 0.95), n: afterEnter.length }, ...(context !== undefined ? { context_tokens: context } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(firstLine !== undefined ? { first_line_budget_ms: firstLine } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
       first_over_repeat: q(firstReplies.map((x, i) => x / (firstRepeats[i] ?? x)), 0.5), later_reply_ms: q(laterReplies, 0.5), later_same_kind_reply_ms: q(laterSameKind, 0.5), keystrokes, requests, replies, cancelled, cache_hits: hits, cache_hit_rate: hits / keystrokes,
       latency_ms: { p50: q(lat, 0.5), p95: q(lat, 0.95), p99: q(lat, 0.99) },
       single_line_latency_ms: { p50: q(single, 0.5), p95: q(single, 0.95), p99: q(single, 0.99), n: single.length },
@@ -309,7 +320,7 @@ export function traceTable(rows: TraceRow[]): string {
   ];
   const remote = rows.filter((r) => r.remote_overhead_ms);
   for (const r of rows) {
-    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.first_line_budget_ms !== undefined ? ` (first line ${r.first_line_budget_ms ? `${r.first_line_budget_ms} ms` : 'unbounded'})` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''}${r.enter_wait !== undefined ? ` (after Enter: ${r.enter_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
+    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.first_line_budget_ms !== undefined ? ` (first line ${r.first_line_budget_ms ? `${r.first_line_budget_ms} ms` : 'unbounded'})` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''}${r.enter_wait !== undefined ? ` (after Enter: ${r.enter_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''}${r.auto_indent ? ' (Enter with auto-indent)' : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
   }
   const enter = rows.filter((r) => r.after_enter_ms && r.after_enter_ms.n > 0);
   if (enter.length > 0) {

@@ -1,4 +1,5 @@
-// The typing trace's table: one row per mode and prompt budget, the budget named where a run set one.
+// The typing trace's table: one row per mode and prompt budget, the budget named where a run set one;
+// the wait after Enter and keystroke to ghost after Enter.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type TraceRow, traceTable } from '../../server/bench/trace';
@@ -20,5 +21,21 @@ describe('typing trace table', () => {
     assert.match(lines[2] as string, /^\| auto \(1024-token prompts\) \| yes \| 188 \(122; 121\) \| 1\.13x \| 640 \| 245 \(160\) \| 32% \| 130 \/ 354 \/ 517 \| 130 \(62\) \| 0 \| 99% of 1000 \| 192 \(9\) \| 397\.9 \| 561 \| 0\.0% \|$/);
     assert.match(lines[3] as string, /^\| auto \(1536-token prompts\) \| yes \|/);
     assert.match(lines[4] as string, /^\| none \| yes \|/);
+  });
+
+  it('names the wait after Enter and auto-indent, and lists keystroke to ghost after Enter where there were replies', () => {
+    const rhythm = { ...row('auto'), enter_wait: 'rhythm' as const, auto_indent: true, after_enter_ms: { p50: 330.4, p95: 399, n: 4 } };
+    const min = { ...row('auto'), enter_wait: 'min' as const, auto_indent: true, after_enter_ms: { p50: 149, p95: 296.2, n: 5 } };
+    const none = { ...row('none'), after_enter_ms: { p50: 0, p95: 0, n: 0 } };
+    const lines = traceTable([rhythm, min, none]).split('\n');
+    assert.match(lines[2] as string, /^\| auto \(after Enter: the typing rhythm's wait\) \(Enter with auto-indent\) \| yes \|/);
+    assert.match(lines[3] as string, /^\| auto \(after Enter: the shortest wait\) \(Enter with auto-indent\) \| yes \|/);
+    assert.deepEqual(lines.slice(5), [
+      '',
+      '| row | after Enter: keystroke to ghost p50 / p95 ms (server replies) |',
+      '|---|---|',
+      '| auto (rhythm wait) | 330 / 399 (4) |',
+      '| auto (min wait) | 149 / 296 (5) |',
+    ], 'a row without replies after Enter is left out');
   });
 });
