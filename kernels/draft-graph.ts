@@ -11,7 +11,7 @@
 import { DRAFT_BUILDER_HASH } from './builder-hash';
 import { attend, kvInputNames, linear, matMul8, rmsNorm, ropeTables, WeightSource } from './llama-graph';
 import type { GgufFile } from './gguf';
-import { DT, GraphBuilder } from './onnx';
+import { type BuiltModel, DT, GraphBuilder } from './onnx';
 
 export interface DraftDims {
   width: number;
@@ -65,13 +65,13 @@ export function quantize8(values: Float32Array, count: number): { packed: Uint8A
   return { packed, scales };
 }
 
-export function buildDraftFcGraph(file: GgufFile, d: DraftDims): Uint8Array {
+export function buildDraftFcGraph(file: GgufFile, d: DraftDims): BuiltModel {
   const g = new GraphBuilder('draft_fc');
   const w = new WeightSource(file);
   const taps = g.input('taps', DT.FLOAT, ['S', 3 * d.hidden]);
   g.op('Identity', [draftLinear(g, w, taps, 'fc.weight', d)], {}, { out: 'features' });
   g.output('features', DT.FLOAT, ['S', d.width]);
-  return g.build();
+  return g.model();
 }
 
 interface ModuleIo { emb: string; hIn: string; pos: string; maskB: string; cos: string; sin: string; pastK: string[]; pastV: string[] }
@@ -160,7 +160,7 @@ function hoistWeights(d: DraftDims): boolean {
  * nested If nodes, one branch per module. What the server runs: 23-26% less time per draft step
  * than one session per module (scripts/bench-draft-graphs.js, docs/BENCHMARKS.md).
  */
-export function buildDraftSwitchGraph(file: GgufFile, d: DraftDims, modules: number): Uint8Array {
+export function buildDraftSwitchGraph(file: GgufFile, d: DraftDims, modules: number): BuiltModel {
   const g = new GraphBuilder('draft_modules');
   const w = new WeightSource(file);
   const io = moduleInputs(g, d);
@@ -191,7 +191,7 @@ export function buildDraftSwitchGraph(file: GgufFile, d: DraftDims, modules: num
     parent.node('If', [parent.op('Squeeze', [cond, parent.i64([0])])], { then_branch: { graph: branch(parent, m).graph() }, else_branch: { graph: rest.graph() } }, { outs: outNames });
   };
   chain(g, 0, all);
-  return g.build();
+  return g.model();
 }
 
 /** A hash of the draft graph builders' sources (and the target's shared blocks), for the on-disk graph cache. */

@@ -12,7 +12,7 @@
 //          what sampling acceptance needs without shipping full-vocabulary rows.
 import { TARGET_BUILDER_HASH } from './builder-hash';
 import { GGML_TYPE, type GgufFile, GgufError, type GgufTensorInfo, readTensorBytes } from './gguf';
-import { DT, GraphBuilder } from './onnx';
+import { type BuiltModel, DT, GraphBuilder } from './onnx';
 import { type ModelConfig } from './model-config';
 import { dequantize, halfToFloat, isNBitsType, toNBits } from './quant';
 
@@ -277,7 +277,7 @@ export function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number)
   return g.op('SimplifiedLayerNormalization', [x, weight], { axis: -1, epsilon: { float: eps }, stash_type: 1 });
 }
 
-export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetGraphOptions = DEFAULT_GRAPH_OPTIONS): Uint8Array {
+export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetGraphOptions = DEFAULT_GRAPH_OPTIONS): BuiltModel {
   const g = new GraphBuilder(`target_${cfg.arch}`);
   const w = new WeightSource(file);
   const { hidden: H, nHeads: Hq, nKvHeads: Hkv, headDim: D, nLayers: L } = cfg;
@@ -389,7 +389,7 @@ export function buildTargetGraph(file: GgufFile, cfg: ModelConfig, opts: TargetG
   g.output('top_logits', DT.FLOAT, ['R', k]);
   g.output('top_ids', DT.INT64, ['R', k]);
   g.output('lse', DT.FLOAT, ['R']);
-  return g.build();
+  return g.model();
 }
 
 /** A hash of the builder's sources (scripts/kernel-hash.mjs), so a changed builder never reuses a

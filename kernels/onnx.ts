@@ -119,14 +119,79 @@ export class GraphBuilder {
 
   private subgraphs = 0;
 
-  build(opsets: Record<string, number> = { '': 21, 'com.microsoft': 1 }): Uint8Array {
-    const model = onnx.ModelProto.create({
+  /** The model, to serialize as one file or with its weights beside it (BuiltModel). */
+  model(opsets: Record<string, number> = { '': 21, 'com.microsoft': 1 }): BuiltModel {
+    return new BuiltModel({
       irVersion: 10,
       producerName: 'prism-complete',
       opsetImport: Object.entries(opsets).map(([domain, version]) => ({ domain, version })),
       graph: this.graph(),
     });
-    return onnx.ModelProto.encode(model).finish();
+  }
+
+  /** The model as one file's bytes, every initializer inline. */
+  build(opsets?: Record<string, number>): Uint8Array {
+    return this.model(opsets).bytes();
+  }
+}
+
+/** A split model's graph with its initializers pointing at the data file `location` (a copy renamed). */
+export function relocateExternalData(model: Uint8Array, location: string): Uint8Array {
+  const m = onnx.ModelProto.decode(model);
+  for (const t of m.graph?.initializer ?? []) {
+    for (const e of t.externalData ?? []) if (e.key === 'location') e.value = location;
+  }
+  return onnx.ModelProto.encode(m).finish();
+}
+
+/** A model and its weights in two files: the graph, and the initializers' bytes it points into. */
+export interface SplitModel {
+  model: Uint8Array;
+  /** The data file's contents, in order (alignment padding included). */
+  data: Uint8Array[];
+}
+
+/** Offsets of external initializers are multiples of this (a page: each maps on its own pages). */
+export const EXTERNAL_ALIGN = 4096;
+
+export class BuiltModel {
+  constructor(private readonly proto: onnx.IModelProto) {}
+
+  /** One file: every initializer inline (a session made from bytes, tests). */
+  bytes(): Uint8Array {
+    return onnx.ModelProto.encode(onnx.ModelProto.create(this.proto)).finish();
+  }
+
+  /**
+   * Initializers of at least `minBytes` moved to `dataFile` (a file name beside the model's, as
+   * ONNX external data), each at a page-aligned offset. onnxruntime then maps them from the file
+   * instead of copying them into its heap, and unmaps those its kernels prepack into their own
+   * layout (the 4-bit and 8-bit matmul weights): the target's session held 83 MiB less after
+   * loading (docs/BENCHMARKS.md, "The weights beside the graph").
+   */
+  split(dataFile: string, minBytes = 4096): SplitModel {
+    const data: Uint8Array[] = [];
+    let offset = 0;
+    const external = (t: onnx.ITensorProto): onnx.ITensorProto => {
+      const raw = t.rawData;
+      if (!raw || raw.byteLength < minBytes) return t;
+      const pad = (EXTERNAL_ALIGN - (offset % EXTERNAL_ALIGN)) % EXTERNAL_ALIGN;
+      if (pad > 0) data.push(new Uint8Array(pad));
+      offset += pad;
+      data.push(raw);
+      const entry = { name: t.name, dataType: t.dataType, dims: t.dims, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData: [{ key: 'location', value: dataFile }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(raw.byteLength) }] };
+      offset += raw.byteLength;
+      return entry;
+    };
+    // Copies of the graph and its subgraphs (If branches keep their own weights), the proto untouched.
+    const walk = (g: onnx.IGraphProto): onnx.IGraphProto => ({
+      ...g,
+      initializer: (g.initializer ?? []).map(external),
+      node: (g.node ?? []).map((n) => (n.attribute ?? []).some((a) => a.g) ? { ...n, attribute: (n.attribute ?? []).map((a) => (a.g ? { ...a, g: walk(a.g) } : a)) } : n),
+    });
+    const graph = walk(this.proto.graph as onnx.IGraphProto);
+    return { model: onnx.ModelProto.encode(onnx.ModelProto.create({ ...this.proto, graph })).finish(), data };
   }
 }
 

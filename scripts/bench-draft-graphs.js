@@ -18,7 +18,7 @@ const { resolveModelPath } = require('../out/server/paths');
   const opts = { intraOpNumThreads: Number(process.env.THREADS ?? 1), interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'], extra: { session: { intra_op: { allow_spinning: '0' } } } };
   const kinds = ['f32', 'int8'];
   const sessions = {};
-  for (const k of kinds) sessions[k] = await ort.InferenceSession.create(buildDraftSwitchGraph(h.file, dims(k), m.modules), opts);
+  for (const k of kinds) sessions[k] = await ort.InferenceSession.create(buildDraftSwitchGraph(h.file, dims(k), m.modules).bytes(), opts);
   const P = Number(process.argv[3] ?? 500), S = 1, d = dims('f32'), kvw = d.kvHeads * d.width / d.heads;
   // Inputs of a plausible scale (random, seeded), the same for both graphs.
   let seed = 1;

@@ -18,7 +18,7 @@ const { PrismDrafter } = require('../out/server/engine/prism-drafter.js');
 const { resolveModelPath, projectRoot } = require('../out/server/paths.js');
 const status = () => fs.readFileSync('/proc/self/status', 'utf8');
 const mib = (key) => Math.round(Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status())[1]) / 1024);
-const line = (what) => console.log(`${what.padEnd(40)} RSS ${String(mib('VmRSS')).padStart(4)} MiB, peak ${String(mib('VmHWM')).padStart(4)} MiB`);
+const line = (what) => console.log(`${what.padEnd(40)} RSS ${String(mib('VmRSS')).padStart(4)} MiB, peak ${String(mib('VmHWM')).padStart(4)} MiB (anonymous ${mib('RssAnon')}, file ${mib('RssFile')})`);
 const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? os.cpus()[0]?.model;
 const n = Number(process.argv[2] ?? 1536);
 const mode = process.argv[3] ?? 'auto';

@@ -14,7 +14,7 @@ import { benchTrace, type EnterWait, traceTable, type TraceRow } from './bench/t
 import { benchQuality, emptiesList, qualityTable } from './bench/quality';
 import { benchNumerics, numericsTables } from './bench/numerics';
 import { EngineClient } from './engine/client';
-import { writeFileAtomic } from './engine/graph-cache';
+import { graphDataFile, writeFileAtomic } from './engine/graph-cache';
 import { TargetModel } from './engine/target';
 import { DEFAULT_TREE } from './engine/drafter';
 import type { CompletionRequest, CompletionResult } from './engine/engine';
@@ -25,6 +25,7 @@ import { DEFAULT_MODEL_FILE, projectRoot, resolveModelPath } from './paths';
 import { installCudaProviders, missingLine, missingSystemLibraries, NUGET_INDEX, ortBinDir, ortVersion } from './cuda/install';
 import { isHttpUrl } from './remote/remote-engine';
 import { type BuiltPrompt, CharsPerToken, DEFAULT_BUDGET, type FimTokens, PromptBuilder } from './lsp/prompt';
+import { relocateExternalData } from '../kernels/onnx';
 
 const USAGE = `usage:
   prism-complete complete (--file PATH --line N --column M [--context-tokens N] | --prompt TEXT) [options]
@@ -408,8 +409,16 @@ function cmdExportGraph(v: Values): void {
   const { cfg, graphOptions, hash, graphPath } = TargetModel.prepare({ ...load, log: (l) => console.error(`prism: ${l}`) });
   const out = path.resolve(v.out);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.copyFileSync(graphPath, `${out}.tmp`);
-  fs.renameSync(`${out}.tmp`, out);
+  const data = graphDataFile(graphPath);
+  if (fs.existsSync(data)) {
+    // The weights beside the graph: copied first, then the graph that points at the copy.
+    fs.copyFileSync(data, `${out}.data.tmp`);
+    fs.renameSync(`${out}.data.tmp`, `${out}.data`);
+    writeFileAtomic(out, relocateExternalData(fs.readFileSync(graphPath), path.basename(`${out}.data`)));
+  } else {
+    fs.copyFileSync(graphPath, `${out}.tmp`);
+    fs.renameSync(`${out}.tmp`, out);
+  }
   const { ropeFreqFactors: _drop, ...config } = cfg;
   writeFileAtomic(out.replace(/\.onnx$/, '') + '.json', JSON.stringify({ model: load.modelPath, gguf_sha256: hash, graph: graphOptions, config }, null, 1));
   console.log(out);

@@ -4,17 +4,27 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { BuiltModel } from '../../kernels/onnx';
 
 export function defaultCacheDir(): string {
   return process.env.PRISM_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'prism-complete');
 }
 
-/** Writes `data` to `file` atomically. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+/** Writes `data` (or its pieces, in order) to `file` atomically. */
+export function writeFileAtomic(file: string, data: string | Uint8Array | readonly Uint8Array[]): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
   try {
-    fs.writeFileSync(tmp, data);
+    if (Array.isArray(data)) {
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        for (const piece of data as readonly Uint8Array[]) fs.writeSync(fd, piece);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } else {
+      fs.writeFileSync(tmp, data as string | Uint8Array);
+    }
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
@@ -61,15 +71,23 @@ export function graphCacheCap(): number {
   return (Number.isFinite(mb) && mb > 0 ? mb : 2048) * 2 ** 20;
 }
 
+/** The file beside a cached graph that holds its weights (ONNX external data). */
+export function graphDataFile(graphFile: string): string {
+  return `${graphFile}.data`;
+}
+
 /**
- * Returns the path of the cached graph for `key`, building it with `build` when missing.
+ * Returns the path of the cached graph for `key`, building it with `build` when missing. A built
+ * model is written as two files, its weights beside the graph (BuiltModel.split: onnxruntime maps
+ * them rather than copying them); the weights file is written first, so a graph file on disk
+ * always has its weights. Bytes are written as one file.
  * `onBuild` is told when a build starts (it can take seconds for large models). Graphs of the
  * same model from other builder generations (`stalePrefix` matches, `generation` does not) are
  * deleted when a new one is written, and so are the least recently used graphs while the cache
  * holds more than `cap` bytes (graphs of heads and models no longer used; a hit marks a graph used,
  * and a graph used in the last day stays, so a model larger than the cap never evicts itself).
  */
-export function cachedGraph(cacheDir: string, key: string, build: () => Uint8Array, onBuild?: () => void, stale?: { prefix: string; generation: string }, cap = graphCacheCap()): string {
+export function cachedGraph(cacheDir: string, key: string, build: () => Uint8Array | BuiltModel, onBuild?: () => void, stale?: { prefix: string; generation: string }, cap = graphCacheCap()): string {
   const dir = path.join(cacheDir, 'graphs');
   const file = path.join(dir, `${key}.onnx`);
   if (fs.existsSync(file)) {
@@ -82,28 +100,63 @@ export function cachedGraph(cacheDir: string, key: string, build: () => Uint8Arr
     return file;
   }
   onBuild?.();
-  writeFileAtomic(file, build());
+  const built = build();
+  if (built instanceof Uint8Array) {
+    writeFileAtomic(file, built);
+  } else {
+    const split = built.split(path.basename(graphDataFile(file)));
+    writeFileAtomic(graphDataFile(file), split.data);
+    writeFileAtomic(file, split.model);
+  }
   if (stale) {
     for (const f of fs.readdirSync(dir)) {
-      if (f.startsWith(stale.prefix) && !f.includes(stale.generation) && f.endsWith('.onnx')) fs.rmSync(path.join(dir, f), { force: true });
+      if (f.startsWith(stale.prefix) && !f.includes(stale.generation) && (f.endsWith('.onnx') || f.endsWith('.onnx.data'))) fs.rmSync(path.join(dir, f), { force: true });
     }
   }
   pruneGraphs(dir, cap, file);
   return file;
 }
 
+function mtime(file: string): number {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+/** Removes a cached graph and its weights file (a graph onnxruntime could not load is built again). */
+export function dropGraph(graphFile: string): void {
+  fs.rmSync(graphFile, { force: true });
+  fs.rmSync(graphDataFile(graphFile), { force: true });
+}
+
 /** A graph used this recently is kept even over the cap: a running server may be using it. */
 const KEEP_RECENT_MS = 24 * 3600 * 1000;
 
 /**
- * Deletes the least recently used graphs in `dir` until they total at most `cap` bytes; never
- * `keep` nor a graph used in the last day. Returns the deleted files.
+ * Deletes the least recently used graphs in `dir` (each with its weights file) until they total
+ * at most `cap` bytes; never `keep` nor a graph used in the last day. Weights files whose graph is
+ * gone go too. Returns the deleted graph files.
  */
 export function pruneGraphs(dir: string, cap: number, keep: string, now = Date.now()): string[] {
-  const graphs = fs.readdirSync(dir).filter((f) => f.endsWith('.onnx')).flatMap((f) => {
+  const names = new Set(fs.readdirSync(dir));
+  for (const f of names) {
+    // An orphan's graph may be being written by another server right now (weights first): only old ones go.
+    if (f.endsWith('.onnx.data') && !names.has(f.slice(0, -'.data'.length)) && now - mtime(path.join(dir, f)) > KEEP_RECENT_MS) fs.rmSync(path.join(dir, f), { force: true });
+  }
+  const size = (file: string): number => {
     try {
-      const st = fs.statSync(path.join(dir, f));
-      return [{ file: path.join(dir, f), size: st.size, used: st.mtimeMs }];
+      return fs.statSync(file).size;
+    } catch {
+      return 0;
+    }
+  };
+  const graphs = [...names].filter((f) => f.endsWith('.onnx')).flatMap((f) => {
+    try {
+      const file = path.join(dir, f);
+      const st = fs.statSync(file);
+      return [{ file, size: st.size + size(graphDataFile(file)), used: st.mtimeMs }];
     } catch {
       return [];
     }
@@ -114,6 +167,7 @@ export function pruneGraphs(dir: string, cap: number, keep: string, now = Date.n
     if (total <= cap) break;
     if (g.file === keep || now - g.used < KEEP_RECENT_MS) continue;
     fs.rmSync(g.file, { force: true });
+    fs.rmSync(graphDataFile(g.file), { force: true });
     total -= g.size;
     removed.push(g.file);
   }

@@ -8,9 +8,10 @@ import { buildDraftFcGraph, buildDraftSwitchGraph, type DraftDims, draftBuilderH
 import { byteSize, GgufError, type GgufFile, type GgufTensorInfo, readGguf } from '../../kernels/gguf';
 import { kvInputNames } from '../../kernels/llama-graph';
 import type { ModelConfig } from '../../kernels/model-config';
+import type { BuiltModel } from '../../kernels/onnx';
 import { dequantize } from '../../kernels/quant';
 import { type DraftHeadFile, readDraftHead } from './draft-head';
-import { cachedGraph, defaultCacheDir, fileHash } from './graph-cache';
+import { cachedGraph, defaultCacheDir, dropGraph, fileHash } from './graph-cache';
 import { KvCache } from './kv-cache';
 
 export interface ModuleResult {
@@ -59,10 +60,20 @@ export class PrismHead {
     const id = `draft-${fileHash(headPath, cacheDir).slice(0, 16)}`;
     const generation = `-${draftBuilderHash()}-`;
     const stale = { prefix: `${id}-`, generation };
-    const fcPath = cachedGraph(cacheDir, `${id}${generation}fc-p${dims.maxPositions}-${dims.weights}`, () => buildDraftFcGraph(head.file, dims), undefined, stale);
-    const stepPath = cachedGraph(cacheDir, `${id}${generation}step-p${dims.maxPositions}-${dims.weights}`, () => buildDraftSwitchGraph(head.file, dims, m.modules), undefined, stale);
-    const fc = await ort.InferenceSession.create(fcPath, opts);
-    const step = await ort.InferenceSession.create(stepPath, opts);
+    const open = async (kind: string, build: () => BuiltModel): Promise<ort.InferenceSession> => {
+      let built = false;
+      const get = (): string => cachedGraph(cacheDir, `${id}${generation}${kind}-p${dims.maxPositions}-${dims.weights}`, build, () => { built = true; }, stale);
+      const file = get();
+      try {
+        return await ort.InferenceSession.create(file, opts);
+      } catch (e) {
+        if (built) throw e;
+        dropGraph(file); // a cached graph that no longer loads (its weights file deleted) is built again, once
+        return await ort.InferenceSession.create(get(), opts);
+      }
+    };
+    const fc = await open('fc', () => buildDraftFcGraph(head.file, dims));
+    const step = await open('step', () => buildDraftSwitchGraph(head.file, dims, m.modules));
     return new PrismHead(head, dims, fc, step, new EmbeddingRows(targetFile, embd, target.cfg.hidden));
   }
 

@@ -8,7 +8,7 @@ import { buildTargetGraph, builderHash, DEFAULT_GRAPH_OPTIONS, GRAPH_BUILDER_VER
 import { causalMask, treeMask } from './masks';
 import { type ModelConfig, readModelConfig } from '../../kernels/model-config';
 import { Tokenizer } from '../../kernels/tokenizer';
-import { cachedGraph, defaultCacheDir, fileHash } from './graph-cache';
+import { cachedGraph, defaultCacheDir, dropGraph, fileHash } from './graph-cache';
 import type { ForwardRequest, ForwardResult, Target } from './forward';
 import { KvCache } from './kv-cache';
 
@@ -60,7 +60,7 @@ export class TargetModel implements Target {
   ) {}
 
   /** Reads the GGUF and returns the path of its (cached, built on demand) step graph. */
-  static prepare(opts: TargetOptions): { file: GgufFile; cfg: ModelConfig; graphOptions: TargetGraphOptions; hash: string; graphPath: string } {
+  static prepare(opts: TargetOptions): { file: GgufFile; cfg: ModelConfig; graphOptions: TargetGraphOptions; hash: string; graphPath: string; built: boolean } {
     const log = opts.log ?? (() => undefined);
     const file = readGguf(opts.modelPath);
     const cfg = readModelConfig(file);
@@ -70,17 +70,33 @@ export class TargetModel implements Target {
     const hash = fileHash(opts.modelPath, cacheDir);
     const generation = `-v${GRAPH_BUILDER_VERSION}-${builderHash()}-`;
     const key = `${hash.slice(0, 16)}${generation}${graphOptions.weights}-a${graphOptions.accuracyLevel}-${graphOptions.head}-p${graphOptions.maxPositions}${graphOptions.attention === 'tree-exact' ? '-tx' : ''}`;
-    const graphPath = cachedGraph(cacheDir, key, () => buildTargetGraph(file, cfg, graphOptions),
-      () => log(`building the ONNX graph for ${opts.modelPath} (${graphOptions.weights} weights); it is cached for next time`),
-      { prefix: `${hash.slice(0, 16)}-`, generation });
-    return { file, cfg, graphOptions, hash, graphPath };
+    let built = false;
+    const graphPath = cachedGraph(cacheDir, key, () => buildTargetGraph(file, cfg, graphOptions), () => {
+      built = true;
+      log(`building the ONNX graph for ${opts.modelPath} (${graphOptions.weights} weights); it is cached for next time`);
+    }, { prefix: `${hash.slice(0, 16)}-`, generation });
+    return { file, cfg, graphOptions, hash, graphPath, built };
   }
 
   static async load(opts: TargetOptions): Promise<TargetModel> {
     const t0 = performance.now();
-    const { file, cfg, graphOptions, hash, graphPath } = TargetModel.prepare(opts);
+    let prepared = TargetModel.prepare(opts);
+    const { file, cfg, graphOptions, hash } = prepared;
     const tokenizer = Tokenizer.fromGguf(file);
-    const { session, device } = await createSession(graphPath, opts, opts.log ?? (() => undefined));
+    const log = opts.log ?? (() => undefined);
+    let created: Awaited<ReturnType<typeof createSession>>;
+    try {
+      created = await createSession(prepared.graphPath, opts, log);
+    } catch (e) {
+      if (prepared.built) throw e;
+      // A cached graph that no longer loads (its weights file deleted, a disk that filled up while
+      // it was written by an older version): built again, once.
+      log(`the cached graph ${prepared.graphPath} did not load (${(e as Error).message}); building it again`);
+      dropGraph(prepared.graphPath);
+      prepared = TargetModel.prepare(opts);
+      created = await createSession(prepared.graphPath, opts, log);
+    }
+    const { session, device } = created;
     return new TargetModel(cfg, tokenizer, opts.modelPath, hash, device, graphOptions, session, performance.now() - t0, opts.exact ?? true);
   }
 

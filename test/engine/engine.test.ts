@@ -12,7 +12,8 @@ import { TargetModel } from '../../server/engine/target';
 import { defaultModel, ROOT, tinyModel } from '../helpers';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { cachedGraph } from '../../server/engine/graph-cache';
+import { cachedGraph, graphDataFile } from '../../server/engine/graph-cache';
+import { DT, GraphBuilder } from '../../kernels/onnx';
 import { spawnSync } from 'node:child_process';
 import { builderHash } from '../../kernels/llama-graph';
 import { draftBuilderHash } from '../../kernels/draft-graph';
@@ -182,6 +183,42 @@ describe('graph cache', () => {
     assert.equal(builds, 1);
     assert.deepEqual([...fs.readFileSync(f1)], [1, 2, 3]);
     assert.deepEqual(fs.readdirSync(path.join(dir, 'graphs')).sort(), ['abc-v2-new-nbits.onnx', 'xyz-v1-old-nbits.onnx']);
+  });
+
+  it('writes a built model as a graph and its weights file (weights first), and drops both with their generation', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-cache-'));
+    const g = path.join(dir, 'graphs');
+    const model = (): GraphBuilder => {
+      const b = new GraphBuilder('m');
+      b.input('x', DT.FLOAT, [1, 1024]);
+      b.op('Add', ['x', b.f32('w', [1024], new Float32Array(1024).fill(1))], {}, { out: 'y' });
+      b.output('y', DT.FLOAT, [1, 1024]);
+      return b;
+    };
+    const f1 = cachedGraph(dir, 'abc-v1-old', () => model().model(), undefined, { prefix: 'abc-', generation: '-v1-' });
+    assert.equal(fs.statSync(graphDataFile(f1)).size, 4096); // the 4 KB weight, at offset 0
+    assert.ok(fs.statSync(f1).mtimeMs >= fs.statSync(graphDataFile(f1)).mtimeMs, 'the graph is written after its weights');
+    const f2 = cachedGraph(dir, 'abc-v2-new', () => model().model(), undefined, { prefix: 'abc-', generation: '-v2-' });
+    assert.deepEqual(fs.readdirSync(g).sort(), [path.basename(f2), path.basename(graphDataFile(f2))]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('drops a graph\'s weights file with it under the cap, and weights files without a graph once a day old', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-cache-'));
+    const g = path.join(dir, 'graphs');
+    fs.mkdirSync(g);
+    const put = (name: string, bytes: number, days: number): void => {
+      fs.writeFileSync(path.join(g, name), Buffer.alloc(bytes));
+      const t = new Date(Date.now() - days * 86400_000);
+      fs.utimesSync(path.join(g, name), t, t);
+    };
+    put('old.onnx', 10, 3);
+    put('old.onnx.data', 500, 3); // a graph counts with its weights: 510 bytes
+    put('orphan-old.onnx.data', 50, 2);
+    put('orphan-young.onnx.data', 50, 0); // another server may be writing its graph right now
+    cachedGraph(dir, 'new', () => new Uint8Array(600), undefined, undefined, 1000);
+    assert.deepEqual(fs.readdirSync(g).sort(), ['new.onnx', 'orphan-young.onnx.data']);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('keeps the cache under its cap by dropping the least recently used graphs; a hit marks a graph used; a graph used today stays', () => {

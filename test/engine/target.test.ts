@@ -2,6 +2,9 @@
 // decoding, a tree-shaped block with a custom mask, greedy continuations of real code, and every
 // supported architecture and tensor type on tiny random-weight models.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_GRAPH_OPTIONS, FP32_GRAPH_OPTIONS } from '../../kernels/llama-graph';
 import { compare, ourScores } from '../../server/bench/numerics';
@@ -191,6 +194,31 @@ describe('every architecture and tensor type against transformers (tiny random m
         await t.dispose();
       }
     });
+  });
+});
+
+describe('the graph cache on disk', () => {
+  it('a cached graph whose weights file is gone is built again, once, with a log line, and computes the same', async () => {
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-graphs-'));
+    const ids = [40, 257, 71, 258, 33];
+    const modelPath = tinyModel('llama', 'Q4_1');
+    const logs: string[] = [];
+    const load = (): Promise<TargetModel> => TargetModel.load({ modelPath, device: 'cpu', cacheDir, log: (l) => logs.push(l) });
+    const first = await load();
+    const want = await allLogits(first, ids);
+    await first.dispose();
+    const graphs = fs.readdirSync(path.join(cacheDir, 'graphs'));
+    const data = graphs.find((f) => f.endsWith('.onnx.data'));
+    assert.ok(data, `a weights file beside the graph: ${graphs.join(', ')}`);
+    assert.equal(logs.filter((l) => l.startsWith('building the ONNX graph')).length, 1);
+    fs.rmSync(path.join(cacheDir, 'graphs', data));
+    const again = await load();
+    assert.deepEqual(await allLogits(again, ids), want);
+    await again.dispose();
+    assert.match(logs.find((l) => l.includes('did not load')) ?? '', /^the cached graph .*\.onnx did not load \(.*\); building it again$/);
+    assert.equal(logs.filter((l) => l.startsWith('building the ONNX graph')).length, 2);
+    assert.ok(fs.existsSync(path.join(cacheDir, 'graphs', data)));
+    fs.rmSync(cacheDir, { recursive: true, force: true });
   });
 });
 

@@ -25,6 +25,7 @@ describe('draft-head training data (models/prism/data.py)', () => {
     run(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'export-graph', '--model', model, '--out', graph]);
     const info = JSON.parse(fs.readFileSync(path.join(tmp, 'target.json'), 'utf8')) as { gguf_sha256: string; config: { tapLayers: number[] } };
     assert.match(info.gguf_sha256, /^[0-9a-f]{64}$/);
+    assert.ok(fs.statSync(`${graph}.data`).size > 1_000_000, 'the weights are exported beside the graph (and Python reads them below)');
     // A corpus with one train and one dev repository; the dev text must never appear.
     const data = path.join(tmp, 'code');
     fs.mkdirSync(path.join(data, 'corpus'), { recursive: true });
