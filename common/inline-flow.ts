@@ -21,6 +21,13 @@ export interface FlowRequest {
   selectedItem?: boolean;
   /** More than one cursor: inline completions would apply to one of them only. */
   multiCursor?: boolean;
+  /** The request's identity (flowKey): a prism/continuation for it finds its point. */
+  key?: string;
+}
+
+/** A request's identity as the server's prism/continuation names it. */
+export function flowKey(uri: string, version: number, line: number, character: number): string {
+  return `${uri}@${version}:${line}:${character}`;
 }
 
 export type FlowResult<T> =
@@ -76,6 +83,10 @@ export class InlineFlow<T> {
       if (wait > 0) await this.sleep(wait);
       if (token.isCancellationRequested) return { kind: 'cancelled' };
     }
+    if (req.key !== undefined) {
+      this.asked.set(req.key, req.point);
+      if (this.asked.size > 8) this.asked.delete(this.asked.keys().next().value as string);
+    }
     const t0 = this.now();
     let items: T[] | undefined | null;
     try {
@@ -94,6 +105,20 @@ export class InlineFlow<T> {
     }
     return { kind: 'server', items: list, latencyMs };
   }
+
+  /**
+   * The whole block of a request whose reply held its first line (prism/continuation): cached at
+   * the request's point, so the block shows at once, and typing through its first line still
+   * matches it. False for a request this flow did not send (or has forgotten).
+   */
+  continued(key: string, text: string): boolean {
+    const point = this.asked.get(key);
+    if (!point) return false;
+    this.cache.put(point, [text]);
+    return true;
+  }
+
+  private readonly asked = new Map<string, DocPoint>();
 
   /** An item was accepted whole: count it and forget the document's now stale suggestions. */
   accepted(uri: string | undefined): void {

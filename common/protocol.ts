@@ -52,6 +52,9 @@ export interface StatsResult {
   /** Background prefills run to the end (prism/prefill), and their prompt tokens computed. */
   prefills: number;
   prefillTokens: number;
+  /** Blocks replied with their first line, the rest sent when done (prism/continuation). */
+  firstLines: number;
+  continuations: number;
 }
 
 export interface PrefillParams {
@@ -69,6 +72,22 @@ export interface PrefillParams {
  * (a rest would send the team's server a request per cursor move).
  */
 export const PREFILL = new NotificationType<PrefillParams>('prism/prefill');
+
+export interface ContinuationParams {
+  /** The document and version the completion request was made for. */
+  textDocument: { uri: string; version: number };
+  /** The request's position. */
+  position: { line: number; character: number };
+  /** The whole block: it starts with the first line the request's reply held. */
+  insertText: string;
+}
+
+/**
+ * Server -> client notification (prism.progressiveBlocks): the rest of a block whose reply held
+ * its first line only, sent when the block is done. The client caches it at the request's point
+ * and shows it at once (typing through the first line meanwhile still matches it).
+ */
+export const CONTINUATION = new NotificationType<ContinuationParams>('prism/continuation');
 
 /** Client -> server request: the server's counters (tests, benchmarks). */
 export const STATS = new RequestType0<StatsResult, void>('prism/stats');

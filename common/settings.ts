@@ -50,6 +50,11 @@ export interface Settings {
    * of 359-366, accepted characters within 2% (docs/BENCHMARKS.md, "A time budget for the first line").
    */
   firstLineBudgetMs: number;
+  /**
+   * A block shows its first line as soon as it is written (the reply), and the whole block when it
+   * is done (a prism/continuation notification the client shows at once), instead of all at the end.
+   */
+  progressiveBlocks: boolean;
   /** Prompt budget in tokens (prefix + suffix). */
   contextTokens: number;
   multiline: 'auto' | 'always' | 'never';
@@ -82,6 +87,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxTokens: 64,
   timeBudgetMs: 1500,
   firstLineBudgetMs: 200,
+  progressiveBlocks: true,
   contextTokens: 1024,
   multiline: 'auto',
   debounceMs: 'auto',
@@ -152,6 +158,7 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
       maxTokens: int('maxTokens', r.maxTokens, d.maxTokens, 1, 512),
       timeBudgetMs: int('timeBudgetMs', r.timeBudgetMs, d.timeBudgetMs, 50, 30000),
       firstLineBudgetMs: int('firstLineBudgetMs', r.firstLineBudgetMs, d.firstLineBudgetMs, 0, 30000),
+      progressiveBlocks: bool('progressiveBlocks', d.progressiveBlocks),
       contextTokens: int('contextTokens', r.contextTokens, d.contextTokens, 64, 8000),
       multiline: oneOf('multiline', r.multiline, ['auto', 'always', 'never'] as const, d.multiline),
       debounceMs: debounce,

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { ACCEPTED_COMMAND, LOG, PREFILL, STATUS, type StatusParams } from '../common/protocol';
+import { ACCEPTED_COMMAND, CONTINUATION, LOG, PREFILL, STATUS, type StatusParams } from '../common/protocol';
 import { CursorRest, type CursorAt } from '../common/cursor-rest';
 import { serverEnv } from '../common/server-env';
 import { normalizeSettings } from '../common/settings';
@@ -69,6 +69,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       catchUp(p);
     }));
     context.subscriptions.push(client.onNotification(LOG, (p) => out.appendLine(p.line)));
+    context.subscriptions.push(client.onNotification(CONTINUATION, (p) => inline.continued(p)));
 
     context.subscriptions.push(
       vscode.commands.registerCommand('prism.showLogs', () => out.show(true)),

@@ -4,8 +4,8 @@
 // vscode's types and the flow, and prefetches the next completion after an accepted one.
 import * as vscode from 'vscode';
 import type { Middleware } from 'vscode-languageclient/node';
-import { InlineFlow } from '../common/inline-flow';
-import { ACCEPTED_COMMAND } from '../common/protocol';
+import { flowKey, InlineFlow } from '../common/inline-flow';
+import { ACCEPTED_COMMAND, type ContinuationParams } from '../common/protocol';
 
 export class InlineMiddleware {
   readonly flow: InlineFlow<vscode.InlineCompletionItem>;
@@ -35,6 +35,7 @@ export class InlineMiddleware {
           automatic: context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic,
           selectedItem: context.selectedCompletionInfo !== undefined,
           multiCursor: editor !== undefined && editor.document === document && editor.selections.length > 1,
+          key: flowKey(document.uri.toString(), document.version, position.line, position.character),
         }, token, async (t) => {
           const result = await next(document, position, context, t as vscode.CancellationToken);
           return result ? (Array.isArray(result) ? result : result.items) : result;
@@ -53,6 +54,21 @@ export class InlineMiddleware {
   private item(it: vscode.InlineCompletionItem): vscode.InlineCompletionItem {
     it.command = { title: 'accepted', command: ACCEPTED_COMMAND, arguments: [] };
     return it;
+  }
+
+  /**
+   * The rest of a block whose reply showed its first line: cached at the request's point and, when
+   * the cursor is still there (or has typed into the first line), shown at once by asking VS Code
+   * again (the cache answers; nothing goes to the server).
+   */
+  continued(p: ContinuationParams): void {
+    if (!this.flow.continued(flowKey(p.textDocument.uri, p.textDocument.version, p.position.line, p.position.character), p.insertText)) return;
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.document.uri.toString() !== p.textDocument.uri || editor.selections.length !== 1) return;
+    const doc = editor.document;
+    const at = editor.selection.active;
+    const point = { uri: p.textDocument.uri, before: doc.getText(new vscode.Range(new vscode.Position(0, 0), at)), after: doc.getText(new vscode.Range(at, doc.positionAt(doc.getText().length))) };
+    if (this.flow.cache.get(point)) void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
   }
 
   /** An item was accepted whole: count it, forget stale entries, prefetch what comes next. */

@@ -1,7 +1,7 @@
 // A hand session in a real VS Code (code-server + Chromium) with the packaged .vsix and VS Code's
 // default editor settings (the suggestion list opens while typing a word): Enter then wait, half
 // a word, a dot, Tab, on dev-split files. Prints one JSON line per step (the ghost text as shown,
-// how long it took, the file after Tab) and writes a screenshot per step. Not a test: it asserts
+// how long it took, how it changed in the next 3 s, the file after Tab) and writes a screenshot per step. Not a test: it asserts
 // nothing; it is how to look at the product the way a user does before resolving anything.
 //
 //   npm run package && node scripts/hand-session.mjs --out /tmp/hand     # ~3 min on 2 cores
@@ -73,11 +73,18 @@ try {
   const step = async (tag, t0) => {
     let ms = -1;
     try { await ghost().first().waitFor({ state: 'visible', timeout: 60000 }); ms = Date.now() - t0; } catch { /* no ghost text */ }
-    await page.waitForTimeout(300);
+    // How the ghost text changes while the user waits (a block's first line, then the block).
+    const changes = [];
+    let last = '';
+    for (const end = Date.now() + 3000; ms >= 0 && Date.now() < end;) {
+      const now = (await ghost().allTextContents()).join('');
+      if (now !== last) { changes.push({ ms: Date.now() - t0, chars: now.length }); last = now; }
+      await page.waitForTimeout(40);
+    }
     const shown = (await ghost().allTextContents()).join('');
     const cursor = await page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().textContent().catch(() => '?');
     await page.screenshot({ path: path.join(out, `${tag}.png`) });
-    console.log(JSON.stringify({ step: tag, key_at: new Date(t0).toISOString(), ghost_ms: ms, ghost: shown, cursor: cursor?.trim() }));
+    console.log(JSON.stringify({ step: tag, key_at: new Date(t0).toISOString(), ghost_ms: ms, ghost_changes: changes, ghost: shown, cursor: cursor?.trim() }));
   };
   const tab = async (file, tag) => {
     await page.keyboard.press('Tab');

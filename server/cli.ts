@@ -13,6 +13,7 @@ import { llamaCppInstalled } from './bench/llama';
 import { benchTrace, type EnterWait, traceTable, type TraceRow } from './bench/trace';
 import { benchQuality, emptiesList, qualityTable } from './bench/quality';
 import { benchNumerics, numericsTables } from './bench/numerics';
+import { benchBlocks, blocksTable } from './bench/blocks';
 import { EngineClient } from './engine/client';
 import { graphDataFile, writeFileAtomic } from './engine/graph-cache';
 import { TargetModel } from './engine/target';
@@ -64,6 +65,8 @@ const USAGE = `usage:
                       --enter-wait min,rhythm: and once per client wait after Enter (the shortest,
                       the default; or the typing rhythm's); --auto-indent: Enter types the next
                       line's indentation with it, in one change, as VS Code does;
+                      --progressive on,off: and once per prism.progressiveBlocks (a block's
+                      first line replied at once, the rest when done);
                       --backend URL [--remote-model NAME] [--remote-api auto|infill|completions|completions-suffix]:
                       the typing trace also against a team's server (llama.cpp server, vLLM, any
                       OpenAI-compatible /v1/completions; API key from $PRISM_REMOTE_API_KEY), with
@@ -77,6 +80,10 @@ const USAGE = `usage:
                       (--numerics: and in int8; --cross-file: and with snippets of two other files
                       of the repository in the prompt; --context-tokens: and per prompt budget),
                       node-llama-cpp on the same prompt
+  prism-complete bench-blocks [--files N] [--per-file N] [--dir FOLDER] [--draft MODE] [--out DIR]
+                      blocks after Enter as new code is written (a line that opens a block, its body
+                      taken out): time to the first ghost text and to the whole block with
+                      prism.progressiveBlocks on and off, alternating, and whether both end alike
   prism-complete bench-numerics [--windows N] [--window N] [--repeats N] [--no-llama] [--no-reference] [--out DIR]
                       which numerics the target should run in: perplexity and top-1 agreement with
                       the fp32 reference (transformers) on dev-split code and the infilling sets
@@ -130,7 +137,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'auto-indent': { type: 'boolean' }, 'tree-shapes': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'per-file': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'auto-indent': { type: 'boolean' }, progressive: { type: 'string' }, 'tree-shapes': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -178,6 +185,16 @@ function enterWaitList(v: string | undefined): EnterWait[] | undefined {
     const w = x.trim();
     if (w !== 'min' && w !== 'rhythm') throw new UsageError(`--enter-wait takes min (ask at the shortest wait after Enter) or rhythm (the typing rhythm's wait), comma-separated, got '${w}'`);
     return w;
+  });
+}
+
+/** --progressive: prism.progressiveBlocks per row of the typing trace, 'on' or 'off'. */
+function onOffList(v: string | undefined): boolean[] | undefined {
+  if (v === undefined) return undefined;
+  return v.split(',').map((x) => {
+    const w = x.trim();
+    if (w !== 'on' && w !== 'off') throw new UsageError(`--progressive takes on (a block's first line at once, the rest when done) or off (the whole block at the end), comma-separated, got '${w}'`);
+    return w === 'on';
   });
 }
 
@@ -448,6 +465,23 @@ async function cmdQuality(v: Values): Promise<void> {
   console.log(JSON.stringify(r));
 }
 
+async function cmdBlocks(v: Values): Promise<void> {
+  const mode = v.draft ?? DEFAULT_DRAFT_MODE;
+  if (!isDraftMode(mode)) throw new UsageError(`bench-blocks --draft takes ${DRAFT_MODES.join(', ')}, got '${mode}'`);
+  const r = await benchBlocks({
+    files: int(v.files, 'files', 8, 1), perFile: int(v['per-file'], 'per-file', 3, 1), dir: v.dir, modelPath: v.model, threads: v.threads === undefined ? undefined : int(v.threads, 'threads', 0, 0), mode,
+    progress: (f, m) => { console.error(`progress: ${f.toFixed(3)} ${m}`); },
+  });
+  const table = blocksTable(r);
+  if (v.out) {
+    fs.mkdirSync(v.out, { recursive: true });
+    writeFileAtomic(path.join(v.out, 'blocks.md'), `# Blocks after Enter\n\n${machine()}.\n\n${table}\n`);
+    writeFileAtomic(path.join(v.out, 'blocks.json'), `${JSON.stringify(r, null, 1)}\n`);
+  }
+  if (!v.json) console.log(`\n${machine()}\n\n${table}\n`);
+  console.log(JSON.stringify(r));
+}
+
 async function cmdNumerics(v: Values): Promise<void> {
   const load = loadOptions(v);
   const llamaCpp = !v['no-llama'] && llamaCppInstalled();
@@ -496,6 +530,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   const timeBudgetsMs = timeBudgetList(v['time-budget']);
   const firstLineBudgetsMs = firstLineBudgetList(v['first-line-budget']);
   const enterWaits = enterWaitList(v['enter-wait']);
+  const progressive = onOffList(v.progressive);
   let only: RegExp | undefined;
   try {
     only = v.only === undefined ? undefined : new RegExp(v.only);
@@ -561,7 +596,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 2 : 8, 1),
       chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,
-      comparePrefill: Boolean(v['compare-prefill']), contextTokens, timeBudgetsMs, firstLineBudgetsMs, enterWaits, autoIndent: Boolean(v['auto-indent']), grow, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
+      comparePrefill: Boolean(v['compare-prefill']), contextTokens, timeBudgetsMs, firstLineBudgetsMs, enterWaits, progressive, autoIndent: Boolean(v['auto-indent']), grow, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
       progress: (f, m) => progress((decodeSteps + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);
@@ -602,6 +637,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (cmd === 'enable-cuda') return await cmdEnableCuda(v);
     else if (cmd === 'bench-quality') await cmdQuality(v);
     else if (cmd === 'bench-numerics') await cmdNumerics(v);
+    else if (cmd === 'bench-blocks') await cmdBlocks(v);
     else if (cmd === 'bench' || cmd === 'bench-decode' || cmd === 'bench-spec') await cmdBench(v, cmd, argv);
     else throw new UsageError(`unknown command '${cmd}'`);
     return 0;

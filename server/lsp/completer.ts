@@ -26,7 +26,7 @@ export interface EngineLike {
   /** False once the engine died (the next request starts a new one). */
   readonly running?: boolean;
   /** parts: the prompt's prefix and suffix, for remote endpoints with fill-in-the-middle fields. */
-  complete(request: CompletionRequest & { parts?: RemoteParts }, opts: { signal?: AbortSignal }): Promise<CompletionResult>;
+  complete(request: CompletionRequest & { parts?: RemoteParts }, opts: { signal?: AbortSignal; onText?: (delta: string) => void }): Promise<CompletionResult>;
   /** Fills (replace) or updates the repository datastore. */
   index?(files: IndexFile[], replace: boolean): Promise<IndexStats>;
   dispose(): Promise<void>;
@@ -87,7 +87,7 @@ export class Completer {
   private readonly recent = new Map<string, { filename: string; text: string }>();
   /** Edits waiting to reach the datastore, per document. */
   private readonly edits = new Map<string, NodeJS.Timeout>();
-  readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false, prefills: 0, prefillTokens: 0 };
+  readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false, prefills: 0, prefillTokens: 0, firstLines: 0, continuations: 0 };
 
   constructor(private readonly factory: EngineFactory, private readonly hooks: CompleterHooks) {}
 
@@ -276,8 +276,13 @@ export class Completer {
     }
   }
 
-  /** Inline completion items for a request, [] for none; never throws. */
-  async complete(doc: DocState, req: InlineRequest, cancelled: { isCancellationRequested: boolean; onCancellationRequested(f: () => void): unknown }, versionNow: () => number | undefined): Promise<InlineItem[]> {
+  /**
+   * Inline completion items for a request, [] for none; never throws. With `rest` (and
+   * prism.progressiveBlocks), a block replies as soon as its first line is written and goes on in
+   * the background: `rest` gets the whole block when it is done, if it extends that first line and
+   * no newer request came (a newer request stops it, as it stops any running request).
+   */
+  async complete(doc: DocState, req: InlineRequest, cancelled: { isCancellationRequested: boolean; onCancellationRequested(f: () => void): unknown }, versionNow: () => number | undefined, rest?: (items: InlineItem[]) => void): Promise<InlineItem[]> {
     this.stats.requests++;
     if (!this.admits(doc)) return [];
     // The newest request wins: the engine stops the older one at its next decode step.
@@ -293,27 +298,73 @@ export class Completer {
     }
     if (ctl.signal.aborted) { this.stats.cancelled++; return []; }
     const t0 = performance.now();
+    let background = false;
+    let unfinished: Promise<InlineItem[]> | undefined;
     try {
-      const items = await this.run(engine, doc, req, ctl.signal);
+      let early: ((items: InlineItem[]) => void) | undefined;
+      const first = rest && this.settings.progressiveBlocks ? new Promise<{ items: InlineItem[]; whole: false }>((r) => { early = (items) => r({ items, whole: false }); }) : undefined;
+      const whole = this.run(engine, doc, req, ctl.signal, early);
+      const reply = first ? await Promise.race([whole.then((items) => ({ items, whole: true })), first]) : { items: await whole, whole: true };
+      if (!reply.whole) unfinished = whole;
+      const items = reply.items;
       if (ctl.signal.aborted || cancelled.isCancellationRequested) { this.stats.cancelled++; return []; }
       if (versionNow() !== doc.version) { this.stats.stale++; return []; }
       const ms = performance.now() - t0;
       this.stats.lastLatencyMs = ms;
       if (items.length === 0) this.stats.empty++;
       else this.stats.completed++;
+      if (!reply.whole && rest) {
+        this.stats.firstLines++;
+        this.hooks.log(`a block's first line replied in ${Math.round(ms)} ms; the block follows when done`);
+        background = true;
+        void this.finishBlock(whole, items[0] as InlineItem, ctl, rest);
+      }
       return items;
     } catch (e) {
-      this.stats.errors++;
-      const msg = (e as Error).message ?? String(e);
-      this.hooks.log(`completion failed: ${msg}`);
-      this.hooks.status({ state: 'error', message: msg });
+      this.failed(e);
       return [];
+    } finally {
+      if (!background && unfinished) {
+        // A first line nobody will see (cancelled, or the document changed): its block stops too.
+        ctl.abort();
+        unfinished.catch(() => undefined);
+      }
+      if (!background && this.current === ctl) this.current = undefined;
+    }
+  }
+
+  /**
+   * The block of a first-line reply: sent on when whole, if it extends that line and no newer
+   * request came. Edits since are the client's to judge: its cache matches the block at the
+   * request's point against the text typed since (typing through the first line still matches).
+   */
+  private async finishBlock(whole: Promise<InlineItem[]>, line: InlineItem, ctl: AbortController, rest: (items: InlineItem[]) => void): Promise<void> {
+    try {
+      const items = await whole;
+      const block = items[0];
+      if (ctl.signal.aborted || !block || block.insertText.length <= line.insertText.length || !block.insertText.startsWith(line.insertText)) return;
+      this.stats.continuations++;
+      rest([block]);
+    } catch (e) {
+      this.failed(e);
     } finally {
       if (this.current === ctl) this.current = undefined;
     }
   }
 
-  private async run(engine: EngineLike, doc: DocState, req: InlineRequest, signal: AbortSignal): Promise<InlineItem[]> {
+  private failed(e: unknown): void {
+    this.stats.errors++;
+    const msg = (e as Error).message ?? String(e);
+    this.hooks.log(`completion failed: ${msg}`);
+    this.hooks.status({ state: 'error', message: msg });
+  }
+
+  /**
+   * The items for a request. `early`: a block (the first, greedy alternative of a multi-line
+   * completion, no IntelliSense item selected) calls it with its first line, shaped, once that
+   * line is written and more is coming.
+   */
+  private async run(engine: EngineLike, doc: DocState, req: InlineRequest, signal: AbortSignal, early?: (items: InlineItem[]) => void): Promise<InlineItem[]> {
     const s = this.settings;
     // With an IntelliSense item selected, complete as if it were accepted, and extend it over its range.
     const sel = req.selected;
@@ -343,7 +394,8 @@ export class Completer {
         parts: engine.info.remote ? { prefix: prompt.text, suffix: prompt.suffix, extra: this.extraFor(doc.uri) } : undefined,
       };
       this.hooks.status({ state: 'generating' });
-      const r = await this.completeWithFallback(engine, request, signal);
+      const onText = early && i === 0 && mode === 'multi' && !sel ? firstLineWatch(cursor, (line) => early?.([{ insertText: line, start: req.offset, end: req.offset }])) : undefined;
+      const r = await this.completeWithFallback(engine, request, signal, onText);
       this.observe(engine, r, request, prompt.text.length);
       if (r.finishReason === 'cancelled') return [];
       const shaped = shapeCompletion(r.text, cursor, mode);
@@ -409,16 +461,16 @@ export class Completer {
     return this.policy.policy;
   }
 
-  private async completeWithFallback(engine: EngineLike, request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
+  private async completeWithFallback(engine: EngineLike, request: CompletionRequest, signal: AbortSignal, onText?: (delta: string) => void): Promise<CompletionResult> {
     try {
-      return await engine.complete(request, { signal });
+      return await engine.complete(request, { signal, onText });
     } catch (e) {
       const draft = this.policyFor(engine).fallback(request.draft);
       if (!draft) throw e;
       const msg = (e as Error).message;
       this.hooks.log(`draft head failed: ${msg}`);
       this.hooks.status({ state: 'error', message: `${msg} (completing without it)` });
-      return engine.complete({ ...request, draft }, { signal });
+      return engine.complete({ ...request, draft }, { signal, onText });
     }
   }
 
@@ -462,4 +514,24 @@ export function cursorContext(text: string, offset: number): CursorContext {
   if (lineEnd < 0) lineEnd = text.length;
   const rest = text.slice(lineEnd + 1, lineEnd + 1 + 2000).split('\n').slice(0, 8);
   return { linePrefix: text.slice(lineStart, offset), lineSuffix: text.slice(offset, lineEnd).replace(/\r$/, ''), nextLines: lineEnd < text.length ? rest : [] };
+}
+
+/**
+ * A stream watcher for a block's text: calls `line` once, with the block's first line shaped as
+ * the block will be, when a line break follows the first line with content (a block may start
+ * with a line break: the cursor at the end of an opener's line).
+ */
+export function firstLineWatch(cursor: CursorContext, line: (text: string) => void): (delta: string) => void {
+  let raw = '';
+  let done = false;
+  return (delta) => {
+    if (done) return;
+    raw += delta;
+    let nl = raw.indexOf('\n');
+    while (nl >= 0 && raw.slice(0, nl).trim().length === 0) nl = raw.indexOf('\n', nl + 1);
+    if (nl < 0) return;
+    done = true;
+    const shaped = shapeCompletion(raw.slice(0, nl), cursor, 'multi');
+    if (shaped) line(shaped);
+  };
 }

@@ -11,7 +11,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { EngineClient } from '../engine/client';
 import { DEFAULT_MODEL_FILE, resolveModelPath } from '../paths';
 import { Completer, type EngineFactory } from './completer';
-import { LOG, PREFILL, STATS, STATUS, type StatusParams } from '../../common/protocol';
+import { CONTINUATION, LOG, PREFILL, STATS, STATUS, type StatusParams } from '../../common/protocol';
 import { normalizeSettings, type Settings } from '../../common/settings';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -98,6 +98,8 @@ connection.languages.inlineCompletion.on(async (params, token): Promise<InlineCo
     },
     token,
     () => documents.get(params.textDocument.uri)?.version,
+    // A block replied with its first line: the whole block follows when done.
+    (rest) => { void connection.sendNotification(CONTINUATION, { textDocument: { uri: doc.uri, version: doc.version }, position: params.position, insertText: (rest[0] as { insertText: string }).insertText }); },
   );
   return items.map((it) => ({
     insertText: it.insertText,

@@ -2,7 +2,7 @@
 // same object the extension's middleware and the typing benchmark run.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Cancellation, InlineFlow } from '../../common/inline-flow';
+import { type Cancellation, flowKey, InlineFlow } from '../../common/inline-flow';
 
 function setup(enabled = true): { flow: InlineFlow<string>; slept: number[]; clock: { t: number } } {
   const clock = { t: 1000 };
@@ -25,6 +25,18 @@ describe('inline flow', () => {
     assert.deepEqual(await setup(false).flow.provide({ point: point('a'), automatic: false }, live, ask), { kind: 'off' });
     assert.deepEqual(await setup().flow.provide({ point: point('a'), automatic: false, multiCursor: true }, live, ask), { kind: 'multi-cursor' });
     assert.equal(asked, 0);
+  });
+
+  it('a block\'s rest (prism/continuation) is cached at its request\'s point: shown there, and after typing into the first line', async () => {
+    const { flow } = setup();
+    const key = flowKey('file:///a.py', 7, 1, 4);
+    assert.equal(key, 'file:///a.py@7:1:4');
+    await flow.provide({ point: point('def f():\n    '), automatic: false, key }, live, async () => ['y = 1']);
+    assert.equal(flow.continued(flowKey('file:///a.py', 6, 1, 4), 'y = 1\n    return y'), false, 'a request this flow did not send');
+    assert.equal(flow.continued(key, 'y = 1\n    return y'), true);
+    const ask = async (): Promise<string[]> => { throw new Error('the cache should have answered'); };
+    assert.deepEqual(await flow.provide({ point: point('def f():\n    '), automatic: false }, live, ask), { kind: 'cache', items: ['y = 1\n    return y'], typed: '' });
+    assert.deepEqual(await flow.provide({ point: point('def f():\n    y ='), automatic: true }, live, ask), { kind: 'cache', items: [' 1\n    return y'], typed: 'y =' });
   });
 
   it('answers typing through a suggestion from the cache, counting it as partly typed once', async () => {

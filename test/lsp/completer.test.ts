@@ -315,3 +315,95 @@ describe('Completer prefill (a document became active)', () => {
     }
   });
 });
+
+/** An engine that streams `first` at once, then waits for `gate` before it streams `rest` and ends (or stops, cancelled). */
+function streamingEngine(first: string, rest: string, gate: Promise<void>, seen: { aborted?: boolean } = {}): EngineLike {
+  return {
+    info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, head: 'f32', maxPositions: 8192 }, exact: true, fim: false },
+    async complete(_req, opts) {
+      const timings = { promptTokens: 10, reusedTokens: 0, prefillTokens: 10, prefillMs: 5, decodeTokens: 8, decodeMs: 80, decodeTokensPerS: 100, totalMs: 85 };
+      for (const ch of first) opts.onText?.(ch);
+      await gate;
+      seen.aborted = opts.signal?.aborted === true;
+      if (opts.signal?.aborted) return { text: first, tokens: [], finishReason: 'cancelled', timings };
+      opts.onText?.(rest);
+      return { text: first + rest, tokens: [1], finishReason: 'stop', timings };
+    },
+    async dispose() { /* nothing */ },
+  };
+}
+
+describe('Completer: progressive blocks (prism.progressiveBlocks)', () => {
+  // The cursor on the indented empty line after `def f(x):` (Enter with auto-indent): a block.
+  const block = { uri: 'file:///w/b.py', languageId: 'python', version: 3, text: 'def f(x):\n    ' };
+  const at = { offset: block.text.length, triggerKind: 2 as const };
+  const gated = (): { gate: Promise<void>; open: () => void } => {
+    let open = (): void => undefined;
+    const gate = new Promise<void>((r) => { open = r; });
+    return { gate, open };
+  };
+  const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 10));
+
+  it('replies with the first line as soon as it is written, then sends the whole block', async () => {
+    const { gate, open } = gated();
+    const c = new Completer(async () => streamingEngine('y = x + 1\n', '    return y\n', gate), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const rests: string[][] = [];
+    const reply = await c.complete(block, at, never, () => 3, (items) => rests.push(items.map((i) => i.insertText)));
+    assert.deepEqual(reply, [{ insertText: 'y = x + 1', start: at.offset, end: at.offset }]);
+    assert.deepEqual(rests, [], 'the rest is not written yet');
+    open();
+    await settle();
+    assert.deepEqual(rests, [['y = x + 1\n    return y']]);
+    assert.equal(c.stats.firstLines, 1);
+    assert.equal(c.stats.continuations, 1);
+    assert.equal(c.stats.completed, 1);
+  });
+
+  it('a newer request stops the rest of the block: nothing more is sent', async () => {
+    const { gate, open } = gated();
+    const c = new Completer(async () => streamingEngine('y = x + 1\n', '    return y\n', gate), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const rests: string[][] = [];
+    await c.complete(block, at, never, () => 3, (items) => rests.push(items.map((i) => i.insertText)));
+    const next = c.complete({ ...block, version: 4, text: `${block.text}y` }, { offset: at.offset + 1, triggerKind: 2 }, never, () => 4);
+    open();
+    await next;
+    await settle();
+    assert.deepEqual(rests, []);
+    assert.equal(c.stats.continuations, 0);
+  });
+
+  it('a first line for a document that changed meanwhile is dropped, and its block stops', async () => {
+    const { gate, open } = gated();
+    const seen: { aborted?: boolean } = {};
+    const c = new Completer(async () => streamingEngine('y = x + 1\n', '    return y\n', gate, seen), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const rests: string[][] = [];
+    assert.deepEqual(await c.complete(block, at, never, () => 4, (items) => rests.push(items.map((i) => i.insertText))), []);
+    open();
+    await settle();
+    assert.equal(seen.aborted, true, 'the engine was told to stop');
+    assert.deepEqual(rests, []);
+    assert.equal(c.stats.stale, 1);
+  });
+
+  it('off, a single line, or a block that ends with its first line: one reply, nothing after it', async () => {
+    const cases = [
+      { settings: { progressiveBlocks: false }, doc: block, req: at, first: 'y = x + 1\n', rest: '    return y\n', want: 'y = x + 1\n    return y' },
+      { settings: {}, doc: { ...block, text: 'def f(x):\n    return (x)' }, req: { offset: 'def f(x):\n    return ('.length, triggerKind: 2 as const }, first: 'x + 1\n', rest: '    y = 2\n', want: 'x + 1' },
+      { settings: {}, doc: block, req: at, first: 'return x\n', rest: '', want: 'return x' },
+    ];
+    for (const k of cases) {
+      const { gate, open } = gated();
+      const c = new Completer(async () => streamingEngine(k.first, k.rest, gate), hooks());
+      await c.applySettings({ ...DEFAULT_SETTINGS, ...k.settings, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+      const rests: string[][] = [];
+      const reply = c.complete(k.doc, k.req, never, () => k.doc.version, (items) => rests.push(items.map((i) => i.insertText)));
+      open();
+      assert.deepEqual((await reply).map((i) => i.insertText), [k.want], JSON.stringify(k.settings) + k.first);
+      await settle();
+      assert.deepEqual(rests, []);
+    }
+  });
+});

@@ -12,7 +12,7 @@ import {
 import { type LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
 import { Engine } from '../../server/engine/engine';
 import { TargetModel } from '../../server/engine/target';
-import { PREFILL, STATS, type StatusParams } from '../../common/protocol';
+import { CONTINUATION, type ContinuationParams, PREFILL, STATS, type StatusParams } from '../../common/protocol';
 import { defaultModel } from '../helpers';
 
 type Server = LspServer;
@@ -46,7 +46,8 @@ async function statusWhere(s: Server, f: (p: StatusParams) => boolean, timeoutMs
 }
 
 // No time budgets: the replies compared below must not depend on how busy the machine is.
-const SETTINGS = { draft: { mode: 'ngram', depth: 4 }, timeBudgetMs: 30000, firstLineBudgetMs: 0, maxTokens: 48 };
+// Blocks come whole in one reply here; the progressive reply has its own test.
+const SETTINGS = { draft: { mode: 'ngram', depth: 4 }, timeBudgetMs: 30000, firstLineBudgetMs: 0, maxTokens: 48, progressiveBlocks: false };
 
 describe('language server over LSP (real model)', () => {
   let s: Server;
@@ -110,6 +111,29 @@ describe('language server over LSP (real model)', () => {
     assert.equal(got[0]?.insertText ?? '', want);
     const stats = await s.conn.sendRequest(STATS);
     assert.ok(stats.reusedTokens > 0, 'the second request reused the KV cache of the first');
+  });
+
+  it('progressive blocks: replies with a block\'s first line, then sends the whole block (prism/continuation)', async () => {
+    const p = await startServer({ ...SETTINGS, progressiveBlocks: true });
+    try {
+      const rests: ContinuationParams[] = [];
+      p.conn.onNotification(CONTINUATION, (c: ContinuationParams) => { rests.push(c); });
+      const uri = 'file:///w/progressive.py';
+      const text = 'class Point:\n    def __init__(self, x, y):\n        ';
+      await open(p, uri, text);
+      const want = await expected(text, true);
+      assert.ok(want.includes('\n'), `a block after a def line: ${JSON.stringify(want)}`);
+      const got = items(await ask(p, uri, 2, 8));
+      assert.equal(got[0]?.insertText, want.split('\n')[0]);
+      const deadline = Date.now() + 60_000;
+      while (rests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(rests, [{ textDocument: { uri, version: 1 }, position: { line: 2, character: 8 }, insertText: want }]);
+      const stats = await p.conn.sendRequest(STATS);
+      assert.equal(stats.firstLines, 1);
+      assert.equal(stats.continuations, 1);
+    } finally {
+      await stopServer(p);
+    }
   });
 
   it('stops a cancelled request and a superseded one; the newest gets its answer', async () => {
