@@ -107,8 +107,8 @@ export class InlineFlow<T> {
   }
 
   /**
-   * The whole block of a request whose reply held its first line (prism/continuation): cached at
-   * the request's point, so the block shows at once, and typing through its first line still
+   * The whole of a request whose reply held its beginning (prism/continuation): cached at the
+   * request's point, so the whole shows at once, and typing through the reply still
    * matches it. False for a request this flow did not send (or has forgotten).
    */
   continued(key: string, text: string): boolean {

@@ -52,7 +52,7 @@ export interface StatsResult {
   /** Background prefills run to the end (prism/prefill), and their prompt tokens computed. */
   prefills: number;
   prefillTokens: number;
-  /** Blocks replied with their first line, the rest sent when done (prism/continuation). */
+  /** Replies that held a completion's beginning (prism.progressive), and wholes sent after them (prism/continuation). */
   firstLines: number;
   continuations: number;
 }
@@ -78,13 +78,13 @@ export interface ContinuationParams {
   textDocument: { uri: string; version: number };
   /** The request's position. */
   position: { line: number; character: number };
-  /** The whole block: it starts with the first line the request's reply held. */
+  /** The whole completion: it starts with what the request's reply held. */
   insertText: string;
 }
 
 /**
- * Server -> client notification (prism.progressiveBlocks): the rest of a block whose reply held
- * its first line only, sent when the block is done. The client caches it at the request's point
+ * Server -> client notification (prism.progressive): the whole of a block whose reply held its
+ * beginning only (its first line, or a slow first line's first words), sent when it is done. The client caches it at the request's point
  * and shows it at once (typing through the first line meanwhile still matches it).
  */
 export const CONTINUATION = new NotificationType<ContinuationParams>('prism/continuation');

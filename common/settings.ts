@@ -51,10 +51,11 @@ export interface Settings {
    */
   firstLineBudgetMs: number;
   /**
-   * A block shows its first line as soon as it is written (the reply), and the whole block when it
-   * is done (a prism/continuation notification the client shows at once), instead of all at the end.
+   * A block in parts, the rest following without a keystroke: the reply holds its first line (or,
+   * where firstLineBudgetMs is spent first, the line's beginning, instead of ending the block
+   * there), and the whole block follows as a prism/continuation notification the client shows at once.
    */
-  progressiveBlocks: boolean;
+  progressive: boolean;
   /** Prompt budget in tokens (prefix + suffix). */
   contextTokens: number;
   multiline: 'auto' | 'always' | 'never';
@@ -87,7 +88,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxTokens: 64,
   timeBudgetMs: 1500,
   firstLineBudgetMs: 200,
-  progressiveBlocks: true,
+  progressive: true,
   contextTokens: 1024,
   multiline: 'auto',
   debounceMs: 'auto',
@@ -158,7 +159,7 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
       maxTokens: int('maxTokens', r.maxTokens, d.maxTokens, 1, 512),
       timeBudgetMs: int('timeBudgetMs', r.timeBudgetMs, d.timeBudgetMs, 50, 30000),
       firstLineBudgetMs: int('firstLineBudgetMs', r.firstLineBudgetMs, d.firstLineBudgetMs, 0, 30000),
-      progressiveBlocks: bool('progressiveBlocks', d.progressiveBlocks),
+      progressive: bool('progressive', d.progressive),
       contextTokens: int('contextTokens', r.contextTokens, d.contextTokens, 64, 8000),
       multiline: oneOf('multiline', r.multiline, ['auto', 'always', 'never'] as const, d.multiline),
       debounceMs: debounce,

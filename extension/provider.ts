@@ -57,9 +57,10 @@ export class InlineMiddleware {
   }
 
   /**
-   * The rest of a block whose reply showed its first line: cached at the request's point and, when
-   * the cursor is still there (or has typed into the first line), shown at once by asking VS Code
-   * again (the cache answers; nothing goes to the server).
+   * The whole of a block whose reply showed its beginning (its first line, or a slow first
+   * line's first words): cached at the request's point and, when the cursor is still there (or has
+   * typed into the reply), shown at once by asking VS Code again (the cache answers; nothing goes
+   * to the server).
    */
   continued(p: ContinuationParams): void {
     if (!this.flow.continued(flowKey(p.textDocument.uri, p.textDocument.version, p.position.line, p.position.character), p.insertText)) return;

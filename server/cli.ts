@@ -65,7 +65,7 @@ const USAGE = `usage:
                       --enter-wait min,rhythm: and once per client wait after Enter (the shortest,
                       the default; or the typing rhythm's); --auto-indent: Enter types the next
                       line's indentation with it, in one change, as VS Code does;
-                      --progressive on,off: and once per prism.progressiveBlocks (a block's
+                      --progressive on,off: and once per prism.progressive (a block's
                       first line replied at once, the rest when done);
                       --backend URL [--remote-model NAME] [--remote-api auto|infill|completions|completions-suffix]:
                       the typing trace also against a team's server (llama.cpp server, vLLM, any
@@ -83,7 +83,7 @@ const USAGE = `usage:
   prism-complete bench-blocks [--files N] [--per-file N] [--dir FOLDER] [--draft MODE] [--out DIR]
                       blocks after Enter as new code is written (a line that opens a block, its body
                       taken out): time to the first ghost text and to the whole block with
-                      prism.progressiveBlocks on and off, alternating, and whether both end alike
+                      prism.progressive on and off, alternating, and whether both end alike
   prism-complete bench-numerics [--windows N] [--window N] [--repeats N] [--no-llama] [--no-reference] [--out DIR]
                       which numerics the target should run in: perplexity and top-1 agreement with
                       the fp32 reference (transformers) on dev-split code and the infilling sets
@@ -188,12 +188,12 @@ function enterWaitList(v: string | undefined): EnterWait[] | undefined {
   });
 }
 
-/** --progressive: prism.progressiveBlocks per row of the typing trace, 'on' or 'off'. */
+/** --progressive: prism.progressive per row of the typing trace, 'on' or 'off'. */
 function onOffList(v: string | undefined): boolean[] | undefined {
   if (v === undefined) return undefined;
   return v.split(',').map((x) => {
     const w = x.trim();
-    if (w !== 'on' && w !== 'off') throw new UsageError(`--progressive takes on (a block's first line at once, the rest when done) or off (the whole block at the end), comma-separated, got '${w}'`);
+    if (w !== 'on' && w !== 'off') throw new UsageError(`--progressive takes on (a reply's beginning at once, the rest when done) or off (one reply, when done), comma-separated, got '${w}'`);
     return w === 'on';
   });
 }

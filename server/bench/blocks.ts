@@ -1,7 +1,7 @@
 // Blocks after Enter, as a user writes new code: at lines that open a block (`:` or `{` at the end,
 // the next line indented deeper) in dev-split files, the block's body is taken out and the cursor
 // put on the new, indented line, the prompt prefilled first (as when the user has been editing
-// there). Two language servers, prism.progressiveBlocks on and off, get the same documents and
+// there). Two language servers, prism.progressive on and off, get the same documents and
 // complete each block in turn (alternating which goes first): time to the first ghost text and to
 // the whole block, and whether both end with the same block (time budgets may cut them apart).
 import * as path from 'node:path';
@@ -28,12 +28,12 @@ export interface BlockSite { name: string; lang: string; before: string; after: 
 
 export interface BlockSample {
   site: string;
-  /** progressiveBlocks on: request to the reply (the first line, or the whole block), and to the whole block. */
+  /** progressive on: request to the reply (the first line, or the whole block), and to the whole block. */
   on_first_ms: number;
   on_block_ms: number;
   /** Whether the block came in two parts (a first-line reply, then prism/continuation). */
   two_parts: boolean;
-  /** progressiveBlocks off: request to the reply (the whole block). */
+  /** progressive off: request to the reply (the whole block). */
   off_ms: number;
   /** Both settings ended with the same text (time budgets may cut them apart: prism.timeBudgetMs, firstLineBudgetMs). */
   same: boolean;
@@ -90,7 +90,7 @@ export async function benchBlocks(o: BlockOptions): Promise<BlockReport> {
   const base = { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode: o.mode }, languages: { '*': true } };
   // One server per setting, given the same documents in the same order: their prompt windows and
   // caches evolve alike, so both complete the same prompts (one waits while the other works).
-  const servers = { on: await startLspServer({ ...base, progressiveBlocks: true }), off: await startLspServer({ ...base, progressiveBlocks: false }) };
+  const servers = { on: await startLspServer({ ...base, progressive: true }), off: await startLspServer({ ...base, progressive: false }) };
   const rests = new Map<string, (p: ContinuationParams) => void>();
   servers.on.conn.onNotification(CONTINUATION, (p: ContinuationParams) => rests.get(p.textDocument.uri)?.(p));
   const text = (r: InlineCompletionItem[] | { items: InlineCompletionItem[] } | null): string => {

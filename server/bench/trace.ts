@@ -49,7 +49,7 @@ export interface TraceOptions {
   enterWaits?: EnterWait[];
   /** Type Enter as VS Code does with auto-indent: the line break and the next line's indentation in one change. */
   autoIndent?: boolean;
-  /** Rows with prism.progressiveBlocks on and off (absent: the server's default). */
+  /** Rows with prism.progressive on and off (absent: the server's default). */
   progressive?: boolean[];
   /** Also run every mode without the prefill on opening (the first-request comparison). */
   comparePrefill?: boolean;
@@ -70,14 +70,14 @@ export interface TraceRow {
   auto_indent?: boolean;
   /** Keystroke to ghost text for the server replies to requests made right after Enter. */
   after_enter_ms?: { p50: number; p95: number; n: number };
-  /** prism.progressiveBlocks when the run set it. */
+  /** prism.progressive when the run set it. */
   progressive?: boolean;
   /**
-   * Blocks replied with their first line whose rest came (prism/continuation): keystroke to the
-   * whole block, all of them and those right after Enter.
+   * Replies that held a completion's beginning and whose whole came after them (prism.progressive,
+   * prism/continuation): keystroke to the whole, all of them and those right after Enter.
    */
-  block_ms?: { p50: number; p95: number; n: number };
-  after_enter_block_ms?: { p50: number; p95: number; n: number };
+  whole_ms?: { p50: number; p95: number; n: number };
+  after_enter_whole_ms?: { p50: number; p95: number; n: number };
   /** The prompt budget (prism.contextTokens) when the run set one; absent: the default. */
   context_tokens?: number;
   /** The completion time budget (prism.timeBudgetMs) when the run set one; absent: the default. */
@@ -164,7 +164,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     const rnd = (): number => rng.next();
     const settings = mode === 'remote' && o.remote
       ? { backend: 'remote', remote: { url: o.remote.url, model: o.remote.model, api: o.remote.api }, languages: { '*': true } }
-      : { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode, ...(grow ? { grow } : {}) }, languages: { '*': true }, ...(context !== undefined ? { contextTokens: context } : {}), ...(budget !== undefined ? { timeBudgetMs: budget } : {}), ...(firstLine !== undefined ? { firstLineBudgetMs: firstLine } : {}), ...(progressive !== undefined ? { progressiveBlocks: progressive } : {}) };
+      : { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode, ...(grow ? { grow } : {}) }, languages: { '*': true }, ...(context !== undefined ? { contextTokens: context } : {}), ...(budget !== undefined ? { timeBudgetMs: budget } : {}), ...(firstLine !== undefined ? { firstLineBudgetMs: firstLine } : {}), ...(progressive !== undefined ? { progressive: progressive } : {}) };
     const env = o.remote?.apiKey ? { ...process.env, PRISM_REMOTE_API_KEY: o.remote.apiKey } : undefined;
     const server = await startLspServer(settings, { env });
     const { conn, proc } = server;
@@ -187,24 +187,24 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     const firstRepeats: number[] = [];
     const serverMs: number[] = [];
     const overhead: number[] = [];
-    const blocks: number[] = [];
-    const enterBlocks: number[] = [];
-    /** Replies with text by their request's key, for the rest of a block (prism/continuation). */
+    const wholes: number[] = [];
+    const enterWholes: number[] = [];
+    /** Replies with text by their request's key, for the whole that may follow (prism/continuation). */
     const shown = new Map<string, { tKey: number; remaining: string; text: string; enter: boolean }>();
     conn.onNotification(CONTINUATION, (p) => {
       const key = flowKey(p.textDocument.uri, p.textDocument.version, p.position.line, p.position.character);
-      // What the extension does: cache the block at the request's point (the next keystroke that
-      // types through the first line is served from it), and show it.
+      // What the extension does: cache the whole at the request's point (the next keystroke that
+      // types through the reply is served from it), and show it.
       if (!flow.continued(key, p.insertText)) return;
       const r = shown.get(key);
       if (!r) return;
       const now = performance.now();
-      blocks.push(now - r.tKey);
-      if (r.enter) enterBlocks.push(now - r.tKey);
-      // The user reads the block in place of its first line: count what more of it is right.
+      wholes.push(now - r.tKey);
+      if (r.enter) enterWholes.push(now - r.tKey);
+      // The user reads the whole in place of the reply: count what more of it is right.
       const k1 = commonPrefix(r.text, r.remaining);
       const k2 = commonPrefix(p.insertText, r.remaining);
-      if (k1 < r.text.length) return; // the first line was already wrong where the user types on
+      if (k1 < r.text.length) return; // the reply was already wrong where the user types on
       acceptedChars += k2 - k1;
       if (k2 < p.insertText.length) fullyRight--;
     });
@@ -333,7 +333,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     // PRISM_BENCH_LOGS=1: the language server's log (prefills, policy) on stderr, to read why.
     if (process.env.PRISM_BENCH_LOGS) for (const l of server.logs) console.error(`server: ${l}`);
     rows.push({
-      mode, ...(enterWait !== undefined ? { enter_wait: enterWait } : {}), ...(o.autoIndent ? { auto_indent: true } : {}), after_enter_ms: { p50: q(afterEnter, 0.5), p95: q(afterEnter, 0.95), n: afterEnter.length }, ...(progressive !== undefined ? { progressive } : {}), block_ms: { p50: q(blocks, 0.5), p95: q(blocks, 0.95), n: blocks.length }, after_enter_block_ms: { p50: q(enterBlocks, 0.5), p95: q(enterBlocks, 0.95), n: enterBlocks.length }, ...(context !== undefined ? { context_tokens: context } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(firstLine !== undefined ? { first_line_budget_ms: firstLine } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
+      mode, ...(enterWait !== undefined ? { enter_wait: enterWait } : {}), ...(o.autoIndent ? { auto_indent: true } : {}), after_enter_ms: { p50: q(afterEnter, 0.5), p95: q(afterEnter, 0.95), n: afterEnter.length }, ...(progressive !== undefined ? { progressive } : {}), whole_ms: { p50: q(wholes, 0.5), p95: q(wholes, 0.95), n: wholes.length }, after_enter_whole_ms: { p50: q(enterWholes, 0.5), p95: q(enterWholes, 0.95), n: enterWholes.length }, ...(context !== undefined ? { context_tokens: context } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(firstLine !== undefined ? { first_line_budget_ms: firstLine } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
       first_over_repeat: q(firstReplies.map((x, i) => x / (firstRepeats[i] ?? x)), 0.5), later_reply_ms: q(laterReplies, 0.5), later_same_kind_reply_ms: q(laterSameKind, 0.5), keystrokes, requests, replies, cancelled, cache_hits: hits, cache_hit_rate: hits / keystrokes,
       latency_ms: { p50: q(lat, 0.5), p95: q(lat, 0.95), p99: q(lat, 0.99) },
       single_line_latency_ms: { p50: q(single, 0.5), p95: q(single, 0.95), p99: q(single, 0.99), n: single.length },
@@ -347,6 +347,8 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
   return rows;
 }
 
+const whole = (b: TraceRow['whole_ms']): string => (b && b.n > 0 ? `${b.p50.toFixed(0)} / ${b.p95.toFixed(0)} (${b.n})` : '-');
+
 export function traceTable(rows: TraceRow[]): string {
   const lines = [
     '| draft mode | prefill on open | first reply in a file p50 ms (later p50; later of the same kind p50) | first reply / the same request again (p50) | keystrokes | requests (cancelled) | cache hits | ghost latency p50 / p95 / p99 ms | single-line p50 ms (n) | keystroke to ghost p50 ms | prompt tokens reused | accepted chars (fully right) | CPU ms / accepted char | server RSS peak MiB | idle CPU |',
@@ -354,13 +356,17 @@ export function traceTable(rows: TraceRow[]): string {
   ];
   const remote = rows.filter((r) => r.remote_overhead_ms);
   for (const r of rows) {
-    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.first_line_budget_ms !== undefined ? ` (first line ${r.first_line_budget_ms ? `${r.first_line_budget_ms} ms` : 'unbounded'})` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''}${r.enter_wait !== undefined ? ` (after Enter: ${r.enter_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''}${r.auto_indent ? ' (Enter with auto-indent)' : ''}${r.progressive !== undefined ? ` (progressive blocks ${r.progressive ? 'on' : 'off'})` : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
+    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.first_line_budget_ms !== undefined ? ` (first line ${r.first_line_budget_ms ? `${r.first_line_budget_ms} ms` : 'unbounded'})` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''}${r.enter_wait !== undefined ? ` (after Enter: ${r.enter_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''}${r.auto_indent ? ' (Enter with auto-indent)' : ''}${r.progressive !== undefined ? ` (progressive ${r.progressive ? 'on' : 'off'})` : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
   }
   const enter = rows.filter((r) => r.after_enter_ms && r.after_enter_ms.n > 0);
   if (enter.length > 0) {
-    lines.push('', '| row | after Enter: keystroke to ghost p50 / p95 ms (server replies) | after Enter: keystroke to the whole block p50 / p95 ms (blocks that came in two parts) |', '|---|---|---|');
-    const block = (b: TraceRow['block_ms']): string => (b && b.n > 0 ? `${b.p50.toFixed(0)} / ${b.p95.toFixed(0)} (${b.n})` : '-');
-    for (const r of enter) lines.push(`| ${r.mode}${r.enter_wait !== undefined ? ` (${r.enter_wait} wait)` : ''}${r.progressive !== undefined ? ` (progressive blocks ${r.progressive ? 'on' : 'off'})` : ''} | ${r.after_enter_ms?.p50.toFixed(0)} / ${r.after_enter_ms?.p95.toFixed(0)} (${r.after_enter_ms?.n}) | ${block(r.after_enter_block_ms)} |`);
+    lines.push('', '| row | after Enter: keystroke to ghost p50 / p95 ms (server replies) | after Enter: keystroke to the whole p50 / p95 ms (replies in two parts) |', '|---|---|---|');
+    for (const r of enter) lines.push(`| ${r.mode}${r.enter_wait !== undefined ? ` (${r.enter_wait} wait)` : ''}${r.progressive !== undefined ? ` (progressive ${r.progressive ? 'on' : 'off'})` : ''} | ${r.after_enter_ms?.p50.toFixed(0)} / ${r.after_enter_ms?.p95.toFixed(0)} (${r.after_enter_ms?.n}) | ${whole(r.after_enter_whole_ms)} |`);
+  }
+  const parts = rows.filter((r) => r.whole_ms && r.whole_ms.n > 0);
+  if (parts.length > 0) {
+    lines.push('', '| row | replies in two parts: keystroke to the whole p50 / p95 ms (n) |', '|---|---|');
+    for (const r of parts) lines.push(`| ${r.mode}${r.progressive !== undefined ? ` (progressive ${r.progressive ? 'on' : 'off'})` : ''} | ${whole(r.whole_ms)} |`);
   }
   if (remote.length > 0) {
     lines.push('', '| remote row | ghost latency p50 ms | server request p50 / p95 ms | our overhead p50 / p95 ms (n) |', '|---|---|---|---|');

@@ -6,13 +6,14 @@ import type { FromWorker, IndexFile, IndexStats, ModelInfo, ToWorker, WorkerLoad
 
 export interface CompleteOptions {
   signal?: AbortSignal;
-  onText?: (delta: string) => void;
+  /** CompletionHooks.onText. */
+  onText?: (delta: string, early?: boolean) => void;
 }
 
 interface Pending {
   resolve: (r: CompletionResult) => void;
   reject: (e: Error) => void;
-  onText?: (delta: string) => void;
+  onText?: (delta: string, early?: boolean) => void;
 }
 
 const CANCELLED: Omit<CompletionResult, 'timings'> = { text: '', tokens: [], finishReason: 'cancelled' };
@@ -101,7 +102,7 @@ export class EngineClient {
 
   private onMessage(m: FromWorker): void {
     if (m.type === 'log') { this.log(m.line); return; }
-    if (m.type === 'text') { this.pending.get(m.id)?.onText?.(m.delta); return; }
+    if (m.type === 'text') { this.pending.get(m.id)?.onText?.(m.delta, m.early); return; }
     if (m.type === 'indexed' || (m.type === 'error' && this.indexing.has(m.id))) {
       const p = this.indexing.get(m.id);
       this.indexing.delete(m.id);

@@ -19,7 +19,10 @@ export class Emitter {
   /** When the first line, still open, ends at the next word boundary (CompletionRequest.firstLineBudgetMs; set by decoding()). */
   private firstLineDeadline = Infinity;
 
-  constructor(private readonly tok: Tokenizer, private readonly req: CompletionRequest, private readonly onText?: (delta: string) => void, private readonly deadline = Infinity, healed = '') {
+  /** The first-line budget ran out and was marked (CompletionRequest.firstLineEarly): it is not checked again. */
+  private early = false;
+
+  constructor(private readonly tok: Tokenizer, private readonly req: CompletionRequest, private readonly onText?: (delta: string, early?: boolean) => void, private readonly deadline = Infinity, healed = '') {
     this.stops = (req.stop ?? []).filter((x) => x.length > 0);
     this.eog = new Set(tok.special.eog);
     this.hide = healed.length;
@@ -55,7 +58,14 @@ export class Emitter {
       if (hit > before) this.onText?.(this.text.slice(before));
       return false;
     }
-    if (this.tokens.length > 1 && firstLineCut(this.text, performance.now(), this.firstLineDeadline)) {
+    if (this.tokens.length > 1 && !this.early && firstLineCut(this.text, performance.now(), this.firstLineDeadline)) {
+      if (this.req.firstLineEarly) {
+        // Marked, not ended: the text so far can be shown while the line goes on.
+        this.early = true;
+        this.onText?.(delta, true);
+        if (this.tokens.length >= this.req.maxTokens) { this.finish = 'length'; return false; }
+        return true;
+      }
       this.finish = 'time';
       if (delta) this.onText?.(delta);
       return false;

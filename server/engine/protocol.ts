@@ -36,7 +36,7 @@ export type FromWorker =
   | { type: 'log'; line: string }
   | { type: 'loaded'; info: ModelInfo }
   | { type: 'loadError'; message: string }
-  | { type: 'text'; id: number; delta: string }
+  | { type: 'text'; id: number; delta: string; early?: boolean }
   | { type: 'done'; id: number; result: CompletionResult }
   | { type: 'error'; id: number; message: string }
   | { type: 'indexed'; id: number; stats: IndexStats };

@@ -38,6 +38,12 @@ export interface CompletionRequest {
    * so a long line shows its beginning on time and the rest comes with the next request.
    */
   firstLineBudgetMs?: number;
+  /**
+   * With firstLineBudgetMs: where the budget runs out, the text so far is marked (onText's
+   * `early`) and generation goes on instead of ending: a reply can show it while the rest is
+   * decoded (the language server's prism.progressive).
+   */
+  firstLineEarly?: boolean;
   /** Benchmarks: recompute the whole prompt instead of reusing the cached prefix. */
   fresh?: boolean;
   /**
@@ -160,6 +166,9 @@ export interface CompletionResult {
 
 export interface CompletionHooks {
   isCancelled?: () => boolean;
-  /** Called with each new piece of text as it is decoded. */
-  onText?: (delta: string) => void;
+  /**
+   * Called with each new piece of text as it is decoded; `early`: the text so far is where an open
+   * first line's budget ran out (CompletionRequest.firstLineEarly).
+   */
+  onText?: (delta: string, early?: boolean) => void;
 }

@@ -87,7 +87,7 @@ async function handle(msg: ToWorker): Promise<void> {
         const drafter = msg.request.prefillOnly ? await drafterFor(model, d).catch(() => undefined) : await drafterFor(model, d);
         const result = await engine.complete(msg.request, {
           isCancelled: () => Atomics.load(cancel, 0) === id,
-          onText: (delta) => post({ type: 'text', id, delta }),
+          onText: (delta, early) => post({ type: 'text', id, delta, ...(early ? { early } : {}) }),
         }, drafter, { ...DEFAULT_TREE, ...d?.tree });
         post({ type: 'done', id, result });
       } catch (e) {

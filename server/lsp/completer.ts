@@ -26,7 +26,7 @@ export interface EngineLike {
   /** False once the engine died (the next request starts a new one). */
   readonly running?: boolean;
   /** parts: the prompt's prefix and suffix, for remote endpoints with fill-in-the-middle fields. */
-  complete(request: CompletionRequest & { parts?: RemoteParts }, opts: { signal?: AbortSignal; onText?: (delta: string) => void }): Promise<CompletionResult>;
+  complete(request: CompletionRequest & { parts?: RemoteParts }, opts: { signal?: AbortSignal; onText?: (delta: string, early?: boolean) => void }): Promise<CompletionResult>;
   /** Fills (replace) or updates the repository datastore. */
   index?(files: IndexFile[], replace: boolean): Promise<IndexStats>;
   dispose(): Promise<void>;
@@ -278,9 +278,10 @@ export class Completer {
 
   /**
    * Inline completion items for a request, [] for none; never throws. With `rest` (and
-   * prism.progressiveBlocks), a block replies as soon as its first line is written and goes on in
-   * the background: `rest` gets the whole block when it is done, if it extends that first line and
-   * no newer request came (a newer request stops it, as it stops any running request).
+   * prism.progressive), a block replies as soon as its first line is written (or where an open
+   * first line's budget runs out) and decoding goes on in the background: `rest` gets the whole
+   * block when it is done, if it extends the reply and no newer request came (a newer request stops
+   * it, as it stops any running request).
    */
   async complete(doc: DocState, req: InlineRequest, cancelled: { isCancellationRequested: boolean; onCancellationRequested(f: () => void): unknown }, versionNow: () => number | undefined, rest?: (items: InlineItem[]) => void): Promise<InlineItem[]> {
     this.stats.requests++;
@@ -302,7 +303,7 @@ export class Completer {
     let unfinished: Promise<InlineItem[]> | undefined;
     try {
       let early: ((items: InlineItem[]) => void) | undefined;
-      const first = rest && this.settings.progressiveBlocks ? new Promise<{ items: InlineItem[]; whole: false }>((r) => { early = (items) => r({ items, whole: false }); }) : undefined;
+      const first = rest && this.settings.progressive ? new Promise<{ items: InlineItem[]; whole: false }>((r) => { early = (items) => r({ items, whole: false }); }) : undefined;
       const whole = this.run(engine, doc, req, ctl.signal, early);
       const reply = first ? await Promise.race([whole.then((items) => ({ items, whole: true })), first]) : { items: await whole, whole: true };
       if (!reply.whole) unfinished = whole;
@@ -315,9 +316,9 @@ export class Completer {
       else this.stats.completed++;
       if (!reply.whole && rest) {
         this.stats.firstLines++;
-        this.hooks.log(`a block's first line replied in ${Math.round(ms)} ms; the block follows when done`);
+        this.hooks.log(`replied with the beginning (${items[0]?.insertText.length ?? 0} characters) in ${Math.round(ms)} ms; the rest follows when done`);
         background = true;
-        void this.finishBlock(whole, items[0] as InlineItem, ctl, rest);
+        void this.finishEarly(whole, items[0] as InlineItem, ctl, rest);
       }
       return items;
     } catch (e) {
@@ -334,11 +335,11 @@ export class Completer {
   }
 
   /**
-   * The block of a first-line reply: sent on when whole, if it extends that line and no newer
-   * request came. Edits since are the client's to judge: its cache matches the block at the
+   * The whole of an early reply: sent on when done, if it extends the reply and no newer request
+   * came. Edits since are the client's to judge: its cache matches the block at the
    * request's point against the text typed since (typing through the first line still matches).
    */
-  private async finishBlock(whole: Promise<InlineItem[]>, line: InlineItem, ctl: AbortController, rest: (items: InlineItem[]) => void): Promise<void> {
+  private async finishEarly(whole: Promise<InlineItem[]>, line: InlineItem, ctl: AbortController, rest: (items: InlineItem[]) => void): Promise<void> {
     try {
       const items = await whole;
       const block = items[0];
@@ -360,9 +361,9 @@ export class Completer {
   }
 
   /**
-   * The items for a request. `early`: a block (the first, greedy alternative of a multi-line
-   * completion, no IntelliSense item selected) calls it with its first line, shaped, once that
-   * line is written and more is coming.
+   * The items for a request. `early`: the first, greedy alternative of a block (no IntelliSense
+   * item selected) calls it with its beginning, shaped: its first line once written, or an open
+   * first line where its budget ran out (firstLineWatch).
    */
   private async run(engine: EngineLike, doc: DocState, req: InlineRequest, signal: AbortSignal, early?: (items: InlineItem[]) => void): Promise<InlineItem[]> {
     const s = this.settings;
@@ -394,7 +395,13 @@ export class Completer {
         parts: engine.info.remote ? { prefix: prompt.text, suffix: prompt.suffix, extra: this.extraFor(doc.uri) } : undefined,
       };
       this.hooks.status({ state: 'generating' });
-      const onText = early && i === 0 && mode === 'multi' && !sel ? firstLineWatch(cursor, (line) => early?.([{ insertText: line, start: req.offset, end: req.offset }])) : undefined;
+      // Progressive: the first, greedy alternative of a block replies with what it has at its first
+      // line break, or where an open first line's budget runs out, and decodes on (complete()). A
+      // single line still ends at its budget: decoding on cost 15% more CPU in the typing trace,
+      // where the next keystroke mostly stops it (docs/BENCHMARKS.md).
+      const progressive = early !== undefined && i === 0 && !sel && mode === 'multi';
+      if (progressive && request.firstLineBudgetMs !== undefined) request.firstLineEarly = true;
+      const onText = progressive ? firstLineWatch(cursor, mode, (line) => early?.([{ insertText: line, start: req.offset, end: req.offset }])) : undefined;
       const r = await this.completeWithFallback(engine, request, signal, onText);
       this.observe(engine, r, request, prompt.text.length);
       if (r.finishReason === 'cancelled') return [];
@@ -461,7 +468,7 @@ export class Completer {
     return this.policy.policy;
   }
 
-  private async completeWithFallback(engine: EngineLike, request: CompletionRequest, signal: AbortSignal, onText?: (delta: string) => void): Promise<CompletionResult> {
+  private async completeWithFallback(engine: EngineLike, request: CompletionRequest, signal: AbortSignal, onText?: (delta: string, early?: boolean) => void): Promise<CompletionResult> {
     try {
       return await engine.complete(request, { signal, onText });
     } catch (e) {
@@ -517,21 +524,25 @@ export function cursorContext(text: string, offset: number): CursorContext {
 }
 
 /**
- * A stream watcher for a block's text: calls `line` once, with the block's first line shaped as
- * the block will be, when a line break follows the first line with content (a block may start
- * with a line break: the cursor at the end of an opener's line).
+ * A stream watcher for the first reply of a progressive completion: calls `line` once with the text
+ * so far, shaped as the whole will be, at the first of: a line break after the first line with
+ * content, in a block (which may start with a line break: the cursor at the end of an opener's
+ * line); the engine's mark where an open first line's budget ran out (`early`).
  */
-export function firstLineWatch(cursor: CursorContext, line: (text: string) => void): (delta: string) => void {
+export function firstLineWatch(cursor: CursorContext, mode: LineMode, line: (text: string) => void): (delta: string, early?: boolean) => void {
   let raw = '';
   let done = false;
-  return (delta) => {
+  return (delta, early) => {
     if (done) return;
     raw += delta;
-    let nl = raw.indexOf('\n');
-    while (nl >= 0 && raw.slice(0, nl).trim().length === 0) nl = raw.indexOf('\n', nl + 1);
-    if (nl < 0) return;
+    let upTo = early ? raw.length : -1;
+    if (!early && mode === 'multi') {
+      upTo = raw.indexOf('\n');
+      while (upTo >= 0 && raw.slice(0, upTo).trim().length === 0) upTo = raw.indexOf('\n', upTo + 1);
+    }
+    if (upTo < 0) return;
     done = true;
-    const shaped = shapeCompletion(raw.slice(0, nl), cursor, 'multi');
+    const shaped = shapeCompletion(raw.slice(0, upTo), cursor, mode);
     if (shaped) line(shaped);
   };
 }

@@ -82,7 +82,7 @@ export class RemoteEngine {
 
   async dispose(): Promise<void> { /* nothing held: requests end with their signals */ }
 
-  async complete(request: CompletionRequest & { parts?: RemoteParts }, opts: { signal?: AbortSignal; onText?: (delta: string) => void } = {}): Promise<CompletionResult> {
+  async complete(request: CompletionRequest & { parts?: RemoteParts }, opts: { signal?: AbortSignal; onText?: (delta: string, early?: boolean) => void } = {}): Promise<CompletionResult> {
     const t0 = performance.now();
     // Prefill only (a document became active): one token asked for, so a server that caches
     // prompts (llama.cpp's cache_prompt, vLLM's prefix caching) holds this one when the user asks.
@@ -132,7 +132,7 @@ export class RemoteEngine {
     };
   }
 
-  private async stream(endpoint: Endpoint, req: CompletionRequest, parts: RemoteParts, healed: string, t0: number, opts: { signal?: AbortSignal; onText?: (delta: string) => void }): Promise<CompletionResult> {
+  private async stream(endpoint: Endpoint, req: CompletionRequest, parts: RemoteParts, healed: string, t0: number, opts: { signal?: AbortSignal; onText?: (delta: string, early?: boolean) => void }): Promise<CompletionResult> {
     const url = this.urlFor(endpoint);
     const ctl = new AbortController();
     let why: 'cancelled' | 'timeout' | 'done' | undefined;
@@ -154,6 +154,7 @@ export class RemoteEngine {
     let text = '';
     let shown = 0; // characters of `text` handed to onText
     let finish: FinishReason | undefined;
+    let early = false; // the first-line budget ran out and was marked (firstLineEarly)
     let usage: { prompt?: number; completion?: number } = {};
     try {
       let res: Response;
@@ -183,8 +184,15 @@ export class RemoteEngine {
         if (hit >= 0) { text = text.slice(0, hit); finish = 'stop'; }
         else if (performance.now() > deadline && text.slice(shown).includes('\n')) {
           text = text.slice(0, text.lastIndexOf('\n')); finish = 'time';
-        } else if (firstLineCut(text, performance.now(), firstLineDeadline)) finish = 'time';
-        else if (stop) finish = stop === 'length' ? 'length' : 'eos';
+        } else if (!early && firstLineCut(text, performance.now(), firstLineDeadline)) {
+          if (req.firstLineEarly) {
+            // Marked, not ended: the text so far can be shown while the line goes on.
+            early = true;
+            opts.onText?.(text.slice(shown), true);
+            shown = text.length;
+          } else finish = 'time';
+        }
+        if (!finish && stop) finish = stop === 'length' ? 'length' : 'eos';
         if (text.length > shown) { opts.onText?.(text.slice(shown)); shown = text.length; }
       };
       const reader = res.body.getReader();

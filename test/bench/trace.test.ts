@@ -32,22 +32,26 @@ describe('typing trace table', () => {
     assert.match(lines[3] as string, /^\| auto \(after Enter: the shortest wait\) \(Enter with auto-indent\) \| yes \|/);
     assert.deepEqual(lines.slice(5), [
       '',
-      '| row | after Enter: keystroke to ghost p50 / p95 ms (server replies) | after Enter: keystroke to the whole block p50 / p95 ms (blocks that came in two parts) |',
+      '| row | after Enter: keystroke to ghost p50 / p95 ms (server replies) | after Enter: keystroke to the whole p50 / p95 ms (replies in two parts) |',
       '|---|---|---|',
       '| auto (rhythm wait) | 330 / 399 (4) | - |',
       '| auto (min wait) | 149 / 296 (5) | - |',
     ], 'a row without replies after Enter is left out');
   });
 
-  it('names progressive blocks on and off, and lists keystroke to the whole block of blocks that came in two parts', () => {
-    const on = { ...row('auto'), progressive: true, after_enter_ms: { p50: 120.2, p95: 180, n: 6 }, after_enter_block_ms: { p50: 640.4, p95: 910, n: 3 } };
-    const off = { ...row('auto'), progressive: false, after_enter_ms: { p50: 420, p95: 700, n: 6 }, after_enter_block_ms: { p50: 0, p95: 0, n: 0 } };
+  it('names progressive on and off, and lists keystroke to the whole of replies that came in two parts', () => {
+    const on = { ...row('auto'), progressive: true, after_enter_ms: { p50: 120.2, p95: 180, n: 6 }, after_enter_whole_ms: { p50: 640.4, p95: 910, n: 3 }, whole_ms: { p50: 400, p95: 900.2, n: 11 } };
+    const off = { ...row('auto'), progressive: false, after_enter_ms: { p50: 420, p95: 700, n: 6 }, after_enter_whole_ms: { p50: 0, p95: 0, n: 0 }, whole_ms: { p50: 0, p95: 0, n: 0 } };
     const lines = traceTable([on, off]).split('\n');
-    assert.match(lines[2] as string, /^\| auto \(progressive blocks on\) \| yes \|/);
-    assert.match(lines[3] as string, /^\| auto \(progressive blocks off\) \| yes \|/);
+    assert.match(lines[2] as string, /^\| auto \(progressive on\) \| yes \|/);
+    assert.match(lines[3] as string, /^\| auto \(progressive off\) \| yes \|/);
     assert.deepEqual(lines.slice(7), [
-      '| auto (progressive blocks on) | 120 / 180 (6) | 640 / 910 (3) |',
-      '| auto (progressive blocks off) | 420 / 700 (6) | - |',
+      '| auto (progressive on) | 120 / 180 (6) | 640 / 910 (3) |',
+      '| auto (progressive off) | 420 / 700 (6) | - |',
+      '',
+      '| row | replies in two parts: keystroke to the whole p50 / p95 ms (n) |',
+      '|---|---|',
+      '| auto (progressive on) | 400 / 900 (11) |',
     ]);
   });
 });

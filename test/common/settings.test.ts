@@ -16,19 +16,19 @@ describe('settings', () => {
     assert.deepEqual(settings.draft, { ...DEFAULT_SETTINGS.draft, mode: 'ngram', depth: 3, tree: 'dynamic', grow: 8 });
   });
   it('rejects bad values with one line each and falls back to the default', () => {
-    const { settings, problems } = normalizeSettings({ maxTokens: -3, device: 'tpu', enable: 'yes', progressiveBlocks: 'sometimes', draft: { depth: 99, grow: 13 } });
+    const { settings, problems } = normalizeSettings({ maxTokens: -3, device: 'tpu', enable: 'yes', progressive: 'sometimes', draft: { depth: 99, grow: 13 } });
     assert.equal(settings.maxTokens, DEFAULT_SETTINGS.maxTokens);
     assert.equal(settings.device, 'auto');
     assert.equal(settings.enable, true);
     assert.equal(settings.draft.depth, 4);
     assert.equal(settings.draft.grow, 0);
-    assert.equal(settings.progressiveBlocks, true);
+    assert.equal(settings.progressive, true);
     assert.deepEqual(problems, [
       'prism.draft.depth must be a whole number from 1 to 12; using 4',
       'prism.enable must be true or false; using true',
       'prism.device must be one of auto, cpu, cuda; using auto',
       'prism.maxTokens must be a whole number from 1 to 512; using 64',
-      'prism.progressiveBlocks must be true or false; using true',
+      'prism.progressive must be true or false; using true',
       'prism.draft.grow must be a whole number from 0 to 12; using 0',
     ]);
   });

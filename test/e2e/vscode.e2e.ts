@@ -192,7 +192,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     await openAtEnd(enterFile);
     await page.keyboard.press('Enter');
     await ghost().first().waitFor({ state: 'visible', timeout: 120_000 });
-    // prism.progressiveBlocks: the reply holds the block's first line; the rest follows when done.
+    // prism.progressive: the reply holds the block's first line; the rest follows when done.
     const first = (await ghost().allTextContents()).join('');
     let whole = first;
     for (const end = Date.now() + 30_000; whole.length <= first.length && Date.now() < end;) {

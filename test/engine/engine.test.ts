@@ -304,6 +304,24 @@ describe('first-line cut (the emitter and the remote engine share it)', () => {
     assert.equal(run(0), chars, 'the budget is not spent');
     assert.equal(run(100), 'x =', 'spent: the first word boundary after two tokens');
   });
+
+  it('with firstLineEarly, marks the text so far where the budget ran out, once, and goes on', () => {
+    const chars = 'x = f(a, b)';
+    const tok = { special: { eog: [] }, bytes: (id: number) => new TextEncoder().encode(chars[id] as string) } as unknown as Tokenizer;
+    const seen: string[] = [];
+    let text = '';
+    const out = new Emitter(tok, { prompt: '', maxTokens: 64, firstLineBudgetMs: 50, firstLineEarly: true }, (delta, early) => {
+      text += delta;
+      if (early) seen.push(text);
+    });
+    out.decoding(performance.now() - 100);
+    let n = 0;
+    while (n < chars.length && out.push(n)) n++;
+    assert.deepEqual(seen, ['x ='], 'marked at the first word boundary after two tokens, and only there');
+    assert.equal(n, chars.length, 'every token taken');
+    assert.equal(out.close('length'), chars);
+    assert.equal(text, chars);
+  });
 });
 
 describe('engine: cancelled prefill and time budget (default model)', () => {

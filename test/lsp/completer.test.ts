@@ -317,12 +317,15 @@ describe('Completer prefill (a document became active)', () => {
 });
 
 /** An engine that streams `first` at once, then waits for `gate` before it streams `rest` and ends (or stops, cancelled). */
-function streamingEngine(first: string, rest: string, gate: Promise<void>, seen: { aborted?: boolean } = {}): EngineLike {
+function streamingEngine(first: string, rest: string, gate: Promise<void>, seen: { aborted?: boolean; mark?: boolean; requests?: CompletionRequest[] } = {}): EngineLike {
   return {
     info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, head: 'f32', maxPositions: 8192 }, exact: true, fim: false },
-    async complete(_req, opts) {
+    async complete(req, opts) {
+      seen.requests?.push(req);
       const timings = { promptTokens: 10, reusedTokens: 0, prefillTokens: 10, prefillMs: 5, decodeTokens: 8, decodeMs: 80, decodeTokensPerS: 100, totalMs: 85 };
       for (const ch of first) opts.onText?.(ch);
+      // The first-line budget ran out here (the engine marks it when asked: firstLineEarly).
+      if (seen.mark && req.firstLineEarly) opts.onText?.('', true);
       await gate;
       seen.aborted = opts.signal?.aborted === true;
       if (opts.signal?.aborted) return { text: first, tokens: [], finishReason: 'cancelled', timings };
@@ -333,7 +336,7 @@ function streamingEngine(first: string, rest: string, gate: Promise<void>, seen:
   };
 }
 
-describe('Completer: progressive blocks (prism.progressiveBlocks)', () => {
+describe('Completer: progressive blocks (prism.progressive)', () => {
   // The cursor on the indented empty line after `def f(x):` (Enter with auto-indent): a block.
   const block = { uri: 'file:///w/b.py', languageId: 'python', version: 3, text: 'def f(x):\n    ' };
   const at = { offset: block.text.length, triggerKind: 2 as const };
@@ -388,9 +391,32 @@ describe('Completer: progressive blocks (prism.progressiveBlocks)', () => {
     assert.equal(c.stats.stale, 1);
   });
 
+  it('a block whose first line is slow replies with its beginning where the budget ran out, then sends the whole block; a single line is not marked', async () => {
+    const { gate, open } = gated();
+    const seen: { mark?: boolean; requests?: CompletionRequest[] } = { mark: true, requests: [] };
+    const c = new Completer(async () => streamingEngine('y = f(a, ', 'b)\n    return y\n', gate, seen), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const rests: string[][] = [];
+    const reply = await c.complete(block, at, never, () => 3, (items) => rests.push(items.map((i) => i.insertText)));
+    assert.equal(seen.requests?.[0]?.firstLineEarly, true, 'the engine is asked to mark the budget, not to end there');
+    assert.deepEqual(reply.map((i) => i.insertText), ['y = f(a,']);
+    open();
+    await settle();
+    assert.deepEqual(rests, [['y = f(a, b)\n    return y']]);
+    // A single line ends at its budget as before: the engine is not asked to mark it.
+    const line = { uri: 'file:///w/c.py', languageId: 'python', version: 2, text: 'def g(a, b):\n    return ' };
+    await c.complete(line, { offset: line.text.length, triggerKind: 2 }, never, () => 2, () => assert.fail('nothing follows a single line'));
+    assert.equal(seen.requests?.[1]?.firstLineEarly, undefined);
+    // Off: a block is not marked either.
+    const off = new Completer(async () => streamingEngine('y = f(a, ', 'b)\n', Promise.resolve(), seen), hooks());
+    await off.applySettings({ ...DEFAULT_SETTINGS, progressive: false, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    await off.complete(block, at, never, () => 3, () => assert.fail('nothing follows'));
+    assert.equal(seen.requests?.[2]?.firstLineEarly, undefined);
+  });
+
   it('off, a single line, or a block that ends with its first line: one reply, nothing after it', async () => {
     const cases = [
-      { settings: { progressiveBlocks: false }, doc: block, req: at, first: 'y = x + 1\n', rest: '    return y\n', want: 'y = x + 1\n    return y' },
+      { settings: { progressive: false }, doc: block, req: at, first: 'y = x + 1\n', rest: '    return y\n', want: 'y = x + 1\n    return y' },
       { settings: {}, doc: { ...block, text: 'def f(x):\n    return (x)' }, req: { offset: 'def f(x):\n    return ('.length, triggerKind: 2 as const }, first: 'x + 1\n', rest: '    y = 2\n', want: 'x + 1' },
       { settings: {}, doc: block, req: at, first: 'return x\n', rest: '', want: 'return x' },
     ];

@@ -47,7 +47,7 @@ async function statusWhere(s: Server, f: (p: StatusParams) => boolean, timeoutMs
 
 // No time budgets: the replies compared below must not depend on how busy the machine is.
 // Blocks come whole in one reply here; the progressive reply has its own test.
-const SETTINGS = { draft: { mode: 'ngram', depth: 4 }, timeBudgetMs: 30000, firstLineBudgetMs: 0, maxTokens: 48, progressiveBlocks: false };
+const SETTINGS = { draft: { mode: 'ngram', depth: 4 }, timeBudgetMs: 30000, firstLineBudgetMs: 0, maxTokens: 48, progressive: false };
 
 describe('language server over LSP (real model)', () => {
   let s: Server;
@@ -114,7 +114,7 @@ describe('language server over LSP (real model)', () => {
   });
 
   it('progressive blocks: replies with a block\'s first line, then sends the whole block (prism/continuation)', async () => {
-    const p = await startServer({ ...SETTINGS, progressiveBlocks: true });
+    const p = await startServer({ ...SETTINGS, progressive: true });
     try {
       const rests: ContinuationParams[] = [];
       p.conn.onNotification(CONTINUATION, (c: ContinuationParams) => { rests.push(c); });

@@ -154,6 +154,19 @@ describe('remote backend', () => {
     assert.equal(r.text, 'value = compute(alpha,');
   });
 
+  it('with firstLineEarly, the first-line budget marks the text so far and the reply goes on', async () => {
+    const s = await serve((_seen, res) => sse(res, ['value = compute', '(alpha,', ' beta)\n'].map((content, i, all) => ({ content, stop: i === all.length - 1 })), 60));
+    const marks: string[] = [];
+    let text = '';
+    const r = await new RemoteEngine({ ...base, url: s.url, api: 'infill' }).complete(req('x', { firstLineBudgetMs: 30, firstLineEarly: true }), {
+      onText: (delta, early) => { text += delta; if (early) marks.push(text); },
+    });
+    assert.deepEqual(marks, ['value = compute(alpha,']);
+    assert.equal(r.finishReason, 'eos');
+    assert.equal(r.text, 'value = compute(alpha, beta)\n');
+    assert.equal(text, r.text);
+  });
+
   it('every failure is one actionable line, and the API key never appears in it', async () => {
     const key = 'sk-secret-9f8e';
     const run = async (handler: ConstructorParameters<typeof FakeServer>[0], extra: object = {}): Promise<string> => {
