@@ -84,8 +84,9 @@ export interface ContinuationParams {
 
 /**
  * Server -> client notification (prism.progressive): the whole of a block whose reply held its
- * beginning only (its first line, or a slow first line's first words), sent when it is done. The client caches it at the request's point
- * and shows it at once (typing through the first line meanwhile still matches it).
+ * beginning only (its first line, or a slow first line's first words), sent when it is done. The
+ * client caches it at the request's point and shows it at once (typing through the reply
+ * meanwhile still matches it).
  */
 export const CONTINUATION = new NotificationType<ContinuationParams>('prism/continuation');
 
