@@ -152,7 +152,15 @@ export class RemoteEngine {
     // The first-line budget counts from the first text that arrives (the server's prompt phase is over).
     let firstLineDeadline = Infinity;
     let text = '';
-    let shown = 0; // characters of `text` handed to onText
+    let shown = 0; // characters of `text` handed to onText (or not to be shown)
+    // Hands what is new to onText. The healed indentation the reply must spell first is not shown
+    // (the result drops it), and a reply that does not spell it shows nothing (its result is empty).
+    const emit = (mark?: boolean): void => {
+      if (!text.startsWith(healed)) return;
+      const from = Math.max(shown, healed.length);
+      if (text.length > from || mark) opts.onText?.(text.slice(from), mark);
+      shown = text.length;
+    };
     let finish: FinishReason | undefined;
     let early = false; // the first-line budget ran out and was marked (firstLineEarly)
     let usage: { prompt?: number; completion?: number } = {};
@@ -188,12 +196,11 @@ export class RemoteEngine {
           if (req.firstLineEarly) {
             // Marked, not ended: the text so far can be shown while the line goes on.
             early = true;
-            opts.onText?.(text.slice(shown), true);
-            shown = text.length;
+            emit(true);
           } else finish = 'time';
         }
         if (!finish && stop) finish = stop === 'length' ? 'length' : 'eos';
-        if (text.length > shown) { opts.onText?.(text.slice(shown)); shown = text.length; }
+        emit();
       };
       const reader = res.body.getReader();
       for (;;) {

@@ -14,7 +14,7 @@ import {
   type InlineCompletionItem,
 } from 'vscode-languageserver-protocol/node';
 import { type LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
-import { PREFILL, STATS } from '../../common/protocol';
+import { CONTINUATION, type ContinuationParams, PREFILL, STATS } from '../../common/protocol';
 import { FakeServer, sse } from './fake-server';
 
 const GUARD = path.join(__dirname, 'net-guard.js');
@@ -110,6 +110,26 @@ describe('backends over LSP', () => {
       assert.equal((await s.conn.sendRequest(STATS)).prefills, 1);
       const seen = attempts(netLog).filter((a) => a.what === 'connect');
       assert.ok(seen.length >= 1 && seen.every((a) => (a.detail as { host?: string }).host === '127.0.0.1'), `the guard sees the loopback connection: ${JSON.stringify(seen)}`);
+    } finally {
+      await stopLspServer(s);
+      await fake.stop();
+    }
+  });
+
+  it('remote: a block replies with its first line as it streams in, and the whole block follows (prism/continuation)', async () => {
+    const fake = await new FakeServer((_seen, res) => sse(res, [{ content: '    y = 1\n', stop: false }, { content: '    return y\n', stop: false }, { content: '', stop: true }], 150)).start();
+    const { s } = await start({ backend: 'remote', remote: { url: fake.url, api: 'infill' } }, 'progressive');
+    try {
+      const rests: ContinuationParams[] = [];
+      s.conn.onNotification(CONTINUATION, (p: ContinuationParams) => { rests.push(p); });
+      const uri = 'file:///w/d.py';
+      await s.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'python', version: 1, text: 'def f():\n    ' } });
+      assert.deepEqual((await ask(s, uri, 1, 4)).map((x) => x.insertText), ['y = 1']);
+      assert.deepEqual(rests, [], 'the rest is still streaming');
+      for (let i = 0; i < 100 && rests.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(rests, [{ textDocument: { uri, version: 1 }, position: { line: 1, character: 4 }, insertText: 'y = 1\n    return y' }], s.logs.join(' / '));
+      // Token healing: the prompt went without the cursor's indentation, and the reply spelled it again.
+      assert.equal(fake.seen[0]?.body.input_prefix, 'def f():\n');
     } finally {
       await stopLspServer(s);
       await fake.stop();

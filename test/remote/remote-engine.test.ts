@@ -167,6 +167,16 @@ describe('remote backend', () => {
     assert.equal(text, r.text);
   });
 
+  it('streams what the result holds: not the healed indentation the reply spells again, nothing for a reply that does not spell it', async () => {
+    for (const [pieces, want] of [[['    y', ' = 1\n'], 'y = 1\n'], [['y = 1\n'], '']] as const) {
+      const s = await serve((_seen, res) => sse(res, pieces.map((content, i) => ({ content, stop: i === pieces.length - 1 }))));
+      let streamed = '';
+      const r = await new RemoteEngine({ ...base, url: s.url, api: 'infill' }).complete({ ...req('def f():\n    '), heal: true, parts: { prefix: 'def f():\n    ', suffix: '' } }, { onText: (d) => { streamed += d; } });
+      assert.equal(r.text, want);
+      assert.equal(streamed, want);
+    }
+  });
+
   it('every failure is one actionable line, and the API key never appears in it', async () => {
     const key = 'sk-secret-9f8e';
     const run = async (handler: ConstructorParameters<typeof FakeServer>[0], extra: object = {}): Promise<string> => {
