@@ -11,6 +11,7 @@ import type { DraftMode } from '../../common/settings';
 import { projectRoot } from '../paths';
 import { devFiles, folderFiles, sharedDataDir } from './data';
 import { startLspServer, stopLspServer } from './lsp-client';
+import { q } from './trace';
 
 export interface BlockOptions {
   files: number;
@@ -77,11 +78,6 @@ export function blockSites(name: string, lang: string, content: string, max: num
   return out;
 }
 
-const q = (xs: number[], p: number): number => {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-};
 
 export async function benchBlocks(o: BlockOptions): Promise<BlockReport> {
   const files = o.dir ? folderFiles(path.resolve(o.dir), o.files * 3) : devFiles(sharedDataDir(projectRoot()), o.files * 3, { minBytes: 3000, maxBytes: 40000 });

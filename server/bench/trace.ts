@@ -125,7 +125,8 @@ export interface TraceRow {
   latencies: number[];
 }
 
-const q = (xs: number[], p: number): number => {
+/** The p-quantile of xs (0 for none). */
+export const q = (xs: number[], p: number): number => {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;

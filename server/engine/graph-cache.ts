@@ -131,6 +131,23 @@ export function dropGraph(graphFile: string): void {
   fs.rmSync(graphDataFile(graphFile), { force: true });
 }
 
+/**
+ * Opens a cached graph: `get` gives its path (building it when missing) and whether it built it.
+ * A graph that does not open and was not just built (its weights file deleted, a disk that filled
+ * up while an older version wrote it) is dropped, built again and opened once more.
+ */
+export async function openCachedGraph<T>(get: () => { path: string; built: boolean }, open: (file: string) => Promise<T>, log?: (line: string) => void): Promise<T> {
+  const first = get();
+  try {
+    return await open(first.path);
+  } catch (e) {
+    if (first.built) throw e;
+    log?.(`the cached graph ${first.path} did not load (${(e as Error).message}); building it again`);
+    dropGraph(first.path);
+    return await open(get().path);
+  }
+}
+
 /** A graph used this recently is kept even over the cap: a running server may be using it. */
 const KEEP_RECENT_MS = 24 * 3600 * 1000;
 

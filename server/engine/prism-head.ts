@@ -11,7 +11,7 @@ import type { ModelConfig } from '../../kernels/model-config';
 import type { BuiltModel } from '../../kernels/onnx';
 import { dequantize } from '../../kernels/quant';
 import { type DraftHeadFile, readDraftHead } from './draft-head';
-import { cachedGraph, defaultCacheDir, dropGraph, fileHash } from './graph-cache';
+import { cachedGraph, defaultCacheDir, fileHash, openCachedGraph } from './graph-cache';
 import { KvCache } from './kv-cache';
 
 export interface ModuleResult {
@@ -60,18 +60,11 @@ export class PrismHead {
     const id = `draft-${fileHash(headPath, cacheDir).slice(0, 16)}`;
     const generation = `-${draftBuilderHash()}-`;
     const stale = { prefix: `${id}-`, generation };
-    const open = async (kind: string, build: () => BuiltModel): Promise<ort.InferenceSession> => {
+    const open = (kind: string, build: () => BuiltModel): Promise<ort.InferenceSession> => openCachedGraph(() => {
       let built = false;
-      const get = (): string => cachedGraph(cacheDir, `${id}${generation}${kind}-p${dims.maxPositions}-${dims.weights}`, build, () => { built = true; }, stale);
-      const file = get();
-      try {
-        return await ort.InferenceSession.create(file, opts);
-      } catch (e) {
-        if (built) throw e;
-        dropGraph(file); // a cached graph that no longer loads (its weights file deleted) is built again, once
-        return await ort.InferenceSession.create(get(), opts);
-      }
-    };
+      const path = cachedGraph(cacheDir, `${id}${generation}${kind}-p${dims.maxPositions}-${dims.weights}`, build, () => { built = true; }, stale);
+      return { path, built };
+    }, (file) => ort.InferenceSession.create(file, opts));
     const fc = await open('fc', () => buildDraftFcGraph(head.file, dims));
     const step = await open('step', () => buildDraftSwitchGraph(head.file, dims, m.modules));
     return new PrismHead(head, dims, fc, step, new EmbeddingRows(targetFile, embd, target.cfg.hidden));

@@ -8,7 +8,7 @@ import { buildTargetGraph, builderHash, DEFAULT_GRAPH_OPTIONS, GRAPH_BUILDER_VER
 import { causalMask, treeMask } from './masks';
 import { type ModelConfig, readModelConfig } from '../../kernels/model-config';
 import { Tokenizer } from '../../kernels/tokenizer';
-import { cachedGraph, defaultCacheDir, dropGraph, fileHash } from './graph-cache';
+import { cachedGraph, defaultCacheDir, fileHash, openCachedGraph } from './graph-cache';
 import type { ForwardRequest, ForwardResult, Target } from './forward';
 import { KvCache } from './kv-cache';
 
@@ -80,23 +80,16 @@ export class TargetModel implements Target {
 
   static async load(opts: TargetOptions): Promise<TargetModel> {
     const t0 = performance.now();
-    let prepared = TargetModel.prepare(opts);
+    const prepared = TargetModel.prepare(opts);
     const { file, cfg, graphOptions, hash } = prepared;
     const tokenizer = Tokenizer.fromGguf(file);
     const log = opts.log ?? (() => undefined);
-    let created: Awaited<ReturnType<typeof createSession>>;
-    try {
-      created = await createSession(prepared.graphPath, opts, log);
-    } catch (e) {
-      if (prepared.built) throw e;
-      // A cached graph that no longer loads (its weights file deleted, a disk that filled up while
-      // it was written by an older version): built again, once.
-      log(`the cached graph ${prepared.graphPath} did not load (${(e as Error).message}); building it again`);
-      dropGraph(prepared.graphPath);
-      prepared = TargetModel.prepare(opts);
-      created = await createSession(prepared.graphPath, opts, log);
-    }
-    const { session, device } = created;
+    let again = false; // the second ask (after a graph that did not load) prepares it anew
+    const { session, device } = await openCachedGraph(() => {
+      const p = again ? TargetModel.prepare(opts) : prepared;
+      again = true;
+      return { path: p.graphPath, built: p.built };
+    }, (f) => createSession(f, opts, log), log);
     return new TargetModel(cfg, tokenizer, opts.modelPath, hash, device, graphOptions, session, performance.now() - t0, opts.exact ?? true);
   }
 
