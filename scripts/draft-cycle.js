@@ -5,8 +5,8 @@
 // beside the engine's own draft / verify / other split. Prints the CPU.
 //   npm run build && node scripts/draft-cycle.js                 # this checkout
 //   ROOT=/path/to/other/checkout node scripts/draft-cycle.js     # its out/ build, for A/B runs
-// DEPTH (default 5), SOURCE (dev | infill, default dev), PROMPTS (default 6); SPIN=0 parks the
-// target's onnxruntime threads between ops (TargetModel spin: false).
+// DEPTH (default 5), SOURCE (dev | infill, default dev), PROMPTS (default 6); PRISM_ORT_SPIN=run|always|off
+// sets how the target's onnxruntime threads wait (TargetModel spin).
 const path = require('node:path');
 const ROOT = path.resolve(process.env.ROOT || path.join(__dirname, '..'));
 const O = path.join(ROOT, 'out', 'server');
@@ -34,7 +34,7 @@ function timed(proto, name, label) {
 
 (async () => {
   const depth = Number(process.env.DEPTH || 5);
-  const target = await TargetModel.load({ modelPath: resolveModelPath(), threads: 0, spin: process.env.SPIN !== '0' });
+  const target = await TargetModel.load({ modelPath: resolveModelPath(), threads: 0 });
   const head = await PrismHead.load(path.join(ROOT, 'models', 'heads', 'smollm2-135m-prism.gguf'), target);
   timed(PrismHead.prototype, 'run', 'head: module runs');
   timed(PrismHead.prototype, 'features', 'head: fc runs');

@@ -15,6 +15,8 @@ import { KvCache } from './kv-cache';
 export type { ForwardRequest, ForwardResult } from './forward';
 
 export type Device = 'auto' | 'cpu' | 'cuda';
+export type SpinMode = 'run' | 'always' | 'off';
+export const SPIN_MODES: readonly SpinMode[] = ['run', 'always', 'off'];
 
 export interface TargetOptions {
   modelPath: string;
@@ -23,10 +25,15 @@ export interface TargetOptions {
   graph?: Partial<TargetGraphOptions>;
   cacheDir?: string;
   /**
-   * Let ORT's worker threads spin between the ops of a run (default on: ~20% faster decode steps
-   * on 2 cores). They park once runs stop: idle CPU measured at 0.01% of a core either way.
+   * How ORT's worker threads wait for work. 'run' (default): they spin between the ops of a run
+   * (~20% faster decode steps on 2 cores than parking) and stop when the run ends
+   * (`session.force_spinning_stop`), so the draft head, the sampler and the editor's work between
+   * runs do not share the cores with a spinning thread (typing trace: 20% less CPU, latency level or
+   * better; docs/BENCHMARKS.md). 'always': they also spin on after a run until ORT's spin count
+   * runs out (the default before 2026-12-05); 'off': they park between ops. PRISM_ORT_SPIN
+   * overrides it for benchmarks.
    */
-  spin?: boolean;
+  spin?: SpinMode;
   /**
    * One function per row (default on): one-row runs are padded to two rows, so every run takes
    * the same multi-row kernels and a row of a verified chain equals the row decoded alone, bit
@@ -198,7 +205,7 @@ async function createSession(graphPath: string, opts: TargetOptions, log: (l: st
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
-    extra: { session: { intra_op: { allow_spinning: opts.spin === false ? '0' : '1' }, inter_op: { allow_spinning: '0' } } },
+    extra: { session: spinConfig(spinMode(opts.spin)) },
   };
   const device = opts.device ?? 'auto';
   if (device === 'cuda' || (device === 'auto' && cudaProviderInstalled())) {
@@ -216,6 +223,24 @@ async function createSession(graphPath: string, opts: TargetOptions, log: (l: st
   } catch (e) {
     throw new GgufError(`onnxruntime could not load the graph built for ${opts.modelPath}: ${String((e as Error).message ?? e).split('\n')[0]}`);
   }
+}
+
+/** The spin mode: PRISM_ORT_SPIN where it is set (benchmarks), else the option, else 'run'. */
+export function spinMode(option: SpinMode | undefined, env = process.env.PRISM_ORT_SPIN): SpinMode {
+  if (env !== undefined && env !== '') {
+    if (!(SPIN_MODES as readonly string[]).includes(env)) throw new Error(`PRISM_ORT_SPIN must be one of ${SPIN_MODES.join(', ')} (got "${env}"); unset it for the default`);
+    return env as SpinMode;
+  }
+  return option ?? 'run';
+}
+
+/** onnxruntime session config entries for a spin mode. */
+export function spinConfig(mode: SpinMode): Record<string, unknown> {
+  return {
+    intra_op: { allow_spinning: mode === 'off' ? '0' : '1' },
+    inter_op: { allow_spinning: '0' },
+    force_spinning_stop: mode === 'run' ? '1' : '0',
+  };
 }
 
 /** Whether onnxruntime-node's CUDA provider libraries are installed next to its binding. */

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { DEFAULT_GRAPH_OPTIONS, FP32_GRAPH_OPTIONS } from '../../kernels/llama-graph';
 import { compare, ourScores } from '../../server/bench/numerics';
 import { Engine } from '../../server/engine/engine';
-import { TargetModel } from '../../server/engine/target';
+import { spinConfig, spinMode, TargetModel } from '../../server/engine/target';
 import { defaultModel, devFiles, type LogitsReply, reference, refRow, tinyModel } from '../helpers';
 
 /** Largest |a - b| over a row of ours (offset into a flat array) and a reference row. */
@@ -242,6 +242,32 @@ describe('the default numerics (int8 activations, 8-bit LM head) against transfo
       assert.ok(Math.abs(q.ppl_change) <= 0.01, `perplexity change ${(q.ppl_change * 100).toFixed(2)}%`);
     } finally {
       await t.dispose();
+    }
+  });
+});
+
+describe('how the target\'s threads wait (spin modes)', () => {
+  it('defaults to spinning within a run only; PRISM_ORT_SPIN overrides the option; a bad value says what to set', () => {
+    assert.equal(spinMode(undefined, undefined), 'run');
+    assert.equal(spinMode('off', undefined), 'off');
+    assert.equal(spinMode('off', ''), 'off');
+    assert.equal(spinMode('run', 'always'), 'always');
+    assert.throws(() => spinMode(undefined, '1'), { message: 'PRISM_ORT_SPIN must be one of run, always, off (got "1"); unset it for the default' });
+    assert.deepEqual(spinConfig('run'), { intra_op: { allow_spinning: '1' }, inter_op: { allow_spinning: '0' }, force_spinning_stop: '1' });
+    assert.deepEqual(spinConfig('always'), { intra_op: { allow_spinning: '1' }, inter_op: { allow_spinning: '0' }, force_spinning_stop: '0' });
+    assert.deepEqual(spinConfig('off'), { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' }, force_spinning_stop: '0' });
+  });
+
+  it('onnxruntime takes every mode, and the logits are the same bit for bit', async () => {
+    const ids = [40, 257, 71, 258, 33, 99, 100];
+    const modelPath = tinyModel('llama', 'Q4_1');
+    let want: Float32Array | undefined;
+    for (const spin of ['run', 'always', 'off'] as const) {
+      const t = await TargetModel.load({ modelPath, device: 'cpu', threads: 2, spin });
+      const got = await allLogits(t, ids);
+      await t.dispose();
+      if (want) assert.deepEqual(got, want, spin);
+      want = got;
     }
   });
 });
