@@ -14,7 +14,12 @@ export interface StatusParams {
   model?: string;
   backend?: string;
   drafter?: string;
-  /** The last completion: ms from request to reply, tokens/s, tau (speculative only). */
+  /**
+   * The last ghost text: ms from the request to the reply the editor shows (for a progressive
+   * block, its first line; the rest follows as a continuation).
+   */
+  ghostMs?: number;
+  /** The last completion: ms of its whole decoding (a progressive block: the whole block), tokens/s, tau (speculative only). */
   lastLatencyMs?: number;
   tokensPerS?: number;
   tau?: number;

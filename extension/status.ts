@@ -1,5 +1,6 @@
-// The status bar item: idle / loading / generating / error / disabled, the last latency, tokens/s
-// and tau, and the local acceptance counters (never sent anywhere). A click opens the logs.
+// The status bar item: idle / loading / generating / error / disabled, how soon the last ghost
+// text came, the last completion's time, tokens/s and tau, and the local acceptance counters
+// (never sent anywhere). A click opens the logs.
 import * as vscode from 'vscode';
 import type { Acceptance } from '../common/inline-flow';
 import type { StatusParams } from '../common/protocol';
@@ -24,7 +25,9 @@ export class StatusItem implements vscode.Disposable {
 
   render(): void {
     const icon = { idle: '$(sparkle)', loading: '$(sync~spin)', generating: '$(loading~spin)', error: '$(warning)', disabled: '$(circle-slash)' }[this.last.state];
-    const ms = this.info.lastLatencyMs !== undefined ? ` ${this.info.lastLatencyMs} ms` : '';
+    // How soon the last ghost text came (a progressive block: its first line), else the last completion's time.
+    const shown = this.info.ghostMs ?? this.info.lastLatencyMs;
+    const ms = shown !== undefined ? ` ${shown} ms` : '';
     const where = this.info.backend ? '$(cloud) ' : '';
     this.item.text = `${icon} ${where}PRISM${this.last.state === 'idle' ? ms : ''}`;
     this.item.backgroundColor = this.last.state === 'error' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
@@ -34,6 +37,7 @@ export class StatusItem implements vscode.Disposable {
       `PRISM Complete: ${this.last.state}${this.last.message ? ` (${this.last.message})` : ''}`,
       this.info.backend ? `remote server ${this.info.backend}, model ${this.info.model ?? 'server default'}` : this.info.model ? `model ${this.info.model}, drafter ${this.info.drafter ?? 'none'}` : '',
       this.info.backend && this.info.serverMs !== undefined ? `server request ${this.info.serverMs} ms of the last ${this.info.lastLatencyMs ?? '?'} ms` : '',
+      this.info.ghostMs !== undefined ? `last ghost text after ${this.info.ghostMs} ms` : '',
       this.info.lastLatencyMs !== undefined ? `last completion ${this.info.lastLatencyMs} ms, ${this.info.tokensPerS ?? 0} tokens/s${this.info.tau ? `, tau ${this.info.tau}` : ''}` : '',
       this.info.rssMiB ? `server memory ${this.info.rssMiB} MiB` : '',
       `suggestions shown ${a.shown}, accepted ${a.accepted}, partly typed ${a.partial}, dismissed ${dismissed} (local only)`,

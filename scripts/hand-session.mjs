@@ -83,8 +83,9 @@ try {
     }
     const shown = (await ghost().allTextContents()).join('');
     const cursor = await page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().textContent().catch(() => '?');
+    const status = await page.locator('.statusbar-item', { hasText: 'PRISM' }).first().textContent().catch(() => '?');
     await page.screenshot({ path: path.join(out, `${tag}.png`) });
-    console.log(JSON.stringify({ step: tag, key_at: new Date(t0).toISOString(), ghost_ms: ms, ghost_changes: changes, ghost: shown, cursor: cursor?.trim() }));
+    console.log(JSON.stringify({ step: tag, key_at: new Date(t0).toISOString(), ghost_ms: ms, ghost_changes: changes, ghost: shown, cursor: cursor?.trim(), status_bar: status?.trim() }));
   };
   const tab = async (file, tag) => {
     await page.keyboard.press('Tab');

@@ -313,7 +313,11 @@ export class Completer {
       const ms = performance.now() - t0;
       this.stats.lastLatencyMs = ms;
       if (items.length === 0) this.stats.empty++;
-      else this.stats.completed++;
+      else {
+        this.stats.completed++;
+        // The status bar shows how soon the ghost text came (a block: its first line).
+        this.hooks.status({ state: reply.whole ? 'idle' : 'generating', ghostMs: Math.round(ms) });
+      }
       if (!reply.whole && rest) {
         this.stats.firstLines++;
         this.hooks.log(`replied with the beginning (${items[0]?.insertText.length ?? 0} characters) in ${Math.round(ms)} ms; the rest follows when done`);

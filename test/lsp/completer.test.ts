@@ -347,17 +347,23 @@ describe('Completer: progressive blocks (prism.progressive)', () => {
   };
   const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 10));
 
-  it('replies with the first line as soon as it is written, then sends the whole block', async () => {
+  it('replies with the first line as soon as it is written, then sends the whole block; the status bar gets the first line\'s time', async () => {
     const { gate, open } = gated();
-    const c = new Completer(async () => streamingEngine('y = x + 1\n', '    return y\n', gate), hooks());
+    const statuses: StatusParams[] = [];
+    const c = new Completer(async () => streamingEngine('y = x + 1\n', '    return y\n', gate), hooks(statuses));
     await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
     const rests: string[][] = [];
     const reply = await c.complete(block, at, never, () => 3, (items) => rests.push(items.map((i) => i.insertText)));
     assert.deepEqual(reply, [{ insertText: 'y = x + 1', start: at.offset, end: at.offset }]);
     assert.deepEqual(rests, [], 'the rest is not written yet');
+    const ghost = statuses.filter((st) => st.ghostMs !== undefined);
+    assert.deepEqual(ghost.map((st) => st.state), ['generating'], 'the first line is shown while the block decodes on');
+    assert.ok((ghost[0]?.ghostMs as number) >= 0);
     open();
     await settle();
     assert.deepEqual(rests, [['y = x + 1\n    return y']]);
+    assert.equal(statuses.at(-1)?.state, 'idle', 'idle once the block is done');
+    assert.equal(statuses.at(-1)?.lastLatencyMs, 85, 'then the whole block\'s time (the engine\'s)');
     assert.equal(c.stats.firstLines, 1);
     assert.equal(c.stats.continuations, 1);
     assert.equal(c.stats.completed, 1);
