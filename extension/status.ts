@@ -37,7 +37,7 @@ export class StatusItem implements vscode.Disposable {
       `PRISM Complete: ${this.last.state}${this.last.message ? ` (${this.last.message})` : ''}`,
       this.info.backend ? `remote server ${this.info.backend}, model ${this.info.model ?? 'server default'}` : this.info.model ? `model ${this.info.model}, drafter ${this.info.drafter ?? 'none'}` : '',
       this.info.backend && this.info.serverMs !== undefined ? `server request ${this.info.serverMs} ms of the last ${this.info.lastLatencyMs ?? '?'} ms` : '',
-      this.info.ghostMs !== undefined ? `last ghost text after ${this.info.ghostMs} ms` : '',
+      this.info.ghostMs !== undefined ? `last ghost text: the server replied in ${this.info.ghostMs} ms (a block: its first line)` : '',
       this.info.lastLatencyMs !== undefined ? `last completion ${this.info.lastLatencyMs} ms, ${this.info.tokensPerS ?? 0} tokens/s${this.info.tau ? `, tau ${this.info.tau}` : ''}` : '',
       this.info.rssMiB ? `server memory ${this.info.rssMiB} MiB` : '',
       `suggestions shown ${a.shown}, accepted ${a.accepted}, partly typed ${a.partial}, dismissed ${dismissed} (local only)`,
