@@ -90,6 +90,10 @@ try {
   const tab = async (file, tag) => {
     await page.keyboard.press('Tab');
     await page.waitForTimeout(400);
+    // What Tab left (with the suggestion list open, Tab takes its item first).
+    const left = (await ghost().allTextContents()).join('');
+    await page.screenshot({ path: path.join(out, `${tag}-tab.png`) });
+    if (left) console.log(JSON.stringify({ step: `${tag} + Tab`, ghost_left: left }));
     await page.keyboard.press('Control+S');
     await page.waitForTimeout(800);
     console.log(JSON.stringify({ step: `${tag} + Tab`, file_end: fs.readFileSync(path.join(work, file), 'utf8').slice(-160) }));
