@@ -33,7 +33,8 @@ export function flowKey(uri: string, version: number, line: number, character: n
 export type FlowResult<T> =
   | { kind: 'off' | 'multi-cursor' | 'cancelled' }
   | { kind: 'cache'; items: string[]; typed: string }
-  | { kind: 'server'; items: T[]; latencyMs: number };
+  /** latencyMs: the server's round trip; waitedMs: from the request to the reply, debounce included (what the user waited). */
+  | { kind: 'server'; items: T[]; latencyMs: number; waitedMs: number };
 
 export interface FlowOptions {
   /** Whether completions are on (the `prism.enable` setting). */
@@ -71,6 +72,7 @@ export class InlineFlow<T> {
   async provide(req: FlowRequest, token: Cancellation, ask: (token: Cancellation) => Promise<T[] | undefined | null>): Promise<FlowResult<T>> {
     if (!this.enabled()) return { kind: 'off' };
     if (req.multiCursor) return { kind: 'multi-cursor' };
+    const asked = this.now();
     if (!req.selectedItem) {
       const hit = this.cache.get(req.point);
       if (hit) {
@@ -103,7 +105,7 @@ export class InlineFlow<T> {
       if (!req.selectedItem) this.cache.put(req.point, list.map(this.textOf));
       this.acceptance.shown++;
     }
-    return { kind: 'server', items: list, latencyMs };
+    return { kind: 'server', items: list, latencyMs, waitedMs: this.now() - asked };
   }
 
   /**

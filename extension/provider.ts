@@ -12,7 +12,8 @@ export class InlineMiddleware {
   /** Inline completion requests VS Code has made since activation. */
   requests = 0;
 
-  constructor(enabled: () => boolean, private readonly onChange: () => void) {
+  /** onChange: the counters changed; with `ghostMs`, a reply's ghost text came that long after VS Code asked (debounce included). */
+  constructor(enabled: () => boolean, private readonly onChange: (ghostMs?: number) => void) {
     this.flow = new InlineFlow((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText.value), { enabled });
   }
 
@@ -45,7 +46,7 @@ export class InlineMiddleware {
           return r.items.map((text) => this.item(new vscode.InlineCompletionItem(text, new vscode.Range(position, position))));
         }
         if (r.kind !== 'server') return undefined;
-        if (r.items.length > 0) this.onChange();
+        if (r.items.length > 0) this.onChange(r.waitedMs);
         return r.items.map((i) => this.item(i));
       },
     };

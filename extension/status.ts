@@ -9,6 +9,8 @@ export class StatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
   private last: StatusParams = { state: 'loading' };
   private info: StatusParams = { state: 'idle' };
+  /** How long the user waited for the last ghost text: from VS Code's request to the reply, debounce included. */
+  private waitedMs: number | undefined;
 
   constructor(private readonly acceptance: Acceptance) {
     this.item.command = 'prism.showLogs';
@@ -23,10 +25,17 @@ export class StatusItem implements vscode.Disposable {
     this.render();
   }
 
+  /** A reply's ghost text came `ms` after VS Code asked for it. */
+  ghost(ms: number): void {
+    this.waitedMs = Math.round(ms);
+    this.render();
+  }
+
   render(): void {
     const icon = { idle: '$(sparkle)', loading: '$(sync~spin)', generating: '$(loading~spin)', error: '$(warning)', disabled: '$(circle-slash)' }[this.last.state];
-    // How soon the last ghost text came (a progressive block: its first line), else the last completion's time.
-    const shown = this.info.ghostMs ?? this.info.lastLatencyMs;
+    // How long the user waited for the last ghost text (a progressive block: its first line), else
+    // the server's reply time, else the last completion's time.
+    const shown = this.waitedMs ?? this.info.ghostMs ?? this.info.lastLatencyMs;
     const ms = shown !== undefined ? ` ${shown} ms` : '';
     const where = this.info.backend ? '$(cloud) ' : '';
     this.item.text = `${icon} ${where}PRISM${this.last.state === 'idle' ? ms : ''}`;
@@ -37,7 +46,7 @@ export class StatusItem implements vscode.Disposable {
       `PRISM Complete: ${this.last.state}${this.last.message ? ` (${this.last.message})` : ''}`,
       this.info.backend ? `remote server ${this.info.backend}, model ${this.info.model ?? 'server default'}` : this.info.model ? `model ${this.info.model}, drafter ${this.info.drafter ?? 'none'}` : '',
       this.info.backend && this.info.serverMs !== undefined ? `server request ${this.info.serverMs} ms of the last ${this.info.lastLatencyMs ?? '?'} ms` : '',
-      this.info.ghostMs !== undefined ? `last ghost text: the server replied in ${this.info.ghostMs} ms (a block: its first line)` : '',
+      this.waitedMs !== undefined || this.info.ghostMs !== undefined ? `last ghost text ${this.waitedMs !== undefined ? `${this.waitedMs} ms after the editor asked (its typing pause included), ` : ''}the server's reply ${this.info.ghostMs ?? '?'} ms (a block: its first line)` : '',
       this.info.lastLatencyMs !== undefined ? `last completion ${this.info.lastLatencyMs} ms, ${this.info.tokensPerS ?? 0} tokens/s${this.info.tau ? `, tau ${this.info.tau}` : ''}` : '',
       this.info.rssMiB ? `server memory ${this.info.rssMiB} MiB` : '',
       `suggestions shown ${a.shown}, accepted ${a.accepted}, partly typed ${a.partial}, dismissed ${dismissed} (local only)`,

@@ -42,7 +42,7 @@ describe('inline flow', () => {
   it('answers typing through a suggestion from the cache, counting it as partly typed once', async () => {
     const { flow, clock } = setup();
     const r = await flow.provide({ point: point('x = '), automatic: false }, live, async () => { clock.t += 120; return ['foo(1)', '']; });
-    assert.deepEqual(r, { kind: 'server', items: ['foo(1)', ''], latencyMs: 120 });
+    assert.deepEqual(r, { kind: 'server', items: ['foo(1)', ''], latencyMs: 120, waitedMs: 120 });
     assert.equal(flow.acceptance.shown, 1);
     const ask = async (): Promise<string[]> => { throw new Error('the cache should have answered'); };
     assert.deepEqual(await flow.provide({ point: point('x = f'), automatic: true }, live, ask), { kind: 'cache', items: ['oo(1)'], typed: 'f' });
@@ -76,7 +76,8 @@ describe('inline flow', () => {
     await flow.provide({ point: point('x = 1'), automatic: true }, live, async () => ['']);
     clock.t += 200;
     flow.keystroke(true);
-    await flow.provide({ point: point('x = 1\n'), automatic: true }, live, async () => ['y = 2']);
+    const afterEnter = await flow.provide({ point: point('x = 1\n'), automatic: true }, live, async () => { clock.t += 90; return ['y = 2']; });
+    assert.deepEqual(afterEnter, { kind: 'server', items: ['y = 2'], latencyMs: 90, waitedMs: 115 }, 'what the user waited: the 25 ms wait and the server');
     assert.equal(slept.length, 2);
     assert.ok((slept[0] as number) > 100 && slept[1] === 25, `waits ${slept.join(', ')} ms`);
     const rhythm = setup();
@@ -99,7 +100,7 @@ describe('inline flow', () => {
 
   it('treats a null reply as nothing to show and caches nothing with a selected list item', async () => {
     const { flow } = setup();
-    assert.deepEqual(await flow.provide({ point: point('a'), automatic: false }, live, async () => null), { kind: 'server', items: [], latencyMs: 0 });
+    assert.deepEqual(await flow.provide({ point: point('a'), automatic: false }, live, async () => null), { kind: 'server', items: [], latencyMs: 0, waitedMs: 0 });
     await flow.provide({ point: point('q'), automatic: false, selectedItem: true }, live, async () => ['uit()']);
     let asked = 0;
     await flow.provide({ point: point('qu'), automatic: false }, live, async () => { asked++; return []; });

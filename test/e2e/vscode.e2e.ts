@@ -177,6 +177,11 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     await ghost().first().waitFor({ state: 'visible', timeout: 180_000 });
     const shown = (await ghost().allTextContents()).join('');
     assert.ok(shown.trim().length > 0, 'ghost text has content');
+    // The status bar says how long the ghost text took (from the editor's request to the reply).
+    // (Polled: a request VS Code makes meanwhile shows the spinner until it is answered.)
+    let bar = '';
+    for (const end = Date.now() + 15_000; !/PRISM \d+ ms/.test(bar) && Date.now() < end; await page.waitForTimeout(100)) bar = (await statusItem().textContent()) ?? '';
+    assert.match(bar, /PRISM \d+ ms/, `status bar: ${JSON.stringify(bar)}`);
     await page.keyboard.press('Tab');
     await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
     await page.keyboard.press('Control+S');
