@@ -58,6 +58,8 @@ export interface Settings {
   progressive: boolean;
   /** Prompt budget in tokens (prefix + suffix). */
   contextTokens: number;
+  /** Local models: documents whose prompts stay in the KV cache (one cache each), so coming back to one reuses its prompt. */
+  cacheDocuments: number;
   multiline: 'auto' | 'always' | 'never';
   /** Debounce in ms, or 'auto' (adapted to typing speed and measured latency). */
   debounceMs: number | 'auto';
@@ -90,6 +92,7 @@ export const DEFAULT_SETTINGS: Settings = {
   firstLineBudgetMs: 200,
   progressive: true,
   contextTokens: 1024,
+  cacheDocuments: 2,
   multiline: 'auto',
   debounceMs: 'auto',
   tokenHealing: true,
@@ -161,6 +164,7 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
       firstLineBudgetMs: int('firstLineBudgetMs', r.firstLineBudgetMs, d.firstLineBudgetMs, 0, 30000),
       progressive: bool('progressive', d.progressive),
       contextTokens: int('contextTokens', r.contextTokens, d.contextTokens, 64, 8000),
+      cacheDocuments: int('cacheDocuments', r.cacheDocuments, d.cacheDocuments, 1, 8),
       multiline: oneOf('multiline', r.multiline, ['auto', 'always', 'never'] as const, d.multiline),
       debounceMs: debounce,
       tokenHealing: bool('tokenHealing', d.tokenHealing),

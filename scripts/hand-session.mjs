@@ -1,6 +1,6 @@
 // A hand session in a real VS Code (code-server + Chromium) with the packaged .vsix and VS Code's
 // default editor settings (the suggestion list opens while typing a word): Enter then wait, half
-// a word, a dot, Tab, on dev-split files. Prints one JSON line per step (the ghost text as shown,
+// a word, a dot, Tab, on dev-split files, and a return to an earlier file. Prints one JSON line per step (the ghost text as shown,
 // how long it took, how it changed in the next 3 s, the file after Tab) and writes a screenshot per step. Not a test: it asserts
 // nothing; it is how to look at the product the way a user does before resolving anything.
 //
@@ -110,6 +110,12 @@ try {
   await open('enter.ts');
   await page.waitForTimeout(PAUSE_MS); // a look at where the cursor landed (--pause MS, default 1500)
   t0 = Date.now(); await page.keyboard.press('Enter'); await step('4-enter-typescript', t0); await tab('enter.ts', '4-enter-typescript');
+  // Back to the Python file (its tab): its prompt is still cached (prism.cacheDocuments), so Enter
+  // at its end does not wait for a prefill.
+  await page.locator('.tabs-container .tab', { hasText: 'half.py' }).first().click();
+  await page.waitForTimeout(PAUSE_MS);
+  await page.keyboard.press('End');
+  t0 = Date.now(); await page.keyboard.press('Enter'); await step('5-back-to-python', t0);
   console.log(JSON.stringify({ screenshots: out }));
 } finally {
   await browser.close();

@@ -60,6 +60,7 @@ const USAGE = `usage:
                       --tree dynamic --tree-shapes d3k2n5,d4k2n8: and each head drafting these dynamic trees
                       (depth, children per node, nodes);
                       --context-tokens 768,1536: the typing trace once per prompt budget (prism.contextTokens);
+                      --cache-documents 1,2: and once per number of documents kept in the KV cache (prism.cacheDocuments);
                       --time-budget 300,1500: and once per completion time budget (prism.timeBudgetMs);
                       --first-line-budget 250,0: and once per first-line time budget (prism.firstLineBudgetMs);
                       --enter-wait min,rhythm: and once per client wait after Enter (the shortest,
@@ -137,7 +138,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'per-file': { type: 'string' }, 'context-tokens': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'auto-indent': { type: 'boolean' }, progressive: { type: 'string' }, 'tree-shapes': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'per-file': { type: 'string' }, 'context-tokens': { type: 'string' }, 'cache-documents': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'auto-indent': { type: 'boolean' }, progressive: { type: 'string' }, 'tree-shapes': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -527,6 +528,11 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   });
   const depths = (v.depths ?? (quick ? '4' : '2,3,4,6')).split(',').map((x) => int(x.trim(), 'depths', 1, 1));
   const contextTokens = contextList(v['context-tokens']);
+  const cacheDocuments = v['cache-documents'] === undefined ? undefined : v['cache-documents'].split(',').map((x) => {
+    const n = int(x.trim(), 'cache-documents', 0, 1);
+    if (n > 8) throw new UsageError(`--cache-documents takes 1 to 8 documents (prism.cacheDocuments), got '${x.trim()}'`);
+    return n;
+  });
   const timeBudgetsMs = timeBudgetList(v['time-budget']);
   const firstLineBudgetsMs = firstLineBudgetList(v['first-line-budget']);
   const enterWaits = enterWaitList(v['enter-wait']);
@@ -596,7 +602,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 2 : 8, 1),
       chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,
-      comparePrefill: Boolean(v['compare-prefill']), contextTokens, timeBudgetsMs, firstLineBudgetsMs, enterWaits, progressive, autoIndent: Boolean(v['auto-indent']), grow, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
+      comparePrefill: Boolean(v['compare-prefill']), contextTokens, cacheDocuments, timeBudgetsMs, firstLineBudgetsMs, enterWaits, progressive, autoIndent: Boolean(v['auto-indent']), grow, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
       progress: (f, m) => progress((decodeSteps + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);

@@ -39,6 +39,8 @@ export interface TraceOptions {
   threads?: number;
   /** Prompt budgets (prism.contextTokens) to type with, each a row per mode; undefined: the default setting. */
   contextTokens?: number[];
+  /** Documents kept in the KV cache (prism.cacheDocuments) to type with, each a row per mode; undefined: the default setting. */
+  cacheDocuments?: number[];
   /** Completion time budgets (prism.timeBudgetMs) to type with, each a row per mode; undefined: the default setting. */
   timeBudgetsMs?: number[];
   /** First-line time budgets (prism.firstLineBudgetMs, 0: none) to type with, each a row per mode; undefined: the default setting. */
@@ -80,6 +82,8 @@ export interface TraceRow {
   after_enter_whole_ms?: { p50: number; p95: number; n: number };
   /** The prompt budget (prism.contextTokens) when the run set one; absent: the default. */
   context_tokens?: number;
+  /** prism.cacheDocuments when the run set it. */
+  cache_documents?: number;
   /** The completion time budget (prism.timeBudgetMs) when the run set one; absent: the default. */
   time_budget_ms?: number;
   /** prism.firstLineBudgetMs when the run set it. */
@@ -151,21 +155,22 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
   if (files.length === 0) throw new Error(`no source file of 800 B to 200 KB under ${o.dir ?? 'the dev split'} to type into; point --dir at a folder with code`);
   const rows: TraceRow[] = [];
   const contexts = o.contextTokens ?? [undefined];
+  const kept = o.cacheDocuments ?? [undefined];
   const budgets = o.timeBudgetsMs ?? [undefined];
   const firstLines = o.firstLineBudgetsMs ?? [undefined];
   const enterWaits = o.enterWaits ?? [undefined];
   const progressives = o.progressive ?? [undefined];
-  type Run = { mode: DraftMode | 'remote'; prefill: boolean; context?: number; budget?: number; firstLine?: number; grow?: number; enterWait?: EnterWait; progressive?: boolean };
-  const runs: Run[] = progressives.flatMap((progressive) => enterWaits.flatMap((enterWait) => contexts.flatMap((context) => budgets.flatMap((budget) => firstLines.flatMap((firstLine) => o.modes.flatMap((mode): Run[] =>
-    (o.comparePrefill ? [{ mode, prefill: true, context, budget, firstLine, enterWait, progressive }, { mode, prefill: false, context, budget, firstLine, enterWait, progressive }] : [{ mode, prefill: true, context, budget, firstLine, enterWait, progressive }])))))));
+  type Run = { mode: DraftMode | 'remote'; prefill: boolean; context?: number; cacheDocs?: number; budget?: number; firstLine?: number; grow?: number; enterWait?: EnterWait; progressive?: boolean };
+  const runs: Run[] = progressives.flatMap((progressive) => enterWaits.flatMap((enterWait) => contexts.flatMap((context) => kept.flatMap((cacheDocs) => budgets.flatMap((budget) => firstLines.flatMap((firstLine) => o.modes.flatMap((mode): Run[] =>
+    (o.comparePrefill ? [{ mode, prefill: true, context, cacheDocs, budget, firstLine, enterWait, progressive }, { mode, prefill: false, context, cacheDocs, budget, firstLine, enterWait, progressive }] : [{ mode, prefill: true, context, cacheDocs, budget, firstLine, enterWait, progressive }]))))))));
   if (o.grow) runs.push(...o.modes.filter((m) => m !== 'none').map((mode): Run => ({ mode, prefill: true, grow: o.grow })));
   if (o.remote) runs.push({ mode: 'remote', prefill: true });
-  for (const [mi, { mode, prefill, context, budget, firstLine, grow, enterWait, progressive }] of runs.entries()) {
+  for (const [mi, { mode, prefill, context, cacheDocs, budget, firstLine, grow, enterWait, progressive }] of runs.entries()) {
     const rng = new Rng(1); // the same typing in every mode
     const rnd = (): number => rng.next();
     const settings = mode === 'remote' && o.remote
       ? { backend: 'remote', remote: { url: o.remote.url, model: o.remote.model, api: o.remote.api }, languages: { '*': true } }
-      : { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode, ...(grow ? { grow } : {}) }, languages: { '*': true }, ...(context !== undefined ? { contextTokens: context } : {}), ...(budget !== undefined ? { timeBudgetMs: budget } : {}), ...(firstLine !== undefined ? { firstLineBudgetMs: firstLine } : {}), ...(progressive !== undefined ? { progressive: progressive } : {}) };
+      : { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode, ...(grow ? { grow } : {}) }, languages: { '*': true }, ...(context !== undefined ? { contextTokens: context } : {}), ...(cacheDocs !== undefined ? { cacheDocuments: cacheDocs } : {}), ...(budget !== undefined ? { timeBudgetMs: budget } : {}), ...(firstLine !== undefined ? { firstLineBudgetMs: firstLine } : {}), ...(progressive !== undefined ? { progressive: progressive } : {}) };
     const env = o.remote?.apiKey ? { ...process.env, PRISM_REMOTE_API_KEY: o.remote.apiKey } : undefined;
     const server = await startLspServer(settings, { env });
     const { conn, proc } = server;
@@ -334,7 +339,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     // PRISM_BENCH_LOGS=1: the language server's log (prefills, policy) on stderr, to read why.
     if (process.env.PRISM_BENCH_LOGS) for (const l of server.logs) console.error(`server: ${l}`);
     rows.push({
-      mode, ...(enterWait !== undefined ? { enter_wait: enterWait } : {}), ...(o.autoIndent ? { auto_indent: true } : {}), after_enter_ms: { p50: q(afterEnter, 0.5), p95: q(afterEnter, 0.95), n: afterEnter.length }, ...(progressive !== undefined ? { progressive } : {}), whole_ms: { p50: q(wholes, 0.5), p95: q(wholes, 0.95), n: wholes.length }, after_enter_whole_ms: { p50: q(enterWholes, 0.5), p95: q(enterWholes, 0.95), n: enterWholes.length }, ...(context !== undefined ? { context_tokens: context } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(firstLine !== undefined ? { first_line_budget_ms: firstLine } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
+      mode, ...(enterWait !== undefined ? { enter_wait: enterWait } : {}), ...(o.autoIndent ? { auto_indent: true } : {}), after_enter_ms: { p50: q(afterEnter, 0.5), p95: q(afterEnter, 0.95), n: afterEnter.length }, ...(progressive !== undefined ? { progressive } : {}), whole_ms: { p50: q(wholes, 0.5), p95: q(wholes, 0.95), n: wholes.length }, after_enter_whole_ms: { p50: q(enterWholes, 0.5), p95: q(enterWholes, 0.95), n: enterWholes.length }, ...(context !== undefined ? { context_tokens: context } : {}), ...(cacheDocs !== undefined ? { cache_documents: cacheDocs } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(firstLine !== undefined ? { first_line_budget_ms: firstLine } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
       first_over_repeat: q(firstReplies.map((x, i) => x / (firstRepeats[i] ?? x)), 0.5), later_reply_ms: q(laterReplies, 0.5), later_same_kind_reply_ms: q(laterSameKind, 0.5), keystrokes, requests, replies, cancelled, cache_hits: hits, cache_hit_rate: hits / keystrokes,
       latency_ms: { p50: q(lat, 0.5), p95: q(lat, 0.95), p99: q(lat, 0.99) },
       single_line_latency_ms: { p50: q(single, 0.5), p95: q(single, 0.95), p99: q(single, 0.99), n: single.length },
@@ -357,7 +362,7 @@ export function traceTable(rows: TraceRow[]): string {
   ];
   const remote = rows.filter((r) => r.remote_overhead_ms);
   for (const r of rows) {
-    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.first_line_budget_ms !== undefined ? ` (first line ${r.first_line_budget_ms ? `${r.first_line_budget_ms} ms` : 'unbounded'})` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''}${r.enter_wait !== undefined ? ` (after Enter: ${r.enter_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''}${r.auto_indent ? ' (Enter with auto-indent)' : ''}${r.progressive !== undefined ? ` (progressive ${r.progressive ? 'on' : 'off'})` : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
+    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.cache_documents !== undefined ? ` (${r.cache_documents} document${r.cache_documents === 1 ? '' : 's'} cached)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.first_line_budget_ms !== undefined ? ` (first line ${r.first_line_budget_ms ? `${r.first_line_budget_ms} ms` : 'unbounded'})` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''}${r.enter_wait !== undefined ? ` (after Enter: ${r.enter_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''}${r.auto_indent ? ' (Enter with auto-indent)' : ''}${r.progressive !== undefined ? ` (progressive ${r.progressive ? 'on' : 'off'})` : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
   }
   const enter = rows.filter((r) => r.after_enter_ms && r.after_enter_ms.n > 0);
   if (enter.length > 0) {

@@ -19,14 +19,58 @@ export const SETTLE_TAIL = 16;
 
 export const TREES_NOT_EXACT = 'draft trees are not bit-exact with this target (its attention sums a tree row\'s keys in another order than decoding); draft a chain, load the target with tree-exact attention (the CLI does for --tree static|dynamic, on the CPU), or turn exactness off (--inexact)';
 
+/** A context's KV cache and taps (CompletionRequest.cacheKey: the language server's document). */
+interface Slot { key: string; cache: KvCache; taps: RowStore }
+
 export class Engine {
-  readonly cache: KvCache;
-  /** The target's taps of cached positions, kept while a drafter needs them (prefix of the cache). */
-  readonly taps: RowStore;
+  private active: Slot;
+  /** Other contexts' slots, kept while there is room (CompletionRequest.cacheSlots), least recently used first. */
+  private parked: Slot[] = [];
 
   constructor(readonly target: Target) {
-    this.cache = target.newCache();
-    this.taps = new RowStore(3 * target.cfg.hidden);
+    this.active = this.newSlot('');
+  }
+
+  /** The KV cache of the context being served. */
+  get cache(): KvCache { return this.active.cache; }
+  /** The target's taps of its cached positions, kept while a drafter needs them (prefix of the cache). */
+  get taps(): RowStore { return this.active.taps; }
+  /** The contexts whose caches are kept, least recently used first, the active one last. */
+  get contexts(): string[] { return [...this.parked.map((s) => s.key), this.active.key]; }
+
+  private newSlot(key: string): Slot {
+    return { key, cache: this.target.newCache(), taps: new RowStore(3 * this.target.cfg.hidden) };
+  }
+
+  /**
+   * Makes the request's context's cache the active one. The active context serves its own
+   * prompts; another context's kept cache is swapped in (a document the user came back to keeps
+   * its prompt); a new context takes a new cache while fewer than `slots` are kept, else the least
+   * recently used one. A new context takes over an empty active cache, or one that holds 90% of
+   * its prompt (a document saved under a new name). One slot: one cache for everything, as without keys.
+   */
+  private useContext(key: string, slots: number, ids: readonly number[]): void {
+    const room = Math.max(1, slots);
+    while (this.parked.length > room - 1) this.parked.shift(); // the setting went down: free the oldest
+    if (key === this.active.key) return;
+    const i = this.parked.findIndex((s) => s.key === key);
+    if (room === 1 || (i < 0 && (this.active.cache.length === 0 || this.active.cache.commonPrefix(ids) >= 0.9 * ids.length))) {
+      this.active.key = key;
+      return;
+    }
+    const next = i >= 0 ? this.parked.splice(i, 1)[0] as Slot : undefined;
+    this.parked.push(this.active);
+    if (next) {
+      this.active = next;
+    } else if (this.parked.length > room - 1) {
+      // Full: the least recently used context's buffers serve the new one.
+      const old = this.parked.shift() as Slot;
+      old.cache.truncate(0);
+      old.taps.truncate(0);
+      this.active = { ...old, key };
+    } else {
+      this.active = this.newSlot(key);
+    }
   }
 
   /** Token ids of a prompt, with BOS when the model wants it, cut from the left to fit. */
@@ -97,6 +141,7 @@ export class Engine {
       decodeTokens: 0, decodeMs: 0, decodeTokensPerS: 0, totalMs: 0,
     };
     const needsTaps = (drafter?.needsTaps ?? false) || (req.prefillOnly === true && req.prefillTaps === true);
+    this.useContext(req.cacheKey ?? '', req.cacheSlots ?? 1, ids);
     if (req.fresh) this.cache.truncate(0);
     if (req.prefillOnly && this.cache.commonPrefix(ids) === ids.length && (!needsTaps || this.taps.length >= ids.length)) {
       // A warm-up for a prompt the cache already holds (a cursor moved back into it) computes

@@ -10,35 +10,76 @@ import { causalMask, columnsMask } from './masks';
 import type { PrismHead } from './prism-head';
 import type { SparseDist } from './sampler';
 
+/** What the drafter keeps of one context (a document): its draft cache and the root's outputs. */
+interface Context {
+  /** The head's K/V rows of the context's last positions (at most the window), then tree nodes'. */
+  cache: KvCache;
+  /** Draft positions prefilled from real target features (absolute; the cache holds the last ones). */
+  committed: number;
+  /** The absolute draft position of the cache's first row. */
+  offset: number;
+  rootH: Float32Array;
+  rootLogits: Float32Array;
+  rootPos: number;
+  /** The tokens this context's cache was built for. */
+  seen: number[];
+}
+
+/**
+ * Contexts kept besides the current one, so that coming back to a document (the engine keeps its
+ * target cache, CompletionRequest.cacheKey) does not prefill the head's window again (~100 ms
+ * on 2 cores). About 1 MB each.
+ */
+const KEPT_CONTEXTS = 3;
+
 export class PrismDrafter implements Drafter, DistributionSource {
   readonly needsTaps = true;
-  private readonly cache: KvCache;
-  /** Draft positions prefilled from real target features (absolute; the cache holds the last ones). */
-  private committed = 0;
-  /** The absolute draft position of the cache's first row. */
-  private offset = 0;
+  private ctx: Context;
+  /** Other contexts, least recently used first. */
+  private readonly kept: Context[] = [];
   private readonly window: number;
-  private rootH = new Float32Array(0);
-  private rootLogits = new Float32Array(0);
-  private rootPos = -1;
   private temperature = 1;
   private readonly nodeH = new Map<number, Float32Array>();
   private readonly nodeLogits = new Map<number, Float32Array>();
   private readonly nodeRow = new Map<number, number>();
-  /** The context this drafter's cache was built for. */
-  private seen: number[] = [];
 
   constructor(private readonly head: PrismHead, readonly name = 'prism') {
-    this.cache = head.newCache();
+    this.ctx = this.newContext();
     this.window = Math.max(16, head.head.manifest.context);
   }
 
+  private newContext(cache: KvCache = this.head.newCache()): Context {
+    return { cache, committed: 0, offset: 0, rootH: new Float32Array(0), rootLogits: new Float32Array(0), rootPos: -1, seen: [] };
+  }
+
   reset(): void {
-    this.cache.truncate(0);
-    this.committed = 0;
-    this.offset = 0;
-    this.rootPos = -1;
-    this.seen = [];
+    this.kept.length = 0;
+    this.ctx = this.newContext();
+  }
+
+  /**
+   * The kept context that shares the most with `tokens` becomes the current one. A context that
+   * shares less than half of both (another document) is kept aside, not overwritten: the new one
+   * starts empty, in the least recently used context's cache when all are taken.
+   */
+  private select(tokens: readonly number[]): void {
+    let best = -1;
+    let most = commonPrefix(this.ctx.seen, tokens);
+    this.kept.forEach((c, i) => { const n = commonPrefix(c.seen, tokens); if (n > most) { best = i; most = n; } });
+    if (best >= 0) {
+      this.kept.push(this.ctx);
+      this.ctx = this.kept.splice(best, 1)[0] as Context;
+      return;
+    }
+    if (this.ctx.seen.length === 0 || 2 * most >= Math.min(this.ctx.seen.length, tokens.length)) return;
+    this.kept.push(this.ctx);
+    if (this.kept.length > KEPT_CONTEXTS) {
+      const old = this.kept.shift() as Context;
+      old.cache.truncate(0);
+      this.ctx = this.newContext(old.cache);
+    } else {
+      this.ctx = this.newContext();
+    }
   }
 
   async draft(ctx: DraftContext, params: TreeParams): Promise<DraftTree> {
@@ -58,50 +99,53 @@ export class PrismDrafter implements Drafter, DistributionSource {
     if (L < 2) throw new Error(`${this.name}: drafting needs at least two tokens of context`);
     // Position i depends on tokens 0..i+1: it stays valid while those are unchanged since *this*
     // drafter's last call (other drafters may have run on other contexts in between).
-    const same = commonPrefix(this.seen, ctx.tokens);
-    this.seen = ctx.tokens.slice();
+    this.select(ctx.tokens);
+    const c = this.ctx;
+    const same = commonPrefix(c.seen, ctx.tokens);
+    c.seen = ctx.tokens.slice();
     const to = L - 1;
-    let keep = Math.min(this.committed, Math.max(0, same - 1));
+    let keep = Math.min(c.committed, Math.max(0, same - 1));
     this.nodeH.clear();
     this.nodeLogits.clear();
     this.nodeRow.clear();
-    if (keep === to && this.rootPos === to - 1) {
+    if (keep === to && c.rootPos === to - 1) {
       // Nothing new: the root's outputs from the last prefill still hold.
-      this.cache.truncate(keep - this.offset);
-      this.committed = keep;
+      c.cache.truncate(keep - c.offset);
+      c.committed = keep;
       return;
     }
     keep = Math.min(keep, to - 1); // the root's position must run again to give its outputs
     // The head saw at most `window` positions in training: positions further back are neither
     // prefilled nor attended to (this also bounds the draft cost on long files).
     const start = Math.max(keep, to - this.window);
-    if (start !== keep || keep < this.offset) {
-      this.cache.truncate(0);
-      this.offset = start;
+    if (start !== keep || keep < c.offset) {
+      c.cache.truncate(0);
+      c.offset = start;
     } else {
-      this.cache.truncate(keep - this.offset);
+      c.cache.truncate(keep - c.offset);
     }
     if (!ctx.taps) throw new Error(`${this.name}: the engine gave no target taps`);
     const n = to - start;
     const feats = await this.head.features(ctx.taps(start, to), n);
     const next = ctx.tokens.slice(start + 1, to + 1);
-    const past = this.cache.length;
-    const r = await this.head.run(this.head.moduleOf(1), this.cache, this.head.embed(next), feats, next.map((_, i) => start + i), causalMask(past, n));
-    this.cache.append(next, r.newK, r.newV);
-    this.committed = to;
-    if (this.cache.length > this.window) {
-      const drop = this.cache.length - this.window;
-      this.cache.dropFront(drop);
-      this.offset += drop;
+    const past = c.cache.length;
+    const r = await this.head.run(this.head.moduleOf(1), c.cache, this.head.embed(next), feats, next.map((_, i) => start + i), causalMask(past, n));
+    c.cache.append(next, r.newK, r.newV);
+    c.committed = to;
+    if (c.cache.length > this.window) {
+      const drop = c.cache.length - this.window;
+      c.cache.dropFront(drop);
+      c.offset += drop;
     }
     const d = this.head.dims.width;
     const V = this.head.dims.vocab;
-    this.rootH = r.h.slice((n - 1) * d, n * d);
-    this.rootLogits = r.logits.slice((n - 1) * V, n * V);
-    this.rootPos = to - 1;
+    c.rootH = r.h.slice((n - 1) * d, n * d);
+    c.rootLogits = r.logits.slice((n - 1) * V, n * V);
+    c.rootPos = to - 1;
   }
 
   async expand(nodes: number[], tree: DraftTree): Promise<SparseDist[]> {
+    const c = this.ctx;
     const fresh = nodes.filter((v) => v >= 0 && !this.nodeLogits.has(v));
     if (fresh.length > 0) {
       const depthOf = (v: number): number => ancestors(tree.parents, v).length;
@@ -112,16 +156,16 @@ export class PrismDrafter implements Drafter, DistributionSource {
       const visible: number[][] = [];
       fresh.forEach((v, i) => {
         const parent = tree.parents[v] as number;
-        hIn.set(parent < 0 ? this.rootH : (this.nodeH.get(parent) as Float32Array), i * d);
-        const cols = Array.from({ length: this.committed - this.offset }, (_, c) => c);
+        hIn.set(parent < 0 ? c.rootH : (this.nodeH.get(parent) as Float32Array), i * d);
+        const cols = Array.from({ length: c.committed - c.offset }, (_, c) => c);
         for (const a of ancestors(tree.parents, parent)) cols.push(this.nodeRow.get(a) as number);
         visible.push(cols);
       });
       const toks = fresh.map((v) => tree.tokens[v] as number);
-      const P = this.cache.length;
+      const P = c.cache.length;
       // A node at depth `depth` computes its children: draft step depth + 1.
-      const r = await this.head.run(this.head.moduleOf(depth + 1), this.cache, this.head.embed(toks), hIn, fresh.map(() => this.rootPos + depth), columnsMask(P, visible));
-      this.cache.append(toks, r.newK, r.newV);
+      const r = await this.head.run(this.head.moduleOf(depth + 1), c.cache, this.head.embed(toks), hIn, fresh.map(() => c.rootPos + depth), columnsMask(P, visible));
+      c.cache.append(toks, r.newK, r.newV);
       const V = this.head.dims.vocab;
       fresh.forEach((v, i) => {
         this.nodeRow.set(v, P + i);
@@ -129,7 +173,7 @@ export class PrismDrafter implements Drafter, DistributionSource {
         this.nodeLogits.set(v, r.logits.slice(i * V, (i + 1) * V));
       });
     }
-    return nodes.map((v) => this.distribution(v < 0 ? this.rootLogits : (this.nodeLogits.get(v) as Float32Array)));
+    return nodes.map((v) => this.distribution(v < 0 ? c.rootLogits : (this.nodeLogits.get(v) as Float32Array)));
   }
 
   /** q: softmax of the draft logits (at the sampling temperature), over target ids. */

@@ -47,6 +47,13 @@ export interface CompletionRequest {
   /** Benchmarks: recompute the whole prompt instead of reusing the cached prefix. */
   fresh?: boolean;
   /**
+   * The context the prompt belongs to (the language server: the document's URI). The engine
+   * keeps the KV caches of the last `cacheSlots` contexts (default 1: one cache for all), so the
+   * prompt of a document the user comes back to is reused instead of computed again.
+   */
+  cacheKey?: string;
+  cacheSlots?: number;
+  /**
    * Only bring the KV cache to this prompt (healed as `heal` says), generate nothing: the
    * language server warms a document's cursor when it becomes active. Cancelled, it still keeps
    * what it computed.

@@ -255,7 +255,7 @@ export class Completer {
       this.viewed(doc.uri, doc.text, offset);
       const r = await engine.complete({
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
-        heal: s.tokenHealing && prompt.mode === 'prefix', prefillOnly: true,
+        heal: s.tokenHealing && prompt.mode === 'prefix', prefillOnly: true, ...this.cacheFor(engine, doc.uri),
         // A head reads the taps of every cached position: without them its first request would
         // run the whole prompt again (2.8 s on a 1,200-token file, docs/BENCHMARKS.md).
         prefillTaps: !engine.info.remote && this.policyFor(engine).mayUseHead(),
@@ -386,7 +386,7 @@ export class Completer {
     for (let i = 0; i < alternatives && !signal.aborted; i++) {
       const request: CompletionRequest & { parts?: RemoteParts } = {
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
-        stop: stopsFor(mode), timeBudgetMs: s.timeBudgetMs,
+        stop: stopsFor(mode), timeBudgetMs: s.timeBudgetMs, ...this.cacheFor(engine, doc.uri),
         ...(s.firstLineBudgetMs > 0 ? { firstLineBudgetMs: s.firstLineBudgetMs } : {}),
         // The first alternative is greedy (and speculative); the others are samples.
         sampling: i === 0 ? undefined : { temperature: 0.7, topK: 40, topP: 0.95, seed: i },
@@ -460,6 +460,11 @@ export class Completer {
   /** Chunks of up to three other recently used documents, oldest first (stable while typing here). */
   private extraFor(uri: string): { filename: string; text: string }[] {
     return [...this.recent.entries()].filter(([u]) => u !== uri).slice(-3).map(([, c]) => c);
+  }
+
+  /** A local model keeps the prompts of the last prism.cacheDocuments documents (each its own KV cache). */
+  private cacheFor(engine: EngineLike, uri: string): { cacheKey?: string; cacheSlots?: number } {
+    return engine.info.remote ? {} : { cacheKey: uri, cacheSlots: this.settings.cacheDocuments };
   }
 
   /** The drafting policy for this engine's model and the current draft settings. */

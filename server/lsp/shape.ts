@@ -88,10 +88,22 @@ function endOfBlock(text: string, c: CursorContext, maxLines: number): string {
 /** Cuts a line repeated 3+ times in a row, and a chunk repeated 3+ times at the end. */
 function cutRepetition(text: string): string {
   const lines = text.split('\n');
-  for (let i = 2; i < lines.length; i++) {
-    const l = (lines[i] as string).trim();
-    if (l.length > 0 && l === (lines[i - 1] as string).trim() && l === (lines[i - 2] as string).trim()) {
-      return lines.slice(0, i - 1).join('\n');
+  const key = lines.map((l) => l.trim());
+  // A run of 1-4 lines written three times in a row, each time at the same or a deeper indent (a
+  // loop, or nesting that never closes: `{`, `type: "list",`, `children: [` over and over) keeps
+  // its first time; the third time may be cut short where generation ended. Closers at falling
+  // indents (`}` three times) are code, not a loop.
+  const n = lines.length;
+  for (let i = 0; i < n; i++) {
+    for (let k = 1; k <= 4 && i + 2 * k < n; k++) {
+      let same = key.slice(i, i + k).some((l) => l.length > 0);
+      for (let j = 0; same && j < k; j++) {
+        const third = i + 2 * k + j;
+        const last = third === n - 1 ? (key[third] as string) : undefined;
+        same = key[i + j] === key[i + k + j] && (third >= n || key[i + j] === key[third] || (last !== undefined && last.length > 0 && (key[i + j] as string).startsWith(last)));
+      }
+      const a = indentOf(lines[i] as string), b = indentOf(lines[i + k] as string), c = indentOf(lines[i + 2 * k] as string);
+      if (same && b >= a && c >= b) return lines.slice(0, i + k).join('\n');
     }
   }
   const m = /([^\n]{2,40}?)\1{2,}$/.exec(text);

@@ -16,7 +16,7 @@ describe('settings', () => {
     assert.deepEqual(settings.draft, { ...DEFAULT_SETTINGS.draft, mode: 'ngram', depth: 3, tree: 'dynamic', grow: 8 });
   });
   it('rejects bad values with one line each and falls back to the default', () => {
-    const { settings, problems } = normalizeSettings({ maxTokens: -3, device: 'tpu', enable: 'yes', progressive: 'sometimes', draft: { depth: 99, grow: 13 } });
+    const { settings, problems } = normalizeSettings({ maxTokens: -3, device: 'tpu', enable: 'yes', progressive: 'sometimes', cacheDocuments: 0, draft: { depth: 99, grow: 13 } });
     assert.equal(settings.maxTokens, DEFAULT_SETTINGS.maxTokens);
     assert.equal(settings.device, 'auto');
     assert.equal(settings.enable, true);
@@ -29,8 +29,10 @@ describe('settings', () => {
       'prism.device must be one of auto, cpu, cuda; using auto',
       'prism.maxTokens must be a whole number from 1 to 512; using 64',
       'prism.progressive must be true or false; using true',
+      'prism.cacheDocuments must be a whole number from 1 to 8; using 2',
       'prism.draft.grow must be a whole number from 0 to 12; using 0',
     ]);
+    assert.equal(settings.cacheDocuments, 2);
   });
   it('reads the remote backend settings, and rejects a bad API choice or timeout in one line each', () => {
     const ok = normalizeSettings({ backend: 'remote', remote: { url: ' http://gpu:8080 ', model: 'qwen', api: 'infill', timeoutMs: 3000 } });

@@ -287,6 +287,68 @@ describe('prefill only (a document became active)', () => {
   });
 });
 
+describe('a KV cache per document (cacheKey, cacheSlots)', () => {
+  const A = PROMPTS[4] as string, B = PROMPTS[1] as string, C = PROMPTS[0] as string;
+  const cold = async (prompt: string): Promise<number[]> => (await new Engine(new FakeTarget()).complete({ prompt, maxTokens: 8 })).tokens;
+
+  it('coming back to a kept document reuses its whole prompt, with the same tokens as a cold start', async () => {
+    const e = new Engine(new FakeTarget());
+    const a1 = await e.complete({ prompt: A, maxTokens: 8, cacheKey: 'a', cacheSlots: 2 });
+    const b1 = await e.complete({ prompt: B, maxTokens: 8, cacheKey: 'b', cacheSlots: 2 });
+    assert.equal(b1.timings.reusedTokens, 0);
+    assert.deepEqual(e.contexts, ['a', 'b']);
+    const a2 = await e.complete({ prompt: A, maxTokens: 8, cacheKey: 'a', cacheSlots: 2 });
+    assert.equal(a2.timings.reusedTokens, a2.timings.promptTokens - 1, 'only the last prompt token runs again');
+    assert.deepEqual(a2.tokens, a1.tokens);
+    assert.deepEqual(a2.tokens, await cold(A));
+    assert.deepEqual(e.contexts, ['b', 'a']);
+    const b2 = await e.complete({ prompt: B + 'x', maxTokens: 8, cacheKey: 'b', cacheSlots: 2 });
+    assert.ok(b2.timings.reusedTokens >= b1.timings.promptTokens - 1, 'b typed on: its cached prompt serves');
+    assert.deepEqual(b2.tokens, await cold(B + 'x'));
+  });
+
+  it('one slot is one cache for every document, as without keys; a third document evicts the least recently used', async () => {
+    const one = new Engine(new FakeTarget());
+    await one.complete({ prompt: A, maxTokens: 4, cacheKey: 'a', cacheSlots: 1 });
+    await one.complete({ prompt: B, maxTokens: 4, cacheKey: 'b', cacheSlots: 1 });
+    assert.equal((await one.complete({ prompt: A, maxTokens: 4, cacheKey: 'a', cacheSlots: 1 })).timings.reusedTokens, 0);
+    assert.deepEqual(one.contexts, ['a']);
+    const e = new Engine(new FakeTarget());
+    for (const [p, k] of [[A, 'a'], [B, 'b'], [A, 'a'], [C, 'c']] as const) await e.complete({ prompt: p, maxTokens: 4, cacheKey: k, cacheSlots: 2 });
+    assert.deepEqual(e.contexts, ['a', 'c'], 'b was the least recently used');
+    const b = await e.complete({ prompt: B, maxTokens: 8, cacheKey: 'b', cacheSlots: 2 });
+    assert.equal(b.timings.reusedTokens, 0);
+    assert.deepEqual(b.tokens, await cold(B));
+    const a = await e.complete({ prompt: A, maxTokens: 8, cacheKey: 'a', cacheSlots: 3 });
+    assert.equal(a.timings.reusedTokens, 0, 'a was evicted by b');
+    // The setting goes down: the oldest kept caches go.
+    await e.complete({ prompt: A, maxTokens: 8, cacheKey: 'a', cacheSlots: 1 });
+    assert.deepEqual(e.contexts, ['a']);
+  });
+
+  it('each document keeps its taps; a head that reads them gets its own document\'s rows', async () => {
+    const target = new FakeTarget();
+    const e = new Engine(target);
+    const reader = new AdversarialDrafter(target, 0.7, 3, true);
+    const chain: TreeParams = { kind: 'chain', depth: 3, topK: 1, totalTokens: 4, minProb: 0 };
+    await e.complete({ prompt: A, maxTokens: 20, prefillOnly: true, prefillTaps: true, cacheKey: 'a', cacheSlots: 2 });
+    await e.complete({ prompt: B, maxTokens: 8, cacheKey: 'b', cacheSlots: 2 }, {}, reader, chain);
+    // AdversarialDrafter checks that every taps row belongs to its context's token.
+    const r = await e.complete({ prompt: A, maxTokens: 8, cacheKey: 'a', cacheSlots: 2 }, {}, reader, chain);
+    assert.equal(r.timings.reusedTokens, r.timings.promptTokens - 1, 'the warm-up on a kept its taps');
+    assert.equal(e.taps.length, e.cache.length);
+    assert.deepEqual(r.tokens, await cold(A));
+  });
+
+  it('a new document whose prompt is the active cache (saved under a new name) takes that cache over', async () => {
+    const e = new Engine(new FakeTarget());
+    await e.complete({ prompt: A, maxTokens: 4, cacheKey: 'untitled:1', cacheSlots: 2 });
+    const r = await e.complete({ prompt: A, maxTokens: 4, cacheKey: 'file:///a.py', cacheSlots: 2 });
+    assert.equal(r.timings.reusedTokens, r.timings.promptTokens - 1);
+    assert.deepEqual(e.contexts, ['file:///a.py']);
+  });
+});
+
 describe('token healing on a fake target', () => {
   it('takes the last token off and keeps whole UTF-8 characters', () => {
     const tok = new FakeTarget().tokenizer;

@@ -262,6 +262,8 @@ describe('Completer prefill (a document became active)', () => {
     while (seen.length < 2) await new Promise((r) => setTimeout(r, 1));
     assert.equal(seen[1]?.req.prompt, seen[0]?.req.prompt, 'the same prompt: the cache is reused');
     assert.equal(seen[1]?.req.prefillOnly, undefined);
+    // Both in the document's own KV cache, as many kept as prism.cacheDocuments says.
+    for (const x of seen) assert.deepEqual([x.req.cacheKey, x.req.cacheSlots], [doc().uri, DEFAULT_SETTINGS.cacheDocuments]);
     // A prefill while a completion runs does nothing.
     await c.prefill(doc(), 20);
     assert.equal(seen.length, 2);
@@ -291,6 +293,8 @@ describe('Completer prefill (a document became active)', () => {
       release();
       await activating;
       assert.equal(seen.at(-1)?.req.prefillOnly, true);
+      // A team's server keeps its own caches: no key goes there.
+      assert.equal(seen.at(-1)?.req.cacheKey, remote ? undefined : doc().uri);
     }
   });
 

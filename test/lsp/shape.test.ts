@@ -44,6 +44,14 @@ describe('shapeCompletion', () => {
   it('cuts runaway repetition', () => {
     assert.equal(shapeCompletion('a\n    b = 1\n    b = 1\n    b = 1\n    b = 1', at('    |\n'), 'multi'), 'a\n    b = 1');
     assert.equal(shapeCompletion('foo foo foo foo foo', at('x = |\n'), 'single'), 'foo foo');
+    // Nesting that never closes (a block of lines again and again, deeper each time): its first time.
+    const nest = '\n    return [\n      {\n        type: "list",\n        children: [\n          {\n            type: "list",\n            children: [\n              {\n                type: "list",';
+    assert.equal(shapeCompletion(nest, at('  get kids() {|\n'), 'multi'), '\n    return [\n      {\n        type: "list",\n        children: [');
+    // Closers at falling indents, and two-line runs written only twice, are code.
+    const closers = '\n  if (a) {\n    if (b) {\n      f();\n    }\n  }\n}';
+    assert.equal(shapeCompletion(closers, at('function g() {|\n'), 'multi'), closers);
+    const twice = '\n    a = 1\n    b = 2\n    a = 1\n    b = 2\n    c = 3';
+    assert.equal(shapeCompletion(twice, at('def f():|\n'), 'multi'), twice);
   });
   it('drops a closer the line suffix already has, and text the next lines already hold', () => {
     assert.equal(shapeCompletion('a, b)', at('foo(|)\n'), 'single'), 'a, b');

@@ -75,6 +75,38 @@ torch.save(s, sys.argv[2])
     assert.ok(full.prob.some((p, i) => Math.abs(p - (long.prob[i] as number)) > 1e-4) || full.tokens.join() !== long.tokens.join(), 'the window must change what a long context drafts');
   });
 
+  it('keeps each document\'s context: back to an earlier one, it drafts the same tree without a prefill', async () => {
+    const docs = ['def add(a, b):\n    return a + b\n\nclass Stack:\n    def push(self, x):\n', 'for (let i = 0; i < n; i++) {\n  total += xs[i];\n}\nconsole.log(total);\n'];
+    const ids = docs.map((d) => target.tokenizer.encode(d));
+    const engine = new Engine(target);
+    const chain: TreeParams = { kind: 'chain', depth: 3, topK: 1, totalTokens: 8, minProb: 0 };
+    const ctxOf = async (t: number[]) => {
+      engine.cache.truncate(0);
+      engine.taps.truncate(0);
+      await engine.prefill(t.slice(0, -1), false, undefined, true);
+      const taps = engine.taps.rows(0, t.length - 1).slice();
+      return { tokens: t, sampling: { temperature: 0, topK: 0, topP: 1, seed: 0 }, rng: new Rng(0), taps: (a: number, b: number) => taps.subarray(a * 3 * target.cfg.hidden, b * 3 * target.cfg.hidden) };
+    };
+    const [a, b] = [await ctxOf(ids[0] as number[]), await ctxOf(ids[1] as number[])];
+    let runs = 0;
+    const run = head.run.bind(head);
+    head.run = async (...x: Parameters<PrismHead['run']>) => { runs++; return run(...x); };
+    try {
+      const d = new PrismDrafter(head);
+      const first = await d.draft(a, chain);
+      await d.draft(b, chain);
+      runs = 0;
+      const back = await d.draft(a, chain);
+      assert.equal(runs, 2, 'back to a: no prefill run, only the chain\'s two steps past the root');
+      assert.deepEqual(back.tokens, first.tokens);
+      assert.deepEqual(Array.from(back.prob), Array.from(first.prob));
+      const fresh = await new PrismDrafter(head).draft(a, chain);
+      assert.deepEqual(back.tokens, fresh.tokens);
+    } finally {
+      head.run = run;
+    }
+  });
+
   it('prime does the prompt prefill ahead of the first draft, which then drafts the same tree with one head run less', async () => {
     const engine = new Engine(target);
     const ids = target.tokenizer.encode('def add(a, b):\n    return a + b\n\nclass Stack:\n    def push(self, x):\n');
