@@ -97,6 +97,11 @@ export class EngineClient {
     });
   }
 
+  /** Frees the KV cache the engine keeps for a context that is gone (a closed document). */
+  forget(key: string): void {
+    if (!this.exited) this.worker.postMessage({ type: 'forget', key } satisfies ToWorker);
+  }
+
   /** False once the worker has exited (crashed or disposed): start a new client. */
   get running(): boolean { return !this.exited; }
 

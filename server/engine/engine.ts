@@ -59,9 +59,15 @@ export class Engine {
       return;
     }
     const next = i >= 0 ? this.parked.splice(i, 1)[0] as Slot : undefined;
-    this.parked.push(this.active);
+    // An unnamed cache (its document was closed, forget()) is not kept: its buffers serve the new context.
+    const orphan = this.active.key === '';
+    if (!orphan) this.parked.push(this.active);
     if (next) {
       this.active = next;
+    } else if (orphan) {
+      this.active.cache.truncate(0);
+      this.active.taps.truncate(0);
+      this.active.key = key;
     } else if (this.parked.length > room - 1) {
       // Full: the least recently used context's buffers serve the new one.
       const old = this.parked.shift() as Slot;
@@ -71,6 +77,15 @@ export class Engine {
     } else {
       this.active = this.newSlot(key);
     }
+  }
+
+  /**
+   * A context that is gone (a closed document): its kept cache is freed. The active cache may be
+   * serving a request right now, so it stays; unnamed, the next context takes it over.
+   */
+  forget(key: string): void {
+    this.parked = this.parked.filter((s) => s.key !== key);
+    if (this.active.key === key) this.active.key = '';
   }
 
   /** Token ids of a prompt, with BOS when the model wants it, cut from the left to fit. */

@@ -157,7 +157,7 @@ export class PrismDrafter implements Drafter, DistributionSource {
       fresh.forEach((v, i) => {
         const parent = tree.parents[v] as number;
         hIn.set(parent < 0 ? c.rootH : (this.nodeH.get(parent) as Float32Array), i * d);
-        const cols = Array.from({ length: c.committed - c.offset }, (_, c) => c);
+        const cols = Array.from({ length: c.committed - c.offset }, (_, col) => col);
         for (const a of ancestors(tree.parents, parent)) cols.push(this.nodeRow.get(a) as number);
         visible.push(cols);
       });

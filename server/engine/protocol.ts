@@ -30,7 +30,9 @@ export type ToWorker =
   | { type: 'load'; options: WorkerLoadOptions; cancel: SharedArrayBuffer }
   | { type: 'complete'; id: number; request: CompletionRequest }
   /** replace: these files are the whole datastore; else they update it. */
-  | { type: 'index'; id: number; files: IndexFile[]; replace: boolean };
+  | { type: 'index'; id: number; files: IndexFile[]; replace: boolean }
+  /** A context that is gone (a closed document): its kept KV cache is freed (Engine.forget). */
+  | { type: 'forget'; key: string };
 
 export type FromWorker =
   | { type: 'log'; line: string }

@@ -72,6 +72,9 @@ async function handle(msg: ToWorker): Promise<void> {
         post({ type: 'loadError', message: (e as Error).message ?? String(e) });
       }
       return;
+    case 'forget':
+      engine?.forget(msg.key);
+      return;
     case 'index': {
       const m = msg;
       indexing = indexing.then(() => index(m.id, m.files, m.replace));

@@ -29,6 +29,8 @@ export interface EngineLike {
   complete(request: CompletionRequest & { parts?: RemoteParts }, opts: { signal?: AbortSignal; onText?: (delta: string, early?: boolean) => void }): Promise<CompletionResult>;
   /** Fills (replace) or updates the repository datastore. */
   index?(files: IndexFile[], replace: boolean): Promise<IndexStats>;
+  /** Frees what the engine keeps for a context (CompletionRequest.cacheKey) that is gone. */
+  forget?(key: string): void;
   dispose(): Promise<void>;
 }
 
@@ -115,7 +117,11 @@ export class Completer {
     await e?.dispose();
   }
 
-  forget(uri: string): void { this.prompts.forget(uri); this.recent.delete(uri); }
+  forget(uri: string): void {
+    this.prompts.forget(uri);
+    this.recent.delete(uri);
+    this.engine?.forget?.(uri); // its KV cache (prism.cacheDocuments)
+  }
 
   /** Loads the model once; a failed load is retried after 30 s or a settings change. */
   async ensureEngine(): Promise<EngineLike> {

@@ -85,7 +85,7 @@ function endOfBlock(text: string, c: CursorContext, maxLines: number): string {
   return out.join('\n');
 }
 
-/** Cuts a line repeated 3+ times in a row, and a chunk repeated 3+ times at the end. */
+/** Cuts a run of 1-4 lines written three times in a row (a loop), and a chunk repeated 3+ times at the end. */
 function cutRepetition(text: string): string {
   const lines = text.split('\n');
   const key = lines.map((l) => l.trim());

@@ -340,6 +340,20 @@ describe('a KV cache per document (cacheKey, cacheSlots)', () => {
     assert.deepEqual(r.tokens, await cold(A));
   });
 
+  it('a closed document\'s kept cache is freed; the active one stays for the next document', async () => {
+    const e = new Engine(new FakeTarget());
+    for (const [p, k] of [[A, 'a'], [B, 'b']] as const) await e.complete({ prompt: p, maxTokens: 4, cacheKey: k, cacheSlots: 3 });
+    e.forget('a');
+    assert.deepEqual(e.contexts, ['b']);
+    e.forget('b');
+    assert.deepEqual(e.contexts, ['']);
+    const c = await e.complete({ prompt: C, maxTokens: 8, cacheKey: 'c', cacheSlots: 3 });
+    assert.deepEqual(e.contexts, ['c'], 'the closed document\'s buffers serve c; nothing of it is kept');
+    assert.deepEqual(c.tokens, await cold(C));
+    const a = await e.complete({ prompt: A, maxTokens: 8, cacheKey: 'a', cacheSlots: 3 });
+    assert.equal(a.timings.reusedTokens, 0, 'a was forgotten');
+  });
+
   it('a new document whose prompt is the active cache (saved under a new name) takes that cache over', async () => {
     const e = new Engine(new FakeTarget());
     await e.complete({ prompt: A, maxTokens: 4, cacheKey: 'untitled:1', cacheSlots: 2 });

@@ -298,6 +298,16 @@ describe('Completer prefill (a document became active)', () => {
     }
   });
 
+  it('a closed document frees the KV cache the engine keeps for it', async () => {
+    const seen: CompletionRequest[] = [];
+    const forgotten: string[] = [];
+    const c = new Completer(async () => ({ ...fakeEngine({}, seen), forget: (k: string) => { forgotten.push(k); } }), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    c.forget(doc().uri);
+    assert.deepEqual(forgotten, [doc().uri]);
+  });
+
   it('keeps the taps in the prefill where the drafting policy may use a head (auto, hybrid, prism)', async () => {
     for (const [mode, taps] of [['auto', true], ['hybrid', true], ['prism', true], ['ngram', false], ['none', false]] as const) {
       const seen: { req: CompletionRequest; signal?: AbortSignal }[] = [];

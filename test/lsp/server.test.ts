@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  CancellationTokenSource, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest,
+  CancellationTokenSource, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest,
   type InlineCompletionItem, type ResponseError,
 } from 'vscode-languageserver-protocol/node';
 import { type LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
@@ -156,6 +156,29 @@ describe('language server over LSP (real model)', () => {
     assert.equal(items(rb)[0]?.insertText ?? '', await expected(text, true));
     const after = await s.conn.sendRequest(STATS);
     assert.ok(after.cancelled >= before.cancelled + 2, `cancelled ${after.cancelled - before.cancelled}`);
+  });
+
+  it('keeps a document\'s prompt while another is used, and frees it when the document closes', async () => {
+    const a = 'file:///w/keep_a.py', b = 'file:///w/keep_b.py';
+    const textA = 'import os\n\n\ndef list_python_files(root):\n    out = []\n    for name in os.listdir(root):\n        ';
+    const textB = 'class Counter:\n    def __init__(self):\n        self.n = 0\n\n    def add(self, k):\n        ';
+    await open(s, a, textA);
+    await open(s, b, textB);
+    const reusedBy = async (uri: string, line: number, character: number): Promise<{ reused: number; prompt: number }> => {
+      const before = await s.conn.sendRequest(STATS);
+      await ask(s, uri, line, character);
+      const after = await s.conn.sendRequest(STATS);
+      return { reused: after.reusedTokens - before.reusedTokens, prompt: after.promptTokens - before.promptTokens };
+    };
+    await reusedBy(a, 6, 8);
+    await reusedBy(b, 5, 8);
+    const back = await reusedBy(a, 6, 8);
+    assert.ok(back.prompt > 20 && back.reused >= back.prompt - 1, `back to a: ${back.reused} of ${back.prompt} prompt tokens reused`);
+    await reusedBy(b, 5, 8);
+    await s.conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri: a } });
+    await open(s, a, textA);
+    const reopened = await reusedBy(a, 6, 8);
+    assert.ok(reopened.reused < reopened.prompt / 2, `closed, a's cache is gone: ${reopened.reused} of ${reopened.prompt} reused`);
   });
 
   it('prefills a document that becomes active, so its first completion reuses the cache', async () => {
