@@ -58,20 +58,23 @@ export class PrismDrafter implements Drafter, DistributionSource {
   }
 
   /**
-   * The kept context that shares the most with `tokens` becomes the current one. A context that
-   * shares less than half of both (another document) is kept aside, not overwritten: the new one
-   * starts empty, in the least recently used context's cache when all are taken.
+   * The kept context that shares the most with `tokens` becomes the current one; returns how many
+   * tokens it shares. A context that shares less than half of both (another document) is kept
+   * aside, not overwritten: the new one starts empty, in the least recently used context's cache
+   * when all are taken. While the current context goes on (every draft cycle in one document),
+   * the others are not looked at.
    */
-  private select(tokens: readonly number[]): void {
-    let best = -1;
+  private select(tokens: readonly number[]): number {
     let most = commonPrefix(this.ctx.seen, tokens);
+    if (most === this.ctx.seen.length && most > 0) return most;
+    let best = -1;
     this.kept.forEach((c, i) => { const n = commonPrefix(c.seen, tokens); if (n > most) { best = i; most = n; } });
     if (best >= 0) {
       this.kept.push(this.ctx);
       this.ctx = this.kept.splice(best, 1)[0] as Context;
-      return;
+      return most;
     }
-    if (this.ctx.seen.length === 0 || 2 * most >= Math.min(this.ctx.seen.length, tokens.length)) return;
+    if (this.ctx.seen.length === 0 || 2 * most >= Math.min(this.ctx.seen.length, tokens.length)) return most;
     this.kept.push(this.ctx);
     if (this.kept.length > KEPT_CONTEXTS) {
       const old = this.kept.shift() as Context;
@@ -80,6 +83,7 @@ export class PrismDrafter implements Drafter, DistributionSource {
     } else {
       this.ctx = this.newContext();
     }
+    return 0;
   }
 
   async draft(ctx: DraftContext, params: TreeParams): Promise<DraftTree> {
@@ -99,9 +103,8 @@ export class PrismDrafter implements Drafter, DistributionSource {
     if (L < 2) throw new Error(`${this.name}: drafting needs at least two tokens of context`);
     // Position i depends on tokens 0..i+1: it stays valid while those are unchanged since *this*
     // drafter's last call (other drafters may have run on other contexts in between).
-    this.select(ctx.tokens);
+    const same = this.select(ctx.tokens);
     const c = this.ctx;
-    const same = commonPrefix(c.seen, ctx.tokens);
     c.seen = ctx.tokens.slice();
     const to = L - 1;
     let keep = Math.min(c.committed, Math.max(0, same - 1));
