@@ -159,25 +159,24 @@ function intList(v: string | undefined, name: string, fallback: number[]): numbe
   return v === undefined ? fallback : v.split(',').map((x) => int(x.trim(), name, 0, 16));
 }
 
-/** --context-tokens: prompt budgets within the setting's bounds (prism.contextTokens). */
-function contextList(v: string | undefined): number[] | undefined {
+/**
+ * A comma-separated list of whole numbers within a setting's bounds: below `min`, int()'s line;
+ * above `max`, "--NAME takes WHAT, got 'X'".
+ */
+function boundedList(v: string | undefined, name: string, min: number, max: number, what: string): number[] | undefined {
   if (v === undefined) return undefined;
   return v.split(',').map((x) => {
-    const n = int(x.trim(), 'context-tokens', 0, 64);
-    if (n > 8000) throw new UsageError(`--context-tokens takes prompt budgets from 64 to 8000 tokens (prism.contextTokens), got '${x.trim()}'`);
+    const n = int(x.trim(), name, 0, min);
+    if (n > max) throw new UsageError(`--${name} takes ${what}, got '${x.trim()}'`);
     return n;
   });
 }
 
+/** --context-tokens: prompt budgets within the setting's bounds (prism.contextTokens). */
+const contextList = (v: string | undefined): number[] | undefined => boundedList(v, 'context-tokens', 64, 8000, 'prompt budgets from 64 to 8000 tokens (prism.contextTokens)');
+
 /** --time-budget: completion time budgets within the setting's bounds (prism.timeBudgetMs). */
-function timeBudgetList(v: string | undefined): number[] | undefined {
-  if (v === undefined) return undefined;
-  return v.split(',').map((x) => {
-    const n = int(x.trim(), 'time-budget', 0, 50);
-    if (n > 30000) throw new UsageError(`--time-budget takes completion time budgets from 50 to 30000 ms (prism.timeBudgetMs), got '${x.trim()}'`);
-    return n;
-  });
-}
+const timeBudgetList = (v: string | undefined): number[] | undefined => boundedList(v, 'time-budget', 50, 30000, 'completion time budgets from 50 to 30000 ms (prism.timeBudgetMs)');
 
 /** --enter-wait: the client's wait after Enter in the typing trace, 'min' (the default) or 'rhythm'. */
 function enterWaitList(v: string | undefined): EnterWait[] | undefined {
@@ -528,11 +527,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   });
   const depths = (v.depths ?? (quick ? '4' : '2,3,4,6')).split(',').map((x) => int(x.trim(), 'depths', 1, 1));
   const contextTokens = contextList(v['context-tokens']);
-  const cacheDocuments = v['cache-documents'] === undefined ? undefined : v['cache-documents'].split(',').map((x) => {
-    const n = int(x.trim(), 'cache-documents', 0, 1);
-    if (n > 8) throw new UsageError(`--cache-documents takes 1 to 8 documents (prism.cacheDocuments), got '${x.trim()}'`);
-    return n;
-  });
+  const cacheDocuments = boundedList(v['cache-documents'], 'cache-documents', 1, 8, '1 to 8 documents (prism.cacheDocuments)');
   const timeBudgetsMs = timeBudgetList(v['time-budget']);
   const firstLineBudgetsMs = firstLineBudgetList(v['first-line-budget']);
   const enterWaits = enterWaitList(v['enter-wait']);
