@@ -94,16 +94,15 @@ function cutRepetition(text: string): string {
   // its first time; the third time may be cut short where generation ended. Closers at falling
   // indents (`}` three times) are code, not a loop.
   const n = lines.length;
+  // Line `at` writes line `was` again (the last line may have been cut short), or is past the end.
+  const again = (at: number, was: string): boolean => at >= n || key[at] === was || (at === n - 1 && key[at] !== '' && was.startsWith(key[at] as string));
   for (let i = 0; i < n; i++) {
     for (let k = 1; k <= 4 && i + 2 * k < n; k++) {
       let same = key.slice(i, i + k).some((l) => l.length > 0);
-      for (let j = 0; same && j < k; j++) {
-        const third = i + 2 * k + j;
-        const last = third === n - 1 ? (key[third] as string) : undefined;
-        same = key[i + j] === key[i + k + j] && (third >= n || key[i + j] === key[third] || (last !== undefined && last.length > 0 && (key[i + j] as string).startsWith(last)));
-      }
+      for (let j = 0; same && j < k; j++) same = key[i + k + j] === key[i + j] && again(i + 2 * k + j, key[i + j] as string);
+      if (!same) continue;
       const a = indentOf(lines[i] as string), b = indentOf(lines[i + k] as string), c = indentOf(lines[i + 2 * k] as string);
-      if (same && b >= a && c >= b) return lines.slice(0, i + k).join('\n');
+      if (b >= a && c >= b) return lines.slice(0, i + k).join('\n');
     }
   }
   const m = /([^\n]{2,40}?)\1{2,}$/.exec(text);
