@@ -76,6 +76,8 @@ export class Completer {
   private loading: Promise<EngineLike> | undefined;
   private loadError: { message: string; at: number; key: string } | undefined;
   private current: AbortController | undefined;
+  /** The latest warm-up (prefill): `current` is a completion unless it is this one. */
+  private warmUp: AbortController | undefined;
   private readonly ratio = new CharsPerToken();
   private readonly prompts = new PromptBuilder(this.ratio);
   private readonly warned = new Set<string>();
@@ -243,15 +245,20 @@ export class Completer {
   /**
    * A document became active with its cursor at `offset` (or a moved cursor rests there): load
    * the model if needed and prefill the prompt a completion there would use, at the lowest
-   * priority (skipped while a request runs, cancelled by any new one: the engine keeps what it
-   * computed). The first completion there then reuses the cache like later ones. A remote
-   * backend is warmed on activation only: a rest would cost the team's server a request per move.
+   * priority (skipped while a request runs; cancelled by any new request or newer warm-up, the
+   * engine keeping the chunks it computed). The first completion there then reuses the cache like
+   * later ones. A remote backend is warmed on activation only: a rest would cost the team's
+   * server a request per move.
    */
   async prefill(doc: DocState, offset: number, reason: 'active' | 'rest' = 'active'): Promise<void> {
     const s = this.settings;
-    if (!s.enable || this.current || !this.admits(doc)) return;
+    // A completion in flight wins; an older warm-up gives way (the cursor has moved on).
+    if (!s.enable || (this.current && this.current !== this.warmUp) || !this.admits(doc)) return;
+    if (reason === 'rest' && this.engine?.info.remote) return;
+    this.current?.abort();
     const ctl = new AbortController();
     this.current = ctl;
+    this.warmUp = ctl;
     try {
       const engine = await this.ensureEngine();
       if (ctl.signal.aborted || (engine.info.remote && reason === 'rest')) return;

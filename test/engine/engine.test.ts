@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EngineClient } from '../../server/engine/client';
-import { Engine, SETTLE_TAIL } from '../../server/engine/engine';
+import { Engine, PREFILL_CHUNK, SETTLE_TAIL } from '../../server/engine/engine';
 import { Emitter, firstLineCut } from '../../server/engine/emitter';
 import type { Tokenizer } from '../../kernels/tokenizer';
 import { drawFrom, Rng, sampleToken, targetDistribution } from '../../server/engine/sampler';
@@ -339,6 +339,20 @@ describe('engine: cancelled prefill and time budget (default model)', () => {
     assert.equal(engine.cache.length, ids.length - SETTLE_TAIL);
     const again = await engine.complete({ prompt, maxTokens: 8 });
     assert.equal(again.timings.reusedTokens, ids.length - SETTLE_TAIL);
+    assert.deepEqual(again.tokens, (await new Engine(target).complete({ prompt, maxTokens: 8 })).tokens);
+  });
+
+  it('a cancelled warm-up stops at its next chunk: the request that cancelled it does not wait for a guess', async () => {
+    const engine = new Engine(target);
+    const prompt = Array.from({ length: 60 }, (_, i) => `    total_${i} = compute(values[${i}], scale=${i * 3})\n`).join('');
+    const ids = target.tokenizer.encode(prompt);
+    assert.ok(ids.length > 2 * PREFILL_CHUNK, `${ids.length} prompt tokens`);
+    let asked = 0;
+    const r = await engine.complete({ prompt, maxTokens: 8, prefillOnly: true }, { isCancelled: () => asked++ > 0 });
+    assert.equal(r.finishReason, 'cancelled');
+    assert.equal(engine.cache.length, PREFILL_CHUNK, 'the chunk under way when it was cancelled, no more');
+    const again = await engine.complete({ prompt, maxTokens: 8 });
+    assert.equal(again.timings.reusedTokens, PREFILL_CHUNK);
     assert.deepEqual(again.tokens, (await new Engine(target).complete({ prompt, maxTokens: 8 })).tokens);
   });
 

@@ -277,6 +277,28 @@ describe('Completer prefill (a document became active)', () => {
     assert.equal(c.stats.prefills, 1);
   });
 
+  it('a newer warm-up cancels an older one (the cursor moved on); a completion is never cancelled by one', async () => {
+    const seen: { req: CompletionRequest; signal?: AbortSignal }[] = [];
+    const { engine, release } = slowEngine(seen);
+    const c = new Completer(async () => engine, hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const first = c.prefill(doc(), 5, 'rest');
+    for (let i = 0; i < 1000 && seen.length < 1; i++) await new Promise((r) => setTimeout(r, 1));
+    const second = c.prefill(doc(), 20, 'rest');
+    for (let i = 0; i < 1000 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(seen[0]?.signal?.aborted, true, 'the first warm-up was cancelled');
+    assert.equal(seen[1]?.signal?.aborted, false);
+    assert.ok((seen[1]?.req.prompt.length ?? 0) > (seen[0]?.req.prompt.length ?? 0), 'the second warms the new cursor');
+    const asking = c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
+    for (let i = 0; i < 1000 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(seen[1]?.signal?.aborted, true, 'the completion cancelled the warm-up');
+    await c.prefill(doc(), 12, 'rest');
+    assert.equal(seen.length, 3, 'no warm-up while the completion runs');
+    assert.equal(seen[2]?.signal?.aborted, false);
+    release();
+    await Promise.all([first, second, asking]);
+  });
+
   it('warms where a moved cursor rests with a local model; a remote backend only when a document becomes active', async () => {
     for (const remote of [false, true]) {
       const seen: { req: CompletionRequest; signal?: AbortSignal }[] = [];
