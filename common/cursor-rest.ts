@@ -1,5 +1,6 @@
 // When to warm the prompt at the cursor: a document that becomes active, and a cursor the user
-// moved (click, arrows, Ctrl+End, go to definition) that then rests there for a moment. The
+// moved (click, arrows, Ctrl+End, go to definition) that then rests there for a moment (a click:
+// a shorter moment). The
 // server prefills that prompt at its lowest priority (any completion request cancels it, and it
 // only computes what its KV cache lacks), so the first completion typed there is not a cold one:
 // on a 1,600-token TypeScript file that cold prefill took 7.7 s in code-server. Typing cancels a
@@ -18,6 +19,12 @@ const REAL_TIMERS: Timers = { set: (f, ms) => setTimeout(f, ms), clear: (h) => c
 
 /** A cursor move this soon after an edit is the edit's own (VS Code reports typing as a Keyboard move). */
 const EDIT_MOVE_MS = 100;
+/**
+ * The rest after a click. A click puts the cursor where the user means to type (often Enter at a
+ * line's end a moment later), where arrows and Page Down pass through places; a second click
+ * within it replaces the first, and a warm-up the user leaves gives way after one chunk.
+ */
+export const CLICK_REST_MS = 100;
 
 export class CursorRest {
   private pending: unknown;
@@ -32,12 +39,12 @@ export class CursorRest {
     this.fire(at, 'active');
   }
 
-  /** The user moved the cursor (not by typing): warm it once it has rested restMs. */
-  moved(at: CursorAt): void {
+  /** The user moved the cursor (not by typing): warm it once it has rested restMs (CLICK_REST_MS after a click). */
+  moved(at: CursorAt, click = false): void {
     if (this.timers.now() - this.typedAt < EDIT_MOVE_MS) return;
     this.cancel();
     if (same(at, this.last)) return;
-    this.pending = this.timers.set(() => { this.pending = undefined; this.fire(at, 'rest'); }, this.restMs);
+    this.pending = this.timers.set(() => { this.pending = undefined; this.fire(at, 'rest'); }, click ? Math.min(CLICK_REST_MS, this.restMs) : this.restMs);
   }
 
   /** The user typed: the completion request that follows does the work. */

@@ -135,7 +135,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         // Typing reports Keyboard moves too: CursorRest tells them apart by the edit just before.
         if (e.kind === undefined) return;
         const a = cursorOf(e.textEditor);
-        if (a) rest.moved(a);
+        if (a) rest.moved(a, e.kind === vscode.TextEditorSelectionChangeKind.Mouse);
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         // Edits in the editor the user is in (not output channels, not other files).

@@ -6,7 +6,7 @@
 //
 //   npm run package && node scripts/hand-session.mjs --out /tmp/hand     # ~3 min on 2 cores
 //   (--vsix FILE: another package; --pause MS: how long the user looks at a just-opened file's
-//   end before pressing Enter, default 1500)
+//   end before pressing Enter, default 1500; --click-enter MS: from a click to Enter, default 300)
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,23 +21,26 @@ const args = process.argv.slice(2);
 const out = args[args.indexOf('--out') + 1] && args.includes('--out') ? path.resolve(args[args.indexOf('--out') + 1]) : fs.mkdtempSync(path.join(os.tmpdir(), 'prism-hand-out-'));
 const VSIX = args.includes('--vsix') ? path.resolve(args[args.indexOf('--vsix') + 1]) : path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix');
 const PAUSE_MS = args.includes('--pause') ? Number(args[args.indexOf('--pause') + 1]) : 1500;
+const CLICK_ENTER_MS = args.includes('--click-enter') ? Number(args[args.indexOf('--click-enter') + 1]) : 300;
 if (!fs.existsSync(VSIX)) { console.error(`${VSIX} is missing: run npm run package first`); process.exit(2); }
 fs.mkdirSync(out, { recursive: true });
 
-// Two dev-split files (never train): one Python, one TypeScript, 8-80 KB.
+// Dev-split files (never train): two Python, one TypeScript, 8-80 KB.
 const data = path.join(ROOT, '..', 'shared', 'data', 'code');
 const dev = new Set(JSON.parse(fs.readFileSync(path.join(data, 'splits.json'), 'utf8')).dev.map((r) => r.repo));
-function pick(lang, re) {
+function pick(lang, re, not = '') {
   for (const line of fs.readFileSync(path.join(data, 'corpus', `${lang}.jsonl`), 'utf8').split('\n')) {
     if (!line) continue;
     const r = JSON.parse(line);
-    if (!dev.has(r.repo) || r.content.length < 8000 || r.content.length > 80000) continue;
+    if (!dev.has(r.repo) || r.content.length < 8000 || r.content.length > 80000 || `${r.repo}/${r.path}` === not) continue;
     const lines = r.content.split('\n');
     for (let i = Math.floor(lines.length * 0.4); i < lines.length - 3; i++) if (re.test(lines[i])) return { name: `${r.repo}/${r.path}`, lines, at: i };
   }
   throw new Error(`no ${lang} dev file with a line matching ${re}`);
 }
 const py = pick('python', /^ {4}def .*:\s*$/);
+// A third file, another Python one, for a click in a place whose prompt nothing has computed.
+const py2 = pick('python', /^ {8}(if|for) .*:\s*$/, py.name);
 const ts = pick('typescript', /^ {2}\S.*\{\s*$/);
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-hand-'));
 const work = path.join(base, 'work'), userData = path.join(base, 'user'), exts = path.join(base, 'ext');
@@ -46,6 +49,7 @@ fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
 fs.writeFileSync(path.join(work, 'enter.py'), py.lines.slice(0, py.at + 1).join('\n'));
 fs.writeFileSync(path.join(work, 'half.py'), py.lines.slice(0, py.at + 1).join('\n'));
 fs.writeFileSync(path.join(work, 'enter.ts'), ts.lines.slice(0, ts.at + 1).join('\n'));
+fs.writeFileSync(path.join(work, 'click.py'), py2.lines.join('\n'));
 console.log(JSON.stringify({ python: py.name, line: py.lines[py.at], typescript: ts.name, tsLine: ts.lines[ts.at] }));
 fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off' }));
 
@@ -116,6 +120,28 @@ try {
   await page.waitForTimeout(PAUSE_MS);
   await page.keyboard.press('End');
   t0 = Date.now(); await page.keyboard.press('Enter'); await step('5-back-to-python', t0);
+  // A click at the end of a line on the first screen of a file just opened (its cursor was at the
+  // top: nothing warmed), then Enter --click-enter MS later (default 300).
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'click.py' });
+  await row.first().dblclick();
+  await page.locator('.tabs-container .tab.active', { hasText: 'click.py' }).waitFor({ state: 'visible', timeout: 60000 });
+  await page.waitForTimeout(2000);
+  const editor = await page.locator('.editor-instance .monaco-editor .overflow-guard').first().boundingBox();
+  const lines = [];
+  for (const l of await page.locator('.editor-instance .monaco-editor .view-lines .view-line').all()) {
+    // The line's text (its first span), to click just right of its end.
+    const box = await l.locator(':scope > span').first().boundingBox();
+    const text = (await l.textContent()) ?? '';
+    if (box && editor && box.y > editor.y + 200 && box.y + box.height < editor.y + editor.height - 40 && /:\s*$/.test(text)) lines.push({ x: box.x + box.width + 8, y: box.y + box.height / 2, text });
+  }
+  lines.sort((a, b) => a.y - b.y);
+  const target = lines.at(-1);
+  if (target && editor) {
+    await page.mouse.click(target.x, target.y);
+    await page.waitForTimeout(CLICK_ENTER_MS);
+    t0 = Date.now(); await page.keyboard.press('Enter'); await step('6-click-then-enter', t0);
+    console.log(JSON.stringify({ step: '6-click-then-enter', clicked: target.text.trim(), enter_after_ms: CLICK_ENTER_MS }));
+  } else console.log(JSON.stringify({ step: '6-click-then-enter', error: 'no line ending with a colon on the first screen' }));
   console.log(JSON.stringify({ screenshots: out }));
 } finally {
   await browser.close();

@@ -3,7 +3,7 @@
 // nor twice for the same place.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CursorRest, type CursorAt, type Timers } from '../../common/cursor-rest';
+import { CLICK_REST_MS, CursorRest, type CursorAt, type Timers } from '../../common/cursor-rest';
 
 /** Manual clock: timers fire when the test advances time. */
 function clock(): Timers & { advance(ms: number): void } {
@@ -39,6 +39,26 @@ describe('CursorRest', () => {
     t.advance(1);
     assert.deepEqual(warmed, [at(0), at(219, 2)]);
     assert.deepEqual(reasons, ['active', 'rest']);
+  });
+
+  it('warms a click after a shorter rest; a second click in it replaces the first', () => {
+    const warmed: CursorAt[] = [];
+    const t = clock();
+    const r = new CursorRest((a) => warmed.push(a), 400, t);
+    assert.ok(CLICK_REST_MS < 400);
+    r.moved(at(3), true);
+    t.advance(CLICK_REST_MS - 1);
+    r.moved(at(40, 12), true);
+    t.advance(CLICK_REST_MS - 1);
+    assert.deepEqual(warmed, []);
+    t.advance(1);
+    assert.deepEqual(warmed, [at(40, 12)]);
+    // Arrows after it keep the longer rest.
+    r.moved(at(41, 12));
+    t.advance(CLICK_REST_MS);
+    assert.deepEqual(warmed, [at(40, 12)]);
+    t.advance(400 - CLICK_REST_MS);
+    assert.deepEqual(warmed, [at(40, 12), at(41, 12)]);
   });
 
   it('skips a cursor that keeps moving, and warms only where it stops', () => {
