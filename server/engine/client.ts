@@ -1,7 +1,7 @@
 // The main-thread handle on the engine worker: load, complete (streaming, cancellable), dispose.
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { CompletionRequest, CompletionResult } from './types';
+import { ABORT_ELSEWHERE, type CompletionRequest, type CompletionResult } from './types';
 import type { FromWorker, IndexFile, IndexStats, ModelInfo, ToWorker, WorkerLoadOptions } from './protocol';
 
 export interface CompleteOptions {
@@ -68,7 +68,7 @@ export class EngineClient {
       const id = this.nextId++;
       if (opts.signal?.aborted) return Promise.resolve(cancelledResult());
       return new Promise<CompletionResult>((resolve, reject) => {
-        const onAbort = (): void => { Atomics.store(this.cancel, 0, id); };
+        const onAbort = (): void => { Atomics.store(this.cancel, 0, opts.signal?.reason === ABORT_ELSEWHERE ? -id : id); };
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         const done = (): void => opts.signal?.removeEventListener('abort', onAbort);
         this.pending.set(id, {

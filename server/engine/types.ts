@@ -171,8 +171,20 @@ export interface CompletionResult {
   healed?: string;
 }
 
+/**
+ * The reason to abort a request (AbortController.abort) with when the request that replaces it is
+ * for another document: the engine then stops its prefill after the chunk under way, where it
+ * would otherwise settle the prompt for a replacement that shares it (CompletionHooks.stopAtOnce).
+ */
+export const ABORT_ELSEWHERE = 'replaced by a request elsewhere';
+
 export interface CompletionHooks {
   isCancelled?: () => boolean;
+  /**
+   * With isCancelled: the request that replaced this one wants another prompt (another
+   * document), so a cancelled prefill stops after its chunk instead of settling for it.
+   */
+  stopAtOnce?: () => boolean;
   /**
    * Called with each new piece of text as it is decoded; `early`: the text so far is where an open
    * first line's budget ran out (CompletionRequest.firstLineEarly).

@@ -89,7 +89,9 @@ async function handle(msg: ToWorker): Promise<void> {
         // it (the completion that asks for it says why, and the policy falls back).
         const drafter = msg.request.prefillOnly ? await drafterFor(model, d).catch(() => undefined) : await drafterFor(model, d);
         const result = await engine.complete(msg.request, {
-          isCancelled: () => Atomics.load(cancel, 0) === id,
+          // The flag holds the cancelled request's id, negated when its replacement is elsewhere.
+          isCancelled: () => Math.abs(Atomics.load(cancel, 0)) === id,
+          stopAtOnce: () => Atomics.load(cancel, 0) === -id,
           onText: (delta, early) => post({ type: 'text', id, delta, ...(early ? { early } : {}) }),
         }, drafter, { ...DEFAULT_TREE, ...d?.tree });
         post({ type: 'done', id, result });

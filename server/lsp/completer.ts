@@ -16,6 +16,7 @@ import { type CursorContext, type LineMode, lineMode, shapeCompletion, stopsFor 
 import { scanWorkspace } from './workspace';
 import { RemoteEngine, type RemoteParts } from '../remote/remote-engine';
 import { isWordChar } from '../engine/healing';
+import { ABORT_ELSEWHERE } from '../engine/types';
 
 /** What the Completer needs to know of an engine: a local model (ModelInfo) or a remote server. */
 export type EngineInfo = Pick<ModelInfo, 'modelPath' | 'loadMs' | 'exact' | 'fim' | 'fimTokens'> & Partial<Pick<ModelInfo, 'modelHash' | 'config' | 'graph' | 'treesExact'>>
@@ -78,6 +79,8 @@ export class Completer {
   private current: AbortController | undefined;
   /** The latest warm-up (prefill): `current` is a completion unless it is this one. */
   private warmUp: AbortController | undefined;
+  /** The document `current` is for. */
+  private currentUri = '';
   private readonly ratio = new CharsPerToken();
   private readonly prompts = new PromptBuilder(this.ratio);
   private readonly warned = new Set<string>();
@@ -259,6 +262,7 @@ export class Completer {
     const ctl = new AbortController();
     this.current = ctl;
     this.warmUp = ctl;
+    this.currentUri = doc.uri;
     try {
       const engine = await this.ensureEngine();
       if (ctl.signal.aborted || (engine.info.remote && reason === 'rest')) return;
@@ -299,10 +303,12 @@ export class Completer {
   async complete(doc: DocState, req: InlineRequest, cancelled: { isCancellationRequested: boolean; onCancellationRequested(f: () => void): unknown }, versionNow: () => number | undefined, rest?: (items: InlineItem[]) => void): Promise<InlineItem[]> {
     this.stats.requests++;
     if (!this.admits(doc)) return [];
-    // The newest request wins: the engine stops the older one at its next decode step.
-    this.current?.abort();
+    // The newest request wins: the engine stops the older one at its next decode step. One for
+    // another document stops at once, where one here lets the older settle the prompt they share.
+    this.current?.abort(this.currentUri !== doc.uri ? ABORT_ELSEWHERE : undefined);
     const ctl = new AbortController();
     this.current = ctl;
+    this.currentUri = doc.uri;
     cancelled.onCancellationRequested(() => ctl.abort());
     let engine: EngineLike;
     try {

@@ -9,6 +9,7 @@ import { Emitter, firstLineCut } from '../../server/engine/emitter';
 import type { Tokenizer } from '../../kernels/tokenizer';
 import { drawFrom, Rng, sampleToken, targetDistribution } from '../../server/engine/sampler';
 import { TargetModel } from '../../server/engine/target';
+import { ABORT_ELSEWHERE } from '../../server/engine/types';
 import { defaultModel, ROOT, tinyModel } from '../helpers';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -140,6 +141,20 @@ describe('engine client (worker thread)', () => {
     assert.equal(ra.tokens.length, 6);
     assert.equal(rb.finishReason, 'cancelled');
     assert.equal(rb.tokens.length, 0);
+  });
+
+  it('a request aborted for a request elsewhere stops its prefill after the chunk under way; one replaced in place settles it', async () => {
+    const prompt = Array.from({ length: 60 }, (_, i) => `    total_${i} = compute(values[${i}], scale=${i * 3})\n`).join('');
+    for (const reason of [undefined, ABORT_ELSEWHERE]) {
+      const ac = new AbortController();
+      const first = client.complete({ prompt, maxTokens: 4, fresh: true }, { signal: ac.signal });
+      setTimeout(() => ac.abort(reason), 30); // inside the first 256-token chunk
+      assert.equal((await first).finishReason, 'cancelled');
+      const again = await client.complete({ prompt, maxTokens: 4 });
+      const reused = again.timings.reusedTokens;
+      if (reason) assert.ok(reused <= PREFILL_CHUNK, `stopped: ${reused} reused`);
+      else assert.equal(reused, again.timings.promptTokens - SETTLE_TAIL, 'settled all but the tail');
+    }
   });
 
   it('a warm-up whose draft head fails to load still prefills; the completion that drafts with it says why', async () => {
@@ -354,6 +369,15 @@ describe('engine: cancelled prefill and time budget (default model)', () => {
     const again = await engine.complete({ prompt, maxTokens: 8 });
     assert.equal(again.timings.reusedTokens, PREFILL_CHUNK);
     assert.deepEqual(again.tokens, (await new Engine(target).complete({ prompt, maxTokens: 8 })).tokens);
+  });
+
+  it('a request replaced by one for another prompt stops at its next chunk too', async () => {
+    const engine = new Engine(target);
+    const prompt = Array.from({ length: 60 }, (_, i) => `    total_${i} = compute(values[${i}], scale=${i * 3})\n`).join('');
+    let asked = 0;
+    const r = await engine.complete({ prompt, maxTokens: 8 }, { isCancelled: () => asked++ > 0, stopAtOnce: () => true });
+    assert.equal(r.finishReason, 'cancelled');
+    assert.equal(engine.cache.length, PREFILL_CHUNK);
   });
 
   it('a spent first-line budget ends an open first line at a word boundary', async () => {

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as path from 'node:path';
 import type { CompletionRequest, CompletionResult, SpecStats } from '../../server/engine/engine';
-import type { SourceStats } from '../../server/engine/types';
+import { ABORT_ELSEWHERE, type SourceStats } from '../../server/engine/types';
 import { Completer, type EngineLike } from '../../server/lsp/completer';
 import type { StatusParams } from '../../common/protocol';
 import type { WorkerLoadOptions } from '../../server/engine/protocol';
@@ -297,6 +297,27 @@ describe('Completer prefill (a document became active)', () => {
     assert.equal(seen[2]?.signal?.aborted, false);
     release();
     await Promise.all([first, second, asking]);
+  });
+
+  it('a request in another document stops the running one at once; one in the same document lets it settle', async () => {
+    const seen: { req: CompletionRequest; signal?: AbortSignal }[] = [];
+    const { engine, release } = slowEngine(seen);
+    const c = new Completer(async () => engine, hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const other = { ...doc(), uri: 'file:///w/other.py' };
+    const wait = async (n: number): Promise<void> => { for (let i = 0; i < 1000 && seen.length < n; i++) await new Promise((r) => setTimeout(r, 1)); };
+    const asks = [c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1)];
+    await wait(1);
+    asks.push(c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1));
+    await wait(2);
+    asks.push(c.complete(other, { offset: 20, triggerKind: 2 }, never, () => 1));
+    await wait(3);
+    assert.equal(seen[0]?.signal?.aborted, true);
+    assert.notEqual(seen[0]?.signal?.reason, ABORT_ELSEWHERE, 'replaced in its own document: it may settle the shared prompt');
+    assert.equal(seen[1]?.signal?.reason, ABORT_ELSEWHERE, 'replaced by a request in another document');
+    assert.equal(seen[2]?.signal?.aborted, false);
+    release();
+    await Promise.all(asks);
   });
 
   it('warms where a moved cursor rests with a local model; a remote backend only when a document becomes active', async () => {

@@ -3,7 +3,9 @@
 // (~1,000-token prompt: prism/prefill), then the user goes to B, a part of the file whose prompt
 // shares nothing with A's, and either
 //   rest-then-type: B rests too (prism/prefill) GAP ms after A, and VS Code asks at B PAUSE ms later;
-//   type-at-once:   VS Code asks at B GAP ms after A's warm-up began.
+//   type-at-once:   VS Code asks at B GAP ms after A's warm-up began;
+//   other-document: B is another document, warmed and left; VS Code asks at A (cold), and GAP ms
+//                   later, the user back in B, at B.
 // ms from VS Code's request at B to the reply.
 //   npx tsc -p . && node scripts/bundle.mjs && ROOTS=/work/main,/tmp/base node docs/bench/warm-moves-zen4/move-probe.mjs
 import * as fs from 'node:fs';
@@ -45,6 +47,22 @@ for (let round = 0; round < ROUNDS; round++) {
         ((res[root] ??= {})[scenario] ??= []).push(Math.round(performance.now() - t0));
         await sleep(1500); // whatever runs on in the background ends
       }
+    }
+    for (const d of docs) {
+      const a = `${d.uri}-elsewhere-a`, b = `${d.uri}-elsewhere-b`;
+      // B: the same file from ~7,000 characters on (a prompt of its own), warmed and left.
+      const bText = d.text.slice(d.text.indexOf('\n', 7000) + 1);
+      for (const [uri, text] of [[a, d.text], [b, bText]]) await s.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: d.lang, version: 1, text } });
+      const bLine = lineAt(bText, 3300);
+      await s.conn.sendNotification(PREFILL, { textDocument: { uri: b }, position: { line: bLine, character: 0 } });
+      await sleep(3000);
+      const atA = s.conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri: a }, position: { line: d.a, character: 0 }, context: { triggerKind: 2 } });
+      await sleep(GAP);
+      const t0 = performance.now();
+      await s.conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri: b }, position: { line: bLine, character: 0 }, context: { triggerKind: 2 } });
+      ((res[root] ??= {})['other-document'] ??= []).push(Math.round(performance.now() - t0));
+      await atA;
+      await sleep(1500);
     }
     const logs = s.logs.filter((l) => /^(completion|prefill)/.test(l)).map((l) => l.replace(/, (stop|time|length|cancelled), .*$/, ', $1'));
     await stopLspServer(s);
