@@ -1,11 +1,10 @@
 // When to warm the prompt at the cursor: a document that becomes active, and a cursor the user
-// moved (click, arrows, Ctrl+End, go to definition) that then rests there for a moment (a click:
-// a shorter moment). The
-// server prefills that prompt at its lowest priority (any completion request cancels it, and it
-// only computes what its KV cache lacks), so the first completion typed there is not a cold one:
-// on a 1,600-token TypeScript file that cold prefill took 7.7 s in code-server. Typing cancels a
-// pending warm-up, and the cursor moves typing makes are not rests (the completion request each
-// keystroke triggers prefills anyway). Pure (no vscode), tested.
+// moved (click, arrows, Ctrl+End, go to definition) that then rests there for a moment (shorter
+// after a click). The server prefills that prompt at its lowest priority (any completion request
+// cancels it, and it only computes what its KV cache lacks), so the first completion typed there
+// is not a cold one: on a 1,600-token TypeScript file that cold prefill took 7.7 s in
+// code-server. Typing cancels a pending warm-up, and the cursor moves typing makes are not rests
+// (the completion request each keystroke triggers prefills anyway). Pure (no vscode), tested.
 
 export interface CursorAt { uri: string; line: number; character: number }
 

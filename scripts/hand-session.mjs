@@ -1,6 +1,7 @@
 // A hand session in a real VS Code (code-server + Chromium) with the packaged .vsix and VS Code's
 // default editor settings (the suggestion list opens while typing a word): Enter then wait, half
-// a word, a dot, Tab, on dev-split files, and a return to an earlier file. Prints one JSON line per step (the ghost text as shown,
+// a word, a dot, Tab, on dev-split files, a return to an earlier file, and a click then Enter in a
+// just-opened one. Prints one JSON line per step (the ghost text as shown,
 // how long it took, how it changed in the next 3 s, the file after Tab) and writes a screenshot per step. Not a test: it asserts
 // nothing; it is how to look at the product the way a user does before resolving anything.
 //
