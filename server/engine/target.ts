@@ -219,6 +219,8 @@ async function createSession(graphPath: string, opts: TargetOptions, log: (l: st
   }
   try {
     const session = await ort.InferenceSession.create(graphPath, { ...base, executionProviders: ['cpu'] });
+    // In the server's log: what a benchmark or PRISM_ORT_SPIN set, and what a slow machine runs on.
+    log(`onnxruntime on the CPU: ${opts.threads ? `${opts.threads} thread${opts.threads === 1 ? '' : 's'}` : 'a thread per core'}, spin mode ${spinMode(opts.spin)}`);
     return { session, device: 'cpu' };
   } catch (e) {
     throw new GgufError(`onnxruntime could not load the graph built for ${opts.modelPath}: ${String((e as Error).message ?? e).split('\n')[0]}`);

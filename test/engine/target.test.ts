@@ -263,7 +263,9 @@ describe('how the target\'s threads wait (spin modes)', () => {
     const modelPath = tinyModel('llama', 'Q4_1');
     let want: Float32Array | undefined;
     for (const spin of ['run', 'always', 'off'] as const) {
-      const t = await TargetModel.load({ modelPath, device: 'cpu', threads: 2, spin });
+      const lines: string[] = [];
+      const t = await TargetModel.load({ modelPath, device: 'cpu', threads: 2, spin, log: (l) => lines.push(l) });
+      assert.ok(lines.includes(`onnxruntime on the CPU: 2 threads, spin mode ${spin}`), lines.join('; '));
       const got = await allLogits(t, ids);
       await t.dispose();
       if (want) assert.deepEqual(got, want, spin);
