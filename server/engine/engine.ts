@@ -104,11 +104,11 @@ export class Engine {
    * (so the next token can be chosen). Only the part that differs from the cache is computed.
    * A cancelled request still prefills its prompt up to the last SETTLE_TAIL tokens before it
    * returns undefined: the request that replaces it (the same text plus a keystroke) reuses that.
-   * A cancelled warm-up (`settle` false) stops at its next chunk: the cursor it guessed has moved,
-   * and the request that cancelled it waits for nothing it does not need. So does a request that
-   * a request for another prompt replaced (`stopAtOnce`).
+   * Where `stopAtOnce` says so, a cancelled request stops after the chunk under way instead: a
+   * warm-up (the cursor it guessed has moved) and a request that one for another prompt replaced,
+   * so that the request that cancelled it waits for nothing it does not need.
    */
-  async prefill(ids: readonly number[], wantLogits: boolean, isCancelled?: () => boolean, wantTaps = false, settle = true, stopAtOnce?: () => boolean): Promise<{ reused: number; last: ForwardResult } | undefined> {
+  async prefill(ids: readonly number[], wantLogits: boolean, isCancelled?: () => boolean, wantTaps = false, stopAtOnce?: () => boolean): Promise<{ reused: number; last: ForwardResult } | undefined> {
     let common = this.cache.commonPrefix(ids);
     if (common === ids.length) common--; // the last prompt token must run to give its logits
     if (wantTaps) common = Math.min(common, this.taps.length); // positions without taps run again
@@ -118,7 +118,7 @@ export class Engine {
     const settleAt = Math.max(common, ids.length - SETTLE_TAIL);
     for (;;) {
       const cancelled = isCancelled?.() ?? false;
-      const until = cancelled && (!settle || (stopAtOnce?.() ?? false)) ? at : settleAt;
+      const until = cancelled && (stopAtOnce?.() ?? false) ? at : settleAt;
       if (cancelled && at >= until) return undefined;
       const end = Math.min(cancelled ? until : ids.length, at + PREFILL_CHUNK);
       const isLast = end === ids.length;
@@ -170,7 +170,7 @@ export class Engine {
       await this.primeForWarmUp(drafter, needsTaps, sampling, rng);
       return this.finish(out, 'length', timings, t0, performance.now(), healed?.text);
     }
-    const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps, !req.prefillOnly, hooks.stopAtOnce);
+    const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps, req.prefillOnly ? () => true : hooks.stopAtOnce);
     let t1 = performance.now();
     timings.prefillMs = t1 - t0;
     const healedText = healed?.text;
