@@ -363,7 +363,11 @@ async function cmdComplete(v: Values): Promise<void> {
   const req = completionRequest(v, prompt ?? '');
   await withEngine(v, async (e) => {
     if (source) {
-      const built = editorPrompt(source.text, source.offset, e.info.fim ? e.info.fimTokens : undefined, budget?.[0]);
+      // As the editor: placed at the default estimate, counted, and placed again at the file's ratio.
+      const fim = e.info.fim ? e.info.fimTokens : undefined;
+      const estimate = editorPrompt(source.text, source.offset, fim, budget?.[0]).prompt;
+      const tokens = await e.count(estimate.text, estimate.allowSpecial);
+      const built = editorPrompt(source.text, source.offset, fim, budget?.[0], tokens >= 16 ? estimate.text.length / tokens : undefined);
       if (!v.json) console.error(`prism: prompt: ${built.note}`);
       req.prompt = built.prompt.text;
       req.allowSpecial = built.prompt.allowSpecial;
@@ -377,9 +381,10 @@ async function cmdComplete(v: Values): Promise<void> {
 /**
  * The prompt the language server builds for a cursor in a just-opened file: its prompt builder,
  * budget and fill-in-the-middle layout, so `complete --file` shows what the editor completes.
+ * charsPerToken: the file's (the server counts a document before its first prompt).
  */
-export function editorPrompt(text: string, offset: number, fim: FimTokens | undefined, maxTokens = DEFAULT_BUDGET.maxTokens): { prompt: BuiltPrompt; note: string } {
-  const prompt = new PromptBuilder(new CharsPerToken(), { ...DEFAULT_BUDGET, maxTokens }).build('cli', text, offset, fim);
+export function editorPrompt(text: string, offset: number, fim: FimTokens | undefined, maxTokens = DEFAULT_BUDGET.maxTokens, charsPerToken?: number): { prompt: BuiltPrompt; note: string } {
+  const prompt = new PromptBuilder(new CharsPerToken(charsPerToken), { ...DEFAULT_BUDGET, maxTokens }).build('cli', text, offset, fim);
   const lines = (a: number, b: number): number => text.slice(a, b).split('\n').length - 1;
   const dropped = lines(0, prompt.prefixStart);
   const from = dropped === 0 ? 'the whole text before the cursor' : `the text before the cursor from line ${dropped} (0-based; the ${dropped} lines above it are outside the budget)`;

@@ -72,7 +72,10 @@ describe('prism-complete CLI', () => {
     assert.ok(small.prompt.text.length > 64 && small.prompt.text.length <= 192, `${small.prompt.text.length} characters`);
     const dropped = longText.slice(0, small.prompt.prefixStart).split('\n').length - 1;
     assert.equal(small.note, `the text before the cursor from line ${dropped} (0-based; the ${dropped} lines above it are outside the budget); budget 64 tokens (--context-tokens)`);
-    const whole = editorPrompt(longText, offset, undefined, 8000);
+    // At the file's own ratio (the server counts it first): half the characters at 1.5 a token.
+    const dense = editorPrompt(longText, offset, undefined, 64, 1.5);
+    assert.ok(dense.prompt.text.length > 32 && dense.prompt.text.length <= 96, `${dense.prompt.text.length} characters`);
+    const whole = editorPrompt(longText, offset, undefined, 8000, 4);
     assert.equal(whole.prompt.text, longText.slice(0, offset));
     assert.equal(whole.note, 'the whole text before the cursor; budget 8000 tokens (--context-tokens)');
     const short = 'def f(x):\n    return x\n\nprint(f(1))\n';

@@ -84,6 +84,11 @@ export class EngineClient {
     return p;
   }
 
+  /** The prompt's token count (0 when aborted): a request in the queue like the others, nothing run. */
+  async count(prompt: string, allowSpecial: boolean, signal?: AbortSignal): Promise<number> {
+    return (await this.complete({ prompt, allowSpecial, maxTokens: 1, countOnly: true }, { signal })).timings.promptTokens;
+  }
+
   /**
    * Fills (replace) or updates the repository datastore; runs beside completions, in slices.
    * Resolves with its size once built.

@@ -148,6 +148,10 @@ export class Engine {
       throw new Error(TREES_NOT_EXACT);
     }
     const t0 = performance.now();
+    if (req.countOnly) {
+      const promptTokens = this.promptIds(req).length;
+      return { text: '', tokens: [], finishReason: 'length', timings: { promptTokens, reusedTokens: 0, prefillTokens: 0, prefillMs: 0, decodeTokens: 0, decodeMs: 0, decodeTokensPerS: 0, totalMs: performance.now() - t0 } };
+    }
     const sampling = req.sampling ?? GREEDY;
     const greedy = sampling.temperature <= 0;
     const rng = new Rng(sampling.seed);

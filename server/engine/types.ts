@@ -64,6 +64,12 @@ export interface CompletionRequest {
    * with a head (which reads them) reuses this prefill instead of running the prompt again.
    */
   prefillTaps?: boolean;
+  /**
+   * Only count the prompt's tokens (timings.promptTokens; no healing): no cache, no drafter, no
+   * model run. The language server learns a document's chars per token from it before it places
+   * the document's first prompt.
+   */
+  countOnly?: boolean;
   /** Benchmarks: keep generating past end-of-sequence tokens. */
   ignoreEos?: boolean;
   /** Speculative decoding with a named drafter (resolved by the worker), and its tree shape. */

@@ -87,7 +87,7 @@ async function handle(msg: ToWorker): Promise<void> {
         const d = msg.request.draft;
         // A warm-up only gets a head ready: one that fails to load leaves the prefill to run without
         // it (the completion that asks for it says why, and the policy falls back).
-        const drafter = msg.request.prefillOnly ? await drafterFor(model, d).catch(() => undefined) : await drafterFor(model, d);
+        const drafter = msg.request.countOnly ? undefined : msg.request.prefillOnly ? await drafterFor(model, d).catch(() => undefined) : await drafterFor(model, d);
         const result = await engine.complete(msg.request, {
           // The flag holds the cancelled request's id, negated when its replacement is elsewhere.
           isCancelled: () => Math.abs(Atomics.load(cancel, 0)) === id,

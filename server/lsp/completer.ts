@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { CompletionRequest, CompletionResult } from '../engine/engine';
 import type { IndexFile, IndexStats, ModelInfo, WorkerLoadOptions } from '../engine/protocol';
 import { DraftPolicy, draftLabel, type HeadKind } from '../drafting/policy';
-import { CharsPerToken, PromptBuilder } from './prompt';
+import { type BuiltPrompt, CharsPerToken, type FimTokens, PromptBuilder } from './prompt';
 import type { StatsResult, StatusParams } from '../../common/protocol';
 import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settings';
 import { type CursorContext, type LineMode, lineMode, shapeCompletion, stopsFor } from './shape';
@@ -28,6 +28,8 @@ export interface EngineLike {
   readonly running?: boolean;
   /** parts: the prompt's prefix and suffix, for remote endpoints with fill-in-the-middle fields. */
   complete(request: CompletionRequest & { parts?: RemoteParts }, opts: { signal?: AbortSignal; onText?: (delta: string, early?: boolean) => void }): Promise<CompletionResult>;
+  /** The prompt's token count (local engines; the first prompt of a document is placed with it). */
+  count?(prompt: string, allowSpecial: boolean, signal?: AbortSignal): Promise<number>;
   /** Fills (replace) or updates the repository datastore. */
   index?(files: IndexFile[], replace: boolean): Promise<IndexStats>;
   /** Frees what the engine keeps for a context (CompletionRequest.cacheKey) that is gone. */
@@ -266,10 +268,15 @@ export class Completer {
     try {
       const engine = await this.ensureEngine();
       if (ctl.signal.aborted || (engine.info.remote && reason === 'rest')) return;
-      // Remote: a one-token request with the same prompt, which servers that cache prompts keep.
-      const prompt = this.prompts.build(doc.uri, doc.text, offset, engine.info.fim ? engine.info.fimTokens : engine.info.remote ? 'parts' : undefined, this.header(engine, doc));
-      if (prompt.text.length === 0) return;
+      await this.countOnce(engine, doc, doc.text, offset, ctl.signal);
+      // A document that fits one prompt is warmed whole when it becomes active: every cursor's
+      // prompt in it is then a prefix of what the cache holds, and VS Code opens a file at (0, 0),
+      // where the cursor's own prompt is empty. (A remote server gets the cursor's prompt.)
+      const whole = reason === 'active' && !engine.info.remote && this.prompts.fitsWhole(doc.uri, doc.text, this.fimFor(engine), this.header(engine, doc), doc.languageId);
+      const prompt = this.buildPrompt(engine, doc, doc.text, whole ? doc.text.length : offset);
+      if (prompt.text.length === 0 || ctl.signal.aborted) return;
       this.viewed(doc.uri, doc.text, offset);
+      // Remote: a one-token request with the same prompt, which servers that cache prompts keep.
       const r = await engine.complete({
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
         heal: s.tokenHealing && prompt.mode === 'prefix', prefillOnly: true, ...this.cacheFor(engine, doc.uri),
@@ -291,6 +298,34 @@ export class Completer {
     } finally {
       if (this.current === ctl) this.current = undefined;
     }
+  }
+
+  private buildPrompt(engine: EngineLike, doc: DocState, text: string, offset: number): BuiltPrompt {
+    return this.prompts.build(doc.uri, text, offset, this.fimFor(engine), this.header(engine, doc), doc.languageId);
+  }
+
+  private fimFor(engine: EngineLike): FimTokens | 'parts' | undefined {
+    return engine.info.fim ? engine.info.fimTokens : engine.info.remote ? 'parts' : undefined;
+  }
+
+  /**
+   * A document the engine has not counted: its tokens counted before its first prompt (a few ms
+   * in the engine, nothing run; the whole text up to COUNT_WHOLE_CHARS, else the prompt the
+   * estimate places), so that the prompt's start is placed at the document's own chars per token
+   * rather than its language's. Engines that cannot count (remote servers) are not asked.
+   */
+  private async countOnce(engine: EngineLike, doc: DocState, text: string, offset: number, signal: AbortSignal): Promise<void> {
+    if (!engine.count || this.ratio.knows(doc.uri)) return;
+    if (text.length <= COUNT_WHOLE_CHARS) {
+      if (text.length > 0) this.ratio.observe(text.length, await engine.count(text, false, signal), doc.uri, doc.languageId);
+      return;
+    }
+    const placed = this.prompts.placed(doc.uri);
+    const prompt = this.buildPrompt(engine, doc, text, offset);
+    if (prompt.text.length === 0) return;
+    this.ratio.observe(prompt.text.length, await engine.count(prompt.text, prompt.allowSpecial, signal), doc.uri, doc.languageId);
+    // Counted where the estimate placed it; placed again at the document's ratio.
+    if (!placed) this.prompts.forget(doc.uri, false);
   }
 
   /**
@@ -396,8 +431,9 @@ export class Completer {
     const offset = sel ? sel.start + sel.text.length : req.offset;
     const cursor = cursorContext(text, offset);
     const mode = lineMode(cursor, s.multiline);
-    const prompt = this.prompts.build(doc.uri, text, offset, engine.info.fim ? engine.info.fimTokens : engine.info.remote ? 'parts' : undefined, this.header(engine, doc));
-    if (prompt.text.length === 0) return [];
+    await this.countOnce(engine, doc, text, offset, signal);
+    const prompt = this.buildPrompt(engine, doc, text, offset);
+    if (prompt.text.length === 0 || signal.aborted) return [];
     this.remember(doc.uri, text, offset);
     const alternatives = req.triggerKind === 1 ? 3 : 1;
     const out: InlineItem[] = [];
@@ -426,7 +462,7 @@ export class Completer {
       if (progressive && request.firstLineBudgetMs !== undefined) request.firstLineEarly = true;
       const onText = progressive ? firstLineWatch(cursor, mode, (line) => early?.([{ insertText: line, start: req.offset, end: req.offset }])) : undefined;
       const r = await this.completeWithFallback(engine, request, signal, onText);
-      this.observe(engine, r, request, prompt.text.length);
+      this.observe(engine, r, request, prompt.text.length, doc);
       if (r.finishReason === 'cancelled') return [];
       const shaped = shapeCompletion(r.text, cursor, mode);
       this.hooks.explain?.({ prompt: prompt.text, raw: r.text, shaped, finish: r.finishReason, mode });
@@ -451,7 +487,7 @@ export class Completer {
   private header(engine: EngineLike, doc: DocState): string {
     if (!this.settings.crossFileContext || engine.info.remote) return '';
     const comment = LINE_COMMENT[doc.languageId] ?? '//';
-    const budget = Math.floor(this.settings.contextTokens * this.ratio.get() * 0.25);
+    const budget = Math.floor(this.settings.contextTokens * this.ratio.get(doc.uri, doc.languageId) * 0.25);
     let out = '';
     for (const c of this.extraFor(doc.uri)) {
       const block = `${comment} ${path.basename(c.filename)}\n${c.text.replace(/\s+$/, '')}\n\n`;
@@ -509,11 +545,14 @@ export class Completer {
     }
   }
 
-  private observe(engine: EngineLike, r: CompletionResult, request: CompletionRequest, promptChars: number): void {
+  private observe(engine: EngineLike, r: CompletionResult, request: CompletionRequest, promptChars: number, doc: DocState): void {
     const t = r.timings;
     this.stats.promptTokens += t.promptTokens;
     this.stats.reusedTokens += t.reusedTokens;
-    this.ratio.observe(promptChars, t.promptTokens);
+    // A remote server's count also covers what its request carries beside the prompt (the
+    // suffix, other files' chunks): it teaches the overall ratio only, as before.
+    if (engine.info.remote) this.ratio.observe(promptChars, t.promptTokens);
+    else this.ratio.observe(promptChars, t.promptTokens, doc.uri, doc.languageId);
     if (!engine.info.remote) this.policyFor(engine).observe(request.draft, r, request.sampling !== undefined);
     this.stats.drafter = r.spec?.drafter ?? 'none';
     const server = engine instanceof RemoteEngine ? engine.last : undefined;
@@ -534,6 +573,12 @@ export class Completer {
     this.hooks.status({ state: 'idle', message });
   }
 }
+
+/**
+ * A document up to this long is counted whole, a longer one by its first prompt (new text
+ * tokenizes at 2-4 characters per µs: 64,000 characters took 15-27 ms, a prompt ~1 ms).
+ */
+const COUNT_WHOLE_CHARS = 16_000;
 
 /** Line comments by language id (the cross-file header's file names); others use //. */
 const LINE_COMMENT: Record<string, string> = { python: '#', ruby: '#', shellscript: '#', perl: '#', r: '#', yaml: '#', toml: '#', makefile: '#', dockerfile: '#', powershell: '#', lua: '--', sql: '--', haskell: '--' };

@@ -3,7 +3,8 @@
 // Models with fill-in-the-middle tokens get `<fim_prefix>PREFIX<fim_suffix>SUFFIX<fim_middle>`
 // (StarCoder order); models without them (SmolLM2) get the prefix alone. The token budget is split
 // between prefix and suffix; tokens are counted through a chars-per-token ratio the server learns
-// from the engine's real counts, so the main thread never tokenizes.
+// from the engine's real counts, so the main thread never tokenizes: each document's own (the
+// engine counts a document's first prompt before it is placed), else its language's.
 //
 // The prefix starts at a line boundary that stays put while the user types: the engine reuses
 // the KV cache of the longest unchanged prompt prefix, so moving the start on every keystroke
@@ -29,7 +30,7 @@ export interface PromptBudget {
 // (docs/BENCHMARKS.md, "The prompt budget").
 export const DEFAULT_BUDGET: PromptBudget = { maxTokens: 1024, suffixShare: 0.2, refill: 0.7 };
 
-/** The prefix may outgrow its budget by this factor before its start moves. */
+/** A placed prefix may outgrow its budget by this factor before its start moves. */
 const OUTGROW = 1.2;
 
 export interface BuiltPrompt {
@@ -42,15 +43,36 @@ export interface BuiltPrompt {
   mode: 'fim' | 'prefix';
 }
 
-/** Learns chars per token from (chars, tokens) pairs the engine reports. */
+/**
+ * Chars per token, learned from the engine's real counts: a document's own ratio (its last
+ * prompt's), else its language's, else all documents'. Code's density differs by file and language
+ * (dev files: Go p50 2.6 chars per token, TypeScript 3.1, Python 3.9; per file 1.9 to 4.5), and one
+ * ratio for all made a Go prompt twice its budget and a Python one three quarters of it.
+ */
 export class CharsPerToken {
-  private value: number;
-  constructor(initial = 3) { this.value = initial; }
-  get(): number { return this.value; }
-  observe(chars: number, tokens: number): void {
-    if (tokens < 16 || chars <= 0) return;
-    this.value = 0.8 * this.value + 0.2 * (chars / tokens);
+  private all: number;
+  private readonly languages = new Map<string, number>();
+  private readonly documents = new Map<string, number>();
+  constructor(initial = 3) { this.all = initial; }
+  get(uri?: string, languageId?: string): number {
+    return (uri === undefined ? undefined : this.documents.get(uri)) ?? (languageId === undefined ? undefined : this.languages.get(languageId)) ?? this.all;
   }
+  observe(chars: number, tokens: number, uri?: string, languageId?: string): void {
+    if (tokens < 16 || chars <= 0) return;
+    const r = chars / tokens;
+    this.all = 0.8 * this.all + 0.2 * r;
+    if (languageId !== undefined) {
+      const l = this.languages.get(languageId);
+      this.languages.set(languageId, l === undefined ? r : 0.8 * l + 0.2 * r);
+    }
+    if (uri !== undefined) {
+      this.documents.delete(uri);
+      this.documents.set(uri, r);
+      if (this.documents.size > 256) this.documents.delete(this.documents.keys().next().value as string);
+    }
+  }
+  knows(uri: string): boolean { return this.documents.has(uri); }
+  forget(uri: string): void { this.documents.delete(uri); }
 }
 
 /** Per-document prompt building with a stable prefix start. */
@@ -61,21 +83,29 @@ export class PromptBuilder {
 
   setBudget(b: PromptBudget): void { this.budget = b; this.starts.clear(); }
 
-  forget(uri: string): void { this.starts.delete(uri); }
+  placed(uri: string): boolean { return this.starts.has(uri); }
+
+  /** A closed document's start (and, with `ratio`, its chars per token). */
+  forget(uri: string, ratio = true): void {
+    this.starts.delete(uri);
+    if (ratio) this.ratio.forget(uri);
+  }
 
   /**
    * fim: the model's FIM tokens (the prompt carries the suffix between them), 'parts' (text is
    * the prefix, the suffix is returned beside it: remote endpoints with FIM fields), or undefined
    * (the prefix alone). header: text put before the prefix (cross-file snippets; it must stay
-   * the same while the user types here, or the KV cache is recomputed).
+   * the same while the user types here, or the KV cache is recomputed). languageId: whose ratio
+   * counts a document the engine has not seen yet.
    */
-  build(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined, header = ''): BuiltPrompt {
-    const cpt = this.ratio.get();
+  build(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string): BuiltPrompt {
+    const cpt = this.ratio.get(uri, languageId);
     const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
-    // A header (cross-file snippets) takes its share of the budget from the prefix.
-    const prefixChars = Math.max(64, Math.floor((this.budget.maxTokens - suffixTokens) * cpt) - header.length);
-    let start = this.starts.get(uri) ?? 0;
-    if (start > offset || offset - start > prefixChars * OUTGROW || (start > 0 && text[start - 1] !== '\n')) {
+    const prefixChars = this.prefixChars(cpt, suffixTokens, header);
+    // The margin is for a placed start while the user types; a first placement keeps the budget.
+    const placed = this.starts.get(uri);
+    let start = placed ?? 0;
+    if (start > offset || offset - start > prefixChars * (placed === undefined ? 1 : OUTGROW) || (start > 0 && text[start - 1] !== '\n')) {
       // Move the start: to a line start leaving `refill` of the budget (or 0 if all fits).
       start = lineStartAtOrAfter(text, Math.max(0, offset - Math.floor(prefixChars * this.budget.refill)), offset);
     }
@@ -90,6 +120,21 @@ export class PromptBuilder {
       text: `${fim.prefix}${stripControl(prefix, fim)}${fim.suffix}${stripControl(suffix, fim)}${fim.middle}`,
       allowSpecial: true, prefixStart: start, mode: 'fim', suffix,
     };
+  }
+
+  /**
+   * Whether the whole document is within the prefix's budget from its start (0, or not placed
+   * yet): every cursor's prompt in it is then a prefix of the prompt at its end. Changes nothing.
+   */
+  fitsWhole(uri: string, text: string, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string): boolean {
+    if ((this.starts.get(uri) ?? 0) !== 0) return false;
+    const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
+    return text.length <= this.prefixChars(this.ratio.get(uri, languageId), suffixTokens, header);
+  }
+
+  /** The prefix's budget in characters; a header (cross-file snippets) takes its share of it. */
+  private prefixChars(cpt: number, suffixTokens: number, header: string): number {
+    return Math.max(64, Math.floor((this.budget.maxTokens - suffixTokens) * cpt) - header.length);
   }
 }
 

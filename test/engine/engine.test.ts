@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { EngineClient } from '../../server/engine/client';
 import { Engine, PREFILL_CHUNK, SETTLE_TAIL } from '../../server/engine/engine';
 import { Emitter, firstLineCut } from '../../server/engine/emitter';
-import type { Tokenizer } from '../../kernels/tokenizer';
+import { Tokenizer } from '../../kernels/tokenizer';
+import { readGguf } from '../../kernels/gguf';
 import { drawFrom, Rng, sampleToken, targetDistribution } from '../../server/engine/sampler';
 import { TargetModel } from '../../server/engine/target';
 import { ABORT_ELSEWHERE } from '../../server/engine/types';
@@ -155,6 +156,23 @@ describe('engine client (worker thread)', () => {
       if (reason) assert.ok(reused <= PREFILL_CHUNK, `stopped: ${reused} reused`);
       else assert.equal(reused, again.timings.promptTokens - SETTLE_TAIL, 'settled all but the tail');
     }
+  });
+
+  it('counts a prompt\'s tokens as the tokenizer does, running nothing: the cache stays as the last completion left it', async () => {
+    const prompt = 'def area(r):\n    return 3.14159 * r * r\n\nprint(area(2))\n';
+    const first = await client.complete({ prompt, maxTokens: 3, fresh: true });
+    const tok = Tokenizer.fromGguf(readGguf(defaultModel()));
+    // Another prompt counted: had it run, the one cache would hold it instead.
+    const other = 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("hi")\n}\n';
+    assert.equal(await client.count(other, false), tok.encode(other).length);
+    assert.equal(await client.count('<|im_start|>user', true), tok.encode('<|im_start|>user', { allowSpecial: true }).length);
+    assert.equal(first.timings.promptTokens, tok.encode(prompt).length);
+    const again = await client.complete({ prompt, maxTokens: 3 });
+    assert.equal(again.timings.reusedTokens, again.timings.promptTokens - 1, 'the count left the cache whole');
+    assert.deepEqual(again.tokens, first.tokens);
+    const ac = new AbortController();
+    ac.abort();
+    assert.equal(await client.count(prompt, false, ac.signal), 0, 'aborted: no count');
   });
 
   it('a warm-up whose draft head fails to load still prefills; the completion that drafts with it says why', async () => {

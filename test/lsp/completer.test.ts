@@ -24,7 +24,9 @@ function fakeEngine(src: Sources, seen: CompletionRequest[], failHead = false): 
     async complete(req) {
       seen.push(req);
       if (failHead && req.draft?.head) throw new Error('draft head x.gguf was trained for another model');
-      const timings = { promptTokens: 100, reusedTokens: 90, prefillTokens: 10, prefillMs: 5, decodeTokens: 20, decodeMs: 20 * 15, decodeTokensPerS: 66, totalMs: 305 };
+      // About 3 characters a token, as code has; the last 10 computed.
+      const promptTokens = Math.ceil(req.prompt.length / 3);
+      const timings = { promptTokens, reusedTokens: Math.max(0, promptTokens - 10), prefillTokens: Math.min(10, promptTokens), prefillMs: 5, decodeTokens: 20, decodeMs: 20 * 15, decodeTokensPerS: 66, totalMs: 305 };
       const r: CompletionResult = { text: 'x = 1', tokens: [1], finishReason: 'stop', timings };
       const dr = req.draft;
       if (!dr) return r;
@@ -229,6 +231,82 @@ describe('Completer', () => {
   });
 });
 
+describe('Completer: a document\'s own chars per token', () => {
+  /** A local engine that counts: this code is dense, 1.5 characters a token. */
+  function countingEngine(seen: CompletionRequest[], counted: string[]): EngineLike {
+    const tokens = (p: string) => Math.ceil(p.length / 1.5);
+    return {
+      info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, head: 'f32', maxPositions: 8192 }, exact: true, fim: false },
+      async count(prompt) { counted.push(prompt); return tokens(prompt); },
+      async complete(req) {
+        seen.push(req);
+        const timings = { promptTokens: tokens(req.prompt), reusedTokens: 0, prefillTokens: tokens(req.prompt), prefillMs: 5, decodeTokens: 1, decodeMs: 5, decodeTokensPerS: 200, totalMs: 10 };
+        return { text: req.prefillOnly ? '' : 'x', tokens: [], finishReason: 'length', timings };
+      },
+      async dispose() { /* nothing */ },
+    };
+  }
+  const long = (uri: string) => ({ uri, languageId: 'go', version: 1, text: Array.from({ length: 300 }, (_, i) => `v${i}:=f(${i})`).join('\n') + '\n' });
+
+  it('places a document\'s first prompt at its counted density, counts it once, and a warm-up and its completion agree', async () => {
+    const seen: CompletionRequest[] = [];
+    const counted: string[] = [];
+    const c = new Completer(async () => countingEngine(seen, counted), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, contextTokens: 200, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const a = long('file:///w/a.go');
+    await c.complete(a, { offset: a.text.length, triggerKind: 2 }, never, () => 1);
+    assert.equal(counted.length, 1, 'counted once before its first prompt');
+    // At the default 3 characters a token the prompt would be 2x its budget (the count: 1.5).
+    const first = seen.at(-1)?.prompt ?? '';
+    const tokens = Math.ceil(first.length / 1.5);
+    assert.ok(tokens <= 200 && tokens >= 0.7 * 200 - 10, `${tokens} tokens for a budget of 200`);
+    await c.complete(a, { offset: a.text.length, triggerKind: 2 }, never, () => 1);
+    assert.equal(counted.length, 1, 'a counted document is not counted again');
+    assert.equal(seen.at(-1)?.prompt, first, 'the start stays put');
+    assert.equal(counted[0], a.text, 'a document this long is counted whole');
+    // Another document, warmed where the cursor rests: the warm-up and the completion after it ask
+    // for the same prompt.
+    const b = long('file:///w/b.go');
+    await c.prefill(b, b.text.length, 'rest');
+    assert.equal(counted.length, 2);
+    const warm = seen.at(-1);
+    assert.equal(warm?.prefillOnly, true);
+    await c.complete(b, { offset: b.text.length, triggerKind: 2 }, never, () => 1);
+    assert.equal(seen.at(-1)?.prompt, warm?.prompt);
+    assert.equal(counted.length, 2);
+    // A closed document is counted again when it comes back.
+    c.forget(a.uri);
+    await c.complete(a, { offset: a.text.length, triggerKind: 2 }, never, () => 1);
+    assert.equal(counted.length, 3);
+  });
+
+  it('warms a document that fits one prompt whole when it becomes active; a longer one, and a resting cursor, at the cursor', async () => {
+    const seen: CompletionRequest[] = [];
+    const counted: string[] = [];
+    const c = new Completer(async () => countingEngine(seen, counted), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, contextTokens: 400, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    // 50 lines, 530 characters: 354 tokens at 1.5 a token, within 400.
+    const small = { uri: 'file:///w/small.go', languageId: 'go', version: 1, text: Array.from({ length: 50 }, (_, i) => `v${i}:=f(${i})`).join('\n') + '\n' };
+    await c.prefill(small, 0); // VS Code opened it: the cursor at (0, 0)
+    assert.equal(seen.at(-1)?.prefillOnly, true);
+    assert.equal(seen.at(-1)?.prompt, small.text, 'the whole document');
+    // A completion anywhere in it asks for a prefix of what was warmed.
+    const mid = small.text.indexOf('v30:=');
+    await c.complete(small, { offset: mid, triggerKind: 2 }, never, () => 1);
+    assert.equal(seen.at(-1)?.prompt, small.text.slice(0, mid));
+    // A resting cursor warms its own prompt.
+    await c.prefill(small, mid, 'rest');
+    assert.equal(seen.at(-1)?.prompt, small.text.slice(0, mid));
+    // Twice the budget: the cursor's prompt, empty at (0, 0), so nothing is asked.
+    const big = { ...small, uri: 'file:///w/big.go', text: small.text + small.text };
+    const before = seen.length;
+    await c.prefill(big, 0);
+    assert.equal(seen.length, before, 'nothing to warm at the top of a long document');
+    await c.prefill(big, big.text.length);
+    assert.ok((seen.at(-1)?.prompt.length ?? 0) < big.text.length * 0.5, 'the cursor\'s prompt, within the budget');
+  });
+});
+
 describe('Completer prefill (a document became active)', () => {
   /** An engine whose requests wait until released (or aborted). */
   function slowEngine(seen: { req: CompletionRequest; signal?: AbortSignal }[]): { engine: EngineLike; release: () => void } {
@@ -251,7 +329,7 @@ describe('Completer prefill (a document became active)', () => {
     const { engine, release } = slowEngine(seen);
     const c = new Completer(async () => engine, hooks());
     await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
-    const warming = c.prefill(doc(), 20);
+    const warming = c.prefill(doc(), 20, 'rest');
     while (seen.length === 0) await new Promise((r) => setTimeout(r, 1));
     assert.equal(seen[0]?.req.prefillOnly, true);
     assert.equal(seen[0]?.req.prefillTaps, false, 'plain decoding reads no taps');

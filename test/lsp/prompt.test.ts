@@ -54,6 +54,31 @@ describe('PromptBuilder', () => {
     for (let i = 0; i < 20; i++) ratio.observe(200, 100); // a real change of the code's density
     assert.ok(b.build('u', doc, doc.length, undefined).prefixStart > first.prefixStart);
   });
+  it('counts a document at its own ratio, else its language\'s, else all documents\'', () => {
+    const r = new CharsPerToken(3);
+    r.observe(200, 100, 'file:///a.go', 'go'); // 2 chars a token
+    assert.equal(r.get('file:///a.go', 'go'), 2, 'the document: its last prompt\'s ratio');
+    assert.equal(r.get('file:///b.go', 'go'), 2, 'another Go document: the language\'s');
+    assert.ok(Math.abs(r.get('file:///c.py', 'python') - 2.8) < 1e-9, 'another language: all documents\' (3 moved a fifth of the way)');
+    r.observe(400, 100, 'file:///a.go', 'go');
+    assert.equal(r.get('file:///a.go', 'go'), 4, 'the last prompt, not an average: the next prompt is nearly the same text');
+    assert.ok(Math.abs(r.get('file:///b.go', 'go') - 2.4) < 1e-9, 'the language learns slowly');
+    assert.ok(r.knows('file:///a.go') && !r.knows('file:///b.go'));
+    const b = new PromptBuilder(r, { maxTokens: 100, suffixShare: 0.2, refill: 0.7 });
+    const doc = lines(200);
+    assert.ok(b.build('file:///a.go', doc, doc.length, undefined).text.length <= 4 * 100 * 1.2);
+    assert.ok(b.placed('file:///a.go'));
+    b.forget('file:///a.go');
+    assert.ok(!b.placed('file:///a.go') && !r.knows('file:///a.go'), 'a closed document forgets its start and its ratio');
+  });
+  it('places a first start within the budget itself; a placed one moves only past the margin', () => {
+    const b = new PromptBuilder(new CharsPerToken(3), { maxTokens: 100, suffixShare: 0.2, refill: 0.7 });
+    const doc = 'x'.repeat(9) + '\n';
+    const over = doc.repeat(33); // 330 characters: 1.1 times the 300 of the budget
+    assert.ok(b.build('a', over, over.length, undefined).prefixStart > 0, 'a first placement keeps the budget');
+    assert.equal(b.build('b', doc.repeat(30), 300, undefined).prefixStart, 0);
+    assert.equal(b.build('b', over, over.length, undefined).prefixStart, 0, 'placed at 0, it may outgrow the budget by the margin');
+  });
   it('learns chars per token from the engine', () => {
     const r = new CharsPerToken(3);
     for (let i = 0; i < 40; i++) r.observe(500, 100);
