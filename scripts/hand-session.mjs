@@ -1,7 +1,7 @@
 // A hand session in a real VS Code (code-server + Chromium) with the packaged .vsix and VS Code's
 // default editor settings (the suggestion list opens while typing a word): Enter then wait, half
 // a word, a dot, Tab, on dev-split files, a return to an earlier file, and a click then Enter in a
-// just-opened one. Prints one JSON line per step (the ghost text as shown,
+// just-opened long file and in a short one. Prints one JSON line per step (the ghost text as shown,
 // how long it took, how it changed in the next 3 s, the file after Tab) and writes a screenshot per step. Not a test: it asserts
 // nothing; it is how to look at the product the way a user does before resolving anything.
 //
@@ -26,14 +26,14 @@ const CLICK_ENTER_MS = args.includes('--click-enter') ? Number(args[args.indexOf
 if (!fs.existsSync(VSIX)) { console.error(`${VSIX} is missing: run npm run package first`); process.exit(2); }
 fs.mkdirSync(out, { recursive: true });
 
-// Dev-split files (never train): two Python, one TypeScript, 8-80 KB.
+// Dev-split files (never train): two Python, one TypeScript, 8-80 KB; a short Python one.
 const data = path.join(ROOT, '..', 'shared', 'data', 'code');
 const dev = new Set(JSON.parse(fs.readFileSync(path.join(data, 'splits.json'), 'utf8')).dev.map((r) => r.repo));
-function pick(lang, re, not = '') {
+function pick(lang, re, not = '', [min, max] = [8000, 80000]) {
   for (const line of fs.readFileSync(path.join(data, 'corpus', `${lang}.jsonl`), 'utf8').split('\n')) {
     if (!line) continue;
     const r = JSON.parse(line);
-    if (!dev.has(r.repo) || r.content.length < 8000 || r.content.length > 80000 || `${r.repo}/${r.path}` === not) continue;
+    if (!dev.has(r.repo) || r.content.length < min || r.content.length > max || `${r.repo}/${r.path}` === not) continue;
     const lines = r.content.split('\n');
     for (let i = Math.floor(lines.length * 0.4); i < lines.length - 3; i++) if (re.test(lines[i])) return { name: `${r.repo}/${r.path}`, lines, at: i };
   }
@@ -43,6 +43,8 @@ const py = pick('python', /^ {4}def .*:\s*$/);
 // A third file, another Python one, for a click in a place whose prompt nothing has computed.
 const py2 = pick('python', /^ {8}(if|for) .*:\s*$/, py.name);
 const ts = pick('typescript', /^ {2}\S.*\{\s*$/);
+// A fourth, a short Python file (1,500-3,500 characters: it fits one prompt whole).
+const short = pick('python', /^ {4,8}\S.*:\s*$/, '', [1500, 3500]);
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-hand-'));
 const work = path.join(base, 'work'), userData = path.join(base, 'user'), exts = path.join(base, 'ext');
 fs.mkdirSync(work);
@@ -51,7 +53,8 @@ fs.writeFileSync(path.join(work, 'enter.py'), py.lines.slice(0, py.at + 1).join(
 fs.writeFileSync(path.join(work, 'half.py'), py.lines.slice(0, py.at + 1).join('\n'));
 fs.writeFileSync(path.join(work, 'enter.ts'), ts.lines.slice(0, ts.at + 1).join('\n'));
 fs.writeFileSync(path.join(work, 'click.py'), py2.lines.join('\n'));
-console.log(JSON.stringify({ python: py.name, line: py.lines[py.at], typescript: ts.name, tsLine: ts.lines[ts.at] }));
+fs.writeFileSync(path.join(work, 'short.py'), short.lines.join('\n'));
+console.log(JSON.stringify({ python: py.name, line: py.lines[py.at], typescript: ts.name, tsLine: ts.lines[ts.at], short: `${short.name} (${short.lines.join('\n').length} characters)` }));
 fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off' }));
 
 const cs = execFileSync('bash', [path.join(ROOT, 'scripts', 'e2e-setup.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
@@ -122,27 +125,32 @@ try {
   await page.keyboard.press('End');
   t0 = Date.now(); await page.keyboard.press('Enter'); await step('5-back-to-python', t0);
   // A click at the end of a line on the first screen of a file just opened (its cursor was at the
-  // top: nothing warmed), then Enter --click-enter MS later (default 300).
-  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'click.py' });
-  await row.first().dblclick();
-  await page.locator('.tabs-container .tab.active', { hasText: 'click.py' }).waitFor({ state: 'visible', timeout: 60000 });
-  await page.waitForTimeout(2000);
-  const editor = await page.locator('.editor-instance .monaco-editor .overflow-guard').first().boundingBox();
-  const lines = [];
-  for (const l of await page.locator('.editor-instance .monaco-editor .view-lines .view-line').all()) {
-    // The line's text (its first span), to click just right of its end.
-    const box = await l.locator(':scope > span').first().boundingBox();
-    const text = (await l.textContent()) ?? '';
-    if (box && editor && box.y > editor.y + 200 && box.y + box.height < editor.y + editor.height - 40 && /:\s*$/.test(text)) lines.push({ x: box.x + box.width + 8, y: box.y + box.height / 2, text });
-  }
-  lines.sort((a, b) => a.y - b.y);
-  const target = lines.at(-1);
-  if (target && editor) {
-    await page.mouse.click(target.x, target.y);
-    await page.waitForTimeout(CLICK_ENTER_MS);
-    t0 = Date.now(); await page.keyboard.press('Enter'); await step('6-click-then-enter', t0);
-    console.log(JSON.stringify({ step: '6-click-then-enter', clicked: target.text.trim(), enter_after_ms: CLICK_ENTER_MS }));
-  } else console.log(JSON.stringify({ step: '6-click-then-enter', error: 'no line ending with a colon on the first screen' }));
+  // top: nothing warmed), then Enter --click-enter MS later (default 300): a long file (step 6),
+  // and a short one that fits one prompt (step 7: read whole when it became active).
+  const clickThenEnter = async (file, tag) => {
+    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: file });
+    await row.first().dblclick();
+    await page.locator('.tabs-container .tab.active', { hasText: file }).waitFor({ state: 'visible', timeout: 60000 });
+    await page.waitForTimeout(2000);
+    const editor = await page.locator('.editor-instance .monaco-editor .overflow-guard').first().boundingBox();
+    const lines = [];
+    for (const l of await page.locator('.editor-instance .monaco-editor .view-lines .view-line').all()) {
+      // The line's text (its first span), to click just right of its end.
+      const box = await l.locator(':scope > span').first().boundingBox();
+      const text = (await l.textContent()) ?? '';
+      if (box && editor && box.y > editor.y + 200 && box.y + box.height < editor.y + editor.height - 40 && /:\s*$/.test(text)) lines.push({ x: box.x + box.width + 8, y: box.y + box.height / 2, text });
+    }
+    lines.sort((a, b) => a.y - b.y);
+    const target = lines.at(-1);
+    if (target && editor) {
+      await page.mouse.click(target.x, target.y);
+      await page.waitForTimeout(CLICK_ENTER_MS);
+      const t = Date.now(); await page.keyboard.press('Enter'); await step(tag, t);
+      console.log(JSON.stringify({ step: tag, clicked: target.text.trim(), enter_after_ms: CLICK_ENTER_MS }));
+    } else console.log(JSON.stringify({ step: tag, error: 'no line ending with a colon on the first screen' }));
+  };
+  await clickThenEnter('click.py', '6-click-then-enter');
+  await clickThenEnter('short.py', '7-click-short-file');
   console.log(JSON.stringify({ screenshots: out }));
 } finally {
   await browser.close();

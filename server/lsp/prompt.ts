@@ -77,7 +77,8 @@ export class CharsPerToken {
 
 /** Per-document prompt building with a stable prefix start. */
 export class PromptBuilder {
-  private readonly starts = new Map<string, number>();
+  /** Each document's prefix start, and the cursor offset of the prompt that last used it. */
+  private readonly starts = new Map<string, { start: number; at: number }>();
 
   constructor(private readonly ratio: CharsPerToken, private budget: PromptBudget = DEFAULT_BUDGET) {}
 
@@ -102,14 +103,17 @@ export class PromptBuilder {
     const cpt = this.ratio.get(uri, languageId);
     const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
     const prefixChars = this.prefixChars(cpt, suffixTokens, header);
-    // The margin is for a placed start while the user types; a first placement keeps the budget.
+    // The margin is for a start placed where the user types (the cursor near the last prompt's
+    // end); a first placement, or a cursor that went further, keeps the budget itself (a start
+    // placed at (0, 0), where VS Code opens a file, says nothing about the file's end).
     const placed = this.starts.get(uri);
-    let start = placed ?? 0;
-    if (start > offset || offset - start > prefixChars * (placed === undefined ? 1 : OUTGROW) || (start > 0 && text[start - 1] !== '\n')) {
+    let start = placed?.start ?? 0;
+    const near = placed !== undefined && Math.abs(offset - placed.at) <= prefixChars * (OUTGROW - 1);
+    if (start > offset || offset - start > prefixChars * (near ? OUTGROW : 1) || (start > 0 && text[start - 1] !== '\n')) {
       // Move the start: to a line start leaving `refill` of the budget (or 0 if all fits).
       start = lineStartAtOrAfter(text, Math.max(0, offset - Math.floor(prefixChars * this.budget.refill)), offset);
     }
-    this.starts.set(uri, start);
+    this.starts.set(uri, { start, at: offset });
     const prefix = header + text.slice(start, offset);
     if (!fim) return { text: prefix, allowSpecial: false, prefixStart: start, mode: 'prefix', suffix: '' };
     const suffixEnd = lineEndAtOrBefore(text, Math.min(text.length, offset + Math.floor(suffixTokens * cpt)), offset);
@@ -127,7 +131,7 @@ export class PromptBuilder {
    * yet): every cursor's prompt in it is then a prefix of the prompt at its end. Changes nothing.
    */
   fitsWhole(uri: string, text: string, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string): boolean {
-    if ((this.starts.get(uri) ?? 0) !== 0) return false;
+    if ((this.starts.get(uri)?.start ?? 0) !== 0) return false;
     const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
     return text.length <= this.prefixChars(this.ratio.get(uri, languageId), suffixTokens, header);
   }

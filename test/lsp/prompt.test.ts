@@ -77,7 +77,10 @@ describe('PromptBuilder', () => {
     const over = doc.repeat(33); // 330 characters: 1.1 times the 300 of the budget
     assert.ok(b.build('a', over, over.length, undefined).prefixStart > 0, 'a first placement keeps the budget');
     assert.equal(b.build('b', doc.repeat(30), 300, undefined).prefixStart, 0);
-    assert.equal(b.build('b', over, over.length, undefined).prefixStart, 0, 'placed at 0, it may outgrow the budget by the margin');
+    assert.equal(b.build('b', over, over.length, undefined).prefixStart, 0, 'placed at 0, it may outgrow the budget by the margin while the user types');
+    // Placed at (0, 0), where VS Code opens a file, then asked at its end: the budget, not the margin.
+    assert.equal(b.build('c', over, 0, undefined).prefixStart, 0);
+    assert.ok(b.build('c', over, over.length, undefined).prefixStart > 0, 'a cursor that jumped keeps the budget');
   });
   it('learns chars per token from the engine', () => {
     const r = new CharsPerToken(3);
