@@ -4,7 +4,7 @@
 // (StarCoder order); models without them (SmolLM2) get the prefix alone. The token budget is split
 // between prefix and suffix; tokens are counted through a chars-per-token ratio the server learns
 // from the engine's real counts, so the main thread never tokenizes: each document's own (the
-// engine counts a document's first prompt before it is placed), else its language's.
+// engine counts a document before its first prompt is placed), else its language's.
 //
 // The prefix starts at a line boundary that stays put while the user types: the engine reuses
 // the KV cache of the longest unchanged prompt prefix, so moving the start on every keystroke
@@ -46,8 +46,9 @@ export interface BuiltPrompt {
 /**
  * Chars per token, learned from the engine's real counts: a document's own ratio (its last
  * prompt's), else its language's, else all documents'. Code's density differs by file and language
- * (dev files: Go p50 2.6 chars per token, TypeScript 3.1, Python 3.9; per file 1.9 to 4.5), and one
- * ratio for all made a Go prompt twice its budget and a Python one three quarters of it.
+ * (dev files: Go p50 2.6 chars per token, TypeScript 3.1, Python 3.9; per file 1.1 to 4.5): with
+ * one ratio for all, prompts placed to hold ~717 tokens held 452 to 1,115 (docs/BENCHMARKS.md,
+ * "Prompts the size of their budget").
  */
 export class CharsPerToken {
   private all: number;
