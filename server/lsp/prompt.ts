@@ -114,7 +114,9 @@ export class PromptBuilder {
       // Move the start: to a line start leaving `refill` of the budget (or 0 if all fits).
       start = lineStartAtOrAfter(text, Math.max(0, offset - Math.floor(prefixChars * this.budget.refill)), offset);
     }
-    this.starts.set(uri, { start, at: offset });
+    // A prompt at the very top (where VS Code puts the cursor of a file it opens or restores)
+    // says nothing about where this document's start belongs: the placed one stays.
+    if (offset > 0) this.starts.set(uri, { start, at: offset });
     const prefix = header + text.slice(start, offset);
     if (!fim) return { text: prefix, allowSpecial: false, prefixStart: start, mode: 'prefix', suffix: '' };
     const suffixEnd = lineEndAtOrBefore(text, Math.min(text.length, offset + Math.floor(suffixTokens * cpt)), offset);

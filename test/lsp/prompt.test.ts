@@ -78,9 +78,17 @@ describe('PromptBuilder', () => {
     assert.ok(b.build('a', over, over.length, undefined).prefixStart > 0, 'a first placement keeps the budget');
     assert.equal(b.build('b', doc.repeat(30), 300, undefined).prefixStart, 0);
     assert.equal(b.build('b', over, over.length, undefined).prefixStart, 0, 'placed at 0, it may outgrow the budget by the margin while the user types');
-    // Placed at (0, 0), where VS Code opens a file, then asked at its end: the budget, not the margin.
+    // Asked at (0, 0), where VS Code opens a file, then at its end: the budget, not the margin.
     assert.equal(b.build('c', over, 0, undefined).prefixStart, 0);
-    assert.ok(b.build('c', over, over.length, undefined).prefixStart > 0, 'a cursor that jumped keeps the budget');
+    assert.ok(!b.placed('c'), 'the top of a file places nothing');
+    const moved = b.build('c', over, over.length, undefined).prefixStart;
+    assert.ok(moved > 0, 'a first placement keeps the budget');
+    // The cursor restored at (0, 0) for a moment (a tab switch) leaves the placed start alone.
+    const doc40 = doc.repeat(40);
+    const placed = b.build('d', doc40, 330, undefined).prefixStart; // placed: 0.7 of 300 back, 120
+    assert.equal(b.build('d', doc40, 390, undefined).prefixStart, placed, 'typing on keeps it');
+    b.build('d', doc40, 0, undefined);
+    assert.equal(b.build('d', doc40, 390, undefined).prefixStart, placed, 'back from the top, the same start: the cache is reused');
   });
   it('learns chars per token from the engine', () => {
     const r = new CharsPerToken(3);
