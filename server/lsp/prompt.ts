@@ -105,8 +105,7 @@ export class PromptBuilder {
     const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
     const prefixChars = this.prefixChars(cpt, suffixTokens, header);
     // The margin is for a start placed where the user types (the cursor near the last prompt's
-    // end); a first placement, or a cursor that went further, keeps the budget itself (a start
-    // placed at (0, 0), where VS Code opens a file, says nothing about the file's end).
+    // end); a first placement, or a cursor that went further, keeps the budget itself.
     const placed = this.starts.get(uri);
     let start = placed?.start ?? 0;
     const near = placed !== undefined && Math.abs(offset - placed.at) <= prefixChars * (OUTGROW - 1);
