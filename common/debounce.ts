@@ -12,19 +12,42 @@ export interface DebounceOptions {
    * and usually waits for the block there (default true; false: the typing rhythm's delay).
    */
   newlineMin?: boolean;
+  /**
+   * After a member access ('.', '->', '::' right after a name or a closing bracket), wait only
+   * minMs: where a user stops to see what comes (default true; false: the typing rhythm's delay).
+   */
+  memberMin?: boolean;
+}
+
+/** A keystroke after which the user usually stops: a line break, or a member access. */
+export type StopKey = 'newline' | 'member';
+
+/**
+ * What kind of stop a change makes: `inserted` typed right after `before` (the text up to the
+ * change; only its end is read). A line break anywhere in the insertion is 'newline'; a single '.'
+ * after a name or a closing bracket (or '?' after one: '?.'), '>' completing '->', ':' completing
+ * '::' are 'member' (a number's '1.', '..' are not); anything else: undefined.
+ */
+export function stopKey(before: string, inserted: string): StopKey | undefined {
+  if (inserted.includes('\n')) return 'newline';
+  const prev = before.slice(-2);
+  if (inserted === '.') return /(?:[A-Za-z_$][\w$]*|[)\]])\??$/.test(before.slice(-64)) ? 'member' : undefined;
+  if (inserted === '>') return /[\w)\]]-$/.test(prev) ? 'member' : undefined;
+  if (inserted === ':') return /[\w>]:$/.test(prev) ? 'member' : undefined;
+  return undefined;
 }
 
 export class AdaptiveDebounce {
   private intervalMs = 150;
   private latencyMs = 150;
   private last = -Infinity;
-  private newline = false;
+  private stop: StopKey | undefined;
 
   constructor(private readonly opts: DebounceOptions = { minMs: 25, maxMs: 350 }) {}
 
-  /** A document change at time `now` (ms); `newline`: it inserted a line break. */
-  keystroke(now: number, newline = false): void {
-    this.newline = newline;
+  /** A document change at time `now` (ms); `stop`: it made a stop (stopKey), if any. */
+  keystroke(now: number, stop?: StopKey): void {
+    this.stop = stop;
     const gap = now - this.last;
     this.last = now;
     // Pauses longer than a second are not typing rhythm.
@@ -38,7 +61,8 @@ export class AdaptiveDebounce {
 
   delay(): number {
     if (this.opts.fixedMs !== undefined) return this.opts.fixedMs;
-    if (this.newline && this.opts.newlineMin !== false) return this.opts.minMs;
+    if (this.stop === 'newline' && this.opts.newlineMin !== false) return this.opts.minMs;
+    if (this.stop === 'member' && this.opts.memberMin !== false) return this.opts.minMs;
     const d = 0.75 * this.intervalMs + 0.1 * this.latencyMs;
     return Math.round(Math.min(this.opts.maxMs, Math.max(this.opts.minMs, d)));
   }

@@ -5,7 +5,7 @@
 // middleware (extension/provider.ts) and the typing benchmark (server/bench/trace.ts) both run
 // this, so the benchmark measures the client's real path.
 import { type DocPoint, SuggestionCache } from './cache';
-import { AdaptiveDebounce } from './debounce';
+import { AdaptiveDebounce, type StopKey } from './debounce';
 
 /** vscode's and vscode-jsonrpc's cancellation tokens both fit. */
 export interface Cancellation { readonly isCancellationRequested: boolean }
@@ -58,14 +58,14 @@ export class InlineFlow<T> {
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  /** `newlineMin`: after Enter, ask at the shortest wait (DebounceOptions.newlineMin; default true). */
-  setDebounce(ms: number | 'auto', newlineMin = true): void {
-    this.debounce = new AdaptiveDebounce(ms === 'auto' ? { minMs: 25, maxMs: 350, newlineMin } : { minMs: ms, maxMs: ms, fixedMs: ms });
+  /** `newlineMin` / `memberMin`: after Enter / a member access, ask at the shortest wait (DebounceOptions; default true). */
+  setDebounce(ms: number | 'auto', newlineMin = true, memberMin = true): void {
+    this.debounce = new AdaptiveDebounce(ms === 'auto' ? { minMs: 25, maxMs: 350, newlineMin, memberMin } : { minMs: ms, maxMs: ms, fixedMs: ms });
   }
 
-  /** A document change (the typing rhythm the debounce adapts to); `newline`: it inserted a line break. */
-  keystroke(newline = false): void {
-    this.debounce.keystroke(this.now(), newline);
+  /** A document change (the typing rhythm the debounce adapts to); `stop`: the kind of stop it made (stopKey). */
+  keystroke(stop?: StopKey): void {
+    this.debounce.keystroke(this.now(), stop);
   }
 
   /** Decides one request; `ask` sends it to the server (with the same cancellation). */

@@ -21,7 +21,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   try {
     const settings = (): ReturnType<typeof normalizeSettings> => normalizeSettings(JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('prism'))) as Record<string, unknown>);
     let status: StatusItem | undefined;
-    const inline = new InlineMiddleware(() => settings().settings.enable, (ghostMs) => { if (ghostMs === undefined) status?.render(); else status?.ghost(ghostMs); });
+    const inline = new InlineMiddleware(() => settings().settings.enable, (ghostMs) => { if (ghostMs === undefined) status?.render(); else status?.ghost(ghostMs); }, (line) => out.trace(line));
     inline.flow.setDebounce(settings().settings.debounceMs);
     status = new StatusItem(inline.flow.acceptance);
     context.subscriptions.push(status);
@@ -135,7 +135,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         // Typing reports Keyboard moves too: CursorRest tells them apart by the edit just before.
         if (e.kind === undefined) return;
         const a = cursorOf(e.textEditor);
-        if (a) rest.moved(a, e.kind === vscode.TextEditorSelectionChangeKind.Mouse);
+        const K = vscode.TextEditorSelectionChangeKind;
+        if (a) rest.moved(a, e.kind === K.Mouse ? 'mouse' : e.kind === K.Command ? 'command' : 'keyboard', e.textEditor.document.lineCount);
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         // Edits in the editor the user is in (not output channels, not other files).

@@ -4,6 +4,7 @@
 // vscode's types and the flow, and prefetches the next completion after an accepted one.
 import * as vscode from 'vscode';
 import type { Middleware } from 'vscode-languageclient/node';
+import { stopKey } from '../common/debounce';
 import { flowKey, InlineFlow } from '../common/inline-flow';
 import { ACCEPTED_COMMAND, type ContinuationParams } from '../common/protocol';
 
@@ -12,19 +13,32 @@ export class InlineMiddleware {
   /** Inline completion requests VS Code has made since activation. */
   requests = 0;
 
-  /** onChange: the counters changed; with `ghostMs`, a reply's ghost text came that long after VS Code asked (debounce included). */
-  constructor(enabled: () => boolean, private readonly onChange: (ghostMs?: number) => void) {
+  /**
+   * onChange: the counters changed; with `ghostMs`, a reply's ghost text came that long after VS
+   * Code asked (debounce included). trace: one line per request and per outcome (the output
+   * channel's Trace level: what VS Code asked, when, with which suggestion selected, and what it got).
+   */
+  constructor(enabled: () => boolean, private readonly onChange: (ghostMs?: number) => void, private readonly trace: (line: string) => void = () => {}) {
     this.flow = new InlineFlow((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText.value), { enabled });
   }
 
   keystroke(e: vscode.TextDocumentChangeEvent): void {
-    if (e.contentChanges.length > 0 && e.document.uri.scheme !== 'output') this.flow.keystroke(e.contentChanges.some((c) => c.text.includes('\n')));
+    if (e.contentChanges.length === 0 || e.document.uri.scheme === 'output') return;
+    if (e.contentChanges.some((c) => c.text.includes('\n'))) { this.flow.keystroke('newline'); return; }
+    const c = e.contentChanges[0];
+    if (e.contentChanges.length !== 1 || !c || c.text.length !== 1) { this.flow.keystroke(); return; }
+    // The line up to the typed character (a member access: '.', '->', '::').
+    const start = c.range.start;
+    this.flow.keystroke(stopKey(e.document.lineAt(start.line).text.slice(Math.max(0, start.character - 64), start.character), c.text));
   }
 
   middleware(): Middleware {
     return {
       provideInlineCompletionItems: async (document, position, context, token, next) => {
         this.requests++;
+        const asked = Date.now();
+        const where = `${document.uri.path.split('/').pop() ?? ''}:${position.line + 1}:${position.character + 1} v${document.version}${context.selectedCompletionInfo ? ` (suggestion ${JSON.stringify(context.selectedCompletionInfo.text)} selected)` : ''}`;
+        this.trace(`asked at ${where}, ${context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic ? 'typing' : 'invoked'}`);
         const editor = vscode.window.activeTextEditor;
         const end = document.positionAt(document.getText().length);
         const r = await this.flow.provide({
@@ -41,6 +55,8 @@ export class InlineMiddleware {
           const result = await next(document, position, context, t as vscode.CancellationToken);
           return result ? (Array.isArray(result) ? result : result.items) : result;
         });
+        const texts = r.kind === 'cache' ? r.items : r.kind === 'server' ? r.items.map((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText.value)) : [];
+        this.trace(`answered ${where} after ${Date.now() - asked} ms: ${r.kind}${texts[0] !== undefined ? ` ${JSON.stringify(texts[0].length > 40 ? `${texts[0].slice(0, 40)}...` : texts[0])}` : r.kind === 'server' ? ' (nothing)' : ''}`);
         if (r.kind === 'cache') {
           this.onChange();
           return r.items.map((text) => this.item(new vscode.InlineCompletionItem(text, new vscode.Range(position, position))));

@@ -2,7 +2,8 @@
 // default editor settings (the suggestion list opens while typing a word): Enter then wait, half
 // a word, a dot, Tab, on dev-split files, a return to an earlier file, and a click then Enter in a
 // just-opened long file and in a short one. Prints one JSON line per step (the ghost text as shown,
-// how long it took, how it changed in the next 3 s, the file after Tab) and writes a screenshot per step. Not a test: it asserts
+// how long it took, how it changed in the next 3 s, the file after Tab) and writes a screenshot per step; code-server
+// runs at log level trace, so the copied output channel also shows when VS Code asked and what it got. Not a test: it asserts
 // nothing; it is how to look at the product the way a user does before resolving anything.
 //
 //   npm run package && node scripts/hand-session.mjs --out /tmp/hand     # ~3 min on 2 cores
@@ -61,14 +62,15 @@ const cs = execFileSync('bash', [path.join(ROOT, 'scripts', 'e2e-setup.sh')], { 
 const entry = path.join(cs, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 execFileSync(process.execPath, [entry, '--extensions-dir', exts, '--user-data-dir', userData, '--install-extension', VSIX], { stdio: 'ignore' });
 const port = 18000 + Math.floor(Math.random() * 1000);
-const server = spawn(process.execPath, [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-workspace-trust', '--disable-telemetry', '--user-data-dir', userData, '--extensions-dir', exts, work], { stdio: ['ignore', 'pipe', 'pipe'] });
+const server = spawn(process.execPath, [entry, '--auth', 'none', '--log', 'trace', '--bind-addr', `127.0.0.1:${port}`, '--disable-workspace-trust', '--disable-telemetry', '--user-data-dir', userData, '--extensions-dir', exts, work], { stdio: ['ignore', 'pipe', 'pipe'] });
 await new Promise((res) => server.stdout.on('data', (d) => { if (/HTTP server listening/.test(String(d))) res(); }));
 const browser = await chromium.launch({ executablePath: process.env.PRISM_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(work)}`);
   await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
-  const ghost = () => page.locator('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text');
+  const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text';
+  const ghost = () => page.locator(GHOST);
   const open = async (name) => {
     const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name });
     await row.first().waitFor({ state: 'visible', timeout: 120000 });
@@ -80,7 +82,12 @@ try {
   };
   const step = async (tag, t0) => {
     let ms = -1;
-    try { await ghost().first().waitFor({ state: 'visible', timeout: 60000 }); ms = Date.now() - t0; } catch { /* no ghost text */ }
+    // Checked at every frame in the page: a locator's waitFor retries at growing intervals (up
+    // to 500 ms apart), which had added up to half a second to some steps.
+    try {
+      await page.waitForFunction((sel) => [...document.querySelectorAll(sel)].some((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; }), GHOST, { polling: 'raf', timeout: 60000 });
+      ms = Date.now() - t0;
+    } catch { /* no ghost text */ }
     // How the ghost text changes while the user waits (a block's first line, then the block).
     const changes = [];
     let last = '';

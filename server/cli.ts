@@ -64,7 +64,10 @@ const USAGE = `usage:
                       --time-budget 300,1500: and once per completion time budget (prism.timeBudgetMs);
                       --first-line-budget 250,0: and once per first-line time budget (prism.firstLineBudgetMs);
                       --enter-wait min,rhythm: and once per client wait after Enter (the shortest,
-                      the default; or the typing rhythm's); --auto-indent: Enter types the next
+                      the default; or the typing rhythm's); --member-wait min,rhythm: the same after
+                      a member access ('.', '->', '::'); --member-pause P: the typist pauses after a
+                      member access with probability P (default as after any key, 0.12);
+                      --auto-indent: Enter types the next
                       line's indentation with it, in one change, as VS Code does;
                       --progressive on,off: and once per prism.progressive (a block's
                       first line replied at once, the rest when done);
@@ -138,7 +141,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'per-file': { type: 'string' }, 'context-tokens': { type: 'string' }, 'cache-documents': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'auto-indent': { type: 'boolean' }, progressive: { type: 'string' }, 'tree-shapes': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'per-file': { type: 'string' }, 'context-tokens': { type: 'string' }, 'cache-documents': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'member-wait': { type: 'string' }, 'member-pause': { type: 'string' }, 'auto-indent': { type: 'boolean' }, progressive: { type: 'string' }, 'tree-shapes': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -152,6 +155,13 @@ function int(v: string | undefined, name: string, fallback: number, min = 0): nu
   if (v === undefined) return fallback;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${v}'`);
+  return n;
+}
+
+/** A probability: a number from 0 to 1. */
+function fraction(v: string, name: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--${name} takes a probability from 0 to 1, got '${v}'`);
   return n;
 }
 
@@ -178,12 +188,12 @@ const contextList = (v: string | undefined): number[] | undefined => boundedList
 /** --time-budget: completion time budgets within the setting's bounds (prism.timeBudgetMs). */
 const timeBudgetList = (v: string | undefined): number[] | undefined => boundedList(v, 'time-budget', 50, 30000, 'completion time budgets from 50 to 30000 ms (prism.timeBudgetMs)');
 
-/** --enter-wait: the client's wait after Enter in the typing trace, 'min' (the default) or 'rhythm'. */
-function enterWaitList(v: string | undefined): EnterWait[] | undefined {
+/** --enter-wait / --member-wait: the client's wait after Enter / a member access in the typing trace, 'min' (the default) or 'rhythm'. */
+function waitList(v: string | undefined, flag: 'enter-wait' | 'member-wait'): EnterWait[] | undefined {
   if (v === undefined) return undefined;
   return v.split(',').map((x) => {
     const w = x.trim();
-    if (w !== 'min' && w !== 'rhythm') throw new UsageError(`--enter-wait takes min (ask at the shortest wait after Enter) or rhythm (the typing rhythm's wait), comma-separated, got '${w}'`);
+    if (w !== 'min' && w !== 'rhythm') throw new UsageError(`--${flag} takes min (ask at the shortest wait after ${flag === 'enter-wait' ? 'Enter' : 'a member access'}) or rhythm (the typing rhythm's wait), comma-separated, got '${w}'`);
     return w;
   });
 }
@@ -535,7 +545,8 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
   const cacheDocuments = boundedList(v['cache-documents'], 'cache-documents', 1, 8, '1 to 8 documents (prism.cacheDocuments)');
   const timeBudgetsMs = timeBudgetList(v['time-budget']);
   const firstLineBudgetsMs = firstLineBudgetList(v['first-line-budget']);
-  const enterWaits = enterWaitList(v['enter-wait']);
+  const enterWaits = waitList(v['enter-wait'], 'enter-wait');
+  const memberWaits = waitList(v['member-wait'], 'member-wait');
   const progressive = onOffList(v.progressive);
   let only: RegExp | undefined;
   try {
@@ -601,8 +612,8 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     }).filter((m) => !isHeadKind(m) || headFor(m, load.modelPath) !== undefined);
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 2 : 8, 1),
-      chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, dir: v.dir, threads: load.threads,
-      comparePrefill: Boolean(v['compare-prefill']), contextTokens, cacheDocuments, timeBudgetsMs, firstLineBudgetsMs, enterWaits, progressive, autoIndent: Boolean(v['auto-indent']), grow, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
+      chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, memberPause: v['member-pause'] === undefined ? undefined : fraction(v['member-pause'], 'member-pause'), dir: v.dir, threads: load.threads,
+      comparePrefill: Boolean(v['compare-prefill']), contextTokens, cacheDocuments, timeBudgetsMs, firstLineBudgetsMs, enterWaits, memberWaits, progressive, autoIndent: Boolean(v['auto-indent']), grow, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
       progress: (f, m) => progress((decodeSteps + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);

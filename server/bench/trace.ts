@@ -16,6 +16,7 @@ import {
   type CancellationToken, CancellationTokenSource, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest,
   type InlineCompletionItem,
 } from 'vscode-languageserver-protocol/node';
+import { stopKey } from '../../common/debounce';
 import { flowKey, InlineFlow } from '../../common/inline-flow';
 import { CONTINUATION, PREFILL, STATS } from '../../common/protocol';
 import type { DraftMode, RemoteApi } from '../../common/settings';
@@ -35,6 +36,8 @@ export interface TraceOptions {
   chars: number;
   msPerChar: number;
   pauseMs: number;
+  /** How often the typist pauses after a member access (0-1; absent: as after any key, 0.12). */
+  memberPause?: number;
   dir?: string;
   threads?: number;
   /** Prompt budgets (prism.contextTokens) to type with, each a row per mode; undefined: the default setting. */
@@ -49,6 +52,8 @@ export interface TraceOptions {
   grow?: number;
   /** The client's wait after Enter (DebounceOptions.newlineMin: 'min', the default, or the typing rhythm's), each a row per mode. */
   enterWaits?: EnterWait[];
+  /** The client's wait after a member access ('.', '->', '::'; DebounceOptions.memberMin: 'min', the default, or the typing rhythm's), each a row per mode. */
+  memberWaits?: EnterWait[];
   /** Type Enter as VS Code does with auto-indent: the line break and the next line's indentation in one change. */
   autoIndent?: boolean;
   /** Rows with prism.progressive on and off (absent: the server's default). */
@@ -68,10 +73,16 @@ export interface TraceRow {
   mode: string;
   /** The client's wait after Enter when the run set it. */
   enter_wait?: EnterWait;
+  /** The client's wait after a member access when the run set it. */
+  member_wait?: EnterWait;
   /** Enter typed with the next line's indentation in one change (TraceOptions.autoIndent). */
   auto_indent?: boolean;
   /** Keystroke to ghost text for the server replies to requests made right after Enter. */
   after_enter_ms?: { p50: number; p95: number; n: number };
+  /** Keystroke to ghost text for the server replies to requests made right after a member access. */
+  after_member_ms?: { p50: number; p95: number; n: number };
+  /** Member-access keystrokes and what became of their requests: the cache answered, cancelled (or not asked), nothing to show, shown. */
+  member_requests?: { keys: number; cache: number; cancelled: number; empty: number; shown: number };
   /** prism.progressive when the run set it. */
   progressive?: boolean;
   /**
@@ -159,13 +170,14 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
   const budgets = o.timeBudgetsMs ?? [undefined];
   const firstLines = o.firstLineBudgetsMs ?? [undefined];
   const enterWaits = o.enterWaits ?? [undefined];
+  const memberWaits = o.memberWaits ?? [undefined];
   const progressives = o.progressive ?? [undefined];
-  type Run = { mode: DraftMode | 'remote'; prefill: boolean; context?: number; cacheDocs?: number; budget?: number; firstLine?: number; grow?: number; enterWait?: EnterWait; progressive?: boolean };
-  const runs: Run[] = progressives.flatMap((progressive) => enterWaits.flatMap((enterWait) => contexts.flatMap((context) => kept.flatMap((cacheDocs) => budgets.flatMap((budget) => firstLines.flatMap((firstLine) => o.modes.flatMap((mode): Run[] =>
-    (o.comparePrefill ? [{ mode, prefill: true, context, cacheDocs, budget, firstLine, enterWait, progressive }, { mode, prefill: false, context, cacheDocs, budget, firstLine, enterWait, progressive }] : [{ mode, prefill: true, context, cacheDocs, budget, firstLine, enterWait, progressive }]))))))));
+  type Run = { mode: DraftMode | 'remote'; prefill: boolean; context?: number; cacheDocs?: number; budget?: number; firstLine?: number; grow?: number; enterWait?: EnterWait; memberWait?: EnterWait; progressive?: boolean };
+  const runs: Run[] = progressives.flatMap((progressive) => memberWaits.flatMap((memberWait) => enterWaits.flatMap((enterWait) => contexts.flatMap((context) => kept.flatMap((cacheDocs) => budgets.flatMap((budget) => firstLines.flatMap((firstLine) => o.modes.flatMap((mode): Run[] =>
+    (o.comparePrefill ? [{ mode, prefill: true, context, cacheDocs, budget, firstLine, enterWait, memberWait, progressive }, { mode, prefill: false, context, cacheDocs, budget, firstLine, enterWait, memberWait, progressive }] : [{ mode, prefill: true, context, cacheDocs, budget, firstLine, enterWait, memberWait, progressive }])))))))));
   if (o.grow) runs.push(...o.modes.filter((m) => m !== 'none').map((mode): Run => ({ mode, prefill: true, grow: o.grow })));
   if (o.remote) runs.push({ mode: 'remote', prefill: true });
-  for (const [mi, { mode, prefill, context, cacheDocs, budget, firstLine, grow, enterWait, progressive }] of runs.entries()) {
+  for (const [mi, { mode, prefill, context, cacheDocs, budget, firstLine, grow, enterWait, memberWait, progressive }] of runs.entries()) {
     const rng = new Rng(1); // the same typing in every mode
     const rnd = (): number => rng.next();
     const settings = mode === 'remote' && o.remote
@@ -182,9 +194,12 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     const stats0 = await conn.sendRequest(STATS);
     const cpu0 = cpuSeconds(pid);
     const flow = new InlineFlow<InlineCompletionItem>((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText.value), { now: () => performance.now() });
-    flow.setDebounce('auto', enterWait !== 'rhythm');
+    flow.setDebounce('auto', enterWait !== 'rhythm', memberWait !== 'rhythm');
     const lat: number[] = [];
     const afterEnter: number[] = [];
+    const afterMember: number[] = [];
+    /** What became of the requests right after a member access. */
+    const members = { keys: 0, cache: 0, cancelled: 0, empty: 0, shown: 0 };
     const single: number[] = [];
     const keyToGhost: number[] = [];
     const firstReplies: number[] = [];
@@ -271,12 +286,14 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
         }
         const ch = typed[0] as string;
         const p = pos(before);
+        const stop = stopKey(before.slice(-64), typed);
         before += typed;
         version++;
         keystrokes++;
         const tKey = performance.now();
         // What VS Code does on a keystroke: the change, the open request cancelled, a new one.
-        flow.keystroke(ch === '\n');
+        flow.keystroke(stop);
+        if (stop === 'member') members.keys++;
         inflight?.cancel();
         await conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ range: { start: p, end: p }, text: typed }] });
         const cts = new CancellationTokenSource();
@@ -295,6 +312,10 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
           return r === null ? null : Array.isArray(r) ? r : r.items;
         }).then((r) => {
           const remaining = ahead.slice(snapshot.length - start);
+          if (stop === 'member') {
+            const first = r.kind === 'server' ? r.items[0] : undefined;
+            members[r.kind === 'cache' ? 'cache' : r.kind !== 'server' ? 'cancelled' : first && typeof first.insertText === 'string' && first.insertText ? 'shown' : 'empty']++;
+          }
           if (r.kind === 'cache') {
             hits++;
             keyToGhost.push(0);
@@ -313,6 +334,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
             if (single1) single.push(r.latencyMs);
             keyToGhost.push(performance.now() - tKey);
             if (ch === '\n') afterEnter.push(performance.now() - tKey);
+            if (stop === 'member') afterMember.push(performance.now() - tKey);
             shown.set(key, { tKey, remaining, text, enter: ch === '\n' });
             const k = commonPrefix(text, remaining);
             acceptedChars += k;
@@ -320,8 +342,9 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
           }
         }, () => { cancelled++; }).finally(() => { pending--; if (inflight === cts) inflight = undefined; });
         // The next keystroke: jittered typing speed, a pause after a line.
-        // About 1 keystroke in 8 is followed by a short pause (reading, thinking).
-        const gap = o.msPerChar * (0.6 + 0.8 * rnd()) + (ch === '\n' && rnd() < 0.6 ? o.pauseMs : rnd() < 0.12 ? 0.6 * o.pauseMs : 0);
+        // About 1 keystroke in 8 is followed by a short pause (reading, thinking); after a member
+        // access as often, or as often as o.memberPause says (the same random draws either way).
+        const gap = o.msPerChar * (0.6 + 0.8 * rnd()) + (ch === '\n' && rnd() < 0.6 ? o.pauseMs : rnd() < (stop === 'member' && o.memberPause !== undefined ? o.memberPause : 0.12) ? 0.6 * o.pauseMs : 0);
         await sleep(gap);
       }
       const deadline = performance.now() + 10_000;
@@ -339,7 +362,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     // PRISM_BENCH_LOGS=1: the language server's log (prefills, policy) on stderr, to read why.
     if (process.env.PRISM_BENCH_LOGS) for (const l of server.logs) console.error(`server: ${l}`);
     rows.push({
-      mode, ...(enterWait !== undefined ? { enter_wait: enterWait } : {}), ...(o.autoIndent ? { auto_indent: true } : {}), after_enter_ms: { p50: q(afterEnter, 0.5), p95: q(afterEnter, 0.95), n: afterEnter.length }, ...(progressive !== undefined ? { progressive } : {}), whole_ms: { p50: q(wholes, 0.5), p95: q(wholes, 0.95), n: wholes.length }, after_enter_whole_ms: { p50: q(enterWholes, 0.5), p95: q(enterWholes, 0.95), n: enterWholes.length }, ...(context !== undefined ? { context_tokens: context } : {}), ...(cacheDocs !== undefined ? { cache_documents: cacheDocs } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(firstLine !== undefined ? { first_line_budget_ms: firstLine } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
+      mode, ...(enterWait !== undefined ? { enter_wait: enterWait } : {}), ...(memberWait !== undefined ? { member_wait: memberWait } : {}), after_member_ms: { p50: q(afterMember, 0.5), p95: q(afterMember, 0.95), n: afterMember.length }, member_requests: members, ...(o.autoIndent ? { auto_indent: true } : {}), after_enter_ms: { p50: q(afterEnter, 0.5), p95: q(afterEnter, 0.95), n: afterEnter.length }, ...(progressive !== undefined ? { progressive } : {}), whole_ms: { p50: q(wholes, 0.5), p95: q(wholes, 0.95), n: wholes.length }, after_enter_whole_ms: { p50: q(enterWholes, 0.5), p95: q(enterWholes, 0.95), n: enterWholes.length }, ...(context !== undefined ? { context_tokens: context } : {}), ...(cacheDocs !== undefined ? { cache_documents: cacheDocs } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(firstLine !== undefined ? { first_line_budget_ms: firstLine } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
       first_over_repeat: q(firstReplies.map((x, i) => x / (firstRepeats[i] ?? x)), 0.5), later_reply_ms: q(laterReplies, 0.5), later_same_kind_reply_ms: q(laterSameKind, 0.5), keystrokes, requests, replies, cancelled, cache_hits: hits, cache_hit_rate: hits / keystrokes,
       latency_ms: { p50: q(lat, 0.5), p95: q(lat, 0.95), p99: q(lat, 0.99) },
       single_line_latency_ms: { p50: q(single, 0.5), p95: q(single, 0.95), p99: q(single, 0.99), n: single.length },
@@ -362,12 +385,20 @@ export function traceTable(rows: TraceRow[]): string {
   ];
   const remote = rows.filter((r) => r.remote_overhead_ms);
   for (const r of rows) {
-    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.cache_documents !== undefined ? ` (${r.cache_documents} document${r.cache_documents === 1 ? '' : 's'} cached)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.first_line_budget_ms !== undefined ? ` (first line ${r.first_line_budget_ms ? `${r.first_line_budget_ms} ms` : 'unbounded'})` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''}${r.enter_wait !== undefined ? ` (after Enter: ${r.enter_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''}${r.auto_indent ? ' (Enter with auto-indent)' : ''}${r.progressive !== undefined ? ` (progressive ${r.progressive ? 'on' : 'off'})` : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
+    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.cache_documents !== undefined ? ` (${r.cache_documents} document${r.cache_documents === 1 ? '' : 's'} cached)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.first_line_budget_ms !== undefined ? ` (first line ${r.first_line_budget_ms ? `${r.first_line_budget_ms} ms` : 'unbounded'})` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''}${r.enter_wait !== undefined ? ` (after Enter: ${r.enter_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''}${r.member_wait !== undefined ? ` (after a member access: ${r.member_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''}${r.auto_indent ? ' (Enter with auto-indent)' : ''}${r.progressive !== undefined ? ` (progressive ${r.progressive ? 'on' : 'off'})` : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
   }
   const enter = rows.filter((r) => r.after_enter_ms && r.after_enter_ms.n > 0);
   if (enter.length > 0) {
     lines.push('', '| row | after Enter: keystroke to ghost p50 / p95 ms (server replies) | after Enter: keystroke to the whole p50 / p95 ms (replies in two parts) |', '|---|---|---|');
     for (const r of enter) lines.push(`| ${r.mode}${r.enter_wait !== undefined ? ` (${r.enter_wait} wait)` : ''}${r.progressive !== undefined ? ` (progressive ${r.progressive ? 'on' : 'off'})` : ''} | ${r.after_enter_ms?.p50.toFixed(0)} / ${r.after_enter_ms?.p95.toFixed(0)} (${r.after_enter_ms?.n}) | ${whole(r.after_enter_whole_ms)} |`);
+  }
+  const member = rows.filter((r) => r.after_member_ms && r.after_member_ms.n > 0);
+  if (member.length > 0) {
+    lines.push('', '| row | after a member access (\'.\', \'->\', \'::\'): keystroke to ghost p50 / p95 ms (n server replies) | member keystrokes: the cache answered / cancelled / nothing / shown |', '|---|---|---|');
+    for (const r of member) {
+      const m = r.member_requests;
+      lines.push(`| ${r.mode}${r.member_wait !== undefined ? ` (${r.member_wait} wait)` : ''}${r.progressive !== undefined ? ` (progressive ${r.progressive ? 'on' : 'off'})` : ''} | ${r.after_member_ms?.p50.toFixed(0)} / ${r.after_member_ms?.p95.toFixed(0)} (${r.after_member_ms?.n}) | ${m ? `${m.keys}: ${m.cache} / ${m.cancelled} / ${m.empty} / ${m.shown}` : '-'} |`);
+    }
   }
   const parts = rows.filter((r) => r.whole_ms && r.whole_ms.n > 0);
   if (parts.length > 0) {

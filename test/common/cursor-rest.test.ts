@@ -46,9 +46,9 @@ describe('CursorRest', () => {
     const t = clock();
     const r = new CursorRest((a) => warmed.push(a), 400, t);
     assert.ok(CLICK_REST_MS < 400);
-    r.moved(at(3), true);
+    r.moved(at(3), 'mouse');
     t.advance(CLICK_REST_MS - 1);
-    r.moved(at(40, 12), true);
+    r.moved(at(40, 12), 'mouse');
     t.advance(CLICK_REST_MS - 1);
     assert.deepEqual(warmed, []);
     t.advance(1);
@@ -59,6 +59,36 @@ describe('CursorRest', () => {
     assert.deepEqual(warmed, [at(40, 12)]);
     t.advance(400 - CLICK_REST_MS);
     assert.deepEqual(warmed, [at(40, 12), at(41, 12)]);
+  });
+
+  it('warms after the shorter rest where keys jump to the first or last line, and after a command', () => {
+    const warmed: CursorAt[] = [];
+    const t = clock();
+    const r = new CursorRest((a) => warmed.push(a), 400, t);
+    r.activated(at(0));
+    r.moved(at(219, 4), 'keyboard', 220); // Ctrl+End in a 220-line file
+    t.advance(CLICK_REST_MS);
+    assert.deepEqual(warmed, [at(0), at(219, 4)]);
+    r.moved(at(0), 'keyboard', 220); // Ctrl+Home
+    t.advance(CLICK_REST_MS);
+    assert.deepEqual(warmed, [at(0), at(219, 4), at(0)]);
+    r.moved(at(57, 8), 'command', 220); // go to line, go to definition
+    t.advance(CLICK_REST_MS);
+    assert.deepEqual(warmed.at(-1), at(57, 8));
+    // An arrow onto the last line from the one above it is a step: the longer rest.
+    r.moved(at(218), 'keyboard', 220);
+    t.advance(400);
+    r.moved(at(219), 'keyboard', 220);
+    t.advance(CLICK_REST_MS);
+    assert.deepEqual(warmed.at(-1), at(218));
+    t.advance(400 - CLICK_REST_MS);
+    assert.deepEqual(warmed.at(-1), at(219));
+    // Keys that land elsewhere (Page Down) keep the longer rest.
+    r.moved(at(150), 'keyboard', 220);
+    t.advance(CLICK_REST_MS);
+    assert.deepEqual(warmed.at(-1), at(219));
+    t.advance(400 - CLICK_REST_MS);
+    assert.deepEqual(warmed.at(-1), at(150));
   });
 
   it('skips a cursor that keeps moving, and warms only where it stops', () => {

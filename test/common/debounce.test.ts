@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AdaptiveDebounce } from '../../common/debounce';
+import { AdaptiveDebounce, stopKey } from '../../common/debounce';
 
 describe('AdaptiveDebounce', () => {
   it('waits longer for fast, steady typing than for slow typing, within bounds', () => {
@@ -25,16 +25,41 @@ describe('AdaptiveDebounce', () => {
     for (let i = 0; i < 30; i++) d.keystroke(i * 200);
     const rhythm = d.delay();
     assert.ok(rhythm > 100, `a 200 ms rhythm waits ${rhythm} ms`);
-    d.keystroke(6000, true);
+    d.keystroke(6000, 'newline');
     assert.equal(d.delay(), 25, 'after Enter');
     d.keystroke(6200);
     assert.equal(d.delay(), rhythm, 'the next character typed: the rhythm again');
     const keep = new AdaptiveDebounce({ minMs: 25, maxMs: 350, newlineMin: false });
-    for (let i = 0; i < 30; i++) keep.keystroke(i * 200, i === 29);
+    for (let i = 0; i < 30; i++) keep.keystroke(i * 200, i === 29 ? 'newline' : undefined);
     assert.equal(keep.delay(), rhythm);
     const fixed = new AdaptiveDebounce({ minMs: 0, maxMs: 0, fixedMs: 80 });
-    fixed.keystroke(0, true);
+    fixed.keystroke(0, 'newline');
     assert.equal(fixed.delay(), 80, 'a fixed prism.debounceMs is the user\'s choice');
+  });
+  it('asks at the shortest wait right after a member access, unless told to keep the rhythm', () => {
+    const d = new AdaptiveDebounce({ minMs: 25, maxMs: 350 });
+    for (let i = 0; i < 30; i++) d.keystroke(i * 120);
+    const rhythm = d.delay();
+    assert.ok(rhythm > 80, `a 120 ms rhythm waits ${rhythm} ms`);
+    d.keystroke(3600, 'member');
+    assert.equal(d.delay(), 25, 'after self.');
+    d.keystroke(3720);
+    assert.equal(d.delay(), rhythm, 'the member\'s first letter: the rhythm again');
+    const keep = new AdaptiveDebounce({ minMs: 25, maxMs: 350, memberMin: false });
+    for (let i = 0; i < 30; i++) keep.keystroke(i * 120, i === 29 ? 'member' : undefined);
+    assert.equal(keep.delay(), rhythm);
+    const enterOnly = new AdaptiveDebounce({ minMs: 25, maxMs: 350, newlineMin: false });
+    for (let i = 0; i < 30; i++) enterOnly.keystroke(i * 120, i === 29 ? 'member' : undefined);
+    assert.equal(enterOnly.delay(), 25, 'the two rules are apart');
+  });
+  it('tells member accesses and line breaks from other keys', () => {
+    const cases: [string, string, ReturnType<typeof stopKey>][] = [
+      ['        self', '.', 'member'], ['foo()', '.', 'member'], ['xs[0]', '.', 'member'], ['a?', '.', 'member'],
+      ['node', '>', undefined], ['node-', '>', 'member'], ['std:', ':', 'member'], ['if x', ':', undefined],
+      ['x = 1', '.', undefined], ['..', '.', undefined], ['x = ', '.', undefined], ['a - ', '>', undefined],
+      ['', '.', undefined], ['f(x)', '\n', 'newline'], ['', '\n    ', 'newline'], ['self', 'x', undefined], ['self', '.x', undefined],
+    ];
+    for (const [before, inserted, want] of cases) assert.equal(stopKey(before, inserted), want, `${JSON.stringify(before)} + ${JSON.stringify(inserted)}`);
   });
   it('uses a fixed delay when set', () => {
     const d = new AdaptiveDebounce({ minMs: 0, maxMs: 0, fixedMs: 80 });

@@ -75,14 +75,14 @@ describe('inline flow', () => {
     for (let i = 0; i < 20; i++) { clock.t += 200; flow.keystroke(); }
     await flow.provide({ point: point('x = 1'), automatic: true }, live, async () => ['']);
     clock.t += 200;
-    flow.keystroke(true);
+    flow.keystroke('newline');
     const afterEnter = await flow.provide({ point: point('x = 1\n'), automatic: true }, live, async () => { clock.t += 90; return ['y = 2']; });
     assert.deepEqual(afterEnter, { kind: 'server', items: ['y = 2'], latencyMs: 90, waitedMs: 115 }, 'what the user waited: the 25 ms wait and the server');
     assert.equal(slept.length, 2);
     assert.ok((slept[0] as number) > 100 && slept[1] === 25, `waits ${slept.join(', ')} ms`);
     const rhythm = setup();
     rhythm.flow.setDebounce('auto', false);
-    for (let i = 0; i < 20; i++) { rhythm.clock.t += 200; rhythm.flow.keystroke(i === 19); }
+    for (let i = 0; i < 20; i++) { rhythm.clock.t += 200; rhythm.flow.keystroke(i === 19 ? 'newline' : undefined); }
     await rhythm.flow.provide({ point: point('x = 1\n'), automatic: true }, live, async () => ['y = 2']);
     assert.equal(rhythm.slept[0], slept[0], 'newlineMin off: the rhythm\'s wait after Enter too');
   });
