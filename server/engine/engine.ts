@@ -19,8 +19,11 @@ export const SETTLE_TAIL = 16;
 
 export const TREES_NOT_EXACT = 'draft trees are not bit-exact with this target (its attention sums a tree row\'s keys in another order than decoding); draft a chain, load the target with tree-exact attention (the CLI does for --tree static|dynamic, on the CPU), or turn exactness off (--inexact)';
 
-/** A context's KV cache and taps (CompletionRequest.cacheKey: the language server's document). */
-interface Slot { key: string; cache: KvCache; taps: RowStore }
+/**
+ * A context's KV cache and taps (CompletionRequest.cacheKey: the language server's document);
+ * `asked`: a completion (not only a warm-up) has run in it: a document the user types in.
+ */
+interface Slot { key: string; cache: KvCache; taps: RowStore; asked: boolean }
 
 export class Engine {
   private active: Slot;
@@ -39,7 +42,7 @@ export class Engine {
   get contexts(): string[] { return [...this.parked.map((s) => s.key), this.active.key]; }
 
   private newSlot(key: string): Slot {
-    return { key, cache: this.target.newCache(), taps: new RowStore(3 * this.target.cfg.hidden) };
+    return { key, cache: this.target.newCache(), taps: new RowStore(3 * this.target.cfg.hidden), asked: false };
   }
 
   /**
@@ -48,13 +51,22 @@ export class Engine {
    * its prompt); a new context takes a new cache while fewer than `slots` are kept, else the least
    * recently used one. A new context takes over an empty active cache, or one that holds 90% of
    * its prompt (a document saved under a new name). One slot: one cache for everything, as without keys.
+   * When full, a context only warmed (a file opened or a cursor rested, nothing asked there) gives
+   * its buffers before one a completion ran in: the user types where they typed, and reads the
+   * rest (a file opened to read, by go to definition, warmed whole when short).
    */
-  private useContext(key: string, slots: number, ids: readonly number[]): void {
+  private useContext(key: string, slots: number, ids: readonly number[], asked: boolean): void {
+    this.switchContext(key, slots, ids);
+    if (asked) this.active.asked = true;
+  }
+
+  private switchContext(key: string, slots: number, ids: readonly number[]): void {
     const room = Math.max(1, slots);
     while (this.parked.length > room - 1) this.parked.shift(); // the setting went down: free the oldest
     if (key === this.active.key) return;
     const i = this.parked.findIndex((s) => s.key === key);
     if (room === 1 || (i < 0 && (this.active.cache.length === 0 || this.active.cache.commonPrefix(ids) >= 0.9 * ids.length))) {
+      if (this.active.cache.length === 0) this.active.asked = false;
       this.active.key = key;
       return;
     }
@@ -68,12 +80,15 @@ export class Engine {
       this.active.cache.truncate(0);
       this.active.taps.truncate(0);
       this.active.key = key;
+      this.active.asked = false;
     } else if (this.parked.length > room - 1) {
-      // Full: the least recently used context's buffers serve the new one.
-      const old = this.parked.shift() as Slot;
+      // Full: the least recently used context only warmed, else the least recently used one,
+      // gives its buffers to the new one.
+      const w = this.parked.findIndex((p) => !p.asked);
+      const old = this.parked.splice(w >= 0 ? w : 0, 1)[0] as Slot;
       old.cache.truncate(0);
       old.taps.truncate(0);
-      this.active = { ...old, key };
+      this.active = { ...old, key, asked: false };
     } else {
       this.active = this.newSlot(key);
     }
@@ -164,7 +179,7 @@ export class Engine {
       decodeTokens: 0, decodeMs: 0, decodeTokensPerS: 0, totalMs: 0,
     };
     const needsTaps = (drafter?.needsTaps ?? false) || (req.prefillOnly === true && req.prefillTaps === true);
-    this.useContext(req.cacheKey ?? '', req.cacheSlots ?? 1, ids);
+    this.useContext(req.cacheKey ?? '', req.cacheSlots ?? 1, ids, req.prefillOnly !== true);
     if (req.fresh) this.cache.truncate(0);
     if (req.prefillOnly && this.cache.commonPrefix(ids) === ids.length && (!needsTaps || this.taps.length >= ids.length)) {
       // A warm-up for a prompt the cache already holds (a cursor moved back into it) computes

@@ -326,6 +326,24 @@ describe('a KV cache per document (cacheKey, cacheSlots)', () => {
     assert.deepEqual(e.contexts, ['a']);
   });
 
+  it('when full, a document only warmed gives its cache before one a completion ran in', async () => {
+    const e = new Engine(new FakeTarget());
+    await e.complete({ prompt: A, maxTokens: 4, cacheKey: 'a', cacheSlots: 2 }); // typed in
+    await e.complete({ prompt: B, maxTokens: 4, cacheKey: 'b', cacheSlots: 2, prefillOnly: true }); // opened to read
+    await e.complete({ prompt: C, maxTokens: 4, cacheKey: 'c', cacheSlots: 2, prefillOnly: true }); // and another
+    assert.deepEqual(e.contexts, ['a', 'c'], 'b, only warmed, gave its cache, not a, the least recently used');
+    const a = await e.complete({ prompt: A, maxTokens: 8, cacheKey: 'a', cacheSlots: 2 });
+    assert.equal(a.timings.reusedTokens, a.timings.promptTokens - 1, 'back in a: its prompt is kept');
+    assert.deepEqual(a.tokens, await cold(A));
+    // Once asked there, c counts as typed in too: the least recently used goes again.
+    await e.complete({ prompt: C, maxTokens: 4, cacheKey: 'c', cacheSlots: 2 });
+    await e.complete({ prompt: B, maxTokens: 4, cacheKey: 'b', cacheSlots: 2, prefillOnly: true });
+    assert.deepEqual(e.contexts, ['c', 'b'], 'a and c both asked: a, the least recently used, gave its cache');
+    // A warmed cache that takes a new document's place starts unasked.
+    await e.complete({ prompt: A, maxTokens: 4, cacheKey: 'a', cacheSlots: 2, prefillOnly: true });
+    assert.deepEqual(e.contexts, ['c', 'a'], 'b, only warmed, gave its cache before c');
+  });
+
   it('each document keeps its taps; a head that reads them gets its own document\'s rows', async () => {
     const target = new FakeTarget();
     const e = new Engine(target);
