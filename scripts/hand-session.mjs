@@ -7,7 +7,7 @@
 // nothing; it is how to look at the product the way a user does before resolving anything.
 //
 //   npm run package && node scripts/hand-session.mjs --out /tmp/hand     # ~3 min on 2 cores
-//   (--vsix FILE: another package; --pause MS: how long the user looks at a just-opened file's
+//   (--vsix FILE: another package; --setting KEY=JSON: a user setting; --pause MS: how long the user looks at a just-opened file's
 //   end before pressing Enter, default 1500; --click-enter MS: from a click to Enter, default 300)
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -23,6 +23,13 @@ const args = process.argv.slice(2);
 const out = args[args.indexOf('--out') + 1] && args.includes('--out') ? path.resolve(args[args.indexOf('--out') + 1]) : fs.mkdtempSync(path.join(os.tmpdir(), 'prism-hand-out-'));
 const VSIX = args.includes('--vsix') ? path.resolve(args[args.indexOf('--vsix') + 1]) : path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix');
 const PAUSE_MS = args.includes('--pause') ? Number(args[args.indexOf('--pause') + 1]) : 1500;
+// --setting KEY=JSON (repeatable): a user setting besides VS Code's defaults, e.g.
+// --setting editor.inlineSuggest.suppressSuggestions=true
+const userSettings = Object.fromEntries(args.flatMap((a, i) => (a === '--setting' ? [args[i + 1] ?? ''] : [])).map((kv) => {
+  const eq = kv.indexOf('=');
+  if (eq < 1) { console.error(`--setting takes KEY=JSON, got '${kv}'`); process.exit(2); }
+  return [kv.slice(0, eq), JSON.parse(kv.slice(eq + 1))];
+}));
 const CLICK_ENTER_MS = args.includes('--click-enter') ? Number(args[args.indexOf('--click-enter') + 1]) : 300;
 if (!fs.existsSync(VSIX)) { console.error(`${VSIX} is missing: run npm run package first`); process.exit(2); }
 fs.mkdirSync(out, { recursive: true });
@@ -56,7 +63,7 @@ fs.writeFileSync(path.join(work, 'enter.ts'), ts.lines.slice(0, ts.at + 1).join(
 fs.writeFileSync(path.join(work, 'click.py'), py2.lines.join('\n'));
 fs.writeFileSync(path.join(work, 'short.py'), short.lines.join('\n'));
 console.log(JSON.stringify({ python: py.name, line: py.lines[py.at], typescript: ts.name, tsLine: ts.lines[ts.at], short: `${short.name} (${short.lines.join('\n').length} characters)` }));
-fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off' }));
+fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', ...userSettings }));
 
 const cs = execFileSync('bash', [path.join(ROOT, 'scripts', 'e2e-setup.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
 const entry = path.join(cs, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
