@@ -52,7 +52,7 @@ export class InlineFlow<T> {
   private readonly sleep: (ms: number) => Promise<void>;
 
   /** `textOf` gives an item's insert text (what the cache keeps). */
-  constructor(private readonly textOf: (item: T) => string, o: FlowOptions = {}) {
+  constructor(readonly textOf: (item: T) => string, o: FlowOptions = {}) {
     this.enabled = o.enabled ?? (() => true);
     this.now = o.now ?? Date.now;
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));

@@ -21,7 +21,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   try {
     const settings = (): ReturnType<typeof normalizeSettings> => normalizeSettings(JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('prism'))) as Record<string, unknown>);
     let status: StatusItem | undefined;
-    const inline = new InlineMiddleware(() => settings().settings.enable, (ghostMs) => { if (ghostMs === undefined) status?.render(); else status?.ghost(ghostMs); }, (line) => out.trace(line));
+    const inline = new InlineMiddleware(() => settings().settings.enable, (ghostMs) => { if (ghostMs === undefined) status?.render(); else status?.ghost(ghostMs); }, (line) => { if (out.logLevel === vscode.LogLevel.Trace) out.trace(line()); });
     inline.flow.setDebounce(settings().settings.debounceMs);
     status = new StatusItem(inline.flow.acceptance);
     context.subscriptions.push(status);

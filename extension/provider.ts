@@ -16,9 +16,10 @@ export class InlineMiddleware {
   /**
    * onChange: the counters changed; with `ghostMs`, a reply's ghost text came that long after VS
    * Code asked (debounce included). trace: one line per request and per outcome (the output
-   * channel's Trace level: what VS Code asked, when, with which suggestion selected, and what it got).
+   * channel's Trace level: what VS Code asked, when, with which suggestion selected, and what it
+   * got); given the line's maker, so nothing is formatted while the level is off.
    */
-  constructor(enabled: () => boolean, private readonly onChange: (ghostMs?: number) => void, private readonly trace: (line: string) => void = () => {}) {
+  constructor(enabled: () => boolean, private readonly onChange: (ghostMs?: number) => void, private readonly trace: (line: () => string) => void = () => {}) {
     this.flow = new InlineFlow((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText.value), { enabled });
   }
 
@@ -37,8 +38,8 @@ export class InlineMiddleware {
       provideInlineCompletionItems: async (document, position, context, token, next) => {
         this.requests++;
         const asked = Date.now();
-        const where = `${document.uri.path.split('/').pop() ?? ''}:${position.line + 1}:${position.character + 1} v${document.version}${context.selectedCompletionInfo ? ` (suggestion ${JSON.stringify(context.selectedCompletionInfo.text)} selected)` : ''}`;
-        this.trace(`asked at ${where}, ${context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic ? 'typing' : 'invoked'}`);
+        const where = (): string => `${document.uri.path.split('/').pop() ?? ''}:${position.line + 1}:${position.character + 1} v${document.version}${context.selectedCompletionInfo ? ` (suggestion ${JSON.stringify(context.selectedCompletionInfo.text)} selected)` : ''}`;
+        this.trace(() => `asked at ${where()}, ${context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic ? 'typing' : 'invoked'}`);
         const editor = vscode.window.activeTextEditor;
         const end = document.positionAt(document.getText().length);
         const r = await this.flow.provide({
@@ -55,8 +56,11 @@ export class InlineMiddleware {
           const result = await next(document, position, context, t as vscode.CancellationToken);
           return result ? (Array.isArray(result) ? result : result.items) : result;
         });
-        const texts = r.kind === 'cache' ? r.items : r.kind === 'server' ? r.items.map((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText.value)) : [];
-        this.trace(`answered ${where} after ${Date.now() - asked} ms: ${r.kind}${texts[0] !== undefined ? ` ${JSON.stringify(texts[0].length > 40 ? `${texts[0].slice(0, 40)}...` : texts[0])}` : r.kind === 'server' ? ' (nothing)' : ''}`);
+        const ms = Date.now() - asked;
+        this.trace(() => {
+          const first = r.kind === 'cache' ? r.items[0] : r.kind === 'server' && r.items[0] ? this.flow.textOf(r.items[0]) : undefined;
+          return `answered ${where()} after ${ms} ms: ${r.kind}${first !== undefined ? ` ${JSON.stringify(first.length > 40 ? `${first.slice(0, 40)}...` : first)}` : r.kind === 'server' ? ' (nothing)' : ''}`;
+        });
         if (r.kind === 'cache') {
           this.onChange();
           return r.items.map((text) => this.item(new vscode.InlineCompletionItem(text, new vscode.Range(position, position))));

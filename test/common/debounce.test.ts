@@ -20,38 +20,27 @@ describe('AdaptiveDebounce', () => {
     for (let i = 0; i < 10; i++) d.latency(2000);
     assert.ok(d.delay() > before);
   });
-  it('asks at the shortest wait right after a line break (Enter), unless told to keep the rhythm or fixed', () => {
-    const d = new AdaptiveDebounce({ minMs: 25, maxMs: 350 });
-    for (let i = 0; i < 30; i++) d.keystroke(i * 200);
-    const rhythm = d.delay();
-    assert.ok(rhythm > 100, `a 200 ms rhythm waits ${rhythm} ms`);
-    d.keystroke(6000, 'newline');
-    assert.equal(d.delay(), 25, 'after Enter');
-    d.keystroke(6200);
-    assert.equal(d.delay(), rhythm, 'the next character typed: the rhythm again');
-    const keep = new AdaptiveDebounce({ minMs: 25, maxMs: 350, newlineMin: false });
-    for (let i = 0; i < 30; i++) keep.keystroke(i * 200, i === 29 ? 'newline' : undefined);
-    assert.equal(keep.delay(), rhythm);
-    const fixed = new AdaptiveDebounce({ minMs: 0, maxMs: 0, fixedMs: 80 });
-    fixed.keystroke(0, 'newline');
-    assert.equal(fixed.delay(), 80, 'a fixed prism.debounceMs is the user\'s choice');
-  });
-  it('asks at the shortest wait right after a member access, unless told to keep the rhythm', () => {
-    const d = new AdaptiveDebounce({ minMs: 25, maxMs: 350 });
-    for (let i = 0; i < 30; i++) d.keystroke(i * 120);
-    const rhythm = d.delay();
-    assert.ok(rhythm > 80, `a 120 ms rhythm waits ${rhythm} ms`);
-    d.keystroke(3600, 'member');
-    assert.equal(d.delay(), 25, 'after self.');
-    d.keystroke(3720);
-    assert.equal(d.delay(), rhythm, 'the member\'s first letter: the rhythm again');
-    const keep = new AdaptiveDebounce({ minMs: 25, maxMs: 350, memberMin: false });
-    for (let i = 0; i < 30; i++) keep.keystroke(i * 120, i === 29 ? 'member' : undefined);
-    assert.equal(keep.delay(), rhythm);
-    const enterOnly = new AdaptiveDebounce({ minMs: 25, maxMs: 350, newlineMin: false });
-    for (let i = 0; i < 30; i++) enterOnly.keystroke(i * 120, i === 29 ? 'member' : undefined);
-    assert.equal(enterOnly.delay(), 25, 'the two rules are apart');
-  });
+  for (const [stop, what, rule, ms, least] of [['newline', 'Enter', 'newlineMin', 200, 100], ['member', 'self.', 'memberMin', 120, 80]] as const) {
+    it(`asks at the shortest wait right after ${stop === 'newline' ? 'a line break (Enter)' : 'a member access'}, unless told to keep the rhythm`, () => {
+      const d = new AdaptiveDebounce({ minMs: 25, maxMs: 350 });
+      for (let i = 0; i < 30; i++) d.keystroke(i * ms);
+      const rhythm = d.delay();
+      assert.ok(rhythm > least, `a ${ms} ms rhythm waits ${rhythm} ms`);
+      d.keystroke(30 * ms, stop);
+      assert.equal(d.delay(), 25, `after ${what}`);
+      d.keystroke(31 * ms);
+      assert.equal(d.delay(), rhythm, 'the next character typed: the rhythm again');
+      const keep = new AdaptiveDebounce({ minMs: 25, maxMs: 350, [rule]: false });
+      for (let i = 0; i < 30; i++) keep.keystroke(i * ms, i === 29 ? stop : undefined);
+      assert.equal(keep.delay(), rhythm);
+      const other = new AdaptiveDebounce({ minMs: 25, maxMs: 350, [rule === 'newlineMin' ? 'memberMin' : 'newlineMin']: false });
+      for (let i = 0; i < 30; i++) other.keystroke(i * ms, i === 29 ? stop : undefined);
+      assert.equal(other.delay(), 25, 'the two rules are apart');
+      const fixed = new AdaptiveDebounce({ minMs: 0, maxMs: 0, fixedMs: 80 });
+      fixed.keystroke(0, stop);
+      assert.equal(fixed.delay(), 80, 'a fixed prism.debounceMs is the user\'s choice');
+    });
+  }
   it('tells member accesses and line breaks from other keys', () => {
     const cases: [string, string, ReturnType<typeof stopKey>][] = [
       ['        self', '.', 'member'], ['foo()', '.', 'member'], ['xs[0]', '.', 'member'], ['a?', '.', 'member'],
