@@ -239,11 +239,14 @@ export class SourceTuner {
     this.measured = { lookup: Math.max(this.measured.lookup, d), head: Math.max(this.measured.head, h) };
     const src = s.sources ?? {};
     if (d > 0) {
-      this.tried += s.targetRuns;
+      // Runs that continued what the context held before (an earlier completion's output) are no
+      // measure of lookup in the prompt: left out, with their deeper chains.
+      const tried = s.targetRuns - (src.recent?.runs ?? 0);
+      this.tried += tried;
       const l = src.lookup;
       if (l) this.lookup.add(l, d);
       if (store) {
-        this.storeTried += s.targetRuns - (l?.runs ?? 0);
+        this.storeTried += tried - (l?.runs ?? 0);
         if (src.store) this.store.add(src.store, d);
       }
       // With the head off, the runs lookup left drafted nothing: what looking cost them.

@@ -20,8 +20,11 @@ export interface DraftTree {
   match?: number;
 }
 
-/** Lookup of n-gram matches in the prompt, in the repository datastore ('store'), or a trained head. */
-export type DraftSource = 'lookup' | 'store' | 'head';
+/**
+ * Lookup of n-gram matches in the prompt, in what the context held before ('recent',
+ * DraftContext.recent), in the repository datastore ('store'), or a trained head.
+ */
+export type DraftSource = 'lookup' | 'recent' | 'store' | 'head';
 
 export const EMPTY_TREE: DraftTree = Object.freeze({ tokens: [], parents: [], q: [], prob: [] }) as DraftTree;
 

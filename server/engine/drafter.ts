@@ -50,6 +50,14 @@ export interface DraftContext {
   taps?: (from: number, to: number) => Float32Array;
   sampling: SamplingParams;
   rng: Rng;
+  /**
+   * What this context's KV cache held before the prompt replaced it, most recent first, each with
+   * the few tokens before the cut (Engine.recent): an earlier completion's output that typing
+   * superseded, the text after a warmed cursor. The target wrote much of it at almost this place,
+   * so lookup drafting matches the context's suffix there before the prompt (SuffixDecoding's
+   * earlier outputs).
+   */
+  recent?: readonly (readonly number[])[];
 }
 
 export interface Drafter {

@@ -19,11 +19,21 @@ export const SETTLE_TAIL = 16;
 
 export const TREES_NOT_EXACT = 'draft trees are not bit-exact with this target (its attention sums a tree row\'s keys in another order than decoding); draft a chain, load the target with tree-exact attention (the CLI does for --tree static|dynamic, on the CPU), or turn exactness off (--inexact)';
 
+/** Tokens a cache gave up that drafting keeps (DraftContext.recent): this many runs at most, each at most RECENT_TOKENS long. */
+export const RECENT_KEEP = 4;
+export const RECENT_TOKENS = 256;
+/** The tokens before what a cache gave up, kept with it so that a context's suffix can match across the cut. */
+export const RECENT_LEAD = 8;
+/** PRISM_DRAFT_RECENT=0: keep nothing (benchmarks compare). */
+const KEEP_RECENT = process.env.PRISM_DRAFT_RECENT !== '0';
+
 /**
  * A context's KV cache and taps (CompletionRequest.cacheKey: the language server's document);
- * `asked`: a completion (not only a warm-up) has run in it: a document the user types in.
+ * `asked`: a completion (not only a warm-up) has run in it: a document the user types in;
+ * `recent`: what its cache held past the prompts that replaced it, most recent first (an earlier
+ * completion's output, the text after a warmed cursor), for lookup drafting (DraftContext.recent).
  */
-interface Slot { key: string; cache: KvCache; taps: RowStore; asked: boolean }
+interface Slot { key: string; cache: KvCache; taps: RowStore; asked: boolean; recent: number[][] }
 
 export class Engine {
   private active: Slot;
@@ -38,11 +48,13 @@ export class Engine {
   get cache(): KvCache { return this.active.cache; }
   /** The target's taps of its cached positions, kept while a drafter needs them (prefix of the cache). */
   get taps(): RowStore { return this.active.taps; }
+  /** What the active context's cache gave up, most recent first (DraftContext.recent). */
+  get recent(): readonly (readonly number[])[] { return this.active.recent; }
   /** The contexts whose caches are kept, least recently used first, the active one last. */
   get contexts(): string[] { return [...this.parked.map((s) => s.key), this.active.key]; }
 
   private newSlot(key: string): Slot {
-    return { key, cache: this.target.newCache(), taps: new RowStore(3 * this.target.cfg.hidden), asked: false };
+    return { key, cache: this.target.newCache(), taps: new RowStore(3 * this.target.cfg.hidden), asked: false, recent: [] };
   }
 
   /**
@@ -66,7 +78,7 @@ export class Engine {
     if (key === this.active.key) return;
     const i = this.parked.findIndex((s) => s.key === key);
     if (room === 1 || (i < 0 && (this.active.cache.length === 0 || this.active.cache.commonPrefix(ids) >= 0.9 * ids.length))) {
-      if (this.active.cache.length === 0) this.active.asked = false;
+      if (this.active.cache.length === 0) { this.active.asked = false; this.active.recent = []; }
       this.active.key = key;
       return;
     }
@@ -81,6 +93,7 @@ export class Engine {
       this.active.taps.truncate(0);
       this.active.key = key;
       this.active.asked = false;
+      this.active.recent = [];
     } else if (this.parked.length > room - 1) {
       // Full: the least recently used context only warmed, else the least recently used one,
       // gives its buffers to the new one.
@@ -88,7 +101,7 @@ export class Engine {
       const old = this.parked.splice(w >= 0 ? w : 0, 1)[0] as Slot;
       old.cache.truncate(0);
       old.taps.truncate(0);
-      this.active = { ...old, key, asked: false };
+      this.active = { ...old, key, asked: false, recent: [] };
     } else {
       this.active = this.newSlot(key);
     }
@@ -127,6 +140,7 @@ export class Engine {
     let common = this.cache.commonPrefix(ids);
     if (common === ids.length) common--; // the last prompt token must run to give its logits
     if (wantTaps) common = Math.min(common, this.taps.length); // positions without taps run again
+    this.keepRecent(ids, common);
     this.cache.truncate(common);
     this.taps.truncate(common);
     let at = common;
@@ -142,6 +156,23 @@ export class Engine {
       at = end;
       if (isLast) return { reused: common, last: r };
     }
+  }
+
+  /**
+   * Before the cache is cut back to `common` tokens for the prompt `ids`: what it held past them
+   * (an earlier completion's output, cancelled or not taken; the text after a warmed cursor) is
+   * kept for lookup drafting, with the RECENT_LEAD tokens before it. A prompt that shares less than
+   * half of itself with the cache is another text: nothing of the old one is kept.
+   */
+  private keepRecent(ids: readonly number[], common: number): void {
+    const tokens = this.cache.tokens;
+    if (common < ids.length / 2) {
+      this.active.recent = [];
+      return;
+    }
+    if (!KEEP_RECENT || tokens.length - common < 2) return;
+    const run = tokens.slice(Math.max(0, common - RECENT_LEAD), Math.min(tokens.length, common + RECENT_TOKENS));
+    this.active.recent = [run, ...this.active.recent].slice(0, RECENT_KEEP);
   }
 
   /**
@@ -180,7 +211,11 @@ export class Engine {
     };
     const needsTaps = (drafter?.needsTaps ?? false) || (req.prefillOnly === true && req.prefillTaps === true);
     this.useContext(req.cacheKey ?? '', req.cacheSlots ?? 1, ids, req.prefillOnly !== true);
-    if (req.fresh) this.cache.truncate(0);
+    if (req.fresh) {
+      // Nothing of an earlier run may help: a benchmark's contenders each start from nothing.
+      this.cache.truncate(0);
+      this.active.recent = [];
+    }
     if (req.prefillOnly && this.cache.commonPrefix(ids) === ids.length && (!needsTaps || this.taps.length >= ids.length)) {
       // A warm-up for a prompt the cache already holds (a cursor moved back into it) computes
       // nothing and keeps the cache whole: truncating it would drop the text after that cursor,

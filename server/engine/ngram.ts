@@ -24,6 +24,14 @@ export interface NgramOptions {
 /** minN 2: a one-token match proposes too often in vain (bench-spec: depth-1 acceptance 0.63 vs 0.75). */
 export const DEFAULT_NGRAM: NgramOptions = { maxN: 4, minN: 2, window: 4096 };
 
+/**
+ * What the context held before is continued this deep (within the run's room), past the chain's
+ * depth: the target wrote it at almost this place, and 65-80% of its nodes were accepted. A request
+ * that replaced one which had decoded 16 tokens took 153 / 156 / 166 / 178 target runs for 528
+ * tokens at 12 / 8 / 6 / 4 (235 without it; docs/BENCHMARKS.md, "What the cache held before").
+ */
+export const RECENT_DEPTH = 8;
+
 export class NgramDrafter implements Drafter {
   readonly name = 'ngram';
   readonly needsTaps = false;
@@ -34,17 +42,18 @@ export class NgramDrafter implements Drafter {
   reset(): void { /* stateless */ }
 
   async draft(ctx: DraftContext, params: TreeParams): Promise<DraftTree> {
-    return ngramTree(ctx.tokens, params, this.opts, this.store);
+    return ngramTree(ctx.tokens, params, this.opts, this.store, ctx.recent);
   }
 }
 
 /**
- * The draft tree of continuations of earlier matches of the context's suffix: the prompt's own
- * matches first (longest suffix, most recent), then, for the branches still free, the
+ * The draft tree of continuations of earlier matches of the context's suffix: the context's own
+ * matches first (longest suffix; at one length, what the context held before (`recent`, most
+ * recent first), then the prompt's, most recent first), then, for the branches still free, the
  * datastore's (longest suffix, most frequent continuation); with `storeLead`, a store match that
  * much longer than the prompt's goes first.
  */
-export function ngramTree(tokens: readonly number[], params: TreeParams, opts: NgramOptions = DEFAULT_NGRAM, store?: Datastore): DraftTree {
+export function ngramTree(tokens: readonly number[], params: TreeParams, opts: NgramOptions = DEFAULT_NGRAM, store?: Datastore, recent: readonly (readonly number[])[] = []): DraftTree {
   const tree = newTree();
   const L = tokens.length;
   const branches = params.kind === 'chain' ? 1 : Math.max(1, params.topK);
@@ -53,7 +62,7 @@ export function ngramTree(tokens: readonly number[], params: TreeParams, opts: N
   const child = new Map<string, number>();
   const insert = (cont: ArrayLike<number>): void => {
     let parent = -1;
-    for (let d = 0; d < params.depth && d < cont.length; d++) {
+    for (let d = 0; d < cont.length; d++) {
       if (tree.tokens.length >= params.totalTokens) break;
       const tok = cont[d] as number;
       const key = `${parent}:${tok}`;
@@ -63,10 +72,25 @@ export function ngramTree(tokens: readonly number[], params: TreeParams, opts: N
       child.set(key, parent);
     }
   };
-  // The prompt's matches: longest suffix first, most recent first.
-  const fromPrompt: { n: number; cont: number[] }[] = [];
+  // The context's matches: longest suffix first; at one length, what the context held before,
+  // then the prompt, each most recent first.
+  const fromPrompt: { n: number; cont: number[]; recent?: boolean }[] = [];
   const seen = new Set<number>(); // continuation start positions already used
+  const seenRecent = new Set<string>();
+  const recentDepth = Math.max(params.depth, Math.min(params.room ?? params.depth, RECENT_DEPTH));
   for (let n = Math.min(opts.maxN, L - 1); n >= opts.minN && fromPrompt.length < branches; n--) {
+    for (let r = 0; r < recent.length && fromPrompt.length < branches; r++) {
+      const run = recent[r] as readonly number[];
+      for (let end = run.length - 1; end - n >= 0 && fromPrompt.length < branches; end--) {
+        let ok = true;
+        for (let j = 1; j <= n; j++) {
+          if (run[end - j] !== tokens[L - j]) { ok = false; break; }
+        }
+        if (!ok || seenRecent.has(`${r}:${end}`)) continue;
+        seenRecent.add(`${r}:${end}`);
+        fromPrompt.push({ n, cont: run.slice(end, end + recentDepth), recent: true });
+      }
+    }
     // Scan matches from the most recent backwards.
     for (let end = L - 1; end - n >= start && fromPrompt.length < branches; end--) {
       // A match ends at position end-1 (exclusive end `end`), continuation starts at `end`.
@@ -95,7 +119,7 @@ export function ngramTree(tokens: readonly number[], params: TreeParams, opts: N
   // apart), and how long a suffix it matched.
   if (tree.tokens.length > 0) {
     const prompt = order[0] === fromPrompt[0]?.cont;
-    tree.source = prompt ? 'lookup' : 'store';
+    tree.source = prompt ? (fromPrompt[0]?.recent ? 'recent' : 'lookup') : 'store';
     tree.match = prompt ? fromPrompt[0]?.n : storeMatch;
   }
   return tree;

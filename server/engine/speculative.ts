@@ -14,7 +14,7 @@ import { distributionFromTop, type Rng, type SamplingParams, type SparseDist, ta
 import type { CompletionHooks, SourceStats, SpecStats } from './types';
 
 /** The engine state the loop works on. */
-export interface SpecState { readonly target: Target; readonly cache: KvCache; readonly taps: RowStore }
+export interface SpecState { readonly target: Target; readonly cache: KvCache; readonly taps: RowStore; readonly recent?: readonly (readonly number[])[] }
 
 export async function speculate(e: SpecState, first: number, out: Emitter, sampling: SamplingParams, rng: Rng, drafter: Drafter, params: TreeParams, hooks: CompletionHooks): Promise<SpecStats> {
   const { target, cache } = e;
@@ -37,7 +37,7 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     // Never draft deeper than the budget left or than the context has room for.
     const room = Math.min(out.remaining(), maxPos - P - 1);
     const taps = drafter.needsTaps ? (from: number, to: number) => e.taps.rows(from, to) : undefined;
-    let tree = await drafter.draft({ tokens: [...cache.tokens, root], sampling, rng, taps }, { ...params, depth: Math.min(depthNow, room), room });
+    let tree = await drafter.draft({ tokens: [...cache.tokens, root], sampling, rng, taps, recent: e.recent }, { ...params, depth: Math.min(depthNow, room), room });
     if (tree.tokens.length > maxPos - P - 1) tree = EMPTY_TREE;
     // An exact target verifies a tree row exactly only where its keys keep their SGEMM panels.
     if (target.padsSingleRow && target.treeKeyPanel) tree = panelSafe(tree, P, target.treeKeyPanel);

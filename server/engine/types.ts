@@ -140,7 +140,7 @@ export interface SpecStats {
   rowsRuns: number[];
   rowsMs: number[];
   /**
-   * The same runs by what proposed their draft (DraftTree.source: 'lookup', 'store', 'head'; 'none' for
+   * The same runs by what proposed their draft (DraftTree.source: 'lookup', 'recent', 'store', 'head'; 'none' for
    * runs that drafted nothing, 'other' for untagged drafts): the tuner models each source apart.
    */
   sources?: Record<string, SourceStats>;

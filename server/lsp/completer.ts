@@ -562,7 +562,10 @@ export class Completer {
       tau: r.spec ? Math.round(r.spec.tau * 100) / 100 : undefined, drafter: this.stats.drafter,
       rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
     });
-    const spec = r.spec ? `, ${r.spec.drafter} (${draftLabel(request.draft)}) tau ${r.spec.tau.toFixed(2)} (draft ${Math.round(r.spec.draftMs)}, verify ${Math.round(r.spec.verifyMs)} ms in ${r.spec.targetRuns} runs)` : '';
+    const rec = r.spec?.sources?.recent;
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    const earlier = rec ? `; ${rec.runs} from earlier output, ${sum(rec.depthAccepted)} of ${sum(rec.depthReached)} accepted` : '';
+    const spec = r.spec ? `, ${r.spec.drafter} (${draftLabel(request.draft)}) tau ${r.spec.tau.toFixed(2)} (draft ${Math.round(r.spec.draftMs)}, verify ${Math.round(r.spec.verifyMs)} ms in ${r.spec.targetRuns} runs${earlier})` : '';
     this.hooks.log(`completion: ${t.promptTokens} prompt tokens (${t.reusedTokens} reused), ${t.decodeTokens} generated in ${Math.round(t.totalMs)} ms (prompt ${Math.round(t.prefillMs)} ms), ${r.finishReason}${spec}`);
   }
 

@@ -7,7 +7,8 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addNode, type DraftTree, newTree, pathTo } from '../../server/engine/draft-tree';
 import type { DraftContext, Drafter, TreeParams } from '../../server/engine/drafter';
-import { Engine } from '../../server/engine/engine';
+import { Engine, RECENT_KEEP, RECENT_LEAD } from '../../server/engine/engine';
+import { NgramDrafter } from '../../server/engine/ngram';
 import { HealConstraint, healTail } from '../../server/engine/healing';
 import { argmax, drawFrom, Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
 import type { CompletionRequest, SpecStats } from '../../server/engine/types';
@@ -378,6 +379,54 @@ describe('a KV cache per document (cacheKey, cacheSlots)', () => {
     const r = await e.complete({ prompt: A, maxTokens: 4, cacheKey: 'file:///a.py', cacheSlots: 2 });
     assert.equal(r.timings.reusedTokens, r.timings.promptTokens - 1);
     assert.deepEqual(e.contexts, ['file:///a.py']);
+  });
+});
+
+describe('what a cache gave up (Engine.recent) drafts the next completion', () => {
+  const A = PROMPTS[0] as string;
+  const CHAIN4: TreeParams = { kind: 'chain', depth: 4, topK: 1, totalTokens: 8, minProb: 0 };
+
+  it('keeps an earlier completion\'s output with the tokens before it; lookup continues it; the tokens are plain decoding\'s', async () => {
+    const e = new Engine(new FakeTarget());
+    const first = await e.complete({ prompt: A, maxTokens: 12 });
+    const held = [...e.cache.tokens];
+    // The user typed two of the characters it was about to show (the request was superseded).
+    const typed = A + first.text.slice(0, 2);
+    const ids = e.promptIds({ prompt: typed, maxTokens: 10 });
+    const common = ids.findIndex((t, i) => held[i] !== t) < 0 ? ids.length - 1 : ids.findIndex((t, i) => held[i] !== t);
+    const r = await e.complete({ prompt: typed, maxTokens: 10 }, {}, new NgramDrafter(), CHAIN4);
+    assert.deepEqual(e.recent[0], held.slice(common - RECENT_LEAD));
+    const rec = r.spec?.sources?.recent;
+    assert.ok(rec && rec.runs > 0 && rec.depthAccepted.join() === rec.depthReached.join(), `drafted from the earlier output, every node right: ${JSON.stringify(rec)}`);
+    assert.ok(rec.depthReached.length > CHAIN4.depth, 'past the chain\'s depth');
+    assert.equal(r.text, first.text.slice(2, 12));
+    assert.deepEqual(r.tokens, (await new Engine(new FakeTarget()).complete({ prompt: typed, maxTokens: 10 })).tokens);
+    // At most RECENT_KEEP runs, the newest first.
+    for (let i = 0; i < RECENT_KEEP + 2; i++) await e.complete({ prompt: typed + 'x'.repeat(i % 2), maxTokens: 6 });
+    assert.equal(e.recent.length, RECENT_KEEP);
+  });
+
+  it('another text, a fresh request and a new document keep nothing of it', async () => {
+    const e = new Engine(new FakeTarget());
+    await e.complete({ prompt: A, maxTokens: 12 });
+    await e.complete({ prompt: A + 'x', maxTokens: 4 });
+    assert.equal(e.recent.length, 1);
+    const other = await e.complete({ prompt: PROMPTS[4] as string, maxTokens: 8 }, {}, new NgramDrafter(), CHAIN4);
+    assert.equal(e.recent.length, 0, 'a prompt sharing less than half of itself with the cache is another text');
+    assert.equal(other.spec?.sources?.recent, undefined);
+    await e.complete({ prompt: (PROMPTS[4] as string) + 'y', maxTokens: 4 });
+    assert.equal(e.recent.length, 1);
+    await e.complete({ prompt: PROMPTS[4] as string, maxTokens: 4, fresh: true });
+    assert.equal(e.recent.length, 0, 'a benchmark\'s contenders each start from nothing');
+    await e.complete({ prompt: A, maxTokens: 8, cacheKey: 'a', cacheSlots: 2 });
+    await e.complete({ prompt: A + 'x', maxTokens: 4, cacheKey: 'a', cacheSlots: 2 });
+    assert.equal(e.recent.length, 1);
+    const kept = e.recent;
+    await e.complete({ prompt: PROMPTS[1] as string, maxTokens: 4, cacheKey: 'b', cacheSlots: 2 });
+    assert.equal(e.recent.length, 0, 'each document has its own');
+    await e.complete({ prompt: A + 'x', maxTokens: 4, cacheKey: 'a', cacheSlots: 2 });
+    assert.equal(e.recent.length, 2, 'a kept document keeps its own, and adds what its cache gives up now');
+    assert.equal(e.recent[1], kept[0]);
   });
 });
 

@@ -10,7 +10,7 @@ import { causalMask, MASK_NEG, treeMask } from '../../server/engine/masks';
 import { FP32_GRAPH_OPTIONS } from '../../kernels/llama-graph';
 import { Engine, type SpecStats } from '../../server/engine/engine';
 import { HYBRID_HEAD_DEPTH, HybridDrafter } from '../../server/engine/hybrid';
-import { ngramTree, NgramDrafter } from '../../server/engine/ngram';
+import { ngramTree, NgramDrafter, RECENT_DEPTH } from '../../server/engine/ngram';
 import { Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
 import { TargetModel } from '../../server/engine/target';
 import { cursorOffsets, defaultModel, devFiles, tinyModel } from '../helpers';
@@ -85,6 +85,30 @@ describe('n-gram drafter', () => {
     assert.deepEqual(tree.tokens, [5, 6, 3, 4]);
     assert.deepEqual(tree.parents, [-1, 0, -1, 2]);
     assert.deepEqual(ngramTree([1, 2, 3], CHAIN).tokens, []);
+  });
+
+  it('continues what the context held before (recent) first at one match length, the prompt first where it matches longer', () => {
+    const ctx = [1, 2, 3, 4, 9, 1, 2, 5, 6, 7, 1, 2];
+    const recent = [[8, 1, 2, 11, 12, 13]];
+    const chain = ngramTree(ctx, { ...CHAIN, depth: 3 }, undefined, undefined, recent);
+    assert.deepEqual(chain.tokens, [11, 12, 13]);
+    assert.equal(chain.source, 'recent');
+    assert.equal(chain.match, 2);
+    // It goes past the chain's depth, to RECENT_DEPTH within the run's room.
+    const long = [8, 1, 2, ...Array.from({ length: 12 }, (_, i) => 40 + i)];
+    assert.deepEqual(ngramTree(ctx, { ...CHAIN, depth: 3, room: 20 }, undefined, undefined, [long]).tokens, long.slice(3, 3 + RECENT_DEPTH));
+    assert.deepEqual(ngramTree(ctx, { ...CHAIN, depth: 3, room: 5 }, undefined, undefined, [long]).tokens, long.slice(3, 8));
+    // Several runs: the most recent first; a tree takes the others' continuations as branches.
+    const tree = ngramTree(ctx, { kind: 'dynamic', depth: 2, topK: 3, totalTokens: 10, minProb: 0 }, undefined, undefined, [[1, 2, 20], ...recent]);
+    assert.deepEqual(tree.tokens, [20, 11, 12, 5, 6]);
+    assert.deepEqual(tree.parents, [-1, -1, 1, -1, 3]);
+    // The prompt's 3-token match [9, 1, 2] beats the run's 2-token one; a 1-token match is no match.
+    const longer = ngramTree([9, 1, 2, 5, 6, 9, 1, 2], { ...CHAIN, depth: 2 }, undefined, undefined, recent);
+    assert.deepEqual(longer.tokens, [5, 6]);
+    assert.equal(longer.source, 'lookup');
+    assert.deepEqual(ngramTree([4, 5, 2], CHAIN, undefined, undefined, [[2, 30, 31]]).tokens, []);
+    // A match at the end of a run has nothing to continue.
+    assert.deepEqual(ngramTree([4, 1, 2], CHAIN, undefined, undefined, [[0, 1, 2]]).tokens, []);
   });
 });
 

@@ -125,6 +125,19 @@ describe('SourceTuner', () => {
     assert.ok(Math.abs(small.expectedTokens - (0.75 * 2.55 + 0.25 * 1.6)) < 1e-3, JSON.stringify(small));
   });
 
+  it('leaves out the runs that continued an earlier output (source recent): lookup\'s rate and acceptance stay the prompt\'s', () => {
+    const base = hybrid(30000, 4, [0.8, 0.75, 0.5, 0.5], 10000, 2, [0.6, 0.5], 2, verify);
+    const recent: SourceStats = { runs: 5000, depthReached: new Array<number>(8).fill(5000), depthAccepted: new Array<number>(8).fill(5000), nodesRuns: [], nodesMs: [] };
+    const withRecent: SpecStats = { ...base, targetRuns: base.targetRuns + 5000, sources: { ...base.sources, recent } };
+    const [a, b] = [new SourceTuner(8), new SourceTuner(8)];
+    for (const t of [a, b]) t.observePlain(20, 1000);
+    a.observe(base, 4, 2);
+    b.observe(withRecent, 4, 2);
+    assert.ok(Math.abs(b.lookupRate() - 0.75) < 1e-3, `P(lookup proposes) ${b.lookupRate()}`);
+    assert.equal(b.point(4, 2).expectedTokens, a.point(4, 2).expectedTokens);
+    assert.equal(b.point(6, 0).expectedTokens, a.point(6, 0).expectedTokens, 'its deeper chains do not teach lookup depths it never drafted');
+  });
+
   it('models the datastore as a third source: where the prompt has no match it proposes at its own rate and acceptance', () => {
     const t = new SourceTuner(8);
     t.observePlain(20, 1000);
