@@ -51,11 +51,11 @@ export interface DraftContext {
   sampling: SamplingParams;
   rng: Rng;
   /**
-   * What this context's KV cache held before the prompt replaced it, most recent first, each with
-   * the few tokens before the cut (Engine.recent): an earlier completion's output that typing
-   * superseded, the text after a warmed cursor. The target wrote much of it at almost this place,
-   * so lookup drafting matches the context's suffix there before the prompt (SuffixDecoding's
-   * earlier outputs).
+   * What this context's KV cache generated before a prompt cut it off, most recent first, each
+   * with the few tokens before it (Engine.recent): an earlier completion's output that typing
+   * superseded or the user did not take. The target wrote it at almost this place, so lookup
+   * drafting matches the context's suffix there before the prompt (SuffixDecoding's earlier
+   * outputs).
    */
   recent?: readonly (readonly number[])[];
 }

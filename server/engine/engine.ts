@@ -30,10 +30,11 @@ const KEEP_RECENT = process.env.PRISM_DRAFT_RECENT !== '0';
 /**
  * A context's KV cache and taps (CompletionRequest.cacheKey: the language server's document);
  * `asked`: a completion (not only a warm-up) has run in it: a document the user types in;
- * `recent`: what its cache held past the prompts that replaced it, most recent first (an earlier
- * completion's output, the text after a warmed cursor), for lookup drafting (DraftContext.recent).
+ * `recent`: the output of earlier completions that later prompts cut off its cache, most recent
+ * first, for lookup drafting (DraftContext.recent); `promptEnd`: the length of the last prompt
+ * prefilled (the cache's tokens past it were generated).
  */
-interface Slot { key: string; cache: KvCache; taps: RowStore; asked: boolean; recent: number[][] }
+interface Slot { key: string; cache: KvCache; taps: RowStore; asked: boolean; recent: number[][]; promptEnd: number }
 
 export class Engine {
   private active: Slot;
@@ -54,7 +55,7 @@ export class Engine {
   get contexts(): string[] { return [...this.parked.map((s) => s.key), this.active.key]; }
 
   private newSlot(key: string): Slot {
-    return { key, cache: this.target.newCache(), taps: new RowStore(3 * this.target.cfg.hidden), asked: false, recent: [] };
+    return { key, cache: this.target.newCache(), taps: new RowStore(3 * this.target.cfg.hidden), asked: false, recent: [], promptEnd: 0 };
   }
 
   /**
@@ -159,20 +160,24 @@ export class Engine {
   }
 
   /**
-   * Before the cache is cut back to `common` tokens for the prompt `ids`: what it held past them
-   * (an earlier completion's output, cancelled or not taken; the text after a warmed cursor) is
-   * kept for lookup drafting, with the RECENT_LEAD tokens before it. A prompt that shares less than
-   * half of itself with the cache is another text: nothing of the old one is kept.
+   * Before the cache is cut back to `common` tokens for the prompt `ids`: the tokens it generated
+   * past the last prompt (an earlier completion's output, cancelled or not taken) are kept for
+   * lookup drafting, with the RECENT_LEAD tokens before them. Prompt text cut off (a document warmed
+   * whole, cut back to a cursor's prompt) is not: the datastore has the open documents. A prompt
+   * that shares less than half of itself with the cache is another text: nothing of the old one is kept.
    */
   private keepRecent(ids: readonly number[], common: number): void {
+    const slot = this.active;
     const tokens = this.cache.tokens;
+    const from = Math.max(common, slot.promptEnd);
+    slot.promptEnd = ids.length;
     if (common < ids.length / 2) {
-      this.active.recent = [];
+      slot.recent = [];
       return;
     }
-    if (!KEEP_RECENT || tokens.length - common < 2) return;
-    const run = tokens.slice(Math.max(0, common - RECENT_LEAD), Math.min(tokens.length, common + RECENT_TOKENS));
-    this.active.recent = [run, ...this.active.recent].slice(0, RECENT_KEEP);
+    if (!KEEP_RECENT || tokens.length - from < 2) return;
+    const run = tokens.slice(Math.max(0, from - RECENT_LEAD), Math.min(tokens.length, from + RECENT_TOKENS));
+    slot.recent = [run, ...slot.recent].slice(0, RECENT_KEEP);
   }
 
   /**

@@ -382,7 +382,7 @@ describe('a KV cache per document (cacheKey, cacheSlots)', () => {
   });
 });
 
-describe('what a cache gave up (Engine.recent) drafts the next completion', () => {
+describe('what a cache generated before a prompt cut it off (Engine.recent) drafts the next completion', () => {
   const A = PROMPTS[0] as string;
   const CHAIN4: TreeParams = { kind: 'chain', depth: 4, topK: 1, totalTokens: 8, minProb: 0 };
 
@@ -404,6 +404,19 @@ describe('what a cache gave up (Engine.recent) drafts the next completion', () =
     // At most RECENT_KEEP runs, the newest first.
     for (let i = 0; i < RECENT_KEEP + 2; i++) await e.complete({ prompt: typed + 'x'.repeat(i % 2), maxTokens: 6 });
     assert.equal(e.recent.length, RECENT_KEEP);
+  });
+
+  it('keeps generated tokens only: a document warmed whole and cut back to a cursor\'s prompt keeps none of its text', async () => {
+    const e = new Engine(new FakeTarget());
+    const doc = `${PROMPTS[4] as string}def g(self):\n        return 1\n`;
+    await e.complete({ prompt: doc, maxTokens: 8, prefillOnly: true });
+    await e.complete({ prompt: PROMPTS[4] as string, maxTokens: 8 });
+    assert.equal(e.recent.length, 0, 'the document\'s text after the cursor is the datastore\'s');
+    const held = [...e.cache.tokens];
+    await e.complete({ prompt: `${PROMPTS[4] as string}x`, maxTokens: 8 });
+    assert.equal(e.recent.length, 1);
+    const n = e.promptIds({ prompt: PROMPTS[4] as string, maxTokens: 8 }).length;
+    assert.deepEqual(e.recent[0], held.slice(n - RECENT_LEAD), 'the completion\'s output, with the 8 prompt tokens before it');
   });
 
   it('another text, a fresh request and a new document keep nothing of it', async () => {

@@ -87,7 +87,7 @@ describe('n-gram drafter', () => {
     assert.deepEqual(ngramTree([1, 2, 3], CHAIN).tokens, []);
   });
 
-  it('continues what the context held before (recent) first at one match length, the prompt first where it matches longer', () => {
+  it('continues an earlier output (recent) first at one match length, the prompt first where it matches longer', () => {
     const ctx = [1, 2, 3, 4, 9, 1, 2, 5, 6, 7, 1, 2];
     const recent = [[8, 1, 2, 11, 12, 13]];
     const chain = ngramTree(ctx, { ...CHAIN, depth: 3 }, undefined, undefined, recent);
@@ -109,6 +109,13 @@ describe('n-gram drafter', () => {
     assert.deepEqual(ngramTree([4, 5, 2], CHAIN, undefined, undefined, [[2, 30, 31]]).tokens, []);
     // A match at the end of a run has nothing to continue.
     assert.deepEqual(ngramTree([4, 1, 2], CHAIN, undefined, undefined, [[0, 1, 2]]).tokens, []);
+  });
+
+  it('drafts from earlier outputs for greedy requests only (a sample leaves the greedy output early)', async () => {
+    const ctx = (temperature: number): DraftContext => ({ tokens: [1, 2, 3, 4, 9, 1, 2, 5, 6, 7, 1, 2], sampling: { temperature, topK: 0, topP: 1, seed: 0 }, rng: new Rng(0), recent: [[8, 1, 2, 11, 12, 13]] });
+    const d = new NgramDrafter();
+    assert.deepEqual((await d.draft(ctx(0), { ...CHAIN, depth: 3 })).tokens, [11, 12, 13]);
+    assert.deepEqual((await d.draft(ctx(0.8), { ...CHAIN, depth: 3 })).tokens, [5, 6, 7]);
   });
 });
 
