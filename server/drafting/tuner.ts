@@ -239,8 +239,8 @@ export class SourceTuner {
     this.measured = { lookup: Math.max(this.measured.lookup, d), head: Math.max(this.measured.head, h) };
     const src = s.sources ?? {};
     if (d > 0) {
-      // Runs that continued what the context held before (an earlier completion's output) are no
-      // measure of lookup in the prompt: left out, with their deeper chains.
+      // Runs that continued an earlier output (DraftContext.recent) are no measure of lookup in
+      // the prompt: left out, with their deeper chains.
       const tried = s.targetRuns - (src.recent?.runs ?? 0);
       this.tried += tried;
       const l = src.lookup;

@@ -21,7 +21,7 @@ export interface DraftTree {
 }
 
 /**
- * Lookup of n-gram matches in the prompt, in what the context held before ('recent',
+ * Lookup of n-gram matches in the prompt, in earlier outputs ('recent',
  * DraftContext.recent), in the repository datastore ('store'), or a trained head.
  */
 export type DraftSource = 'lookup' | 'recent' | 'store' | 'head';

@@ -19,10 +19,10 @@ export const SETTLE_TAIL = 16;
 
 export const TREES_NOT_EXACT = 'draft trees are not bit-exact with this target (its attention sums a tree row\'s keys in another order than decoding); draft a chain, load the target with tree-exact attention (the CLI does for --tree static|dynamic, on the CPU), or turn exactness off (--inexact)';
 
-/** Tokens a cache gave up that drafting keeps (DraftContext.recent): this many runs at most, each at most RECENT_TOKENS long. */
+/** Earlier outputs kept for drafting (DraftContext.recent): this many per document at most, each at most RECENT_TOKENS long. */
 export const RECENT_KEEP = 4;
 export const RECENT_TOKENS = 256;
-/** The tokens before what a cache gave up, kept with it so that a context's suffix can match across the cut. */
+/** The tokens before an earlier output, kept with it so that a context's suffix can match across the cut. */
 export const RECENT_LEAD = 8;
 /** PRISM_DRAFT_RECENT=0: keep nothing (benchmarks compare). */
 const KEEP_RECENT = process.env.PRISM_DRAFT_RECENT !== '0';
@@ -49,7 +49,7 @@ export class Engine {
   get cache(): KvCache { return this.active.cache; }
   /** The target's taps of its cached positions, kept while a drafter needs them (prefix of the cache). */
   get taps(): RowStore { return this.active.taps; }
-  /** What the active context's cache gave up, most recent first (DraftContext.recent). */
+  /** The earlier outputs the active context's cache generated and later prompts cut off, most recent first (DraftContext.recent). */
   get recent(): readonly (readonly number[])[] { return this.active.recent; }
   /** The contexts whose caches are kept, least recently used first, the active one last. */
   get contexts(): string[] { return [...this.parked.map((s) => s.key), this.active.key]; }

@@ -25,8 +25,8 @@ export interface NgramOptions {
 export const DEFAULT_NGRAM: NgramOptions = { maxN: 4, minN: 2, window: 4096 };
 
 /**
- * What the context held before is continued this deep (within the run's room), past the chain's
- * depth: the target wrote it at almost this place, and 65-80% of its nodes were accepted. A request
+ * An earlier output (DraftContext.recent) is continued this deep (within the run's room), past the
+ * chain's depth: the target wrote it at almost this place, and 65-80% of its nodes were accepted. A request
  * that replaced one which had decoded 16 tokens took 153 / 156 / 166 / 178 target runs for 528
  * tokens at 12 / 8 / 6 / 4 (235 without it; docs/BENCHMARKS.md, "What the cache held before",
  * measured with the first version, which also kept cut-off prompt text).
@@ -51,8 +51,8 @@ export class NgramDrafter implements Drafter {
 
 /**
  * The draft tree of continuations of earlier matches of the context's suffix: the context's own
- * matches first (longest suffix; at one length, what the context held before (`recent`, most
- * recent first), then the prompt's, most recent first), then, for the branches still free, the
+ * matches first (longest suffix; at one length, earlier outputs' (`recent`, most recent first),
+ * then the prompt's, most recent first), then, for the branches still free, the
  * datastore's (longest suffix, most frequent continuation); with `storeLead`, a store match that
  * much longer than the prompt's goes first.
  */
@@ -75,8 +75,8 @@ export function ngramTree(tokens: readonly number[], params: TreeParams, opts: N
       child.set(key, parent);
     }
   };
-  // The context's matches: longest suffix first; at one length, what the context held before,
-  // then the prompt, each most recent first.
+  // The context's matches: longest suffix first; at one length, earlier outputs', then the
+  // prompt's, each most recent first.
   const fromPrompt: { n: number; cont: number[]; recent?: boolean }[] = [];
   const seen = new Set<number>(); // continuation start positions already used
   const seenRecent = new Set<string>();
