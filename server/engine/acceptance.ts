@@ -22,12 +22,18 @@ export interface Acceptance {
   next: number;
 }
 
-export function acceptGreedy(tree: DraftTree, argmax: ArrayLike<number>): Acceptance {
+/**
+ * `argmax`: the target's choice at each block row, or a function that makes it (called once per
+ * row along the accepted path, in order, the bonus row last: token healing's constrained argmax,
+ * whose state advances with each chosen token).
+ */
+export function acceptGreedy(tree: DraftTree, argmax: ArrayLike<number> | ((row: number) => number)): Acceptance {
   const kids = blockChildren(tree);
   const accepted: number[] = [];
+  const choose = typeof argmax === 'function' ? argmax : (row: number) => argmax[row] as number;
   let cur = 0;
   for (;;) {
-    const want = argmax[cur] as number;
+    const want = choose(cur);
     const hit = (kids[cur] as number[]).find((c) => tree.tokens[c - 1] === want);
     if (hit === undefined) return { accepted, next: want };
     accepted.push(hit - 1);

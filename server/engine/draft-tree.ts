@@ -98,10 +98,12 @@ export function bestNodes(tree: DraftTree, score: readonly number[], n: number):
   return keepNodes(tree, (i) => keep.has(i));
 }
 
-/** The nodes for which keep(i) holds, re-indexed in topological order (keep must hold for their parents too). */
+/** The nodes for which keep(i) holds, re-indexed in topological order (keep must hold for their parents too); the source and match stay. */
 export function keepNodes(tree: DraftTree, keep: (i: number) => boolean): DraftTree {
   const remap = new Int32Array(tree.tokens.length).fill(-1);
   const out = newTree();
+  if (tree.source !== undefined) out.source = tree.source;
+  if (tree.match !== undefined) out.match = tree.match;
   for (let i = 0; i < tree.tokens.length; i++) {
     if (!keep(i)) continue;
     const p = tree.parents[i] as number;

@@ -1,7 +1,10 @@
 // The engine: one target, its KV cache and the taps drafters read. complete() tokenizes the
 // prompt (healing its last token when asked), prefills only what differs from the cache, spells
 // the healed characters again under the constraint, then decodes plainly or hands over to the
-// speculative loop (speculative.ts). Text, stops and budgets are the Emitter's (emitter.ts).
+// speculative loop (speculative.ts). When the cache already holds all of the prompt but its last
+// token (typing: the same prompt and a keystroke), a greedy drafting completion has no prompt
+// run: that token is the loop's first root, verified with the first draft, healing included.
+// Text, stops and budgets are the Emitter's (emitter.ts).
 import { DEFAULT_TREE, type Drafter, type TreeParams } from './drafter';
 import { Emitter } from './emitter';
 import type { ForwardResult, Target } from './forward';
@@ -26,6 +29,8 @@ export const RECENT_TOKENS = 256;
 export const RECENT_LEAD = 8;
 /** PRISM_DRAFT_RECENT=0: keep nothing (benchmarks compare). */
 const KEEP_RECENT = process.env.PRISM_DRAFT_RECENT !== '0';
+/** PRISM_PROMPT_ROOT=0: the prompt's last token always runs in the prompt phase (benchmarks compare; read per request). */
+const promptRoot = (): boolean => process.env.PRISM_PROMPT_ROOT !== '0';
 
 /**
  * A context's KV cache and taps (CompletionRequest.cacheKey: the language server's document);
@@ -130,29 +135,31 @@ export class Engine {
 
   /**
    * Brings the cache to ids[0..n-1) and returns the forward result of the last prompt token
-   * (so the next token can be chosen). Only the part that differs from the cache is computed.
+   * (so the next token can be chosen); with `upTo` < n, brings it to ids[0..upTo) and returns no
+   * result where nothing had to run. Only the part that differs from the cache is computed.
    * A cancelled request still prefills its prompt up to the last SETTLE_TAIL tokens before it
    * returns undefined: the request that replaces it (the same text plus a keystroke) reuses that.
    * Where `stopAtOnce` says so, a cancelled request stops after the chunk under way instead: a
    * warm-up (the cursor it guessed has moved) and a request that one for another prompt replaced,
    * so that the request that cancelled it waits for nothing it does not need.
    */
-  async prefill(ids: readonly number[], wantLogits: boolean, isCancelled?: () => boolean, wantTaps = false, stopAtOnce?: () => boolean): Promise<{ reused: number; last: ForwardResult } | undefined> {
-    let common = this.cache.commonPrefix(ids);
+  async prefill(ids: readonly number[], wantLogits: boolean, isCancelled?: () => boolean, wantTaps = false, stopAtOnce?: () => boolean, upTo = ids.length): Promise<{ reused: number; last?: ForwardResult } | undefined> {
+    let common = Math.min(this.cache.commonPrefix(ids), upTo);
     if (common === ids.length) common--; // the last prompt token must run to give its logits
     if (wantTaps) common = Math.min(common, this.taps.length); // positions without taps run again
     this.keepRecent(ids, common);
     this.cache.truncate(common);
     this.taps.truncate(common);
     let at = common;
-    const settleAt = Math.max(common, ids.length - SETTLE_TAIL);
+    const settleAt = Math.max(common, Math.min(upTo, ids.length - SETTLE_TAIL));
     for (;;) {
       const cancelled = isCancelled?.() ?? false;
       const until = cancelled && (stopAtOnce?.() ?? false) ? at : settleAt;
       if (cancelled && at >= until) return undefined;
-      const end = Math.min(cancelled ? until : ids.length, at + PREFILL_CHUNK);
-      const isLast = end === ids.length;
-      const r = await this.target.extend(this.cache, ids.slice(at, end), { logits: isLast && wantLogits, taps: wantTaps });
+      if (at === upTo) return { reused: common };
+      const end = Math.min(cancelled ? until : upTo, at + PREFILL_CHUNK);
+      const isLast = end === upTo;
+      const r = await this.target.extend(this.cache, ids.slice(at, end), { logits: isLast && wantLogits && upTo === ids.length, taps: wantTaps });
       if (wantTaps) this.taps.append(r.taps as Float32Array);
       at = end;
       if (isLast) return { reused: common, last: r };
@@ -229,7 +236,10 @@ export class Engine {
       await this.primeForWarmUp(drafter, needsTaps, sampling, rng);
       return this.finish(out, 'length', timings, t0, performance.now(), healed?.text);
     }
-    const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps, req.prefillOnly ? () => true : hooks.stopAtOnce);
+    // The cache holds the prompt but its last token (typing): no prompt run; that token is the
+    // speculative loop's first root (greedy: healing is then spelled by the loop's acceptance).
+    const fromPrompt = drafter !== undefined && greedy && req.prefillOnly !== true && ids.length >= 2 && this.cache.commonPrefix(ids) >= ids.length - 1 && (!needsTaps || this.taps.length >= ids.length - 1) && promptRoot();
+    const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps, req.prefillOnly ? () => true : hooks.stopAtOnce, fromPrompt ? ids.length - 1 : ids.length);
     let t1 = performance.now();
     timings.prefillMs = t1 - t0;
     const healedText = healed?.text;
@@ -240,6 +250,19 @@ export class Engine {
       await this.primeForWarmUp(drafter, needsTaps, sampling, rng);
       return this.finish(out, 'length', timings, t0, performance.now(), healedText);
     }
+    if (fromPrompt) {
+      const root = ids[ids.length - 1] as number;
+      if (drafter.prime) {
+        await drafter.prime({ tokens: [...this.cache.tokens, root], sampling, rng, taps: needsTaps ? (a, b) => this.taps.rows(a, b) : undefined });
+        t1 = performance.now();
+        timings.prefillMs = t1 - t0;
+      }
+      out.decoding(t1);
+      const spec = await speculate(this, root, out, sampling, rng, drafter, tree, hooks, { fromPrompt: true, heal });
+      const r = this.finish(out, out.finish ?? 'length', timings, t0, t1, healedText, true);
+      spec.otherMs = r.timings.decodeMs - spec.draftMs - spec.verifyMs;
+      return { ...r, spec };
+    }
     const pick = (r: ForwardResult): number => {
       if (heal && !heal.done) {
         const row = heal.maskRow(r.logits as Float32Array);
@@ -249,7 +272,7 @@ export class Engine {
       }
       return greedy ? (r.argmax[0] as number) : sampleToken(r.logits as Float32Array, sampling, rng);
     };
-    let next = pick(pre.last);
+    let next = pick(pre.last as ForwardResult);
     if (drafter?.prime) {
       // The drafter's own prefill of the prompt belongs to the prompt phase, like the target's.
       await drafter.prime({ tokens: [...this.cache.tokens, next], sampling, rng, taps: needsTaps ? (a, b) => this.taps.rows(a, b) : undefined });
@@ -281,13 +304,15 @@ export class Engine {
     return this.finish(out, out.finish ?? 'length', timings, t0, t1, healedText);
   }
 
-  private finish(out: Emitter, finishReason: FinishReason, timings: Timings, t0: number, t1: number, healed: string | undefined): CompletionResult {
+  /** `firstInDecode`: the first token came from the decoding loop (a prompt root), not the prefill. */
+  private finish(out: Emitter, finishReason: FinishReason, timings: Timings, t0: number, t1: number, healed: string | undefined, firstInDecode = false): CompletionResult {
     const end = performance.now();
     const tokens = out.tokens;
     timings.decodeTokens = tokens.length;
     timings.decodeMs = end - t1;
-    // The first token comes from the prefill; decode speed counts the tokens after it.
-    timings.decodeTokensPerS = tokens.length > 1 ? ((tokens.length - 1) * 1000) / timings.decodeMs : 0;
+    // The first token comes from the prefill (unless firstInDecode); decode speed counts the tokens after it.
+    const decoded = firstInDecode ? tokens.length : tokens.length - 1;
+    timings.decodeTokensPerS = decoded > 0 ? (decoded * 1000) / timings.decodeMs : 0;
     timings.totalMs = end - t0;
     return { text: out.close(finishReason), tokens, finishReason, timings, ...(healed !== undefined ? { healed } : {}) };
   }

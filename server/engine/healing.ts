@@ -76,6 +76,17 @@ export class HealConstraint {
     return !(this.boundary && b.length > this.rest.length && isWordByte(b[this.rest.length] as number));
   }
 
+  /** Whether the tokens of `path`, in order, agree with what is still to spell (changes nothing). */
+  fits(path: readonly number[]): boolean {
+    const c = new HealConstraint(this.tok, this.rest, this.boundary);
+    for (const id of path) {
+      if (c.done) return true;
+      if (!c.allows(id)) return false;
+      c.advance(id);
+    }
+    return true;
+  }
+
   /** 1 for the allowed ids of the vocabulary (computed once per remaining byte string). */
   allowed(): Uint8Array {
     if (!this.mask) {

@@ -3,22 +3,38 @@
 // depth positions, the acceptance rule picks the path, and only the root and the accepted nodes
 // enter the KV cache. Output equals plain decoding (greedy) or is distributed exactly as it
 // (sampling): acceptance.ts says why.
+//
+// The first root may be the prompt's last token (SpecStart.fromPrompt): when the cache holds the
+// rest of the prompt (typing), the run that would compute that token alone for the first
+// generated token verifies the first draft with it. Token healing then applies in the loop: rows
+// whose choice the healed characters constrain are chosen by the constrained argmax, which
+// advances along the accepted path, so the tokens are plain decoding's under the constraint.
 import { SAMPLING_TOPK } from '../../kernels/llama-graph';
 import { type Acceptance, acceptGreedy, acceptSampling } from './acceptance';
-import { blockParents, depths, EMPTY_TREE, panelSafe } from './draft-tree';
+import { blockParents, depths, type DraftTree, EMPTY_TREE, keepNodes, panelSafe, pathTo } from './draft-tree';
 import type { Drafter, TreeParams } from './drafter';
 import type { Emitter } from './emitter';
+import type { HealConstraint } from './healing';
 import type { Target } from './forward';
 import type { KvCache, RowStore } from './kv-cache';
-import { distributionFromTop, type Rng, type SamplingParams, type SparseDist, targetDistribution } from './sampler';
+import { argmax, distributionFromTop, type Rng, type SamplingParams, type SparseDist, targetDistribution } from './sampler';
 import type { CompletionHooks, SourceStats, SpecStats } from './types';
 
 /** The engine state the loop works on. */
 export interface SpecState { readonly target: Target; readonly cache: KvCache; readonly taps: RowStore; readonly recent?: readonly (readonly number[])[] }
 
-export async function speculate(e: SpecState, first: number, out: Emitter, sampling: SamplingParams, rng: Rng, drafter: Drafter, params: TreeParams, hooks: CompletionHooks): Promise<SpecStats> {
+/**
+ * How the loop starts. `fromPrompt`: `first` is the prompt's last token (not in the cache, not
+ * output); `heal`: the constraint still to spell (greedy only: a sampled alternative spells it
+ * before the loop).
+ */
+export interface SpecStart { fromPrompt?: boolean; heal?: HealConstraint }
+
+export async function speculate(e: SpecState, first: number, out: Emitter, sampling: SamplingParams, rng: Rng, drafter: Drafter, params: TreeParams, hooks: CompletionHooks, start: SpecStart = {}): Promise<SpecStats> {
   const { target, cache } = e;
   const greedy = sampling.temperature <= 0;
+  const heal = start.heal;
+  if (heal && !heal.done && !greedy) throw new Error('speculate: the healed characters are spelled before a sampled loop');
   const stats: SpecStats = { drafter: drafter.name, targetRuns: 0, drafted: 0, accepted: 0, tau: 0, acceptanceByDepth: [], depthReached: [], depthAccepted: [], draftMs: 0, verifyMs: 0, otherMs: 0, rowsRuns: [], rowsMs: [], sources: {} };
   const sources = stats.sources as Record<string, SourceStats>;
   const reached = stats.depthReached;
@@ -29,7 +45,9 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
   const adapt = params.adapt === true && params.kind === 'chain';
   const grow = params.kind === 'chain' && params.grow !== undefined && params.grow > params.depth ? params.grow : 0;
   let depthNow = params.depth;
-  while (out.push(root)) {
+  let fromPrompt = start.fromPrompt === true;
+  while (fromPrompt || out.push(root)) {
+    fromPrompt = false;
     if (hooks.isCancelled?.()) { out.finish = 'cancelled'; break; }
     const P = cache.length;
     if (P + 1 >= maxPos) break;
@@ -41,6 +59,8 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     if (tree.tokens.length > maxPos - P - 1) tree = EMPTY_TREE;
     // An exact target verifies a tree row exactly only where its keys keep their SGEMM panels.
     if (target.padsSingleRow && target.treeKeyPanel) tree = panelSafe(tree, P, target.treeKeyPanel);
+    // Nodes that do not spell the healed characters can never be chosen: not verified.
+    if (heal && !heal.done && tree.tokens.length > 0) tree = healSafe(tree, heal);
     const tv = performance.now();
     stats.draftMs += tv - td;
     // Runs at a grown depth are counted apart (their text follows a whole accepted chain).
@@ -58,12 +78,22 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     // Sampling needs p at the nodes: from the in-graph top-k when it can hold the nucleus, else
     // (top-p 1 without a narrow top-k) full logits, known before the run.
     const fullRows = !greedy && (sampling.topK > SAMPLING_TOPK || (sampling.topK === 0 && sampling.topP >= 1));
+    // Healing still to spell: the constrained rows need their logits.
+    const healing = heal !== undefined && !heal.done;
     const r = await target.forward(cache, {
       ids: block, positions, parents, rows, taps: drafter.needsTaps,
-      sampleTemperature: greedy || fullRows ? undefined : sampling.temperature, logits: fullRows,
+      sampleTemperature: greedy || fullRows ? undefined : sampling.temperature, logits: fullRows || healing,
     });
     let acc: Acceptance;
-    if (greedy) {
+    if (greedy && healing) {
+      const logits = r.logits as Float32Array;
+      acc = acceptGreedy(tree, (b) => {
+        if (heal.done) return r.argmax[b] as number;
+        const id = argmax(heal.maskRow(logits, b * V));
+        heal.advance(id);
+        return id;
+      });
+    } else if (greedy) {
       acc = acceptGreedy(tree, r.argmax);
     } else {
       let dists = fullRows
@@ -118,4 +148,10 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
   }
   stats.acceptanceByDepth = reached.map((n, d) => (passed[d] as number) / n);
   return stats;
+}
+
+/** The nodes whose path spells what healing still constrains (their ancestors' paths then do too). */
+function healSafe(tree: DraftTree, heal: HealConstraint): DraftTree {
+  const ok = tree.tokens.map((_, i) => heal.fits(pathTo(tree, i)));
+  return ok.every(Boolean) ? tree : keepNodes(tree, (i) => ok[i] === true);
 }

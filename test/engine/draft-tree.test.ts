@@ -62,6 +62,10 @@ describe('draft tree', () => {
     const chain = chainTree([1, 2, 3, 4, 5, 6]);
     for (let past = 0; past < 20; past++) assert.equal(panelSafe(chain, past, 8), chain);
     assert.throws(() => keepNodes(t, (i) => i !== 0), /node 2 is kept without its parent 0/);
+    // What proposed the tree stays with what is kept of it (the loop counts runs by source).
+    const tagged = { ...chainTree([1, 2, 3]), source: 'recent' as const, match: 5 };
+    const kept = keepNodes(tagged, (i) => i < 2);
+    assert.deepEqual([kept.tokens, kept.source, kept.match], [[1, 2], 'recent', 5]);
   });
 
   it('measures common prefixes of tokens and strings', () => {

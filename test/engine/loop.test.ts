@@ -212,6 +212,87 @@ describe('speculative loop on a fake target', () => {
   });
 });
 
+describe('a prompt the cache holds but its last token (typing): no prompt run', () => {
+  it('the last prompt token is the first root: plain decoding\'s tokens and KV rows, healing included, one run fewer', async () => {
+    let cases = 0;
+    // A one-token prompt has nothing in the cache before its last token: its prompt run stays.
+    const prompts = PROMPTS.filter((p) => p !== 'x');
+    for (const prompt of prompts) {
+      for (const heal of [false, true]) {
+        for (const wordEnd of [false, true]) {
+          const req: CompletionRequest = { prompt, maxTokens: 24, heal, wordEnd };
+          const plain = await run(req);
+          for (const hit of [0, 0.5, 1]) {
+            for (const [shape, tree, taps] of [['chain', CHAIN, false], ['tree', TREE, false], ['chain, taps', CHAIN, true]] as const) {
+              const target = new FakeTarget();
+              const e = new Engine(target);
+              await e.complete({ ...req, prefillOnly: true, prefillTaps: taps });
+              const before = target.runs;
+              const r = await e.complete(req, {}, new AdversarialDrafter(new FakeTarget(), hit, cases + 1, taps), tree);
+              const what = `${JSON.stringify(prompt)} heal=${heal} wordEnd=${wordEnd} hit=${hit} ${shape}`;
+              assert.deepEqual(r.tokens, plain.tokens, what);
+              assert.equal(r.text, plain.text, what);
+              assert.equal(r.timings.prefillTokens, 1, what);
+              assert.equal(target.runs - before, r.spec?.targetRuns, `${what}: a run besides the verify runs`);
+              const rows = e.cache.rows(0);
+              const n = Math.min(rows.k.length, plain.k.length);
+              assert.ok(n >= plain.k.length - 2, 'the speculative cache lost rows');
+              assert.deepEqual(Array.from(rows.k).slice(0, n), plain.k.slice(0, n), `${what}: KV rows`);
+              if (taps) assert.equal(e.taps.length, e.cache.length);
+              cases++;
+            }
+          }
+        }
+      }
+    }
+    assert.equal(cases, prompts.length * 2 * 2 * 3 * 3);
+  });
+
+  it('while healing, drafted nodes that do not spell the healed characters are not verified', async () => {
+    const req: CompletionRequest = { prompt: PROMPTS[0] as string, maxTokens: 12, heal: true };
+    const tok = new FakeTarget().tokenizer;
+    assert.equal(healTail(tok, tok.encode(req.prompt)).text, ' ret');
+    const x = tok.encode('x')[0] as number;
+    const wrong: Drafter = {
+      name: 'wrong', needsTaps: false, reset: () => undefined,
+      async draft(): Promise<DraftTree> { const t = newTree(); addNode(t, addNode(t, -1, x), x); return t; },
+    };
+    const e = new Engine(new FakeTarget());
+    await e.complete({ ...req, prefillOnly: true });
+    const r = await e.complete(req, {}, wrong, CHAIN);
+    assert.deepEqual(r.tokens, (await run(req)).tokens);
+    const spec = r.spec as SpecStats;
+    assert.ok((spec.rowsRuns[0] ?? 0) >= 1, `the first run verified its root alone: ${JSON.stringify(spec.rowsRuns)}`);
+    assert.equal(spec.sources?.none?.runs, spec.rowsRuns[0], 'runs with nothing left to verify count as silent');
+  });
+
+  it('a chain that is always right: 20 tokens in 4 runs of 5 (the prompt phase ran nothing)', async () => {
+    for (const heal of [false, true]) {
+      const req: CompletionRequest = { prompt: PROMPTS[4] as string, maxTokens: 20, heal, ignoreEos: true };
+      const want = (await run(req)).tokens;
+      const target = new FakeTarget();
+      const e = new Engine(target);
+      await e.complete({ ...req, prefillOnly: true });
+      const n = e.cache.length;
+      const oracle: Drafter = {
+        name: 'oracle', needsTaps: false, reset: () => undefined,
+        async draft(ctx: DraftContext, p: TreeParams): Promise<DraftTree> {
+          const tree = newTree();
+          let parent = -1;
+          for (const t of want.slice(ctx.tokens.length - n, ctx.tokens.length - n + p.depth)) parent = addNode(tree, parent, t);
+          return tree;
+        },
+      };
+      const before = target.runs;
+      const r = await e.complete(req, {}, oracle, { ...CHAIN, depth: 4 });
+      assert.deepEqual(r.tokens, want);
+      assert.equal(target.runs - before, 4, `heal=${heal}`);
+      assert.equal(r.spec?.targetRuns, 4);
+      assert.equal(r.spec?.tau, 5);
+    }
+  });
+});
+
 describe('prefill only (a document became active)', () => {
   it('brings the cache to the healed prompt without generating, and the completion reuses it', async () => {
     for (const prompt of PROMPTS) {
@@ -464,6 +545,19 @@ describe('token healing on a fake target', () => {
     c.advance(tok.encode('\n')[0] as number);
     assert.deepEqual([...c.allowed()].flatMap((a, id) => (a ? [tok.decode([id])] : [])).sort(), [' ', '  ', '    ']);
     assert.throws(() => c.advance(tok.encode('x')[0] as number), /does not continue/);
+  });
+
+  it('fits: whether a path spells what is left, in order, without changing the constraint', () => {
+    const tok = new FakeTarget().tokenizer;
+    const id = (t: string): number => { const ids = tok.encode(t); assert.equal(ids.length, 1, t); return ids[0] as number; };
+    const c = new HealConstraint(tok, new TextEncoder().encode('\n    '));
+    assert.equal(c.fits([id('\n'), id('  '), id('  ')]), true);
+    assert.equal(c.fits([id('\n    '), id('x')]), true, 'spelled: anything after');
+    assert.equal(c.fits([id('\n'), id('x')]), false);
+    assert.equal(c.fits([id('x')]), false);
+    assert.equal(c.fits([]), true);
+    assert.equal(c.done, false);
+    assert.deepEqual([...c.allowed()].flatMap((a, i) => (a ? [tok.decode([i])] : [])).sort(), ['\n', '\n    '], 'unchanged');
   });
 
   it('equals a brute-force constrained greedy decode, and never shows the healed text twice', async () => {

@@ -307,7 +307,9 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
       if (i % 4 === 0) runs.push([ngram, DYNAMIC], [random, DYNAMIC]);
       for (const [drafter, params] of runs) {
         const tree = params.kind !== 'chain';
-        const got = await (tree ? specTrees : spec).complete(req, {}, drafter, params);
+        // The second run of a prompt finds it cached (all but its last token verified with the
+        // first draft); the oracle's starts over, so that its first token comes from the prefill.
+        const got = await (tree ? specTrees : spec).complete({ ...req, fresh: drafter.name === 'oracle' }, {}, drafter, params);
         assert.deepEqual(got.tokens, (tree ? wantTrees : want).tokens, `position ${i}, ${drafter.name} ${params.kind}`);
         assert.ok(got.spec);
         if (drafter.name === 'ngram') ngramAccepted += got.spec.accepted;
@@ -320,6 +322,29 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
       }
     }
     assert.ok(ngramAccepted > 0, 'the n-gram drafter never got a token accepted on real code');
+  });
+
+  it('typing: the prompt\'s last token verified with the first draft (no prompt run) gives plain decoding\'s tokens, healing included', async () => {
+    const plain = new Engine(target);
+    const spec = new Engine(target);
+    const ngram = new NgramDrafter();
+    for (const [i, prompt] of positions.slice(0, 8).entries()) {
+      const req = { prompt, maxTokens: 20, heal: true, ignoreEos: true };
+      const want = await plain.complete(req);
+      // A warmed cursor, then the request: an oracle chain takes 4 runs of 5 for 20 tokens.
+      await spec.complete({ ...req, prefillOnly: true });
+      const ids = spec.cache.tokens.slice();
+      const oracle = await spec.complete(req, {}, oracleDrafter(ids, want.tokens), CHAIN);
+      assert.deepEqual(oracle.tokens, want.tokens, `position ${i}, oracle`);
+      assert.equal(oracle.timings.prefillTokens, 1);
+      assert.equal(oracle.spec?.targetRuns, 4, `position ${i}`);
+      assert.equal(oracle.spec?.tau, 5, `position ${i}: every run 5 tokens, the first one's included`);
+      // The user typed two characters of it: lookup drafts, and the tokens are a cold start's.
+      const typed = { ...req, prompt: prompt + want.text.slice(0, 2) };
+      const got = await spec.complete(typed, {}, ngram, CHAIN);
+      assert.equal(got.timings.prefillTokens, 1, `position ${i}: the cache held all but the last token`);
+      assert.deepEqual(got.tokens, (await plain.complete({ ...typed, fresh: true })).tokens, `position ${i}, typed`);
+    }
   });
 
   it('compacts the KV cache to exactly what plain decoding builds for the accepted tokens, bit for bit', async () => {
