@@ -1,5 +1,6 @@
 // Collects generated tokens into text: end-of-generation ids, stop strings, the token budget, the
-// time budgets (the whole completion ends at a line boundary, a first line at a word boundary),
+// time budgets (the whole completion ends at a line boundary, a first line at a word boundary or,
+// once twice its budget is spent, at any token boundary),
 // streaming deltas, and the characters token healing took off the prompt (generated again by the
 // first tokens, never shown twice).
 import type { Tokenizer } from '../../kernels/tokenizer';
@@ -58,16 +59,24 @@ export class Emitter {
       if (hit > before) this.onText?.(this.text.slice(before));
       return false;
     }
-    if (this.tokens.length > 1 && !this.early && firstLineCut(this.text, performance.now(), this.firstLineDeadline)) {
+    const cut = this.tokens.length > 1 && !this.early ? firstLineCut(this.text, before, performance.now(), this.firstLineDeadline, this.firstLineDeadline + (this.req.firstLineBudgetMs ?? 0)) : -1;
+    if (cut >= 0) {
       if (this.req.firstLineEarly) {
-        // Marked, not ended: the text so far can be shown while the line goes on.
+        // Marked, not ended: the text up to the cut can be shown while the line goes on.
         this.early = true;
-        this.onText?.(delta, true);
+        if (cut < this.text.length) {
+          this.onText?.('', true);
+          this.onText?.(delta);
+        } else {
+          this.onText?.(delta, true);
+        }
         if (this.tokens.length >= this.req.maxTokens) { this.finish = 'length'; return false; }
         return true;
       }
       this.finish = 'time';
-      if (delta) this.onText?.(delta);
+      // A cut before this token: its text is not shown (the next completion has it again).
+      this.text = this.text.slice(0, cut);
+      if (cut > before) this.onText?.(this.text.slice(before));
       return false;
     }
     const nl = delta.indexOf('\n');
@@ -89,15 +98,25 @@ export class Emitter {
   }
 }
 
+/** PRISM_FIRST_LINE_CUT=punctuation: only after punctuation or an operator, as before whole words (benchmarks compare). */
+const PUNCTUATION_ONLY = process.env.PRISM_FIRST_LINE_CUT === 'punctuation';
+
 /**
- * Whether a completion out of its first-line time may end after `text`: the first line is still
- * open (no newline yet) and ends at a word boundary, after a character that is neither part of
- * a word nor white space (punctuation, an operator, a bracket), so no identifier is cut in two.
+ * Where a completion out of its first-line time may end, as an index into `text` (-1: not here),
+ * `text.slice(from)` being what the last token (or streamed piece) added. Only while the first
+ * line is open (no newline yet), and only at a word boundary, so no identifier is cut in two:
+ * after punctuation, an operator or a bracket (the end of `text`); before the last token when it
+ * starts with white space after a word (`from`: the word before it is whole, and the space that
+ * would follow it is not shown). Once `hard` has passed too, anywhere (the end of `text`): a line
+ * with no such boundary (a long number, a hash) shows its beginning rather than nothing.
  */
-export function firstLineCut(text: string, now: number, deadline: number): boolean {
-  if (now <= deadline || text.length === 0 || text.includes('\n')) return false;
+export function firstLineCut(text: string, from: number, now: number, deadline: number, hard = Infinity): number {
+  if (now <= deadline || text.length === 0 || text.includes('\n')) return -1;
   const last = text.length - 1;
-  return !isWordChar(text, last) && !/\s/.test(text[last] as string);
+  if (!isWordChar(text, last) && !/\s/.test(text[last] as string)) return text.length;
+  if (PUNCTUATION_ONLY) return -1;
+  if (from > 0 && from < text.length && /[ \t]/.test(text[from] as string) && isWordChar(text, from - 1)) return from;
+  return now > hard ? text.length : -1;
 }
 
 /** Index of the earliest stop string in `text` that ends after `from`, or -1. */

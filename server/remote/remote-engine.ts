@@ -192,12 +192,19 @@ export class RemoteEngine {
         if (hit >= 0) { text = text.slice(0, hit); finish = 'stop'; }
         else if (performance.now() > deadline && text.slice(shown).includes('\n')) {
           text = text.slice(0, text.lastIndexOf('\n')); finish = 'time';
-        } else if (!early && firstLineCut(text, performance.now(), firstLineDeadline)) {
-          if (req.firstLineEarly) {
-            // Marked, not ended: the text so far can be shown while the line goes on.
+        } else if (!early) {
+          const cut = firstLineCut(text, text.length - piece.length, performance.now(), firstLineDeadline, firstLineDeadline + (req.firstLineBudgetMs ?? 0));
+          if (cut >= 0 && req.firstLineEarly) {
+            // Marked, not ended: the text up to the cut can be shown while the line goes on.
             early = true;
+            const all = text;
+            text = text.slice(0, cut);
             emit(true);
-          } else finish = 'time';
+            text = all;
+          } else if (cut >= 0) {
+            text = text.slice(0, cut);
+            finish = 'time';
+          }
         }
         if (!finish && stop) finish = stop === 'length' ? 'length' : 'eos';
         emit();

@@ -312,15 +312,42 @@ describe('graph cache', () => {
 });
 
 describe('first-line cut (the emitter and the remote engine share it)', () => {
-  it('cuts only an open first line, only once its time is spent, only after punctuation or an operator', () => {
-    assert.equal(firstLineCut('foo(', 10, 5), true);
-    assert.equal(firstLineCut('a + b,', 10, 5), true);
-    assert.equal(firstLineCut('foo(', 5, 5), false, 'not before the deadline');
-    assert.equal(firstLineCut('foo(bar', 10, 5), false, 'inside a word');
-    assert.equal(firstLineCut('foo ', 10, 5), false, 'after white space');
-    assert.equal(firstLineCut('x\ny(', 10, 5), false, 'the first line is closed');
-    assert.equal(firstLineCut('', 10, 5), false);
-    assert.equal(firstLineCut('foo(', 10, Infinity), false, 'no budget');
+  it('cuts only an open first line, only once its time is spent, only at a word boundary; anywhere once twice spent', () => {
+    // (text, where the last token began, now, deadline, hard)
+    assert.equal(firstLineCut('foo(', 3, 10, 5), 4, 'after punctuation');
+    assert.equal(firstLineCut('a + b,', 5, 10, 5), 6);
+    assert.equal(firstLineCut('foo(', 3, 5, 5), -1, 'not before the deadline');
+    assert.equal(firstLineCut('foo(bar', 4, 10, 5), -1, 'inside a word');
+    assert.equal(firstLineCut('foo ', 3, 10, 5), 3, 'before a space after a word, not after it');
+    assert.equal(firstLineCut('foo ', 2, 10, 5), -1, 'after white space');
+    assert.equal(firstLineCut('# see the', 5, 10, 5), 5, 'before a token that starts with a space after a word: the word is whole');
+    assert.equal(firstLineCut('# see the', 7, 10, 5), -1, 'not inside the token');
+    assert.equal(firstLineCut('x =  y', 4, 10, 5), -1, 'a space after a space is no word end');
+    assert.equal(firstLineCut('id = 1000000', 11, 10, 5, 20), -1, 'a long number: no boundary before `hard`');
+    assert.equal(firstLineCut('id = 1000000', 11, 30, 5, 20), 12, 'after it, anywhere');
+    assert.equal(firstLineCut('x\ny(', 4, 10, 5), -1, 'the first line is closed');
+    assert.equal(firstLineCut('x\ny zz', 3, 30, 5, 20), -1, 'closed, even past `hard`');
+    assert.equal(firstLineCut('', 0, 10, 5), -1);
+    assert.equal(firstLineCut('foo(', 3, 10, Infinity), -1, 'no budget');
+  });
+
+  it('a cut before a token keeps its text out; marked early, the mark is before it', () => {
+    const pieces = ['#', ' see', ' the', ' notes', ' below'];
+    const tok = { special: { eog: [] }, bytes: (id: number) => new TextEncoder().encode(pieces[id] as string) } as unknown as Tokenizer;
+    const ended = new Emitter(tok, { prompt: '', maxTokens: 64, firstLineBudgetMs: 50 });
+    ended.decoding(performance.now() - 100);
+    let n = 0;
+    while (n < pieces.length && ended.push(n)) n++;
+    assert.equal(ended.finish, 'time');
+    assert.equal(ended.close('time'), '# see', 'cut before " the": "#" is no word, so " see" was no boundary');
+    const marks: string[] = [];
+    let text = '';
+    const early = new Emitter(tok, { prompt: '', maxTokens: 64, firstLineBudgetMs: 50, firstLineEarly: true }, (d, e) => { text += d; if (e) marks.push(text); });
+    early.decoding(performance.now() - 100);
+    n = 0;
+    while (n < pieces.length && early.push(n)) n++;
+    assert.deepEqual(marks, ['# see'], 'marked before " the", once');
+    assert.equal(text, pieces.join(''));
   });
 
   it('the budget counts from the end of the prompt phase', () => {
@@ -335,7 +362,7 @@ describe('first-line cut (the emitter and the remote engine share it)', () => {
     };
     assert.equal(run(undefined), chars, 'the prompt phase is not over: no cut');
     assert.equal(run(0), chars, 'the budget is not spent');
-    assert.equal(run(100), 'x =', 'spent: the first word boundary after two tokens');
+    assert.equal(run(100), 'x', 'spent: the first word boundary after two tokens (before the space)');
   });
 
   it('with firstLineEarly, marks the text so far where the budget ran out, once, and goes on', () => {
@@ -350,7 +377,7 @@ describe('first-line cut (the emitter and the remote engine share it)', () => {
     out.decoding(performance.now() - 100);
     let n = 0;
     while (n < chars.length && out.push(n)) n++;
-    assert.deepEqual(seen, ['x ='], 'marked at the first word boundary after two tokens, and only there');
+    assert.deepEqual(seen, ['x'], 'marked at the first word boundary after two tokens (before the space), and only there');
     assert.equal(n, chars.length, 'every token taken');
     assert.equal(out.close('length'), chars);
     assert.equal(text, chars);
@@ -406,7 +433,7 @@ describe('engine: cancelled prefill and time budget (default model)', () => {
     assert.equal(full.finishReason, 'stop');
     assert.equal(cut.finishReason, 'time');
     assert.ok(full.text.startsWith(cut.text) && cut.text.length < full.text.length, `${JSON.stringify(cut.text)} begins ${JSON.stringify(full.text)}`);
-    assert.match(cut.text, /[^\w\s]$/, 'it ends after punctuation or an operator, never inside a word');
+    assert.ok(/[^\w\s]$/.test(cut.text) || /^[ \t]/.test(full.text.slice(cut.text.length)), `${JSON.stringify(cut.text)} ends after punctuation or an operator, or before a space after a whole word, never inside one`);
     assert.ok(cut.tokens.length >= 2, 'at least two tokens first');
     // A first line that is already closed is left to the line budget.
     const after = await engine.complete({ prompt: 'def fibonacci(n):\n', maxTokens: 24, firstLineBudgetMs: 0 });

@@ -154,6 +154,21 @@ describe('remote backend', () => {
     assert.equal(r.text, 'value = compute(alpha,');
   });
 
+  it('a first line of words ends before a piece that starts with a space after a word; marked early, the mark is there', async () => {
+    const r = await slowly(['# see', ' the', ' notes\n'], { firstLineBudgetMs: 30 });
+    assert.equal(r.finishReason, 'time');
+    assert.equal(r.text, '# see');
+    const s = await serve((_seen, res) => sse(res, ['# see', ' the', ' notes\n'].map((content, i, all) => ({ content, stop: i === all.length - 1 })), 60));
+    const marks: string[] = [];
+    let text = '';
+    const all = await new RemoteEngine({ ...base, url: s.url, api: 'infill' }).complete(req('x', { firstLineBudgetMs: 30, firstLineEarly: true }), {
+      onText: (delta, early) => { text += delta; if (early) marks.push(text); },
+    });
+    assert.deepEqual(marks, ['# see']);
+    assert.equal(all.text, '# see the notes\n');
+    assert.equal(text, all.text);
+  });
+
   it('with firstLineEarly, the first-line budget marks the text so far and the reply goes on', async () => {
     const s = await serve((_seen, res) => sse(res, ['value = compute', '(alpha,', ' beta)\n'].map((content, i, all) => ({ content, stop: i === all.length - 1 })), 60));
     const marks: string[] = [];
