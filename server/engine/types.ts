@@ -34,7 +34,8 @@ export interface CompletionRequest {
   /**
    * Time budget in ms for the first line, counted from the end of the prompt phase (a cold
    * prompt's prefill is not held against it): once spent while the first line is still open,
-   * generation ends at the next word boundary (after punctuation or an operator, finish 'time'),
+   * generation ends at the next word boundary (after punctuation or an operator, or before a
+   * space after a whole word; at twice the budget, anywhere: finish 'time'),
    * so a long line shows its beginning on time and the rest comes with the next request.
    */
   firstLineBudgetMs?: number;
