@@ -10,7 +10,7 @@ import { Emitter } from './emitter';
 import type { ForwardResult, Target } from './forward';
 import { HealConstraint, healTail } from './healing';
 import { type KvCache, RowStore } from './kv-cache';
-import { argmax, GREEDY, Rng, type SamplingParams, sampleToken } from './sampler';
+import { GREEDY, Rng, type SamplingParams, sampleToken } from './sampler';
 import { speculate } from './speculative';
 import type { CompletionHooks, CompletionRequest, CompletionResult, FinishReason, Timings } from './types';
 
@@ -265,8 +265,7 @@ export class Engine {
     }
     const pick = (r: ForwardResult): number => {
       if (heal && !heal.done) {
-        const row = heal.maskRow(r.logits as Float32Array);
-        const id = greedy ? argmax(row) : sampleToken(row, sampling, rng);
+        const id = greedy ? heal.argmax(r.logits as Float32Array) : sampleToken(heal.maskRow(r.logits as Float32Array), sampling, rng);
         heal.advance(id);
         return id;
       }

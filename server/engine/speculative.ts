@@ -17,7 +17,7 @@ import type { Emitter } from './emitter';
 import type { HealConstraint } from './healing';
 import type { Target } from './forward';
 import type { KvCache, RowStore } from './kv-cache';
-import { argmax, distributionFromTop, type Rng, type SamplingParams, type SparseDist, targetDistribution } from './sampler';
+import { distributionFromTop, type Rng, type SamplingParams, type SparseDist, targetDistribution } from './sampler';
 import type { CompletionHooks, SourceStats, SpecStats } from './types';
 
 /** The engine state the loop works on. */
@@ -89,7 +89,7 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
       const logits = r.logits as Float32Array;
       acc = acceptGreedy(tree, (b) => {
         if (heal.done) return r.argmax[b] as number;
-        const id = argmax(heal.maskRow(logits, b * V));
+        const id = heal.argmax(logits, b * V);
         heal.advance(id);
         return id;
       });

@@ -5,6 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import { Datastore } from './datastore';
 import { DEFAULT_TREE, type Drafter } from './drafter';
 import { Engine } from './engine';
+import { prepareHealing } from './healing';
 import { HybridDrafter } from './hybrid';
 import type { CompletionRequest } from './types';
 import { DEFAULT_NGRAM, NgramDrafter } from './ngram';
@@ -53,6 +54,7 @@ async function handle(msg: ToWorker): Promise<void> {
         const target = await TargetModel.load({ ...msg.options, log: (line) => post({ type: 'log', line }) });
         model = target;
         engine = new Engine(target);
+        prepareHealing(target.tokenizer);
         const { ropeFreqFactors: _drop, ...config } = target.cfg;
         const sp = target.tokenizer.special;
         post({

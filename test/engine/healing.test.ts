@@ -5,7 +5,11 @@
 // generated tokens always spell the removed characters first; the engine's text is the rest.
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readGguf } from '../../kernels/gguf';
+import { Tokenizer } from '../../kernels/tokenizer';
 import { Engine } from '../../server/engine/engine';
+import { HealConstraint, healTail } from '../../server/engine/healing';
+import { argmax, Rng } from '../../server/engine/sampler';
 import { NgramDrafter } from '../../server/engine/ngram';
 import { TargetModel } from '../../server/engine/target';
 import { defaultModel, devFiles } from '../helpers';
@@ -34,6 +38,39 @@ export function cursorsOf(text: string, n: number): { kind: Kind; offset: number
   take('dot', (l) => { const m = /[A-Za-z_)]\.[A-Za-z_]/.exec(l); return m ? m.index + 2 : -1; });
   return out;
 }
+
+describe('the healed argmax without a pass over the vocabulary (SmolLM2 tokenizer)', () => {
+  it('equals the argmax of the masked row for the healed tails of real code, with and without wordEnd, every step', () => {
+    const tok = Tokenizer.fromGguf(readGguf(defaultModel()));
+    const V = tok.vocabSize;
+    const rng = new Rng(5);
+    const logits = new Float32Array(3 * V);
+    let cases = 0;
+    let steps = 0;
+    for (const f of devFiles(8, { minBytes: 2000, maxBytes: 30000 })) {
+      for (const { offset } of cursorsOf(f.content, 3)) {
+        const h = healTail(tok, tok.encode(f.content.slice(Math.max(0, offset - 200), offset)));
+        if (h.bytes.length === 0) continue;
+        for (const wordEnd of [false, true]) {
+          const ref = new HealConstraint(tok, h.bytes, wordEnd);
+          const fast = new HealConstraint(tok, h.bytes, wordEnd);
+          for (let step = 0; step < 4 && !ref.done; step++) {
+            // Ties included: a few coarse values, so equal logits meet and the lowest id must win.
+            for (let i = 0; i < logits.length; i++) logits[i] = Math.floor(rng.next() * (step % 2 ? 4 : 1e6));
+            const row = step % 3;
+            const want = argmax(ref.maskRow(logits, row * V));
+            assert.equal(fast.argmax(logits, row * V), want, `${JSON.stringify(h.text)} wordEnd ${wordEnd} step ${step}`);
+            ref.advance(want);
+            fast.advance(want);
+            steps++;
+          }
+          cases++;
+        }
+      }
+    }
+    assert.ok(cases >= 60 && steps > cases, `${cases} cases, ${steps} steps`);
+  });
+});
 
 describe('token healing on real code (real model)', () => {
   let target: TargetModel;
