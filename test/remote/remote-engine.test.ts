@@ -141,6 +141,16 @@ describe('remote backend', () => {
     const s = await serve((_seen, res) => sse(res, pieces.map((content, i) => ({ content, stop: i === pieces.length - 1 })), 60));
     return new RemoteEngine({ ...base, url: s.url, api: 'infill' }).complete(req('x', budgets));
   };
+  /** The same with the first-line budget marked, not ended (firstLineEarly): the text streamed at each mark, and all of it. */
+  const marked = async (pieces: string[]): Promise<{ marks: string[]; streamed: string; r: { text: string; finishReason: string } }> => {
+    const s = await serve((_seen, res) => sse(res, pieces.map((content, i) => ({ content, stop: i === pieces.length - 1 })), 60));
+    const marks: string[] = [];
+    let streamed = '';
+    const r = await new RemoteEngine({ ...base, url: s.url, api: 'infill' }).complete(req('x', { firstLineBudgetMs: 30, firstLineEarly: true }), {
+      onText: (delta, early) => { streamed += delta; if (early) marks.push(streamed); },
+    });
+    return { marks, streamed, r };
+  };
 
   it('the time budget ends the reply at a line boundary', async () => {
     const r = await slowly(['line one', '\nline two\nline', ' three\n'], { timeBudgetMs: 30 });
@@ -158,28 +168,18 @@ describe('remote backend', () => {
     const r = await slowly(['# see', ' the', ' notes\n'], { firstLineBudgetMs: 30 });
     assert.equal(r.finishReason, 'time');
     assert.equal(r.text, '# see');
-    const s = await serve((_seen, res) => sse(res, ['# see', ' the', ' notes\n'].map((content, i, all) => ({ content, stop: i === all.length - 1 })), 60));
-    const marks: string[] = [];
-    let text = '';
-    const all = await new RemoteEngine({ ...base, url: s.url, api: 'infill' }).complete(req('x', { firstLineBudgetMs: 30, firstLineEarly: true }), {
-      onText: (delta, early) => { text += delta; if (early) marks.push(text); },
-    });
+    const { marks, streamed, r: all } = await marked(['# see', ' the', ' notes\n']);
     assert.deepEqual(marks, ['# see']);
     assert.equal(all.text, '# see the notes\n');
-    assert.equal(text, all.text);
+    assert.equal(streamed, all.text);
   });
 
   it('with firstLineEarly, the first-line budget marks the text so far and the reply goes on', async () => {
-    const s = await serve((_seen, res) => sse(res, ['value = compute', '(alpha,', ' beta)\n'].map((content, i, all) => ({ content, stop: i === all.length - 1 })), 60));
-    const marks: string[] = [];
-    let text = '';
-    const r = await new RemoteEngine({ ...base, url: s.url, api: 'infill' }).complete(req('x', { firstLineBudgetMs: 30, firstLineEarly: true }), {
-      onText: (delta, early) => { text += delta; if (early) marks.push(text); },
-    });
+    const { marks, streamed, r } = await marked(['value = compute', '(alpha,', ' beta)\n']);
     assert.deepEqual(marks, ['value = compute(alpha,']);
     assert.equal(r.finishReason, 'eos');
     assert.equal(r.text, 'value = compute(alpha, beta)\n');
-    assert.equal(text, r.text);
+    assert.equal(streamed, r.text);
   });
 
   it('streams what the result holds: not the healed indentation the reply spells again, nothing for a reply that does not spell it', async () => {
