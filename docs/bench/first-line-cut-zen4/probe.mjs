@@ -6,32 +6,11 @@
 // only, as before) or unset (also before a space after a whole word, and anywhere at twice the
 // budget). Prints, per position, the reply's ms from the request, its finish reason and length.
 //   npx tsc -p . && [PRISM_FIRST_LINE_CUT=punctuation] node docs/bench/first-line-cut-zen4/probe.mjs > FILE   (POSITIONS=48)
-import { createRequire } from 'node:module';
-const root = new URL('../../..', import.meta.url).pathname;
-const require = createRequire(`${root}/package.json`);
-const { TargetModel } = require('./out/server/engine/target.js');
-const { Engine } = require('./out/server/engine/engine.js');
-const { NgramDrafter } = require('./out/server/engine/ngram.js');
-const { HybridDrafter } = require('./out/server/engine/hybrid.js');
-const { PrismHead } = require('./out/server/engine/prism-head.js');
-const { PrismDrafter } = require('./out/server/engine/prism-drafter.js');
-const { resolveModelPath } = require('./out/server/paths.js');
-const { headFor } = require('./out/server/drafting/policy.js');
-const { devFiles, sharedDataDir, cursorOffsets } = require('./out/server/bench/data.js');
-const { clipPrefix } = require('./out/server/bench/prompts.js');
+import { hybridSetup } from '../hybrid-setup.mjs';
 
 const N = Number(process.env.POSITIONS ?? 48);
-const modelPath = resolveModelPath();
-const cpu = (await import('node:os')).cpus()[0]?.model;
 const rule = process.env.PRISM_FIRST_LINE_CUT === 'punctuation' ? 'punctuation' : 'words';
-const target = await TargetModel.load({ modelPath, device: 'cpu', threads: 2 });
-const head = await PrismHead.load(headFor('prism', modelPath), target);
-const drafter = new HybridDrafter(new NgramDrafter(), new PrismDrafter(head, head.head.manifest.variant), 1);
-const tree = { kind: 'chain', depth: 4, topK: 1, totalTokens: 16, minProb: 0 };
-const engine = new Engine(target);
-const files = devFiles(sharedDataDir(root), Math.ceil(N / 2), { minBytes: 2000, maxBytes: 40000 });
-const positions = [];
-for (const f of files) for (const at of cursorOffsets(f.content, 2, f.path.length)) if (positions.length < N) positions.push({ f, at });
+const { cpu, drafter, tree, engine, positions, clipPrefix } = await hybridSetup(N);
 const req = (prompt, extra) => ({ prompt, maxTokens: 64, heal: true, stop: ['\n'], timeBudgetMs: 1500, firstLineBudgetMs: 200, ...extra });
 await engine.complete(req(clipPrefix(positions[0].f.content, positions[0].at, 1500), { fresh: true }), {}, drafter, tree); // warm-up
 const out = [];

@@ -7,40 +7,18 @@
 // alternate per position; A is computed afresh for each. Every target run is counted (prompt phase
 // included); B's time is from the request to its last token and to its first line's end.
 //   npx tsc -p . && node docs/bench/prompt-root-zen4/probe.mjs      (POSITIONS=24 A_TOKENS=8 B_TOKENS=24)
-import { createRequire } from 'node:module';
-const root = new URL('../../..', import.meta.url).pathname;
-const require = createRequire(`${root}/package.json`);
-const { TargetModel } = require('./out/server/engine/target.js');
-const { Engine } = require('./out/server/engine/engine.js');
-const { NgramDrafter } = require('./out/server/engine/ngram.js');
-const { HybridDrafter } = require('./out/server/engine/hybrid.js');
-const { PrismHead } = require('./out/server/engine/prism-head.js');
-const { PrismDrafter } = require('./out/server/engine/prism-drafter.js');
-const { resolveModelPath } = require('./out/server/paths.js');
-const { headFor } = require('./out/server/drafting/policy.js');
-const { devFiles, sharedDataDir, cursorOffsets } = require('./out/server/bench/data.js');
-const { clipPrefix } = require('./out/server/bench/prompts.js');
+import { hybridSetup } from '../hybrid-setup.mjs';
 
 const N = Number(process.env.POSITIONS ?? 24);
 const A_TOKENS = Number(process.env.A_TOKENS ?? 8);
 const B_TOKENS = Number(process.env.B_TOKENS ?? 24);
-const modelPath = resolveModelPath();
-const cpu = (await import('node:os')).cpus()[0]?.model;
+const { cpu, target, drafter, tree, engine, positions, clipPrefix } = await hybridSetup(N);
 console.log(`${new Date().toISOString()} ${cpu}, ${N} positions, A decodes ${A_TOKENS} tokens, B ${B_TOKENS}`);
-const target = await TargetModel.load({ modelPath, device: 'cpu', threads: 2 });
 let runs = 0;
 let inRun = 0;
 const forward = target.forward.bind(target);
 // A one-row run calls forward again, padded to two rows: one run.
 target.forward = async (cache, req) => { if (inRun++ === 0) runs++; try { return await forward(cache, req); } finally { inRun--; } };
-const head = await PrismHead.load(headFor('prism', modelPath), target);
-const prism = new PrismDrafter(head, head.head.manifest.variant);
-const drafter = new HybridDrafter(new NgramDrafter(), prism, 1);
-const tree = { kind: 'chain', depth: 4, topK: 1, totalTokens: 16, minProb: 0 };
-const engine = new Engine(target);
-const files = devFiles(sharedDataDir(root), Math.ceil(N / 2), { minBytes: 2000, maxBytes: 40000 });
-const positions = [];
-for (const f of files) for (const at of cursorOffsets(f.content, 2, f.path.length)) if (positions.length < N) positions.push({ f, at });
 const rows = { ahead: { root: [], run: [] }, file: { root: [], run: [] } };
 const ask = (prompt, maxTokens, fresh, onText) => engine.complete({ prompt, maxTokens, heal: true, fresh, timeBudgetMs: 5000 }, { onText }, drafter, tree);
 // Warm-up (excluded).
@@ -79,4 +57,3 @@ for (const kind of ['ahead', 'file']) {
   const fewer = on.filter((r, j) => r.runs < (off[j]?.runs ?? 0)).length, more = on.filter((r, j) => r.runs > (off[j]?.runs ?? 0)).length;
   console.log(`  requests with fewer / more target runs with the prompt root: ${fewer} / ${more}`);
 }
-if (process.env.PER_REQUEST) for (const kind of ["ahead", "file"]) console.log(kind, JSON.stringify(rows[kind].root.map((r) => [r.i, r.runs])));

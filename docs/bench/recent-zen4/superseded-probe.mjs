@@ -8,34 +8,12 @@
 // the two arms alternating per position; A is computed afresh for each arm. Target runs are
 // deterministic (the same tokens, the same drafts); ms are one noisy machine's.
 //   npx tsc -p . && node docs/bench/recent-zen4/superseded-probe.mjs      (POSITIONS=24 A_TOKENS=8)
-import { createRequire } from 'node:module';
-const root = new URL('../../..', import.meta.url).pathname;
-const require = createRequire(`${root}/package.json`);
-const { TargetModel } = require('./out/server/engine/target.js');
-const { Engine } = require('./out/server/engine/engine.js');
-const { NgramDrafter } = require('./out/server/engine/ngram.js');
-const { HybridDrafter } = require('./out/server/engine/hybrid.js');
-const { PrismHead } = require('./out/server/engine/prism-head.js');
-const { PrismDrafter } = require('./out/server/engine/prism-drafter.js');
-const { resolveModelPath } = require('./out/server/paths.js');
-const { headFor } = require('./out/server/drafting/policy.js');
-const { devFiles, sharedDataDir, cursorOffsets } = require('./out/server/bench/data.js');
-const { clipPrefix } = require('./out/server/bench/prompts.js');
+import { hybridSetup } from '../hybrid-setup.mjs';
 
 const N = Number(process.env.POSITIONS ?? 24);
 const A_TOKENS = Number(process.env.A_TOKENS ?? 8);
-const modelPath = resolveModelPath();
-const cpu = (await import('node:os')).cpus()[0]?.model;
+const { cpu, drafter, tree, engine, positions, clipPrefix } = await hybridSetup(N);
 console.log(`${new Date().toISOString()} ${cpu}, ${N} positions, A decodes ${A_TOKENS} tokens`);
-const target = await TargetModel.load({ modelPath, device: 'cpu', threads: 2 });
-const head = await PrismHead.load(headFor('prism', modelPath), target);
-const prism = new PrismDrafter(head, head.head.manifest.variant);
-const drafter = new HybridDrafter(new NgramDrafter(), prism, 1);
-const tree = { kind: 'chain', depth: 4, topK: 1, totalTokens: 16, minProb: 0 };
-const engine = new Engine(target);
-const files = devFiles(sharedDataDir(root), Math.ceil(N / 2), { minBytes: 2000, maxBytes: 40000 });
-const positions = [];
-for (const f of files) for (const at of cursorOffsets(f.content, 2, f.path.length)) if (positions.length < N) positions.push({ f, at });
 const rows = { ahead: { on: [], off: [] }, file: { on: [], off: [] } };
 const ask = (prompt, maxTokens, fresh) => engine.complete({ prompt, maxTokens, heal: true, fresh, timeBudgetMs: 5000 }, {}, drafter, tree);
 for (const [i, { f, at }] of positions.entries()) {

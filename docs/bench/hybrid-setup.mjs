@@ -1,0 +1,31 @@
+// What the in-process probes share: the default model on 2 threads, the shipped PRISM head in
+// the hybrid as auto starts (lookup chains of 4, one head token), one engine, and N cursor
+// positions in dev-split files (two per file). Needs `npx tsc -p .` (it reads out/).
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+
+export const root = new URL('../..', import.meta.url).pathname;
+export const require = createRequire(`${root}/package.json`);
+
+export async function hybridSetup(n) {
+  const { TargetModel } = require('./out/server/engine/target.js');
+  const { Engine } = require('./out/server/engine/engine.js');
+  const { NgramDrafter } = require('./out/server/engine/ngram.js');
+  const { HybridDrafter } = require('./out/server/engine/hybrid.js');
+  const { PrismHead } = require('./out/server/engine/prism-head.js');
+  const { PrismDrafter } = require('./out/server/engine/prism-drafter.js');
+  const { resolveModelPath } = require('./out/server/paths.js');
+  const { headFor } = require('./out/server/drafting/policy.js');
+  const { devFiles, sharedDataDir, cursorOffsets } = require('./out/server/bench/data.js');
+  const { clipPrefix } = require('./out/server/bench/prompts.js');
+  const modelPath = resolveModelPath();
+  const target = await TargetModel.load({ modelPath, device: 'cpu', threads: 2 });
+  const head = await PrismHead.load(headFor('prism', modelPath), target);
+  const drafter = new HybridDrafter(new NgramDrafter(), new PrismDrafter(head, head.head.manifest.variant), 1);
+  const tree = { kind: 'chain', depth: 4, topK: 1, totalTokens: 16, minProb: 0 };
+  const positions = [];
+  for (const f of devFiles(sharedDataDir(root), Math.ceil(n / 2), { minBytes: 2000, maxBytes: 40000 })) {
+    for (const at of cursorOffsets(f.content, 2, f.path.length)) if (positions.length < n) positions.push({ f, at });
+  }
+  return { cpu: cpus()[0]?.model, target, drafter, tree, engine: new Engine(target), positions, clipPrefix };
+}
