@@ -70,6 +70,28 @@ describe('the healed argmax without a pass over the vocabulary (SmolLM2 tokenize
     }
     assert.ok(cases >= 60 && steps > cases, `${cases} cases, ${steps} steps`);
   });
+
+  it('equals it for tails that start much of the vocabulary (a lone space), asked again and after the kept lists turn over', () => {
+    const tok = Tokenizer.fromGguf(readGguf(defaultModel()));
+    const V = tok.vocabSize;
+    const rng = new Rng(9);
+    const logits = new Float32Array(V);
+    const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+    const check = (tail: string, wordEnd: boolean, round: number): void => {
+      for (let i = 0; i < V; i++) logits[i] = Math.floor(rng.next() * (round % 2 ? 3 : 1e6));
+      const ref = new HealConstraint(tok, enc(tail), wordEnd);
+      assert.equal(new HealConstraint(tok, enc(tail), wordEnd).argmax(logits), argmax(ref.maskRow(logits)), `${JSON.stringify(tail)} wordEnd ${wordEnd} round ${round}`);
+    };
+    const common = [' ', '  ', '\t', '\n', '\n    ', ' (', '.', 'a'];
+    // A lone space allows a third of the vocabulary: the list the fast argmax reads is that long.
+    const spaced = new Set(Array.from({ length: V }, (_, id) => id).filter((id) => new HealConstraint(tok, enc(' ')).allows(id)));
+    assert.ok(spaced.size > V / 4, `${spaced.size} ids start with a space`);
+    for (let round = 0; round < 3; round++) {
+      for (const tail of common) for (const wordEnd of [false, true]) check(tail, wordEnd, round);
+      // 40 other tails: more than the lists kept per tokenizer, so the common ones are built again.
+      for (let i = 0; i < 40; i++) check(` w${i}`, i % 2 === 0, round);
+    }
+  });
 });
 
 describe('token healing on real code (real model)', () => {
