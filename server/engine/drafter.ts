@@ -66,6 +66,12 @@ export interface Drafter {
   readonly needsTaps: boolean;
   draft(ctx: DraftContext, params: TreeParams): Promise<DraftTree>;
   /**
+   * Optional, for drafters that read taps: a draft from what needs none (the hybrid's lookup),
+   * where the context's last tokens have no taps yet (the prompt tokens that the loop's first run
+   * computes with the root, SpecStart.lead). Without it such a cycle drafts nothing.
+   */
+  draftWithoutTaps?(ctx: DraftContext, params: TreeParams): Promise<DraftTree>;
+  /**
    * Optional: get ready to draft below ctx's root, during the prompt phase (a head prefills its own
    * cache from the prompt's taps, so that the first draft step does not; the engine counts it in
    * the prefill time, beside the target's prefill of the same prompt).

@@ -29,8 +29,17 @@ export const RECENT_TOKENS = 256;
 export const RECENT_LEAD = 8;
 /** PRISM_DRAFT_RECENT=0: keep nothing (benchmarks compare). */
 const KEEP_RECENT = process.env.PRISM_DRAFT_RECENT !== '0';
-/** PRISM_PROMPT_ROOT=0: the prompt's last token always runs in the prompt phase (benchmarks compare; read per request). */
-const promptRoot = (): boolean => process.env.PRISM_PROMPT_ROOT !== '0';
+/**
+ * At most this many prompt tokens left to compute go into the speculative loop's first run
+ * (SpecStart.lead): typing, where the cache holds the prompt but its last few tokens (two typed
+ * characters, a word the tokenizer now splits otherwise, a short paste). More run as a prefill.
+ */
+export const PROMPT_ROOT_MAX = 16;
+/**
+ * How many (benchmarks compare; read per request): PRISM_PROMPT_ROOT=0, none (the prompt's last
+ * token always runs in the prompt phase); =last, only the last token (2026-12-05 stop 48's rule).
+ */
+const promptRootMax = (): number => (process.env.PRISM_PROMPT_ROOT === '0' ? 0 : process.env.PRISM_PROMPT_ROOT === 'last' ? 1 : PROMPT_ROOT_MAX);
 
 /**
  * A context's KV cache and taps (CompletionRequest.cacheKey: the language server's document);
@@ -236,10 +245,12 @@ export class Engine {
       await this.primeForWarmUp(drafter, needsTaps, sampling, rng);
       return this.finish(out, 'length', timings, t0, performance.now(), healed?.text);
     }
-    // The cache holds the prompt but its last token (typing): no prompt run; that token is the
-    // speculative loop's first root (greedy: healing is then spelled by the loop's acceptance).
-    const fromPrompt = drafter !== undefined && greedy && req.prefillOnly !== true && ids.length >= 2 && this.cache.commonPrefix(ids) >= ids.length - 1 && (!needsTaps || this.taps.length >= ids.length - 1) && promptRoot();
-    const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps, req.prefillOnly ? () => true : hooks.stopAtOnce, fromPrompt ? ids.length - 1 : ids.length);
+    // The cache holds the prompt but its last few tokens (typing): no prompt run; the last token
+    // is the speculative loop's first root and the ones before it run with the first draft
+    // (greedy: healing is then spelled by the loop's acceptance). Positions without taps run again.
+    const held = Math.min(this.cache.commonPrefix(ids), ids.length - 1, needsTaps ? this.taps.length : ids.length);
+    const fromPrompt = drafter !== undefined && greedy && req.prefillOnly !== true && held >= 1 && ids.length - held <= promptRootMax();
+    const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps, req.prefillOnly ? () => true : hooks.stopAtOnce, fromPrompt ? held : ids.length);
     let t1 = performance.now();
     timings.prefillMs = t1 - t0;
     const healedText = healed?.text;
@@ -252,13 +263,15 @@ export class Engine {
     }
     if (fromPrompt) {
       const root = ids[ids.length - 1] as number;
+      const lead = ids.slice(held, ids.length - 1);
       if (drafter.prime) {
-        await drafter.prime({ tokens: [...this.cache.tokens, root], sampling, rng, taps: needsTaps ? (a, b) => this.taps.rows(a, b) : undefined });
+        // A head primes on what has taps: the cached positions (it catches up on the lead later).
+        await drafter.prime({ tokens: [...this.cache.tokens, ids[held] as number], sampling, rng, taps: needsTaps ? (a, b) => this.taps.rows(a, b) : undefined });
         t1 = performance.now();
         timings.prefillMs = t1 - t0;
       }
       out.decoding(t1);
-      const spec = await speculate(this, root, out, sampling, rng, drafter, tree, hooks, { fromPrompt: true, heal });
+      const spec = await speculate(this, root, out, sampling, rng, drafter, tree, hooks, { fromPrompt: true, lead, heal });
       const r = this.finish(out, out.finish ?? 'length', timings, t0, t1, healedText, true);
       spec.otherMs = r.timings.decodeMs - spec.draftMs - spec.verifyMs;
       return { ...r, spec };

@@ -51,6 +51,13 @@ export class HybridDrafter implements Drafter {
     return this.head.draft(ctx, { ...params, depth, minProb: Math.max(params.minProb, this.headMinProb), minProbDepth: 2 });
   }
 
+  /** Lookup alone, where the head cannot draft yet (the context's last tokens have no taps). */
+  async draftWithoutTaps(ctx: DraftContext, params: TreeParams): Promise<DraftTree> {
+    const found = await this.lookup.draft(ctx, params);
+    if (found.tokens.length > 0) this.served.lookup++;
+    return found;
+  }
+
   /**
    * Lookup's tree with the head's most likely token added below the root when it is not one of
    * lookup's first tokens and the head gives it at least `minProb`: one tree, one target run, the

@@ -12,7 +12,7 @@
 import { SAMPLING_TOPK } from '../../kernels/llama-graph';
 import { type Acceptance, acceptGreedy, acceptSampling } from './acceptance';
 import { blockParents, depths, type DraftTree, EMPTY_TREE, keepNodes, panelSafe, pathTo } from './draft-tree';
-import type { Drafter, TreeParams } from './drafter';
+import type { DraftContext, Drafter, TreeParams } from './drafter';
 import type { Emitter } from './emitter';
 import type { HealConstraint } from './healing';
 import type { Target } from './forward';
@@ -25,10 +25,12 @@ export interface SpecState { readonly target: Target; readonly cache: KvCache; r
 
 /**
  * How the loop starts. `fromPrompt`: `first` is the prompt's last token (not in the cache, not
- * output); `heal`: the constraint still to spell (greedy only: a sampled alternative spells it
- * before the loop).
+ * output); `lead`: with it, the prompt tokens before it that the cache does not hold yet, which
+ * the first run computes ahead of the root (the first draft then comes from what needs no taps:
+ * Drafter.draftWithoutTaps); `heal`: the constraint still to spell (greedy only: a sampled
+ * alternative spells it before the loop).
  */
-export interface SpecStart { fromPrompt?: boolean; heal?: HealConstraint }
+export interface SpecStart { fromPrompt?: boolean; lead?: readonly number[]; heal?: HealConstraint }
 
 export async function speculate(e: SpecState, first: number, out: Emitter, sampling: SamplingParams, rng: Rng, drafter: Drafter, params: TreeParams, hooks: CompletionHooks, start: SpecStart = {}): Promise<SpecStats> {
   const { target, cache } = e;
@@ -46,16 +48,23 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
   const grow = params.kind === 'chain' && params.grow !== undefined && params.grow > params.depth ? params.grow : 0;
   let depthNow = params.depth;
   let fromPrompt = start.fromPrompt === true;
+  // The prompt tokens the first run computes ahead of the root (fromPrompt only).
+  let lead: readonly number[] = fromPrompt ? start.lead ?? [] : [];
   while (fromPrompt || out.push(root)) {
     fromPrompt = false;
     if (hooks.isCancelled?.()) { out.finish = 'cancelled'; break; }
-    const P = cache.length;
+    const m = lead.length;
+    const P = cache.length + m; // the root's position
     if (P + 1 >= maxPos) break;
     const td = performance.now();
     // Never draft deeper than the budget left or than the context has room for.
     const room = Math.min(out.remaining(), maxPos - P - 1);
-    const taps = drafter.needsTaps ? (from: number, to: number) => e.taps.rows(from, to) : undefined;
-    let tree = await drafter.draft({ tokens: [...cache.tokens, root], sampling, rng, taps, recent: e.recent }, { ...params, depth: Math.min(depthNow, room), room });
+    const ctx: DraftContext = { tokens: [...cache.tokens, ...lead, root], sampling, rng, recent: e.recent };
+    const treeParams = { ...params, depth: Math.min(depthNow, room), room };
+    // The lead has no taps yet: a drafter that reads them drafts from what does not, or not at all.
+    let tree = !drafter.needsTaps ? await drafter.draft(ctx, treeParams)
+      : m === 0 ? await drafter.draft({ ...ctx, taps: (from: number, to: number) => e.taps.rows(from, to) }, treeParams)
+        : (await drafter.draftWithoutTaps?.(ctx, treeParams)) ?? EMPTY_TREE;
     if (tree.tokens.length > maxPos - P - 1) tree = EMPTY_TREE;
     // An exact target verifies a tree row exactly only where its keys keep their SGEMM panels.
     if (target.padsSingleRow && target.treeKeyPanel) tree = panelSafe(tree, P, target.treeKeyPanel);
@@ -70,11 +79,12 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     src.runs++;
     src.nodesRuns[n] = (src.nodesRuns[n] ?? 0) + 1;
     src.nodesMs[n] = (src.nodesMs[n] ?? 0) + (tv - td);
-    const parents = blockParents(tree);
+    // [lead..., root, ...tree]: the lead a chain before the root; outputs from the root on.
+    const parents = [...lead.map((_, i) => i - 1), ...blockParents(tree).map((p) => (p < 0 ? m - 1 : p + m))];
     const depth = depths(parents);
-    const block = [root, ...tree.tokens];
-    const positions = Array.from(depth, (d) => P + d);
-    const rows = block.map((_, i) => i);
+    const block = [...lead, root, ...tree.tokens];
+    const positions = Array.from(depth, (d) => cache.length + d);
+    const rows = Array.from({ length: tree.tokens.length + 1 }, (_, i) => m + i);
     // Sampling needs p at the nodes: from the in-graph top-k when it can hold the nucleus, else
     // (top-p 1 without a narrow top-k) full logits, known before the run.
     const fullRows = !greedy && (sampling.topK > SAMPLING_TOPK || (sampling.topK === 0 && sampling.topP >= 1));
@@ -97,12 +107,12 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
       acc = acceptGreedy(tree, r.argmax);
     } else {
       let dists = fullRows
-        ? block.map((_, b) => targetDistribution(r.logits as Float32Array, sampling, b * V, V))
-        : block.map((_, b) => distributionFromTop(r.topLogits as Float32Array, r.topIds as Int32Array, r.lse?.[b] as number, Math.min(SAMPLING_TOPK, V), b, sampling));
+        ? rows.map((_, b) => targetDistribution(r.logits as Float32Array, sampling, b * V, V))
+        : rows.map((_, b) => distributionFromTop(r.topLogits as Float32Array, r.topIds as Int32Array, r.lse?.[b] as number, Math.min(SAMPLING_TOPK, V), b, sampling));
       if (dists.some((d) => d === undefined)) {
         // The nucleus reaches past the in-graph top-k: run again for full logits (rare).
         const full = await target.forward(cache, { ids: block, positions, parents, rows, logits: true });
-        dists = block.map((_, b) => targetDistribution(full.logits as Float32Array, sampling, b * V, V));
+        dists = rows.map((_, b) => targetDistribution(full.logits as Float32Array, sampling, b * V, V));
       }
       acc = acceptSampling(tree, (b) => dists[b] as SparseDist, rng);
     }
@@ -120,13 +130,14 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
       else if (whole) g.up++;
       if (tree.tokens.length > 0) depthNow = whole ? Math.min(grow, 2 * depthNow) : params.depth;
     }
-    const kept = [0, ...acc.accepted.map((i) => i + 1)];
+    const kept = [...block.slice(0, m + 1).map((_, i) => i), ...acc.accepted.map((i) => m + 1 + i)];
     cache.append(block, r.newK, r.newV, kept);
     if (drafter.needsTaps) e.taps.append(r.taps as Float32Array, kept);
+    lead = [];
     stats.targetRuns++;
     stats.drafted += tree.tokens.length;
     stats.accepted += acc.accepted.length;
-    const maxDepth = depth.reduce((a, b) => Math.max(a, b), 0);
+    const maxDepth = depth.reduce((a, b) => Math.max(a, b), 0) - m;
     for (let d = 1; d <= maxDepth; d++) {
       reached[d - 1] = (reached[d - 1] ?? 0) + 1;
       src.depthReached[d - 1] = (src.depthReached[d - 1] ?? 0) + 1;

@@ -7,8 +7,8 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addNode, type DraftTree, newTree, pathTo } from '../../server/engine/draft-tree';
 import type { DraftContext, Drafter, TreeParams } from '../../server/engine/drafter';
-import { Engine, RECENT_KEEP, RECENT_LEAD } from '../../server/engine/engine';
-import { NgramDrafter } from '../../server/engine/ngram';
+import { Engine, PROMPT_ROOT_MAX, RECENT_KEEP, RECENT_LEAD } from '../../server/engine/engine';
+import { DEFAULT_NGRAM, NgramDrafter } from '../../server/engine/ngram';
 import { HealConstraint, healTail } from '../../server/engine/healing';
 import { argmax, drawFrom, Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
 import type { CompletionRequest, SpecStats } from '../../server/engine/types';
@@ -246,6 +246,69 @@ describe('a prompt the cache holds but its last token (typing): no prompt run', 
       }
     }
     assert.equal(cases, prompts.length * 2 * 2 * 3 * 3);
+  });
+
+  it('the prompt tokens after what the cache holds run with the first draft: plain decoding\'s tokens and KV rows, no prompt run', async () => {
+    let cases = 0;
+    let leads = 0;
+    for (const prompt of PROMPTS.filter((p) => p.length > 8)) {
+      for (const cut of [2, 3, 5, 8]) {
+        for (const heal of [false, true]) {
+          const req: CompletionRequest = { prompt, maxTokens: 24, heal };
+          const plain = await run(req);
+          for (const [shape, drafter, tree] of [
+            ['chain', new AdversarialDrafter(new FakeTarget(), 0.5, cases + 1), CHAIN],
+            ['tree', new AdversarialDrafter(new FakeTarget(), 0.5, cases + 1), TREE],
+            ['taps', new AdversarialDrafter(new FakeTarget(), 0.5, cases + 1, true), CHAIN],
+            ['lookup', new NgramDrafter({ ...DEFAULT_NGRAM, minN: 1 }), CHAIN],
+          ] as const) {
+            const target = new FakeTarget();
+            const e = new Engine(target);
+            await e.complete({ prompt: prompt.slice(0, -cut), maxTokens: 4, prefillOnly: true, prefillTaps: shape === 'taps' });
+            const before = target.runs;
+            const r = await e.complete(req, {}, drafter, tree);
+            const what = `${JSON.stringify(prompt)} cut=${cut} heal=${heal} ${shape}`;
+            assert.deepEqual(r.tokens, plain.tokens, what);
+            assert.equal(r.text, plain.text, what);
+            assert.equal(target.runs - before, r.spec?.targetRuns, `${what}: a run besides the verify runs`);
+            const rows = e.cache.rows(0);
+            const n = Math.min(rows.k.length, plain.k.length);
+            assert.ok(n >= plain.k.length - 2, 'the speculative cache lost rows');
+            assert.deepEqual(Array.from(rows.k).slice(0, n), plain.k.slice(0, n), `${what}: KV rows`);
+            if (shape === 'taps') assert.equal(e.taps.length, e.cache.length, `${what}: taps`);
+            if (r.timings.prefillTokens > 1) leads++;
+            cases++;
+          }
+        }
+      }
+    }
+    assert.ok(leads >= cases / 2, `${leads} of ${cases} completions had more than one prompt token to compute`);
+  });
+
+  it('a drafter that reads taps drafts the first run from what needs none; past PROMPT_ROOT_MAX tokens the prompt runs first', async () => {
+    const req: CompletionRequest = { prompt: 'abcabcabcabcabcabcabcabcabcabcabcabcabc', maxTokens: 12, ignoreEos: true };
+    const want = (await run(req)).tokens;
+    const calls: { taps: boolean; without: boolean; n: number }[] = [];
+    const ngram = new NgramDrafter({ ...DEFAULT_NGRAM, minN: 1 });
+    const tapsReader: Drafter = {
+      name: 'taps-reader', needsTaps: true, reset: () => undefined,
+      async draft(ctx, p) { calls.push({ taps: ctx.taps !== undefined, without: false, n: ctx.tokens.length }); return ngram.draft(ctx, p); },
+      async draftWithoutTaps(ctx, p) { calls.push({ taps: ctx.taps !== undefined, without: true, n: ctx.tokens.length }); return ngram.draft(ctx, p); },
+    };
+    for (const cut of [4, PROMPT_ROOT_MAX + 4]) {
+      calls.length = 0;
+      const target = new FakeTarget();
+      const e = new Engine(target);
+      await e.complete({ prompt: req.prompt.slice(0, -cut), maxTokens: 4, prefillOnly: true, prefillTaps: true });
+      const before = target.runs;
+      const r = await e.complete(req, {}, tapsReader, CHAIN);
+      assert.deepEqual(r.tokens, want, `cut=${cut}`);
+      const lead = r.timings.prefillTokens > 1 && r.timings.prefillTokens <= PROMPT_ROOT_MAX;
+      assert.equal(target.runs - before, (r.spec?.targetRuns ?? 0) + (lead ? 0 : 1), `cut=${cut}: the prompt phase's runs`);
+      assert.deepEqual(calls[0], lead ? { taps: false, without: true, n: target.tokenizer.encode(req.prompt).length + (target.tokenizer.addBos ? 1 : 0) } : { taps: true, without: false, n: calls[0]?.n }, `cut=${cut}: the first draft`);
+      assert.ok(calls.slice(1).every((c) => c.taps && !c.without), `cut=${cut}: later drafts read taps`);
+      assert.equal(e.taps.length, e.cache.length);
+    }
   });
 
   it('while healing, drafted nodes that do not spell the healed characters are not verified', async () => {

@@ -8,7 +8,7 @@ import { addNode, ancestors, blockParents, chainTree, depths, type DraftTree, ne
 import { buildTree, type DistributionSource, type DraftContext, type Drafter, type TreeParams } from '../../server/engine/drafter';
 import { causalMask, MASK_NEG, treeMask } from '../../server/engine/masks';
 import { FP32_GRAPH_OPTIONS } from '../../kernels/llama-graph';
-import { Engine, type SpecStats } from '../../server/engine/engine';
+import { Engine, PROMPT_ROOT_MAX, type SpecStats } from '../../server/engine/engine';
 import { HYBRID_HEAD_DEPTH, HybridDrafter } from '../../server/engine/hybrid';
 import { ngramTree, NgramDrafter, RECENT_DEPTH } from '../../server/engine/ngram';
 import { Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
@@ -328,6 +328,7 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
     const plain = new Engine(target);
     const spec = new Engine(target);
     const ngram = new NgramDrafter();
+    let leads = 0;
     for (const [i, prompt] of positions.slice(0, 8).entries()) {
       const req = { prompt, maxTokens: 20, heal: true, ignoreEos: true };
       const want = await plain.complete(req);
@@ -344,7 +345,17 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
       const got = await spec.complete(typed, {}, ngram, CHAIN);
       assert.equal(got.timings.prefillTokens, 1, `position ${i}: the cache held all but the last token`);
       assert.deepEqual(got.tokens, (await plain.complete({ ...typed, fresh: true })).tokens, `position ${i}, typed`);
+      // Then more of it at once (a fast typist, a paste): the tokens after what the cache holds
+      // run with the first draft, and the tokens are still a cold start's.
+      const more = { ...req, prompt: prompt + want.text.slice(0, 12) };
+      const warmed = new Engine(target);
+      await warmed.complete({ ...req, prefillOnly: true });
+      const then = await warmed.complete(more, {}, ngram, CHAIN);
+      assert.ok(then.timings.prefillTokens <= PROMPT_ROOT_MAX, `position ${i}: ${then.timings.prefillTokens} prompt tokens to compute`);
+      if (then.timings.prefillTokens > 1) leads++;
+      assert.deepEqual(then.tokens, (await plain.complete({ ...more, fresh: true })).tokens, `position ${i}, typed more`);
     }
+    assert.ok(leads >= 4, `${leads} of 8 requests had more than one prompt token to compute`);
   });
 
   it('compacts the KV cache to exactly what plain decoding builds for the accepted tokens, bit for bit', async () => {
