@@ -17,7 +17,8 @@ export function llamaCppInstalled(): boolean {
   }
 }
 
-export interface LlamaRun { promptTokens: number; tokens: number; decodeMs: number; totalMs: number; text: string }
+/** stepMs: each decode step's ms (runStepwise). */
+export interface LlamaRun { promptTokens: number; tokens: number; decodeMs: number; totalMs: number; text: string; stepMs?: number[] }
 
 export class LlamaContender {
   private readonly plainSeq: any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -81,6 +82,34 @@ export class LlamaContender {
       if (i + 1 < ids.length) logp.push((next.logits.get(ids[i + 1] as number) as number) - max - Math.log(next.totalLogitWeight));
     }
     return { argmax, logp };
+  }
+
+  /**
+   * A cold prompt, then up to `tokens` greedy tokens one llama.cpp evaluation at a time
+   * (controlledEvaluate, no generator), decode time from the first token, and each step's ms: where
+   * run() times node-llama-cpp's evaluate() generator. On the Zen 4 EPYC a step driven from JS takes
+   * 8-10 ms or 25-50 ms (docs/BENCHMARKS.md): the median is llama.cpp's own step, the mean what a
+   * node-llama-cpp user waits.
+   */
+  async runStepwise(prompt: string, tokens: number): Promise<LlamaRun> {
+    await this.plainSeq.clearHistory();
+    const ids = this.model.tokenize(prompt);
+    const t0 = performance.now();
+    let out = await this.plainSeq.controlledEvaluate(ids.map((t: unknown, i: number) => (i === ids.length - 1 ? [t, { generateNext: { token: true } }] : t)));
+    const t1 = performance.now();
+    const toks: unknown[] = [];
+    const stepMs: number[] = [];
+    let next = out[out.length - 1]?.next?.token;
+    while (next !== undefined && toks.length < tokens) {
+      toks.push(next);
+      if (toks.length >= tokens) break;
+      const ts = performance.now();
+      out = await this.plainSeq.controlledEvaluate([[next, { generateNext: { token: true } }]]);
+      stepMs.push(performance.now() - ts);
+      next = out[0]?.next?.token;
+    }
+    const t2 = performance.now();
+    return { promptTokens: ids.length, tokens: toks.length, decodeMs: t2 - t1, totalMs: t2 - t0, text: this.model.detokenize(toks), stepMs };
   }
 
   /**
