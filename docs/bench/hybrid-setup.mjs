@@ -29,3 +29,29 @@ export async function hybridSetup(n) {
   }
   return { cpu: cpus()[0]?.model, target, drafter, tree, engine: new Engine(target), positions, clipPrefix };
 }
+
+/** Counts the target's runs (`counter.runs`, reset by the caller); a one-row run calls forward again, padded to two rows: one run. */
+export function countRuns(target) {
+  const counter = { runs: 0 };
+  let inRun = 0;
+  const forward = target.forward.bind(target);
+  target.forward = async (cache, req) => { if (inRun++ === 0) counter.runs++; try { return await forward(cache, req); } finally { inRun--; } };
+  return counter;
+}
+
+/**
+ * Requests as the language server asks them (healed, a 5 s budget): `ask`, and `timed`, which
+ * also gives the ms to the last token and to the first line's end.
+ */
+export function asker(engine, drafter, tree) {
+  const ask = (prompt, maxTokens, fresh, onText) => engine.complete({ prompt, maxTokens, heal: true, fresh, timeBudgetMs: 5000 }, { onText }, drafter, tree);
+  const timed = async (prompt, maxTokens) => {
+    const t0 = performance.now();
+    let text = '';
+    let line = 0;
+    const b = await ask(prompt, maxTokens, false, (d) => { text += d; if (!line && text.includes('\n')) line = performance.now() - t0; });
+    const ms = performance.now() - t0;
+    return { b, ms, line: line || ms };
+  };
+  return { ask, timed };
+}

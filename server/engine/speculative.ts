@@ -130,7 +130,7 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
       else if (whole) g.up++;
       if (tree.tokens.length > 0) depthNow = whole ? Math.min(grow, 2 * depthNow) : params.depth;
     }
-    const kept = [...block.slice(0, m + 1).map((_, i) => i), ...acc.accepted.map((i) => m + 1 + i)];
+    const kept = [...Array.from({ length: m + 1 }, (_, i) => i), ...acc.accepted.map((i) => m + 1 + i)];
     cache.append(block, r.newK, r.newV, kept);
     if (drafter.needsTaps) e.taps.append(r.taps as Float32Array, kept);
     lead = [];

@@ -7,20 +7,16 @@
 // alternate per position; A is computed afresh for each. Every target run is counted (prompt phase
 // included); B's time is from the request to its last token and to its first line's end.
 //   npx tsc -p . && node docs/bench/prompt-root-zen4/probe.mjs      (POSITIONS=24 A_TOKENS=8 B_TOKENS=24)
-import { hybridSetup } from '../hybrid-setup.mjs';
+import { asker, countRuns, hybridSetup } from '../hybrid-setup.mjs';
 
 const N = Number(process.env.POSITIONS ?? 24);
 const A_TOKENS = Number(process.env.A_TOKENS ?? 8);
 const B_TOKENS = Number(process.env.B_TOKENS ?? 24);
 const { cpu, target, drafter, tree, engine, positions, clipPrefix } = await hybridSetup(N);
 console.log(`${new Date().toISOString()} ${cpu}, ${N} positions, A decodes ${A_TOKENS} tokens, B ${B_TOKENS}`);
-let runs = 0;
-let inRun = 0;
-const forward = target.forward.bind(target);
-// A one-row run calls forward again, padded to two rows: one run.
-target.forward = async (cache, req) => { if (inRun++ === 0) runs++; try { return await forward(cache, req); } finally { inRun--; } };
+const counter = countRuns(target);
 const rows = { ahead: { root: [], run: [] }, file: { root: [], run: [] } };
-const ask = (prompt, maxTokens, fresh, onText) => engine.complete({ prompt, maxTokens, heal: true, fresh, timeBudgetMs: 5000 }, { onText }, drafter, tree);
+const { ask, timed } = asker(engine, drafter, tree);
 // Warm-up (excluded).
 await ask(clipPrefix(positions[0].f.content, positions[0].at, 1500), 8, true);
 for (const [i, { f, at }] of positions.entries()) {
@@ -33,13 +29,9 @@ for (const [i, { f, at }] of positions.entries()) {
       if (!typed || typed.includes('\n')) continue;
       if (arm === 'run') process.env.PRISM_PROMPT_ROOT = '0';
       else delete process.env.PRISM_PROMPT_ROOT;
-      runs = 0;
-      const t0 = performance.now();
-      let text = '';
-      let line = 0;
-      const b = await ask(prompt + typed, B_TOKENS, false, (d) => { text += d; if (!line && text.includes('\n')) line = performance.now() - t0; });
-      const total = performance.now() - t0;
-      rows[kind][arm].push({ i, runs, tokens: b.tokens.length, ms: total, line: line || total, prefill: b.timings.prefillTokens, text: b.text, prefillMs: b.timings.prefillMs, verifyMs: b.spec?.verifyMs ?? 0, draftMs: b.spec?.draftMs ?? 0, otherMs: b.spec?.otherMs ?? 0, specRuns: b.spec?.targetRuns ?? 0 });
+      counter.runs = 0;
+      const { b, ms, line } = await timed(prompt + typed, B_TOKENS);
+      rows[kind][arm].push({ i, runs: counter.runs, tokens: b.tokens.length, ms, line, prefill: b.timings.prefillTokens, text: b.text, prefillMs: b.timings.prefillMs, verifyMs: b.spec?.verifyMs ?? 0, draftMs: b.spec?.draftMs ?? 0, otherMs: b.spec?.otherMs ?? 0, specRuns: b.spec?.targetRuns ?? 0 });
     }
   }
 }

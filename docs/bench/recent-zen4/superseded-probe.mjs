@@ -8,14 +8,14 @@
 // the two arms alternating per position; A is computed afresh for each arm. Target runs are
 // deterministic (the same tokens, the same drafts); ms are one noisy machine's.
 //   npx tsc -p . && node docs/bench/recent-zen4/superseded-probe.mjs      (POSITIONS=24 A_TOKENS=8)
-import { hybridSetup } from '../hybrid-setup.mjs';
+import { asker, hybridSetup } from '../hybrid-setup.mjs';
 
 const N = Number(process.env.POSITIONS ?? 24);
 const A_TOKENS = Number(process.env.A_TOKENS ?? 8);
 const { cpu, drafter, tree, engine, positions, clipPrefix } = await hybridSetup(N);
 console.log(`${new Date().toISOString()} ${cpu}, ${N} positions, A decodes ${A_TOKENS} tokens`);
 const rows = { ahead: { on: [], off: [] }, file: { on: [], off: [] } };
-const ask = (prompt, maxTokens, fresh) => engine.complete({ prompt, maxTokens, heal: true, fresh, timeBudgetMs: 5000 }, {}, drafter, tree);
+const { ask } = asker(engine, drafter, tree);
 for (const [i, { f, at }] of positions.entries()) {
   const prompt = clipPrefix(f.content, at, 1500);
   for (const kind of ['ahead', 'file']) {
