@@ -230,7 +230,7 @@ export class Engine {
       promptTokens: ids.length, reusedTokens: 0, prefillTokens: 0, prefillMs: 0,
       decodeTokens: 0, decodeMs: 0, decodeTokensPerS: 0, totalMs: 0,
     };
-    const needsTaps = (drafter?.needsTaps ?? false) || (req.prefillOnly === true && req.prefillTaps === true);
+    const needsTaps = (drafter?.needsTaps ?? false) || req.keepTaps === true;
     this.useContext(req.cacheKey ?? '', req.cacheSlots ?? 1, ids, req.prefillOnly !== true);
     if (req.fresh) {
       // Nothing of an earlier run may help: a benchmark's contenders each start from nothing.
@@ -271,7 +271,7 @@ export class Engine {
         timings.prefillMs = t1 - t0;
       }
       out.decoding(t1);
-      const spec = await speculate(this, root, out, sampling, rng, drafter, tree, hooks, { fromPrompt: true, lead, heal });
+      const spec = await speculate(this, root, out, sampling, rng, drafter, tree, hooks, { fromPrompt: true, lead, heal, keepTaps: needsTaps });
       const r = this.finish(out, out.finish ?? 'length', timings, t0, t1, healedText, true);
       spec.otherMs = r.timings.decodeMs - spec.draftMs - spec.verifyMs;
       return { ...r, spec };
@@ -302,7 +302,7 @@ export class Engine {
     }
     if (heal && !heal.done) return this.finish(out, out.finish ?? 'length', timings, t0, t1, healedText);
     if (drafter) {
-      const spec = await speculate(this, next, out, sampling, rng, drafter, tree, hooks);
+      const spec = await speculate(this, next, out, sampling, rng, drafter, tree, hooks, { keepTaps: needsTaps });
       const r = this.finish(out, out.finish ?? 'length', timings, t0, t1, healedText);
       spec.otherMs = r.timings.decodeMs - spec.draftMs - spec.verifyMs;
       return { ...r, spec };
@@ -310,7 +310,8 @@ export class Engine {
     while (out.push(next)) {
       if (hooks.isCancelled?.()) { out.finish = 'cancelled'; break; }
       if (this.cache.length + 1 >= this.target.graphOptions.maxPositions) break;
-      const r = await this.target.extend(this.cache, [next], { logits: !greedy });
+      const r = await this.target.extend(this.cache, [next], { logits: !greedy, taps: needsTaps });
+      if (needsTaps) this.taps.append(r.taps as Float32Array);
       next = pick(r);
     }
     return this.finish(out, out.finish ?? 'length', timings, t0, t1, healedText);

@@ -28,9 +28,10 @@ export interface SpecState { readonly target: Target; readonly cache: KvCache; r
  * output); `lead`: with it, the prompt tokens before it that the cache does not hold yet, which
  * the first run computes ahead of the root (the first draft then comes from what needs no taps:
  * Drafter.draftWithoutTaps); `heal`: the constraint still to spell (greedy only: a sampled
- * alternative spells it before the loop).
+ * alternative spells it before the loop); `keepTaps`: the runs' taps are kept even where the
+ * drafter reads none (CompletionRequest.keepTaps).
  */
-export interface SpecStart { fromPrompt?: boolean; lead?: readonly number[]; heal?: HealConstraint }
+export interface SpecStart { fromPrompt?: boolean; lead?: readonly number[]; heal?: HealConstraint; keepTaps?: boolean }
 
 export async function speculate(e: SpecState, first: number, out: Emitter, sampling: SamplingParams, rng: Rng, drafter: Drafter, params: TreeParams, hooks: CompletionHooks, start: SpecStart = {}): Promise<SpecStats> {
   const { target, cache } = e;
@@ -50,6 +51,7 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
   let fromPrompt = start.fromPrompt === true;
   // The prompt tokens the first run computes ahead of the root (fromPrompt only).
   let lead: readonly number[] = fromPrompt ? start.lead ?? [] : [];
+  const taps = drafter.needsTaps || start.keepTaps === true;
   while (fromPrompt || out.push(root)) {
     fromPrompt = false;
     if (hooks.isCancelled?.()) { out.finish = 'cancelled'; break; }
@@ -91,7 +93,7 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     // Healing still to spell: the constrained rows need their logits.
     const healing = heal !== undefined && !heal.done;
     const r = await target.forward(cache, {
-      ids: block, positions, parents, rows, taps: drafter.needsTaps,
+      ids: block, positions, parents, rows, taps,
       sampleTemperature: greedy || fullRows ? undefined : sampling.temperature, logits: fullRows || healing,
     });
     let acc: Acceptance;
@@ -132,7 +134,7 @@ export async function speculate(e: SpecState, first: number, out: Emitter, sampl
     }
     const kept = [...Array.from({ length: m + 1 }, (_, i) => i), ...acc.accepted.map((i) => m + 1 + i)];
     cache.append(block, r.newK, r.newV, kept);
-    if (drafter.needsTaps) e.taps.append(r.taps as Float32Array, kept);
+    if (taps) e.taps.append(r.taps as Float32Array, kept);
     lead = [];
     stats.targetRuns++;
     stats.drafted += tree.tokens.length;

@@ -61,10 +61,12 @@ export interface CompletionRequest {
    */
   prefillOnly?: boolean;
   /**
-   * With prefillOnly: keep the target's taps of the prompt too, so that a completion drafting
-   * with a head (which reads them) reuses this prefill instead of running the prompt again.
+   * Keep the target's taps of every position this request computes (the prompt, and the tokens
+   * it generates) even where its drafter reads none (a warm-up, plain decoding, lookup alone), so
+   * that a later request drafting with a head (which reads them) reuses the cache instead of
+   * running every position since the taps ended again: auto switches between its drafters.
    */
-  prefillTaps?: boolean;
+  keepTaps?: boolean;
   /**
    * Only count the prompt's tokens (timings.promptTokens; no healing): no cache, no drafter, no
    * model run. The language server learns a document's chars per token from it before it places

@@ -52,6 +52,11 @@ export interface CompleterHooks {
   workspaceRoots?: () => string[];
   /** How long a document's edits must rest before the datastore gets them (ms; default 1500). */
   editSettleMs?: number;
+  /**
+   * How long the user must pause after a completion before a prompt start due to move moves
+   * (ms; default IDLE_MOVE_MS; 0: never early, the start moves on the keystroke that outgrows it).
+   */
+  idleMoveMs?: number;
   /** Each generated alternative: its prompt, the raw text, what shaping left (quality benchmark). */
   explain?: (e: { prompt: string; raw: string; shaped: string; finish: CompletionResult['finishReason']; mode: LineMode }) => void;
 }
@@ -96,6 +101,8 @@ export class Completer {
   private readonly recent = new Map<string, { filename: string; text: string }>();
   /** Edits waiting to reach the datastore, per document. */
   private readonly edits = new Map<string, NodeJS.Timeout>();
+  /** The pending idle move (scheduleIdleMove): cleared by any request or warm-up. */
+  private idleMove: NodeJS.Timeout | undefined;
   readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false, prefills: 0, prefillTokens: 0, firstLines: 0, continuations: 0 };
 
   constructor(private readonly factory: EngineFactory, private readonly hooks: CompleterHooks) {}
@@ -255,8 +262,9 @@ export class Completer {
    * later ones. A remote backend is warmed on activation only: a rest would cost the team's
    * server a request per move.
    */
-  async prefill(doc: DocState, offset: number, reason: 'active' | 'rest' = 'active'): Promise<void> {
+  async prefill(doc: DocState, offset: number, reason: 'active' | 'rest' | 'move' = 'active'): Promise<void> {
     const s = this.settings;
+    if (reason !== 'move') this.cancelIdleMove();
     // A completion in flight wins; an older warm-up gives way (the cursor has moved on).
     if (!s.enable || (this.current && this.current !== this.warmUp) || !this.admits(doc)) return;
     if (reason === 'rest' && this.engine?.info.remote) return;
@@ -267,13 +275,13 @@ export class Completer {
     this.currentUri = doc.uri;
     try {
       const engine = await this.ensureEngine();
-      if (ctl.signal.aborted || (engine.info.remote && reason === 'rest')) return;
+      if (ctl.signal.aborted || (engine.info.remote && reason !== 'active')) return;
       await this.countOnce(engine, doc, doc.text, offset, ctl.signal);
       // A document that fits one prompt is warmed whole when it becomes active: every cursor's
       // prompt in it is then a prefix of what the cache holds, and VS Code opens a file at (0, 0),
       // where the cursor's own prompt is empty. (A remote server gets the cursor's prompt.)
       const whole = reason === 'active' && !engine.info.remote && this.prompts.fitsWhole(doc.uri, doc.text, this.fimFor(engine), this.header(engine, doc), doc.languageId);
-      const prompt = this.buildPrompt(engine, doc, doc.text, whole ? doc.text.length : offset);
+      const prompt = this.buildPrompt(engine, doc, doc.text, whole ? doc.text.length : offset, reason === 'move');
       if (prompt.text.length === 0 || ctl.signal.aborted) return;
       this.viewed(doc.uri, doc.text, offset);
       // Remote: a one-token request with the same prompt, which servers that cache prompts keep.
@@ -282,7 +290,7 @@ export class Completer {
         heal: s.tokenHealing && prompt.mode === 'prefix', prefillOnly: true, ...this.cacheFor(engine, doc.uri),
         // A head reads the taps of every cached position: without them its first request would
         // run the whole prompt again (2.8 s on a 1,200-token file, docs/BENCHMARKS.md).
-        prefillTaps: !engine.info.remote && this.policyFor(engine).mayUseHead(),
+        keepTaps: !engine.info.remote && this.policyFor(engine).mayUseHead(),
         // and gets that head ready: loaded (its graphs' sessions, ~0.5 s the first time) and its
         // own cache filled from the prompt, so that the first completion pays for neither.
         draft: engine.info.remote ? undefined : this.policyFor(engine).warmDraft(),
@@ -292,7 +300,8 @@ export class Completer {
       this.stats.prefills++;
       this.stats.prefillTokens += r.timings.prefillTokens;
       // A cursor that rests where the cache already is costs one token: not worth a line.
-      if (r.timings.prefillTokens > 1) this.hooks.log(`prefill: ${r.timings.promptTokens} prompt tokens (${r.timings.reusedTokens} reused) in ${Math.round(r.timings.prefillMs)} ms for ${path.basename(doc.uri)}`);
+      const why = reason === 'move' ? ' (the prompt\'s start moved while the user paused)' : '';
+      if (r.timings.prefillTokens > 1) this.hooks.log(`prefill: ${r.timings.promptTokens} prompt tokens (${r.timings.reusedTokens} reused) in ${Math.round(r.timings.prefillMs)} ms for ${path.basename(doc.uri)}${why}`);
     } catch {
       // A failed load already said why; a failed prefill costs nothing but time.
     } finally {
@@ -300,8 +309,31 @@ export class Completer {
     }
   }
 
-  private buildPrompt(engine: EngineLike, doc: DocState, text: string, offset: number): BuiltPrompt {
-    return this.prompts.build(doc.uri, text, offset, this.fimFor(engine), this.header(engine, doc), doc.languageId);
+  private buildPrompt(engine: EngineLike, doc: DocState, text: string, offset: number, early = false): BuiltPrompt {
+    return this.prompts.build(doc.uri, text, offset, this.fimFor(engine), this.header(engine, doc), doc.languageId, early);
+  }
+
+  /**
+   * After a completion, when the prompt's start is due to move (PromptBuilder.moveDue: the prefix
+   * past its budget while the user typed on), and the user pauses `idleMoveMs` with nothing asked
+   * and the document unchanged: the start moves now and the new prompt is warmed, as a resting
+   * cursor's is. Otherwise the keystroke that outgrows the margin recomputes it (~717 tokens).
+   */
+  private scheduleIdleMove(engine: EngineLike, doc: DocState, offset: number, versionNow: () => number | undefined): void {
+    this.cancelIdleMove();
+    const ms = this.hooks.idleMoveMs ?? IDLE_MOVE_MS;
+    if (ms <= 0 || engine.info.remote || this.engine !== engine) return;
+    if (!this.prompts.moveDue(doc.uri, doc.text, offset, this.fimFor(engine), this.header(engine, doc), doc.languageId)) return;
+    this.idleMove = setTimeout(() => {
+      this.idleMove = undefined;
+      if (this.current || this.engine !== engine || versionNow() !== doc.version) return;
+      void this.prefill(doc, offset, 'move');
+    }, ms);
+  }
+
+  private cancelIdleMove(): void {
+    clearTimeout(this.idleMove);
+    this.idleMove = undefined;
   }
 
   private fimFor(engine: EngineLike): FimTokens | 'parts' | undefined {
@@ -337,6 +369,7 @@ export class Completer {
    */
   async complete(doc: DocState, req: InlineRequest, cancelled: { isCancellationRequested: boolean; onCancellationRequested(f: () => void): unknown }, versionNow: () => number | undefined, rest?: (items: InlineItem[]) => void): Promise<InlineItem[]> {
     this.stats.requests++;
+    this.cancelIdleMove();
     if (!this.admits(doc)) return [];
     // The newest request wins: the engine stops the older one at its next decode step. One for
     // another document stops at once, where one here lets the older settle the prompt they share.
@@ -376,7 +409,7 @@ export class Completer {
         this.stats.firstLines++;
         this.hooks.log(`replied with the beginning (${items[0]?.insertText.length ?? 0} characters) in ${Math.round(ms)} ms; the rest follows when done`);
         background = true;
-        void this.finishEarly(whole, items[0] as InlineItem, ctl, rest);
+        void this.finishEarly(whole, items[0] as InlineItem, ctl, rest).then(() => this.afterCompletion(engine, doc, req, ctl, versionNow));
       }
       return items;
     } catch (e) {
@@ -389,7 +422,13 @@ export class Completer {
         unfinished.catch(() => undefined);
       }
       if (!background && this.current === ctl) this.current = undefined;
+      if (!background) this.afterCompletion(engine, doc, req, ctl, versionNow);
     }
+  }
+
+  /** A completion that ran to its end (not replaced): its document's prompt start may move while the user pauses. */
+  private afterCompletion(engine: EngineLike, doc: DocState, req: InlineRequest, ctl: AbortController, versionNow: () => number | undefined): void {
+    if (!ctl.signal.aborted && this.current === undefined && !req.selected) this.scheduleIdleMove(engine, doc, req.offset, versionNow);
   }
 
   /**
@@ -442,6 +481,9 @@ export class Completer {
       const request: CompletionRequest & { parts?: RemoteParts } = {
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
         stop: stopsFor(mode), timeBudgetMs: s.timeBudgetMs, ...this.cacheFor(engine, doc.uri),
+        // Taps kept whatever this request drafts with, where the policy may draft with a head
+        // later: auto's switch from lookup or plain decoding to the head recomputes nothing.
+        keepTaps: !engine.info.remote && this.policyFor(engine).mayUseHead(),
         ...(s.firstLineBudgetMs > 0 ? { firstLineBudgetMs: s.firstLineBudgetMs } : {}),
         // The first alternative is greedy (and speculative); the others are samples.
         sampling: i === 0 ? undefined : { temperature: 0.7, topK: 40, topP: 0.95, seed: i },
@@ -582,6 +624,13 @@ export class Completer {
  * tokenizes at 2-4 characters per µs: 64,000 characters took 15-27 ms, a prompt ~1 ms).
  */
 const COUNT_WHOLE_CHARS = 16_000;
+
+/**
+ * The pause after a completion before a prompt start due to move moves (scheduleIdleMove): longer
+ * than a typist's pauses between keys and at most line ends (the typing trace's: 108-252 ms a key,
+ * 0.7 s more after 60% of line ends), so that a keystroke seldom cancels the warm-up half done.
+ */
+const IDLE_MOVE_MS = 1000;
 
 /** Line comments by language id (the cross-file header's file names); others use //. */
 const LINE_COMMENT: Record<string, string> = { python: '#', ruby: '#', shellscript: '#', perl: '#', r: '#', yaml: '#', toml: '#', makefile: '#', dockerfile: '#', powershell: '#', lua: '--', sql: '--', haskell: '--' };

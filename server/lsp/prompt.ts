@@ -33,6 +33,13 @@ export const DEFAULT_BUDGET: PromptBudget = { maxTokens: 1024, suffixShare: 0.2,
 /** A placed prefix may outgrow its budget by this factor before its start moves. */
 const OUTGROW = 1.2;
 
+/**
+ * While the user pauses, a placed prefix past its budget (up to OUTGROW) moves early
+ * (`build(..., early)`, the Completer's idle move): the prompt at the new start is computed then,
+ * not on the keystroke that would have outgrown it (~717 tokens, about a second here).
+ */
+const EARLY = 1.0;
+
 export interface BuiltPrompt {
   text: string;
   allowSpecial: boolean;
@@ -98,9 +105,10 @@ export class PromptBuilder {
    * the prefix, the suffix is returned beside it: remote endpoints with FIM fields), or undefined
    * (the prefix alone). header: text put before the prefix (cross-file snippets; it must stay
    * the same while the user types here, or the KV cache is recomputed). languageId: whose ratio
-   * counts a document the engine has not seen yet.
+   * counts a document the engine has not seen yet. early: a prefix past its budget moves now,
+   * without its margin (moveDue).
    */
-  build(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string): BuiltPrompt {
+  build(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string, early = false): BuiltPrompt {
     const cpt = this.ratio.get(uri, languageId);
     const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
     const prefixChars = this.prefixChars(cpt, suffixTokens, header);
@@ -108,8 +116,8 @@ export class PromptBuilder {
     // end); a first placement, or a cursor that went further, keeps the budget itself.
     const placed = this.starts.get(uri);
     let start = placed?.start ?? 0;
-    const near = placed !== undefined && Math.abs(offset - placed.at) <= prefixChars * (OUTGROW - 1);
-    if (start > offset || offset - start > prefixChars * (near ? OUTGROW : 1) || (start > 0 && text[start - 1] !== '\n')) {
+    const near = placed !== undefined && !early && Math.abs(offset - placed.at) <= prefixChars * (OUTGROW - 1);
+    if (start > offset || offset - start > prefixChars * (near ? OUTGROW : EARLY) || (start > 0 && text[start - 1] !== '\n')) {
       // Move the start: to a line start leaving `refill` of the budget (or 0 if all fits).
       start = lineStartAtOrAfter(text, Math.max(0, offset - Math.floor(prefixChars * this.budget.refill)), offset);
     }
@@ -126,6 +134,19 @@ export class PromptBuilder {
       text: `${fim.prefix}${stripControl(prefix, fim)}${fim.suffix}${stripControl(suffix, fim)}${fim.middle}`,
       allowSpecial: true, prefixStart: start, mode: 'fim', suffix,
     };
+  }
+
+  /**
+   * Whether the prompt at `offset` has a placed start whose prefix is past its budget, within the
+   * margin it may still outgrow: its start will move soon, and `build(..., early)` moves it now.
+   * Changes nothing.
+   */
+  moveDue(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string): boolean {
+    const placed = this.starts.get(uri);
+    if (placed === undefined || placed.start > offset) return false;
+    const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
+    const prefixChars = this.prefixChars(this.ratio.get(uri, languageId), suffixTokens, header);
+    return offset <= text.length && offset - placed.start > prefixChars * EARLY;
   }
 
   /**

@@ -44,7 +44,10 @@ const apiKey = process.env.PRISM_REMOTE_API_KEY || undefined;
 delete process.env.PRISM_REMOTE_API_KEY;
 
 let roots: string[] = [];
-const completer = new Completer(startEngine, { status, log, modelPath, apiKey: () => apiKey, workspaceRoots: () => roots });
+// PRISM_IDLE_MOVE_MS (benchmarks): the pause before a prompt start due to move moves; 0: never early.
+const idleMove = process.env.PRISM_IDLE_MOVE_MS;
+if (idleMove !== undefined && !/^\d+$/.test(idleMove)) log(`PRISM_IDLE_MOVE_MS must be a whole number of ms (got "${idleMove}"); using the default`);
+const completer = new Completer(startEngine, { status, log, modelPath, apiKey: () => apiKey, workspaceRoots: () => roots, idleMoveMs: idleMove !== undefined && /^\d+$/.test(idleMove) ? Number(idleMove) : undefined });
 
 /**
  * Applies settings: `initial` as given, then (pull, once the client is initialized and says it can)

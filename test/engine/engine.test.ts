@@ -178,7 +178,7 @@ describe('engine client (worker thread)', () => {
   it('a warm-up whose draft head fails to load still prefills; the completion that drafts with it says why', async () => {
     const prompt = 'def fib(n):\n    if n < 2:\n        return n\n';
     const draft = { drafter: 'head' as const, head: '/nonexistent/head.gguf', tree: { kind: 'chain' as const, depth: 1 } };
-    const warm = await client.complete({ prompt, maxTokens: 8, prefillOnly: true, prefillTaps: true, draft, fresh: true });
+    const warm = await client.complete({ prompt, maxTokens: 8, prefillOnly: true, keepTaps: true, draft, fresh: true });
     assert.equal(warm.finishReason, 'length');
     assert.ok(warm.timings.prefillTokens > 10, `prefilled ${warm.timings.prefillTokens}`);
     await assert.rejects(client.complete({ prompt, maxTokens: 8, draft }), /^Error: draft head not found: \/nonexistent\/head\.gguf; check the draft head path, or use the n-gram drafter$/);

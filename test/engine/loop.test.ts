@@ -226,7 +226,7 @@ describe('a prompt the cache holds but its last token (typing): no prompt run', 
             for (const [shape, tree, taps] of [['chain', CHAIN, false], ['tree', TREE, false], ['chain, taps', CHAIN, true]] as const) {
               const target = new FakeTarget();
               const e = new Engine(target);
-              await e.complete({ ...req, prefillOnly: true, prefillTaps: taps });
+              await e.complete({ ...req, prefillOnly: true, keepTaps: taps });
               const before = target.runs;
               const r = await e.complete(req, {}, new AdversarialDrafter(new FakeTarget(), hit, cases + 1, taps), tree);
               const what = `${JSON.stringify(prompt)} heal=${heal} wordEnd=${wordEnd} hit=${hit} ${shape}`;
@@ -264,7 +264,7 @@ describe('a prompt the cache holds but its last token (typing): no prompt run', 
           ] as const) {
             const target = new FakeTarget();
             const e = new Engine(target);
-            await e.complete({ prompt: prompt.slice(0, -cut), maxTokens: 4, prefillOnly: true, prefillTaps: shape === 'taps' });
+            await e.complete({ prompt: prompt.slice(0, -cut), maxTokens: 4, prefillOnly: true, keepTaps: shape === 'taps' });
             const before = target.runs;
             const r = await e.complete(req, {}, drafter, tree);
             const what = `${JSON.stringify(prompt)} cut=${cut} heal=${heal} ${shape}`;
@@ -299,7 +299,7 @@ describe('a prompt the cache holds but its last token (typing): no prompt run', 
       calls.length = 0;
       const target = new FakeTarget();
       const e = new Engine(target);
-      await e.complete({ prompt: req.prompt.slice(0, -cut), maxTokens: 4, prefillOnly: true, prefillTaps: true });
+      await e.complete({ prompt: req.prompt.slice(0, -cut), maxTokens: 4, prefillOnly: true, keepTaps: true });
       const before = target.runs;
       const r = await e.complete(req, {}, tapsReader, CHAIN);
       assert.deepEqual(r.tokens, want, `cut=${cut}`);
@@ -374,17 +374,17 @@ describe('prefill only (a document became active)', () => {
 
   it('a warm-up for a prompt the cache already holds computes nothing and keeps the cache whole', async () => {
     const prompt = PROMPTS[4] as string;
-    for (const prefillTaps of [false, true]) {
+    for (const keepTaps of [false, true]) {
       const e = new Engine(new FakeTarget());
-      await e.complete({ prompt, maxTokens: 20, prefillOnly: true, prefillTaps });
+      await e.complete({ prompt, maxTokens: 20, prefillOnly: true, keepTaps });
       const whole = e.cache.length;
       // The cursor moved back: its prompt is a prefix of the cached one.
       const back = prompt.slice(0, Math.floor(prompt.length / 2));
-      const warm = await e.complete({ prompt: back, maxTokens: 20, prefillOnly: true, prefillTaps });
+      const warm = await e.complete({ prompt: back, maxTokens: 20, prefillOnly: true, keepTaps });
       assert.equal(warm.timings.prefillTokens, 0);
       assert.equal(warm.timings.reusedTokens, warm.timings.promptTokens);
       assert.equal(e.cache.length, whole, 'the text after the cursor stays cached');
-      assert.equal(e.taps.length, prefillTaps ? whole : 0);
+      assert.equal(e.taps.length, keepTaps ? whole : 0);
       // Back at the end: only the last token runs again, and the completion is the cold one.
       const r = await e.complete({ prompt, maxTokens: 8 });
       assert.equal(r.timings.reusedTokens, whole - 1);
@@ -407,10 +407,10 @@ describe('prefill only (a document became active)', () => {
     };
     const prompt = PROMPTS[4] as string;
     const e = new Engine(new FakeTarget());
-    await e.complete({ prompt, maxTokens: 20, prefillOnly: true, prefillTaps: true }, {}, drafter);
+    await e.complete({ prompt, maxTokens: 20, prefillOnly: true, keepTaps: true }, {}, drafter);
     assert.deepEqual(primed, [e.cache.tokens]);
     // The same warm-up again (the cursor came back): nothing to compute, the drafter is asked again (a no-op for a primed head).
-    await e.complete({ prompt, maxTokens: 20, prefillOnly: true, prefillTaps: true }, {}, drafter);
+    await e.complete({ prompt, maxTokens: 20, prefillOnly: true, keepTaps: true }, {}, drafter);
     assert.equal(primed.length, 2);
     assert.deepEqual(primed[1], e.cache.tokens);
     const r = await e.complete({ prompt, maxTokens: 8 }, {}, drafter, { kind: 'chain', depth: 2, topK: 1, totalTokens: 4, minProb: 0 });
@@ -421,13 +421,39 @@ describe('prefill only (a document became active)', () => {
   it('keeps the taps when asked, so a drafter that reads them (a head) reuses the prefill', async () => {
     const reader: Drafter = { name: 'taps reader', needsTaps: true, reset: () => undefined, draft: async () => newTree() };
     const prompt = PROMPTS[4] as string;
-    for (const prefillTaps of [true, false]) {
+    for (const keepTaps of [true, false]) {
       const e = new Engine(new FakeTarget());
-      await e.complete({ prompt, maxTokens: 20, prefillOnly: true, prefillTaps });
-      assert.equal(e.taps.length, prefillTaps ? e.cache.length : 0);
+      await e.complete({ prompt, maxTokens: 20, prefillOnly: true, keepTaps });
+      assert.equal(e.taps.length, keepTaps ? e.cache.length : 0);
       const r = await e.complete({ prompt, maxTokens: 8 }, {}, reader, { kind: 'chain', depth: 2, topK: 1, totalTokens: 4, minProb: 0 });
       // Without the taps every prompt position runs again.
-      assert.equal(r.timings.reusedTokens, prefillTaps ? r.timings.promptTokens - 1 : 0, `prefillTaps ${prefillTaps}`);
+      assert.equal(r.timings.reusedTokens, keepTaps ? r.timings.promptTokens - 1 : 0, `keepTaps ${keepTaps}`);
+    }
+  });
+  it('a completion that drafts without taps (plain, lookup) keeps them when asked: a head after it recomputes nothing', async () => {
+    const prompt = PROMPTS[0] as string; // its end and the generated text tokenize as in the cache
+    for (const [name, lookup] of [['plain', undefined], ['lookup', new AdversarialDrafter(new FakeTarget(), 0.7, 5)]] as const) {
+      for (const keepTaps of [true, false]) {
+        const e = new Engine(new FakeTarget());
+        await e.complete({ prompt, maxTokens: 20, prefillOnly: true, keepTaps: true });
+        const warmed = e.taps.length;
+        const r = await e.complete({ prompt, maxTokens: 12, keepTaps }, {}, lookup, CHAIN);
+        const taps = e.taps.rows(0, e.taps.length);
+        if (keepTaps) assert.equal(e.taps.length, e.cache.length, name);
+        else assert.ok(e.taps.length <= warmed && e.cache.length > warmed, `${name}: the taps end where the warm-up's did`);
+        for (let i = 0; i < e.taps.length; i++) assert.deepEqual([taps[i * 3], taps[i * 3 + 1]], [e.cache.tokens[i], i], `${name}: taps row ${i} is its token's, at its position`);
+        // The user took the completion and typed on: a head (reads the taps) drafts the next one.
+        const next = prompt + r.text + 'x';
+        const ids = new FakeTarget().tokenizer.encode(next);
+        let common = 0;
+        while (common < ids.length && ids[common] === e.cache.tokens[common]) common++;
+        assert.equal(common, e.cache.length, 'the next prompt starts with everything cached');
+        const reader = new AdversarialDrafter(new FakeTarget(), 0.7, 6, true);
+        const h = await e.complete({ prompt: next, maxTokens: 8, keepTaps }, {}, reader, CHAIN);
+        if (keepTaps) assert.equal(h.timings.reusedTokens, common, `${name}: ${h.timings.reusedTokens} reused of ${h.timings.promptTokens}`);
+        else assert.ok(h.timings.reusedTokens <= warmed, `${name}: without the taps the generated positions run again (${h.timings.reusedTokens} reused)`);
+        assert.deepEqual(h.tokens, (await new Engine(new FakeTarget()).complete({ prompt: next, maxTokens: 8 })).tokens, 'the same tokens as a cold start');
+      }
     }
   });
 });
@@ -494,7 +520,7 @@ describe('a KV cache per document (cacheKey, cacheSlots)', () => {
     const e = new Engine(target);
     const reader = new AdversarialDrafter(target, 0.7, 3, true);
     const chain: TreeParams = { kind: 'chain', depth: 3, topK: 1, totalTokens: 4, minProb: 0 };
-    await e.complete({ prompt: A, maxTokens: 20, prefillOnly: true, prefillTaps: true, cacheKey: 'a', cacheSlots: 2 });
+    await e.complete({ prompt: A, maxTokens: 20, prefillOnly: true, keepTaps: true, cacheKey: 'a', cacheSlots: 2 });
     await e.complete({ prompt: B, maxTokens: 8, cacheKey: 'b', cacheSlots: 2 }, {}, reader, chain);
     // AdversarialDrafter checks that every taps row belongs to its context's token.
     const r = await e.complete({ prompt: A, maxTokens: 8, cacheKey: 'a', cacheSlots: 2 }, {}, reader, chain);

@@ -307,6 +307,68 @@ describe('Completer: a document\'s own chars per token', () => {
   });
 });
 
+describe('Completer: a prompt start due to move moves while the user pauses', () => {
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // 400 lines of 10 characters; the fake engine counts 3 characters a token, the budget is 100
+  // tokens: 300 characters of prefix, a margin to 360.
+  const text = Array.from({ length: 400 }, (_, i) => `y${String(i).padStart(3, '0')}=f(0)\n`).join('');
+  const at = (line: number) => line * 10;
+  const settings = { ...DEFAULT_SETTINGS, contextTokens: 100, progressive: false, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' as const } };
+
+  it('warms the moved prompt after idleMoveMs with nothing asked, and the next completion asks for it', async () => {
+    const seen: CompletionRequest[] = [];
+    const logs: string[] = [];
+    const c = new Completer(async () => fakeEngine({}, seen), { ...hooks(), log: (l: string) => { logs.push(l); }, idleMoveMs: 20 });
+    await c.applySettings(settings);
+    const d = { uri: 'file:///w/m.py', languageId: 'python', version: 1, text };
+    await c.complete(d, { offset: at(200), triggerKind: 2 }, never, () => 1);
+    const first = seen.at(-1)?.prompt ?? '';
+    assert.equal(first, text.slice(at(179), at(200)), 'placed 0.7 of the budget back');
+    await c.complete(d, { offset: at(204), triggerKind: 2 }, never, () => 1);
+    await c.complete(d, { offset: at(208), triggerKind: 2 }, never, () => 1);
+    await wait(40);
+    assert.equal(seen.length, 3, 'within its budget: nothing moves');
+    // The user typed on: 340 characters of prefix, past the budget.
+    const d2 = { ...d, version: 2 };
+    await c.complete(d2, { offset: at(213), triggerKind: 2 }, never, () => 2);
+    assert.ok(seen.at(-1)?.prompt.startsWith(first), 'the keystroke kept the start (the cache is reused)');
+    await wait(60);
+    assert.equal(seen.length, 5, 'one warm-up after the pause');
+    const warm = seen[4] as CompletionRequest;
+    assert.equal(warm.prefillOnly, true);
+    // 0.7 of the budget back (the counts taught 2.99 characters a token: 298 characters), at a line start.
+    assert.equal(warm.prompt, text.slice(at(193), at(213)), 'the start moved to 0.7 of the budget back');
+    assert.deepEqual([warm.cacheKey, warm.cacheSlots], [d.uri, DEFAULT_SETTINGS.cacheDocuments]);
+    assert.ok(logs.some((l) => /start moved while the user paused/.test(l)), logs.join('\n'));
+    await c.complete(d2, { offset: at(213), triggerKind: 2 }, never, () => 2);
+    assert.equal(seen.at(-1)?.prompt, warm.prompt, 'the next completion asks for the warmed prompt');
+    await wait(60);
+    assert.equal(seen.length, 6, 'moved: nothing more to warm');
+  });
+
+  it('does not move when the user types on, when the document changed, or when turned off', async () => {
+    for (const [idleMoveMs, typeAfter, version] of [[30, 5, 2], [20, undefined, 3], [0, undefined, 2]] as const) {
+      const seen: CompletionRequest[] = [];
+      const c = new Completer(async () => fakeEngine({}, seen), { ...hooks(), idleMoveMs });
+      await c.applySettings(settings);
+      const d = { uri: 'file:///w/m.py', languageId: 'python', version: 1, text };
+      await c.complete(d, { offset: at(200), triggerKind: 2 }, never, () => 1);
+      await c.complete(d, { offset: at(204), triggerKind: 2 }, never, () => 1);
+      await c.complete(d, { offset: at(208), triggerKind: 2 }, never, () => 1);
+      const d2 = { ...d, version: 2 };
+      await c.complete(d2, { offset: at(213), triggerKind: 2 }, never, () => version);
+      if (typeAfter !== undefined) {
+        await wait(typeAfter);
+        await c.complete(d2, { offset: at(213), triggerKind: 2 }, never, () => 3); // answered after the document changed again
+        await wait(80);
+      } else {
+        await wait(60);
+      }
+      assert.ok(seen.every((r) => !r.prefillOnly), `no warm-up (idleMoveMs ${idleMoveMs}, typed after ${typeAfter}, version ${version})`);
+    }
+  });
+});
+
 describe('Completer prefill (a document became active)', () => {
   /** An engine whose requests wait until released (or aborted). */
   function slowEngine(seen: { req: CompletionRequest; signal?: AbortSignal }[]): { engine: EngineLike; release: () => void } {
@@ -332,7 +394,7 @@ describe('Completer prefill (a document became active)', () => {
     const warming = c.prefill(doc(), 20, 'rest');
     while (seen.length === 0) await new Promise((r) => setTimeout(r, 1));
     assert.equal(seen[0]?.req.prefillOnly, true);
-    assert.equal(seen[0]?.req.prefillTaps, false, 'plain decoding reads no taps');
+    assert.equal(seen[0]?.req.keepTaps, false, 'plain decoding reads no taps');
     assert.equal(seen[0]?.req.heal, true, 'healed like the completion will be, so the cached tokens match');
     const asking = c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
     await warming;
@@ -439,7 +501,7 @@ describe('Completer prefill (a document became active)', () => {
       while (seen.length === 0) await new Promise((r) => setTimeout(r, 1));
       release();
       await warming;
-      assert.equal(seen[0]?.req.prefillTaps, taps, mode);
+      assert.equal(seen[0]?.req.keepTaps, taps, mode);
       // ... and gets that head ready (loaded and primed by the worker), as a one-token chain.
       const warm = seen[0]?.req.draft;
       if (taps) {

@@ -90,6 +90,21 @@ describe('PromptBuilder', () => {
     b.build('d', doc40, 0, undefined);
     assert.equal(b.build('d', doc40, 390, undefined).prefixStart, placed, 'back from the top, the same start: the cache is reused');
   });
+  it('a start due to move (its prefix past the budget, within the margin) moves early when asked, and stays there', () => {
+    const b = new PromptBuilder(new CharsPerToken(3), { maxTokens: 100, suffixShare: 0.2, refill: 0.7 });
+    const doc = ('x'.repeat(9) + '\n').repeat(60); // 600 characters; the budget is 300
+    assert.equal(b.moveDue('a', doc, 290, undefined), false, 'nothing placed yet');
+    const placed = b.build('a', doc, 290, undefined).prefixStart;
+    assert.equal(placed, 0);
+    assert.equal(b.moveDue('a', doc, 300, undefined), false, 'within the budget');
+    assert.equal(b.moveDue('a', doc, 330, undefined), true, 'past the budget, within the margin');
+    assert.equal(b.build('a', doc, 330, undefined).prefixStart, 0, 'typing on keeps the start (the margin)');
+    const early = b.build('a', doc, 330, undefined, '', undefined, true);
+    assert.equal(early.prefixStart, 330 - 0.7 * 300, 'moved early: 0.7 of the budget back, at a line start');
+    assert.equal(b.moveDue('a', doc, 330, undefined), false);
+    assert.equal(b.build('a', doc, 340, undefined).prefixStart, early.prefixStart, 'the next keystroke keeps the new start');
+    assert.equal(b.build('a', doc, 340, undefined, '', undefined, true).prefixStart, early.prefixStart, 'early within the budget: nothing moves');
+  });
   it('learns chars per token from the engine', () => {
     const r = new CharsPerToken(3);
     for (let i = 0; i < 40; i++) r.observe(500, 100);
