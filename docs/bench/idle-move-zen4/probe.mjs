@@ -1,11 +1,12 @@
 // The prompt's start moved while the user pauses (Completer.scheduleIdleMove) vs on the keystroke
 // that outgrows it (PRISM_IDLE_MOVE_MS=0). The real language server (dist/server.js) per arm; in
 // each of N long dev-split files, from a line at 40% of it, the file's next 80 lines are typed
-// back a line at a time (each line one change, as an accepted line or a paste), a completion asked
-// 80 ms after each, 150 ms between lines and a 2.5 s pause after every 5th. Arms alternate
-// on / off / off / on (with OUT=DIR, each arm's server log lines in DIR). Prints, per arm: request latency p50 / p95 / max, the completions that
-// computed more than 64 prompt tokens (the moved prompts) with their latencies, and the warm-ups
-// that moved a start. Needs `npm run build` (dist/) and `npx tsc -p .` (out/).
+// back a line at a time (each line one change, as an accepted line or a paste), a completion
+// asked 80 ms after each, 150 ms between lines and a 2.5 s pause (PAUSE_MS) after every 5th.
+// Arms alternate on / off / off / on (with OUT=DIR, each arm's server log lines in DIR). Prints,
+// per arm: request latency p50 / p95 / max, the completions that computed more than 64 prompt
+// tokens (the moved prompts) with their latencies, and the warm-ups that moved a start. Needs
+// `npm run build` (dist/) and `npx tsc -p .` (out/).
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ const P = require('vscode-languageserver-protocol/node');
 const { PREFILL } = require('./out/common/protocol.js');
 
 const N = Number(process.argv[2] ?? 4);
+const PAUSE_MS = Number(process.env.PAUSE_MS ?? 2500); // after every 5th line
 const LINES = 80;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // One file per language (the first long one of each shard).
@@ -61,7 +63,7 @@ async function arm(name, env) {
       const line2 = logs.slice(n0).find((l) => l.startsWith('completion:'));
       const m = line2 && /completion: (\d+) prompt tokens \((\d+) reused\)/.exec(line2);
       if (m && Number(m[1]) - Number(m[2]) > 64) moved.push({ file: fi, line: i, ms: Math.round(ms), computed: Number(m[1]) - Number(m[2]), prompt: Number(m[1]) });
-      await sleep(i % 5 === 4 ? 2500 : 150);
+      await sleep(i % 5 === 4 ? PAUSE_MS : 150);
     }
     await conn.sendNotification(P.DidCloseTextDocumentNotification.type, { textDocument: { uri } });
   }
@@ -72,7 +74,7 @@ async function arm(name, env) {
   return { name, requests: lat.length, p50: Math.round(pct(lat, 0.5)), p95: Math.round(pct(lat, 0.95)), max: Math.round(Math.max(...lat)), over500: lat.filter((x) => x > 500).length, recomputed: moved, idleMoves };
 }
 
-console.log(`# ${cpus().length} x ${cpus()[0]?.model}; ${N} files x ${LINES} lines: ${files.map((f) => f.path).join(', ')}`);
+console.log(`# ${cpus().length} x ${cpus()[0]?.model}; ${N} files x ${LINES} lines, a ${PAUSE_MS} ms pause after every 5th: ${files.map((f) => f.path).join(', ')}`);
 for (const [name, env] of [['on', {}], ['off', { PRISM_IDLE_MOVE_MS: '0' }], ['off', { PRISM_IDLE_MOVE_MS: '0' }], ['on', {}]]) {
   const r = await arm(name, env);
   console.log(JSON.stringify(r));
