@@ -430,6 +430,7 @@ describe('prefill only (a document became active)', () => {
       assert.equal(r.timings.reusedTokens, keepTaps ? r.timings.promptTokens - 1 : 0, `keepTaps ${keepTaps}`);
     }
   });
+
   it('a completion that drafts without taps (plain, lookup) keeps them when asked: a head after it recomputes nothing', async () => {
     const prompt = PROMPTS[0] as string; // its end and the generated text tokenize as in the cache
     for (const [name, lookup] of [['plain', undefined], ['lookup', new AdversarialDrafter(new FakeTarget(), 0.7, 5)]] as const) {
