@@ -1,6 +1,7 @@
 // What the in-process probes share: the default model on 2 threads, the shipped PRISM head in
 // the hybrid as auto starts (lookup chains of 4, one head token), one engine, and N cursor
-// positions in dev-split files (two per file). Needs `npx tsc -p .` (it reads out/).
+// positions in dev-split files (two per file); for the node-llama-cpp probes, the same GGUF in
+// llama.cpp and dev-split code as token ids. Needs `npx tsc -p .` (it reads out/).
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 
@@ -54,4 +55,17 @@ export function asker(engine, drafter, tree) {
     return { b, ms, line: line || ms };
   };
   return { ask, timed };
+}
+
+/** node-llama-cpp on the default GGUF (2 threads), and the first `n` token ids of dev-split code (our tokenizer, the GGUF's vocabulary). */
+export async function llamaSetup(n) {
+  const { LlamaContender } = require('./out/server/bench/llama.js');
+  const { resolveModelPath } = require('./out/server/paths.js');
+  const { Tokenizer } = require('./out/kernels/tokenizer.js');
+  const { readGguf } = require('./out/kernels/gguf.js');
+  const { devFiles, sharedDataDir } = require('./out/server/bench/data.js');
+  const modelPath = resolveModelPath();
+  const tok = Tokenizer.fromGguf(readGguf(modelPath));
+  const ids = tok.encode(devFiles(sharedDataDir(root), 10, { minBytes: 8000, maxBytes: 60000 }).map((f) => f.content).join('\n')).slice(0, n);
+  return { cpu: cpus()[0]?.model, tok, ids, llama: await LlamaContender.start(modelPath, 2) };
 }

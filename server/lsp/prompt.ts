@@ -110,7 +110,7 @@ export class PromptBuilder {
    */
   build(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string, early = false): BuiltPrompt {
     const cpt = this.ratio.get(uri, languageId);
-    const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
+    const suffixTokens = this.suffixTokens(fim);
     const prefixChars = this.prefixChars(cpt, suffixTokens, header);
     // The margin is for a start placed where the user types (the cursor near the last prompt's
     // end); a first placement, or a cursor that went further, keeps the budget itself.
@@ -144,8 +144,7 @@ export class PromptBuilder {
   moveDue(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string): boolean {
     const placed = this.starts.get(uri);
     if (placed === undefined || placed.start > offset) return false;
-    const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
-    const prefixChars = this.prefixChars(this.ratio.get(uri, languageId), suffixTokens, header);
+    const prefixChars = this.prefixChars(this.ratio.get(uri, languageId), this.suffixTokens(fim), header);
     return offset <= text.length && offset - placed.start > prefixChars * EARLY;
   }
 
@@ -155,8 +154,12 @@ export class PromptBuilder {
    */
   fitsWhole(uri: string, text: string, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string): boolean {
     if ((this.starts.get(uri)?.start ?? 0) !== 0) return false;
-    const suffixTokens = fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
-    return text.length <= this.prefixChars(this.ratio.get(uri, languageId), suffixTokens, header);
+    return text.length <= this.prefixChars(this.ratio.get(uri, languageId), this.suffixTokens(fim), header);
+  }
+
+  /** The suffix's share of the budget in tokens: none for prefix-only prompts. */
+  private suffixTokens(fim: FimTokens | 'parts' | undefined): number {
+    return fim ? Math.floor(this.budget.maxTokens * this.budget.suffixShare) : 0;
   }
 
   /** The prefix's budget in characters; a header (cross-file snippets) takes its share of it. */

@@ -7,11 +7,9 @@
 // per arm: request latency p50 / p95 / max, the completions that computed more than 64 prompt
 // tokens (the moved prompts) with their latencies, and the warm-ups that moved a start. Needs
 // `npm run build` (dist/) and `npx tsc -p .` (out/).
-import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
-const root = new URL('../../..', import.meta.url).pathname;
-const require = createRequire(`${root}/package.json`);
+import { root, require } from '../hybrid-setup.mjs';
 const { startLspServer, stopLspServer } = require('./out/server/bench/lsp-client.js');
 const { devFiles, sharedDataDir } = require('./out/server/bench/data.js');
 const P = require('vscode-languageserver-protocol/node');

@@ -1,18 +1,8 @@
 // node-llama-cpp, the same GGUF, 2 threads: 16 single-token evaluations in turn after 300 tokens of
 // dev-split code, each timed (with a token asked, and without), three rounds: the per-step times
 // a JS caller sees.   npx tsc -p . && node docs/bench/stop49-zen4/llama-steps.mjs
-import { createRequire } from 'node:module';
-const root = new URL('../../..', import.meta.url).pathname;
-const require = createRequire(`${root}/package.json`);
-const { LlamaContender } = require('./out/server/bench/llama.js');
-const { resolveModelPath } = require('./out/server/paths.js');
-const { Tokenizer } = require('./out/kernels/tokenizer.js');
-const { readGguf } = require('./out/kernels/gguf.js');
-const { devFiles, sharedDataDir } = require('./out/server/bench/data.js');
-const modelPath = resolveModelPath();
-const tok = Tokenizer.fromGguf(readGguf(modelPath));
-const ids = tok.encode(devFiles(sharedDataDir(root), 10, { minBytes: 8000, maxBytes: 60000 }).map((f) => f.content).join('\n')).slice(0, 340);
-const l = await LlamaContender.start(modelPath, 2);
+import { llamaSetup } from '../hybrid-setup.mjs';
+const { ids, llama: l } = await llamaSetup(340);
 const seq = l.plainSeq; // the contender's sequence (a private field in TypeScript)
 for (let round = 0; round < 3; round++) {
   await seq.clearHistory();
