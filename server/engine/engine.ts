@@ -17,6 +17,14 @@ import type { CompletionHooks, CompletionRequest, CompletionResult, FinishReason
 export type { CompletionHooks, CompletionRequest, CompletionResult, DrafterName, FinishReason, SpecStats, Timings } from './types';
 
 export const PREFILL_CHUNK = 256;
+/**
+ * A warm-up's chunk (prefillOnly: a file opened, a cursor at rest, a start moved in a pause). A
+ * keystroke cancels a warm-up after the chunk under way, and its request waits for that chunk:
+ * ~90 ms for 64 rows here against ~350 ms for 256, for 4% more time over a 1,024-token prompt
+ * (docs/BENCHMARKS.md, "A move cut short costs nothing"; PRISM_WARM_CHUNK for benchmarks).
+ */
+export const WARM_CHUNK = 64;
+const warmChunk = (): number => Number(process.env.PRISM_WARM_CHUNK) || WARM_CHUNK;
 /** Prompt tokens at the end that a cancelled prefill leaves out (the part typing changes). */
 export const SETTLE_TAIL = 16;
 
@@ -48,7 +56,15 @@ const promptRootMax = (): number => (process.env.PRISM_PROMPT_ROOT === '0' ? 0 :
  * first, for lookup drafting (DraftContext.recent); `promptEnd`: the length of the last prompt
  * prefilled (the cache's tokens past it were generated).
  */
-interface Slot { key: string; cache: KvCache; taps: RowStore; asked: boolean; recent: number[][]; promptEnd: number }
+interface Slot extends Held { key: string; asked: boolean; recent: number[][]; spare?: Held }
+
+/**
+ * A cache and what goes with it. A context holds a second one while its prompt's start moves
+ * (CompletionRequest.spare): the prompt at the new start is computed in one (`moving`), the other
+ * keeps the prompt typing still uses; each request takes whichever shares more of its prompt, and
+ * the one left goes once typing takes the moved start.
+ */
+interface Held { cache: KvCache; taps: RowStore; promptEnd: number; moving: boolean }
 
 export class Engine {
   private active: Slot;
@@ -69,7 +85,11 @@ export class Engine {
   get contexts(): string[] { return [...this.parked.map((s) => s.key), this.active.key]; }
 
   private newSlot(key: string): Slot {
-    return { key, cache: this.target.newCache(), taps: new RowStore(3 * this.target.cfg.hidden), asked: false, recent: [], promptEnd: 0 };
+    return { key, ...this.newHeld(), asked: false, recent: [] };
+  }
+
+  private newHeld(): Held {
+    return { cache: this.target.newCache(), taps: new RowStore(3 * this.target.cfg.hidden), promptEnd: 0, moving: false };
   }
 
   /**
@@ -82,10 +102,55 @@ export class Engine {
    * its buffers before one a completion ran in: the user types where they typed, and reads the
    * rest (a file opened to read, by go to definition, warmed whole when short).
    */
-  private useContext(key: string, slots: number, ids: readonly number[], asked: boolean): void {
+  private useContext(key: string, slots: number, ids: readonly number[], asked: boolean, spare: boolean): boolean {
+    const was = this.active;
+    const wasKey = was.key;
     this.switchContext(key, slots, ids);
+    // A context left keeps one cache: the spare of a move cut short is not worth its memory there.
+    if (was !== this.active || was.key !== wasKey) { was.spare = undefined; was.moving = false; }
     if (asked) this.active.asked = true;
+    return this.useCache(ids, spare);
   }
+
+  /**
+   * Of the active context's two caches while its start moves, the one that shares more of `ids`
+   * serves. A `spare` request (the prompt at a moved start) that shares less than half of itself
+   * with the cache typing uses computes in the other one (made now), so that cut short it leaves
+   * that cache whole, and whole it leaves it for a keystroke whose prompt was placed before the
+   * move was (the two race). Any other request served by the moved start's cache frees the other
+   * one; one that shares less than half with both frees the spare. Whether the request computes
+   * in the spare.
+   */
+  private useCache(ids: readonly number[], spare: boolean): boolean {
+    const slot = this.active;
+    const here = slot.cache.commonPrefix(ids);
+    const there = slot.spare?.cache.commonPrefix(ids) ?? -1;
+    if (spare) {
+      if (there <= here && (2 * here >= ids.length || slot.cache.length === 0)) return false;
+      this.swap(slot.spare ?? this.newHeld());
+      slot.moving = true;
+      return true;
+    }
+    if (there > here) this.swap(slot.spare as Held);
+    if (slot.moving || (slot.spare && 2 * Math.max(here, there) < ids.length)) {
+      slot.spare = undefined;
+      slot.moving = false;
+    }
+    return false;
+  }
+
+  /** The active context's cache becomes its spare, `other` its cache. */
+  private swap(other: Held): void {
+    const slot = this.active;
+    slot.spare = { cache: slot.cache, taps: slot.taps, promptEnd: slot.promptEnd, moving: slot.moving };
+    slot.cache = other.cache;
+    slot.taps = other.taps;
+    slot.promptEnd = other.promptEnd;
+    slot.moving = other.moving;
+  }
+
+  /** Whether the active context holds a second cache (a move under way or cut short). */
+  get spareHeld(): boolean { return this.active.spare !== undefined; }
 
   private switchContext(key: string, slots: number, ids: readonly number[]): void {
     const room = Math.max(1, slots);
@@ -116,7 +181,7 @@ export class Engine {
       const old = this.parked.splice(w >= 0 ? w : 0, 1)[0] as Slot;
       old.cache.truncate(0);
       old.taps.truncate(0);
-      this.active = { ...old, key, asked: false, recent: [] };
+      this.active = { ...old, key, asked: false, recent: [], moving: false, spare: undefined };
     } else {
       this.active = this.newSlot(key);
     }
@@ -128,7 +193,7 @@ export class Engine {
    */
   forget(key: string): void {
     this.parked = this.parked.filter((s) => s.key !== key);
-    if (this.active.key === key) this.active.key = '';
+    if (this.active.key === key) { this.active.key = ''; this.active.spare = undefined; this.active.moving = false; }
   }
 
   /** Token ids of a prompt, with BOS when the model wants it, cut from the left to fit. */
@@ -152,7 +217,7 @@ export class Engine {
    * warm-up (the cursor it guessed has moved) and a request that one for another prompt replaced,
    * so that the request that cancelled it waits for nothing it does not need.
    */
-  async prefill(ids: readonly number[], wantLogits: boolean, isCancelled?: () => boolean, wantTaps = false, stopAtOnce?: () => boolean, upTo = ids.length): Promise<{ reused: number; last?: ForwardResult } | undefined> {
+  async prefill(ids: readonly number[], wantLogits: boolean, isCancelled?: () => boolean, wantTaps = false, stopAtOnce?: () => boolean, upTo = ids.length, chunk = PREFILL_CHUNK): Promise<{ reused: number; last?: ForwardResult } | undefined> {
     let common = Math.min(this.cache.commonPrefix(ids), upTo);
     if (common === ids.length) common--; // the last prompt token must run to give its logits
     if (wantTaps) common = Math.min(common, this.taps.length); // positions without taps run again
@@ -166,7 +231,7 @@ export class Engine {
       const until = cancelled && (stopAtOnce?.() ?? false) ? at : settleAt;
       if (cancelled && at >= until) return undefined;
       if (at === upTo) return { reused: common };
-      const end = Math.min(cancelled ? until : upTo, at + PREFILL_CHUNK);
+      const end = Math.min(cancelled ? until : upTo, at + chunk);
       const isLast = end === upTo;
       const r = await this.target.extend(this.cache, ids.slice(at, end), { logits: isLast && wantLogits && upTo === ids.length, taps: wantTaps });
       if (wantTaps) this.taps.append(r.taps as Float32Array);
@@ -188,7 +253,8 @@ export class Engine {
     const from = Math.max(common, slot.promptEnd);
     slot.promptEnd = ids.length;
     if (common < ids.length / 2) {
-      slot.recent = [];
+      // (While a start moves, the other cache holds this text: its outputs stay.)
+      if (!slot.spare) slot.recent = [];
       return;
     }
     if (!KEEP_RECENT || tokens.length - from < 2) return;
@@ -231,7 +297,8 @@ export class Engine {
       decodeTokens: 0, decodeMs: 0, decodeTokensPerS: 0, totalMs: 0,
     };
     const needsTaps = (drafter?.needsTaps ?? false) || req.keepTaps === true;
-    this.useContext(req.cacheKey ?? '', req.cacheSlots ?? 1, ids, req.prefillOnly !== true);
+    const spare = req.spare === true && req.prefillOnly === true;
+    const inSpare = this.useContext(req.cacheKey ?? '', req.cacheSlots ?? 1, ids, req.prefillOnly !== true, spare);
     if (req.fresh) {
       // Nothing of an earlier run may help: a benchmark's contenders each start from nothing.
       this.cache.truncate(0);
@@ -250,11 +317,15 @@ export class Engine {
     // (greedy: healing is then spelled by the loop's acceptance). Positions without taps run again.
     const held = Math.min(this.cache.commonPrefix(ids), ids.length - 1, needsTaps ? this.taps.length : ids.length);
     const fromPrompt = drafter !== undefined && greedy && req.prefillOnly !== true && held >= 1 && ids.length - held <= promptRootMax();
-    const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps, req.prefillOnly ? () => true : hooks.stopAtOnce, fromPrompt ? held : ids.length);
+    const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps, req.prefillOnly ? () => true : hooks.stopAtOnce, fromPrompt ? held : ids.length, req.prefillOnly ? warmChunk() : PREFILL_CHUNK);
     let t1 = performance.now();
     timings.prefillMs = t1 - t0;
     const healedText = healed?.text;
-    if (!pre) return this.finish(out, 'cancelled', timings, t0, t1, healedText);
+    if (!pre) {
+      // Cut short: the cache typing uses serves again, the move's part waits as the spare.
+      if (inSpare) this.swap(this.active.spare as Held);
+      return this.finish(out, 'cancelled', timings, t0, t1, healedText);
+    }
     timings.reusedTokens = pre.reused;
     timings.prefillTokens = ids.length - pre.reused;
     if (req.prefillOnly) {

@@ -61,6 +61,13 @@ export interface CompletionRequest {
    */
   prefillOnly?: boolean;
   /**
+   * With prefillOnly: the prompt at a moved start (the language server moves it while the user
+   * pauses). Where the cache shares less than half of it, it is computed in a second cache of the
+   * context, and the first stays until it is whole: cancelled, typing goes on with the old prompt
+   * at no cost, and a later request at the new start goes on from what was computed.
+   */
+  spare?: boolean;
+  /**
    * Keep the target's taps of every position this request computes (the prompt, and the tokens
    * it generates) even where its drafter reads none (a warm-up, plain decoding, lookup alone), so
    * that a later request drafting with a head (which reads them) reuses the cache instead of

@@ -282,12 +282,17 @@ export class Completer {
       // where the cursor's own prompt is empty. (A remote server gets the cursor's prompt.)
       const whole = reason === 'active' && !engine.info.remote && this.prompts.fitsWhole(doc.uri, doc.text, this.fimFor(engine), this.header(engine, doc), doc.languageId);
       const prompt = this.buildPrompt(engine, doc, doc.text, whole ? doc.text.length : offset, reason === 'move');
+      // PRISM_MOVE_SPARE=0 (benchmarks compare): the start moves now, into the cache typing uses.
+      const spare = reason === 'move' && process.env.PRISM_MOVE_SPARE !== '0';
+      if (reason === 'move' && !spare) this.prompts.commitMove(doc.uri);
       if (prompt.text.length === 0 || ctl.signal.aborted) return;
       this.viewed(doc.uri, doc.text, offset);
       // Remote: a one-token request with the same prompt, which servers that cache prompts keep.
       const r = await engine.complete({
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
         heal: s.tokenHealing && prompt.mode === 'prefix', prefillOnly: true, ...this.cacheFor(engine, doc.uri),
+        // A moved start's prompt goes into a second cache: the old one serves typing until it is whole.
+        ...(spare ? { spare: true } : {}),
         // A head reads the taps of every cached position: without them its first request would
         // run the whole prompt again (2.8 s on a 1,200-token file, docs/BENCHMARKS.md).
         keepTaps: !engine.info.remote && this.policyFor(engine).mayUseHead(),
@@ -297,6 +302,7 @@ export class Completer {
         parts: engine.info.remote ? { prefix: prompt.text, suffix: prompt.suffix, extra: this.extraFor(doc.uri) } : undefined,
       }, { signal: ctl.signal });
       if (r.finishReason === 'cancelled') return;
+      if (spare) this.prompts.commitMove(doc.uri);
       this.stats.prefills++;
       this.stats.prefillTokens += r.timings.prefillTokens;
       // A cursor that rests where the cache already is costs one token: not worth a line.

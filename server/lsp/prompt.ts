@@ -87,17 +87,36 @@ export class CharsPerToken {
 export class PromptBuilder {
   /** Each document's prefix start, and the cursor offset of the prompt that last used it. */
   private readonly starts = new Map<string, { start: number; at: number }>();
+  /**
+   * Each document's moved start not yet in use (`build(..., early)`): its prompt is being
+   * computed beside the placed one's (CompletionRequest.spare); commitMove() puts it in place once
+   * that prompt is whole, and the next move goes on from it.
+   */
+  private readonly pending = new Map<string, { start: number; at: number }>();
 
   constructor(private readonly ratio: CharsPerToken, private budget: PromptBudget = DEFAULT_BUDGET) {}
 
-  setBudget(b: PromptBudget): void { this.budget = b; this.starts.clear(); }
+  setBudget(b: PromptBudget): void { this.budget = b; this.starts.clear(); this.pending.clear(); }
 
   placed(uri: string): boolean { return this.starts.has(uri); }
 
   /** A closed document's start (and, with `ratio`, its chars per token). */
   forget(uri: string, ratio = true): void {
     this.starts.delete(uri);
+    this.pending.delete(uri);
     if (ratio) this.ratio.forget(uri);
+  }
+
+  /**
+   * The start an early build moved to (its prompt is now computed) takes the placed one's place.
+   * Whether there was one.
+   */
+  commitMove(uri: string): boolean {
+    const p = this.pending.get(uri);
+    if (p === undefined) return false;
+    this.pending.delete(uri);
+    this.starts.set(uri, p);
+    return true;
   }
 
   /**
@@ -106,7 +125,8 @@ export class PromptBuilder {
    * (the prefix alone). header: text put before the prefix (cross-file snippets; it must stay
    * the same while the user types here, or the KV cache is recomputed). languageId: whose ratio
    * counts a document the engine has not seen yet. early: a prefix past its budget moves now,
-   * without its margin (moveDue).
+   * without its margin (moveDue), to a start kept pending until commitMove(): the placed one
+   * serves typing until then. A start that moves goes to the pending one where its prefix fits.
    */
   build(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string, early = false): BuiltPrompt {
     const cpt = this.ratio.get(uri, languageId);
@@ -117,13 +137,26 @@ export class PromptBuilder {
     const placed = this.starts.get(uri);
     let start = placed?.start ?? 0;
     const near = placed !== undefined && !early && Math.abs(offset - placed.at) <= prefixChars * (OUTGROW - 1);
+    let moved = false;
     if (start > offset || offset - start > prefixChars * (near ? OUTGROW : EARLY) || (start > 0 && text[start - 1] !== '\n')) {
-      // Move the start: to a line start leaving `refill` of the budget (or 0 if all fits).
-      start = lineStartAtOrAfter(text, Math.max(0, offset - Math.floor(prefixChars * this.budget.refill)), offset);
+      // Move the start: to the pending one (its prompt partly computed) where it still fits and
+      // follows a line break, else to a line start leaving `refill` of the budget (or 0 if all fits).
+      const p = this.pending.get(uri);
+      start = p !== undefined && p.start <= offset && offset - p.start <= prefixChars * EARLY && (p.start === 0 || text[p.start - 1] === '\n')
+        ? p.start
+        : lineStartAtOrAfter(text, Math.max(0, offset - Math.floor(prefixChars * this.budget.refill)), offset);
+      moved = placed !== undefined;
     }
     // A prompt at the very top (where VS Code puts the cursor of a file it opens or restores)
     // says nothing about where this document's start belongs: the placed one stays.
-    if (offset > 0) this.starts.set(uri, { start, at: offset });
+    if (offset > 0) {
+      if (early && moved) {
+        this.pending.set(uri, { start, at: offset });
+      } else {
+        this.starts.set(uri, { start, at: offset });
+        if (moved) this.pending.delete(uri);
+      }
+    }
     const prefix = header + text.slice(start, offset);
     if (!fim) return { text: prefix, allowSpecial: false, prefixStart: start, mode: 'prefix', suffix: '' };
     const suffixEnd = lineEndAtOrBefore(text, Math.min(text.length, offset + Math.floor(suffixTokens * cpt)), offset);

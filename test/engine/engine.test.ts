@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EngineClient } from '../../server/engine/client';
-import { Engine, PREFILL_CHUNK, SETTLE_TAIL } from '../../server/engine/engine';
+import { Engine, PREFILL_CHUNK, SETTLE_TAIL, WARM_CHUNK } from '../../server/engine/engine';
 import { Emitter, firstLineCut } from '../../server/engine/emitter';
 import { Tokenizer } from '../../kernels/tokenizer';
 import { readGguf } from '../../kernels/gguf';
@@ -410,9 +410,9 @@ describe('engine: cancelled prefill and time budget (default model)', () => {
     let asked = 0;
     const r = await engine.complete({ prompt, maxTokens: 8, prefillOnly: true }, { isCancelled: () => asked++ > 0 });
     assert.equal(r.finishReason, 'cancelled');
-    assert.equal(engine.cache.length, PREFILL_CHUNK, 'the chunk under way when it was cancelled, no more');
+    assert.equal(engine.cache.length, WARM_CHUNK, 'the (warm-up\'s) chunk under way when it was cancelled, no more');
     const again = await engine.complete({ prompt, maxTokens: 8 });
-    assert.equal(again.timings.reusedTokens, PREFILL_CHUNK);
+    assert.equal(again.timings.reusedTokens, WARM_CHUNK);
     assert.deepEqual(again.tokens, (await new Engine(target).complete({ prompt, maxTokens: 8 })).tokens);
   });
 

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addNode, type DraftTree, newTree, pathTo } from '../../server/engine/draft-tree';
 import type { DraftContext, Drafter, TreeParams } from '../../server/engine/drafter';
-import { Engine, PROMPT_ROOT_MAX, RECENT_KEEP, RECENT_LEAD } from '../../server/engine/engine';
+import { Engine, PROMPT_ROOT_MAX, RECENT_KEEP, RECENT_LEAD, WARM_CHUNK } from '../../server/engine/engine';
 import { DEFAULT_NGRAM, NgramDrafter } from '../../server/engine/ngram';
 import { HealConstraint, healTail } from '../../server/engine/healing';
 import { argmax, drawFrom, Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
@@ -542,6 +542,67 @@ describe('a KV cache per document (cacheKey, cacheSlots)', () => {
     assert.deepEqual(c.tokens, await cold(C));
     const a = await e.complete({ prompt: A, maxTokens: 8, cacheKey: 'a', cacheSlots: 3 });
     assert.equal(a.timings.reusedTokens, 0, 'a was forgotten');
+  });
+
+  it('a moved start\'s prompt (spare) is computed beside the cache typing uses: cut short, that cache stays whole; whole, it takes over', async () => {
+    // 40 lines of 11-12 bytes (one token each): the old prompt from the top, the moved one 12 lines on.
+    const lines = Array.from({ length: 40 }, (_, i) => `v${String(i).padStart(2, '0')} = f(${i})\n`);
+    const OLD = lines.slice(0, 30).join(''), MOVED = lines.slice(12, 36).join('');
+    const slot = { cacheKey: 'a', cacheSlots: 2 };
+    for (const spare of [true, false]) {
+      const e = new Engine(new FakeTarget());
+      await e.complete({ prompt: OLD, maxTokens: 4, ...slot });
+      const held = e.cache.length;
+      let asked = 0;
+      const cut = await e.complete({ prompt: MOVED, maxTokens: 4, prefillOnly: true, spare, ...slot }, { isCancelled: () => asked++ > 0 });
+      assert.equal(cut.finishReason, 'cancelled');
+      assert.equal(e.spareHeld, spare);
+      assert.equal(e.cache.length, spare ? held : 1 + WARM_CHUNK, spare ? 'the old prompt serves again' : 'the first byte and the warm-up\'s chunk under way, no more');
+      // The user typed on before the move was whole: the old start's prompt and a character.
+      const typed = await e.complete({ prompt: `${OLD}v`, maxTokens: 8, ...slot });
+      if (!spare) { assert.equal(typed.timings.reusedTokens, 1, 'without a spare the move took the cache (BOS-less: the first byte matches)'); continue; }
+      assert.ok(typed.timings.reusedTokens >= OLD.length, `the old prompt's cache stayed whole (${typed.timings.reusedTokens} reused)`);
+      assert.deepEqual(typed.tokens, await cold(`${OLD}v`));
+      assert.ok(e.spareHeld, 'the move\'s part stays for the next pause');
+      // The next pause: the move goes on from what it computed, and once whole takes over.
+      const whole = await e.complete({ prompt: MOVED, maxTokens: 4, prefillOnly: true, spare, ...slot });
+      assert.equal(whole.timings.reusedTokens, WARM_CHUNK);
+      assert.ok(e.spareHeld, 'whole: the old start\'s cache stays until typing takes the new one');
+      // A keystroke whose prompt was placed before the move was whole (the two race) still finds its cache.
+      const raced = await e.complete({ prompt: `${OLD}vv`, maxTokens: 8, ...slot });
+      assert.ok(raced.timings.reusedTokens >= OLD.length, `${raced.timings.reusedTokens} reused`);
+      assert.deepEqual(raced.tokens, await cold(`${OLD}vv`));
+      const next = await e.complete({ prompt: `${MOVED}v`, maxTokens: 8, ...slot });
+      assert.ok(next.timings.reusedTokens >= MOVED.length, 'and the moved prompt is kept for the next one');
+      assert.deepEqual(next.tokens, await cold(`${MOVED}v`));
+      assert.equal(e.spareHeld, false, 'typing took the moved start: the old start\'s cache is freed');
+      assert.equal((await e.complete({ prompt: OLD, maxTokens: 4, ...slot })).timings.reusedTokens, 1, 'the old prompt is gone');
+    }
+  });
+
+  it('a spare is freed when typing takes the moved start, when a prompt shares little with both caches, and when the document is left', async () => {
+    const lines = Array.from({ length: 40 }, (_, i) => `v${String(i).padStart(2, '0')} = f(${i})\n`);
+    const OLD = lines.slice(0, 30).join(''), MOVED = lines.slice(12, 36).join(''), ELSE = lines.slice(20, 40).join('');
+    const slot = { cacheKey: 'a', cacheSlots: 2 };
+    const cutMove = async (e: Engine): Promise<void> => {
+      await e.complete({ prompt: OLD, maxTokens: 4, ...slot });
+      let asked = 0;
+      await e.complete({ prompt: MOVED, maxTokens: 4, prefillOnly: true, spare: true, ...slot }, { isCancelled: () => asked++ > 0 });
+      assert.ok(e.spareHeld);
+    };
+    const e = new Engine(new FakeTarget());
+    await cutMove(e);
+    const typedThere = await e.complete({ prompt: `${MOVED}v`, maxTokens: 8, ...slot });
+    assert.equal(typedThere.timings.reusedTokens, WARM_CHUNK, 'the keystroke that moved the start took the spare');
+    assert.equal(e.spareHeld, false);
+    assert.deepEqual(typedThere.tokens, await cold(`${MOVED}v`));
+    await cutMove(e);
+    await e.complete({ prompt: ELSE, maxTokens: 4, ...slot });
+    assert.equal(e.spareHeld, false, 'a prompt elsewhere frees it');
+    await cutMove(e);
+    await e.complete({ prompt: ELSE, maxTokens: 4, cacheKey: 'b', cacheSlots: 2 });
+    await e.complete({ prompt: OLD, maxTokens: 4, ...slot });
+    assert.equal(e.spareHeld, false, 'a document left keeps one cache');
   });
 
   it('a new document whose prompt is the active cache (saved under a new name) takes that cache over', async () => {

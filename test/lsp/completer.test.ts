@@ -336,6 +336,7 @@ describe('Completer: a prompt start due to move moves while the user pauses', ()
     assert.equal(seen.length, 5, 'one warm-up after the pause');
     const warm = seen[4] as CompletionRequest;
     assert.equal(warm.prefillOnly, true);
+    assert.equal(warm.spare, true, 'computed beside the cache typing uses');
     // 0.7 of the budget back (the counts taught 2.99 characters a token: 298 characters), at a line start.
     assert.equal(warm.prompt, text.slice(at(193), at(213)), 'the start moved to 0.7 of the budget back');
     assert.deepEqual([warm.cacheKey, warm.cacheSlots], [d.uri, DEFAULT_SETTINGS.cacheDocuments]);
@@ -344,6 +345,33 @@ describe('Completer: a prompt start due to move moves while the user pauses', ()
     assert.equal(seen.at(-1)?.prompt, warm.prompt, 'the next completion asks for the warmed prompt');
     await wait(60);
     assert.equal(seen.length, 6, 'moved: nothing more to warm');
+  });
+
+  it('a move cut short leaves the placed start to typing; the next pause goes on with the same start', async () => {
+    const seen: CompletionRequest[] = [];
+    const base = fakeEngine({}, seen);
+    let cut = 1;
+    // The first warm-up is cut short (the user typed during it), as the engine reports it.
+    const engine: EngineLike = { ...base, complete: async (req, opts) => { const r = await base.complete(req, opts); return req.prefillOnly && cut-- > 0 ? { ...r, finishReason: 'cancelled' } : r; } };
+    const c = new Completer(async () => engine, { ...hooks(), idleMoveMs: 20 });
+    await c.applySettings(settings);
+    const d = { uri: 'file:///w/m.py', languageId: 'python', version: 1, text };
+    for (const line of [200, 204, 208]) await c.complete(d, { offset: at(line), triggerKind: 2 }, never, () => 1);
+    const first = seen.at(-1)?.prompt ?? '';
+    const d2 = { ...d, version: 2 };
+    await c.complete(d2, { offset: at(213), triggerKind: 2 }, never, () => 2);
+    await wait(60);
+    const moved = seen.at(-1) as CompletionRequest;
+    assert.deepEqual([moved.prefillOnly, moved.spare], [true, true]);
+    assert.ok(!moved.prompt.startsWith(first.slice(0, 20)), 'the move asked for the new start');
+    await c.complete(d2, { offset: at(213) + 3, triggerKind: 2 }, never, () => 2);
+    assert.ok(seen.at(-1)?.prompt.startsWith(first), 'cut short: the next keystroke keeps the placed start (its cache is whole)');
+    await wait(60);
+    const again = seen.at(-1) as CompletionRequest;
+    assert.equal(again.prefillOnly, true, 'the next pause moves again');
+    assert.ok(again.prompt.startsWith(moved.prompt), 'from the same start: the engine goes on from what it computed');
+    await c.complete(d2, { offset: at(213) + 3, triggerKind: 2 }, never, () => 2);
+    assert.equal(seen.at(-1)?.prompt, again.prompt, 'whole: typing uses the moved start');
   });
 
   it('does not move when the user types on, when the document changed, or when turned off', async () => {

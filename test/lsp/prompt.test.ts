@@ -101,9 +101,24 @@ describe('PromptBuilder', () => {
     assert.equal(b.build('a', doc, 330, undefined).prefixStart, 0, 'typing on keeps the start (the margin)');
     const early = b.build('a', doc, 330, undefined, '', undefined, true);
     assert.equal(early.prefixStart, 330 - 0.7 * 300, 'moved early: 0.7 of the budget back, at a line start');
+    assert.equal(b.moveDue('a', doc, 330, undefined), true, 'pending until its prompt is whole');
+    assert.equal(b.build('a', doc, 340, undefined).prefixStart, 0, 'typing meanwhile keeps the placed start');
+    assert.equal(b.commitMove('a'), true);
+    assert.equal(b.commitMove('a'), false, 'once');
     assert.equal(b.moveDue('a', doc, 330, undefined), false);
     assert.equal(b.build('a', doc, 340, undefined).prefixStart, early.prefixStart, 'the next keystroke keeps the new start');
     assert.equal(b.build('a', doc, 340, undefined, '', undefined, true).prefixStart, early.prefixStart, 'early within the budget: nothing moves');
+  });
+  it('a pending start (a move cut short) is where the next move goes while its prefix fits the budget', () => {
+    const doc = ('x'.repeat(9) + '\n').repeat(60); // the budget is 300 characters, the margin 360
+    for (const [next, early, want] of [[350, true, 120], [370, false, 120], [430, false, 220]] as const) {
+      const b = new PromptBuilder(new CharsPerToken(3), { maxTokens: 100, suffixShare: 0.2, refill: 0.7 });
+      b.build('a', doc, 290, undefined);
+      assert.equal(b.build('a', doc, 330, undefined, '', undefined, true).prefixStart, 120, 'pending');
+      // Typed on: early again, the keystroke past the margin, and one whose prefix from 120 is past the budget.
+      assert.equal(b.build('a', doc, next, undefined, '', undefined, early).prefixStart, want, `at ${next}`);
+      assert.equal(b.commitMove('a'), early, early ? 'still pending' : 'a keystroke that moves the start places it');
+    }
   });
   it('learns chars per token from the engine', () => {
     const r = new CharsPerToken(3);

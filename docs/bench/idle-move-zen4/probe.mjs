@@ -3,12 +3,14 @@
 // each of N long dev-split files, from a line at 40% of it, the file's next 80 lines are typed
 // back a line at a time (each line one change, as an accepted line or a paste), a completion
 // asked 80 ms after each, 150 ms between lines and a 2.5 s pause (PAUSE_MS) after every 5th.
-// Arms alternate on / off / off / on (with OUT=DIR, each arm's server log lines in DIR). Prints,
-// per arm: request latency p50 / p95 / max, the completions that computed more than 64 prompt
-// tokens (the moved prompts) with their latencies, and the warm-ups that moved a start. Needs
-// `npm run build` (dist/) and `npx tsc -p .` (out/).
+// Arms alternate on / off / off / on, or as ARMS says (comma-separated: on, off; nospare: the move
+// computed into the cache typing uses, PRISM_MOVE_SPARE=0; chunk256: warm-ups in 256-row chunks,
+// PRISM_WARM_CHUNK=256; old: both, as on 2026-12-06 before the spare); with OUT=DIR, each arm's
+// server log lines in DIR. Prints, per arm: request latency p50 / p95 / max, the completions that computed
+// more than 64 prompt tokens (the moved prompts) with their latencies, the warm-ups that moved a
+// start, and the server's peak RSS. Needs `npm run build` (dist/) and `npx tsc -p .` (out/).
 import { cpus } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { root, require } from '../hybrid-setup.mjs';
 const { startLspServer, stopLspServer } = require('./out/server/bench/lsp-client.js');
 const { devFiles, sharedDataDir } = require('./out/server/bench/data.js');
@@ -66,14 +68,16 @@ async function arm(name, env) {
     await conn.sendNotification(P.DidCloseTextDocumentNotification.type, { textDocument: { uri } });
   }
   const idleMoves = logs.filter((l) => /start moved while the user paused/.test(l));
+  const rssMiB = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.proc.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   armNo++;
   if (process.env.OUT) writeFileSync(`${process.env.OUT}/${armNo}-${name}.log`, logs.filter((l) => /^(completion|prefill|auto)/.test(l)).join('\n') + '\n');
   await stopLspServer(server);
-  return { name, requests: lat.length, p50: Math.round(pct(lat, 0.5)), p95: Math.round(pct(lat, 0.95)), max: Math.round(Math.max(...lat)), over500: lat.filter((x) => x > 500).length, recomputed: moved, idleMoves };
+  return { name, requests: lat.length, p50: Math.round(pct(lat, 0.5)), p95: Math.round(pct(lat, 0.95)), max: Math.round(Math.max(...lat)), over500: lat.filter((x) => x > 500).length, recomputed: moved, idleMoves, rssMiB: Math.round(rssMiB) };
 }
 
 console.log(`# ${cpus().length} x ${cpus()[0]?.model}; ${N} files x ${LINES} lines, a ${PAUSE_MS} ms pause after every 5th: ${files.map((f) => f.path).join(', ')}`);
-for (const [name, env] of [['on', {}], ['off', { PRISM_IDLE_MOVE_MS: '0' }], ['off', { PRISM_IDLE_MOVE_MS: '0' }], ['on', {}]]) {
-  const r = await arm(name, env);
+const ENV = { on: {}, off: { PRISM_IDLE_MOVE_MS: '0' }, nospare: { PRISM_MOVE_SPARE: '0' }, chunk256: { PRISM_WARM_CHUNK: '256' }, old: { PRISM_MOVE_SPARE: '0', PRISM_WARM_CHUNK: '256' } };
+for (const name of (process.env.ARMS ?? 'on,off,off,on').split(',')) {
+  const r = await arm(name, ENV[name]);
   console.log(JSON.stringify(r));
 }
