@@ -16,12 +16,18 @@ import type { CompletionHooks, CompletionRequest, CompletionResult, FinishReason
 
 export type { CompletionHooks, CompletionRequest, CompletionResult, DrafterName, FinishReason, SpecStats, Timings } from './types';
 
-export const PREFILL_CHUNK = 256;
+/**
+ * Prompt tokens per target run in a prefill. onnxruntime's arena keeps what the largest run took:
+ * 1,024 tokens in chunks of 64 / 128 / 256 rows took 1,477-1,499 / 1,399-1,412 / 1,444-1,450 ms
+ * with a peak RSS of 409-414 / 424-461 / 462-528 MiB (fresh processes, quiet runs;
+ * docs/BENCHMARKS.md, "A move cut short costs nothing").
+ */
+export const PREFILL_CHUNK = 128;
 /**
  * A warm-up's chunk (prefillOnly: a file opened, a cursor at rest, a start moved in a pause). A
- * keystroke cancels a warm-up after the chunk under way, and its request waits for that chunk:
- * ~90 ms for 64 rows here against ~350 ms for 256, for 4% more time over a 1,024-token prompt
- * (docs/BENCHMARKS.md, "A move cut short costs nothing"; PRISM_WARM_CHUNK for benchmarks).
+ * keystroke cancels a warm-up after the chunk under way, and its request waits for that chunk
+ * (~90 ms for 64 rows here); 2-4% more time than PREFILL_CHUNK, in the background
+ * (PRISM_WARM_CHUNK for benchmarks).
  */
 export const WARM_CHUNK = 64;
 const warmChunk = (): number => Number(process.env.PRISM_WARM_CHUNK) || WARM_CHUNK;
