@@ -16,6 +16,9 @@ interface Pending {
   onText?: (delta: string, early?: boolean) => void;
 }
 
+/** How long dispose() waits for the run under way to stop (a prefill chunk, a decode step: well under a second). */
+const DISPOSE_WAIT_MS = 5000;
+
 const CANCELLED: Omit<CompletionResult, 'timings'> = { text: '', tokens: [], finishReason: 'cancelled' };
 
 export class EngineClient {
@@ -137,8 +140,26 @@ export class EngineClient {
     this.indexing.clear();
   }
 
+  /**
+   * Stops the worker. A thread terminated inside an onnxruntime run takes the whole process with
+   * it (a Napi::Error thrown where nothing catches it: the language server, on a settings change
+   * that reloads the engine or on shutdown while a completion or warm-up runs), so the run under
+   * way is cancelled and its reply awaited first (at most DISPOSE_WAIT_MS); queued requests fail.
+   */
   async dispose(): Promise<void> {
+    const running = this.exited ? [] : [...this.pending.entries()];
     this.exited = true;
+    if (running.length > 0) {
+      const settled = running.map(([id, p]) => new Promise<void>((done) => {
+        const { resolve, reject } = p;
+        p.resolve = (r) => { resolve(r); done(); };
+        p.reject = (e) => { reject(e); done(); };
+        Atomics.store(this.cancel, 0, -id);
+      }));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(settled), new Promise<void>((r) => { timer = setTimeout(r, DISPOSE_WAIT_MS); })]);
+      clearTimeout(timer);
+    }
     await this.worker.terminate();
   }
 }

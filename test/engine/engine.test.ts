@@ -184,6 +184,22 @@ describe('engine client (worker thread)', () => {
     await assert.rejects(client.complete({ prompt, maxTokens: 8, draft }), /^Error: draft head not found: \/nonexistent\/head\.gguf; check the draft head path, or use the n-gram drafter$/);
   });
 
+  it('disposed while a completion runs: the run stops first (the process lives on), queued requests fail, and it says it is not running', async () => {
+    const c = await EngineClient.start({ modelPath: defaultModel(), device: 'cpu' }, () => undefined, WORKER);
+    let pieces = 0;
+    let disposing: Promise<void> | undefined;
+    const running = c.complete({ prompt: 'for (let i = 0; i < 10; i++) {\n', maxTokens: 400, ignoreEos: true }, {
+      onText: () => { if (++pieces === 3) disposing = c.dispose(); },
+    });
+    const queued = c.complete({ prompt: 'x = ', maxTokens: 4 });
+    const r = await running;
+    assert.equal(r.finishReason, 'cancelled');
+    assert.ok(r.tokens.length >= 3 && r.tokens.length < 400, `generated ${r.tokens.length}`);
+    await disposing;
+    await assert.rejects(queued, /the engine worker is not running/);
+    assert.equal(c.running, false);
+  });
+
   it('rejects a missing model with the loader\'s one line', async () => {
     await assert.rejects(EngineClient.start({ modelPath: '/nonexistent/model.gguf' }, () => undefined, WORKER),
       /^Error: model file not found: \/nonexistent\/model\.gguf; set the model path or run the setup command/);

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  CancellationTokenSource, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest,
+  CancellationTokenSource, DidChangeConfigurationNotification, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest,
   type InlineCompletionItem, type ResponseError,
 } from 'vscode-languageserver-protocol/node';
 import { type LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
@@ -244,6 +244,33 @@ describe('language server with a missing model', () => {
       assert.equal(st.message, 'model not found: /nonexistent/model.gguf; set prism.modelPath to a Llama-family GGUF file');
     } finally {
       await stopServer(s);
+    }
+  });
+});
+
+describe('language server: a settings change that reloads the engine while it runs', () => {
+  it('lets the run under way stop before the old engine goes (the server lives on), and serves the next request with the new one', async () => {
+    const s = await startServer(SETTINGS);
+    let exited: number | string | null = null;
+    s.proc.once('exit', (code, signal) => { exited = code ?? signal; });
+    try {
+      const uri = 'file:///w/long.py';
+      const text = Array.from({ length: 120 }, (_, i) => `def step_${i}(values, scale=${i}):\n    return [v * scale + ${i} for v in values]\n`).join('') + 'def step_120(values, scale=120):\n    return ';
+      await open(s, uri, text);
+      await ask(s, 'file:///w/long.py', 0, 4); // the model loaded
+      const end = { line: 240, character: 11 };
+      // A completion whose prompt (~2,000 tokens) takes seconds to compute; the reload comes inside it.
+      const asking = ask(s, uri, end.line, end.character).catch((e: Error) => e);
+      await new Promise((r) => setTimeout(r, 300));
+      await s.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: { prism: { ...SETTINGS, numerics: 'fp32' } } });
+      const first = await asking;
+      assert.ok(!(first instanceof Error), `the request under way got a reply: ${String(first)}`);
+      const again = items(await ask(s, uri, end.line, end.character));
+      assert.ok(String(again[0]?.insertText ?? '').length > 0, 'the new engine answers');
+      assert.equal(exited, null, 'the server is still running');
+      assert.ok(s.logs.some((l) => /numerics fp32/.test(l)), 'it reloaded in the new numerics');
+    } finally {
+      if (exited === null) await stopServer(s);
     }
   });
 });
