@@ -86,6 +86,8 @@ export class Completer {
   private current: AbortController | undefined;
   /** The latest warm-up (prefill): `current` is a completion unless it is this one. */
   private warmUp: AbortController | undefined;
+  /** A block decoding on after its first line was sent (prism.progressive), while it does. */
+  private block: AbortController | undefined;
   /** The document `current` is for. */
   private currentUri = '';
   private readonly ratio = new CharsPerToken();
@@ -265,10 +267,14 @@ export class Completer {
   async prefill(doc: DocState, offset: number, reason: 'active' | 'rest' | 'move' = 'active'): Promise<void> {
     const s = this.settings;
     if (reason !== 'move') this.cancelIdleMove();
-    // A completion in flight wins; an older warm-up gives way (the cursor has moved on).
-    if (!s.enable || (this.current && this.current !== this.warmUp) || !this.admits(doc)) return;
+    // A completion in flight wins; an older warm-up gives way (the cursor has moved on), and so
+    // does a block decoding on after its reply: the user went to another document, or moved the
+    // cursor (typing's moves are not rests). Left running, it skipped this warm-up, and the first
+    // keystroke there computed the whole prompt.
+    const blockGives = reason !== 'move' && this.current !== undefined && this.current === this.block;
+    if (!s.enable || (this.current && this.current !== this.warmUp && !blockGives) || !this.admits(doc)) return;
     if (reason === 'rest' && this.engine?.info.remote) return;
-    this.current?.abort();
+    this.current?.abort(blockGives && this.currentUri !== doc.uri ? ABORT_ELSEWHERE : undefined);
     const ctl = new AbortController();
     this.current = ctl;
     this.warmUp = ctl;
@@ -415,6 +421,7 @@ export class Completer {
         this.stats.firstLines++;
         this.hooks.log(`replied with the beginning (${items[0]?.insertText.length ?? 0} characters) in ${Math.round(ms)} ms; the rest follows when done`);
         background = true;
+        this.block = ctl;
         void this.finishEarly(whole, items[0] as InlineItem, ctl, rest).then(() => this.afterCompletion(engine, doc, req, ctl, versionNow));
       }
       return items;
@@ -453,6 +460,7 @@ export class Completer {
       this.failed(e);
     } finally {
       if (this.current === ctl) this.current = undefined;
+      if (this.block === ctl) this.block = undefined;
     }
   }
 

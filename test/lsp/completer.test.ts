@@ -608,6 +608,36 @@ describe('Completer: progressive blocks (prism.progressive)', () => {
     assert.equal(c.stats.continuations, 0);
   });
 
+  it('a block decoding on gives way to a warm-up: of another document at once, of a cursor moved here after its step', async () => {
+    for (const elsewhere of [true, false]) {
+      const { gate, open } = gated();
+      const seen: { aborted?: boolean; requests: CompletionRequest[] } = { requests: [] };
+      const base = streamingEngine('y = x + 1\n', '    return y\n', gate, seen);
+      let reason: unknown = 'not aborted';
+      const engine: EngineLike = {
+        ...base,
+        complete: async (req, opts) => {
+          if (req.prefillOnly) { seen.requests.push(req); return { text: '', tokens: [], finishReason: 'length', timings: { promptTokens: 5, reusedTokens: 0, prefillTokens: 5, prefillMs: 1, decodeTokens: 0, decodeMs: 0, decodeTokensPerS: 0, totalMs: 1 } }; }
+          opts.signal?.addEventListener('abort', () => { reason = opts.signal?.reason; }, { once: true });
+          return base.complete(req, opts);
+        },
+      };
+      const c = new Completer(async () => engine, hooks());
+      await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+      const rests: string[][] = [];
+      await c.complete(block, at, never, () => 3, (items) => rests.push(items.map((i) => i.insertText)));
+      const other = elsewhere ? { uri: 'file:///w/other.py', languageId: 'python', version: 1, text: 'import os\n\ndef g(p):\n    return ' } : block;
+      await c.prefill(other, elsewhere ? other.text.length : 4, elsewhere ? 'active' : 'rest');
+      assert.equal(seen.requests.filter((r) => r.prefillOnly).length, 1, 'the warm-up ran');
+      if (elsewhere) assert.equal(reason, ABORT_ELSEWHERE, 'another document: stop at once');
+      else assert.ok(reason !== 'not aborted' && reason !== ABORT_ELSEWHERE, 'here: stop after the step under way');
+      open();
+      await settle();
+      assert.equal(seen.aborted, true, 'the block was told to stop');
+      assert.deepEqual(rests, [], 'nothing more is sent');
+    }
+  });
+
   it('a first line for a document that changed meanwhile is dropped, and its block stops', async () => {
     const { gate, open } = gated();
     const seen: { aborted?: boolean } = {};
