@@ -212,8 +212,11 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
       repoOf.set(f.repo, [...(repoOf.get(f.repo) ?? []), f]);
     }
   }
-  const contenders: { name: string; settings: Settings; engine: EngineClient; viewOthers?: boolean }[] = [
+  // Each contender's prompt is the one typing sees after a pause (its start moved back to the
+  // whole budget), but the first-prompt row's: a start placed where nothing is computed yet.
+  const contenders: { name: string; settings: Settings; engine: EngineClient; viewOthers?: boolean; first?: boolean }[] = [
     { name: 'ours (as shipped: token healing)', settings: DEFAULT_SETTINGS, engine },
+    { name: 'ours, a prompt\'s first keystroke (short start)', settings: DEFAULT_SETTINGS, engine, first: true },
     { name: 'ours without token healing', settings: { ...DEFAULT_SETTINGS, tokenHealing: false }, engine },
     ...(int8 ? [{ name: 'ours, int8 numerics (prism.numerics: int8)', settings: { ...DEFAULT_SETTINGS, numerics: 'int8' as const }, engine: int8 }] : []),
     ...(o.crossFile ? [{ name: 'ours + cross-file context (2 files of the repository viewed)', settings: { ...DEFAULT_SETTINGS, crossFileContext: true }, engine, viewOthers: true }] : []),
@@ -226,7 +229,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
         let seen: { prompt: string; raw: string; shaped: string; finish: string } | undefined;
         const completer = new Completer(async () => k.engine, {
           status: () => undefined, log: () => undefined, modelPath: () => o.load.modelPath,
-          explain: (e) => { seen = e; },
+          explain: (e) => { seen = e; }, ...(k.first ? {} : { firstShare: 0 }),
         });
         await completer.applySettings(k.settings);
         if (k.viewOthers && c.repo) {

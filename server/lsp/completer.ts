@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { CompletionRequest, CompletionResult } from '../engine/engine';
 import type { IndexFile, IndexStats, ModelInfo, WorkerLoadOptions } from '../engine/protocol';
 import { DraftPolicy, draftLabel, type HeadKind } from '../drafting/policy';
-import { type BuiltPrompt, CharsPerToken, type FimTokens, PromptBuilder } from './prompt';
+import { type BuildKind, type BuiltPrompt, CharsPerToken, type FimTokens, PromptBuilder } from './prompt';
 import type { StatsResult, StatusParams } from '../../common/protocol';
 import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settings';
 import { type CursorContext, type LineMode, lineMode, shapeCompletion, stopsFor } from './shape';
@@ -57,6 +57,11 @@ export interface CompleterHooks {
    * (ms; default IDLE_MOVE_MS; 0: never early, the start moves on the keystroke that outgrows it).
    */
   idleMoveMs?: number;
+  /**
+   * The share of the prompt budget a start placed where nothing is computed yet first holds
+   * (PromptBudget.first; default FIRST_SHARE; 0: the whole `refill` share at once).
+   */
+  firstShare?: number;
   /** Each generated alternative: its prompt, the raw text, what shaping left (quality benchmark). */
   explain?: (e: { prompt: string; raw: string; shaped: string; finish: CompletionResult['finishReason']; mode: LineMode }) => void;
 }
@@ -114,7 +119,7 @@ export class Completer {
     const reload = this.engineKey(s) !== this.engineKey(this.settings);
     const reindex = storeKey(s) !== storeKey(this.settings);
     this.settings = s;
-    this.prompts.setBudget({ maxTokens: s.contextTokens, suffixShare: 0.2, refill: 0.7 });
+    this.prompts.setBudget({ maxTokens: s.contextTokens, suffixShare: 0.2, refill: 0.7, first: this.hooks.firstShare ?? FIRST_SHARE });
     if (reload) {
       this.loadError = undefined;
       await this.unload();
@@ -279,6 +284,7 @@ export class Completer {
     this.current = ctl;
     this.warmUp = ctl;
     this.currentUri = doc.uri;
+    let back = false;
     try {
       const engine = await this.ensureEngine();
       if (ctl.signal.aborted || (engine.info.remote && reason !== 'active')) return;
@@ -287,7 +293,7 @@ export class Completer {
       // prompt in it is then a prefix of what the cache holds, and VS Code opens a file at (0, 0),
       // where the cursor's own prompt is empty. (A remote server gets the cursor's prompt.)
       const whole = reason === 'active' && !engine.info.remote && this.prompts.fitsWhole(doc.uri, doc.text, this.fimFor(engine), this.header(engine, doc), doc.languageId);
-      const prompt = this.buildPrompt(engine, doc, doc.text, whole ? doc.text.length : offset, reason === 'move');
+      const prompt = this.buildPrompt(engine, doc, doc.text, whole ? doc.text.length : offset, reason === 'move' ? 'move' : whole ? 'full' : 'ask');
       // PRISM_MOVE_SPARE=0 (benchmarks compare): the start moves now, into the cache typing uses.
       const spare = reason === 'move' && process.env.PRISM_MOVE_SPARE !== '0';
       if (reason === 'move' && !spare) this.prompts.commitMove(doc.uri);
@@ -314,15 +320,20 @@ export class Completer {
       // A cursor that rests where the cache already is costs one token: not worth a line.
       const why = reason === 'move' ? ' (the prompt\'s start moved while the user paused)' : '';
       if (r.timings.prefillTokens > 1) this.hooks.log(`prefill: ${r.timings.promptTokens} prompt tokens (${r.timings.reusedTokens} reused) in ${Math.round(r.timings.prefillMs)} ms for ${path.basename(doc.uri)}${why}`);
+      // A short start (or one due to move) placed by this warm-up moves back now, while the user
+      // still reads: the full prompt goes into a second cache, and a keystroke meanwhile finds the short one.
+      back = reason !== 'move' && !engine.info.remote && this.prompts.moveDue(doc.uri, doc.text, offset, this.fimFor(engine), this.header(engine, doc), doc.languageId);
     } catch {
       // A failed load already said why; a failed prefill costs nothing but time.
     } finally {
       if (this.current === ctl) this.current = undefined;
     }
+    if (back && this.current === undefined) await this.prefill(doc, offset, 'move');
   }
 
-  private buildPrompt(engine: EngineLike, doc: DocState, text: string, offset: number, early = false): BuiltPrompt {
-    return this.prompts.build(doc.uri, text, offset, this.fimFor(engine), this.header(engine, doc), doc.languageId, early);
+  /** A remote server's prompts are never short: its prefill is cheap, and each request costs it one. */
+  private buildPrompt(engine: EngineLike, doc: DocState, text: string, offset: number, kind: BuildKind = 'ask'): BuiltPrompt {
+    return this.prompts.build(doc.uri, text, offset, this.fimFor(engine), this.header(engine, doc), doc.languageId, kind === 'ask' && engine.info.remote ? 'full' : kind);
   }
 
   /**
@@ -645,6 +656,15 @@ const COUNT_WHOLE_CHARS = 16_000;
  * 0.7 s more after 60% of line ends), so that a keystroke seldom cancels the warm-up half done.
  */
 const IDLE_MOVE_MS = 1000;
+
+/**
+ * A start placed where nothing is computed yet first holds 3/8 of the prompt budget (384 of 1,024
+ * tokens, about half of the 717 a placed start holds): the keystroke that placed it waits for
+ * those, and the start moves back while the user pauses. On 240 dev positions 384-token prompts
+ * gave first lines -0.017 (95% interval +-0.021) below 1,024's in edit similarity, 256 -0.047
+ * (+-0.027) (docs/BENCHMARKS.md, "A file's first keystroke").
+ */
+const FIRST_SHARE = 0.375;
 
 /** Line comments by language id (the cross-file header's file names); others use //. */
 const LINE_COMMENT: Record<string, string> = { python: '#', ruby: '#', shellscript: '#', perl: '#', r: '#', yaml: '#', toml: '#', makefile: '#', dockerfile: '#', powershell: '#', lua: '--', sql: '--', haskell: '--' };

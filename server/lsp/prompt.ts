@@ -12,6 +12,11 @@
 // budget by a margin (the chars-per-token estimate drifts as it learns: a start that followed it
 // would move between a prefill and the completion it prepared), and then far enough (to `refill`
 // of the budget) to stay put for a while.
+//
+// A start placed where nothing is computed yet (a document's first prompt, a cursor that went
+// elsewhere, a prefix that outgrew its margin with no move under way) first holds `first` of the
+// budget, so that the keystroke that placed it waits for ~384 tokens, not ~717; the start then
+// moves back to `refill` while the user pauses (moveDue, build(..., 'move')), into a second cache.
 
 export interface FimTokens { prefix: string; suffix: string; middle: string }
 
@@ -22,7 +27,20 @@ export interface PromptBudget {
   suffixShare: number;
   /** When the prefix outgrows its budget, its start moves so that it fills this share of it. */
   refill: number;
+  /**
+   * A start placed where nothing is computed yet first fills this share of the budget, and moves
+   * back to `refill` while the user pauses (undefined, 0 or >= refill: it fills `refill` at once).
+   */
+  first?: number;
 }
+
+/**
+ * What a prompt is built for. 'ask': a completion, or a warm-up where the cursor is (a start it
+ * places is short: PromptBudget.first). 'full': one whose new start fills `refill` at once (a whole
+ * document warmed, a remote server). 'move': the idle move (the start moves early, or back from
+ * short, to a start kept pending).
+ */
+export type BuildKind = 'ask' | 'full' | 'move';
 
 // 1,024 tokens: on dev code the first line of a completion was as right as with 1,536 (paired over
 // 240 positions, edit similarity -0.000, 95% interval -0.011 to +0.010; 768 and 512 lost 0.013 and
@@ -35,7 +53,7 @@ const OUTGROW = 1.2;
 
 /**
  * While the user pauses, a placed prefix past its budget (up to OUTGROW) moves early
- * (`build(..., early)`, the Completer's idle move): the prompt at the new start is computed then,
+ * (`build(..., 'move')`, the Completer's idle move): the prompt at the new start is computed then,
  * not on the keystroke that would have outgrown it (~717 tokens, about a second here).
  */
 const EARLY = 1.0;
@@ -85,10 +103,13 @@ export class CharsPerToken {
 
 /** Per-document prompt building with a stable prefix start. */
 export class PromptBuilder {
-  /** Each document's prefix start, and the cursor offset of the prompt that last used it. */
-  private readonly starts = new Map<string, { start: number; at: number }>();
   /**
-   * Each document's moved start not yet in use (`build(..., early)`): its prompt is being
+   * Each document's prefix start, the cursor offset of the prompt that last used it, and whether
+   * it is short (PromptBudget.first: it moves back while the user pauses).
+   */
+  private readonly starts = new Map<string, { start: number; at: number; short?: boolean }>();
+  /**
+   * Each document's moved start not yet in use (`build(..., 'move')`): its prompt is being
    * computed beside the placed one's (CompletionRequest.spare); commitMove() puts it in place once
    * that prompt is whole, and the next move goes on from it.
    */
@@ -124,28 +145,45 @@ export class PromptBuilder {
    * the prefix, the suffix is returned beside it: remote endpoints with FIM fields), or undefined
    * (the prefix alone). header: text put before the prefix (cross-file snippets; it must stay
    * the same while the user types here, or the KV cache is recomputed). languageId: whose ratio
-   * counts a document the engine has not seen yet. early: a prefix past its budget moves now,
-   * without its margin (moveDue), to a start kept pending until commitMove(): the placed one
-   * serves typing until then. A start that moves goes to the pending one where its prefix fits.
+   * counts a document the engine has not seen yet. kind 'move': a prefix past its budget, or a
+   * short start, moves now, without its margin (moveDue), to a start kept pending until
+   * commitMove(): the placed one serves typing until then. A start that moves goes to the pending
+   * one where its prefix fits; else, for 'ask', to a short one (PromptBudget.first).
    */
-  build(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string, early = false): BuiltPrompt {
+  build(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string, kind: BuildKind = 'ask'): BuiltPrompt {
+    const early = kind === 'move';
     const cpt = this.ratio.get(uri, languageId);
     const suffixTokens = this.suffixTokens(fim);
     const prefixChars = this.prefixChars(cpt, suffixTokens, header);
+    const first = this.budget.first ?? 0;
+    const shortChars = kind === 'ask' && first > 0 && first < this.budget.refill ? Math.floor(prefixChars * first) : 0;
     // The margin is for a start placed where the user types (the cursor near the last prompt's
     // end); a first placement, or a cursor that went further, keeps the budget itself.
     const placed = this.starts.get(uri);
     let start = placed?.start ?? 0;
+    let short = placed?.short === true;
     const near = placed !== undefined && !early && Math.abs(offset - placed.at) <= prefixChars * (OUTGROW - 1);
+    const back = early && short;
     let moved = false;
-    if (start > offset || offset - start > prefixChars * (near ? OUTGROW : EARLY) || (start > 0 && text[start - 1] !== '\n')) {
+    if (back || start > offset || offset - start > prefixChars * (near ? OUTGROW : EARLY) || (start > 0 && text[start - 1] !== '\n')) {
       // Move the start: to the pending one (its prompt partly computed) where it still fits and
-      // follows a line break, else to a line start leaving `refill` of the budget (or 0 if all fits).
+      // follows a line break, else to a line start leaving `refill` of the budget (or 0 if all
+      // fits); a start placed for a completion or a cursor at rest is short.
       const p = this.pending.get(uri);
-      start = p !== undefined && p.start <= offset && offset - p.start <= prefixChars * EARLY && (p.start === 0 || text[p.start - 1] === '\n')
-        ? p.start
-        : lineStartAtOrAfter(text, Math.max(0, offset - Math.floor(prefixChars * this.budget.refill)), offset);
+      const fits = p !== undefined && p.start <= offset && offset - p.start <= prefixChars * EARLY && (p.start === 0 || text[p.start - 1] === '\n');
+      const want = !fits && shortChars > 0;
+      // A short start moves back where a first placement with the whole budget goes: the top
+      // when all of the prefix fits it, else `refill` back.
+      const top = back && offset <= prefixChars * EARLY;
+      start = fits ? p.start : top ? 0 : lineStartAtOrAfter(text, Math.max(0, offset - (want ? shortChars : Math.floor(prefixChars * this.budget.refill))), offset);
+      short = want && start > 0;
       moved = placed !== undefined;
+      // A short start with nothing before it to gain: it stays, no longer short.
+      if (back && placed !== undefined && start >= placed.start) { start = placed.start; short = false; moved = false; }
+    } else if (placed === undefined && shortChars > 0 && offset - start > shortChars) {
+      // A first prompt within the budget from the top is short too.
+      start = lineStartAtOrAfter(text, offset - shortChars, offset);
+      short = true;
     }
     // A prompt at the very top (where VS Code puts the cursor of a file it opens or restores)
     // says nothing about where this document's start belongs: the placed one stays.
@@ -153,7 +191,7 @@ export class PromptBuilder {
       if (early && moved) {
         this.pending.set(uri, { start, at: offset });
       } else {
-        this.starts.set(uri, { start, at: offset });
+        this.starts.set(uri, { start, at: offset, ...(short ? { short } : {}) });
         if (moved) this.pending.delete(uri);
       }
     }
@@ -171,12 +209,13 @@ export class PromptBuilder {
 
   /**
    * Whether the prompt at `offset` has a placed start whose prefix is past its budget, within the
-   * margin it may still outgrow: its start will move soon, and `build(..., early)` moves it now.
-   * Changes nothing.
+   * margin it may still outgrow (its start will move soon), or a short one (it moves back):
+   * `build(..., 'move')` moves it now. Changes nothing.
    */
   moveDue(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string): boolean {
     const placed = this.starts.get(uri);
     if (placed === undefined || placed.start > offset) return false;
+    if (placed.short === true) return true;
     const prefixChars = this.prefixChars(this.ratio.get(uri, languageId), this.suffixTokens(fim), header);
     return offset <= text.length && offset - placed.start > prefixChars * EARLY;
   }

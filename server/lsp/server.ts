@@ -47,7 +47,11 @@ let roots: string[] = [];
 // PRISM_IDLE_MOVE_MS (benchmarks): the pause before a prompt start due to move moves; 0: never early.
 const idleMove = process.env.PRISM_IDLE_MOVE_MS;
 if (idleMove !== undefined && !/^\d+$/.test(idleMove)) log(`PRISM_IDLE_MOVE_MS must be a whole number of ms (got "${idleMove}"); using the default`);
-const completer = new Completer(startEngine, { status, log, modelPath, apiKey: () => apiKey, workspaceRoots: () => roots, idleMoveMs: idleMove !== undefined && /^\d+$/.test(idleMove) ? Number(idleMove) : undefined });
+// PRISM_FIRST_SHARE (benchmarks): the share of the budget a start placed where nothing is computed first holds; 0: all of it.
+const firstShare = process.env.PRISM_FIRST_SHARE;
+const firstOk = firstShare !== undefined && /^(0|0?\.\d+|1)$/.test(firstShare);
+if (firstShare !== undefined && !firstOk) log(`PRISM_FIRST_SHARE must be a number from 0 to 1 (got "${firstShare}"); using the default`);
+const completer = new Completer(startEngine, { status, log, modelPath, apiKey: () => apiKey, workspaceRoots: () => roots, idleMoveMs: idleMove !== undefined && /^\d+$/.test(idleMove) ? Number(idleMove) : undefined, firstShare: firstOk ? Number(firstShare) : undefined });
 
 /**
  * Applies settings: `initial` as given, then (pull, once the client is initialized and says it can)

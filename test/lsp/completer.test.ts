@@ -251,7 +251,8 @@ describe('Completer: a document\'s own chars per token', () => {
   it('places a document\'s first prompt at its counted density, counts it once, and a warm-up and its completion agree', async () => {
     const seen: CompletionRequest[] = [];
     const counted: string[] = [];
-    const c = new Completer(async () => countingEngine(seen, counted), hooks());
+    // Whole starts (no short first start): the placement's density is what this checks.
+    const c = new Completer(async () => countingEngine(seen, counted), { ...hooks(), firstShare: 0 });
     await c.applySettings({ ...DEFAULT_SETTINGS, contextTokens: 200, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
     const a = long('file:///w/a.go');
     await c.complete(a, { offset: a.text.length, triggerKind: 2 }, never, () => 1);
@@ -310,7 +311,7 @@ describe('Completer: a document\'s own chars per token', () => {
 describe('Completer: a prompt start due to move moves while the user pauses', () => {
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
   // 400 lines of 10 characters; the fake engine counts 3 characters a token, the budget is 100
-  // tokens: 300 characters of prefix, a margin to 360.
+  // tokens: 300 characters of prefix, a margin to 360. Whole starts (firstShare 0) but where said.
   const text = Array.from({ length: 400 }, (_, i) => `y${String(i).padStart(3, '0')}=f(0)\n`).join('');
   const at = (line: number) => line * 10;
   const settings = { ...DEFAULT_SETTINGS, contextTokens: 100, progressive: false, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' as const } };
@@ -318,7 +319,7 @@ describe('Completer: a prompt start due to move moves while the user pauses', ()
   it('warms the moved prompt after idleMoveMs with nothing asked, and the next completion asks for it', async () => {
     const seen: CompletionRequest[] = [];
     const logs: string[] = [];
-    const c = new Completer(async () => fakeEngine({}, seen), { ...hooks(), log: (l: string) => { logs.push(l); }, idleMoveMs: 20 });
+    const c = new Completer(async () => fakeEngine({}, seen), { ...hooks(), log: (l: string) => { logs.push(l); }, idleMoveMs: 20, firstShare: 0 });
     await c.applySettings(settings);
     const d = { uri: 'file:///w/m.py', languageId: 'python', version: 1, text };
     await c.complete(d, { offset: at(200), triggerKind: 2 }, never, () => 1);
@@ -353,7 +354,7 @@ describe('Completer: a prompt start due to move moves while the user pauses', ()
     let cut = 1;
     // The first warm-up is cut short (the user typed during it), as the engine reports it.
     const engine: EngineLike = { ...base, complete: async (req, opts) => { const r = await base.complete(req, opts); return req.prefillOnly && cut-- > 0 ? { ...r, finishReason: 'cancelled' } : r; } };
-    const c = new Completer(async () => engine, { ...hooks(), idleMoveMs: 20 });
+    const c = new Completer(async () => engine, { ...hooks(), idleMoveMs: 20, firstShare: 0 });
     await c.applySettings(settings);
     const d = { uri: 'file:///w/m.py', languageId: 'python', version: 1, text };
     for (const line of [200, 204, 208]) await c.complete(d, { offset: at(line), triggerKind: 2 }, never, () => 1);
@@ -374,10 +375,70 @@ describe('Completer: a prompt start due to move moves while the user pauses', ()
     assert.equal(seen.at(-1)?.prompt, again.prompt, 'whole: typing uses the moved start');
   });
 
+  it('a first prompt is short; the warm-up that placed it moves it back at once, into a second cache, and typing takes it once whole', async () => {
+    const seen: CompletionRequest[] = [];
+    // A quarter of the budget: 75 characters.
+    const c = new Completer(async () => fakeEngine({}, seen), { ...hooks(), idleMoveMs: 20, firstShare: 0.25 });
+    await c.applySettings(settings);
+    const d = { uri: 'file:///w/m.py', languageId: 'python', version: 1, text };
+    await c.prefill(d, at(200), 'rest');
+    assert.equal(seen.length, 2, 'the short prompt, then the whole one');
+    const [short, whole] = seen as [CompletionRequest, CompletionRequest];
+    assert.deepEqual([short.prefillOnly, short.spare], [true, undefined]);
+    assert.equal(short.prompt, text.slice(at(193), at(200)), 'a quarter of the budget back, at a line start');
+    assert.deepEqual([whole.prefillOnly, whole.spare], [true, true], 'computed beside the short one');
+    assert.equal(whole.prompt, text.slice(at(179), at(200)), '0.7 of the budget back (3 characters a token: nothing counted yet)');
+    await c.complete(d, { offset: at(200), triggerKind: 2 }, never, () => 1);
+    assert.equal(seen.at(-1)?.prompt, whole.prompt, 'whole: typing uses it');
+    await wait(60);
+    assert.equal(seen.length, 3, 'nothing more to move');
+  });
+
+  it('a keystroke while the start moves back finds the short prompt; the next pause goes on with the same start', async () => {
+    const seen: CompletionRequest[] = [];
+    const base = fakeEngine({}, seen);
+    let cut = 1;
+    // The move back is cut short (the user typed during it), as the engine reports it.
+    const engine: EngineLike = { ...base, complete: async (req, opts) => { const r = await base.complete(req, opts); return req.spare && cut-- > 0 ? { ...r, finishReason: 'cancelled' } : r; } };
+    const c = new Completer(async () => engine, { ...hooks(), idleMoveMs: 20, firstShare: 0.25 });
+    await c.applySettings(settings);
+    const d = { uri: 'file:///w/m.py', languageId: 'python', version: 1, text };
+    // A first request with nothing warmed: the keystroke computes the short prompt alone.
+    await c.complete(d, { offset: at(200), triggerKind: 2 }, never, () => 1);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]?.prompt, text.slice(at(193), at(200)));
+    await wait(60);
+    assert.deepEqual([seen[1]?.prefillOnly, seen[1]?.spare, seen[1]?.prompt], [true, true, text.slice(at(180), at(200))], 'the pause moves it back');
+    await c.complete(d, { offset: at(200) + 3, triggerKind: 2 }, never, () => 1);
+    assert.equal(seen.at(-1)?.prompt, text.slice(at(193), at(200) + 3), 'cut short: typing keeps the short start');
+    await wait(60);
+    assert.deepEqual([seen.at(-1)?.spare, seen.at(-1)?.prompt], [true, text.slice(at(180), at(200) + 3)], 'the next pause: the same start');
+    await c.complete(d, { offset: at(200) + 3, triggerKind: 2 }, never, () => 1);
+    assert.equal(seen.at(-1)?.prompt, text.slice(at(180), at(200) + 3));
+    // A cursor that goes elsewhere places a short start again; a remote server's prompt is whole.
+    await c.complete(d, { offset: at(100), triggerKind: 2 }, never, () => 1);
+    assert.equal(seen.at(-1)?.prompt, text.slice(at(93), at(100)));
+    const remoteSeen: CompletionRequest[] = [];
+    const remote = fakeEngine({}, remoteSeen);
+    const r = new Completer(async () => ({ ...remote, info: { ...remote.info, device: 'remote', remote: true } }), hooks());
+    await r.applySettings(settings);
+    await r.complete(d, { offset: at(200), triggerKind: 2 }, never, () => 1);
+    // The suffix's fifth of the budget aside: 0.7 of 240 characters back.
+    assert.equal(remoteSeen.at(-1)?.prompt, text.slice(at(184), at(200)));
+  });
+
+  it('by default a first prompt holds 3/8 of the budget', async () => {
+    const seen: CompletionRequest[] = [];
+    const c = new Completer(async () => fakeEngine({}, seen), { ...hooks(), idleMoveMs: 0 });
+    await c.applySettings(settings);
+    await c.complete({ uri: 'file:///w/m.py', languageId: 'python', version: 1, text }, { offset: at(200), triggerKind: 2 }, never, () => 1);
+    assert.equal(seen[0]?.prompt, text.slice(at(189), at(200)), '112 of 300 characters back, at a line start');
+  });
+
   it('does not move when the user types on, when the document changed, or when turned off', async () => {
     for (const [idleMoveMs, typeAfter, version] of [[200, 5, 2], [20, undefined, 3], [0, undefined, 2]] as const) {
       const seen: CompletionRequest[] = [];
-      const c = new Completer(async () => fakeEngine({}, seen), { ...hooks(), idleMoveMs });
+      const c = new Completer(async () => fakeEngine({}, seen), { ...hooks(), idleMoveMs, firstShare: 0 });
       await c.applySettings(settings);
       const d = { uri: 'file:///w/m.py', languageId: 'python', version: 1, text };
       await c.complete(d, { offset: at(200), triggerKind: 2 }, never, () => 1);

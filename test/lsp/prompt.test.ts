@@ -99,7 +99,7 @@ describe('PromptBuilder', () => {
     assert.equal(b.moveDue('a', doc, 300, undefined), false, 'within the budget');
     assert.equal(b.moveDue('a', doc, 330, undefined), true, 'past the budget, within the margin');
     assert.equal(b.build('a', doc, 330, undefined).prefixStart, 0, 'typing on keeps the start (the margin)');
-    const early = b.build('a', doc, 330, undefined, '', undefined, true);
+    const early = b.build('a', doc, 330, undefined, '', undefined, 'move');
     assert.equal(early.prefixStart, 330 - 0.7 * 300, 'moved early: 0.7 of the budget back, at a line start');
     assert.equal(b.moveDue('a', doc, 330, undefined), true, 'pending until its prompt is whole');
     assert.equal(b.build('a', doc, 340, undefined).prefixStart, 0, 'typing meanwhile keeps the placed start');
@@ -107,18 +107,64 @@ describe('PromptBuilder', () => {
     assert.equal(b.commitMove('a'), false, 'once');
     assert.equal(b.moveDue('a', doc, 330, undefined), false);
     assert.equal(b.build('a', doc, 340, undefined).prefixStart, early.prefixStart, 'the next keystroke keeps the new start');
-    assert.equal(b.build('a', doc, 340, undefined, '', undefined, true).prefixStart, early.prefixStart, 'early within the budget: nothing moves');
+    assert.equal(b.build('a', doc, 340, undefined, '', undefined, 'move').prefixStart, early.prefixStart, 'early within the budget: nothing moves');
   });
   it('a pending start (a move cut short) is where the next move goes while its prefix fits the budget', () => {
     const doc = ('x'.repeat(9) + '\n').repeat(60); // the budget is 300 characters, the margin 360
     for (const [next, early, want] of [[350, true, 120], [370, false, 120], [430, false, 220]] as const) {
+      const kind = early ? 'move' : 'ask';
       const b = new PromptBuilder(new CharsPerToken(3), { maxTokens: 100, suffixShare: 0.2, refill: 0.7 });
       b.build('a', doc, 290, undefined);
-      assert.equal(b.build('a', doc, 330, undefined, '', undefined, true).prefixStart, 120, 'pending');
+      assert.equal(b.build('a', doc, 330, undefined, '', undefined, 'move').prefixStart, 120, 'pending');
       // Typed on: early again, the keystroke past the margin, and one whose prefix from 120 is past the budget.
-      assert.equal(b.build('a', doc, next, undefined, '', undefined, early).prefixStart, want, `at ${next}`);
+      assert.equal(b.build('a', doc, next, undefined, '', undefined, kind).prefixStart, want, `at ${next}`);
       assert.equal(b.commitMove('a'), early, early ? 'still pending' : 'a keystroke that moves the start places it');
     }
+  });
+  it('places a start where nothing is computed short, and moves it back to the whole budget while the user pauses', () => {
+    const doc = ('x'.repeat(9) + '\n').repeat(60); // the budget is 300 characters: 75 short, 210 refilled
+    const budget = { maxTokens: 100, suffixShare: 0.2, refill: 0.7, first: 0.25 };
+    const b = new PromptBuilder(new CharsPerToken(3), budget);
+    const first = b.build('a', doc, 590, undefined);
+    assert.equal(first.prefixStart, 520, 'a quarter of the budget back, at a line start');
+    assert.equal(first.text, doc.slice(520, 590));
+    assert.equal(b.moveDue('a', doc, 590, undefined), true, 'a short start is due to move back');
+    assert.equal(b.build('a', doc, 595, undefined).prefixStart, 520, 'typing keeps it');
+    assert.equal(b.build('a', doc, 595, undefined, '', undefined, 'move').prefixStart, 390, 'the move goes back to 0.7 of the budget, at a line start');
+    assert.equal(b.build('a', doc, 596, undefined).prefixStart, 520, 'typing meanwhile keeps the short start');
+    assert.equal(b.build('a', doc, 596, undefined, '', undefined, 'move').prefixStart, 390, 'a move cut short goes on from the same start');
+    assert.equal(b.commitMove('a'), true);
+    assert.equal(b.moveDue('a', doc, 596, undefined), false, 'placed whole: nothing due');
+    assert.equal(b.build('a', doc, 597, undefined).prefixStart, 390);
+    // A cursor that went elsewhere places a short start again; near the top, none.
+    assert.equal(b.build('a', doc, 200, undefined).prefixStart, 130);
+    assert.equal(b.moveDue('a', doc, 200, undefined), true);
+    assert.equal(b.build('a', doc, 200, undefined, '', undefined, 'move').prefixStart, 0, 'back to the top, where all of it fits');
+    b.commitMove('a');
+    assert.equal(b.build('a', doc, 50, undefined).prefixStart, 0, 'the start stays: it is at the top');
+    assert.equal(b.moveDue('a', doc, 50, undefined), false);
+    // A first prompt that fits from the top is short too, and moves back to the top (as a first
+    // placement with the whole budget does), not `refill` back; one the budget holds whole is not short.
+    const top = new PromptBuilder(new CharsPerToken(3), budget);
+    assert.equal(top.build('a', doc, 280, undefined).prefixStart, 210);
+    assert.equal(top.build('a', doc, 280, undefined, '', undefined, 'move').prefixStart, 0, 'the top, not 70');
+    assert.equal(top.build('c', doc, 200, undefined).prefixStart, 130);
+    assert.equal(top.build('b', doc, 70, undefined).prefixStart, 0);
+    assert.equal(top.moveDue('b', doc, 70, undefined), false);
+    // 'full' (a whole document warmed, a remote server) and no `first` place the whole budget at once.
+    assert.equal(new PromptBuilder(new CharsPerToken(3), budget).build('a', doc, 590, undefined, '', undefined, 'full').prefixStart, 380);
+    assert.equal(new PromptBuilder(new CharsPerToken(3), { ...budget, first: undefined }).build('a', doc, 590, undefined).prefixStart, 380);
+    assert.equal(new PromptBuilder(new CharsPerToken(3), { ...budget, first: 0.8 }).build('a', doc, 590, undefined).prefixStart, 380, 'first >= refill: off');
+  });
+  it('keeps a short start whose move would gain nothing, and it is no longer due', () => {
+    // The line start after the refilled share is the short start itself.
+    const doc = 'y'.repeat(560) + '\n' + 'z'.repeat(39);
+    const b = new PromptBuilder(new CharsPerToken(3), { maxTokens: 100, suffixShare: 0.2, refill: 0.7, first: 0.25 });
+    assert.equal(b.build('a', doc, 600, undefined).prefixStart, 561);
+    assert.equal(b.moveDue('a', doc, 600, undefined), true);
+    assert.equal(b.build('a', doc, 600, undefined, '', undefined, 'move').prefixStart, 561);
+    assert.equal(b.commitMove('a'), false, 'nothing pending');
+    assert.equal(b.moveDue('a', doc, 600, undefined), false);
   });
   it('learns chars per token from the engine', () => {
     const r = new CharsPerToken(3);
