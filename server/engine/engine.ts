@@ -23,6 +23,10 @@ export type { CompletionHooks, CompletionRequest, CompletionResult, DrafterName,
  * docs/BENCHMARKS.md, "A move cut short costs nothing").
  */
 export const PREFILL_CHUNK = 128;
+
+/** Rows a request reserves past its prompt and maxTokens (a verification's bonus token and then some). */
+const RESERVE_SLACK = 16;
+
 /**
  * A warm-up's chunk (prefillOnly: a file opened, a cursor at rest, a start moved in a pause). A
  * keystroke cancels a warm-up after the chunk under way, and its request waits for that chunk
@@ -310,6 +314,9 @@ export class Engine {
       this.cache.truncate(0);
       this.active.recent = [];
     }
+    // Room for the prompt and what follows it (a warm-up's completion comes next), in one allocation.
+    this.cache.reserve(ids.length + req.maxTokens + RESERVE_SLACK);
+    if (needsTaps) this.taps.reserve(ids.length + req.maxTokens + RESERVE_SLACK);
     if (req.prefillOnly && this.cache.commonPrefix(ids) === ids.length && (!needsTaps || this.taps.length >= ids.length)) {
       // A warm-up for a prompt the cache already holds (a cursor moved back into it) computes
       // nothing and keeps the cache whole: truncating it would drop the text after that cursor,

@@ -13,6 +13,7 @@ import { HealConstraint, healTail } from '../../server/engine/healing';
 import { argmax, drawFrom, Rng, type SamplingParams, type SparseDist, targetDistribution } from '../../server/engine/sampler';
 import type { CompletionRequest, SpecStats } from '../../server/engine/types';
 import { FakeTarget } from './fake-target';
+import { KvCache, RowStore } from '../../server/engine/kv-cache';
 
 const PROMPTS = ['def f(x):\n    ret', 'for (let i = 0; i < n; i++) {\n\t', 'abcabcabcab', 'x', 'import os\nimport sys\n\nclass A:\n    '];
 const CHAIN: TreeParams = { kind: 'chain', depth: 5, topK: 1, totalTokens: 8, minProb: 0 };
@@ -580,6 +581,27 @@ describe('a KV cache per document (cacheKey, cacheSlots)', () => {
     }
   });
 
+  it('a short first prompt\'s start moved back (the whole budget) is computed beside it: typing keeps the short one until the long one is whole', async () => {
+    const lines = Array.from({ length: 40 }, (_, i) => `v${String(i).padStart(2, '0')} = f(${i})\n`);
+    const SHORT = lines.slice(24, 30).join(''), LONG = lines.slice(6, 30).join('');
+    const slot = { cacheKey: 'a', cacheSlots: 2 };
+    const e = new Engine(new FakeTarget());
+    await e.complete({ prompt: SHORT, maxTokens: 4, ...slot });
+    let asked = 0;
+    const cut = await e.complete({ prompt: LONG, maxTokens: 4, prefillOnly: true, spare: true, ...slot }, { isCancelled: () => asked++ > 0 });
+    assert.equal(cut.finishReason, 'cancelled');
+    assert.ok(e.spareHeld, 'the long prompt shares nothing with the short one: a second cache');
+    const typed = await e.complete({ prompt: `${SHORT}v`, maxTokens: 8, ...slot });
+    assert.ok(typed.timings.reusedTokens >= SHORT.length, `the short prompt's cache stayed whole (${typed.timings.reusedTokens} reused)`);
+    assert.deepEqual(typed.tokens, await cold(`${SHORT}v`));
+    const whole = await e.complete({ prompt: `${LONG}v`, maxTokens: 4, prefillOnly: true, spare: true, ...slot });
+    assert.equal(whole.timings.reusedTokens, WARM_CHUNK, 'the next pause goes on from the chunk computed');
+    const next = await e.complete({ prompt: `${LONG}vv`, maxTokens: 8, ...slot });
+    assert.ok(next.timings.reusedTokens >= LONG.length + 1);
+    assert.deepEqual(next.tokens, await cold(`${LONG}vv`));
+    assert.equal(e.spareHeld, false, 'typing took the long prompt: the short one is freed');
+  });
+
   it('a spare is freed when typing takes the moved start, when a prompt shares little with both caches, and when the document is left', async () => {
     const lines = Array.from({ length: 40 }, (_, i) => `v${String(i).padStart(2, '0')} = f(${i})\n`);
     const OLD = lines.slice(0, 30).join(''), MOVED = lines.slice(12, 36).join(''), ELSE = lines.slice(20, 40).join('');
@@ -611,6 +633,42 @@ describe('a KV cache per document (cacheKey, cacheSlots)', () => {
     const r = await e.complete({ prompt: A, maxTokens: 4, cacheKey: 'file:///a.py', cacheSlots: 2 });
     assert.equal(r.timings.reusedTokens, r.timings.promptTokens - 1);
     assert.deepEqual(e.contexts, ['file:///a.py']);
+  });
+});
+
+describe('KV cache room', () => {
+  it('a request reserves its prompt and output in one allocation, rounded to 64 rows; rows survive; past the room it doubles', () => {
+    const c = new KvCache(2, 3);
+    const rows = (n: number, v: number) => Array.from({ length: 2 }, () => new Float32Array(n * 3).fill(v));
+    c.append([1, 2], rows(2, 7), rows(2, 8));
+    c.reserve(700);
+    assert.equal(c.room, 704);
+    assert.deepEqual([...c.past(1).k], [7, 7, 7, 7, 7, 7]);
+    assert.deepEqual([...c.past(0).v], [8, 8, 8, 8, 8, 8]);
+    c.reserve(300);
+    assert.equal(c.room, 704, 'never shrinks');
+    c.append(Array.from({ length: 702 }, (_, i) => i), rows(702, 1), rows(702, 2));
+    assert.equal(c.room, 704);
+    c.append([5], rows(1, 3), rows(1, 4));
+    assert.equal(c.room, 1408, 'past the room: doubles');
+    assert.deepEqual([...c.past(0).k.slice(-6)], [1, 1, 1, 3, 3, 3]);
+    const t = new RowStore(4);
+    t.append(new Float32Array(8).fill(5));
+    t.reserve(130);
+    assert.equal(t.capacity, 256, 'it starts with room for 256');
+    t.reserve(300);
+    assert.equal(t.capacity, 320);
+    assert.deepEqual([...t.rows(0, 2)], [5, 5, 5, 5, 5, 5, 5, 5]);
+  });
+
+  it('the engine reserves the prompt, maxTokens and a little slack: no doubling past it', async () => {
+    const e = new Engine(new FakeTarget());
+    const prompt = 'x = 1\n'.repeat(120); // 720 one-byte tokens
+    const r = await e.complete({ prompt, maxTokens: 40, ignoreEos: true });
+    assert.equal(r.tokens.length, 40);
+    assert.ok(r.timings.promptTokens >= 720 && r.timings.promptTokens <= 721, `${r.timings.promptTokens} prompt tokens`);
+    assert.equal(e.cache.room, Math.ceil((r.timings.promptTokens + 40 + 16) / 64) * 64, 'prompt + 40 + 16 rounded up to 64 (doubling would hold 1,024)');
+    assert.ok(e.cache.room < 1024);
   });
 });
 
