@@ -660,9 +660,9 @@ const IDLE_MOVE_MS = 1000;
 /**
  * A start placed where nothing is computed yet first holds 3/8 of the prompt budget (384 of 1,024
  * tokens, about half of the 717 a placed start holds): the keystroke that placed it waits for
- * those, and the start moves back while the user pauses. On 240 dev positions 384-token prompts
- * gave first lines -0.017 (95% interval +-0.021) below 1,024's in edit similarity, 256 -0.047
- * (+-0.027) (docs/BENCHMARKS.md, "A file's first keystroke").
+ * those, and the start moves back while the user pauses. On 240 dev positions its first lines
+ * were as right as the whole budget's (edit similarity -0.006, 95% interval -0.024 to +0.011);
+ * 256-token prompts lost 0.047 (+-0.027) (docs/BENCHMARKS.md, "A file's first keystroke").
  */
 const FIRST_SHARE = 0.375;
 

@@ -16,7 +16,8 @@
 // A start placed where nothing is computed yet (a document's first prompt, a cursor that went
 // elsewhere, a prefix that outgrew its margin with no move under way) first holds `first` of the
 // budget, so that the keystroke that placed it waits for ~384 tokens, not ~717; the start then
-// moves back to `refill` while the user pauses (moveDue, build(..., 'move')), into a second cache.
+// moves back to `refill` (or to the top, where all of the prefix fits) while the user pauses
+// (moveDue, build(..., 'move')), into a second cache.
 
 export interface FimTokens { prefix: string; suffix: string; middle: string }
 
@@ -29,7 +30,7 @@ export interface PromptBudget {
   refill: number;
   /**
    * A start placed where nothing is computed yet first fills this share of the budget, and moves
-   * back to `refill` while the user pauses (undefined, 0 or >= refill: it fills `refill` at once).
+   * back while the user pauses (undefined, 0 or >= refill: the whole budget at once).
    */
   first?: number;
 }
