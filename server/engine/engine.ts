@@ -315,8 +315,9 @@ export class Engine {
       this.active.recent = [];
     }
     // Room for the prompt and what follows it (a warm-up's completion comes next), in one allocation.
-    this.cache.reserve(ids.length + req.maxTokens + RESERVE_SLACK);
-    if (needsTaps) this.taps.reserve(ids.length + req.maxTokens + RESERVE_SLACK);
+    const room = ids.length + req.maxTokens + RESERVE_SLACK;
+    this.cache.reserve(room);
+    if (needsTaps) this.taps.reserve(room);
     if (req.prefillOnly && this.cache.commonPrefix(ids) === ids.length && (!needsTaps || this.taps.length >= ids.length)) {
       // A warm-up for a prompt the cache already holds (a cursor moved back into it) computes
       // nothing and keeps the cache whole: truncating it would drop the text after that cursor,

@@ -145,8 +145,8 @@ export class RowStore {
     this.data = grown;
   }
 
-  /** Rows it has room for (tests). */
-  get capacity(): number { return this.data.length / this.width; }
+  /** Rows it has room for. */
+  get room(): number { return this.data.length / this.width; }
 
   append(rows: Float32Array, pick?: readonly number[]): void {
     const n = pick ? pick.length : rows.length / this.width;

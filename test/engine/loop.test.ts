@@ -655,9 +655,9 @@ describe('KV cache room', () => {
     const t = new RowStore(4);
     t.append(new Float32Array(8).fill(5));
     t.reserve(130);
-    assert.equal(t.capacity, 256, 'it starts with room for 256');
+    assert.equal(t.room, 256, 'it starts with room for 256');
     t.reserve(300);
-    assert.equal(t.capacity, 320);
+    assert.equal(t.room, 320);
     assert.deepEqual([...t.rows(0, 2)], [5, 5, 5, 5, 5, 5, 5, 5]);
   });
 

@@ -308,6 +308,12 @@ describe('Completer: a document\'s own chars per token', () => {
   });
 });
 
+/** The engine, but the first request `which` picks comes back cancelled (after it ran), as a keystroke cuts it short. */
+function cutShortOnce(base: EngineLike, which: (req: CompletionRequest) => boolean): EngineLike {
+  let cut = 1;
+  return { ...base, complete: async (req, opts) => { const r = await base.complete(req, opts); return which(req) && cut-- > 0 ? { ...r, finishReason: 'cancelled' } : r; } };
+}
+
 describe('Completer: a prompt start due to move moves while the user pauses', () => {
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
   // 400 lines of 10 characters; the fake engine counts 3 characters a token, the budget is 100
@@ -350,10 +356,8 @@ describe('Completer: a prompt start due to move moves while the user pauses', ()
 
   it('a move cut short leaves the placed start to typing; the next pause goes on with the same start', async () => {
     const seen: CompletionRequest[] = [];
-    const base = fakeEngine({}, seen);
-    let cut = 1;
     // The first warm-up is cut short (the user typed during it), as the engine reports it.
-    const engine: EngineLike = { ...base, complete: async (req, opts) => { const r = await base.complete(req, opts); return req.prefillOnly && cut-- > 0 ? { ...r, finishReason: 'cancelled' } : r; } };
+    const engine = cutShortOnce(fakeEngine({}, seen), (req) => req.prefillOnly === true);
     const c = new Completer(async () => engine, { ...hooks(), idleMoveMs: 20, firstShare: 0 });
     await c.applySettings(settings);
     const d = { uri: 'file:///w/m.py', languageId: 'python', version: 1, text };
@@ -396,10 +400,8 @@ describe('Completer: a prompt start due to move moves while the user pauses', ()
 
   it('a keystroke while the start moves back finds the short prompt; the next pause goes on with the same start', async () => {
     const seen: CompletionRequest[] = [];
-    const base = fakeEngine({}, seen);
-    let cut = 1;
     // The move back is cut short (the user typed during it), as the engine reports it.
-    const engine: EngineLike = { ...base, complete: async (req, opts) => { const r = await base.complete(req, opts); return req.spare && cut-- > 0 ? { ...r, finishReason: 'cancelled' } : r; } };
+    const engine = cutShortOnce(fakeEngine({}, seen), (req) => req.spare === true);
     const c = new Completer(async () => engine, { ...hooks(), idleMoveMs: 20, firstShare: 0.25 });
     await c.applySettings(settings);
     const d = { uri: 'file:///w/m.py', languageId: 'python', version: 1, text };
