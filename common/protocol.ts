@@ -60,6 +60,9 @@ export interface StatsResult {
   /** Replies that held a completion's beginning (prism.progressive), and wholes sent after them (prism/continuation). */
   firstLines: number;
   continuations: number;
+  /** Replies whose line a time budget cut, a finish scheduled for the pause after them, and finishes that ran or gave up (prism.progressive). */
+  linesCut: number;
+  lineFinishes: number;
 }
 
 export interface PrefillParams {

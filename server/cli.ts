@@ -84,10 +84,11 @@ const USAGE = `usage:
                       (--numerics: and in int8; --cross-file: and with snippets of two other files
                       of the repository in the prompt; --context-tokens: and per prompt budget),
                       node-llama-cpp on the same prompt
-  prism-complete bench-blocks [--files N] [--per-file N] [--dir FOLDER] [--draft MODE] [--out DIR]
+  prism-complete bench-blocks [--files N] [--per-file N] [--dir FOLDER] [--draft MODE] [--sites blocks|lines] [--out DIR]
                       blocks after Enter as new code is written (a line that opens a block, its body
                       taken out): time to the first ghost text and to the whole block with
-                      prism.progressive on and off, alternating, and whether both end alike
+                      prism.progressive on and off, alternating, and whether both end alike;
+                      --sites lines: long lines cut after their '= ' or 'return ' instead
   prism-complete bench-numerics [--windows N] [--window N] [--repeats N] [--no-llama] [--no-reference] [--out DIR]
                       which numerics the target should run in: perplexity and top-1 agreement with
                       the fp32 reference (transformers) on dev-split code and the infilling sets
@@ -141,7 +142,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'per-file': { type: 'string' }, 'context-tokens': { type: 'string' }, 'cache-documents': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'member-wait': { type: 'string' }, 'member-pause': { type: 'string' }, 'auto-indent': { type: 'boolean' }, progressive: { type: 'string' }, 'tree-shapes': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'per-file': { type: 'string' }, 'context-tokens': { type: 'string' }, 'cache-documents': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'member-wait': { type: 'string' }, 'member-pause': { type: 'string' }, 'auto-indent': { type: 'boolean' }, progressive: { type: 'string' }, sites: { type: 'string' }, 'tree-shapes': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -485,12 +486,13 @@ async function cmdBlocks(v: Values): Promise<void> {
   if (!isDraftMode(mode)) throw new UsageError(`bench-blocks --draft takes ${DRAFT_MODES.join(', ')}, got '${mode}'`);
   const r = await benchBlocks({
     files: int(v.files, 'files', 8, 1), perFile: int(v['per-file'], 'per-file', 3, 1), dir: v.dir, modelPath: v.model, threads: v.threads === undefined ? undefined : int(v.threads, 'threads', 0, 0), mode,
+    sites: v.sites === undefined || v.sites === 'blocks' ? 'blocks' : v.sites === 'lines' ? 'lines' : (() => { throw new UsageError(`bench-blocks --sites takes blocks or lines, got '${v.sites}'`); })(),
     progress: (f, m) => { console.error(`progress: ${f.toFixed(3)} ${m}`); },
   });
   const table = blocksTable(r);
   if (v.out) {
     fs.mkdirSync(v.out, { recursive: true });
-    writeFileAtomic(path.join(v.out, 'blocks.md'), `# Blocks after Enter\n\n${machine()}.\n\n${table}\n`);
+    writeFileAtomic(path.join(v.out, 'blocks.md'), `# ${r.sites === 'lines' ? 'Long lines, cut after their `= ` or `return `' : 'Blocks after Enter'}\n\n${machine()}.\n\n${table}\n`);
     writeFileAtomic(path.join(v.out, 'blocks.json'), `${JSON.stringify(r, null, 1)}\n`);
   }
   if (!v.json) console.log(`\n${machine()}\n\n${table}\n`);

@@ -4,6 +4,8 @@
 // there). Two language servers, prism.progressive on and off, get the same documents and
 // complete each block in turn (alternating which goes first): time to the first ghost text and to
 // the whole block, and whether both end with the same block (time budgets may cut them apart).
+// `--sites lines`: the same at long lines cut after their `= ` or `return ` (one line to complete,
+// which the first-line budget may cut: on, it is finished when the user pauses).
 import * as path from 'node:path';
 import { DidOpenTextDocumentNotification, InlineCompletionRequest, type InlineCompletionItem } from 'vscode-languageserver-protocol';
 import { CONTINUATION, type ContinuationParams, PREFILL, STATS } from '../../common/protocol';
@@ -21,6 +23,8 @@ export interface BlockOptions {
   modelPath?: string;
   threads?: number;
   mode: DraftMode;
+  /** Blocks after Enter (blockSites), or long lines cut after `= ` / `return ` (lineSites). */
+  sites?: 'blocks' | 'lines';
   progress: (fraction: number, what: string) => void;
 }
 
@@ -45,6 +49,7 @@ export interface BlockSample {
 
 export interface BlockReport {
   mode: DraftMode;
+  sites?: 'blocks' | 'lines';
   samples: BlockSample[];
   on_first_ms: { p50: number; p95: number };
   on_block_ms: { p50: number; p95: number };
@@ -78,11 +83,35 @@ export function blockSites(name: string, lang: string, content: string, max: num
   return out;
 }
 
+/**
+ * Line positions in a file: from 30% of the way in, a line (not a comment) cut after its first
+ * ` = ` or `return ` with at least 24 characters of it left (what the user is about to write);
+ * the rest of the line is taken out, the cursor at the cut (one line to complete). At most `max`,
+ * spread out.
+ */
+export function lineSites(name: string, lang: string, content: string, max: number): BlockSite[] {
+  const lines = content.split('\n');
+  const out: BlockSite[] = [];
+  for (let i = Math.floor(lines.length * 0.3); i < lines.length - 1 && out.length < max; i++) {
+    const l = lines[i] as string;
+    const t = l.trim();
+    if (/^(#|\/\/|\*|\/\*)/.test(t)) continue;
+    const m = /(?<=\S) = |(?<=^\s*)return /.exec(l);
+    if (!m) continue;
+    const cut = m.index + m[0].length;
+    if (l.trimEnd().length - cut < 24) continue;
+    const before = lines.slice(0, i).join('\n');
+    out.push({ name: `${name}:${i + 1}`, lang, before: `${before}${i > 0 ? '\n' : ''}${l.slice(0, cut)}`, after: `\n${lines.slice(i + 1).join('\n')}` });
+    i += 20;
+  }
+  return out;
+}
 
 export async function benchBlocks(o: BlockOptions): Promise<BlockReport> {
   const files = o.dir ? folderFiles(path.resolve(o.dir), o.files * 3) : devFiles(sharedDataDir(projectRoot()), o.files * 3, { minBytes: 3000, maxBytes: 40000 });
-  const sites = files.flatMap((f) => blockSites(f.path, f.lang || 'plaintext', f.content, o.perFile)).slice(0, o.files * o.perFile);
-  if (sites.length === 0) throw new Error(`no block to complete in ${o.dir ?? 'the dev split'}: bench-blocks needs lines that end in ':' or '{' with an indented body`);
+  const lines = o.sites === 'lines';
+  const sites = files.flatMap((f) => (lines ? lineSites : blockSites)(f.path, f.lang || 'plaintext', f.content, o.perFile)).slice(0, o.files * o.perFile);
+  if (sites.length === 0) throw new Error(lines ? `no line to complete in ${o.dir ?? 'the dev split'}: bench-blocks --sites lines needs lines with ' = ' or 'return ' and 24 characters after it` : `no block to complete in ${o.dir ?? 'the dev split'}: bench-blocks needs lines that end in ':' or '{' with an indented body`);
   const base = { modelPath: o.modelPath ?? '', threads: o.threads ?? 0, draft: { mode: o.mode }, languages: { '*': true } };
   // One server per setting, given the same documents in the same order: their prompt windows and
   // caches evolve alike, so both complete the same prompts (one waits while the other works).
@@ -111,16 +140,21 @@ export async function benchBlocks(o: BlockOptions): Promise<BlockReport> {
       const prefills = (await conn.sendRequest(STATS)).prefills;
       await conn.sendNotification(PREFILL, { textDocument: { uri }, position, reason: 'rest' });
       for (const end = Date.now() + 30_000; (await conn.sendRequest(STATS)).prefills === prefills && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
-      const firstLines = (await conn.sendRequest(STATS)).firstLines;
+      const before = await conn.sendRequest(STATS);
       const block = new Promise<{ t: number; text: string }>((resolve) => { rests.set(uri, (p) => resolve({ t: performance.now(), text: p.insertText })); });
       const t0 = performance.now();
       const reply = text(await conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position, context: { triggerKind: 2 } }));
       const replyMs = performance.now() - t0;
       // A first-line reply is followed by the block (the server counts such replies) or by nothing,
-      // when the block turned out to be that line: then the reply was the whole block.
-      const twoParts = on && (await conn.sendRequest(STATS)).firstLines > firstLines;
-      if (!twoParts) return { replyMs, blockMs: replyMs, text: reply, twoParts };
-      const done = await Promise.race([block, new Promise<undefined>((r) => setTimeout(() => r(undefined), 30_000))]);
+      // when the block turned out to be that line: then the reply was the whole block. A line its
+      // budget cut is finished after the pause (counted when scheduled and when done, sent or not).
+      const after = await conn.sendRequest(STATS);
+      const cut = on && after.linesCut > before.linesCut;
+      if (!(on && after.firstLines > before.firstLines) && !cut) return { replyMs, blockMs: replyMs, text: reply, twoParts: false };
+      const finished = cut
+        ? (async (): Promise<undefined> => { for (const end = Date.now() + 30_000; (await conn.sendRequest(STATS)).lineFinishes === before.lineFinishes && Date.now() < end;) await new Promise((r) => setTimeout(r, 20)); await new Promise((r) => setTimeout(r, 50)); })()
+        : new Promise<undefined>((r) => setTimeout(() => r(undefined), 30_000));
+      const done = await Promise.race([block, finished]);
       return done ? { replyMs, blockMs: done.t - t0, text: done.text, twoParts: true } : { replyMs, blockMs: replyMs, text: reply, twoParts: false };
     };
     for (const [k, site] of sites.entries()) {
@@ -133,11 +167,13 @@ export async function benchBlocks(o: BlockOptions): Promise<BlockReport> {
       o.progress((k + 1) / sites.length, `blocks: ${k + 1}/${sites.length}`);
     }
   } finally {
+    // PRISM_BENCH_LOGS=1: each language server's log (its completions, cut and finished lines) on stderr, to read why.
+    if (process.env.PRISM_BENCH_LOGS) for (const [k, s] of Object.entries(servers)) for (const l of s.logs) console.error(`${k}: ${l}`);
     await stopLspServer(servers.on);
     await stopLspServer(servers.off);
   }
   return {
-    mode: o.mode, samples,
+    mode: o.mode, sites: lines ? 'lines' : 'blocks', samples,
     on_first_ms: { p50: q(samples.map((s) => s.on_first_ms), 0.5), p95: q(samples.map((s) => s.on_first_ms), 0.95) },
     on_block_ms: { p50: q(samples.map((s) => s.on_block_ms), 0.5), p95: q(samples.map((s) => s.on_block_ms), 0.95) },
     off_ms: { p50: q(samples.map((s) => s.off_ms), 0.5), p95: q(samples.map((s) => s.off_ms), 0.95) },
@@ -150,8 +186,9 @@ export function blocksTable(r: BlockReport): string {
   const n = r.samples.length;
   const two = r.samples.filter((s) => s.two_parts);
   const p = (xs: number[]): string => `${q(xs, 0.5).toFixed(0)} / ${q(xs, 0.95).toFixed(0)}`;
+  const what = r.sites === 'lines' ? 'line' : 'block';
   return [
-    `| positions (${r.mode}) | first ghost text, progressive on: p50 / p95 ms | whole block, progressive on | whole block, progressive off | blocks in two parts | same final text |`,
+    `| positions (${r.mode}) | first ghost text, progressive on: p50 / p95 ms | whole ${what}, progressive on | whole ${what}, progressive off | ${what}s in two parts | same final text |`,
     '|---|---|---|---|---|---|',
     `| all ${n} | ${p(r.samples.map((s) => s.on_first_ms))} | ${p(r.samples.map((s) => s.on_block_ms))} | ${p(r.samples.map((s) => s.off_ms))} | ${two.length} | ${r.same} of ${n} |`,
     `| the ${two.length} in two parts | ${p(two.map((s) => s.on_first_ms))} | ${p(two.map((s) => s.on_block_ms))} | ${p(two.map((s) => s.off_ms))} | ${two.length} | ${two.filter((s) => s.same).length} of ${two.length} |`,

@@ -62,6 +62,12 @@ export interface CompleterHooks {
    * (PromptBudget.first; default FIRST_SHARE; 0: the whole `refill` share at once).
    */
   firstShare?: number;
+  /**
+   * How long the user must pause after a reply whose line the first-line budget cut before that
+   * line is finished and sent as its rest (ms; default LINE_REST_MS; 0: never, the line ends at
+   * its budget). Only with prism.progressive.
+   */
+  lineRestMs?: number;
   /** Each generated alternative: its prompt, the raw text, what shaping left (quality benchmark). */
   explain?: (e: { prompt: string; raw: string; shaped: string; finish: CompletionResult['finishReason']; mode: LineMode }) => void;
 }
@@ -83,6 +89,9 @@ export interface InlineRequest {
 
 export interface InlineItem { insertText: string; start: number; end: number }
 
+/** What a run tells its caller besides its items (Completer.run). */
+interface RunInfo { cut: boolean; finish?: boolean }
+
 export class Completer {
   settings: Settings = DEFAULT_SETTINGS;
   private engine: EngineLike | undefined;
@@ -91,7 +100,7 @@ export class Completer {
   private current: AbortController | undefined;
   /** The latest warm-up (prefill): `current` is a completion unless it is this one. */
   private warmUp: AbortController | undefined;
-  /** A block decoding on after its first line was sent (prism.progressive), while it does. */
+  /** A block decoding on after its first line was sent, or a cut line being finished (prism.progressive), while it does. */
   private block: AbortController | undefined;
   /** The document `current` is for. */
   private currentUri = '';
@@ -110,7 +119,9 @@ export class Completer {
   private readonly edits = new Map<string, NodeJS.Timeout>();
   /** The pending idle move (scheduleIdleMove): cleared by any request or warm-up. */
   private idleMove: NodeJS.Timeout | undefined;
-  readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false, prefills: 0, prefillTokens: 0, firstLines: 0, continuations: 0 };
+  /** The pending finish of a cut line (scheduleLineFinish): cleared by any request or warm-up. */
+  private lineFinish: NodeJS.Timeout | undefined;
+  readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false, prefills: 0, prefillTokens: 0, firstLines: 0, continuations: 0, linesCut: 0, lineFinishes: 0 };
 
   constructor(private readonly factory: EngineFactory, private readonly hooks: CompleterHooks) {}
 
@@ -271,7 +282,7 @@ export class Completer {
    */
   async prefill(doc: DocState, offset: number, reason: 'active' | 'rest' | 'move' = 'active'): Promise<void> {
     const s = this.settings;
-    if (reason !== 'move') this.cancelIdleMove();
+    if (reason !== 'move') { this.cancelIdleMove(); this.cancelLineFinish(); }
     // A completion in flight wins; an older warm-up gives way (the cursor has moved on), and so
     // does a block decoding on after its reply: the user went to another document, or moved the
     // cursor (typing's moves are not rests). Left running, it skipped this warm-up, and the first
@@ -393,6 +404,7 @@ export class Completer {
   async complete(doc: DocState, req: InlineRequest, cancelled: { isCancellationRequested: boolean; onCancellationRequested(f: () => void): unknown }, versionNow: () => number | undefined, rest?: (items: InlineItem[]) => void): Promise<InlineItem[]> {
     this.stats.requests++;
     this.cancelIdleMove();
+    this.cancelLineFinish();
     if (!this.admits(doc)) return [];
     // The newest request wins: the engine stops the older one at its next decode step. One for
     // another document stops at once, where one here lets the older settle the prompt they share.
@@ -411,10 +423,11 @@ export class Completer {
     const t0 = performance.now();
     let background = false;
     let unfinished: Promise<InlineItem[]> | undefined;
+    const ran: RunInfo = { cut: false };
     try {
       let early: ((items: InlineItem[]) => void) | undefined;
       const first = rest && this.settings.progressive ? new Promise<{ items: InlineItem[]; whole: false }>((r) => { early = (items) => r({ items, whole: false }); }) : undefined;
-      const whole = this.run(engine, doc, req, ctl.signal, early);
+      const whole = this.run(engine, doc, req, ctl.signal, early, ran);
       const reply = first ? await Promise.race([whole.then((items) => ({ items, whole: true })), first]) : { items: await whole, whole: true };
       if (!reply.whole) unfinished = whole;
       const items = reply.items;
@@ -434,6 +447,8 @@ export class Completer {
         background = true;
         this.block = ctl;
         void this.finishEarly(whole, items[0] as InlineItem, ctl, rest).then(() => this.afterCompletion(engine, doc, req, ctl, versionNow));
+      } else if (ran.cut && rest && this.settings.progressive && items[0] && !req.selected) {
+        this.scheduleLineFinish(engine, doc, req, items[0], versionNow, rest);
       }
       return items;
     } catch (e) {
@@ -448,6 +463,52 @@ export class Completer {
       if (!background && this.current === ctl) this.current = undefined;
       if (!background) this.afterCompletion(engine, doc, req, ctl, versionNow);
     }
+  }
+
+  /**
+   * A reply whose line the first-line budget cut (the user typing on mostly stops it there): when
+   * the user pauses `lineRestMs` with nothing asked and the document unchanged, the line is
+   * decoded again without that budget (the cache's earlier output drafts what was already shown)
+   * and its whole is sent as the reply's rest, as a block's is. A request or a warm-up stops it.
+   */
+  private scheduleLineFinish(engine: EngineLike, doc: DocState, req: InlineRequest, line: InlineItem, versionNow: () => number | undefined, rest: (items: InlineItem[]) => void): void {
+    this.cancelLineFinish();
+    const ms = this.hooks.lineRestMs ?? LINE_REST_MS;
+    if (ms <= 0) return;
+    this.stats.linesCut++;
+    this.lineFinish = setTimeout(() => {
+      this.lineFinish = undefined;
+      void this.finishLine(engine, doc, req, line, versionNow, rest);
+    }, ms);
+  }
+
+  private cancelLineFinish(): void {
+    clearTimeout(this.lineFinish);
+    this.lineFinish = undefined;
+  }
+
+  private async finishLine(engine: EngineLike, doc: DocState, req: InlineRequest, line: InlineItem, versionNow: () => number | undefined, rest: (items: InlineItem[]) => void): Promise<void> {
+    if (this.current || this.engine !== engine || versionNow() !== doc.version) { this.stats.lineFinishes++; return; }
+    const ctl = new AbortController();
+    this.current = ctl;
+    this.block = ctl;
+    this.currentUri = doc.uri;
+    const t0 = performance.now();
+    try {
+      const items = await this.run(engine, doc, req, ctl.signal, undefined, { cut: false, finish: true });
+      const whole = items[0];
+      if (ctl.signal.aborted || versionNow() !== doc.version || !whole || whole.insertText.length <= line.insertText.length || !whole.insertText.startsWith(line.insertText)) return;
+      this.stats.continuations++;
+      this.hooks.log(`finished the line at rest in ${Math.round(performance.now() - t0)} ms (${line.insertText.length} -> ${whole.insertText.length} characters)`);
+      rest([whole]);
+    } catch (e) {
+      this.failed(e);
+    } finally {
+      this.stats.lineFinishes++;
+      if (this.current === ctl) this.current = undefined;
+      if (this.block === ctl) this.block = undefined;
+    }
+    this.afterCompletion(engine, doc, req, ctl, versionNow);
   }
 
   /** A completion that ran to its end (not replaced): its document's prompt start may move while the user pauses. */
@@ -485,9 +546,11 @@ export class Completer {
   /**
    * The items for a request. `early`: the first, greedy alternative of a block (no IntelliSense
    * item selected) calls it with its beginning, shaped: its first line once written, or an open
-   * first line where its budget ran out (firstLineWatch).
+   * first line where its budget ran out (firstLineWatch). `info.cut`: set when the first alternative
+   * ended where a time budget ran out; `info.finish`: a cut line finished (scheduleLineFinish):
+   * greedy only, without the first-line budget.
    */
-  private async run(engine: EngineLike, doc: DocState, req: InlineRequest, signal: AbortSignal, early?: (items: InlineItem[]) => void): Promise<InlineItem[]> {
+  private async run(engine: EngineLike, doc: DocState, req: InlineRequest, signal: AbortSignal, early?: (items: InlineItem[]) => void, info: RunInfo = { cut: false }): Promise<InlineItem[]> {
     const s = this.settings;
     // With an IntelliSense item selected, complete as if it were accepted, and extend it over its range.
     const sel = req.selected;
@@ -499,7 +562,7 @@ export class Completer {
     const prompt = this.buildPrompt(engine, doc, text, offset);
     if (prompt.text.length === 0 || signal.aborted) return [];
     this.remember(doc.uri, text, offset);
-    const alternatives = req.triggerKind === 1 ? 3 : 1;
+    const alternatives = req.triggerKind === 1 && !info.finish ? 3 : 1;
     const out: InlineItem[] = [];
     const seen = new Set<string>();
     for (let i = 0; i < alternatives && !signal.aborted; i++) {
@@ -509,7 +572,7 @@ export class Completer {
         // Taps kept whatever this request drafts with, where the policy may draft with a head
         // later: auto's switch from lookup or plain decoding to the head recomputes nothing.
         keepTaps: !engine.info.remote && this.policyFor(engine).mayUseHead(),
-        ...(s.firstLineBudgetMs > 0 ? { firstLineBudgetMs: s.firstLineBudgetMs } : {}),
+        ...(s.firstLineBudgetMs > 0 && !info.finish ? { firstLineBudgetMs: s.firstLineBudgetMs } : {}),
         // The first alternative is greedy (and speculative); the others are samples.
         sampling: i === 0 ? undefined : { temperature: 0.7, topK: 40, topP: 0.95, seed: i },
         draft: engine.info.remote ? undefined : this.policyFor(engine).choose(),
@@ -523,14 +586,16 @@ export class Completer {
       this.hooks.status({ state: 'generating' });
       // Progressive: the first, greedy alternative of a block replies with what it has at its first
       // line break, or where an open first line's budget runs out, and decodes on (complete()). A
-      // single line still ends at its budget: decoding on cost 15% more CPU in the typing trace,
-      // where the next keystroke mostly stops it (docs/BENCHMARKS.md).
+      // single line ends at its budget: decoding on at once cost 15% more CPU in the typing trace,
+      // where the next keystroke mostly stops it (docs/BENCHMARKS.md); it is finished when the
+      // user pauses instead (scheduleLineFinish).
       const progressive = early !== undefined && i === 0 && !sel && mode === 'multi';
       if (progressive && request.firstLineBudgetMs !== undefined) request.firstLineEarly = true;
       const onText = progressive ? firstLineWatch(cursor, mode, (line) => early?.([{ insertText: line, start: req.offset, end: req.offset }])) : undefined;
       const r = await this.completeWithFallback(engine, request, signal, onText);
       this.observe(engine, r, request, prompt.text.length, doc);
       if (r.finishReason === 'cancelled') return [];
+      if (i === 0 && r.finishReason === 'time') info.cut = true;
       const shaped = shapeCompletion(r.text, cursor, mode);
       this.hooks.explain?.({ prompt: prompt.text, raw: r.text, shaped, finish: r.finishReason, mode });
       if (!shaped || seen.has(shaped)) continue;
@@ -656,6 +721,13 @@ const COUNT_WHOLE_CHARS = 16_000;
  * 0.7 s more after 60% of line ends), so that a keystroke seldom cancels the warm-up half done.
  */
 const IDLE_MOVE_MS = 1000;
+
+/**
+ * The pause after a reply whose line the first-line budget cut before the line is finished
+ * (scheduleLineFinish): longer than most of a typist's gaps between keys (the typing trace's
+ * 108-252 ms), so that typing on seldom starts it only to stop it.
+ */
+const LINE_REST_MS = 250;
 
 /**
  * A start placed where nothing is computed yet first holds 3/8 of the prompt budget (384 of 1,024

@@ -51,7 +51,15 @@ if (idleMove !== undefined && !/^\d+$/.test(idleMove)) log(`PRISM_IDLE_MOVE_MS m
 const firstShare = process.env.PRISM_FIRST_SHARE;
 const firstOk = firstShare !== undefined && /^(0|0?\.\d+|1)$/.test(firstShare);
 if (firstShare !== undefined && !firstOk) log(`PRISM_FIRST_SHARE must be a number from 0 to 1 (got "${firstShare}"); using the default`);
-const completer = new Completer(startEngine, { status, log, modelPath, apiKey: () => apiKey, workspaceRoots: () => roots, idleMoveMs: idleMove !== undefined && /^\d+$/.test(idleMove) ? Number(idleMove) : undefined, firstShare: firstOk ? Number(firstShare) : undefined });
+// PRISM_LINE_REST_MS (benchmarks): the pause after a reply whose line the first-line budget cut before the line is finished; 0: never.
+const lineRest = process.env.PRISM_LINE_REST_MS;
+if (lineRest !== undefined && !/^\d+$/.test(lineRest)) log(`PRISM_LINE_REST_MS must be a whole number of ms (got "${lineRest}"); using the default`);
+const completer = new Completer(startEngine, {
+  status, log, modelPath, apiKey: () => apiKey, workspaceRoots: () => roots,
+  idleMoveMs: idleMove !== undefined && /^\d+$/.test(idleMove) ? Number(idleMove) : undefined,
+  firstShare: firstOk ? Number(firstShare) : undefined,
+  lineRestMs: lineRest !== undefined && /^\d+$/.test(lineRest) ? Number(lineRest) : undefined,
+});
 
 /**
  * Applies settings: `initial` as given, then (pull, once the client is initialized and says it can)
@@ -105,7 +113,7 @@ connection.languages.inlineCompletion.on(async (params, token): Promise<InlineCo
     },
     token,
     () => documents.get(params.textDocument.uri)?.version,
-    // A block replied with its first line: the whole block follows when done.
+    // A block replied with its first line, or a line its budget cut: the whole follows when done.
     (rest) => { void connection.sendNotification(CONTINUATION, { textDocument: { uri: doc.uri, version: doc.version }, position: params.position, insertText: (rest[0] as { insertText: string }).insertText }); },
   );
   return items.map((it) => ({

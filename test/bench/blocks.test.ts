@@ -2,7 +2,7 @@
 // new line at the body's indentation) and its table.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type BlockReport, blockSites, blocksTable } from '../../server/bench/blocks';
+import { type BlockReport, blockSites, blocksTable, lineSites } from '../../server/bench/blocks';
 import { cursorContext } from '../../server/lsp/completer';
 import { lineMode } from '../../server/lsp/shape';
 
@@ -36,6 +36,20 @@ describe('block benchmark', () => {
   it('skips lines whose next line is not deeper, comments, and stops at the most asked for', () => {
     assert.deepEqual(blockSites('m.py', 'python', 'a = 1\nb = 2\nc = 3\n# x:\n    y\nif z:\nw = 1\n', 5), []);
     assert.equal(blockSites('m.py', 'python', file, 1).length, 1);
+  });
+
+  it('line sites: a long line cut after its first `= ` or `return `, the rest of the line taken out; comments and short rests skipped', () => {
+    const text = [...Array.from({ length: 12 }, (_, i) => `a${i} = ${i}`), '# e = a comment that is long enough to be a site', 'x = 1', '    total = compute_area(width, height) + margin', 'y = 2', ...Array.from({ length: 21 }, (_, i) => `z${i} = ${i}`), '    return sum(values) / max(len(values), 1)', 'w = 0'].join('\n');
+    const sites = lineSites('m.py', 'python', text, 5);
+    assert.deepEqual(sites.map((s) => s.name), ['m.py:15', 'm.py:38'], 'the first 30% (11 lines), the comment, and short rests skipped; the next site 20 lines on');
+    const [first, second] = sites as [typeof sites[0], typeof sites[0]];
+    assert.ok(first.before.endsWith('x = 1\n    total = '));
+    assert.ok(first.after.startsWith('\ny = 2\n'));
+    assert.ok(second.before.endsWith('\n    return '));
+    assert.equal(second.after, '\nw = 0');
+    // What the language server sees there: one line to complete.
+    assert.equal(lineMode(cursorContext(first.before + first.after, first.before.length)), 'single');
+    assert.equal(lineSites('m.py', 'python', text, 1).length, 1);
   });
 
   it('tabulates all positions and those that came in two parts', () => {

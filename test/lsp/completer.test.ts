@@ -757,3 +757,108 @@ describe('Completer: progressive blocks (prism.progressive)', () => {
     }
   });
 });
+
+describe('Completer: a line its first-line budget cut is finished when the user pauses (prism.progressive)', () => {
+  // The cursor after `y = ` (a single line): the budget cuts `compute(a, ` off `compute(a, b)`.
+  const line = { uri: 'file:///w/l.py', languageId: 'python', version: 5, text: 'def f(a, b):\n    y = ' };
+  const at = { offset: line.text.length, triggerKind: 2 as const };
+  const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  /** Cut by the first-line budget when asked with one (finish 'time'), whole without; `gate` holds the whole. */
+  const cutEngine = (requests: CompletionRequest[], gate: Promise<void> = Promise.resolve(), seen: { aborted?: boolean } = {}): EngineLike => ({
+    info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, head: 'f32', maxPositions: 8192 }, exact: true, fim: false },
+    async complete(req, opts) {
+      requests.push(req);
+      const timings = { promptTokens: 10, reusedTokens: 0, prefillTokens: 10, prefillMs: 5, decodeTokens: 8, decodeMs: 80, decodeTokensPerS: 100, totalMs: 85 };
+      if (req.firstLineBudgetMs !== undefined) return { text: 'compute(a, ', tokens: [1], finishReason: 'time', timings };
+      await gate;
+      seen.aborted = opts.signal?.aborted === true;
+      if (opts.signal?.aborted) return { text: 'compute(a', tokens: [], finishReason: 'cancelled', timings };
+      return { text: 'compute(a, b)\n', tokens: [1], finishReason: 'stop', timings };
+    },
+    async dispose() { /* nothing */ },
+  });
+  const noDraft = { ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' as const } };
+
+  it('after the pause, the same prompt is decoded without the budget and the whole line follows the reply', async () => {
+    const requests: CompletionRequest[] = [];
+    const logs: string[] = [];
+    const c = new Completer(async () => cutEngine(requests), { ...hooks(), log: (l: string) => { logs.push(l); }, lineRestMs: 30 });
+    await c.applySettings(noDraft);
+    const rests: string[][] = [];
+    const reply = await c.complete(line, at, never, () => 5, (items) => rests.push(items.map((i) => i.insertText)));
+    assert.deepEqual(reply.map((i) => i.insertText), ['compute(a,'], 'the reply ends where the budget cut it (shaped)');
+    await wait(10);
+    assert.equal(requests.length, 1, 'nothing runs before the pause');
+    await wait(60);
+    assert.equal(requests.length, 2);
+    assert.equal(requests[1]?.firstLineBudgetMs, undefined, 'the finish has no first-line budget');
+    assert.equal(requests[1]?.prompt, requests[0]?.prompt, 'the same prompt');
+    assert.equal(requests[1]?.timeBudgetMs, requests[0]?.timeBudgetMs, 'the completion budget still holds');
+    assert.deepEqual(rests, [['compute(a, b)']]);
+    assert.deepEqual([c.stats.linesCut, c.stats.lineFinishes, c.stats.continuations], [1, 1, 1]);
+    assert.ok(logs.some((l) => /finished the line at rest in \d+ ms \(10 -> 13 characters\)/.test(l)), logs.join('\n'));
+  });
+
+  it('a keystroke before the pause ends, a changed document, an IntelliSense item, progressive off or lineRestMs 0: no finish', async () => {
+    const cases: { name: string; settings?: object; restMs?: number; changed?: boolean; selected?: boolean; typeOn?: boolean }[] = [
+      { name: 'typed on', typeOn: true },
+      { name: 'document changed', changed: true },
+      { name: 'item selected', selected: true },
+      { name: 'progressive off', settings: { progressive: false } },
+      { name: 'lineRestMs 0', restMs: 0 },
+    ];
+    for (const k of cases) {
+      const requests: CompletionRequest[] = [];
+      const c = new Completer(async () => cutEngine(requests), { ...hooks(), lineRestMs: k.restMs ?? 30 });
+      await c.applySettings({ ...noDraft, ...k.settings });
+      const rests: string[][] = [];
+      const req = k.selected ? { ...at, selected: { start: at.offset, end: at.offset, text: 'comp' } } : at;
+      let version = 5;
+      await c.complete(line, req, never, () => version, (items) => rests.push(items.map((i) => i.insertText)));
+      // The document changed after the reply: the finish sees another version.
+      if (k.changed) version = 6;
+      if (k.typeOn) {
+        await wait(10);
+        await c.complete({ ...line, version: 6, text: `${line.text}c` }, { offset: at.offset + 1, triggerKind: 2 }, never, () => 6);
+      }
+      await wait(80);
+      const finishes = requests.filter((r) => r.firstLineBudgetMs === undefined).length;
+      assert.equal(finishes, 0, k.name);
+      assert.deepEqual(rests, [], k.name);
+    }
+  });
+
+  it('a request while the line is being finished stops it, and nothing is sent', async () => {
+    let open = (): void => undefined;
+    const gate = new Promise<void>((r) => { open = r; });
+    const requests: CompletionRequest[] = [];
+    const seen: { aborted?: boolean } = {};
+    const c = new Completer(async () => cutEngine(requests, gate, seen), { ...hooks(), lineRestMs: 20 });
+    await c.applySettings(noDraft);
+    const rests: string[][] = [];
+    await c.complete(line, at, never, () => 5, (items) => rests.push(items.map((i) => i.insertText)));
+    await wait(40);
+    assert.equal(requests.length, 2, 'the finish runs');
+    const next = c.complete({ ...line, version: 6, text: `${line.text}c` }, { offset: at.offset + 1, triggerKind: 2 }, never, () => 6);
+    open();
+    await next;
+    await wait(10);
+    assert.equal(seen.aborted, true, 'the finish was told to stop');
+    assert.deepEqual(rests, []);
+    assert.equal(c.stats.continuations, 0);
+  });
+
+  it('an explicit invoke finishes its greedy line only, once', async () => {
+    const requests: CompletionRequest[] = [];
+    const c = new Completer(async () => cutEngine(requests), { ...hooks(), lineRestMs: 20 });
+    await c.applySettings(noDraft);
+    const rests: string[][] = [];
+    await c.complete(line, { ...at, triggerKind: 1 }, never, () => 5, (items) => rests.push(items.map((i) => i.insertText)));
+    assert.equal(requests.length, 3, 'three alternatives');
+    await wait(60);
+    const finishes = requests.slice(3);
+    assert.equal(finishes.length, 1);
+    assert.equal(finishes[0]?.sampling, undefined, 'greedy');
+    assert.deepEqual(rests, [['compute(a, b)']]);
+  });
+});
