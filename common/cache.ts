@@ -19,6 +19,15 @@ interface Entry {
   items: string[];
 }
 
+/**
+ * A point from the editor's text, with LF line ends as the server sees documents
+ * (server/lsp/eol.ts): typing Enter through a suggestion in a CRLF document still matches its `\n`.
+ */
+export function docPoint(uri: string, before: string, after: string): DocPoint {
+  const lf = (t: string): string => (t.includes('\r') ? t.replace(/\r\n?/g, '\n') : t);
+  return { uri, before: lf(before), after: lf(after) };
+}
+
 const TAIL = 2048;
 const HEAD = 512;
 

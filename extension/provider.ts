@@ -4,6 +4,7 @@
 // vscode's types and the flow, and prefetches the next completion after an accepted one.
 import * as vscode from 'vscode';
 import type { Middleware } from 'vscode-languageclient/node';
+import { docPoint } from '../common/cache';
 import { stopKey } from '../common/debounce';
 import { flowKey, InlineFlow } from '../common/inline-flow';
 import { ACCEPTED_COMMAND, type ContinuationParams } from '../common/protocol';
@@ -43,11 +44,7 @@ export class InlineMiddleware {
         const editor = vscode.window.activeTextEditor;
         const end = document.positionAt(document.getText().length);
         const r = await this.flow.provide({
-          point: {
-            uri: document.uri.toString(),
-            before: document.getText(new vscode.Range(new vscode.Position(0, 0), position)),
-            after: document.getText(new vscode.Range(position, end)),
-          },
+          point: docPoint(document.uri.toString(), document.getText(new vscode.Range(new vscode.Position(0, 0), position)), document.getText(new vscode.Range(position, end))),
           automatic: context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic,
           selectedItem: context.selectedCompletionInfo !== undefined,
           multiCursor: editor !== undefined && editor.document === document && editor.selections.length > 1,
@@ -89,7 +86,7 @@ export class InlineMiddleware {
     if (!editor || editor.document.uri.toString() !== p.textDocument.uri || editor.selections.length !== 1) return;
     const doc = editor.document;
     const at = editor.selection.active;
-    const point = { uri: p.textDocument.uri, before: doc.getText(new vscode.Range(new vscode.Position(0, 0), at)), after: doc.getText(new vscode.Range(at, doc.positionAt(doc.getText().length))) };
+    const point = docPoint(p.textDocument.uri, doc.getText(new vscode.Range(new vscode.Position(0, 0), at)), doc.getText(new vscode.Range(at, doc.positionAt(doc.getText().length))));
     if (this.flow.cache.get(point)) void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
   }
 

@@ -11,6 +11,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { EngineClient } from '../engine/client';
 import { DEFAULT_MODEL_FILE, resolveModelPath } from '../paths';
 import { Completer, type EngineFactory } from './completer';
+import { forgetView, lfView } from './eol';
 import { CONTINUATION, LOG, PREFILL, STATS, STATUS, type StatusParams } from '../../common/protocol';
 import { normalizeSettings, type Settings } from '../../common/settings';
 
@@ -103,13 +104,15 @@ connection.languages.inlineCompletion.on(async (params, token): Promise<InlineCo
   }
   const doc = documents.get(params.textDocument.uri);
   if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `document not open: ${params.textDocument.uri}; send textDocument/didOpen first`);
-  const offset = doc.offsetAt(params.position);
+  // The document with LF line ends (eol.ts): offsets and item ranges in that text.
+  const lf = lfView(doc);
+  const offset = lf.offsetAt(params.position);
   const sel = params.context?.selectedCompletionInfo;
   const items = await completer.complete(
-    { uri: doc.uri, languageId: doc.languageId, version: doc.version, text: doc.getText() },
+    { uri: doc.uri, languageId: doc.languageId, version: doc.version, text: lf.text },
     {
       offset, triggerKind: params.context?.triggerKind === 1 ? 1 : 2,
-      selected: sel ? { start: doc.offsetAt(sel.range.start), end: doc.offsetAt(sel.range.end), text: sel.text } : undefined,
+      selected: sel ? { start: lf.offsetAt(sel.range.start), end: lf.offsetAt(sel.range.end), text: sel.text } : undefined,
     },
     token,
     () => documents.get(params.textDocument.uri)?.version,
@@ -118,7 +121,7 @@ connection.languages.inlineCompletion.on(async (params, token): Promise<InlineCo
   );
   return items.map((it) => ({
     insertText: it.insertText,
-    range: { start: doc.positionAt(it.start), end: doc.positionAt(it.end) },
+    range: { start: lf.positionAt(it.start), end: lf.positionAt(it.end) },
   }));
 });
 
@@ -126,10 +129,11 @@ connection.onRequest(STATS, () => completer.stats);
 connection.onNotification(PREFILL, (p) => {
   const doc = documents.get(p?.textDocument?.uri ?? '');
   if (!doc || !p.position) return; // not open (yet): nothing to warm
-  void completer.prefill({ uri: doc.uri, languageId: doc.languageId, version: doc.version, text: doc.getText() }, doc.offsetAt(p.position), p.reason ?? 'active');
+  const lf = lfView(doc);
+  void completer.prefill({ uri: doc.uri, languageId: doc.languageId, version: doc.version, text: lf.text }, lf.offsetAt(p.position), p.reason ?? 'active');
 });
-documents.onDidClose((e) => completer.forget(e.document.uri));
-documents.onDidChangeContent((e) => completer.documentChanged(e.document, () => e.document.getText()));
+documents.onDidClose((e) => { forgetView(e.document.uri); completer.forget(e.document.uri); });
+documents.onDidChangeContent((e) => completer.documentChanged(e.document, () => lfView(e.document).text));
 connection.onShutdown(async () => { await completer.unload(); });
 
 process.on('uncaughtException', (e) => log(`internal error: ${e.stack ?? e.message}`));

@@ -46,7 +46,8 @@ export interface ShapeOptions { maxLines: number }
 
 /** The text to show, or '' for nothing. */
 export function shapeCompletion(raw: string, c: CursorContext, mode: LineMode, opts: ShapeOptions = { maxLines: 12 }): string {
-  let text = raw.replace(/\r\n/g, '\n');
+  // Line ends as LF (a remote server may answer with CRLF; a lone CR would insert a line break).
+  let text = raw.replace(/\r\n?/g, '\n');
   if (mode === 'single') {
     const nl = text.indexOf('\n');
     if (nl >= 0) text = text.slice(0, nl);

@@ -75,7 +75,8 @@ export async function scanWorkspace(roots: readonly string[], s: Settings, maxBy
       buf = await fs.promises.readFile(f);
     } catch { skipped++; continue; }
     if (buf.subarray(0, 8192).includes(0)) { skipped++; continue; }
-    files.push({ path: f, text: buf.toString('utf8') });
+    // LF line ends, as open documents are seen (eol.ts): lookup matches the prompts' text.
+    files.push({ path: f, text: buf.toString('utf8').replace(/\r\n?/g, '\n') });
     bytes += buf.length;
   }
   return { files, bytes, skipped, truncated, how: [...new Set(how)].join(', ') };

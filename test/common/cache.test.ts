@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SuggestionCache } from '../../common/cache';
+import { docPoint, SuggestionCache } from '../../common/cache';
 
 describe('SuggestionCache', () => {
   it('shows the rest of a suggestion while the user types through it', () => {
@@ -9,6 +9,13 @@ describe('SuggestionCache', () => {
     assert.deepEqual(c.get({ uri: 'a', before: 'x = ', after: '\ny = 2' }), { items: ['foo(bar)', 'fob'], typed: '' });
     assert.deepEqual(c.get({ uri: 'a', before: 'x = fo', after: '\ny = 2' }), { items: ['o(bar)', 'b'], typed: 'fo' });
     assert.deepEqual(c.get({ uri: 'a', before: 'x = foo(', after: '\ny = 2' }), { items: ['bar)'], typed: 'foo(' });
+  });
+  it('in a document with CRLF line ends, Enter typed through a suggestion still matches its line break', () => {
+    const c = new SuggestionCache();
+    // The server's block (LF line ends) at the end of `def f(x):`.
+    c.put(docPoint('a', 'def f(x):', '\r\ny = 2\r\n'), ['\n    return x\n    pass']);
+    assert.deepEqual(c.get(docPoint('a', 'def f(x):\r\n    ', '\r\ny = 2\r\n')), { items: ['return x\n    pass'], typed: '\n    ' });
+    assert.deepEqual(docPoint('a', 'a\rb\r\nc', 'd'), { uri: 'a', before: 'a\nb\nc', after: 'd' }, 'a lone CR ends a line too');
   });
   it('misses when the text diverges, the suffix changes, another file, or nothing is left', () => {
     const c = new SuggestionCache();

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import * as path from 'node:path';
 import type { CompletionRequest, CompletionResult, SpecStats } from '../../server/engine/engine';
 import { ABORT_ELSEWHERE, type SourceStats } from '../../server/engine/types';
-import { Completer, type EngineLike } from '../../server/lsp/completer';
+import { Completer, cursorContext, type EngineLike, firstLineWatch } from '../../server/lsp/completer';
 import type { StatusParams } from '../../common/protocol';
 import type { WorkerLoadOptions } from '../../server/engine/protocol';
 import { DEFAULT_SETTINGS } from '../../common/settings';
@@ -736,6 +736,14 @@ describe('Completer: progressive blocks (prism.progressive)', () => {
     await off.applySettings({ ...DEFAULT_SETTINGS, progressive: false, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
     await off.complete(block, at, never, () => 3, () => assert.fail('nothing follows'));
     assert.equal(seen.requests?.[2]?.firstLineEarly, undefined);
+  });
+
+  it('a first line the model ended with CRLF is shown without its \\r', () => {
+    const got: string[] = [];
+    const watch = firstLineWatch(cursorContext(block.text, at.offset), 'multi', (l) => got.push(l));
+    watch('return x\r');
+    watch('\n    y');
+    assert.deepEqual(got, ['return x']);
   });
 
   it('off, a single line, or a block that ends with its first line: one reply, nothing after it', async () => {

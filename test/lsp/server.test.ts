@@ -93,6 +93,24 @@ describe('language server over LSP (real model)', () => {
     assert.deepEqual(got[0]?.range, { start: { line: 4, character: 11 }, end: { line: 4, character: 11 } });
   });
 
+  it('a document with Windows line ends is completed as the same text with LF ones: the same items at the same positions, no \\r', async () => {
+    const uri = 'file:///w/crlf.py';
+    await open(s, uri, doc.replace(/\n/g, '\r\n'));
+    const line = items(await ask(s, uri, 4, 11));
+    assert.equal(line[0]?.insertText, await expected(doc, false));
+    assert.deepEqual(line[0]?.range, { start: { line: 4, character: 11 }, end: { line: 4, character: 11 } });
+    // A block after a def line, typed on with CRLF line ends (what VS Code sends on Windows).
+    const more = 'fib(n - 1)\n\n\ndef factorial(n):\n    ';
+    await s.conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 4, character: 11 }, end: { line: 4, character: 11 } }, text: more.replace(/\n/g, '\r\n') }],
+    });
+    const block = items(await ask(s, uri, 8, 4));
+    const want = await expected(doc + more, true);
+    assert.ok(want.includes('\n'), `a block after a def line: ${JSON.stringify(want)}`);
+    assert.equal(block[0]?.insertText, want);
+    assert.deepEqual(block[0]?.range, { start: { line: 8, character: 4 }, end: { line: 8, character: 4 } });
+  });
+
   it('keeps documents in sync through incremental edits', async () => {
     const uri = 'file:///w/sync.py';
     await open(s, uri, doc);

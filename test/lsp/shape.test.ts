@@ -28,6 +28,11 @@ describe('shapeCompletion', () => {
   it('keeps the first line in single-line mode and trims trailing space', () => {
     assert.equal(shapeCompletion('a + b  \nprint(x)', at('x = |\n'), 'single'), 'a + b');
   });
+  it('gives LF line ends whatever the model wrote: no \\r in a line or at its end', () => {
+    assert.equal(shapeCompletion('a + b\r\nprint(x)', at('x = |\n'), 'single'), 'a + b');
+    assert.equal(shapeCompletion('a + b\r', at('x = |\n'), 'single'), 'a + b', 'a CR the stop left behind');
+    assert.equal(shapeCompletion('\r\n    y = x\r\n    return y\r\n\r\ndef g():', at('def f(x):|\n'), 'multi'), '\n    y = x\n    return y');
+  });
   it('ends a block where a line dedents below its body', () => {
     const ctx = at('def f(x):|\n');
     assert.equal(shapeCompletion('\n    y = x * 2\n    return y\n\ndef g():\n    pass', ctx, 'multi'), '\n    y = x * 2\n    return y');

@@ -20,7 +20,7 @@ function workspace(git: boolean): string {
     fs.writeFileSync(path.join(root, rel), text);
   };
   put('app.py', 'def main():\n    return 1\n');
-  put('src/util.ts', 'export const x = 1;\n');
+  put('src/util.ts', 'export const x = 1;\r\nexport const y = 2;\r\n'); // Windows line ends
   put('notes.md', '# notes\n');
   put('node_modules/dep/index.js', 'module.exports = 1;\n');
   put('.cache/tmp.py', 'x = 1\n');
@@ -45,6 +45,7 @@ describe('workspace datastore', () => {
     // blob.c: binary.
     assert.deepEqual(rel(root, scan.files), ['app.py', 'src/util.ts']);
     assert.equal(scan.skipped, 1, 'the binary file');
+    assert.equal(scan.files.find((f) => f.path.endsWith('util.ts'))?.text, 'export const x = 1;\nexport const y = 2;\n', 'read with LF line ends, as open documents are seen');
     const walked = await scanWorkspace([workspace(false)], DEFAULT_SETTINGS, 1 << 20);
     assert.equal(walked.how, 'folder walk');
     assert.deepEqual(walked.files.map((f) => path.basename(f.path)).sort(), ['app.py', 'out.py', 'util.ts'], 'no git: hidden folders and node_modules skipped');
