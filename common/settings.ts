@@ -190,11 +190,16 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
 
 /** Whether completions run for a document of this language at this path. */
 export function enabledFor(s: Settings, languageId: string, fsPath: string): boolean {
-  if (!s.enable) return false;
+  return s.enable && whyOff(s, languageId, fsPath) === undefined;
+}
+
+/** Why completions are off in a file although they are on (prism.enable): its language, or prism.exclude; undefined where they run. */
+export function whyOff(s: Settings, languageId: string, fsPath: string): string | undefined {
   const lang = s.languages[languageId] ?? s.languages['*'] ?? true;
-  if (!lang) return false;
+  if (!lang) return `off in ${languageId} files; to turn them on: "prism.languages": { "${languageId}": true }`;
   const p = fsPath.replace(/\\/g, '/');
-  return !s.exclude.some((g) => globToRegExp(g).test(p));
+  const g = s.exclude.find((x) => globToRegExp(x).test(p));
+  return g !== undefined ? `off in this file: it matches "${g}" in prism.exclude` : undefined;
 }
 
 export function globToRegExp(glob: string): RegExp {

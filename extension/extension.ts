@@ -6,7 +6,7 @@ import { LanguageClient, type LanguageClientOptions, type ServerOptions, Transpo
 import { ACCEPTED_COMMAND, CONTINUATION, LOG, PREFILL, STATUS, type StatusParams } from '../common/protocol';
 import { CursorRest, type CursorAt } from '../common/cursor-rest';
 import { serverEnv } from '../common/server-env';
-import { normalizeSettings } from '../common/settings';
+import { normalizeSettings, whyOff } from '../common/settings';
 import { runBenchmark } from './benchmark';
 import { enableGpu } from './gpu';
 import { InlineMiddleware } from './provider';
@@ -128,8 +128,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const a = cursorOf(editor);
       if (a) rest.activated(a);
     };
+    // Completions off in the active editor's file (its language, prism.exclude): the status bar says so and why.
+    const offHere = (): void => {
+      const doc = vscode.window.activeTextEditor?.document;
+      const s = settings().settings;
+      status?.here(doc && s.enable && ['file', 'untitled'].includes(doc.uri.scheme) ? whyOff(s, doc.languageId, doc.uri.fsPath) : undefined);
+    };
+    offHere();
     context.subscriptions.push(
-      vscode.window.onDidChangeActiveTextEditor(warm),
+      vscode.window.onDidChangeActiveTextEditor((editor) => { offHere(); warm(editor); }),
+      // A language chosen or detected (an untitled file's) reopens the document.
+      vscode.workspace.onDidOpenTextDocument((doc) => { if (doc === vscode.window.activeTextEditor?.document) offHere(); }),
+      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('prism')) offHere(); }),
       vscode.window.onDidChangeTextEditorSelection((e) => {
         // Moves by hand: clicks, arrows, and commands (Ctrl+End, go to definition, go to line).
         // Typing reports Keyboard moves too: CursorRest tells them apart by the edit just before.

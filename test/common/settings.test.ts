@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { DEFAULT_SETTINGS, DRAFT_MODES, enabledFor, normalizeSettings } from '../../common/settings';
+import { DEFAULT_SETTINGS, DRAFT_MODES, enabledFor, normalizeSettings, whyOff } from '../../common/settings';
 import { ROOT } from '../helpers';
 
 describe('settings', () => {
@@ -58,6 +58,11 @@ describe('settings', () => {
     assert.equal(enabledFor(s, 'javascript', '/w/secrets/k.js'), false);
     assert.equal(enabledFor(s, 'javascript', '/w/notsecrets.js'), true);
     assert.equal(enabledFor({ ...s, enable: false }, 'typescript', '/w/a.ts'), false);
+    // What the status bar says where they are off, and how to turn them on.
+    assert.equal(whyOff(s, 'python', '/w/a.py'), 'off in python files; to turn them on: "prism.languages": { "python": true }');
+    assert.equal(whyOff(s, 'plaintext', '/w/notes.txt'), 'off in plaintext files; to turn them on: "prism.languages": { "plaintext": true }');
+    assert.equal(whyOff(s, 'javascript', 'C:\\w\\secrets\\k.js'), 'off in this file: it matches "**/secrets/**" in prism.exclude');
+    assert.equal(whyOff(s, 'typescript', '/w/a.ts'), undefined);
   });
   it('declares in package.json exactly the keys, defaults and choices of the schema', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default: unknown; enum?: unknown[] }> } } };
