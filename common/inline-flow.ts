@@ -19,6 +19,8 @@ export interface FlowRequest {
   automatic: boolean;
   /** A completion-list item is selected: the reply must extend it, so the cache does not apply. */
   selectedItem?: boolean;
+  /** That item's text: the whole of a reply to this request (prism/continuation) answers while it stays selected. */
+  selected?: string;
   /** More than one cursor: inline completions would apply to one of them only. */
   multiCursor?: boolean;
   /** The request's identity (flowKey): a prism/continuation for it finds its point. */
@@ -73,6 +75,8 @@ export class InlineFlow<T> {
     if (!this.enabled()) return { kind: 'off' };
     if (req.multiCursor) return { kind: 'multi-cursor' };
     const asked = this.now();
+    const rest = this.selectedRest;
+    if (req.selectedItem && req.key !== undefined && rest?.key === req.key && rest.selected === req.selected) return { kind: 'cache', items: rest.items, typed: '' };
     if (!req.selectedItem) {
       const hit = this.cache.get(req.point);
       if (hit) {
@@ -86,7 +90,7 @@ export class InlineFlow<T> {
       if (token.isCancellationRequested) return { kind: 'cancelled' };
     }
     if (req.key !== undefined) {
-      this.asked.set(req.key, req.point);
+      this.asked.set(req.key, { point: req.point, selected: req.selectedItem ? req.selected ?? '' : undefined });
       if (this.asked.size > 8) this.asked.delete(this.asked.keys().next().value as string);
     }
     const t0 = this.now();
@@ -114,13 +118,17 @@ export class InlineFlow<T> {
    * matches it. False for a request this flow did not send (or has forgotten).
    */
   continued(key: string, text: string): boolean {
-    const point = this.asked.get(key);
-    if (!point) return false;
-    this.cache.put(point, [text]);
+    const req = this.asked.get(key);
+    if (!req) return false;
+    // With a list item selected, the whole answers that request again while the item stays
+    // selected (the cache, which matches text typed since, does not apply there).
+    if (req.selected !== undefined) this.selectedRest = { key, selected: req.selected, items: [text] };
+    else this.cache.put(req.point, [text]);
     return true;
   }
 
-  private readonly asked = new Map<string, DocPoint>();
+  private readonly asked = new Map<string, { point: DocPoint; selected?: string }>();
+  private selectedRest: { key: string; selected: string; items: string[] } | undefined;
 
   /** An item was accepted whole: count it and forget the document's now stale suggestions. */
   accepted(uri: string | undefined): void {

@@ -47,6 +47,7 @@ export class InlineMiddleware {
           point: docPoint(document.uri.toString(), document.getText(new vscode.Range(new vscode.Position(0, 0), position)), document.getText(new vscode.Range(position, end))),
           automatic: context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic,
           selectedItem: context.selectedCompletionInfo !== undefined,
+          selected: context.selectedCompletionInfo?.text,
           multiCursor: editor !== undefined && editor.document === document && editor.selections.length > 1,
           key: flowKey(document.uri.toString(), document.version, position.line, position.character),
         }, token, async (t) => {
@@ -60,7 +61,9 @@ export class InlineMiddleware {
         });
         if (r.kind === 'cache') {
           this.onChange();
-          return r.items.map((text) => this.item(new vscode.InlineCompletionItem(text, new vscode.Range(position, position))));
+          // A whole for a request with a list item selected replaces that item's range, as the server's reply did.
+          const range = context.selectedCompletionInfo?.range ?? new vscode.Range(position, position);
+          return r.items.map((text) => this.item(new vscode.InlineCompletionItem(text, range)));
         }
         if (r.kind !== 'server') return undefined;
         if (r.items.length > 0) this.onChange(r.waitedMs);
@@ -87,7 +90,9 @@ export class InlineMiddleware {
     const doc = editor.document;
     const at = editor.selection.active;
     const point = docPoint(p.textDocument.uri, doc.getText(new vscode.Range(new vscode.Position(0, 0), at)), doc.getText(new vscode.Range(at, doc.positionAt(doc.getText().length))));
-    if (this.flow.cache.get(point)) void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    // Still where the request was (a list item may be selected), or typed into the reply.
+    const still = doc.version === p.textDocument.version && at.line === p.position.line && at.character === p.position.character;
+    if (still || this.flow.cache.get(point)) void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
   }
 
   /** An item was accepted whole: count it, forget stale entries, prefetch what comes next. */

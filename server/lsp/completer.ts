@@ -447,7 +447,7 @@ export class Completer {
         background = true;
         this.block = ctl;
         void this.finishEarly(whole, items[0] as InlineItem, ctl, rest).then(() => this.afterCompletion(engine, doc, req, ctl, versionNow));
-      } else if (ran.cut && rest && this.settings.progressive && items[0] && !req.selected) {
+      } else if (ran.cut && rest && this.settings.progressive && items[0]) {
         this.scheduleLineFinish(engine, doc, req, items[0], versionNow, rest);
       }
       return items;

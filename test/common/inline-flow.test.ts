@@ -39,6 +39,18 @@ describe('inline flow', () => {
     assert.deepEqual(await flow.provide({ point: point('def f():\n    y ='), automatic: true }, live, ask), { kind: 'cache', items: [' 1\n    return y'], typed: 'y =' });
   });
 
+  it('the whole of a reply made with a list item selected answers that request again while the same item is selected', async () => {
+    const { flow } = setup();
+    const key = flowKey('file:///a.py', 3, 0, 5);
+    await flow.provide({ point: point('x = co'), automatic: true, selectedItem: true, selected: 'compute', key }, live, async () => ['compute(a,']);
+    assert.equal(flow.continued(key, 'compute(a, b)'), true);
+    const ask = async (): Promise<string[]> => ['asked'];
+    assert.deepEqual(await flow.provide({ point: point('x = co'), automatic: true, selectedItem: true, selected: 'compute', key }, live, ask), { kind: 'cache', items: ['compute(a, b)'], typed: '' });
+    assert.deepEqual((await flow.provide({ point: point('x = co'), automatic: true, selectedItem: true, selected: 'copy', key }, live, ask)).kind, 'server', 'another item selected');
+    assert.deepEqual((await flow.provide({ point: point('x = co'), automatic: true, key }, live, ask)).kind, 'server', 'the list closed: the cache (which has nothing here) and the server');
+    assert.deepEqual((await flow.provide({ point: point('x = com'), automatic: true, selectedItem: true, selected: 'compute', key: flowKey('file:///a.py', 4, 0, 6) }, live, ask)).kind, 'server', 'typed on');
+  });
+
   it('answers typing through a suggestion from the cache, counting it as partly typed once', async () => {
     const { flow, clock } = setup();
     const r = await flow.provide({ point: point('x = '), automatic: false }, live, async () => { clock.t += 120; return ['foo(1)', '']; });

@@ -807,11 +807,24 @@ describe('Completer: a line its first-line budget cut is finished when the user 
     assert.ok(logs.some((l) => /finished the line at rest in \d+ ms \(10 -> 13 characters\)/.test(l)), logs.join('\n'));
   });
 
-  it('a keystroke before the pause ends, a changed document, an IntelliSense item, progressive off or lineRestMs 0: no finish', async () => {
-    const cases: { name: string; settings?: object; restMs?: number; changed?: boolean; selected?: boolean; typeOn?: boolean }[] = [
+  it('with an IntelliSense item selected, the whole extends the item over its range', async () => {
+    const requests: CompletionRequest[] = [];
+    const c = new Completer(async () => cutEngine(requests), { ...hooks(), lineRestMs: 20 });
+    await c.applySettings(noDraft);
+    const rests: { insertText: string; start: number; end: number }[][] = [];
+    // `co` typed, the list's `comp` selected: the server completes after `comp`.
+    const typed = { ...line, text: `${line.text}co` };
+    const req = { offset: typed.text.length, triggerKind: 2 as const, selected: { start: line.text.length, end: typed.text.length, text: 'comp' } };
+    const reply = await c.complete(typed, req, never, () => 5, (items) => rests.push(items));
+    assert.deepEqual(reply.map((i) => i.insertText), ['compcompute(a,']);
+    await wait(60);
+    assert.deepEqual(rests, [[{ insertText: 'compcompute(a, b)', start: line.text.length, end: typed.text.length }]]);
+  });
+
+  it('a keystroke before the pause ends, a changed document, progressive off or lineRestMs 0: no finish', async () => {
+    const cases: { name: string; settings?: object; restMs?: number; changed?: boolean; typeOn?: boolean }[] = [
       { name: 'typed on', typeOn: true },
       { name: 'document changed', changed: true },
-      { name: 'item selected', selected: true },
       { name: 'progressive off', settings: { progressive: false } },
       { name: 'lineRestMs 0', restMs: 0 },
     ];
@@ -820,9 +833,8 @@ describe('Completer: a line its first-line budget cut is finished when the user 
       const c = new Completer(async () => cutEngine(requests), { ...hooks(), lineRestMs: k.restMs ?? 30 });
       await c.applySettings({ ...noDraft, ...k.settings });
       const rests: string[][] = [];
-      const req = k.selected ? { ...at, selected: { start: at.offset, end: at.offset, text: 'comp' } } : at;
       let version = 5;
-      await c.complete(line, req, never, () => version, (items) => rests.push(items.map((i) => i.insertText)));
+      await c.complete(line, at, never, () => version, (items) => rests.push(items.map((i) => i.insertText)));
       // The document changed after the reply: the finish sees another version.
       if (k.changed) version = 6;
       if (k.typeOn) {
