@@ -466,10 +466,12 @@ export class Completer {
   }
 
   /**
-   * A reply whose line the first-line budget cut (the user typing on mostly stops it there): when
-   * the user pauses `lineRestMs` with nothing asked and the document unchanged, the line is
-   * decoded again without that budget (the cache's earlier output drafts what was already shown)
-   * and its whole is sent as the reply's rest, as a block's is. A request or a warm-up stops it.
+   * A reply a time budget cut: mostly a line at the first-line budget (the user typing on mostly
+   * stops it there), sometimes a block at the completion's (a prefill beside the editor's own
+   * language server took the time). When the user pauses `lineRestMs` with nothing asked and the
+   * document unchanged, it is decoded again without the first-line budget (the cache's earlier
+   * output drafts what was already shown) and its whole is sent as the reply's rest, as a block's
+   * is. A request or a warm-up stops it.
    */
   private scheduleLineFinish(engine: EngineLike, doc: DocState, req: InlineRequest, line: InlineItem, versionNow: () => number | undefined, rest: (items: InlineItem[]) => void): void {
     this.cancelLineFinish();
@@ -499,7 +501,7 @@ export class Completer {
       const whole = items[0];
       if (ctl.signal.aborted || versionNow() !== doc.version || !whole || whole.insertText.length <= line.insertText.length || !whole.insertText.startsWith(line.insertText)) return;
       this.stats.continuations++;
-      this.hooks.log(`finished the line at rest in ${Math.round(performance.now() - t0)} ms (${line.insertText.length} -> ${whole.insertText.length} characters)`);
+      this.hooks.log(`finished at rest in ${Math.round(performance.now() - t0)} ms (${line.insertText.length} -> ${whole.insertText.length} characters)`);
       rest([whole]);
     } catch (e) {
       this.failed(e);

@@ -804,7 +804,7 @@ describe('Completer: a line its first-line budget cut is finished when the user 
     assert.equal(requests[1]?.timeBudgetMs, requests[0]?.timeBudgetMs, 'the completion budget still holds');
     assert.deepEqual(rests, [['compute(a, b)']]);
     assert.deepEqual([c.stats.linesCut, c.stats.lineFinishes, c.stats.continuations], [1, 1, 1]);
-    assert.ok(logs.some((l) => /finished the line at rest in \d+ ms \(10 -> 13 characters\)/.test(l)), logs.join('\n'));
+    assert.ok(logs.some((l) => /finished at rest in \d+ ms \(10 -> 13 characters\)/.test(l)), logs.join('\n'));
   });
 
   it('with an IntelliSense item selected, the whole extends the item over its range', async () => {
