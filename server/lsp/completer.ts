@@ -446,7 +446,11 @@ export class Completer {
         this.hooks.log(`replied with the beginning (${items[0]?.insertText.length ?? 0} characters) in ${Math.round(ms)} ms; the rest follows when done`);
         background = true;
         this.block = ctl;
-        void this.finishEarly(whole, items[0] as InlineItem, ctl, rest).then(() => this.afterCompletion(engine, doc, req, ctl, versionNow));
+        void this.finishEarly(whole, items[0] as InlineItem, ctl, rest).then((shown) => {
+          this.afterCompletion(engine, doc, req, ctl, versionNow);
+          // A block the completion's time budget cut: finished at the next pause, as a cut line is.
+          if (shown && ran.cut) this.scheduleLineFinish(engine, doc, req, shown, versionNow, rest);
+        });
       } else if (ran.cut && rest && this.settings.progressive && items[0]) {
         this.scheduleLineFinish(engine, doc, req, items[0], versionNow, rest);
       }
@@ -522,16 +526,20 @@ export class Completer {
    * The whole of an early reply: sent on when done, if it extends the reply and no newer request
    * came. Edits since are the client's to judge: its cache matches the block at the
    * request's point against the text typed since (typing through the first line still matches).
+   * Returns what the user was last sent (the block, or the early reply), undefined once stopped.
    */
-  private async finishEarly(whole: Promise<InlineItem[]>, line: InlineItem, ctl: AbortController, rest: (items: InlineItem[]) => void): Promise<void> {
+  private async finishEarly(whole: Promise<InlineItem[]>, line: InlineItem, ctl: AbortController, rest: (items: InlineItem[]) => void): Promise<InlineItem | undefined> {
     try {
       const items = await whole;
       const block = items[0];
-      if (ctl.signal.aborted || !block || block.insertText.length <= line.insertText.length || !block.insertText.startsWith(line.insertText)) return;
+      if (ctl.signal.aborted) return undefined;
+      if (!block || block.insertText.length <= line.insertText.length || !block.insertText.startsWith(line.insertText)) return line;
       this.stats.continuations++;
       rest([block]);
+      return block;
     } catch (e) {
       this.failed(e);
+      return undefined;
     } finally {
       if (this.current === ctl) this.current = undefined;
       if (this.block === ctl) this.block = undefined;

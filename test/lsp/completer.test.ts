@@ -868,6 +868,31 @@ describe('Completer: a line its first-line budget cut is finished when the user 
     assert.equal(c.stats.continuations, 0);
   });
 
+  it('a progressive block the completion\'s time budget cut is finished at the pause too, after its first part', async () => {
+    const requests: CompletionRequest[] = [];
+    const block = { uri: 'file:///w/b.py', languageId: 'python', version: 3, text: 'def f(x):\n    ' };
+    const engine: EngineLike = {
+      info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, head: 'f32', maxPositions: 8192 }, exact: true, fim: false },
+      async complete(req, opts) {
+        requests.push(req);
+        const timings = { promptTokens: 10, reusedTokens: 0, prefillTokens: 10, prefillMs: 5, decodeTokens: 8, decodeMs: 80, decodeTokensPerS: 100, totalMs: 85 };
+        if (requests.length > 1) return { text: 'y = x\n    z = y\n    return z\n', tokens: [1], finishReason: 'stop', timings };
+        opts.onText?.('y = x\n');
+        await wait(5);
+        return { text: 'y = x\n    z = y\n', tokens: [1], finishReason: 'time', timings };
+      },
+      async dispose() { /* nothing */ },
+    };
+    const c = new Completer(async () => engine, { ...hooks(), lineRestMs: 20 });
+    await c.applySettings(noDraft);
+    const rests: string[][] = [];
+    const reply = await c.complete(block, { offset: block.text.length, triggerKind: 2 }, never, () => 3, (items) => rests.push(items.map((i) => i.insertText)));
+    assert.deepEqual(reply.map((i) => i.insertText), ['y = x']);
+    await wait(80);
+    assert.deepEqual(rests, [['y = x\n    z = y'], ['y = x\n    z = y\n    return z']]);
+    assert.equal(requests[1]?.firstLineBudgetMs, undefined);
+  });
+
   it('an explicit invoke finishes its greedy line only, once', async () => {
     const requests: CompletionRequest[] = [];
     const c = new Completer(async () => cutEngine(requests), { ...hooks(), lineRestMs: 20 });
