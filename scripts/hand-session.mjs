@@ -1,7 +1,8 @@
 // A hand session in a real VS Code (code-server + Chromium) with the packaged .vsix and VS Code's
 // default editor settings (the suggestion list opens while typing a word): Enter then wait, half
 // a word, a dot, Tab, on dev-split files, a return to an earlier file, and a click then Enter in a
-// just-opened long file and in a short one. Prints one JSON line per step (the ghost text as shown,
+// just-opened long file and in a short one, Enter in a file with Windows line ends, a long line
+// typed into and waited on. Prints one JSON line per step (the ghost text as shown,
 // how long it took, how it changed in the next 3 s, the file after Tab) and writes a screenshot per step; code-server
 // runs at log level trace, so the copied output channel also shows when VS Code asked and what it got. Not a test: it asserts
 // nothing; it is how to look at the product the way a user does before resolving anything.
@@ -53,6 +54,12 @@ const py2 = pick('python', /^ {8}(if|for) .*:\s*$/, py.name);
 const ts = pick('typescript', /^ {2}\S.*\{\s*$/);
 // A fourth, a short Python file (1,500-3,500 characters: it fits one prompt whole).
 const short = pick('python', /^ {4,8}\S.*:\s*$/, '', [1500, 3500]);
+// A fifth, saved with Windows line ends (CRLF), its end at a method's `def` line (step 8); a sixth
+// ending in a long line cut after its ` = ` (step 9: the call's name and `(` typed, then the user waits).
+const crlf = pick('python', /^ {4}def .*:\s*$/, py.name);
+const long = pick('python', /^ {8}[a-z_.]+ = [\w.]+\(.{30,}$/, py.name);
+const cutAt = long.lines[long.at].indexOf(' = ') + 3;
+const typedOn = /^[\w.]+\(/.exec(long.lines[long.at].slice(cutAt))[0];
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-hand-'));
 const work = path.join(base, 'work'), userData = path.join(base, 'user'), exts = path.join(base, 'ext');
 fs.mkdirSync(work);
@@ -62,7 +69,9 @@ fs.writeFileSync(path.join(work, 'half.py'), py.lines.slice(0, py.at + 1).join('
 fs.writeFileSync(path.join(work, 'enter.ts'), ts.lines.slice(0, ts.at + 1).join('\n'));
 fs.writeFileSync(path.join(work, 'click.py'), py2.lines.join('\n'));
 fs.writeFileSync(path.join(work, 'short.py'), short.lines.join('\n'));
-console.log(JSON.stringify({ python: py.name, line: py.lines[py.at], typescript: ts.name, tsLine: ts.lines[ts.at], short: `${short.name} (${short.lines.join('\n').length} characters)` }));
+fs.writeFileSync(path.join(work, 'crlf.py'), crlf.lines.slice(0, crlf.at + 1).join('\r\n'));
+fs.writeFileSync(path.join(work, 'long.py'), [...long.lines.slice(0, long.at), long.lines[long.at].slice(0, cutAt)].join('\n'));
+console.log(JSON.stringify({ python: py.name, line: py.lines[py.at], typescript: ts.name, tsLine: ts.lines[ts.at], short: `${short.name} (${short.lines.join('\n').length} characters)`, crlf: `${crlf.name}: ${crlf.lines[crlf.at].trim()}`, long: `${long.name}: ${long.lines[long.at].trim()}` }));
 fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', ...userSettings }));
 
 const cs = execFileSync('bash', [path.join(ROOT, 'scripts', 'e2e-setup.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
@@ -118,7 +127,10 @@ try {
     if (left) console.log(JSON.stringify({ step: `${tag} + Tab`, ghost_left: left }));
     await page.keyboard.press('Control+S');
     await page.waitForTimeout(800);
-    console.log(JSON.stringify({ step: `${tag} + Tab`, file_end: fs.readFileSync(path.join(work, file), 'utf8').slice(-160) }));
+    const saved = fs.readFileSync(path.join(work, file), 'utf8');
+    // Line ends as saved: a CRLF file keeps CRLF only (a lone CR or LF would be a completion's).
+    const ends = { crlf: (saved.match(/\r\n/g) ?? []).length, lone_lf: (saved.match(/(?<!\r)\n/g) ?? []).length, lone_cr: (saved.match(/\r(?!\n)/g) ?? []).length };
+    console.log(JSON.stringify({ step: `${tag} + Tab`, file_end: saved.slice(-160), line_ends: ends }));
   };
   await open('enter.py');
   await page.waitForSelector('[id="prism-complete.prism"], .statusbar-item:has-text("PRISM")', { timeout: 120000 });
@@ -165,6 +177,16 @@ try {
   };
   await clickThenEnter('click.py', '6-click-then-enter');
   await clickThenEnter('short.py', '7-click-short-file');
+  // A file with Windows line ends: Enter at its end, Tab, and what was saved.
+  await open('crlf.py');
+  await page.waitForTimeout(PAUSE_MS);
+  t0 = Date.now(); await page.keyboard.press('Enter'); await step('8-enter-crlf-file', t0); await tab('crlf.py', '8-enter-crlf-file');
+  // A long line: its call's name and `(` typed (VS Code closes the parenthesis), then the user
+  // waits (a line the first-line budget cut is finished in the pause: ghost_changes shows it grow).
+  await open('long.py');
+  await page.waitForTimeout(PAUSE_MS);
+  t0 = Date.now(); await page.keyboard.type(typedOn, { delay: 120 }); await step('9-long-line-wait', t0);
+  console.log(JSON.stringify({ step: '9-long-line-wait', typed: typedOn, the_file_had: long.lines[long.at].slice(cutAt + typedOn.length) }));
   console.log(JSON.stringify({ screenshots: out }));
 } finally {
   await browser.close();
