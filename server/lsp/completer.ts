@@ -63,9 +63,9 @@ export interface CompleterHooks {
    */
   firstShare?: number;
   /**
-   * How long the user must pause after a reply whose line the first-line budget cut before that
-   * line is finished and sent as its rest (ms; default LINE_REST_MS; 0: never, the line ends at
-   * its budget). Only with prism.progressive.
+   * How long the user must pause after a reply a time budget cut before it is finished and sent
+   * as its rest (ms; default LINE_REST_MS; 0: never, the reply ends at its budget). Only with
+   * prism.progressive.
    */
   lineRestMs?: number;
   /** Each generated alternative: its prompt, the raw text, what shaping left (quality benchmark). */
@@ -733,9 +733,9 @@ const COUNT_WHOLE_CHARS = 16_000;
 const IDLE_MOVE_MS = 1000;
 
 /**
- * The pause after a reply whose line the first-line budget cut before the line is finished
- * (scheduleLineFinish): longer than most of a typist's gaps between keys (the typing trace's
- * 108-252 ms), so that typing on seldom starts it only to stop it.
+ * The pause after a reply a time budget cut before it is finished (scheduleLineFinish): longer
+ * than most of a typist's gaps between keys (the typing trace's 108-252 ms), so that typing on
+ * seldom starts it only to stop it. Not tuned: 250 ms left the typing trace level (three pairs).
  */
 const LINE_REST_MS = 250;
 

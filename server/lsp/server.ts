@@ -52,7 +52,7 @@ if (idleMove !== undefined && !/^\d+$/.test(idleMove)) log(`PRISM_IDLE_MOVE_MS m
 const firstShare = process.env.PRISM_FIRST_SHARE;
 const firstOk = firstShare !== undefined && /^(0|0?\.\d+|1)$/.test(firstShare);
 if (firstShare !== undefined && !firstOk) log(`PRISM_FIRST_SHARE must be a number from 0 to 1 (got "${firstShare}"); using the default`);
-// PRISM_LINE_REST_MS (benchmarks): the pause after a reply whose line the first-line budget cut before the line is finished; 0: never.
+// PRISM_LINE_REST_MS (benchmarks): the pause after a reply a time budget cut before it is finished; 0: never.
 const lineRest = process.env.PRISM_LINE_REST_MS;
 if (lineRest !== undefined && !/^\d+$/.test(lineRest)) log(`PRISM_LINE_REST_MS must be a whole number of ms (got "${lineRest}"); using the default`);
 const completer = new Completer(startEngine, {
