@@ -15,6 +15,9 @@ import { StatusItem } from './status';
 let client: LanguageClient | undefined;
 const API_KEY_SECRET = 'prism.remote.apiKey';
 
+/** The documents completions run in: files, untitled ones, and notebook cells. */
+const EDITABLE = ['file', 'untitled', 'vscode-notebook-cell'];
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const out = vscode.window.createOutputChannel('PRISM Complete', { log: true });
   context.subscriptions.push(out);
@@ -41,7 +44,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy'], env: runOptions.env } },
     };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
+      // Notebook cells too: the server gets them with their notebook (LSP notebook sync).
+      documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }],
       outputChannel: out,
       initializationOptions: { settings: JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('prism'))) as unknown },
       synchronize: { configurationSection: 'prism' },
@@ -120,7 +124,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       void client.sendNotification(PREFILL, { textDocument: { uri: a.uri }, position: { line: a.line, character: a.character }, reason });
     });
     const cursorOf = (editor: vscode.TextEditor | undefined): CursorAt | undefined => {
-      if (!editor || !['file', 'untitled'].includes(editor.document.uri.scheme) || !editor.selection.isEmpty) return undefined;
+      if (!editor || !EDITABLE.includes(editor.document.uri.scheme) || !editor.selection.isEmpty) return undefined;
       const p = editor.selection.active;
       return { uri: editor.document.uri.toString(), line: p.line, character: p.character };
     };
@@ -132,7 +136,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const offHere = (): void => {
       const doc = vscode.window.activeTextEditor?.document;
       const s = settings().settings;
-      status?.here(doc && s.enable && ['file', 'untitled'].includes(doc.uri.scheme) ? whyOff(s, doc.languageId, doc.uri.fsPath) : undefined);
+      status?.here(doc && s.enable && EDITABLE.includes(doc.uri.scheme) ? whyOff(s, doc.languageId, doc.uri.fsPath) : undefined);
     };
     offHere();
     context.subscriptions.push(

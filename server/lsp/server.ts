@@ -6,17 +6,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createConnection, ErrorCodes, ProposedFeatures, ResponseError, TextDocuments, TextDocumentSyncKind, type InlineCompletionItem } from 'vscode-languageserver/node';
+import { createConnection, ErrorCodes, NotebookDocuments, ProposedFeatures, ResponseError, TextDocuments, TextDocumentSyncKind, type InlineCompletionItem } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { EngineClient } from '../engine/client';
 import { DEFAULT_MODEL_FILE, resolveModelPath } from '../paths';
 import { Completer, type EngineFactory } from './completer';
 import { forgetView, lfView } from './eol';
+import { docView } from './views';
 import { CONTINUATION, LOG, PREFILL, STATS, STATUS, type StatusParams } from '../../common/protocol';
 import { normalizeSettings, type Settings } from '../../common/settings';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
+// Notebook cells (LSP notebook sync) land in `documents` too; views.ts gives a cell its notebook.
+const notebooks = new NotebookDocuments(documents);
 let canPullConfig = false;
 
 const log = (line: string): void => { void connection.sendNotification(LOG, { line }); };
@@ -86,6 +89,7 @@ connection.onInitialize((params) => {
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
+      notebookDocumentSync: { notebookSelector: [{ notebook: '*', cells: [{ language: '*' }] }] },
       inlineCompletionProvider: true,
     },
     serverInfo: { name: 'prism-complete', version: '0.1.0' },
@@ -104,12 +108,12 @@ connection.languages.inlineCompletion.on(async (params, token): Promise<InlineCo
   }
   const doc = documents.get(params.textDocument.uri);
   if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `document not open: ${params.textDocument.uri}; send textDocument/didOpen first`);
-  // The document with LF line ends (eol.ts): offsets and item ranges in that text.
-  const lf = lfView(doc);
+  // The document with LF line ends, or a cell within its notebook (views.ts): offsets in that text.
+  const lf = docView(doc, documents, notebooks);
   const offset = lf.offsetAt(params.position);
   const sel = params.context?.selectedCompletionInfo;
   const items = await completer.complete(
-    { uri: doc.uri, languageId: doc.languageId, version: doc.version, text: lf.text },
+    { uri: lf.uri, languageId: doc.languageId, version: doc.version, text: lf.text },
     {
       offset, triggerKind: params.context?.triggerKind === 1 ? 1 : 2,
       selected: sel ? { start: lf.offsetAt(sel.range.start), end: lf.offsetAt(sel.range.end), text: sel.text } : undefined,
@@ -129,10 +133,11 @@ connection.onRequest(STATS, () => completer.stats);
 connection.onNotification(PREFILL, (p) => {
   const doc = documents.get(p?.textDocument?.uri ?? '');
   if (!doc || !p.position) return; // not open (yet): nothing to warm
-  const lf = lfView(doc);
-  void completer.prefill({ uri: doc.uri, languageId: doc.languageId, version: doc.version, text: lf.text }, lf.offsetAt(p.position), p.reason ?? 'active');
+  const lf = docView(doc, documents, notebooks);
+  void completer.prefill({ uri: lf.uri, languageId: doc.languageId, version: doc.version, text: lf.text }, lf.offsetAt(p.position), p.reason ?? 'active');
 });
 documents.onDidClose((e) => { forgetView(e.document.uri); completer.forget(e.document.uri); });
+notebooks.onDidClose((nb) => completer.forget(nb.uri));
 documents.onDidChangeContent((e) => completer.documentChanged(e.document, () => lfView(e.document).text));
 connection.onShutdown(async () => { await completer.unload(); });
 
@@ -140,4 +145,5 @@ process.on('uncaughtException', (e) => log(`internal error: ${e.stack ?? e.messa
 process.on('unhandledRejection', (e) => log(`internal error: ${(e as Error)?.stack ?? String(e)}`));
 
 documents.listen(connection);
+notebooks.listen(connection);
 connection.listen();

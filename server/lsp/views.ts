@@ -1,0 +1,45 @@
+// What the completer sees of an open document: its text with LF line ends (eol.ts), or, for a
+// cell of a notebook (a Jupyter notebook's cells come as LSP notebook documents), the notebook's
+// code cells of the cell's language joined in their order, the cell among them, under the
+// notebook's URI: the cells above are the prompt's context (imports, definitions), and moving to
+// the next cell keeps the prompt's prefix in the KV cache. Offsets are in that text; positions
+// stay the cell's own.
+import type { NotebookDocuments, TextDocuments } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { type LfView, lfView } from './eol';
+
+export interface DocView extends LfView {
+  /** The document the completer keys its prompt and cache by: the document's, or its notebook's. */
+  uri: string;
+}
+
+/** Between two cells: a blank line, as a notebook exported to a script has. */
+export const CELL_SEPARATOR = '\n\n';
+
+/** LSP's NotebookCellKind.Code. */
+const CODE = 2;
+
+export function docView(doc: TextDocument, documents: TextDocuments<TextDocument>, notebooks?: NotebookDocuments<TextDocument>): DocView {
+  const own = lfView(doc);
+  const notebook = notebooks?.findNotebookDocumentForCell(doc.uri);
+  if (!notebook) return { uri: doc.uri, ...own };
+  const parts: string[] = [];
+  let base = 0;
+  let length = 0;
+  for (const cell of notebook.cells) {
+    const cellDoc = cell.document === doc.uri ? doc : documents.get(cell.document);
+    if (cell.document !== doc.uri && (cell.kind !== CODE || !cellDoc || cellDoc.languageId !== doc.languageId)) continue;
+    if (!cellDoc) continue;
+    if (parts.length > 0) length += CELL_SEPARATOR.length;
+    if (cell.document === doc.uri) base = length;
+    const text = cell.document === doc.uri ? own.text : lfView(cellDoc).text;
+    parts.push(text);
+    length += text.length;
+  }
+  return {
+    uri: notebook.uri,
+    text: parts.join(CELL_SEPARATOR),
+    offsetAt: (p) => base + own.offsetAt(p),
+    positionAt: (o) => own.positionAt(Math.max(0, o - base)),
+  };
+}
