@@ -54,7 +54,8 @@ export interface Settings {
    * A block in parts, the rest following without a keystroke: the reply holds its first line (or,
    * where firstLineBudgetMs is spent first, the line's beginning, instead of ending the block
    * there), and the whole block follows as a prism/continuation notification the client shows at once.
-   * A single line that firstLineBudgetMs cut is finished when the user pauses and follows the same way.
+   * A reply a time budget cut (a line at firstLineBudgetMs, a block at timeBudgetMs) is finished
+   * when the user pauses and follows the same way.
    */
   progressive: boolean;
   /** Prompt budget in tokens (prefix + suffix). */
