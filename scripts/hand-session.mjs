@@ -10,16 +10,11 @@
 //   npm run package && node scripts/hand-session.mjs --out /tmp/hand     # ~3 min on 2 cores
 //   (--vsix FILE: another package; --setting KEY=JSON: a user setting; --pause MS: how long the user looks at a just-opened file's
 //   end before pressing Enter, default 1500; --click-enter MS: from a click to Enter, default 300)
-import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { ghostAfter, GHOST, openFile, ROOT, startSession } from './code-server-session.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(path.join(ROOT, 'package.json'));
-const { chromium } = require('playwright-core');
 const args = process.argv.slice(2);
 const out = args[args.indexOf('--out') + 1] && args.includes('--out') ? path.resolve(args[args.indexOf('--out') + 1]) : fs.mkdtempSync(path.join(os.tmpdir(), 'prism-hand-out-'));
 const VSIX = args.includes('--vsix') ? path.resolve(args[args.indexOf('--vsix') + 1]) : path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix');
@@ -32,7 +27,6 @@ const userSettings = Object.fromEntries(args.flatMap((a, i) => (a === '--setting
   return [kv.slice(0, eq), JSON.parse(kv.slice(eq + 1))];
 }));
 const CLICK_ENTER_MS = args.includes('--click-enter') ? Number(args[args.indexOf('--click-enter') + 1]) : 300;
-if (!fs.existsSync(VSIX)) { console.error(`${VSIX} is missing: run npm run package first`); process.exit(2); }
 fs.mkdirSync(out, { recursive: true });
 
 // Dev-split files (never train): two Python, one TypeScript, 8-80 KB; a short Python one.
@@ -60,50 +54,24 @@ const crlf = pick('python', /^ {4}def .*:\s*$/, py.name);
 const long = pick('python', /^ {8}[a-z_.]+ = [\w.]+\(.{30,}$/, py.name);
 const cutAt = long.lines[long.at].indexOf(' = ') + 3;
 const typedOn = /^[\w.]+\(/.exec(long.lines[long.at].slice(cutAt))[0];
-const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-hand-'));
-const work = path.join(base, 'work'), userData = path.join(base, 'user'), exts = path.join(base, 'ext');
-fs.mkdirSync(work);
-fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-fs.writeFileSync(path.join(work, 'enter.py'), py.lines.slice(0, py.at + 1).join('\n'));
-fs.writeFileSync(path.join(work, 'half.py'), py.lines.slice(0, py.at + 1).join('\n'));
-fs.writeFileSync(path.join(work, 'enter.ts'), ts.lines.slice(0, ts.at + 1).join('\n'));
-fs.writeFileSync(path.join(work, 'click.py'), py2.lines.join('\n'));
-fs.writeFileSync(path.join(work, 'short.py'), short.lines.join('\n'));
-fs.writeFileSync(path.join(work, 'crlf.py'), crlf.lines.slice(0, crlf.at + 1).join('\r\n'));
-fs.writeFileSync(path.join(work, 'long.py'), [...long.lines.slice(0, long.at), long.lines[long.at].slice(0, cutAt)].join('\n'));
+const files = {
+  'enter.py': py.lines.slice(0, py.at + 1).join('\n'),
+  'half.py': py.lines.slice(0, py.at + 1).join('\n'),
+  'enter.ts': ts.lines.slice(0, ts.at + 1).join('\n'),
+  'click.py': py2.lines.join('\n'),
+  'short.py': short.lines.join('\n'),
+  'crlf.py': crlf.lines.slice(0, crlf.at + 1).join('\r\n'),
+  'long.py': [...long.lines.slice(0, long.at), long.lines[long.at].slice(0, cutAt)].join('\n'),
+};
 console.log(JSON.stringify({ python: py.name, line: py.lines[py.at], typescript: ts.name, tsLine: ts.lines[ts.at], short: `${short.name} (${short.lines.join('\n').length} characters)`, crlf: `${crlf.name}: ${crlf.lines[crlf.at].trim()}`, long: `${long.name}: ${long.lines[long.at].trim()}` }));
-fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', ...userSettings }));
-
-const cs = execFileSync('bash', [path.join(ROOT, 'scripts', 'e2e-setup.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
-const entry = path.join(cs, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-execFileSync(process.execPath, [entry, '--extensions-dir', exts, '--user-data-dir', userData, '--install-extension', VSIX], { stdio: 'ignore' });
-const port = 18000 + Math.floor(Math.random() * 1000);
-const server = spawn(process.execPath, [entry, '--auth', 'none', '--log', 'trace', '--bind-addr', `127.0.0.1:${port}`, '--disable-workspace-trust', '--disable-telemetry', '--user-data-dir', userData, '--extensions-dir', exts, work], { stdio: ['ignore', 'pipe', 'pipe'] });
-await new Promise((res) => server.stdout.on('data', (d) => { if (/HTTP server listening/.test(String(d))) res(); }));
-const browser = await chromium.launch({ executablePath: process.env.PRISM_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const { page, work, close } = await startSession({ files, settings: userSettings, vsix: VSIX, out, prefix: 'prism-hand-' });
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(work)}`);
-  await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
-  const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text';
   const ghost = () => page.locator(GHOST);
-  const open = async (name) => {
-    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name });
-    await row.first().waitFor({ state: 'visible', timeout: 120000 });
-    await row.first().dblclick();
-    await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 60000 });
-    await page.waitForTimeout(500);
-    await page.click('.editor-instance .monaco-editor .view-lines');
-    await page.keyboard.press('Control+End');
-  };
+  const open = (name) => openFile(page, name);
   const step = async (tag, t0) => {
-    let ms = -1;
     // Checked at every frame in the page: a locator's waitFor retries at growing intervals (up
     // to 500 ms apart), which had added up to half a second to some steps.
-    try {
-      await page.waitForFunction((sel) => [...document.querySelectorAll(sel)].some((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; }), GHOST, { polling: 'raf', timeout: 60000 });
-      ms = Date.now() - t0;
-    } catch { /* no ghost text */ }
+    const ms = await ghostAfter(page, t0);
     // How the ghost text changes while the user waits (a block's first line, then the block).
     const changes = [];
     let last = '';
@@ -189,9 +157,6 @@ try {
   console.log(JSON.stringify({ step: '9-long-line-wait', typed: typedOn, the_file_had: long.lines[long.at].slice(cutAt + typedOn.length) }));
   console.log(JSON.stringify({ screenshots: out }));
 } finally {
-  await browser.close();
-  server.kill();
-  // The extension's output channel (what the server logged: prefills, completions), beside the screenshots.
-  const logs = fs.readdirSync(path.join(userData, 'logs'), { recursive: true }).filter((f) => String(f).endsWith('PRISM Complete.log'));
-  for (const f of logs) fs.copyFileSync(path.join(userData, 'logs', String(f)), path.join(out, 'prism-output.log'));
+  // The extension's output channel (what the server logged: prefills, completions) goes beside the screenshots.
+  await close();
 }

@@ -4,18 +4,13 @@
 // status bar. Not a test: it prints what a user would see.
 //   npm run package && node docs/bench/line-finish-zen4/explore/explore.mjs /tmp/explore
 //   (EXPLORE_SETTINGS='{"prism.firstLineBudgetMs": 30}': user settings besides the defaults)
-import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const require = createRequire(path.join(ROOT, 'package.json'));
-const { chromium } = require('playwright-core');
+const { GHOST, ghostAfter, openFile, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
 const out = process.argv[2] ?? '/tmp/explore';
 fs.mkdirSync(out, { recursive: true });
-const VSIX = path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix');
 const data = path.join(ROOT, '..', 'shared', 'data', 'code');
 const dev = new Set(JSON.parse(fs.readFileSync(path.join(data, 'splits.json'), 'utf8')).dev.map((r) => r.repo));
 function pick(lang, re, skip = 0) {
@@ -31,44 +26,20 @@ function pick(lang, re, skip = 0) {
 }
 const py = pick('python', /^ {4}def .*:\s*$/, 3);
 const py2 = pick('python', /^ {8}\S.*$/, 5);
-const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-explore-'));
-const work = path.join(base, 'work'), userData = path.join(base, 'user'), exts = path.join(base, 'ext');
-fs.mkdirSync(work); fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-fs.writeFileSync(path.join(work, 'crlf.py'), py.lines.slice(0, py.at + 1).join('\r\n'));
 const emojiText = py2.lines.slice(0, py2.at).join('\n') + '\n        label = "🎉 done ✅ " + ';
-fs.writeFileSync(path.join(work, 'emoji.py'), emojiText);
-fs.writeFileSync(path.join(work, 'paren.py'), py2.lines.slice(0, py2.at).join('\n') + '\n        ');
+const files = {
+  'crlf.py': py.lines.slice(0, py.at + 1).join('\r\n'),
+  'emoji.py': emojiText,
+  'paren.py': py2.lines.slice(0, py2.at).join('\n') + '\n        ',
+};
 console.log(JSON.stringify({ crlf: py.name, line: py.lines[py.at], emoji: py2.name }));
-fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', ...JSON.parse(process.env.EXPLORE_SETTINGS ?? '{}') }));
-const cs = execFileSync('bash', [path.join(ROOT, 'scripts', 'e2e-setup.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
-const entry = path.join(cs, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-execFileSync(process.execPath, [entry, '--extensions-dir', exts, '--user-data-dir', userData, '--install-extension', VSIX], { stdio: 'ignore' });
-const port = 19000 + Math.floor(Math.random() * 1000);
-const server = spawn(process.execPath, [entry, '--auth', 'none', '--log', 'trace', '--bind-addr', `127.0.0.1:${port}`, '--disable-workspace-trust', '--disable-telemetry', '--user-data-dir', userData, '--extensions-dir', exts, work], { stdio: ['ignore', 'pipe', 'pipe'] });
-await new Promise((res) => server.stdout.on('data', (d) => { if (/HTTP server listening/.test(String(d))) res(); }));
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const { page, work, close } = await startSession({ files, settings: JSON.parse(process.env.EXPLORE_SETTINGS ?? '{}'), out, prefix: 'prism-explore-' });
 const log = (o) => console.log(JSON.stringify(o));
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(work)}`);
-  await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
-  const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text';
   const ghostText = async () => (await page.locator(GHOST).allTextContents()).join('');
-  const open = async (name) => {
-    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name });
-    await row.first().waitFor({ state: 'visible', timeout: 120000 });
-    await row.first().dblclick();
-    await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 60000 });
-    await page.waitForTimeout(500);
-    await page.click('.editor-instance .monaco-editor .view-lines');
-    await page.keyboard.press('Control+End');
-  };
+  const open = (name) => openFile(page, name);
   const wait = async (tag, t0, settle = 1500) => {
-    let ms = -1;
-    try {
-      await page.waitForFunction((sel) => [...document.querySelectorAll(sel)].some((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }), GHOST, { polling: 'raf', timeout: 20000 });
-      ms = Date.now() - t0;
-    } catch { /* none */ }
+    const ms = await ghostAfter(page, t0, 20000);
     await page.waitForTimeout(settle);
     const cursor = await page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().textContent().catch(() => '?');
     await page.screenshot({ path: path.join(out, `${tag}.png`) });
@@ -114,7 +85,5 @@ try {
   await page.locator('.tabs-container .tab', { hasText: 'paren.py' }).first().click(); await page.waitForTimeout(1000);
   log({ step: '6-status-back-in-python', text: (await bar.textContent())?.trim() });
 } finally {
-  await browser.close(); server.kill();
-  const logs = fs.readdirSync(path.join(userData, 'logs'), { recursive: true }).filter((f) => String(f).endsWith('PRISM Complete.log'));
-  for (const f of logs) fs.copyFileSync(path.join(userData, 'logs', String(f)), path.join(out, 'prism-output.log'));
+  await close();
 }

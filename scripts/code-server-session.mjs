@@ -1,0 +1,75 @@
+// A real VS Code for looking at the product by hand (scripts/hand-session.mjs, the probes in
+// docs/bench/): code-server with the packaged .vsix installed into fresh user and extension
+// folders, a folder open, Chromium on it. code-server runs at log level trace, so the copied
+// output channel also shows when VS Code asked and what it got. `close()` ends both and copies the
+// extension's output channel to `<out>/prism-output.log`.
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(ROOT, 'package.json'));
+const { chromium } = require('playwright-core');
+
+/** The selector of ghost text in the editor. */
+export const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text';
+
+/**
+ * files: name -> text, written into the open folder; settings: user settings besides the quiet
+ * defaults; vsix: the package (default dist/prism-complete-linux-x64.vsix).
+ */
+export async function startSession({ files, settings = {}, vsix = path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix'), out, prefix = 'prism-session-' }) {
+  if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run npm run package first`);
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const work = path.join(base, 'work'), userData = path.join(base, 'user'), exts = path.join(base, 'ext');
+  fs.mkdirSync(work);
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(work, name), text);
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', ...settings }));
+  const cs = execFileSync('bash', [path.join(ROOT, 'scripts', 'e2e-setup.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
+  const entry = path.join(cs, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  execFileSync(process.execPath, [entry, '--extensions-dir', exts, '--user-data-dir', userData, '--install-extension', vsix], { stdio: 'ignore' });
+  const port = 18000 + Math.floor(Math.random() * 2000);
+  const server = spawn(process.execPath, [entry, '--auth', 'none', '--log', 'trace', '--bind-addr', `127.0.0.1:${port}`, '--disable-workspace-trust', '--disable-telemetry', '--user-data-dir', userData, '--extensions-dir', exts, work], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise((res) => server.stdout.on('data', (d) => { if (/HTTP server listening/.test(String(d))) res(); }));
+  const browser = await chromium.launch({ executablePath: process.env.PRISM_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const close = async () => {
+    await browser.close();
+    server.kill();
+    const logs = fs.readdirSync(path.join(userData, 'logs'), { recursive: true }).filter((f) => String(f).endsWith('PRISM Complete.log'));
+    if (out) for (const f of logs) fs.copyFileSync(path.join(userData, 'logs', String(f)), path.join(out, 'prism-output.log'));
+  };
+  try {
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(work)}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { page, work, close };
+}
+
+/** Opens a file of the folder from the explorer, clicks into its editor and goes to its end. */
+export async function openFile(page, name) {
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name });
+  await row.first().waitFor({ state: 'visible', timeout: 120000 });
+  await row.first().dblclick();
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 60000 });
+  await page.waitForTimeout(500);
+  await page.click('.editor-instance .monaco-editor .view-lines');
+  await page.keyboard.press('Control+End');
+}
+
+/** Ms from `t0` until ghost text is on screen (checked at every frame), or -1 within `timeout`. */
+export async function ghostAfter(page, t0, timeout = 60000) {
+  try {
+    await page.waitForFunction((sel) => [...document.querySelectorAll(sel)].some((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; }), GHOST, { polling: 'raf', timeout });
+    return Date.now() - t0;
+  } catch {
+    return -1;
+  }
+}
