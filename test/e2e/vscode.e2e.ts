@@ -56,6 +56,9 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
   const coldText = 'class Inventory:\n    def __init__(self):\n        self.items = {}\n\n    def add(self, name, count):\n        self.items[name] = self.items.get(name, 0) + count\n\n    def remove(self, name, count):';
   const enterFile = 'cache.py';
   const enterText = 'class Cache:\n    def __init__(self):\n        self.items = {}\n\n    def get(self, key):';
+  const notebookFile = 'analysis.ipynb';
+  const notebookCell = 'for i in range(10):\n    print(';
+  const notebookCode = (src: string): object => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: src.split(/(?<=\n)/) });
   const original = 'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        ';
 
   before(async () => {
@@ -71,6 +74,15 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     fs.writeFileSync(path.join(work, file), original);
     fs.writeFileSync(path.join(work, enterFile), enterText);
     fs.writeFileSync(path.join(work, coldFile), coldText);
+    fs.writeFileSync(path.join(work, notebookFile), JSON.stringify({
+      cells: [
+        { cell_type: 'markdown', metadata: {}, source: ['# Fibonacci numbers'] },
+        notebookCode('def fibonacci(n):\n    if n < 2:\n        return n\n    return fibonacci(n - 1) + fibonacci(n - 2)'),
+        notebookCode(notebookCell),
+      ],
+      metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' }, language_info: { name: 'python' } },
+      nbformat: 4, nbformat_minor: 5,
+    }, null, 1));
     // Code for the benchmark command to run on (it benchmarks the workspace's own files).
     fs.copyFileSync(path.join(ROOT, 'examples', 'lru_cache.py'), path.join(work, 'lru_cache.py'));
     fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
@@ -85,6 +97,8 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
       'prism.maxTokens': 24,
       'workbench.tips.enabled': false,
       'telemetry.telemetryLevel': 'off',
+      // The built-in ipynb editor for notebooks (it may register after the explorer can open the file).
+      'workbench.editorAssociations': { '*.ipynb': 'jupyter-notebook' },
     }));
     execFileSync(process.execPath, [entry, '--extensions-dir', exts, '--user-data-dir', userData, '--install-extension', VSIX], { stdio: 'inherit' });
     const port = await freePort();
@@ -217,6 +231,30 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     assert.match(cursorLine, /^ {8}\S/, `the cursor line holds code at the editor's indentation: ${JSON.stringify(saved.slice(enterText.length))}`);
     const accepted = saved.slice(enterText.length + 1).split('\n').filter((l) => l.trim().length > 0);
     assert.ok(accepted.length >= 2, `Tab accepted the whole block (the ghost text's lengths as it changed: ${changes.join(', ')}): ${JSON.stringify(saved.slice(enterText.length))}`);
+  });
+
+  it('in a Jupyter notebook, a cell is completed with the cells above it as context, and Tab writes it into the cell', async () => {
+    // The second code cell calls a function only the first one defines.
+    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: notebookFile });
+    await row.first().dblclick();
+    await page.locator('.tabs-container .tab.active', { hasText: notebookFile }).waitFor({ state: 'visible', timeout: 60_000 });
+    // The notebook editor's cells (an overlay, not an .editor-instance).
+    const cells = page.locator('.notebook-editor .cell-editor-container .monaco-editor');
+    await cells.last().waitFor({ state: 'visible', timeout: 60_000 });
+    await cells.last().click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('fi', { delay: 80 });
+    await ghost().first().waitFor({ state: 'visible', timeout: 120_000 });
+    const shown = (await ghost().allTextContents()).join('');
+    await page.keyboard.press('Tab');
+    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
+    await page.keyboard.press('Control+S');
+    const cellText = (t: string): string => ((JSON.parse(t) as { cells: { source: string[] }[] }).cells[2]?.source ?? []).join('');
+    const saved = await savedWhere(notebookFile, (t) => cellText(t).length > notebookCell.length + 2);
+    const cell = cellText(saved);
+    assert.ok(cell.startsWith(`${notebookCell}fi`), `the typed text is in the cell: ${JSON.stringify(cell)}`);
+    // Only the first cell says `fibonacci`: the prompt held it.
+    assert.match(cell, /fibonacci/, `the completion (${JSON.stringify(shown)}) used the cell above`);
   });
 
   it('runs every contributed command from the command palette', async () => {
