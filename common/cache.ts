@@ -1,5 +1,6 @@
 // Suggestions by document state, so that typing the next characters of a ghost text shows the
 // rest of it at once instead of asking the server again. Pure (no vscode), unit-tested.
+import { toLf } from './eol';
 
 export interface DocPoint {
   uri: string;
@@ -24,8 +25,7 @@ interface Entry {
  * (server/lsp/eol.ts): typing Enter through a suggestion in a CRLF document still matches its `\n`.
  */
 export function docPoint(uri: string, before: string, after: string): DocPoint {
-  const lf = (t: string): string => (t.includes('\r') ? t.replace(/\r\n?/g, '\n') : t);
-  return { uri, before: lf(before), after: lf(after) };
+  return { uri, before: toLf(before), after: toLf(after) };
 }
 
 const TAIL = 2048;

@@ -4,6 +4,7 @@
 // character are the same in both texts (a `\r` only ever ends a line), so offsets in the LF text
 // map to the same LSP positions.
 import { type Position, TextDocument } from 'vscode-languageserver-textdocument';
+import { toLf } from '../../common/eol';
 
 export interface LfView { text: string; offsetAt(p: Position): number; positionAt(offset: number): Position }
 
@@ -18,7 +19,7 @@ export function lfView(doc: TextDocument): LfView {
   if (!text.includes('\r')) {
     view = { text, offsetAt: (p) => doc.offsetAt(p), positionAt: (o) => doc.positionAt(o) };
   } else {
-    const lf = TextDocument.create(doc.uri, doc.languageId, doc.version, text.replace(/\r\n?/g, '\n'));
+    const lf = TextDocument.create(doc.uri, doc.languageId, doc.version, toLf(text));
     view = { text: lf.getText(), offsetAt: (p) => lf.offsetAt(p), positionAt: (o) => lf.positionAt(o) };
   }
   views.set(doc.uri, { version: doc.version, view });

@@ -1,6 +1,7 @@
 // What a raw model continuation becomes before it is shown: one line or a block, never text
 // that repeats what follows the cursor, never a runaway loop, never a bracket that closes what it
 // did not open. Pure functions: the unit tests pin each rule.
+import { toLf } from '../../common/eol';
 
 export interface CursorContext {
   /** The current line before the cursor. */
@@ -47,7 +48,7 @@ export interface ShapeOptions { maxLines: number }
 /** The text to show, or '' for nothing. */
 export function shapeCompletion(raw: string, c: CursorContext, mode: LineMode, opts: ShapeOptions = { maxLines: 12 }): string {
   // Line ends as LF (a remote server may answer with CRLF; a lone CR would insert a line break).
-  let text = raw.replace(/\r\n?/g, '\n');
+  let text = toLf(raw);
   if (mode === 'single') {
     const nl = text.indexOf('\n');
     if (nl >= 0) text = text.slice(0, nl);

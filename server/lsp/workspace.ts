@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { toLf } from '../../common/eol';
 import { enabledFor, type Settings } from '../../common/settings';
 import type { IndexFile } from '../engine/protocol';
 
@@ -76,7 +77,7 @@ export async function scanWorkspace(roots: readonly string[], s: Settings, maxBy
     } catch { skipped++; continue; }
     if (buf.subarray(0, 8192).includes(0)) { skipped++; continue; }
     // LF line ends, as open documents are seen (eol.ts): lookup matches the prompts' text.
-    files.push({ path: f, text: buf.toString('utf8').replace(/\r\n?/g, '\n') });
+    files.push({ path: f, text: toLf(buf.toString('utf8')) });
     bytes += buf.length;
   }
   return { files, bytes, skipped, truncated, how: [...new Set(how)].join(', ') };
