@@ -27,12 +27,13 @@ export function docView(doc: TextDocument, documents: TextDocuments<TextDocument
   let base = 0;
   let length = 0;
   for (const cell of notebook.cells) {
-    const cellDoc = cell.document === doc.uri ? doc : documents.get(cell.document);
-    if (cell.document !== doc.uri && (cell.kind !== CODE || !cellDoc || cellDoc.languageId !== doc.languageId)) continue;
-    if (!cellDoc) continue;
+    const here = cell.document === doc.uri;
+    const cellDoc = here ? doc : documents.get(cell.document);
+    // Other cells: code cells of this cell's language.
+    if (!cellDoc || (!here && (cell.kind !== CODE || cellDoc.languageId !== doc.languageId))) continue;
     if (parts.length > 0) length += CELL_SEPARATOR.length;
-    if (cell.document === doc.uri) base = length;
-    const text = cell.document === doc.uri ? own.text : lfView(cellDoc).text;
+    if (here) base = length;
+    const text = here ? own.text : lfView(cellDoc).text;
     parts.push(text);
     length += text.length;
   }
