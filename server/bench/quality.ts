@@ -14,7 +14,7 @@ import { DEFAULT_SETTINGS, type Settings } from '../../common/settings';
 import { EngineClient } from '../engine/client';
 import type { WorkerLoadOptions } from '../engine/protocol';
 import { Completer, cursorContext } from '../lsp/completer';
-import { lineMode, shapeCompletion } from '../lsp/shape';
+import { type LineMode, lineMode, shapeCompletion } from '../lsp/shape';
 import { languageOf } from '../lsp/workspace';
 import { projectRoot } from '../paths';
 import { cursorOffsets, devFiles, folderFiles, repoFiles, sharedDataDir, type SourceFile } from './data';
@@ -153,6 +153,11 @@ export interface QualityOptions {
   crossFile?: boolean;
   /** Also a row per prompt budget (prism.contextTokens) that differs from the default setting. */
   contextTokens?: number[];
+  /**
+   * Also a row without the first-line time budget: what the user sees after a pause, once a line
+   * the budget cut is finished at rest (Completer.scheduleLineFinish decodes it so).
+   */
+  atRest?: boolean;
   llamaCpp: boolean;
   progress: (fraction: number, message: string) => void;
 }
@@ -167,7 +172,14 @@ export interface EmptyReply { contender: string; file: string; kind: PositionKin
  */
 export interface PairedRow { contender: string; n: number; sim_diff: number; sim_diff_ci95: number; exact_only_this: number; exact_only_shipped: number }
 
-export interface QualityReport { bench: 'quality'; model: string; cpu: string; positions: number; rows: QualityRow[]; paired?: PairedRow[]; empties: EmptyReply[] }
+/** A position where cutting an unfinished line at a repeat (shape.ts cutOpenRun) changed what is shown. */
+export interface CutRun { contender: string; file: string; kind: PositionKind; real: string; shown: string; uncut: string; finish: string }
+
+export interface QualityReport { bench: 'quality'; model: string; cpu: string; positions: number; rows: QualityRow[]; paired?: PairedRow[]; empties: EmptyReply[]; cutRuns?: CutRun[] }
+
+const RAW_DUMP = process.env.PRISM_BENCH_QUALITY_RAW;
+const UNCUT = 'ours, unfinished lines not cut at a repeat (the same model text)';
+const AT_REST = 'ours, no first-line budget (a cut line as finished at rest)';
 
 /** Each contender's scores against the first's, position by position (arrays in case order). */
 export function pairedRows(results: Map<string, { exact: boolean; sim: number; at?: number }[]>): PairedRow[] {
@@ -205,6 +217,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
   const results = new Map<string, Scored[]>();
   const add = (name: string, s: Scored): void => { results.set(name, [...(results.get(name) ?? []), s]); };
   const empties: EmptyReply[] = [];
+  const cutRuns: CutRun[] = [];
   // Repository-level positions: the other files of each case's repository, for the cross-file row.
   const repoOf = new Map<string, SourceFile[]>();
   if (o.crossFile) {
@@ -214,19 +227,20 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
   }
   // Each contender's prompt is the one typing sees after a pause (its start moved back to the
   // whole budget), but the first-prompt row's: a start placed where nothing is computed yet.
-  const contenders: { name: string; settings: Settings; engine: EngineClient; viewOthers?: boolean; first?: boolean }[] = [
-    { name: 'ours (as shipped: token healing)', settings: DEFAULT_SETTINGS, engine },
+  const contenders: { name: string; settings: Settings; engine: EngineClient; viewOthers?: boolean; first?: boolean; uncut?: string }[] = [
+    { name: 'ours (as shipped: token healing)', settings: DEFAULT_SETTINGS, engine, uncut: UNCUT },
     { name: 'ours, a prompt\'s first keystroke (short start)', settings: DEFAULT_SETTINGS, engine, first: true },
     { name: 'ours without token healing', settings: { ...DEFAULT_SETTINGS, tokenHealing: false }, engine },
     ...(int8 ? [{ name: 'ours, int8 numerics (prism.numerics: int8)', settings: { ...DEFAULT_SETTINGS, numerics: 'int8' as const }, engine: int8 }] : []),
     ...(o.crossFile ? [{ name: 'ours + cross-file context (2 files of the repository viewed)', settings: { ...DEFAULT_SETTINGS, crossFileContext: true }, engine, viewOthers: true }] : []),
     ...(o.contextTokens ?? []).filter((n) => n !== DEFAULT_SETTINGS.contextTokens).map((n) => ({ name: `ours, ${n}-token prompts (prism.contextTokens)`, settings: { ...DEFAULT_SETTINGS, contextTokens: n }, engine })),
+    ...(o.atRest ? [{ name: AT_REST, settings: { ...DEFAULT_SETTINGS, firstLineBudgetMs: 0 }, engine, uncut: `${AT_REST}, ${UNCUT.slice(6)}` }] : []),
   ];
   try {
     for (const [i, c] of cases.entries()) {
       let prompt = '';
       for (const k of contenders) {
-        let seen: { prompt: string; raw: string; shaped: string; finish: string } | undefined;
+        let seen: { prompt: string; raw: string; shaped: string; finish: string; mode: LineMode } | undefined;
         const completer = new Completer(async () => k.engine, {
           status: () => undefined, log: () => undefined, modelPath: () => o.load.modelPath,
           explain: (e) => { seen = e; }, ...(k.first ? {} : { firstShare: 0 }),
@@ -250,11 +264,19 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
           empties.push({ contender: k.name, file: c.file, kind: c.kind, cause: empty, real: c.line, raw: seen?.raw ?? '', finish: seen?.finish ?? '' });
         }
         add(k.name, { ...score(c, shown), empty, at: i });
+        // PRISM_BENCH_QUALITY_RAW=FILE: each reply's model text, one JSON line, for shaping rules tried offline.
+        if (RAW_DUMP && seen) fs.appendFileSync(RAW_DUMP, `${JSON.stringify({ contender: k.name, at: i, file: c.file, kind: c.kind, text: c.text, offset: c.offset, line: c.line, following: c.following.slice(0, 2000), raw: seen.raw, finish: seen.finish, mode: seen.mode, shown })}\n`);
+        // The same model text shaped as before unfinished lines were cut at a repeat (no model run).
+        if (k.uncut) {
+          const uncut = seen ? shapeCompletion(seen.raw, cursorContext(c.text, c.offset), seen.mode) : '';
+          add(k.uncut, { ...score(c, uncut), empty: uncut ? undefined : empty ?? 'shaping removed it', at: i });
+          if (uncut !== shown) cutRuns.push({ contender: k.name, file: c.file, kind: c.kind, real: c.line, shown, uncut, finish: seen?.finish ?? '' });
+        }
       }
       if (llama && prompt) {
         const r = await llama.run(prompt, DEFAULT_SETTINGS.maxTokens, 'plain');
         const cursor = cursorContext(c.text, c.offset);
-        const shown = shapeCompletion(r.text, cursor, lineMode(cursor));
+        const shown = shapeCompletion(r.text, cursor, lineMode(cursor), { open: r.tokens >= DEFAULT_SETTINGS.maxTokens });
         const empty = shown ? undefined : r.text.trim() === '' ? 'model: no text' : 'shaping removed it';
         if (empty) empties.push({ contender: 'node-llama-cpp (same prompt, same shaping)', file: c.file, kind: c.kind, cause: empty, real: c.line, raw: r.text, finish: '' });
         add('node-llama-cpp (same prompt, same shaping)', { ...score(c, shown), empty, at: i });
@@ -268,7 +290,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
   }
   return {
     bench: 'quality', model: path.basename(o.load.modelPath), cpu: os.cpus()[0]?.model ?? 'unknown', positions: cases.length,
-    rows: [...results.entries()].flatMap(([name, s]) => rows(name, s)), paired: pairedRows(results), empties,
+    rows: [...results.entries()].flatMap(([name, s]) => rows(name, s)), paired: pairedRows(results), empties, cutRuns,
   };
 }
 
@@ -290,6 +312,15 @@ export function qualityTable(r: QualityReport): string {
     }
   }
   return lines.join('\n');
+}
+
+/** The positions where cutting an unfinished line at a repeat changed the ghost text: shown, and what it was. */
+export function cutRunsList(r: QualityReport): string {
+  const runs = r.cutRuns ?? [];
+  if (runs.length === 0) return 'No unfinished line was cut at a repeat.';
+  const q = (s: string): string => JSON.stringify(s.length > 100 ? `${s.slice(0, 100)}…` : s).replace(/\|/g, '\\|');
+  return ['| contender | file | position | finish | real line | shown | not cut |', '|---|---|---|---|---|---|---|',
+    ...runs.map((x) => `| ${x.contender} | ${x.file} | ${x.kind} | ${x.finish} | ${q(x.real)} | ${q(x.shown)} | ${q(x.uncut)} |`)].join('\n');
 }
 
 /** The empty replies of our contenders, one line each: where, why, the real line and the raw text. */

@@ -12,6 +12,7 @@ import { DraftPolicy, draftLabel, type HeadKind } from '../drafting/policy';
 import { type BuildKind, type BuiltPrompt, CharsPerToken, type FimTokens, PromptBuilder } from './prompt';
 import type { StatsResult, StatusParams } from '../../common/protocol';
 import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settings';
+import { lineComment } from './comments';
 import { type CursorContext, type LineMode, lineMode, shapeCompletion, stopsFor } from './shape';
 import { scanWorkspace } from './workspace';
 import { RemoteEngine, type RemoteParts } from '../remote/remote-engine';
@@ -606,7 +607,7 @@ export class Completer {
       this.observe(engine, r, request, prompt.text.length, doc);
       if (r.finishReason === 'cancelled') return [];
       if (i === 0 && r.finishReason === 'time') info.cut = true;
-      const shaped = shapeCompletion(r.text, cursor, mode);
+      const shaped = shapeCompletion(r.text, cursor, mode, { open: r.finishReason === 'length' });
       this.hooks.explain?.({ prompt: prompt.text, raw: r.text, shaped, finish: r.finishReason, mode });
       if (!shaped || seen.has(shaped)) continue;
       seen.add(shaped);
@@ -628,7 +629,7 @@ export class Completer {
    */
   private header(engine: EngineLike, doc: DocState): string {
     if (!this.settings.crossFileContext || engine.info.remote) return '';
-    const comment = LINE_COMMENT[doc.languageId] ?? '//';
+    const comment = lineComment(doc.languageId);
     const budget = Math.floor(this.settings.contextTokens * this.ratio.get(doc.uri, doc.languageId) * 0.25);
     let out = '';
     for (const c of this.extraFor(doc.uri)) {
@@ -749,8 +750,6 @@ const LINE_REST_MS = 250;
 const FIRST_SHARE = 0.375;
 
 /** Line comments by language id (the cross-file header's file names); others use //. */
-const LINE_COMMENT: Record<string, string> = { python: '#', ruby: '#', shellscript: '#', perl: '#', r: '#', yaml: '#', toml: '#', makefile: '#', dockerfile: '#', powershell: '#', lua: '--', sql: '--', haskell: '--' };
-
 /** The settings the datastore's contents depend on. */
 function storeKey(s: Settings): string {
   return JSON.stringify([s.datastore, s.languages, s.exclude, s.maxFileBytes]);

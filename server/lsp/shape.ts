@@ -43,22 +43,47 @@ export function stopsFor(mode: LineMode): string[] {
   return mode === 'single' ? ['\n'] : ['\n\n\n'];
 }
 
-export interface ShapeOptions { maxLines: number }
+export interface ShapeOptions {
+  /** At most this many lines (default 12). */
+  maxLines?: number;
+  /**
+   * The text ends where its token budget ran out, not at a stop or a line break the model wrote:
+   * its last line is unfinished. A run that repeats inside it (`python-2.10/python-2.10/...`,
+   * `{0} ({1})-{2} ({3})-...`) is cut to its first time, and a block ends at the whole line
+   * before it. (Not a line a time budget cut: it is finished when the user pauses, and judged then.)
+   */
+  open?: boolean;
+}
 
 /** The text to show, or '' for nothing. */
-export function shapeCompletion(raw: string, c: CursorContext, mode: LineMode, opts: ShapeOptions = { maxLines: 12 }): string {
+export function shapeCompletion(raw: string, c: CursorContext, mode: LineMode, opts: ShapeOptions = {}): string {
   // Line ends as LF (a remote server may answer with CRLF; a lone CR would insert a line break).
   let text = toLf(raw);
+  const lines = text.split('\n').length;
+  if (opts.open) {
+    // Only the line generation was still writing: a line the model ended is its own choice.
+    const last = text.lastIndexOf('\n') + 1;
+    text = text.slice(0, last) + cutOpenRun(text.slice(last));
+  }
   if (mode === 'single') {
     const nl = text.indexOf('\n');
     if (nl >= 0) text = text.slice(0, nl);
   } else {
-    text = endOfBlock(text, c, opts.maxLines);
+    text = endOfBlock(text, c, opts.maxLines ?? 12);
   }
   text = cutRepetition(text);
   text = cutUnbalanced(text, c.linePrefix);
   text = dropRepeatOfFollowing(text, c);
   text = text.replace(/[ \t]+$/gm, '').replace(/\n+$/, '');
+  // A block that ran out of tokens ends at its last whole line, where shaping kept every line and
+  // so the unfinished one too: Tab takes lines the model ended, the next completion goes on.
+  if (opts.open && mode === 'multi') {
+    const kept = text.split('\n');
+    if (kept.length >= 2 && kept.length === lines) {
+      const whole = kept.slice(0, -1).join('\n').replace(/\n+$/, '');
+      if (whole.trim().length > 0) text = whole;
+    }
+  }
   return text.trim().length === 0 ? '' : text;
 }
 
@@ -110,6 +135,40 @@ function cutRepetition(text: string): string {
   const m = /([^\n]{2,40}?)\1{2,}$/.exec(text);
   if (m && m[1] && m[1].trim().length > 0) return text.slice(0, m.index + m[1].length);
   return text;
+}
+
+/**
+ * An unfinished line that repeats a run of 2-40 characters (one with a letter or a bracket in it)
+ * three times in a row, or four times with only its numbers changed (`{0} ({1})-`, `{2} ({3})-`),
+ * keeps the run's first time. Numbers count as one character each and are no run by themselves
+ * (`1000000`, `1, 1, 0, 1, ...`, `1, 2, 3, ...` are data); a finished line is never cut here
+ * (`0x00, 0x00, 0x00, 0x00};` is code).
+ */
+export function cutOpenRun(line: string): string {
+  // Each run of digits masked to one '#', with where it began in `line`.
+  const at: number[] = [];
+  let masked = '';
+  for (let i = 0; i < line.length; i++) {
+    const digit = /[0-9]/.test(line[i] as string);
+    if (digit && i > 0 && /[0-9]/.test(line[i - 1] as string)) continue;
+    at.push(i);
+    masked += digit ? '#' : line[i];
+  }
+  at.push(line.length);
+  const n = masked.length;
+  const orig = (i: number, j: number): string => line.slice(at[i], at[j]);
+  for (let p = 0; p < n; p++) {
+    for (let len = 2; len <= 40 && p + 3 * len <= n; len++) {
+      const unit = masked.slice(p, p + len);
+      if (!/[A-Za-z_()[\]{}]/.test(unit)) continue;
+      let times = 1;
+      while (p + (times + 1) * len <= n && masked.slice(p + times * len, p + (times + 1) * len) === unit) times++;
+      if (times < 3) continue;
+      const exact = orig(p, p + len) === orig(p + len, p + 2 * len) && orig(p, p + len) === orig(p + 2 * len, p + 3 * len);
+      if (exact || times >= 4) return line.slice(0, at[p + len]);
+    }
+  }
+  return line;
 }
 
 /** Cuts at the first closer with no opener in the line prefix or the completion itself. */

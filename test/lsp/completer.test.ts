@@ -807,6 +807,33 @@ describe('Completer: a line its first-line budget cut is finished when the user 
     assert.ok(logs.some((l) => /finished at rest in \d+ ms \(10 -> 13 characters\)/.test(l)), logs.join('\n'));
   });
 
+  it('a finish that runs out of tokens inside a repeating run is cut to its first time; a line the budget cut is not', async () => {
+    const requests: CompletionRequest[] = [];
+    const timings = { promptTokens: 10, reusedTokens: 0, prefillTokens: 10, prefillMs: 5, decodeTokens: 8, decodeMs: 80, decodeTokensPerS: 100, totalMs: 85 };
+    const say = { cut: '"x = ', whole: '"x = a/b/a/b/a/b/c/a/b/a/b/a/b/a/b/a/b/c/a/b/a' };
+    const engine: EngineLike = {
+      info: { modelPath: '/m/model.gguf', modelHash: 'h', device: 'cpu', loadMs: 1, config: {} as never, graph: { weights: 'nbits', accuracyLevel: 0, head: 'f32', maxPositions: 8192 }, exact: true, fim: false },
+      async complete(req) {
+        requests.push(req);
+        if (req.firstLineBudgetMs !== undefined) return { text: say.cut, tokens: [1], finishReason: 'time', timings };
+        return { text: say.whole, tokens: [1], finishReason: 'length', timings };
+      },
+      async dispose() { /* nothing */ },
+    };
+    const c = new Completer(async () => engine, { ...hooks(), lineRestMs: 30 });
+    await c.applySettings(noDraft);
+    const rests: string[][] = [];
+    await c.complete(line, at, never, () => 5, (items) => rests.push(items.map((i) => i.insertText)));
+    await wait(80);
+    assert.equal(requests.length, 2);
+    assert.deepEqual(rests, [['"x = a/b/']], 'out of tokens: the run once');
+    // Cut by the clock, the same run is shown as written (it is finished, and judged, at the pause).
+    say.cut = say.whole.slice(0, 18);
+    const d = new Completer(async () => engine, { ...hooks(), lineRestMs: 0 });
+    await d.applySettings(noDraft);
+    assert.deepEqual((await d.complete(line, at, never, () => 5)).map((i) => i.insertText), ['"x = a/b/a/b/a/b/c']);
+  });
+
   it('with an IntelliSense item selected, the whole extends the item over its range', async () => {
     const requests: CompletionRequest[] = [];
     const c = new Completer(async () => cutEngine(requests), { ...hooks(), lineRestMs: 20 });

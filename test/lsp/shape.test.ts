@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cursorContext } from '../../server/lsp/completer';
-import { lineMode, shapeCompletion } from '../../server/lsp/shape';
+import { cutOpenRun, lineMode, shapeCompletion } from '../../server/lsp/shape';
 
 const at = (doc: string): ReturnType<typeof cursorContext> => {
   const i = doc.indexOf('|');
@@ -57,6 +57,29 @@ describe('shapeCompletion', () => {
     assert.equal(shapeCompletion(closers, at('function g() {|\n'), 'multi'), closers);
     const twice = '\n    a = 1\n    b = 2\n    a = 1\n    b = 2\n    c = 3';
     assert.equal(shapeCompletion(twice, at('def f():|\n'), 'multi'), twice);
+  });
+  it('cuts an unfinished line at a run it repeats, and only an unfinished one', () => {
+    const url = '  - https://github.com/o/r/blob/master/docs/python-2.10/python-2.10/python-2.10/docs/python-2.10/python-2.1';
+    assert.equal(shapeCompletion(url, at('|\n'), 'single', { open: true }), '  - https://github.com/o/r/blob/master/docs/python-2.10');
+    assert.equal(shapeCompletion(url, at('|\n'), 'single'), url, 'the model ended it: left whole');
+    // Only the numbers change: cut at the fourth time.
+    const counted = '"Running on {0} ({1})-{2} ({3})-{4} ({5})-{6} ({7})-{8} ({9})-{10} ({11})-{12} ({13';
+    assert.equal(shapeCompletion(counted, at('    log(|\n'), 'single', { open: true }), '"Running on {0} ({1})-');
+    assert.equal(cutOpenRun('a[0], a[1], a[2]'), 'a[0], a[1], a[2]', 'three with their numbers changed: not yet a run');
+    assert.equal(cutOpenRun('a[0], a[1], a[2], a[3], a[4]'), 'a[0], ');
+    assert.equal(cutOpenRun('0x00, 0x00, 0x00, 0x00'), '0x00, ');
+    for (const code of ['x = 1000000000', 'print("=================', 'foo(bar(baz(', 'return a + b + c', 'f(x, 1, 1, 0, 1, 1, 0, 1, 0, 0', '[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11']) assert.equal(cutOpenRun(code), code, code);
+  });
+  it('a block that ran out of tokens ends at its last whole line', () => {
+    const block = '\n    """Redirect."""\n    return self.next()\n    """';
+    assert.equal(shapeCompletion(block, at('def f():|\n'), 'multi', { open: true }), '\n    """Redirect."""\n    return self.next()');
+    assert.equal(shapeCompletion(block, at('def f():|\n'), 'multi'), block, 'ended at a stop: whole');
+    assert.equal(shapeCompletion(`${block}\n`, at('def f():|\n'), 'multi', { open: true }), block, 'its last line ended');
+    // Nothing whole before it: the line stays. Shaping ended the block earlier: nothing more goes.
+    assert.equal(shapeCompletion('\n    return self.ne', at('def f():|\n'), 'multi', { open: true }), '\n    return self.ne');
+    assert.equal(shapeCompletion('\n    a = 1\nb = 2\nc = ', at('def f():|\n'), 'multi', { open: true }), '\n    a = 1');
+    // Its last line cut at a run, then left out as unfinished; the line before keeps its repeats.
+    assert.equal(shapeCompletion('\n    t = [0, 0, 0, 0]\n    n = "x/x/x/x/x/', at('def f():|\n'), 'multi', { open: true }), '\n    t = [0, 0, 0, 0]');
   });
   it('drops a closer the line suffix already has, and text the next lines already hold', () => {
     assert.equal(shapeCompletion('a, b)', at('foo(|)\n'), 'single'), 'a, b');
