@@ -111,22 +111,25 @@ describe('language server over LSP (real model)', () => {
     assert.deepEqual(block[0]?.range, { start: { line: 8, character: 4 }, end: { line: 8, character: 4 } });
   });
 
-  it('a notebook cell is completed with the code cells above it as context (markdown and other languages left out), at the cell\'s own positions', async () => {
+  it('a notebook cell is completed with the code and markdown cells above it as context (markdown as comments, other languages left out), at the cell\'s own positions', async () => {
     assert.deepEqual((s.init.capabilities as { notebookDocumentSync?: unknown }).notebookDocumentSync, { notebookSelector: [{ notebook: '*', cells: [{ language: '*' }] }] });
     const nb = 'file:///w/analysis.ipynb';
     const cell = (i: number): string => `vscode-notebook-cell:/w/analysis.ipynb#W${i}sZmlsZQ%3D%3D`;
     const cells = [
-      { uri: cell(0), languageId: 'markdown', text: '# Fibonacci numbers' },
+      { uri: cell(0), languageId: 'markdown', text: '# Fibonacci numbers\r\n\r\nEach is the sum of the two before it.\r\n' },
       { uri: cell(1), languageId: 'python', text: doc.replace(/return $/, 'return fibonacci(n - 1) + fibonacci(n - 2)') },
       { uri: cell(2), languageId: 'r', text: 'x <- 1' },
-      { uri: cell(3), languageId: 'python', text: 'for i in range(10):\n    print(' },
+      { uri: cell(3), languageId: 'markdown', text: '  \n' },
+      { uri: cell(4), languageId: 'markdown', text: 'The first ten:' },
+      { uri: cell(5), languageId: 'python', text: 'for i in range(10):\n    print(' },
     ];
     await s.conn.sendNotification(DidOpenNotebookDocumentNotification.type, {
       notebookDocument: { uri: nb, notebookType: 'jupyter-notebook', version: 1, cells: cells.map((c) => ({ kind: (c.languageId === 'markdown' ? 1 : 2) as 1 | 2, document: c.uri })) },
       cellTextDocuments: cells.map((c) => ({ uri: c.uri, languageId: c.languageId, version: 1, text: c.text })),
     });
-    const got = items(await ask(s, cell(3), 1, 10));
-    const want = await expected(`${cells[1]?.text}\n\n${cells[3]?.text}`, false);
+    const got = items(await ask(s, cell(5), 1, 10));
+    // An empty markdown cell adds nothing; CRLF in a cell is LF.
+    const want = await expected(`# # Fibonacci numbers\n#\n# Each is the sum of the two before it.\n\n${cells[1]?.text}\n\n# The first ten:\n\n${cells[5]?.text}`, false);
     assert.ok(want.length > 0, 'the model completes this line');
     assert.equal(got[0]?.insertText, want);
     assert.deepEqual(got[0]?.range, { start: { line: 1, character: 10 }, end: { line: 1, character: 10 } });
