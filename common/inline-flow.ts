@@ -115,7 +115,8 @@ export class InlineFlow<T> {
   /**
    * The whole of a request whose reply held its beginning (prism/continuation): cached at the
    * request's point, so the whole shows at once, and typing through the reply still
-   * matches it. False for a request this flow did not send (or has forgotten).
+   * matches it. False (do not show it now) for a request this flow did not send (or has
+   * forgotten), or one whose ghost text the user dismissed.
    */
   continued(key: string, text: string): boolean {
     const req = this.asked.get(key);
@@ -124,8 +125,19 @@ export class InlineFlow<T> {
     // selected (the cache, which matches text typed since, does not apply there).
     if (req.selected !== undefined) this.selectedRest = { key, selected: req.selected, items: [text] };
     else this.cache.put(req.point, [text]);
-    return true;
+    // Dismissed there (Escape): kept for typing that matches it, but not shown again unasked.
+    return key !== this.dismissedKey;
   }
+
+  /**
+   * The user dismissed the ghost text at this point (flowKey of the cursor's document, version
+   * and position): a whole that follows for it is not shown unasked (continued() says false).
+   */
+  dismissed(key: string): void {
+    this.dismissedKey = key;
+  }
+
+  private dismissedKey: string | undefined;
 
   private readonly asked = new Map<string, { point: DocPoint; selected?: string }>();
   private selectedRest: { key: string; selected: string; items: string[] } | undefined;

@@ -63,6 +63,8 @@ export interface StatsResult {
   /** Replies whose line a time budget cut, a finish scheduled for the pause after them, and finishes that ran or gave up (prism.progressive). */
   linesCut: number;
   lineFinishes: number;
+  /** Ghost texts the user dismissed (prism/dismissed). */
+  dismissals: number;
 }
 
 export interface PrefillParams {
@@ -97,6 +99,26 @@ export interface ContinuationParams {
  * meanwhile still matches it).
  */
 export const CONTINUATION = new NotificationType<ContinuationParams>('prism/continuation');
+
+export interface DismissedParams {
+  /** The document and version the dismissed ghost text was shown in. */
+  textDocument: { uri: string; version: number };
+  /** The cursor's position when it was dismissed. */
+  position: { line: number; character: number };
+}
+
+/**
+ * Client -> server notification: the user dismissed the ghost text (Escape) here. What would
+ * follow it (a block's rest, a cut line's finish) is not wanted: the server stops decoding it.
+ */
+export const DISMISSED = new NotificationType<DismissedParams>('prism/dismissed');
+
+/**
+ * The command Escape runs while ghost text shows, after VS Code's own hide (package.json's
+ * keybinding, `runCommands`): notes the dismissal. Run in the extension host, it may come
+ * hundreds of ms after the key on a busy machine; hiding first keeps Escape instant.
+ */
+export const DISMISS_COMMAND = 'prism.dismissInline';
 
 /** Client -> server request: the server's counters (tests, benchmarks). */
 export const STATS = new RequestType0<StatsResult, void>('prism/stats');

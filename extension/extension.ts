@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { ACCEPTED_COMMAND, CONTINUATION, LOG, PREFILL, STATUS, type StatusParams } from '../common/protocol';
+import { ACCEPTED_COMMAND, CONTINUATION, DISMISS_COMMAND, DISMISSED, LOG, PREFILL, STATUS, type StatusParams } from '../common/protocol';
 import { CursorRest, type CursorAt } from '../common/cursor-rest';
 import { serverEnv } from '../common/server-env';
 import { normalizeSettings, whyOff } from '../common/settings';
@@ -105,6 +105,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         if (client) await client.restart();
       }),
       vscode.commands.registerCommand(ACCEPTED_COMMAND, () => inline.accepted()),
+      // Escape while ghost text shows (package.json's keybinding: VS Code hides it at once, as its
+      // own Escape does, then runs this): what would follow it is not shown, nor decoded on.
+      vscode.commands.registerCommand(DISMISS_COMMAND, () => {
+        const at = inline.dismissed();
+        if (at && client) void client.sendNotification(DISMISSED, at);
+      }),
       vscode.workspace.onDidChangeTextDocument((e) => inline.keystroke(e)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('prism')) return;

@@ -7,7 +7,7 @@ import type { Middleware } from 'vscode-languageclient/node';
 import { docPoint } from '../common/cache';
 import { stopKey } from '../common/debounce';
 import { flowKey, InlineFlow } from '../common/inline-flow';
-import { ACCEPTED_COMMAND, type ContinuationParams } from '../common/protocol';
+import { ACCEPTED_COMMAND, type ContinuationParams, type DismissedParams } from '../common/protocol';
 
 export class InlineMiddleware {
   readonly flow: InlineFlow<vscode.InlineCompletionItem>;
@@ -93,6 +93,20 @@ export class InlineMiddleware {
     // Still where the request was (a list item may be selected), or typed into the reply.
     const still = doc.version === p.textDocument.version && at.line === p.position.line && at.character === p.position.character;
     if (still || this.flow.cache.get(point)) void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+  }
+
+  /**
+   * Escape while ghost text shows (DISMISS_COMMAND): a whole that follows for this point is not
+   * shown unasked. Returns where it was, for the server, which stops decoding it.
+   */
+  dismissed(): DismissedParams | undefined {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return undefined;
+    const doc = editor.document;
+    const at = editor.selection.active;
+    this.flow.dismissed(flowKey(doc.uri.toString(), doc.version, at.line, at.character));
+    this.trace(() => `dismissed at ${doc.uri.path.split('/').pop() ?? ''}:${at.line + 1}:${at.character + 1} v${doc.version}`);
+    return { textDocument: { uri: doc.uri.toString(), version: doc.version }, position: { line: at.line, character: at.character } };
   }
 
   /** An item was accepted whole: count it, forget stale entries, prefetch what comes next. */

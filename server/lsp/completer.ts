@@ -122,7 +122,7 @@ export class Completer {
   private idleMove: NodeJS.Timeout | undefined;
   /** The pending finish of a cut line (scheduleLineFinish): cleared by any request or warm-up. */
   private lineFinish: NodeJS.Timeout | undefined;
-  readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false, prefills: 0, prefillTokens: 0, firstLines: 0, continuations: 0, linesCut: 0, lineFinishes: 0 };
+  readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false, prefills: 0, prefillTokens: 0, firstLines: 0, continuations: 0, linesCut: 0, lineFinishes: 0, dismissals: 0 };
 
   constructor(private readonly factory: EngineFactory, private readonly hooks: CompleterHooks) {}
 
@@ -148,6 +148,20 @@ export class Completer {
     this.loading = undefined;
     this.stats.modelLoaded = false;
     await e?.dispose();
+  }
+
+  /**
+   * The user dismissed the ghost text in this document (Escape): the rest of a block decoding on
+   * for it and a cut line's finish are not wanted. Stops them; a completion still being asked
+   * for goes on (VS Code cancels what it no longer wants).
+   */
+  dismissed(uri: string): void {
+    this.stats.dismissals++;
+    this.cancelLineFinish();
+    if (this.block && this.currentUri === uri) {
+      this.block.abort();
+      this.hooks.log('dismissed: the rest of the block stops');
+    }
   }
 
   forget(uri: string): void {

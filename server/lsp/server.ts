@@ -13,7 +13,7 @@ import { DEFAULT_MODEL_FILE, resolveModelPath } from '../paths';
 import { Completer, type EngineFactory } from './completer';
 import { forgetView, lfView } from './eol';
 import { docView } from './views';
-import { CONTINUATION, LOG, PREFILL, STATS, STATUS, type StatusParams } from '../../common/protocol';
+import { CONTINUATION, DISMISSED, LOG, PREFILL, STATS, STATUS, type StatusParams } from '../../common/protocol';
 import { normalizeSettings, type Settings } from '../../common/settings';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -135,6 +135,10 @@ connection.onNotification(PREFILL, (p) => {
   if (!doc || !p.position) return; // not open (yet): nothing to warm
   const lf = docView(doc, documents, notebooks);
   void completer.prefill({ uri: lf.uri, languageId: doc.languageId, version: doc.version, text: lf.text }, lf.offsetAt(p.position), p.reason ?? 'active');
+});
+connection.onNotification(DISMISSED, (p) => {
+  const doc = documents.get(p?.textDocument?.uri ?? '');
+  if (doc) completer.dismissed(docView(doc, documents, notebooks).uri);
 });
 documents.onDidClose((e) => { forgetView(e.document.uri); completer.forget(e.document.uri); });
 notebooks.onDidClose((nb) => completer.forget(nb.uri));

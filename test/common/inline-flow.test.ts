@@ -39,6 +39,18 @@ describe('inline flow', () => {
     assert.deepEqual(await flow.provide({ point: point('def f():\n    y ='), automatic: true }, live, ask), { kind: 'cache', items: [' 1\n    return y'], typed: 'y =' });
   });
 
+  it('a rest for a point whose ghost text was dismissed is kept for typing but not shown unasked', async () => {
+    const { flow } = setup();
+    const key = flowKey('file:///a.py', 7, 1, 4);
+    await flow.provide({ point: point('def f():\n    '), automatic: false, key }, live, async () => ['y = 1']);
+    flow.dismissed(flowKey('file:///a.py', 7, 1, 5));
+    assert.equal(flow.continued(key, 'y = 1\n    return y'), true, 'dismissed elsewhere');
+    flow.dismissed(key);
+    assert.equal(flow.continued(key, 'y = 1\n    return y\n'), false);
+    const ask = async (): Promise<string[]> => { throw new Error('the cache should have answered'); };
+    assert.deepEqual(await flow.provide({ point: point('def f():\n    y'), automatic: true }, live, ask), { kind: 'cache', items: [' = 1\n    return y\n'], typed: 'y' });
+  });
+
   it('the whole of a reply made with a list item selected answers that request again while the same item is selected', async () => {
     const { flow } = setup();
     const key = flowKey('file:///a.py', 3, 0, 5);

@@ -56,6 +56,9 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
   const coldText = 'class Inventory:\n    def __init__(self):\n        self.items = {}\n\n    def add(self, name, count):\n        self.items[name] = self.items.get(name, 0) + count\n\n    def remove(self, name, count):';
   const enterFile = 'cache.py';
   const enterText = 'class Cache:\n    def __init__(self):\n        self.items = {}\n\n    def get(self, key):';
+  // A block whose first line comes first and its rest after it (prism.progressive).
+  const escapeFile = 'registry.py';
+  const escapeText = 'class Registry:\n    def __init__(self):\n        self.items = {}\n\n    def get(self, key):';
   const notebookFile = 'analysis.ipynb';
   const notebookCell = 'for i in range(10):\n    print(';
   const notebookCode = (src: string): object => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: src.split(/(?<=\n)/) });
@@ -74,6 +77,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     fs.writeFileSync(path.join(work, file), original);
     fs.writeFileSync(path.join(work, enterFile), enterText);
     fs.writeFileSync(path.join(work, coldFile), coldText);
+    fs.writeFileSync(path.join(work, escapeFile), escapeText);
     fs.writeFileSync(path.join(work, notebookFile), JSON.stringify({
       cells: [
         { cell_type: 'markdown', metadata: {}, source: ['# Fibonacci numbers'] },
@@ -231,6 +235,24 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     assert.match(cursorLine, /^ {8}\S/, `the cursor line holds code at the editor's indentation: ${JSON.stringify(saved.slice(enterText.length))}`);
     const accepted = saved.slice(enterText.length + 1).split('\n').filter((l) => l.trim().length > 0);
     assert.ok(accepted.length >= 2, `Tab accepted the whole block (the ghost text's lengths as it changed: ${changes.join(', ')}): ${JSON.stringify(saved.slice(enterText.length))}`);
+  });
+
+  it('Escape as soon as a block\'s first line shows: the rest of the block does not bring the ghost text back', async () => {
+    await openAtEnd(escapeFile);
+    await page.waitForTimeout(2000); // the file's prompt warms, as the user reads
+    await page.keyboard.press('Enter');
+    await ghost().first().waitFor({ state: 'visible', timeout: 120_000 });
+    const first = (await ghost().allTextContents()).join('');
+    const t0 = Date.now();
+    await page.keyboard.press('Escape');
+    // Before the fix, the block's rest arrived 300-700 ms later and showed itself again.
+    const seen: string[] = [];
+    let last = first;
+    for (const end = Date.now() + 3000; Date.now() < end; await page.waitForTimeout(30)) {
+      const now = (await ghost().allTextContents()).join('');
+      if (now !== last) { seen.push(`${Date.now() - t0} ms: ${JSON.stringify(now)}`); last = now; }
+    }
+    assert.equal(last, '', `dismissed ${JSON.stringify(first)}; the ghost text after it: ${seen.join(', ')}`);
   });
 
   it('in a Jupyter notebook, a cell is completed with the cells above it as context, and Tab writes it into the cell', async () => {

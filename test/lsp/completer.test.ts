@@ -671,6 +671,24 @@ describe('Completer: progressive blocks (prism.progressive)', () => {
     assert.equal(c.stats.continuations, 0);
   });
 
+  it('a dismissal (Escape) stops the rest of the block: nothing more is sent; in another document it stops nothing', async () => {
+    for (const uri of [block.uri, 'file:///w/other.py']) {
+      const { gate, open } = gated();
+      const seen: { aborted?: boolean } = {};
+      const c = new Completer(async () => streamingEngine('y = x + 1\n', '    return y\n', gate, seen), hooks());
+      await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+      const rests: string[][] = [];
+      assert.deepEqual((await c.complete(block, at, never, () => 3, (items) => rests.push(items.map((i) => i.insertText)))).map((i) => i.insertText), ['y = x + 1']);
+      c.dismissed(uri);
+      open();
+      await settle();
+      const here = uri === block.uri;
+      assert.equal(seen.aborted, here);
+      assert.deepEqual(rests, here ? [] : [['y = x + 1\n    return y']]);
+      assert.deepEqual([c.stats.dismissals, c.stats.continuations], [1, here ? 0 : 1]);
+    }
+  });
+
   it('a block decoding on gives way to a warm-up: of another document at once, of a cursor moved here after its step', async () => {
     for (const elsewhere of [true, false]) {
       const { gate, open } = gated();
@@ -805,6 +823,18 @@ describe('Completer: a line its first-line budget cut is finished when the user 
     assert.deepEqual(rests, [['compute(a, b)']]);
     assert.deepEqual([c.stats.linesCut, c.stats.lineFinishes, c.stats.continuations], [1, 1, 1]);
     assert.ok(logs.some((l) => /finished at rest in \d+ ms \(10 -> 13 characters\)/.test(l)), logs.join('\n'));
+  });
+
+  it('a line dismissed (Escape) before the pause is not finished', async () => {
+    const requests: CompletionRequest[] = [];
+    const c = new Completer(async () => cutEngine(requests), { ...hooks(), lineRestMs: 30 });
+    await c.applySettings(noDraft);
+    const rests: string[][] = [];
+    await c.complete(line, at, never, () => 5, (items) => rests.push(items.map((i) => i.insertText)));
+    c.dismissed(line.uri);
+    await wait(80);
+    assert.equal(requests.length, 1);
+    assert.deepEqual(rests, []);
   });
 
   it('a finish that runs out of tokens inside a repeating run is cut to its first time; a line the budget cut is not', async () => {
