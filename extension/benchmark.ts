@@ -17,6 +17,9 @@ export async function runBenchmark(context: vscode.ExtensionContext, out: vscode
   const args = ['bench', '--quick', '--no-llama', '--out', dir, '--dir', folder ?? context.asAbsolutePath('examples')];
   const model = cfg.get<string>('modelPath', '');
   if (model) args.push('--model', model);
+  // PRISM_BENCH_ARGS: more of the CLI's options, after these (a later option wins): a longer run
+  // (`--positions 12`), or the end-to-end test's shorter one.
+  args.push(...(process.env.PRISM_BENCH_ARGS ?? '').split(/\s+/).filter(Boolean));
   out.appendLine(`benchmark: node ${cli} ${args.join(' ')}`);
   const ok = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'PRISM benchmark', cancellable: true }, (progress, token) =>
     new Promise<boolean>((resolve) => {

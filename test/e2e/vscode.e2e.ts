@@ -110,7 +110,12 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     const nuget = await startFeed(buildPackage().data, ortVersion());
     closeFeed = nuget.close;
     server = spawn(process.execPath, [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-workspace-trust', '--disable-telemetry',
-      '--user-data-dir', userData, '--extensions-dir', exts, work], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PRISM_CUDA_FEED: `${nuget.feed.url}/v3/index.json` } });
+      '--user-data-dir', userData, '--extensions-dir', exts, work], { stdio: ['ignore', 'pipe', 'pipe'], env: {
+      ...process.env, PRISM_CUDA_FEED: `${nuget.feed.url}/v3/index.json`,
+      // The command-palette benchmark on 2 prompts and a 20-character trace after 1 s of reading:
+      // the command, its progress and its report end to end, in about half the user's default time.
+      PRISM_BENCH_ARGS: '--positions 2 --trace-chars 20 --open-pause 1000',
+    } });
     await waitForOutput(server, /HTTP server listening/, 'code-server');
     browser = await chromium.launch({
       executablePath: process.env.PRISM_CHROMIUM ?? '/usr/bin/chromium',
