@@ -763,7 +763,6 @@ const LINE_REST_MS = 250;
  */
 const FIRST_SHARE = 0.375;
 
-/** Line comments by language id (the cross-file header's file names); others use //. */
 /** The settings the datastore's contents depend on. */
 function storeKey(s: Settings): string {
   return JSON.stringify([s.datastore, s.languages, s.exclude, s.maxFileBytes]);

@@ -12,7 +12,7 @@ import { EngineClient } from '../engine/client';
 import { DEFAULT_MODEL_FILE, resolveModelPath } from '../paths';
 import { Completer, type EngineFactory } from './completer';
 import { forgetView, lfView } from './eol';
-import { docView } from './views';
+import { docView, viewUri } from './views';
 import { CONTINUATION, DISMISSED, LOG, PREFILL, STATS, STATUS, type StatusParams } from '../../common/protocol';
 import { normalizeSettings, type Settings } from '../../common/settings';
 
@@ -138,7 +138,7 @@ connection.onNotification(PREFILL, (p) => {
 });
 connection.onNotification(DISMISSED, (p) => {
   const doc = documents.get(p?.textDocument?.uri ?? '');
-  if (doc) completer.dismissed(docView(doc, documents, notebooks).uri);
+  if (doc) completer.dismissed(viewUri(doc.uri, notebooks));
 });
 documents.onDidClose((e) => { forgetView(e.document.uri); completer.forget(e.document.uri); });
 notebooks.onDidClose((nb) => completer.forget(nb.uri));

@@ -22,6 +22,11 @@ export const CELL_SEPARATOR = '\n\n';
 const MARKUP = 1;
 const CODE = 2;
 
+/** The URI the completer keys a document by: its notebook's for a notebook cell, else its own. */
+export function viewUri(uri: string, notebooks?: NotebookDocuments<TextDocument>): string {
+  return notebooks?.findNotebookDocumentForCell(uri)?.uri ?? uri;
+}
+
 export function docView(doc: TextDocument, documents: TextDocuments<TextDocument>, notebooks?: NotebookDocuments<TextDocument>): DocView {
   const own = lfView(doc);
   const notebook = notebooks?.findNotebookDocumentForCell(doc.uri);
