@@ -413,7 +413,7 @@ export class Completer {
    * Inline completion items for a request, [] for none; never throws. With `rest` (and
    * prism.progressive), a block replies as soon as its first line is written (or where an open
    * first line's budget runs out) and decoding goes on in the background: `rest` gets the whole
-   * block when it is done, if it extends the reply and no newer request came (a newer request stops
+   * block when it is done, if it differs from the reply (replaces()) and no newer request came (a newer request stops
    * it, as it stops any running request).
    */
   async complete(doc: DocState, req: InlineRequest, cancelled: { isCancellationRequested: boolean; onCancellationRequested(f: () => void): unknown }, versionNow: () => number | undefined, rest?: (items: InlineItem[]) => void): Promise<InlineItem[]> {
@@ -518,7 +518,7 @@ export class Completer {
     try {
       const items = await this.run(engine, doc, req, ctl.signal, undefined, { cut: false, finish: true });
       const whole = items[0];
-      if (ctl.signal.aborted || versionNow() !== doc.version || !whole || whole.insertText.length <= line.insertText.length || !whole.insertText.startsWith(line.insertText)) return;
+      if (ctl.signal.aborted || versionNow() !== doc.version || !replaces(whole, line)) return;
       this.stats.continuations++;
       this.hooks.log(`finished at rest in ${Math.round(performance.now() - t0)} ms (${line.insertText.length} -> ${whole.insertText.length} characters)`);
       rest([whole]);
@@ -538,7 +538,7 @@ export class Completer {
   }
 
   /**
-   * The whole of an early reply: sent on when done, if it extends the reply and no newer request
+   * The whole of an early reply: sent on when done, if it differs from the reply (replaces()) and no newer request
    * came. Edits since are the client's to judge: its cache matches the block at the
    * request's point against the text typed since (typing through the first line still matches).
    * Returns what the user was last sent (the block, or the early reply), undefined once stopped.
@@ -548,7 +548,7 @@ export class Completer {
       const items = await whole;
       const block = items[0];
       if (ctl.signal.aborted) return undefined;
-      if (!block || block.insertText.length <= line.insertText.length || !block.insertText.startsWith(line.insertText)) return line;
+      if (!replaces(block, line)) return line;
       this.stats.continuations++;
       rest([block]);
       return block;
@@ -762,6 +762,16 @@ const LINE_REST_MS = 250;
  * 256-token prompts lost 0.047 (+-0.027) (docs/BENCHMARKS.md, "A file's first keystroke").
  */
 const FIRST_SHARE = 0.375;
+
+/**
+ * Whether a reply's whole (a block when done, a cut line finished) should replace what the user
+ * was shown: it differs and is not empty. Both are the same greedy output, so a longer whole
+ * extends what was shown, and a shorter one is the same text judged with its end known: a run
+ * repeated in an unfinished line kept once, or a block ended at its last whole line (shape.ts).
+ */
+function replaces(whole: InlineItem | undefined, shown: InlineItem): whole is InlineItem {
+  return whole !== undefined && whole.insertText.length > 0 && whole.insertText !== shown.insertText;
+}
 
 /** The settings the datastore's contents depend on. */
 function storeKey(s: Settings): string {

@@ -857,11 +857,22 @@ describe('Completer: a line its first-line budget cut is finished when the user 
     await wait(80);
     assert.equal(requests.length, 2);
     assert.deepEqual(rests, [['"x = a/b/']], 'out of tokens: the run once');
-    // Cut by the clock, the same run is shown as written (it is finished, and judged, at the pause).
+    // Cut by the clock, the same run is shown as written; it is finished, and judged, at the pause,
+    // and the shorter whole replaces what was shown.
     say.cut = say.whole.slice(0, 18);
-    const d = new Completer(async () => engine, { ...hooks(), lineRestMs: 0 });
+    const d = new Completer(async () => engine, { ...hooks(), lineRestMs: 30 });
     await d.applySettings(noDraft);
-    assert.deepEqual((await d.complete(line, at, never, () => 5)).map((i) => i.insertText), ['"x = a/b/a/b/a/b/c']);
+    rests.length = 0;
+    assert.deepEqual((await d.complete(line, at, never, () => 5, (items) => rests.push(items.map((i) => i.insertText)))).map((i) => i.insertText), ['"x = a/b/a/b/a/b/c']);
+    await wait(80);
+    assert.deepEqual(rests, [['"x = a/b/']], 'the finish replaces the run shown');
+    // A finish equal to what was shown sends nothing.
+    say.cut = '"x = abc';
+    say.whole = say.cut;
+    rests.length = 0;
+    await d.complete(line, at, never, () => 5, (items) => rests.push(items.map((i) => i.insertText)));
+    await wait(80);
+    assert.deepEqual(rests, []);
   });
 
   it('with an IntelliSense item selected, the whole extends the item over its range', async () => {
