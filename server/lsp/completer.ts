@@ -103,6 +103,8 @@ export class Completer {
   private warmUp: AbortController | undefined;
   /** A block decoding on after its first line was sent, or a cut line being finished (prism.progressive), while it does. */
   private block: AbortController | undefined;
+  /** Where `block` was asked (its document's text either side of the point) and what it showed: typing that leaves it stops it (documentChanged). */
+  private blockAt: { ctl: AbortController; uri: string; before: string; after: string; shown: string } | undefined;
   /** The document `current` is for. */
   private currentUri = '';
   private readonly ratio = new CharsPerToken();
@@ -255,6 +257,7 @@ export class Completer {
 
   /** A document changed: once its edits settle (1.5 s), the datastore gets its new text. */
   documentChanged(doc: { uri: string; languageId: string }, text: () => string): void {
+    this.leftBlock(doc.uri, text);
     const s = this.settings;
     if (!s.datastore.enable || !doc.uri.startsWith('file://')) return;
     const fsPath = decodeURIComponent(doc.uri.slice(7));
@@ -268,6 +271,22 @@ export class Completer {
       if (now.length > s.maxFileBytes || now.includes('\u0000')) return;
       this.engine?.index?.([{ path: fsPath, text: now }], false).catch((err: Error) => this.hooks.log(`datastore: ${err.message}`));
     }, this.hooks.editSettleMs ?? 1500));
+  }
+
+  /**
+   * A block decoding on after its reply (or a cut line being finished) stops when the user types
+   * a first character other than its own there: the client's cache could not match its rest, and
+   * the request that keystroke brings would otherwise wait for the block's run under way. Typing
+   * that follows the ghost text, edits elsewhere and deletions leave it running.
+   */
+  private leftBlock(uri: string, text: () => string): void {
+    const at = this.blockAt;
+    if (!at || at.ctl !== this.block || at.uri !== uri || at.ctl.signal.aborted) return;
+    const now = text();
+    if (now.length <= at.before.length + at.after.length || !now.startsWith(at.before) || !now.endsWith(at.after)) return;
+    if (now[at.before.length] === at.shown[0]) return;
+    at.ctl.abort();
+    this.hooks.log('typed past the ghost text: the rest of the block stops');
   }
 
   /** Whether completions run in this document (language, exclusions, size, binary: said once). */
@@ -461,6 +480,7 @@ export class Completer {
         this.hooks.log(`replied with the beginning (${items[0]?.insertText.length ?? 0} characters) in ${Math.round(ms)} ms; the rest follows when done`);
         background = true;
         this.block = ctl;
+        this.blockAt = { ctl, uri: doc.uri, before: doc.text.slice(0, req.offset), after: doc.text.slice(req.offset), shown: items[0]?.insertText ?? '' };
         void this.finishEarly(whole, items[0] as InlineItem, ctl, rest).then((shown) => {
           this.afterCompletion(engine, doc, req, ctl, versionNow);
           // A block the completion's time budget cut: finished at the next pause, as a cut line is.
@@ -513,6 +533,7 @@ export class Completer {
     const ctl = new AbortController();
     this.current = ctl;
     this.block = ctl;
+    this.blockAt = req.selected ? undefined : { ctl, uri: doc.uri, before: doc.text.slice(0, req.offset), after: doc.text.slice(req.offset), shown: line.insertText };
     this.currentUri = doc.uri;
     const t0 = performance.now();
     try {
@@ -527,7 +548,7 @@ export class Completer {
     } finally {
       this.stats.lineFinishes++;
       if (this.current === ctl) this.current = undefined;
-      if (this.block === ctl) this.block = undefined;
+      if (this.block === ctl) { this.block = undefined; this.blockAt = undefined; }
     }
     this.afterCompletion(engine, doc, req, ctl, versionNow);
   }
@@ -557,7 +578,7 @@ export class Completer {
       return undefined;
     } finally {
       if (this.current === ctl) this.current = undefined;
-      if (this.block === ctl) this.block = undefined;
+      if (this.block === ctl) { this.block = undefined; this.blockAt = undefined; }
     }
   }
 

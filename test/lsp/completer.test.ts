@@ -689,6 +689,31 @@ describe('Completer: progressive blocks (prism.progressive)', () => {
     }
   });
 
+  it('typing another first character than the ghost text\'s stops the rest of the block; typing it, or elsewhere, does not', async () => {
+    const cases: [string, string, boolean][] = [
+      [block.uri, `${block.text}z`, true], // another character at the point
+      [block.uri, `${block.text}y`, false], // the ghost text's own first character
+      [block.uri, `# a note\n${block.text}z`, false], // an edit before the point: not judged
+      [block.uri, block.text.slice(0, -1), false], // a deletion
+      ['file:///w/other.py', `${block.text}z`, false], // another document
+    ];
+    for (const [uri, text, stops] of cases) {
+      const { gate, open } = gated();
+      const seen: { aborted?: boolean } = {};
+      const logs: string[] = [];
+      const c = new Completer(async () => streamingEngine('y = x + 1\n', '    return y\n', gate, seen), { ...hooks(), log: (m) => logs.push(m) });
+      await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+      const rests: string[][] = [];
+      await c.complete(block, at, never, () => 3, (items) => rests.push(items.map((i) => i.insertText)));
+      c.documentChanged({ uri, languageId: 'python' }, () => text);
+      open();
+      await settle();
+      assert.equal(seen.aborted, stops, text);
+      assert.deepEqual(rests, stops ? [] : [['y = x + 1\n    return y']], text);
+      assert.equal(logs.includes('typed past the ghost text: the rest of the block stops'), stops, text);
+    }
+  });
+
   it('a block decoding on gives way to a warm-up: of another document at once, of a cursor moved here after its step', async () => {
     for (const elsewhere of [true, false]) {
       const { gate, open } = gated();
