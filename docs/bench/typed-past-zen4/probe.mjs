@@ -1,5 +1,6 @@
 // Typing past a block's ghost text: the real language server, two builds alternating (the
-// server bundles in BUILDS, copied over dist/server.js for each arm; the engine is the same). In
+// server bundles in BUILDS, copied over dist/server.js for each arm, the original put back at the
+// end; the engine is the same). In
 // each of N dev-split files the cursor rests at the end of a line at 40% of the file (prism/prefill
 // 'rest'), 1.5 s later Enter and the next line's indentation arrive as one change and a completion
 // is asked 30 ms after it (a block: its first line replies, the rest decodes on). READ_MS after
