@@ -14,6 +14,16 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const require = createRequire(path.join(ROOT, 'package.json'));
 const { chromium } = require('playwright-core');
 
+/**
+ * The shared code data as the benchmarks find it (server/bench/data.ts: PRISM_SHARED_DATA, else
+ * shared/data/code beside the repository; needs the build's out/): its folder and the dev-split
+ * repositories, where the sessions take their files.
+ */
+export function devSplit() {
+  const data = require('./out/server/bench/data.js').sharedDataDir(ROOT);
+  return { data, dev: new Set(JSON.parse(fs.readFileSync(path.join(data, 'splits.json'), 'utf8')).dev.map((r) => r.repo)) };
+}
+
 /** The selector of ghost text in the editor. */
 export const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text';
 

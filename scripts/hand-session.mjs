@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ghostAfter, GHOST, openFile, ROOT, startSession } from './code-server-session.mjs';
+import { GHOST, ROOT, devSplit, ghostAfter, openFile, startSession } from './code-server-session.mjs';
 
 const args = process.argv.slice(2);
 const out = args[args.indexOf('--out') + 1] && args.includes('--out') ? path.resolve(args[args.indexOf('--out') + 1]) : fs.mkdtempSync(path.join(os.tmpdir(), 'prism-hand-out-'));
@@ -31,8 +31,7 @@ const CLICK_ENTER_MS = args.includes('--click-enter') ? Number(args[args.indexOf
 fs.mkdirSync(out, { recursive: true });
 
 // Dev-split files (never train): two Python, one TypeScript, 8-80 KB; a short Python one.
-const data = path.join(ROOT, '..', 'shared', 'data', 'code');
-const dev = new Set(JSON.parse(fs.readFileSync(path.join(data, 'splits.json'), 'utf8')).dev.map((r) => r.repo));
+const { data, dev } = devSplit();
 function pick(lang, re, not = '', [min, max] = [8000, 80000]) {
   for (const line of fs.readFileSync(path.join(data, 'corpus', `${lang}.jsonl`), 'utf8').split('\n')) {
     if (!line) continue;

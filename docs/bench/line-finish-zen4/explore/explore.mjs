@@ -8,11 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const { GHOST, ghostAfter, openFile, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
+const { GHOST, devSplit, ghostAfter, openFile, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
 const out = process.argv[2] ?? '/tmp/explore';
 fs.mkdirSync(out, { recursive: true });
-const data = path.join(ROOT, '..', 'shared', 'data', 'code');
-const dev = new Set(JSON.parse(fs.readFileSync(path.join(data, 'splits.json'), 'utf8')).dev.map((r) => r.repo));
+const { data, dev } = devSplit();
 function pick(lang, re, skip = 0) {
   for (const line of fs.readFileSync(path.join(data, 'corpus', `${lang}.jsonl`), 'utf8').split('\n')) {
     if (!line) continue;
