@@ -17,10 +17,16 @@ export interface FlowRequest {
   point: DocPoint;
   /** Triggered by typing (debounced), not by the user's explicit request. */
   automatic: boolean;
-  /** A completion-list item is selected: the reply must extend it, so the cache does not apply. */
+  /** A completion-list item is selected: the reply must extend it (the cache applies through `selectedTyped` only). */
   selectedItem?: boolean;
   /** That item's text: the whole of a reply to this request (prism/continuation) answers while it stays selected. */
   selected?: string;
+  /**
+   * The document's text from the selected item's range start to the cursor, where that range ends
+   * at the cursor (the word typed so far): a cached ghost text that spells the item from there and
+   * goes on past it still answers, over the item's range.
+   */
+  selectedTyped?: string;
   /** More than one cursor: inline completions would apply to one of them only. */
   multiCursor?: boolean;
   /** The request's identity (flowKey): a prism/continuation for it finds its point. */
@@ -77,11 +83,14 @@ export class InlineFlow<T> {
     const asked = this.now();
     const rest = this.selectedRest;
     if (req.selectedItem && req.key !== undefined && rest?.key === req.key && rest.selected === req.selected) return { kind: 'cache', items: rest.items, typed: '' };
-    if (!req.selectedItem) {
+    if (!req.selectedItem || req.selectedTyped !== undefined) {
       const hit = this.cache.get(req.point);
-      if (hit) {
+      // Typing a ghost text's own characters opens VS Code's list on the word: a cached rest then
+      // answers as the whole over the item's range, where it spells the item and goes on.
+      const items = hit && req.selectedItem ? extending(hit.items, req.selectedTyped ?? '', req.selected ?? '') : hit?.items;
+      if (hit && items && items.length > 0) {
         if (hit.typed.length === 1) this.acceptance.partial++; // once per suggestion typed into
-        return { kind: 'cache', ...hit };
+        return { kind: 'cache', items, typed: hit.typed };
       }
     }
     if (req.automatic) {
@@ -147,4 +156,12 @@ export class InlineFlow<T> {
     this.acceptance.accepted++;
     if (uri !== undefined) this.cache.clear(uri);
   }
+}
+
+/**
+ * Cached rests read over a selected list item's range (`typed`: the item's part already in the
+ * document, up to the cursor): those that spell the item and go on past it, as whole texts.
+ */
+function extending(rests: string[], typed: string, item: string): string[] {
+  return rests.map((r) => typed + r).filter((w) => w.startsWith(item) && w.length > item.length);
 }

@@ -43,11 +43,13 @@ export class InlineMiddleware {
         this.trace(() => `asked at ${where()}, ${context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic ? 'typing' : 'invoked'}`);
         const editor = vscode.window.activeTextEditor;
         const end = document.positionAt(document.getText().length);
+        const sel = context.selectedCompletionInfo;
         const r = await this.flow.provide({
           point: docPoint(document.uri.toString(), document.getText(new vscode.Range(new vscode.Position(0, 0), position)), document.getText(new vscode.Range(position, end))),
           automatic: context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic,
-          selectedItem: context.selectedCompletionInfo !== undefined,
-          selected: context.selectedCompletionInfo?.text,
+          selectedItem: sel !== undefined,
+          selected: sel?.text,
+          selectedTyped: sel && sel.range.end.isEqual(position) && sel.range.start.line === position.line ? document.getText(sel.range) : undefined,
           multiCursor: editor !== undefined && editor.document === document && editor.selections.length > 1,
           key: flowKey(document.uri.toString(), document.version, position.line, position.character),
         }, token, async (t) => {

@@ -63,6 +63,25 @@ describe('inline flow', () => {
     assert.deepEqual((await flow.provide({ point: point('x = com'), automatic: true, selectedItem: true, selected: 'compute', key: flowKey('file:///a.py', 4, 0, 6) }, live, ask)).kind, 'server', 'typed on');
   });
 
+  it('typing a ghost text\'s own characters with VS Code\'s list open on the word: the cache answers over the item\'s range where the ghost spells the item', async () => {
+    const { flow } = setup();
+    await flow.provide({ point: point('def f():\n    '), automatic: false }, live, async () => ['return json.dumps(x)']);
+    let asked = 0;
+    const ask = async (): Promise<string[]> => { asked++; return ['returned']; };
+    // 'r' typed, the list selects 'return' (its range is the typed 'r'): the whole, from the item's start.
+    assert.deepEqual(await flow.provide({ point: point('def f():\n    r'), automatic: true, selectedItem: true, selected: 'return', selectedTyped: 'r' }, live, ask),
+      { kind: 'cache', items: ['return json.dumps(x)'], typed: 'r' });
+    assert.deepEqual(await flow.provide({ point: point('def f():\n    retu'), automatic: true, selectedItem: true, selected: 'return', selectedTyped: 'retu' }, live, ask),
+      { kind: 'cache', items: ['return json.dumps(x)'], typed: 'retu' });
+    assert.equal(asked, 0);
+    assert.equal(flow.acceptance.partial, 1, 'one suggestion typed into');
+    // An item the ghost does not spell, an item the ghost ends with, a range past the cursor: the server.
+    assert.equal((await flow.provide({ point: point('def f():\n    r'), automatic: true, selectedItem: true, selected: 'raise', selectedTyped: 'r' }, live, ask)).kind, 'server');
+    assert.equal((await flow.provide({ point: point('def f():\n    r'), automatic: true, selectedItem: true, selected: 'return json.dumps(x)', selectedTyped: 'r' }, live, ask)).kind, 'server');
+    assert.equal((await flow.provide({ point: point('def f():\n    r'), automatic: true, selectedItem: true, selected: 'return' }, live, ask)).kind, 'server');
+    assert.equal(asked, 3);
+  });
+
   it('answers typing through a suggestion from the cache, counting it as partly typed once', async () => {
     const { flow, clock } = setup();
     const r = await flow.provide({ point: point('x = '), automatic: false }, live, async () => { clock.t += 120; return ['foo(1)', '']; });
