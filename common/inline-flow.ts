@@ -116,6 +116,9 @@ export class InlineFlow<T> {
     const list = items ?? []; // null: the server has nothing here
     if (list.length > 0) {
       if (!req.selectedItem) this.cache.put(req.point, list.map(this.textOf));
+      // A reply over a selected item's range that starts with its typed part is also what follows
+      // the cursor: cached there, so the next keystroke through it answers at once, list or not.
+      else if (req.selectedTyped !== undefined) this.cache.put(req.point, following(list.map(this.textOf), req.selectedTyped));
       this.acceptance.shown++;
     }
     return { kind: 'server', items: list, latencyMs, waitedMs: this.now() - asked };
@@ -164,4 +167,9 @@ export class InlineFlow<T> {
  */
 function extending(rests: string[], typed: string, item: string): string[] {
   return rests.map((r) => typed + r).filter((w) => w.startsWith(item) && w.length > item.length);
+}
+
+/** Whole texts over a selected item's range, read from the cursor (`typed`: the item's part already in the document). */
+function following(wholes: string[], typed: string): string[] {
+  return wholes.filter((w) => w.startsWith(typed)).map((w) => w.slice(typed.length));
 }

@@ -80,6 +80,16 @@ describe('inline flow', () => {
     assert.equal((await flow.provide({ point: point('def f():\n    r'), automatic: true, selectedItem: true, selected: 'return json.dumps(x)', selectedTyped: 'r' }, live, ask)).kind, 'server');
     assert.equal((await flow.provide({ point: point('def f():\n    r'), automatic: true, selectedItem: true, selected: 'return' }, live, ask)).kind, 'server');
     assert.equal(asked, 3);
+    // A reply over the item's range is cached from the cursor: typing on through it, list or not, asks nothing.
+    const fresh = setup().flow;
+    await fresh.provide({ point: point('x = co'), automatic: true, selectedItem: true, selected: 'compute', selectedTyped: 'co' }, live, async () => ['compute(a, b)']);
+    // VS Code's list matches loosely: 'cp' selects 'compute', whose whole does not start with what is typed.
+    await fresh.provide({ point: point('y = cp'), automatic: true, selectedItem: true, selected: 'compute', selectedTyped: 'cp' }, live, async () => ['compute(c)']);
+    const none = async (): Promise<string[]> => { throw new Error('the cache should have answered'); };
+    assert.deepEqual(await fresh.provide({ point: point('x = com'), automatic: true, selectedItem: true, selected: 'compute', selectedTyped: 'com' }, live, none),
+      { kind: 'cache', items: ['compute(a, b)'], typed: 'm' });
+    assert.deepEqual(await fresh.provide({ point: point('x = compute('), automatic: true }, live, none), { kind: 'cache', items: ['a, b)'], typed: 'mpute(' });
+    assert.equal((await fresh.provide({ point: point('y = cpu'), automatic: true }, live, async () => ['(d)'])).kind, 'server', 'a whole that does not start with the typed part is not cached');
   });
 
   it('answers typing through a suggestion from the cache, counting it as partly typed once', async () => {

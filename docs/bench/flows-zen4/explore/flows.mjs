@@ -1,6 +1,7 @@
 // Typing flows a hand session does not cover, in code-server with the packaged .vsix, on dev-split
 // Python files: accept a block word by word (Ctrl+Right), undo a Tab (Ctrl+Z) and wait, Backspace
-// inside half a word and wait, type the ghost text's own characters over it, paste a line's start.
+// inside half a word and wait, type the ghost text's own characters over it, paste a line's start,
+// half a word with VS Code's list open and then the ghost text's next characters.
 // Prints what a user sees after each step (ghost text, its changes, the file's last lines).
 // Not a test.
 //   npm run package && node docs/bench/flows-zen4/explore/flows.mjs /tmp/flows
@@ -14,14 +15,14 @@ fs.mkdirSync(out, { recursive: true });
 const { data, dev } = devSplit();
 const picks = [];
 for (const line of fs.readFileSync(path.join(data, 'corpus', 'python.jsonl'), 'utf8').split('\n')) {
-  if (!line || picks.length >= 5) continue;
+  if (!line || picks.length >= 6) continue;
   const r = JSON.parse(line);
   if (!dev.has(r.repo) || r.content.length < 3000 || r.content.length > 20000) continue;
   const lines = r.content.split('\n');
   const at = lines.findIndex((l, i) => i > lines.length / 2 && /^ {4}def .*\):\s*$/.test(l));
   if (at > 0) picks.push({ name: `${r.repo}/${r.path}`, text: lines.slice(0, at + 1).join('\n'), next: lines[at + 1] ?? '' });
 }
-const names = ['words.py', 'undo.py', 'backspace.py', 'over.py', 'paste.py'];
+const names = ['words.py', 'undo.py', 'backspace.py', 'over.py', 'paste.py', 'list.py'];
 const files = Object.fromEntries(names.map((n, i) => [n, picks[i].text]));
 console.log(JSON.stringify(Object.fromEntries(names.map((n, i) => [n, `${picks[i].name} (next line: ${picks[i].next.trim()})`]))));
 const { page, close } = await startSession({ files, settings: JSON.parse(process.env.EXPLORE_SETTINGS ?? '{}'), out, prefix: 'prism-flows-' });
@@ -109,6 +110,28 @@ try {
   await page.keyboard.insertText('result = self.');
   log({ flow: 'paste', first_ms: await ghostAfter(page, t0, 20000), seen: await watch(t0, 2500), tail: await tail() });
   await page.screenshot({ path: path.join(out, 'paste.png') });
+
+  // F: Enter, Escape, then 'se' (VS Code's list opens on the word), the ghost, then its next 3 characters.
+  await start('list.py');
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(1500);
+  await page.keyboard.press('Escape');
+  await page.waitForTimeout(300);
+  t0 = Date.now();
+  await page.keyboard.type('se', { delay: 120 });
+  const listFirst = await ghostAfter(page, t0, 20000);
+  await page.waitForTimeout(200);
+  const listShown = await ghostText();
+  const next = listShown.slice(0, 3);
+  t0 = Date.now();
+  const keys = [];
+  for (const ch of next) {
+    await page.keyboard.type(ch);
+    await page.waitForTimeout(80);
+    keys.push({ ms: Date.now() - t0, ghost: (await ghostText()).slice(0, 40) });
+  }
+  log({ flow: 'list', first_ms: listFirst, shown: listShown.slice(0, 80), typed: next, while_typing: keys, after: await watch(t0, 1500), tail: await tail() });
+  await page.screenshot({ path: path.join(out, 'list.png') });
 } finally {
   await close();
 }
