@@ -99,7 +99,7 @@ export class InlineFlow<T> {
       if (token.isCancellationRequested) return { kind: 'cancelled' };
     }
     if (req.key !== undefined) {
-      this.asked.set(req.key, { point: req.point, selected: req.selectedItem ? req.selected ?? '' : undefined });
+      this.asked.set(req.key, { point: req.point, selected: req.selectedItem ? req.selected ?? '' : undefined, selectedTyped: req.selectedTyped });
       if (this.asked.size > 8) this.asked.delete(this.asked.keys().next().value as string);
     }
     const t0 = this.now();
@@ -134,9 +134,11 @@ export class InlineFlow<T> {
     const req = this.asked.get(key);
     if (!req) return false;
     // With a list item selected, the whole answers that request again while the item stays
-    // selected (the cache, which matches text typed since, does not apply there).
+    // selected; read from the cursor (where it starts with the item's typed part), it serves
+    // typing on through it, as the request's own reply does.
     if (req.selected !== undefined) this.selectedRest = { key, selected: req.selected, items: [text] };
-    else this.cache.put(req.point, [text]);
+    if (req.selected === undefined) this.cache.put(req.point, [text]);
+    else if (req.selectedTyped !== undefined) this.cache.put(req.point, following([text], req.selectedTyped));
     // Dismissed there (Escape): kept for typing that matches it, but not shown again unasked.
     return key !== this.dismissedKey;
   }
@@ -151,7 +153,7 @@ export class InlineFlow<T> {
 
   private dismissedKey: string | undefined;
 
-  private readonly asked = new Map<string, { point: DocPoint; selected?: string }>();
+  private readonly asked = new Map<string, { point: DocPoint; selected?: string; selectedTyped?: string }>();
   private selectedRest: { key: string; selected: string; items: string[] } | undefined;
 
   /** An item was accepted whole: count it and forget the document's now stale suggestions. */

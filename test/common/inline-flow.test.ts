@@ -61,6 +61,12 @@ describe('inline flow', () => {
     assert.deepEqual((await flow.provide({ point: point('x = co'), automatic: true, selectedItem: true, selected: 'copy', key }, live, ask)).kind, 'server', 'another item selected');
     assert.deepEqual((await flow.provide({ point: point('x = co'), automatic: true, key }, live, ask)).kind, 'server', 'the list closed: the cache (which has nothing here) and the server');
     assert.deepEqual((await flow.provide({ point: point('x = com'), automatic: true, selectedItem: true, selected: 'compute', key: flowKey('file:///a.py', 4, 0, 6) }, live, ask)).kind, 'server', 'typed on');
+    // Where the request said the item's typed part, the whole is also read from the cursor: typing on answers from it.
+    const typedOn = setup().flow;
+    await typedOn.provide({ point: point('x = co'), automatic: true, selectedItem: true, selected: 'compute', selectedTyped: 'co', key }, live, async () => ['compute(a,']);
+    assert.equal(typedOn.continued(key, 'compute(a, b)'), true);
+    const none = async (): Promise<string[]> => { throw new Error('the cache should have answered'); };
+    assert.deepEqual(await typedOn.provide({ point: point('x = comp'), automatic: true }, live, none), { kind: 'cache', items: ['ute(a, b)'], typed: 'mp' });
   });
 
   it('typing a ghost text\'s own characters with VS Code\'s list open on the word: the cache answers over the item\'s range where the ghost spells the item', async () => {
