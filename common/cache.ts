@@ -18,6 +18,8 @@ interface Entry {
   afterLen: number;
   afterHead: string;
   items: string[];
+  /** Answers at its own point only (not typed through): kept for undo after the user accepted. */
+  exact?: boolean;
 }
 
 /**
@@ -35,13 +37,14 @@ export class SuggestionCache {
   private entries: Entry[] = [];
   constructor(private readonly capacity = 32) {}
 
-  put(p: DocPoint, items: string[]): void {
+  /** `exact`: the entry answers at this very point only (see Entry.exact). */
+  put(p: DocPoint, items: string[], exact = false): void {
     const useful = items.filter((s) => s.length > 0);
     if (useful.length === 0) return;
     this.entries = this.entries.filter((e) => !(e.uri === p.uri && e.beforeLen === p.before.length && e.beforeTail === p.before.slice(-TAIL)));
     this.entries.push({
       uri: p.uri, beforeLen: p.before.length, beforeTail: p.before.slice(-TAIL),
-      afterLen: p.after.length, afterHead: p.after.slice(0, HEAD), items: useful,
+      afterLen: p.after.length, afterHead: p.after.slice(0, HEAD), items: useful, ...(exact ? { exact } : {}),
     });
     if (this.entries.length > this.capacity) this.entries.shift();
   }
@@ -58,6 +61,7 @@ export class SuggestionCache {
       if (p.after.slice(0, HEAD) !== e.afterHead) continue;
       if (p.before.slice(Math.max(0, e.beforeLen - e.beforeTail.length), e.beforeLen) !== e.beforeTail) continue;
       const typed = p.before.slice(e.beforeLen);
+      if (e.exact && typed.length > 0) continue;
       const rest = e.items.filter((s) => s.startsWith(typed) && s.length > typed.length).map((s) => s.slice(typed.length));
       if (rest.length > 0) return { items: rest, typed };
     }

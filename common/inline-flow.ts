@@ -90,6 +90,7 @@ export class InlineFlow<T> {
       const items = hit && req.selectedItem ? extending(hit.items, req.selectedTyped ?? '', req.selected ?? '') : hit?.items;
       if (hit && items && items.length > 0) {
         if (hit.typed.length === 1) this.acceptance.partial++; // once per suggestion typed into
+        this.shown = { point: req.point, rests: req.selectedItem ? following(items, req.selectedTyped ?? '') : items };
         return { kind: 'cache', items, typed: hit.typed };
       }
     }
@@ -115,10 +116,11 @@ export class InlineFlow<T> {
     this.debounce.latency(latencyMs);
     const list = items ?? []; // null: the server has nothing here
     if (list.length > 0) {
-      if (!req.selectedItem) this.cache.put(req.point, list.map(this.textOf));
       // A reply over a selected item's range that starts with its typed part is also what follows
       // the cursor: cached there, so the next keystroke through it answers at once, list or not.
-      else if (req.selectedTyped !== undefined) this.cache.put(req.point, following(list.map(this.textOf), req.selectedTyped));
+      const rests = !req.selectedItem ? list.map(this.textOf) : req.selectedTyped !== undefined ? following(list.map(this.textOf), req.selectedTyped) : [];
+      this.cache.put(req.point, rests);
+      this.shown = { point: req.point, rests };
       this.acceptance.shown++;
     }
     return { kind: 'server', items: list, latencyMs, waitedMs: this.now() - asked };
@@ -156,11 +158,20 @@ export class InlineFlow<T> {
   private readonly asked = new Map<string, { point: DocPoint; selected?: string; selectedTyped?: string }>();
   private selectedRest: { key: string; selected: string; items: string[] } | undefined;
 
-  /** An item was accepted whole: count it and forget the document's now stale suggestions. */
+  /**
+   * An item was accepted whole: count it and forget the document's now stale suggestions, but
+   * for what was last shown, kept at its own point only: undo brings the document back there, and
+   * the ghost text with it, without asking the server.
+   */
   accepted(uri: string | undefined): void {
     this.acceptance.accepted++;
-    if (uri !== undefined) this.cache.clear(uri);
+    if (uri === undefined) return;
+    this.cache.clear(uri);
+    if (this.shown?.point.uri === uri) this.cache.put(this.shown.point, this.shown.rests, true);
   }
+
+  /** The last answer with something to show, read from the cursor (the point it answered). */
+  private shown: { point: DocPoint; rests: string[] } | undefined;
 }
 
 /**

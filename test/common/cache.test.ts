@@ -26,6 +26,14 @@ describe('SuggestionCache', () => {
     assert.equal(c.get({ uri: 'a', before: 'x = foo', after: '\n' }), undefined);
     assert.equal(c.get({ uri: 'a', before: 'y = f', after: '\n' }), undefined, 'an edit before the cursor');
   });
+  it('an exact entry answers at its own point only, not typed through', () => {
+    const c = new SuggestionCache();
+    c.put({ uri: 'a', before: 'x = ', after: '\n' }, ['foo(1)'], true);
+    assert.deepEqual(c.get({ uri: 'a', before: 'x = ', after: '\n' }), { items: ['foo(1)'], typed: '' });
+    assert.equal(c.get({ uri: 'a', before: 'x = f', after: '\n' }), undefined);
+    c.put({ uri: 'a', before: 'x = ', after: '\n' }, ['foo(2)']);
+    assert.deepEqual(c.get({ uri: 'a', before: 'x = f', after: '\n' }), { items: ['oo(2)'], typed: 'f' }, 'a new entry at the point replaces it');
+  });
   it('forgets old entries beyond its capacity, and per document', () => {
     const c = new SuggestionCache(2);
     c.put({ uri: 'a', before: '1', after: '' }, ['x']);

@@ -111,7 +111,11 @@ describe('inline flow', () => {
     assert.equal(flow.acceptance.accepted, 1);
     let asked = 0;
     await flow.provide({ point: point('x = f'), automatic: false }, live, async () => { asked++; return []; });
-    assert.equal(asked, 1, 'an accepted suggestion leaves nothing cached for the document');
+    assert.equal(asked, 1, 'an accepted suggestion leaves nothing cached for the document to type through');
+    await flow.provide({ point: point('x = foo(1)'), automatic: true }, live, async () => { asked++; return []; });
+    assert.equal(asked, 2, 'not even past the accepted text');
+    // Undo brings the document back to where it was last shown: the cache answers there.
+    assert.deepEqual(await flow.provide({ point: point('x = fo'), automatic: true }, live, ask), { kind: 'cache', items: ['o(1)'], typed: '' });
   });
 
   it('waits the debounce on automatic triggers only, and a newer keystroke cancels the wait', async () => {
