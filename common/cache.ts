@@ -18,6 +18,8 @@ interface Entry {
   afterLen: number;
   afterHead: string;
   items: string[];
+  /** Per item, characters after the point it replaces (closers the editor put there); absent: none. */
+  replace?: number[];
   /** Answers at its own point only (not typed through): kept for undo after the user accepted. */
   exact?: boolean;
 }
@@ -37,14 +39,19 @@ export class SuggestionCache {
   private entries: Entry[] = [];
   constructor(private readonly capacity = 32) {}
 
-  /** `exact`: the entry answers at this very point only (see Entry.exact). */
-  put(p: DocPoint, items: string[], exact = false): void {
-    const useful = items.filter((s) => s.length > 0);
+  /**
+   * `exact`: the entry answers at this very point only (see Entry.exact); `replace`: per item, the
+   * characters after the point it replaces (0 where absent).
+   */
+  put(p: DocPoint, items: string[], exact = false, replace: number[] = []): void {
+    const kept = items.map((s, i) => ({ s, r: replace[i] ?? 0 })).filter((x) => x.s.length > 0);
+    const useful = kept.map((x) => x.s);
     if (useful.length === 0) return;
+    const counts = kept.some((x) => x.r > 0) ? kept.map((x) => x.r) : undefined;
     this.entries = this.entries.filter((e) => !(e.uri === p.uri && e.beforeLen === p.before.length && e.beforeTail === p.before.slice(-TAIL)));
     this.entries.push({
       uri: p.uri, beforeLen: p.before.length, beforeTail: p.before.slice(-TAIL),
-      afterLen: p.after.length, afterHead: p.after.slice(0, HEAD), items: useful, ...(exact ? { exact } : {}),
+      afterLen: p.after.length, afterHead: p.after.slice(0, HEAD), items: useful, ...(counts ? { replace: counts } : {}), ...(exact ? { exact } : {}),
     });
     if (this.entries.length > this.capacity) this.entries.shift();
   }
@@ -52,9 +59,10 @@ export class SuggestionCache {
   /**
    * What is left of a cached suggestion once the user typed part of it: for an entry made at an
    * earlier point of the same text (same text after the cursor, text before it extended by
-   * `typed`), the items that start with `typed`, minus `typed`. Undefined when nothing fits.
+   * `typed`), the items that start with `typed`, minus `typed`, with what each replaces after the
+   * point where that is not nothing. Undefined when nothing fits.
    */
-  get(p: DocPoint): { items: string[]; typed: string } | undefined {
+  get(p: DocPoint): { items: string[]; typed: string; replace?: number[] } | undefined {
     for (let i = this.entries.length - 1; i >= 0; i--) {
       const e = this.entries[i] as Entry;
       if (e.uri !== p.uri || e.afterLen !== p.after.length || p.before.length < e.beforeLen) continue;
@@ -62,8 +70,8 @@ export class SuggestionCache {
       if (p.before.slice(Math.max(0, e.beforeLen - e.beforeTail.length), e.beforeLen) !== e.beforeTail) continue;
       const typed = p.before.slice(e.beforeLen);
       if (e.exact && typed.length > 0) continue;
-      const rest = e.items.filter((s) => s.startsWith(typed) && s.length > typed.length).map((s) => s.slice(typed.length));
-      if (rest.length > 0) return { items: rest, typed };
+      const fit = e.items.map((s, k) => ({ s, r: e.replace?.[k] ?? 0 })).filter((x) => x.s.startsWith(typed) && x.s.length > typed.length);
+      if (fit.length > 0) return { items: fit.map((x) => x.s.slice(typed.length)), typed, ...(fit.some((x) => x.r > 0) ? { replace: fit.map((x) => x.r) } : {}) };
     }
     return undefined;
   }

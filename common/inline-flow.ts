@@ -40,15 +40,21 @@ export function flowKey(uri: string, version: number, line: number, character: n
 
 export type FlowResult<T> =
   | { kind: 'off' | 'multi-cursor' | 'cancelled' }
-  | { kind: 'cache'; items: string[]; typed: string }
+  /** replace: per item, characters after the cursor it replaces (closers the editor put there); absent: none. */
+  | { kind: 'cache'; items: string[]; typed: string; replace?: number[] }
   /** latencyMs: the server's round trip; waitedMs: from the request to the reply, debounce included (what the user waited). */
   | { kind: 'server'; items: T[]; latencyMs: number; waitedMs: number };
 
-export interface FlowOptions {
+export interface FlowOptions<T = unknown> {
   /** Whether completions are on (the `prism.enable` setting). */
   enabled?: () => boolean;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The characters an item's range covers on its line from its start (an empty or absent range:
+   * 0): a server item that replaces closers after the cursor (or a selected item's range) has one.
+   */
+  rangeOf?: (item: T) => number;
 }
 
 export class InlineFlow<T> {
@@ -58,9 +64,11 @@ export class InlineFlow<T> {
   private readonly enabled: () => boolean;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly rangeOf: (item: T) => number;
 
   /** `textOf` gives an item's insert text (what the cache keeps). */
-  constructor(readonly textOf: (item: T) => string, o: FlowOptions = {}) {
+  constructor(readonly textOf: (item: T) => string, o: FlowOptions<T> = {}) {
+    this.rangeOf = o.rangeOf ?? (() => 0);
     this.enabled = o.enabled ?? (() => true);
     this.now = o.now ?? Date.now;
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -82,16 +90,19 @@ export class InlineFlow<T> {
     if (req.multiCursor) return { kind: 'multi-cursor' };
     const asked = this.now();
     const rest = this.selectedRest;
-    if (req.selectedItem && req.key !== undefined && rest?.key === req.key && rest.selected === req.selected) return { kind: 'cache', items: rest.items, typed: '' };
+    if (req.selectedItem && req.key !== undefined && rest?.key === req.key && rest.selected === req.selected) return { kind: 'cache', items: rest.items, typed: '', ...withReplace(rest.replace) };
     if (!req.selectedItem || req.selectedTyped !== undefined) {
       const hit = this.cache.get(req.point);
       // Typing a ghost text's own characters opens VS Code's list on the word: a cached rest then
       // answers as the whole over the item's range, where it spells the item and goes on.
-      const items = hit && req.selectedItem ? extending(hit.items, req.selectedTyped ?? '', req.selected ?? '') : hit?.items;
-      if (hit && items && items.length > 0) {
+      const fit = hit ? hit.items.map((text, i) => ({ text, replace: hit.replace?.[i] ?? 0 })) : [];
+      const typed = req.selectedTyped ?? '';
+      const items = req.selectedItem ? fit.map((x) => ({ ...x, text: typed + x.text })).filter((x) => x.text.startsWith(req.selected ?? '') && x.text.length > (req.selected ?? '').length) : fit;
+      if (hit && items.length > 0) {
         if (hit.typed.length === 1) this.acceptance.partial++; // once per suggestion typed into
-        this.shown = { point: req.point, rests: req.selectedItem ? following(items, req.selectedTyped ?? '') : items };
-        return { kind: 'cache', items, typed: hit.typed };
+        const replace = items.map((x) => x.replace);
+        this.shown = { point: req.point, rests: items.map((x) => x.text.slice(req.selectedItem ? typed.length : 0)), replace };
+        return { kind: 'cache', items: items.map((x) => x.text), typed: hit.typed, ...withReplace(replace) };
       }
     }
     if (req.automatic) {
@@ -118,9 +129,13 @@ export class InlineFlow<T> {
     if (list.length > 0) {
       // A reply over a selected item's range that starts with its typed part is also what follows
       // the cursor: cached there, so the next keystroke through it answers at once, list or not.
-      const rests = !req.selectedItem ? list.map(this.textOf) : req.selectedTyped !== undefined ? following(list.map(this.textOf), req.selectedTyped) : [];
-      this.cache.put(req.point, rests);
-      this.shown = { point: req.point, rests };
+      // What each replaces after the cursor: its range past the item's typed part, if one is selected.
+      const typed = req.selectedTyped ?? '';
+      const usable = !req.selectedItem ? list : req.selectedTyped !== undefined ? list.filter((i) => this.textOf(i).startsWith(typed)) : [];
+      const rests = usable.map((i) => this.textOf(i).slice(req.selectedItem ? typed.length : 0));
+      const replace = usable.map((i) => Math.max(0, this.rangeOf(i) - (req.selectedItem ? typed.length : 0)));
+      this.cache.put(req.point, rests, false, replace);
+      this.shown = { point: req.point, rests, replace };
       this.acceptance.shown++;
     }
     return { kind: 'server', items: list, latencyMs, waitedMs: this.now() - asked };
@@ -132,15 +147,15 @@ export class InlineFlow<T> {
    * matches it. False (do not show it now) for a request this flow did not send (or has
    * forgotten), or one whose ghost text the user dismissed.
    */
-  continued(key: string, text: string): boolean {
+  continued(key: string, text: string, replace = 0): boolean {
     const req = this.asked.get(key);
     if (!req) return false;
     // With a list item selected, the whole answers that request again while the item stays
     // selected; read from the cursor (where it starts with the item's typed part), it serves
     // typing on through it, as the request's own reply does.
-    if (req.selected !== undefined) this.selectedRest = { key, selected: req.selected, items: [text] };
-    if (req.selected === undefined) this.cache.put(req.point, [text]);
-    else if (req.selectedTyped !== undefined) this.cache.put(req.point, following([text], req.selectedTyped));
+    if (req.selected !== undefined) this.selectedRest = { key, selected: req.selected, items: [text], replace: [replace] };
+    if (req.selected === undefined) this.cache.put(req.point, [text], false, [replace]);
+    else if (req.selectedTyped !== undefined && text.startsWith(req.selectedTyped)) this.cache.put(req.point, [text.slice(req.selectedTyped.length)], false, [replace]);
     // Dismissed there (Escape): kept for typing that matches it, but not shown again unasked.
     return key !== this.dismissedKey;
   }
@@ -156,7 +171,7 @@ export class InlineFlow<T> {
   private dismissedKey: string | undefined;
 
   private readonly asked = new Map<string, { point: DocPoint; selected?: string; selectedTyped?: string }>();
-  private selectedRest: { key: string; selected: string; items: string[] } | undefined;
+  private selectedRest: { key: string; selected: string; items: string[]; replace: number[] } | undefined;
 
   /**
    * An item was accepted whole: count it and forget the document's now stale suggestions, but
@@ -167,22 +182,14 @@ export class InlineFlow<T> {
     this.acceptance.accepted++;
     if (uri === undefined) return;
     this.cache.clear(uri);
-    if (this.shown?.point.uri === uri) this.cache.put(this.shown.point, this.shown.rests, true);
+    if (this.shown?.point.uri === uri) this.cache.put(this.shown.point, this.shown.rests, true, this.shown.replace);
   }
 
-  /** The last answer with something to show, read from the cursor (the point it answered). */
-  private shown: { point: DocPoint; rests: string[] } | undefined;
+  /** The last answer with something to show, read from the cursor (the point it answered), with what each replaces after it. */
+  private shown: { point: DocPoint; rests: string[]; replace: number[] } | undefined;
 }
 
-/**
- * Cached rests read over a selected list item's range (`typed`: the item's part already in the
- * document, up to the cursor): those that spell the item and go on past it, as whole texts.
- */
-function extending(rests: string[], typed: string, item: string): string[] {
-  return rests.map((r) => typed + r).filter((w) => w.startsWith(item) && w.length > item.length);
-}
-
-/** Whole texts over a selected item's range, read from the cursor (`typed`: the item's part already in the document). */
-function following(wholes: string[], typed: string): string[] {
-  return wholes.filter((w) => w.startsWith(typed)).map((w) => w.slice(typed.length));
+/** `replace` in a result only where some item replaces something (results stay as they were otherwise). */
+function withReplace(replace: number[]): { replace?: number[] } {
+  return replace.some((r) => r > 0) ? { replace } : {};
 }

@@ -90,6 +90,11 @@ export interface ContinuationParams {
   position: { line: number; character: number };
   /** The whole completion: it starts with what the request's reply held. */
   insertText: string;
+  /**
+   * Characters after the position that the whole replaces: closers and quotes the editor put
+   * there that it writes itself (`_run(|)` + `item);`). 0 or absent: it goes in at the position.
+   */
+  replace?: number;
 }
 
 /**

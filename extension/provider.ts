@@ -21,7 +21,10 @@ export class InlineMiddleware {
    * got); given the line's maker, so nothing is formatted while the level is off.
    */
   constructor(enabled: () => boolean, private readonly onChange: (ghostMs?: number) => void, private readonly trace: (line: () => string) => void = () => {}) {
-    this.flow = new InlineFlow((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText.value), { enabled });
+    this.flow = new InlineFlow((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText.value), {
+      enabled,
+      rangeOf: (i) => (i.range && i.range.isSingleLine ? i.range.end.character - i.range.start.character : 0),
+    });
   }
 
   keystroke(e: vscode.TextDocumentChangeEvent): void {
@@ -63,9 +66,13 @@ export class InlineMiddleware {
         });
         if (r.kind === 'cache') {
           this.onChange();
-          // A whole for a request with a list item selected replaces that item's range, as the server's reply did.
-          const range = context.selectedCompletionInfo?.range ?? new vscode.Range(position, position);
-          return r.items.map((text) => this.item(new vscode.InlineCompletionItem(text, range)));
+          // A whole for a request with a list item selected replaces that item's range, as the
+          // server's reply did; either also replaces the closers after the cursor it writes itself.
+          return r.items.map((text, i) => {
+            const past = position.translate(0, r.replace?.[i] ?? 0);
+            const range = sel ? new vscode.Range(sel.range.start, past.isAfter(sel.range.end) ? past : sel.range.end) : new vscode.Range(position, past);
+            return this.item(new vscode.InlineCompletionItem(text, range));
+          });
         }
         if (r.kind !== 'server') return undefined;
         if (r.items.length > 0) this.onChange(r.waitedMs);
@@ -86,7 +93,7 @@ export class InlineMiddleware {
    * to the server).
    */
   continued(p: ContinuationParams): void {
-    if (!this.flow.continued(flowKey(p.textDocument.uri, p.textDocument.version, p.position.line, p.position.character), p.insertText)) return;
+    if (!this.flow.continued(flowKey(p.textDocument.uri, p.textDocument.version, p.position.line, p.position.character), p.insertText, p.replace ?? 0)) return;
     const editor = vscode.window.activeTextEditor;
     if (!editor || editor.document.uri.toString() !== p.textDocument.uri || editor.selections.length !== 1) return;
     const doc = editor.document;

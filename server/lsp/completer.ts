@@ -13,7 +13,7 @@ import { type BuildKind, type BuiltPrompt, CharsPerToken, type FimTokens, Prompt
 import type { StatsResult, StatusParams } from '../../common/protocol';
 import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settings';
 import { lineComment } from './comments';
-import { type CursorContext, type LineMode, lineMode, shapeCompletion, stopsFor } from './shape';
+import { type CursorContext, type LineMode, lineMode, replacedAfter, shapeCompletion, stopsFor } from './shape';
 import { scanWorkspace } from './workspace';
 import { RemoteEngine, type RemoteParts } from '../remote/remote-engine';
 import { isWordChar } from '../engine/healing';
@@ -637,7 +637,7 @@ export class Completer {
       // user pauses instead (scheduleLineFinish).
       const progressive = early !== undefined && i === 0 && !sel && mode === 'multi';
       if (progressive && request.firstLineBudgetMs !== undefined) request.firstLineEarly = true;
-      const onText = progressive ? firstLineWatch(cursor, mode, (line) => early?.([{ insertText: line, start: req.offset, end: req.offset }])) : undefined;
+      const onText = progressive ? firstLineWatch(cursor, mode, (line) => early?.([{ insertText: line, start: req.offset, end: req.offset + replacedAfter(cursor.linePrefix, line, cursor.lineSuffix) }])) : undefined;
       const r = await this.completeWithFallback(engine, request, signal, onText);
       this.observe(engine, r, request, prompt.text.length, doc);
       if (r.finishReason === 'cancelled') return [];
@@ -646,8 +646,9 @@ export class Completer {
       this.hooks.explain?.({ prompt: prompt.text, raw: r.text, shaped, finish: r.finishReason, mode });
       if (!shaped || seen.has(shaped)) continue;
       seen.add(shaped);
+      // The closers the editor put after the cursor that the completion writes itself are replaced.
       const start = sel ? sel.start : req.offset;
-      const end = sel ? sel.end : req.offset;
+      const end = (sel ? sel.end : req.offset) + replacedAfter(cursor.linePrefix, shaped, cursor.lineSuffix);
       out.push({ insertText: (sel ? sel.text : '') + shaped, start, end });
     }
     return out;
@@ -791,7 +792,7 @@ const FIRST_SHARE = 0.375;
  * repeated in an unfinished line kept once, or a block ended at its last whole line (shape.ts).
  */
 function replaces(whole: InlineItem | undefined, shown: InlineItem): whole is InlineItem {
-  return whole !== undefined && whole.insertText.length > 0 && whole.insertText !== shown.insertText;
+  return whole !== undefined && whole.insertText.length > 0 && (whole.insertText !== shown.insertText || whole.end !== shown.end);
 }
 
 /** The settings the datastore's contents depend on. */

@@ -121,7 +121,11 @@ connection.languages.inlineCompletion.on(async (params, token): Promise<InlineCo
     token,
     () => documents.get(params.textDocument.uri)?.version,
     // A block replied with its first line, or a line its budget cut: the whole follows when done.
-    (rest) => { void connection.sendNotification(CONTINUATION, { textDocument: { uri: doc.uri, version: doc.version }, position: params.position, insertText: (rest[0] as { insertText: string }).insertText }); },
+    (rest) => {
+      const whole = rest[0] as { insertText: string; end: number };
+      const replace = Math.max(0, whole.end - offset);
+      void connection.sendNotification(CONTINUATION, { textDocument: { uri: doc.uri, version: doc.version }, position: params.position, insertText: whole.insertText, ...(replace > 0 ? { replace } : {}) });
+    },
   );
   return items.map((it) => ({
     insertText: it.insertText,

@@ -203,11 +203,16 @@ function stripStrings(s: string): string {
 /** Removes what the document already has after the cursor. */
 function dropRepeatOfFollowing(text: string, c: CursorContext): string {
   let out = text;
-  // The end of the line: `foo(|)` + completion `a, b)` -> `a, b`.
+  // The end of the line: `foo(|)` + completion `a, b)` -> `a, b`; but a closer the completion
+  // opened itself stays (`print(|)` + `len(x)`).
   const suffix = c.lineSuffix.trimEnd();
   if (suffix.length > 0 && !out.includes('\n')) {
+    const outer = new Set(scanCompletion(out, openString(c.linePrefix)).outer);
     for (let n = Math.min(suffix.length, out.length); n > 0; n--) {
-      if (out.endsWith(suffix.slice(0, n))) { out = out.slice(0, out.length - n); break; }
+      if (!out.endsWith(suffix.slice(0, n))) continue;
+      if ([...out.slice(out.length - n)].some((ch, k) => CLOSERS.includes(ch) && !outer.has(out.length - n + k))) continue;
+      out = out.slice(0, out.length - n);
+      break;
     }
   }
   // Whole lines that the next lines already hold.
@@ -224,4 +229,69 @@ function dropRepeatOfFollowing(text: string, c: CursorContext): string {
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * How many characters after the cursor a completion writes itself, so that it replaces them
+ * rather than going in before them: the closers and quotes the editor put there when the user
+ * typed an opener (`_run(|)` + `item);` -> `_run(item);`, not `_run(item);)`). That is the line's
+ * rest when it is only closers, quotes, `;` and `,`, all of them in the completion in order, its
+ * closers the ones the completion closes that it did not open (`print(|)` + `len(x)` still goes in
+ * before the `)`), and its quote the one that ends the string the cursor is in. Else 0.
+ */
+export function replacedAfter(linePrefix: string, text: string, lineSuffix: string): number {
+  const rest = lineSuffix.trimEnd();
+  if (rest.length === 0 || text.length === 0 || !/^[)\]}"'`;,\s]+$/.test(rest)) return 0;
+  // In order in the completion (spaces aside).
+  let at = 0;
+  for (const ch of rest.replace(/\s/g, '')) {
+    at = text.indexOf(ch, at) + 1;
+    if (at === 0) return 0;
+  }
+  const open = openString(linePrefix);
+  const r = scanCompletion(text, open);
+  const outer = r.outer.map((i) => text[i]).join('');
+  const closers = rest.replace(/[^)\]}]/g, '');
+  const quotes = rest.replace(/[^"'`]/g, '');
+  if (closers.length > 0 && !outer.endsWith(closers)) return 0;
+  if (quotes.length > 1 || (quotes.length === 1 && (quotes !== open || !r.closedOpen || r.quote !== undefined))) return 0;
+  return rest.length;
+}
+
+/**
+ * A completion read from inside the string `open` (if the cursor is in one): where its closers
+ * of brackets it did not open are (`outer`), whether it ends that string, and the string it
+ * leaves open at its end.
+ */
+function scanCompletion(text: string, open: string | undefined): { outer: number[]; closedOpen: boolean; quote: string | undefined } {
+  let quote = open;
+  let closedOpen = false;
+  const stack: string[] = [];
+  const outer: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (quote !== undefined) {
+      if (ch === '\\') i++;
+      else if (ch === quote) { if (quote === open && !closedOpen) closedOpen = true; quote = undefined; }
+      else if (ch === '\n' && quote !== '`') quote = undefined;
+      continue;
+    }
+    if (ch === '"' || ch === "'" || ch === '`') quote = ch;
+    else if (OPENERS.includes(ch)) stack.push(ch);
+    else if (CLOSERS.includes(ch)) { if (stack.length === 0) outer.push(i); else stack.pop(); }
+  }
+  return { outer, closedOpen, quote };
+}
+
+/** The quote of a string still open at the end of `line` (escapes and other strings read), if any. */
+function openString(line: string): string | undefined {
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quote !== undefined) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'" || ch === '`') quote = ch;
+  }
+  return quote;
 }

@@ -98,6 +98,31 @@ describe('inline flow', () => {
     assert.equal((await fresh.provide({ point: point('y = cpu'), automatic: true }, live, async () => ['(d)'])).kind, 'server', 'a whole that does not start with the typed part is not cached');
   });
 
+  it('a reply that replaces the closers after the cursor still does from the cache: typed through, with a list item, continued, after undo', async () => {
+    type Item = { t: string; n: number };
+    const make = () => new InlineFlow<Item>((i) => i.t, { rangeOf: (i) => i.n, sleep: async () => undefined });
+    const at = (before: string) => ({ uri: 'file:///a.ts', before, after: ')\n}\n' });
+    const none = async (): Promise<Item[]> => { throw new Error('the cache should have answered'); };
+    // `_run(|)`: the server's item replaces the `)` (a range of one character).
+    const flow = make();
+    assert.equal((await flow.provide({ point: at('_run('), automatic: false }, live, async () => [{ t: 'item);', n: 1 }])).kind, 'server');
+    assert.deepEqual(await flow.provide({ point: at('_run(it'), automatic: true }, live, none), { kind: 'cache', items: ['em);'], typed: 'it', replace: [1] });
+    assert.deepEqual(await flow.provide({ point: at('_run(it'), automatic: true, selectedItem: true, selected: 'item', selectedTyped: 'it' }, live, none),
+      { kind: 'cache', items: ['item);'], typed: 'it', replace: [1] });
+    // A reply made with `item` selected over `it`: its range is the item's two characters and the closer.
+    const listed = make();
+    await listed.provide({ point: at('_run(it'), automatic: false, selectedItem: true, selected: 'item', selectedTyped: 'it' }, live, async () => [{ t: 'item);', n: 3 }]);
+    assert.deepEqual(await listed.provide({ point: at('_run(ite'), automatic: true }, live, none), { kind: 'cache', items: ['m);'], typed: 'e', replace: [1] });
+    // A block's whole (prism/continuation) that replaces it; then Tab, and undo.
+    const key = flowKey('file:///a.ts', 1, 0, 5);
+    const cont = make();
+    await cont.provide({ point: at('_run('), automatic: false, key }, live, async () => [{ t: 'it', n: 0 }]);
+    assert.equal(cont.continued(key, 'item);', 1), true);
+    assert.deepEqual(await cont.provide({ point: at('_run('), automatic: true }, live, none), { kind: 'cache', items: ['item);'], typed: '', replace: [1] });
+    cont.accepted('file:///a.ts');
+    assert.deepEqual(await cont.provide({ point: at('_run('), automatic: true }, live, none), { kind: 'cache', items: ['item);'], typed: '', replace: [1] });
+  });
+
   it('answers typing through a suggestion from the cache, counting it as partly typed once', async () => {
     const { flow, clock } = setup();
     const r = await flow.provide({ point: point('x = '), automatic: false }, live, async () => { clock.t += 120; return ['foo(1)', '']; });

@@ -217,6 +217,25 @@ describe('Completer', () => {
     assert.deepEqual(seen.slice(1).map((r) => r.wordEnd), [false, false, false]);
   });
 
+  it('replaces the closer the editor put after the cursor where the completion writes it itself', async () => {
+    const seen: CompletionRequest[] = [];
+    let text = 'item);';
+    const base = fakeEngine({}, seen);
+    const c = new Completer(async () => ({ ...base, complete: async (req, o) => ({ ...(await base.complete(req, o)), text }) }), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    // `_run(|)`: the editor closed the parenthesis when `(` was typed.
+    const d = { uri: 'file:///w/r.ts', languageId: 'typescript', version: 1, text: 'function f() {\n  const r = _run()\n}\n' };
+    const at = d.text.indexOf('_run(') + 5;
+    assert.deepEqual(await c.complete(d, { offset: at, triggerKind: 2 }, never, () => 1), [{ insertText: 'item);', start: at, end: at + 1 }]);
+    // An item selected for `it`: the whole over its range and the closer.
+    const typed = { ...d, version: 2, text: d.text.slice(0, at) + 'it' + d.text.slice(at) };
+    text = ');';
+    assert.deepEqual(await c.complete(typed, { offset: at + 2, triggerKind: 2, selected: { start: at, end: at + 2, text: 'item' } }, never, () => 2), [{ insertText: 'item);', start: at, end: at + 3 }]);
+    // A completion that leaves the closer to the line goes in before it.
+    text = 'len(x)';
+    assert.deepEqual(await c.complete(d, { offset: at, triggerKind: 2 }, never, () => 1), [{ insertText: 'len(x)', start: at, end: at }]);
+  });
+
   it('gives several alternatives on explicit invoke, one on automatic triggers', async () => {
     const seen: CompletionRequest[] = [];
     const c = new Completer(async () => fakeEngine({}, seen), hooks());

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cursorContext } from '../../server/lsp/completer';
-import { cutOpenRun, lineMode, shapeCompletion } from '../../server/lsp/shape';
+import { cutOpenRun, lineMode, replacedAfter, shapeCompletion } from '../../server/lsp/shape';
 
 const at = (doc: string): ReturnType<typeof cursorContext> => {
   const i = doc.indexOf('|');
@@ -83,6 +83,8 @@ describe('shapeCompletion', () => {
   });
   it('drops a closer the line suffix already has, and text the next lines already hold', () => {
     assert.equal(shapeCompletion('a, b)', at('foo(|)\n'), 'single'), 'a, b');
+    assert.equal(shapeCompletion('len(x)', at('print(|)\n'), 'single'), 'len(x)', 'a closer it opened itself stays');
+    assert.equal(shapeCompletion('f(x))', at('foo(bar(|))\n'), 'single'), 'f(x)', 'only the closers it did not open go');
     assert.equal(shapeCompletion('return x', at('    |\n    return x\n'), 'single'), '');
     assert.equal(shapeCompletion('\n    y = 1\n    return y', at('def f():|\n    return y\n'), 'multi'), '\n    y = 1');
   });
@@ -93,5 +95,28 @@ describe('shapeCompletion', () => {
   });
   it('returns nothing for whitespace', () => {
     assert.equal(shapeCompletion('   \n  ', at('x = |\n'), 'multi'), '');
+  });
+});
+
+describe('replacedAfter: the closers an editor put after the cursor that a completion writes itself', () => {
+  it('replaces closers, a closing quote, `;` and `,` that the completion writes in order', () => {
+    assert.equal(replacedAfter('  const r = _run(', 'item);', ')'), 1);
+    assert.equal(replacedAfter('  const out: string[', '] = new Array(n);', ']'), 1);
+    assert.equal(replacedAfter('foo([', '1, 2]);', '])'), 2);
+    assert.equal(replacedAfter('foo(', 'a);', ');  '), 2, 'a `;` already there, trailing spaces kept out');
+    assert.equal(replacedAfter('x = "', 'hello", y', '"'), 1, 'the quote that ends the string the cursor is in');
+    assert.equal(replacedAfter('function f() {', '\n  return 1;\n}', '}'), 1, 'a block that closes its own brace');
+    assert.equal(replacedAfter('    a, b', ', c);', ')'), 1, 'a closer of an opener on an earlier line');
+  });
+  it('leaves the rest of the line where the completion does not close what it closes', () => {
+    assert.equal(replacedAfter('print(', 'len(x)', ')'), 0, 'its own brackets only');
+    assert.equal(replacedAfter('    a', ', g(x)', ')'), 0);
+    assert.equal(replacedAfter('foo(', 'a, b', ')'), 0, 'no closer in it');
+    assert.equal(replacedAfter('x = "', 'hello', '"'), 0, 'the string not ended');
+    assert.equal(replacedAfter('x = "', 'a" + "b', '"'), 0, 'a string left open at its end');
+    assert.equal(replacedAfter('x = ', '"a"', '"'), 0, 'the cursor not in a string');
+    assert.equal(replacedAfter('foo(', 'a), b', ', b)'), 0, 'not only closers after the cursor');
+    assert.equal(replacedAfter('foo(', 'a)', ''), 0);
+    assert.equal(replacedAfter('f(', '")"', ')'), 0, 'a closer inside a string is text');
   });
 });
