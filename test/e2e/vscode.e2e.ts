@@ -59,6 +59,9 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
   // A block whose first line comes first and its rest after it (prism.progressive).
   const escapeFile = 'registry.py';
   const escapeText = 'class Registry:\n    def __init__(self):\n        self.items = {}\n\n    def get(self, key):';
+  // A line whose closers are already there, as VS Code's auto-closing leaves them: `distance(a|))`.
+  const closerFile = 'geometry.ts';
+  const closerText = 'interface Point { x: number; y: number }\n\nfunction distance(a: Point, b: Point): number {\n  return Math.hypot(a.x - b.x, a.y - b.y);\n}\n\nfunction main(): void {\n  const a: Point = { x: 0, y: 0 };\n  const b: Point = { x: 3, y: 4 };\n  console.log(distance())';
   const notebookFile = 'analysis.ipynb';
   const notebookCell = 'for i in range(10):\n    print(';
   const notebookCode = (src: string): object => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: src.split(/(?<=\n)/) });
@@ -78,6 +81,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     fs.writeFileSync(path.join(work, enterFile), enterText);
     fs.writeFileSync(path.join(work, coldFile), coldText);
     fs.writeFileSync(path.join(work, escapeFile), escapeText);
+    fs.writeFileSync(path.join(work, closerFile), closerText);
     fs.writeFileSync(path.join(work, notebookFile), JSON.stringify({
       cells: [
         { cell_type: 'markdown', metadata: {}, source: ['# Fibonacci numbers'] },
@@ -214,6 +218,23 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     const accepted = saved.slice(original.length + 'self.'.length);
     assert.ok(accepted.length > 0, 'Tab inserted the suggestion');
     assert.equal(accepted.replace(/\s+/g, ''), shown.replace(/\s+/g, '').slice(0, accepted.replace(/\s+/g, '').length), `accepted ${JSON.stringify(accepted)} vs shown ${JSON.stringify(shown)}`);
+  });
+
+  it('where the line already has the closers a suggestion writes (`distance(a|))` + `, b));`), Tab replaces them instead of doubling them', async () => {
+    await openAtEnd(closerFile);
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.type('a');
+    await ghost().first().waitFor({ state: 'visible', timeout: 120_000 });
+    const shown = (await ghost().allTextContents()).join('');
+    await page.keyboard.press('Tab');
+    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
+    await page.keyboard.press('Control+S');
+    const saved = await savedWhere(closerFile, (t) => t.length > closerText.length + 1);
+    const line = saved.trimEnd().split('\n').pop() as string;
+    // The model writes the closers and the `;` (else this test would show nothing): one of each.
+    assert.ok(shown.includes(';'), `the suggestion goes past the closers: ${JSON.stringify(shown)}`);
+    assert.match(line, /^ {2}console\.log\(distance\(a[^()]*\)\);$/, `one pair of closers and the \`;\`: ${JSON.stringify(line)}`);
   });
 
   it('after Enter in an indented block, the whole block comes (its first line first) without a keystroke; the accepted code lands on the cursor line with its indentation', async () => {
