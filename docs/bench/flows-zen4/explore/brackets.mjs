@@ -4,6 +4,7 @@
 // up to its first opener. Prints the ghost text, the text after the cursor, and the line after Tab.
 // Not a test.
 //   npm run package && node docs/bench/flows-zen4/explore/brackets.mjs /tmp/brackets
+//   LANGS=go:go,rust:rs,javascript:js,java:java,c_cpp:c PER=2 node docs/bench/flows-zen4/explore/brackets.mjs /tmp/brackets-more
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,10 +15,13 @@ fs.mkdirSync(out, { recursive: true });
 const { data, dev } = devSplit();
 const cases = [];
 const files = {};
-for (const [lang, ext] of [['python', 'py'], ['typescript', 'ts']]) {
+// LANGS=go:go,rust:rs,... (corpus name: extension) and PER=N for other languages (default: Python and TypeScript, 4 each).
+const langs = (process.env.LANGS ?? 'python:py,typescript:ts').split(',').map((l) => l.split(':'));
+const per = Number(process.env.PER ?? 4);
+for (const [lang, ext] of langs) {
   let n = 0;
   for (const line of fs.readFileSync(path.join(data, 'corpus', `${lang}.jsonl`), 'utf8').split('\n')) {
-    if (!line || n >= 4) continue;
+    if (!line || n >= per) continue;
     const r = JSON.parse(line);
     if (!dev.has(r.repo) || r.content.length < 2000 || r.content.length > 30000) continue;
     const lines = r.content.split('\n');
