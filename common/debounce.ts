@@ -1,7 +1,9 @@
 // How long to wait after a keystroke before asking for a completion: long enough that a fast
 // typist's next keystroke usually arrives first (a request it would cancel anyway), short enough
 // that a pause shows ghost text at once; a slow machine (high measured latency) waits a bit more.
-// Pure (no vscode), unit-tested.
+// A typist slow enough that a reply lands before the next keystroke is asked for at once: waiting
+// for the rhythm there made every reply come after the next key, so no ghost text showed while
+// typing. Pure (no vscode), unit-tested.
 
 export interface DebounceOptions {
   minMs: number;
@@ -37,6 +39,9 @@ export function stopKey(before: string, inserted: string): StopKey | undefined {
   return undefined;
 }
 
+/** A reply lands before the next keystroke when the latency is below this share of the typing interval. */
+const LANDS = 0.7;
+
 export class AdaptiveDebounce {
   private intervalMs = 150;
   private latencyMs = 150;
@@ -63,6 +68,9 @@ export class AdaptiveDebounce {
     if (this.opts.fixedMs !== undefined) return this.opts.fixedMs;
     if (this.stop === 'newline' && this.opts.newlineMin !== false) return this.opts.minMs;
     if (this.stop === 'member' && this.opts.memberMin !== false) return this.opts.minMs;
+    // A reply that lands well before the next keystroke is worth asking for now: shown, and kept
+    // by the client's cache while the user types into it.
+    if (this.latencyMs < LANDS * this.intervalMs) return this.opts.minMs;
     const d = 0.75 * this.intervalMs + 0.1 * this.latencyMs;
     return Math.round(Math.min(this.opts.maxMs, Math.max(this.opts.minMs, d)));
   }

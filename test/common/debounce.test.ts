@@ -3,13 +3,17 @@ import { describe, it } from 'node:test';
 import { AdaptiveDebounce, stopKey } from '../../common/debounce';
 
 describe('AdaptiveDebounce', () => {
-  it('waits longer for fast, steady typing than for slow typing, within bounds', () => {
+  it('waits for a fast typist\'s rhythm, and asks at once where a reply lands before the next key', () => {
     const fast = new AdaptiveDebounce({ minMs: 25, maxMs: 350 });
     const slow = new AdaptiveDebounce({ minMs: 25, maxMs: 350 });
     for (let i = 0; i < 30; i++) { fast.keystroke(i * 60); slow.keystroke(i * 400); }
-    // Fast typist: about 0.75 x 60 ms + a share of latency; slow typist: capped.
-    assert.ok(fast.delay() < slow.delay(), `${fast.delay()} vs ${slow.delay()}`);
-    assert.ok(fast.delay() >= 25 && slow.delay() <= 350);
+    // Fast typist: about 0.75 x 60 ms + a share of the latency (150 ms), so a keystroke cancels it first.
+    assert.equal(fast.delay(), 60);
+    // Slow typist: a 150 ms reply lands well before the next key 400 ms on: at once.
+    assert.equal(slow.delay(), 25);
+    // Unless the replies take longer than that: then the rhythm's wait, capped.
+    for (let i = 0; i < 10; i++) slow.latency(600);
+    assert.equal(slow.delay(), 350);
   });
   it('ignores long pauses as rhythm, and waits more on a slow machine', () => {
     const d = new AdaptiveDebounce({ minMs: 0, maxMs: 1000 });

@@ -5,8 +5,8 @@
 // each key and at the end of each look: is ghost text on screen, and does its first line agree
 // with the rest of the real line (one a prefix of the other). From the output channel's trace:
 // how many requests the cache answered and how many went to the server. Builds alternate
-// (VSIXES=a.vsix,b.vsix: ABBA). (A first version typed every key 230 ms apart: no ghost text was
-// ever on screen 100 ms after a key, in either build: every request waited for a pause.)
+// (VSIXES=a.vsix,b.vsix: ABBA). STEADY=MS types every key MS apart instead, with no looks (a first
+// version of this probe did that at 230 ms: no ghost text was ever on screen 100 ms after a key).
 // Not a test.
 //   node docs/bench/flows-zen4/typing-probe.mjs OUTDIR
 import * as fs from 'node:fs';
@@ -57,6 +57,19 @@ for (const [round, b] of order.entries()) {
         keys.push({ file: t.name, i, at, shown: first.length > 0, agrees, last: rest.length === 0 });
       };
       let i = -1;
+      // STEADY=MS: every key MS apart, no looks (a steady typist).
+      const steady = Number(process.env.STEADY ?? 0);
+      if (steady > 0) {
+        for (const ch of t.typed) {
+          await page.keyboard.type(ch);
+          i++;
+          await page.waitForTimeout(80);
+          await look(i, 'key');
+          await page.waitForTimeout(Math.max(0, steady - 80 - 15));
+        }
+        await page.keyboard.press('Escape');
+        continue;
+      }
       for (const word of t.typed.match(/\w+[^\w]*|[^\w]+/g)) {
         for (const ch of word) {
           await page.keyboard.type(ch);
