@@ -24,6 +24,19 @@ export function devSplit() {
   return { data, dev: new Set(JSON.parse(fs.readFileSync(path.join(data, 'splits.json'), 'utf8')).dev.map((r) => r.repo)) };
 }
 
+/**
+ * The dev-split files of one language in the shared corpus (`corpus/<lang>.jsonl`), in corpus
+ * order, from `min` to `max` characters long: { repo, path, content, ... }.
+ */
+export function* devFiles(lang, min = 0, max = Infinity) {
+  const { data, dev } = devSplit();
+  for (const line of fs.readFileSync(path.join(data, 'corpus', `${lang}.jsonl`), 'utf8').split('\n')) {
+    if (!line) continue;
+    const r = JSON.parse(line);
+    if (dev.has(r.repo) && r.content.length >= min && r.content.length <= max) yield r;
+  }
+}
+
 /** The selector of ghost text in the editor. */
 export const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text';
 
@@ -72,6 +85,23 @@ export async function openFile(page, name) {
   await page.waitForTimeout(500);
   await page.click('.editor-instance .monaco-editor .view-lines');
   await page.keyboard.press('Control+End');
+}
+
+/** The ghost text on screen now, its parts joined. */
+export async function ghostText(page) {
+  return (await page.locator(GHOST).allTextContents()).join('');
+}
+
+/** The ghost text's changes for `ms` (read every 30 ms): ms from `t0`, its length and its start. */
+export async function watchGhost(page, t0, ms) {
+  const seen = [];
+  let last = null;
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    const now = await ghostText(page);
+    if (now !== last) { seen.push({ ms: Date.now() - t0, chars: now.length, text: now.slice(0, 60) }); last = now; }
+    await page.waitForTimeout(30);
+  }
+  return seen;
 }
 
 /** Ms from `t0` until ghost text is on screen (checked at every frame), or -1 within `timeout`. */

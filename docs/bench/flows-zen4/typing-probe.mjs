@@ -13,20 +13,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const { GHOST, devSplit, openFile, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
+const { GHOST, devFiles, openFile, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
 const out = process.argv[2] ?? '/tmp/typing-probe';
 fs.mkdirSync(out, { recursive: true });
 const vsixes = (process.env.VSIXES ?? path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix')).split(',');
 const order = vsixes.length === 2 ? [0, 1, 1, 0] : vsixes.map((_, i) => i);
-const { data, dev } = devSplit();
 const files = {};
 const targets = [];
 for (const [lang, ext] of [['python', 'py'], ['typescript', 'ts'], ['go', 'go']]) {
   let n = 0;
-  for (const line of fs.readFileSync(path.join(data, 'corpus', `${lang}.jsonl`), 'utf8').split('\n')) {
-    if (!line || n >= 2) continue;
-    const r = JSON.parse(line);
-    if (!dev.has(r.repo) || r.content.length < 2000 || r.content.length > 30000) continue;
+  for (const r of devFiles(lang, 2000, 30000)) {
+    if (n >= 2) break;
     const lines = r.content.split('\n');
     const at = lines.findIndex((l, i) => i > lines.length / 2 && l.trim().length >= 25 && l.trim().length <= 60 && !/^\s*(\/\/|#|\*|\/\*)/.test(l));
     if (at < 0) continue;

@@ -9,10 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const { GHOST, devSplit, ghostAfter, openFile, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
+const { GHOST, devFiles, ghostAfter, openFile, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
 const out = process.argv[2] ?? '/tmp/brackets';
 fs.mkdirSync(out, { recursive: true });
-const { data, dev } = devSplit();
 const cases = [];
 const files = {};
 // LANGS=go:go,rust:rs,... (corpus name: extension) and PER=N for other languages (default: Python and TypeScript, 4 each).
@@ -20,10 +19,8 @@ const langs = (process.env.LANGS ?? 'python:py,typescript:ts').split(',').map((l
 const per = Number(process.env.PER ?? 4);
 for (const [lang, ext] of langs) {
   let n = 0;
-  for (const line of fs.readFileSync(path.join(data, 'corpus', `${lang}.jsonl`), 'utf8').split('\n')) {
-    if (!line || n >= per) continue;
-    const r = JSON.parse(line);
-    if (!dev.has(r.repo) || r.content.length < 2000 || r.content.length > 30000) continue;
+  for (const r of devFiles(lang, 2000, 30000)) {
+    if (n >= per) break;
     const lines = r.content.split('\n');
     // A line with an opener that closes on the same line: `name(`, `[`, `{`, or a quote.
     const at = lines.findIndex((l, i) => i > lines.length / 2 && /^\s+\S.{0,30}?[([{"'].+[)\]}"']\s*;?\s*$/.test(l) && !/^\s*(#|\/\/|\*)/.test(l));

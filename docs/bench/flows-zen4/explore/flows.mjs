@@ -9,15 +9,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const { GHOST, devSplit, ghostAfter, openFile, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
+const { devFiles, ghostAfter, ghostText: ghostOn, openFile, startSession, watchGhost } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
 const out = process.argv[2] ?? '/tmp/flows';
 fs.mkdirSync(out, { recursive: true });
-const { data, dev } = devSplit();
 const picks = [];
-for (const line of fs.readFileSync(path.join(data, 'corpus', 'python.jsonl'), 'utf8').split('\n')) {
-  if (!line || picks.length >= 6) continue;
-  const r = JSON.parse(line);
-  if (!dev.has(r.repo) || r.content.length < 3000 || r.content.length > 20000) continue;
+for (const r of devFiles('python', 3000, 20000)) {
+  if (picks.length >= 6) break;
   const lines = r.content.split('\n');
   const at = lines.findIndex((l, i) => i > lines.length / 2 && /^ {4}def .*\):\s*$/.test(l));
   if (at > 0) picks.push({ name: `${r.repo}/${r.path}`, text: lines.slice(0, at + 1).join('\n'), next: lines[at + 1] ?? '' });
@@ -27,14 +24,15 @@ const files = Object.fromEntries(names.map((n, i) => [n, picks[i].text]));
 console.log(JSON.stringify(Object.fromEntries(names.map((n, i) => [n, `${picks[i].name} (next line: ${picks[i].next.trim()})`]))));
 const { page, close } = await startSession({ files, settings: JSON.parse(process.env.EXPLORE_SETTINGS ?? '{}'), out, prefix: 'prism-flows-' });
 const log = (o) => console.log(JSON.stringify(o));
-const ghostText = async () => (await page.locator(GHOST).allTextContents()).join('');
-const watch = async (t0, ms) => {
+const ghostText = () => ghostOn(page);
+const watch = (t0, ms) => watchGhost(page, t0, ms);
+/** Types `chars` one key at a time (80 ms apart), with the ghost text 80 ms after each key. */
+const typeWatching = async (chars, t0) => {
   const seen = [];
-  let last = null;
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    const now = await ghostText();
-    if (now !== last) { seen.push({ ms: Date.now() - t0, chars: now.length, text: now.slice(0, 60) }); last = now; }
-    await page.waitForTimeout(30);
+  for (const ch of chars) {
+    await page.keyboard.type(ch);
+    await page.waitForTimeout(80);
+    seen.push({ ms: Date.now() - t0, ghost: (await ghostText()).slice(0, 40) });
   }
   return seen;
 };
@@ -93,12 +91,7 @@ try {
   const shown = await ghostText();
   const typed = shown.trimStart().slice(0, 6);
   t0 = Date.now();
-  const seen = [];
-  for (const ch of typed) {
-    await page.keyboard.type(ch);
-    await page.waitForTimeout(80);
-    seen.push({ ms: Date.now() - t0, ghost: (await ghostText()).slice(0, 40) });
-  }
+  const seen = await typeWatching(typed, t0);
   log({ flow: 'over', first_ms: first, shown: shown.slice(0, 80), typed, while_typing: seen, after: await watch(t0, 1500), tail: await tail() });
   await page.screenshot({ path: path.join(out, 'over.png') });
 
@@ -124,12 +117,7 @@ try {
   const listShown = await ghostText();
   const next = listShown.slice(0, 3);
   t0 = Date.now();
-  const keys = [];
-  for (const ch of next) {
-    await page.keyboard.type(ch);
-    await page.waitForTimeout(80);
-    keys.push({ ms: Date.now() - t0, ghost: (await ghostText()).slice(0, 40) });
-  }
+  const keys = await typeWatching(next, t0);
   log({ flow: 'list', first_ms: listFirst, shown: listShown.slice(0, 80), typed: next, while_typing: keys, after: await watch(t0, 1500), tail: await tail() });
   await page.screenshot({ path: path.join(out, 'list.png') });
 } finally {
