@@ -34,6 +34,19 @@ export function docPoint(uri: string, before: string, after: string): DocPoint {
 
 const TAIL = 2048;
 const HEAD = 512;
+/** What VS Code's auto-closing puts after the cursor as the user types openers and quotes. */
+const CLOSED = /^[)\]}"'`]+$/;
+const MAX_CLOSED = 8;
+
+/** Whether the characters of `sub` appear in `text` in order. */
+function inOrder(sub: string, text: string): boolean {
+  let at = 0;
+  for (const ch of sub) {
+    at = text.indexOf(ch, at) + 1;
+    if (at === 0) return false;
+  }
+  return true;
+}
 
 export class SuggestionCache {
   private entries: Entry[] = [];
@@ -58,20 +71,33 @@ export class SuggestionCache {
 
   /**
    * What is left of a cached suggestion once the user typed part of it: for an entry made at an
-   * earlier point of the same text (same text after the cursor, text before it extended by
-   * `typed`), the items that start with `typed`, minus `typed`, with what each replaces after the
-   * point where that is not nothing. Undefined when nothing fits.
+   * earlier point of the same text (text before the cursor extended by `typed`), the items that
+   * start with `typed`, minus `typed`, with what each replaces after the point where that is not
+   * nothing. The text after the cursor is the entry's, or the entry's less characters an item
+   * replaces (typed over: VS Code steps over a closer it put there) and with closers before it
+   * that the item's rest writes itself (VS Code closed an opener the user typed): the rest then
+   * replaces those too. Undefined when nothing fits.
    */
   get(p: DocPoint): { items: string[]; typed: string; replace?: number[] } | undefined {
     for (let i = this.entries.length - 1; i >= 0; i--) {
       const e = this.entries[i] as Entry;
-      if (e.uri !== p.uri || e.afterLen !== p.after.length || p.before.length < e.beforeLen) continue;
-      if (p.after.slice(0, HEAD) !== e.afterHead) continue;
+      if (e.uri !== p.uri || p.before.length < e.beforeLen) continue;
       if (p.before.slice(Math.max(0, e.beforeLen - e.beforeTail.length), e.beforeLen) !== e.beforeTail) continue;
       const typed = p.before.slice(e.beforeLen);
       if (e.exact && typed.length > 0) continue;
-      const fit = e.items.map((s, k) => ({ s, r: e.replace?.[k] ?? 0 })).filter((x) => x.s.startsWith(typed) && x.s.length > typed.length);
-      if (fit.length > 0) return { items: fit.map((x) => x.s.slice(typed.length)), typed, ...(fit.some((x) => x.r > 0) ? { replace: fit.map((x) => x.r) } : {}) };
+      const most = Math.max(0, ...(e.replace ?? []));
+      // d: the entry's characters after the point now gone (typed over); x: closers now before the rest.
+      for (let d = 0; d <= most; d++) {
+        const x = p.after.length - (e.afterLen - d);
+        if (x < 0 || x > MAX_CLOSED) continue;
+        const closed = p.after.slice(0, x);
+        if (x > 0 && !CLOSED.test(closed)) continue;
+        if (p.after.slice(x, x + HEAD - d) !== e.afterHead.slice(d)) continue;
+        const fit = e.items.map((s, k) => ({ s, r: e.replace?.[k] ?? 0 }))
+          .filter((c) => c.s.startsWith(typed) && c.s.length > typed.length && c.r >= d && inOrder(closed, c.s.slice(typed.length)))
+          .map((c) => ({ s: c.s.slice(typed.length), r: c.r - d + x }));
+        if (fit.length > 0) return { items: fit.map((c) => c.s), typed, ...(fit.some((c) => c.r > 0) ? { replace: fit.map((c) => c.r) } : {}) };
+      }
     }
     return undefined;
   }

@@ -34,6 +34,26 @@ describe('SuggestionCache', () => {
     c.put({ uri: 'a', before: 'x = ', after: '\n' }, ['foo(2)']);
     assert.deepEqual(c.get({ uri: 'a', before: 'x = f', after: '\n' }), { items: ['oo(2)'], typed: 'f' }, 'a new entry at the point replaces it');
   });
+  it('typing an opener VS Code closes keeps the rest, which then replaces the closer; typing over the closer keeps it too', () => {
+    const c = new SuggestionCache();
+    c.put({ uri: 'a', before: 'x = ', after: '\ny = 2' }, ['print("hi", f(x))']);
+    // `print(` typed: VS Code put `)` after the cursor.
+    assert.deepEqual(c.get({ uri: 'a', before: 'x = print(', after: ')\ny = 2' }), { items: ['"hi", f(x))'], typed: 'print(', replace: [1] });
+    // `"` typed before that `)`: VS Code closed the quote too.
+    assert.deepEqual(c.get({ uri: 'a', before: 'x = print("', after: '")\ny = 2' }), { items: ['hi", f(x))'], typed: 'print("', replace: [2] });
+    // `hi"` typed, the `"` stepping over the closed one.
+    assert.deepEqual(c.get({ uri: 'a', before: 'x = print("hi"', after: ')\ny = 2' }), { items: [', f(x))'], typed: 'print("hi"', replace: [1] });
+    // An entry made inside (its item replaces the `)`): `)` typed over it.
+    c.put({ uri: 'a', before: 'z = g(', after: ')\n' }, ['1);'], false, [1]);
+    assert.deepEqual(c.get({ uri: 'a', before: 'z = g(1', after: ')\n' }), { items: [');'], typed: '1', replace: [1] });
+    assert.deepEqual(c.get({ uri: 'a', before: 'z = g(1)', after: '\n' }), { items: [';'], typed: '1)' });
+    // Not closers the rest writes, not closers, or more removed than the item replaces: no answer.
+    assert.equal(c.get({ uri: 'a', before: 'x = print("hi"', after: ']\ny = 2' }), undefined);
+    assert.equal(c.get({ uri: 'a', before: 'x = print(', after: 'a)\ny = 2' }), undefined);
+    assert.equal(c.get({ uri: 'a', before: 'z = g(1)', after: '' }), undefined);
+    c.put({ uri: 'a', before: 'w = h(', after: ')\n' }, ['2'], false, [0]);
+    assert.equal(c.get({ uri: 'a', before: 'w = h(', after: '\n' }), undefined, 'a closer the item does not replace was deleted');
+  });
   it('forgets old entries beyond its capacity, and per document', () => {
     const c = new SuggestionCache(2);
     c.put({ uri: 'a', before: '1', after: '' }, ['x']);
