@@ -69,6 +69,8 @@ const USAGE = `usage:
                       member access with probability P (default as after any key, 0.12);
                       --auto-indent: Enter types the next
                       line's indentation with it, in one change, as VS Code does;
+                      --auto-close: typing an opener or quote adds its closer after the cursor,
+                      typing that closer steps over it, as VS Code's auto-closing pairs do;
                       --progressive on,off: and once per prism.progressive (a block's
                       first line replied at once, the rest when done);
                       --backend URL [--remote-model NAME] [--remote-api auto|infill|completions|completions-suffix]:
@@ -144,7 +146,7 @@ const OPTIONS = {
   branching: { type: 'string' }, 'min-draft-prob': { type: 'string' }, activations: { type: 'string' },
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
-  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'per-file': { type: 'string' }, 'context-tokens': { type: 'string' }, 'cache-documents': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'member-wait': { type: 'string' }, 'member-pause': { type: 'string' }, 'auto-indent': { type: 'boolean' }, progressive: { type: 'string' }, sites: { type: 'string' }, 'tree-shapes': { type: 'string' },
+  depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'per-file': { type: 'string' }, 'context-tokens': { type: 'string' }, 'cache-documents': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'member-wait': { type: 'string' }, 'member-pause': { type: 'string' }, 'auto-indent': { type: 'boolean' }, 'auto-close': { type: 'boolean' }, progressive: { type: 'string' }, sites: { type: 'string' }, 'tree-shapes': { type: 'string' },
   backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, 'at-rest': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -617,7 +619,7 @@ async function cmdBench(v: Values, cmd: string, argv: string[]): Promise<void> {
     trace = await benchTrace({
       modelPath: v.model ? load.modelPath : undefined, modes, files: int(v['trace-files'], 'trace-files', quick ? 2 : 8, 1),
       chars: int(v['trace-chars'], 'trace-chars', quick ? 40 : 120, 10), msPerChar: 180, pauseMs: 700, memberPause: v['member-pause'] === undefined ? undefined : fraction(v['member-pause'], 'member-pause'), dir: v.dir, threads: load.threads,
-      comparePrefill: Boolean(v['compare-prefill']), contextTokens, cacheDocuments, timeBudgetsMs, firstLineBudgetsMs, enterWaits, memberWaits, progressive, autoIndent: Boolean(v['auto-indent']), grow, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
+      comparePrefill: Boolean(v['compare-prefill']), contextTokens, cacheDocuments, timeBudgetsMs, firstLineBudgetsMs, enterWaits, memberWaits, progressive, autoIndent: Boolean(v['auto-indent']), autoClose: Boolean(v['auto-close']), grow, openPauseMs: int(v['open-pause'], 'open-pause', 4000, 0), remote,
       progress: (f, m) => progress((decodeSteps + f) / steps, m),
     });
     if (!v.json) console.log(`\n${traceTable(trace)}\n`);

@@ -18,6 +18,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { stopKey } from '../../common/debounce';
 import { flowKey, InlineFlow } from '../../common/inline-flow';
+import { AutoCloser } from './auto-close';
 import { CONTINUATION, PREFILL, STATS } from '../../common/protocol';
 import type { DraftMode, RemoteApi } from '../../common/settings';
 import { commonPrefix } from '../engine/draft-tree';
@@ -56,6 +57,8 @@ export interface TraceOptions {
   memberWaits?: EnterWait[];
   /** Type Enter as VS Code does with auto-indent: the line break and the next line's indentation in one change. */
   autoIndent?: boolean;
+  /** Type as VS Code does with its auto-closing pairs: an opener's closer added after the cursor, a closer it added stepped over (server/bench/auto-close.ts). */
+  autoClose?: boolean;
   /** Rows with prism.progressive on and off (absent: the server's default). */
   progressive?: boolean[];
   /** Also run every mode without the prefill on opening (the first-request comparison). */
@@ -77,6 +80,10 @@ export interface TraceRow {
   member_wait?: EnterWait;
   /** Enter typed with the next line's indentation in one change (TraceOptions.autoIndent). */
   auto_indent?: boolean;
+  /** Typed with VS Code's auto-closing pairs (TraceOptions.autoClose). */
+  auto_close?: boolean;
+  /** With auto-closing: keystrokes after which the editor's closers stood after the cursor, and how many of them the client's cache answered. */
+  auto_closed_keys?: { keys: number; cache: number };
   /** Keystroke to ghost text for the server replies to requests made right after Enter. */
   after_enter_ms?: { p50: number; p95: number; n: number };
   /** Keystroke to ghost text for the server replies to requests made right after a member access. */
@@ -122,6 +129,13 @@ export interface TraceRow {
   latency_ms: { p50: number; p95: number; p99: number };
   single_line_latency_ms: { p50: number; p95: number; p99: number; n: number };
   keystroke_to_ghost_ms: { p50: number; p95: number };
+  /**
+   * Keystrokes answered with ghost text (from the cache or a server reply that came before the
+   * next key), those whose ghost text begins with the character the typist types next, and how
+   * many of those the cache answered. Unlike accepted_chars, which sums every server reply's
+   * right characters (the same characters again in each reply that repeats them), each key counts once.
+   */
+  ghost_keys?: { shown: number; right: number; right_from_cache: number };
   prompt_tokens: number;
   reused_tokens: number;
   accepted_chars: number;
@@ -236,15 +250,29 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
       serverMs.push(st.serverMs);
       overhead.push(latencyMs - st.serverMs);
     };
+    /** Keystrokes after which the editor's closers stood after the cursor (or that stepped over one), and the cache's answers to them. */
+    const closed = { keys: 0, cache: 0 };
+    /** Keystrokes answered with ghost text, and those whose ghost text begins with the next character typed (from the cache among them). */
+    const ghostKeys = { shown: 0, right: 0, rightFromCache: 0 };
     let keystrokes = 0, requests = 0, replies = 0, cancelled = 0, hits = 0, acceptedChars = 0, fullyRight = 0;
     for (const [fi, f] of files.entries()) {
       const at = cursorOffsets(f.content, 1, f.path.length + 7)[0] as number;
       const start = f.content.lastIndexOf('\n', at) + 1;
       let endAhead = start;
       while (endAhead < f.content.length && endAhead - start < o.chars) endAhead = (f.content.indexOf('\n', endAhead) + 1) || f.content.length;
-      const ahead = f.content.slice(start, Math.min(endAhead, start + o.chars));
+      let end = Math.min(endAhead, start + o.chars);
+      // With auto-closing pairs the typed text ends at a line's end, so that the cursor's line has
+      // nothing after it, as where people type new code (before a word, VS Code closes nothing).
+      if (o.autoClose) {
+        const last = f.content.lastIndexOf('\n', end - 1);
+        const first = f.content.indexOf('\n', start);
+        const cut = last > start ? last : first < 0 ? f.content.length : first;
+        if (cut > start) end = cut;
+      }
+      const ahead = f.content.slice(start, end);
       let before = f.content.slice(0, start);
-      const after = f.content.slice(start + ahead.length);
+      let after = f.content.slice(start + ahead.length);
+      const closer = new AutoCloser();
       const uri = `file:///bench/${fi}-${path.basename(f.path)}`;
       let version = 1;
       await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: f.lang || 'plaintext', version, text: before + after } });
@@ -287,7 +315,14 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
         const ch = typed[0] as string;
         const p = pos(before);
         const stop = stopKey(before.slice(-64), typed);
+        // VS Code's auto-closing (TraceOptions.autoClose): the closer it adds, the one it steps over.
+        const lineRest = ahead.slice(i - typed.length + 1).split('\n')[0] as string;
+        const step = o.autoClose ? closer.type(ch, before, after, lineRest) : { replaced: 0, text: ch };
+        const text = typed + step.text.slice(1);
         before += typed;
+        after = step.text.slice(1) + after.slice(step.replaced);
+        const closedKey = o.autoClose === true && (closer.closers > 0 || step.replaced > 0);
+        if (closedKey) closed.keys++;
         version++;
         keystrokes++;
         const tKey = performance.now();
@@ -295,7 +330,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
         flow.keystroke(stop);
         if (stop === 'member') members.keys++;
         inflight?.cancel();
-        await conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ range: { start: p, end: p }, text: typed }] });
+        await conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ range: { start: p, end: { line: p.line, character: p.character + step.replaced } }, text }] });
         const cts = new CancellationTokenSource();
         inflight = cts;
         const snapshot = before;
@@ -316,8 +351,14 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
             const first = r.kind === 'server' ? r.items[0] : undefined;
             members[r.kind === 'cache' ? 'cache' : r.kind !== 'server' ? 'cancelled' : first && typeof first.insertText === 'string' && first.insertText ? 'shown' : 'empty']++;
           }
+          const ghost = r.kind === 'cache' ? r.items[0] : r.kind === 'server' && r.items[0] && typeof r.items[0].insertText === 'string' ? r.items[0].insertText : '';
+          if (ghost) {
+            ghostKeys.shown++;
+            if (remaining.length > 0 && ghost[0] === remaining[0]) { ghostKeys.right++; if (r.kind === 'cache') ghostKeys.rightFromCache++; }
+          }
           if (r.kind === 'cache') {
             hits++;
+            if (closedKey) closed.cache++;
             keyToGhost.push(0);
           } else if (r.kind === 'cancelled') {
             if (asked) cancelled++;
@@ -362,11 +403,12 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
     // PRISM_BENCH_LOGS=1: the language server's log (prefills, policy) on stderr, to read why.
     if (process.env.PRISM_BENCH_LOGS) for (const l of server.logs) console.error(`server: ${l}`);
     rows.push({
-      mode, ...(enterWait !== undefined ? { enter_wait: enterWait } : {}), ...(memberWait !== undefined ? { member_wait: memberWait } : {}), after_member_ms: { p50: q(afterMember, 0.5), p95: q(afterMember, 0.95), n: afterMember.length }, member_requests: members, ...(o.autoIndent ? { auto_indent: true } : {}), after_enter_ms: { p50: q(afterEnter, 0.5), p95: q(afterEnter, 0.95), n: afterEnter.length }, ...(progressive !== undefined ? { progressive } : {}), whole_ms: { p50: q(wholes, 0.5), p95: q(wholes, 0.95), n: wholes.length }, after_enter_whole_ms: { p50: q(enterWholes, 0.5), p95: q(enterWholes, 0.95), n: enterWholes.length }, ...(context !== undefined ? { context_tokens: context } : {}), ...(cacheDocs !== undefined ? { cache_documents: cacheDocs } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(firstLine !== undefined ? { first_line_budget_ms: firstLine } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
+      mode, ...(enterWait !== undefined ? { enter_wait: enterWait } : {}), ...(memberWait !== undefined ? { member_wait: memberWait } : {}), after_member_ms: { p50: q(afterMember, 0.5), p95: q(afterMember, 0.95), n: afterMember.length }, member_requests: members, ...(o.autoIndent ? { auto_indent: true } : {}), ...(o.autoClose ? { auto_close: true, auto_closed_keys: closed } : {}), after_enter_ms: { p50: q(afterEnter, 0.5), p95: q(afterEnter, 0.95), n: afterEnter.length }, ...(progressive !== undefined ? { progressive } : {}), whole_ms: { p50: q(wholes, 0.5), p95: q(wholes, 0.95), n: wholes.length }, after_enter_whole_ms: { p50: q(enterWholes, 0.5), p95: q(enterWholes, 0.95), n: enterWholes.length }, ...(context !== undefined ? { context_tokens: context } : {}), ...(cacheDocs !== undefined ? { cache_documents: cacheDocs } : {}), ...(budget !== undefined ? { time_budget_ms: budget } : {}), ...(firstLine !== undefined ? { first_line_budget_ms: firstLine } : {}), ...(grow ? { grow } : {}), prefill, first_reply_ms: q(firstReplies, 0.5), first_replies_ms: firstReplies.map((x) => Math.round(x)), first_repeats_ms: firstRepeats.map((x) => Math.round(x)),
       first_over_repeat: q(firstReplies.map((x, i) => x / (firstRepeats[i] ?? x)), 0.5), later_reply_ms: q(laterReplies, 0.5), later_same_kind_reply_ms: q(laterSameKind, 0.5), keystrokes, requests, replies, cancelled, cache_hits: hits, cache_hit_rate: hits / keystrokes,
       latency_ms: { p50: q(lat, 0.5), p95: q(lat, 0.95), p99: q(lat, 0.99) },
       single_line_latency_ms: { p50: q(single, 0.5), p95: q(single, 0.95), p99: q(single, 0.99), n: single.length },
       keystroke_to_ghost_ms: { p50: q(keyToGhost, 0.5), p95: q(keyToGhost, 0.95) },
+      ghost_keys: { shown: ghostKeys.shown, right: ghostKeys.right, right_from_cache: ghostKeys.rightFromCache },
       prompt_tokens: stats.promptTokens - stats0.promptTokens, reused_tokens: stats.reusedTokens - stats0.reusedTokens,
       accepted_chars: acceptedChars, suggestions_fully_right: fullyRight, cpu_s: cpu,
       cpu_ms_per_accepted_char: acceptedChars ? (1000 * cpu) / acceptedChars : 0, server_rss_peak_mib: rss, idle_cpu_pct: idleCpu, latencies: lat,
@@ -385,7 +427,15 @@ export function traceTable(rows: TraceRow[]): string {
   ];
   const remote = rows.filter((r) => r.remote_overhead_ms);
   for (const r of rows) {
-    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.cache_documents !== undefined ? ` (${r.cache_documents} document${r.cache_documents === 1 ? '' : 's'} cached)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.first_line_budget_ms !== undefined ? ` (first line ${r.first_line_budget_ms ? `${r.first_line_budget_ms} ms` : 'unbounded'})` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''}${r.enter_wait !== undefined ? ` (after Enter: ${r.enter_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''}${r.member_wait !== undefined ? ` (after a member access: ${r.member_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''}${r.auto_indent ? ' (Enter with auto-indent)' : ''}${r.progressive !== undefined ? ` (progressive ${r.progressive ? 'on' : 'off'})` : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
+    lines.push(`| ${r.mode}${r.context_tokens !== undefined ? ` (${r.context_tokens}-token prompts)` : ''}${r.cache_documents !== undefined ? ` (${r.cache_documents} document${r.cache_documents === 1 ? '' : 's'} cached)` : ''}${r.time_budget_ms !== undefined ? ` (${r.time_budget_ms} ms budget)` : ''}${r.first_line_budget_ms !== undefined ? ` (first line ${r.first_line_budget_ms ? `${r.first_line_budget_ms} ms` : 'unbounded'})` : ''}${r.grow ? ` (chains grow to ${r.grow})` : ''}${r.enter_wait !== undefined ? ` (after Enter: ${r.enter_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''}${r.member_wait !== undefined ? ` (after a member access: ${r.member_wait === 'min' ? 'the shortest wait' : 'the typing rhythm\'s wait'})` : ''}${r.auto_indent ? ' (Enter with auto-indent)' : ''}${r.auto_close ? ` (auto-closing pairs${r.auto_closed_keys ? `: ${r.auto_closed_keys.cache} of ${r.auto_closed_keys.keys} keys with closers after the cursor from the cache` : ''})` : ''}${r.progressive !== undefined ? ` (progressive ${r.progressive ? 'on' : 'off'})` : ''} | ${r.prefill ? 'yes' : 'no'} | ${r.first_reply_ms.toFixed(0)} (${r.later_reply_ms.toFixed(0)}; ${r.later_same_kind_reply_ms.toFixed(0)}) | ${r.first_over_repeat.toFixed(2)}x | ${r.keystrokes} | ${r.requests} (${r.cancelled}) | ${(100 * r.cache_hit_rate).toFixed(0)}% | ${r.latency_ms.p50.toFixed(0)} / ${r.latency_ms.p95.toFixed(0)} / ${r.latency_ms.p99.toFixed(0)} | ${r.single_line_latency_ms.p50.toFixed(0)} (${r.single_line_latency_ms.n}) | ${r.keystroke_to_ghost_ms.p50.toFixed(0)} | ${r.prompt_tokens ? ((100 * r.reused_tokens) / r.prompt_tokens).toFixed(0) : 0}% of ${r.prompt_tokens} | ${r.accepted_chars} (${r.suggestions_fully_right}) | ${r.cpu_ms_per_accepted_char.toFixed(1)} | ${r.server_rss_peak_mib.toFixed(0)} | ${r.idle_cpu_pct.toFixed(1)}% |`);
+  }
+  const keyed = rows.filter((r) => r.ghost_keys);
+  if (keyed.length > 0) {
+    lines.push('', '| row | keystrokes answered with ghost text | ... that begins with the next character typed (from the cache) |', '|---|---|---|');
+    for (const r of keyed) {
+      const g = r.ghost_keys as NonNullable<TraceRow['ghost_keys']>;
+      lines.push(`| ${r.mode}${r.auto_close ? ' (auto-closing pairs)' : ''} | ${g.shown} of ${r.keystrokes} | ${g.right} (${g.right_from_cache}) |`);
+    }
   }
   const enter = rows.filter((r) => r.after_enter_ms && r.after_enter_ms.n > 0);
   if (enter.length > 0) {

@@ -39,6 +39,19 @@ describe('typing trace table', () => {
     ], 'a row without replies after Enter is left out');
   });
 
+  it('names auto-closing pairs with the keys the cache answered there, and lists the keys answered with ghost text', () => {
+    const closing = { ...row('auto'), auto_close: true, auto_closed_keys: { keys: 84, cache: 62 }, ghost_keys: { shown: 270, right: 190, right_from_cache: 150 } };
+    const lines = traceTable([closing, row('none')]).split('\n');
+    assert.match(lines[2] as string, /^\| auto \(auto-closing pairs: 62 of 84 keys with closers after the cursor from the cache\) \| yes \|/);
+    assert.match(lines[3] as string, /^\| none \| yes \|/);
+    assert.deepEqual(lines.slice(4), [
+      '',
+      '| row | keystrokes answered with ghost text | ... that begins with the next character typed (from the cache) |',
+      '|---|---|---|',
+      '| auto (auto-closing pairs) | 270 of 640 | 190 (150) |',
+    ], 'a row without the count (an older report) is left out');
+  });
+
   it('names progressive on and off, and lists keystroke to the whole of replies that came in two parts', () => {
     const on = { ...row('auto'), progressive: true, after_enter_ms: { p50: 120.2, p95: 180, n: 6 }, after_enter_whole_ms: { p50: 640.4, p95: 910, n: 3 }, whole_ms: { p50: 400, p95: 900.2, n: 11 } };
     const off = { ...row('auto'), progressive: false, after_enter_ms: { p50: 420, p95: 700, n: 6 }, after_enter_whole_ms: { p50: 0, p95: 0, n: 0 }, whole_ms: { p50: 0, p95: 0, n: 0 } };
