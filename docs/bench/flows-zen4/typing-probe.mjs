@@ -5,7 +5,7 @@
 // each key and at the end of each look: is ghost text on screen, and does its first line agree
 // with the rest of the real line (one a prefix of the other). From the output channel's trace:
 // how many requests the cache answered and how many went to the server. Builds alternate
-// (VSIXES=a.vsix,b.vsix: ABBA). STEADY=MS types every key MS apart instead, with no looks (a first
+// (VSIXES=a.vsix,b.vsix: ABBA; SETTINGS='[{...},{...}]' gives each its user settings). STEADY=MS types every key MS apart instead, with no looks (a first
 // version of this probe did that at 230 ms: no ghost text was ever on screen 100 ms after a key).
 // Not a test.
 //   node docs/bench/flows-zen4/typing-probe.mjs OUTDIR
@@ -17,6 +17,11 @@ const { GHOST, devFiles, openFile, startSession } = await import(path.join(ROOT,
 const out = process.argv[2] ?? '/tmp/typing-probe';
 fs.mkdirSync(out, { recursive: true });
 const vsixes = (process.env.VSIXES ?? path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix')).split(',');
+// SETTINGS='[{...},{...}]': user settings per build (the same .vsix twice compares two settings).
+const settings = JSON.parse(process.env.SETTINGS ?? '[]');
+// ENVS='[{...},{...}]': environment variables per build for its code-server (PRISM_ORT_SPIN, ...).
+const envs = JSON.parse(process.env.ENVS ?? '[]');
+const baseEnv = { ...process.env };
 const order = vsixes.length === 2 ? [0, 1, 1, 0] : vsixes.map((_, i) => i);
 const files = {};
 const targets = [];
@@ -39,7 +44,9 @@ const summary = [];
 for (const [round, b] of order.entries()) {
   const dir = path.join(out, `round-${round}-build-${b}`);
   fs.mkdirSync(dir, { recursive: true });
-  const { page, close } = await startSession({ files, vsix: vsixes[b], out: dir, prefix: 'prism-typing-' });
+  for (const k of Object.keys(process.env)) if (!(k in baseEnv)) delete process.env[k];
+  Object.assign(process.env, baseEnv, envs[b] ?? {});
+  const { page, close } = await startSession({ files, vsix: vsixes[b], settings: settings[b] ?? {}, out: dir, prefix: 'prism-typing-' });
   const keys = [];
   try {
     for (const t of targets) {
@@ -87,7 +94,7 @@ for (const [round, b] of order.entries()) {
   const counted = keys.filter((k) => !k.last);
   const at = (kind) => counted.filter((k) => k.at === kind);
   const row = {
-    round, build: vsixes[b],
+    round, build: vsixes[b], ...(settings[b] ? { settings: settings[b] } : {}), ...(envs[b] ? { env: envs[b] } : {}),
     keys: at('key').length, key_ghost_shown: at('key').filter((k) => k.shown).length, key_ghost_agrees: at('key').filter((k) => k.agrees).length,
     looks: at('look').length, look_ghost_shown: at('look').filter((k) => k.shown).length, look_ghost_agrees: at('look').filter((k) => k.agrees).length,
     answered_cache: answered.filter((a) => a === 'cache').length,
