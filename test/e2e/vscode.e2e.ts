@@ -5,6 +5,8 @@
 // checks the accepted code lands on the cursor line with the
 // editor's indentation; runs every contributed command from the command palette.
 // Enter pressed the moment a file opens (before the extension is ready) gets ghost text too.
+// With VS Code's auto-closing on (JavaScript), typing a ghost text's opener keeps it, and Tab
+// writes one closer.
 // Run by `node out/test/e2e/vscode.e2e.js` (the test command runs it after the unit tests);
 // scripts/e2e-setup.sh installs code-server into a cache outside the repository the first time.
 import * as assert from 'node:assert/strict';
@@ -62,6 +64,9 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
   // A line whose closers are already there, as VS Code's auto-closing leaves them: `distance(a|))`.
   const closerFile = 'geometry.ts';
   const closerText = 'interface Point { x: number; y: number }\n\nfunction distance(a: Point, b: Point): number {\n  return Math.hypot(a.x - b.x, a.y - b.y);\n}\n\nfunction main(): void {\n  const a: Point = { x: 0, y: 0 };\n  const b: Point = { x: 3, y: 4 };\n  console.log(distance())';
+  // The same code, typed with VS Code's auto-closing on (JavaScript only: the other tests type without it).
+  const autoCloseFile = 'geometry.js';
+  const autoCloseText = 'function distance(a, b) {\n  return Math.hypot(a.x - b.x, a.y - b.y);\n}\n\nfunction main() {\n  const a = { x: 0, y: 0 };\n  const b = { x: 3, y: 4 };\n  console.log(distanc';
   const notebookFile = 'analysis.ipynb';
   const notebookCell = 'for i in range(10):\n    print(';
   const notebookCode = (src: string): object => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: src.split(/(?<=\n)/) });
@@ -82,6 +87,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     fs.writeFileSync(path.join(work, coldFile), coldText);
     fs.writeFileSync(path.join(work, escapeFile), escapeText);
     fs.writeFileSync(path.join(work, closerFile), closerText);
+    fs.writeFileSync(path.join(work, autoCloseFile), autoCloseText);
     fs.writeFileSync(path.join(work, notebookFile), JSON.stringify({
       cells: [
         { cell_type: 'markdown', metadata: {}, source: ['# Fibonacci numbers'] },
@@ -100,6 +106,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
       'editor.quickSuggestions': { other: false, comments: false, strings: false },
       'editor.suggestOnTriggerCharacters': false,
       'editor.autoClosingBrackets': 'never',
+      '[javascript]': { 'editor.autoClosingBrackets': 'languageDefined' },
       'prism.timeBudgetMs': 20000,
       'prism.firstLineBudgetMs': 0,
       'prism.maxTokens': 24,
@@ -235,6 +242,23 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     // The model writes the closers and the `;` (else this test would show nothing): one of each.
     assert.ok(shown.includes(';'), `the suggestion goes past the closers: ${JSON.stringify(shown)}`);
     assert.match(line, /^ {2}console\.log\(distance\(a[^()]*\)\);$/, `one pair of closers and the \`;\`: ${JSON.stringify(line)}`);
+  });
+
+  it('typing a ghost text\'s opener that VS Code closes (`distance(|)`), the ghost text stays and Tab writes one closer', async () => {
+    await openAtEnd(autoCloseFile);
+    await page.keyboard.type('e');
+    await ghost().first().waitFor({ state: 'visible', timeout: 120_000 });
+    const before = (await ghost().allTextContents()).join('');
+    assert.ok(before.startsWith('('), `the suggestion begins with the call's opener: ${JSON.stringify(before)}`);
+    await page.keyboard.type('(');
+    await ghost().first().waitFor({ state: 'visible', timeout: 30_000 });
+    const shown = (await ghost().allTextContents()).join('');
+    await page.keyboard.press('Tab');
+    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
+    await page.keyboard.press('Control+S');
+    const saved = await savedWhere(autoCloseFile, (t) => t.length > autoCloseText.length + 3);
+    const line = saved.trimEnd().split('\n').pop() as string;
+    assert.match(line, /^ {2}console\.log\(distance\(a[^()]*\)\);?$/, `one closer for each opener (ghost text after the opener: ${JSON.stringify(shown)}): ${JSON.stringify(line)}`);
   });
 
   it('after Enter in an indented block, the whole block comes (its first line first) without a keystroke; the accepted code lands on the cursor line with its indentation', async () => {
