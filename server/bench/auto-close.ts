@@ -48,11 +48,6 @@ export class AutoCloser {
     }
     return { replaced: 0, text: ch };
   }
-
-  /** A new document or cursor: nothing pending. */
-  reset(): void {
-    this.pending = 0;
-  }
 }
 
 /** Whether `rest` closes what `open` opens (the bracket nesting counted; a quote's next occurrence). */
