@@ -37,6 +37,33 @@ export function* devFiles(lang, min = 0, max = Infinity) {
   }
 }
 
+/**
+ * Dev-split files cut before a line with an opener that closes on the same line (`name(`, `[`,
+ * `{`, a quote), `per` files for each `[lang, ext]` of `langs`: the file text up to the line's
+ * indentation (name -> text) and per case its name, source, the line's text after the
+ * indentation (`body`) and where its first opener is (`open`).
+ */
+export function openerLines(langs, per) {
+  const files = {};
+  const cases = [];
+  for (const [lang, ext] of langs) {
+    let n = 0;
+    for (const r of devFiles(lang, 2000, 30000)) {
+      if (n >= per) break;
+      const lines = r.content.split('\n');
+      const at = lines.findIndex((l, i) => i > lines.length / 2 && /^\s+\S.{0,30}?[([{"'].+[)\]}"']\s*;?\s*$/.test(l) && !/^\s*(#|\/\/|\*)/.test(l));
+      if (at < 0) continue;
+      const indent = lines[at].match(/^\s*/)[0];
+      const body = lines[at].slice(indent.length);
+      const name = `${lang}-${n}.${ext}`;
+      files[name] = `${lines.slice(0, at).join('\n')}\n${indent}`;
+      cases.push({ name, source: `${r.repo}/${r.path}:${at + 1}`, body, open: body.search(/[([{"']/) });
+      n++;
+    }
+  }
+  return { files, cases };
+}
+
 /** The selector of ghost text in the editor. */
 export const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text';
 

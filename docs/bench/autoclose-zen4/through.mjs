@@ -10,29 +10,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const { GHOST, devFiles, ghostAfter, openFile, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
+const { GHOST, ghostAfter, openFile, openerLines, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
 const out = process.argv[2] ?? '/tmp/through';
 fs.mkdirSync(out, { recursive: true });
-const cases = [];
-const files = {};
 const langs = (process.env.LANGS ?? 'python:py,typescript:ts,go:go,javascript:js').split(',').map((l) => l.split(':'));
-const per = Number(process.env.PER ?? 4);
-for (const [lang, ext] of langs) {
-  let n = 0;
-  for (const r of devFiles(lang, 2000, 30000)) {
-    if (n >= per) break;
-    const lines = r.content.split('\n');
-    const at = lines.findIndex((l, i) => i > lines.length / 2 && /^\s+\S.{0,30}?[([{"'].+[)\]}"']\s*;?\s*$/.test(l) && !/^\s*(#|\/\/|\*)/.test(l));
-    if (at < 0) continue;
-    const indent = lines[at].match(/^\s*/)[0];
-    const body = lines[at].slice(indent.length);
-    const open = body.search(/[([{"']/);
-    const name = `${lang}-${n}.${ext}`;
-    files[name] = `${lines.slice(0, at).join('\n')}\n${indent}`;
-    cases.push({ name, source: `${r.repo}/${r.path}:${at + 1}`, typed: body.slice(0, open), opener: body[open], real: body });
-    n++;
-  }
-}
+const { files, cases: lines } = openerLines(langs, Number(process.env.PER ?? 4));
+const cases = lines.map((c) => ({ name: c.name, source: c.source, typed: c.body.slice(0, c.open), opener: c.body[c.open], real: c.body }));
 console.log(JSON.stringify({ cases }));
 const logOf = () => { try { return fs.readFileSync(path.join(out, 'prism-output.log'), 'utf8'); } catch { return ''; } };
 const { page, work, close } = await startSession({ files, vsix: process.env.VSIX, out, prefix: 'prism-through-' });

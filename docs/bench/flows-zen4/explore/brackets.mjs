@@ -9,31 +9,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const { GHOST, devFiles, ghostAfter, openFile, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
+const { GHOST, ghostAfter, openFile, openerLines, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
 const out = process.argv[2] ?? '/tmp/brackets';
 fs.mkdirSync(out, { recursive: true });
-const cases = [];
-const files = {};
 // LANGS=go:go,rust:rs,... (corpus name: extension) and PER=N for other languages (default: Python and TypeScript, 4 each).
 const langs = (process.env.LANGS ?? 'python:py,typescript:ts').split(',').map((l) => l.split(':'));
 const per = Number(process.env.PER ?? 4);
-for (const [lang, ext] of langs) {
-  let n = 0;
-  for (const r of devFiles(lang, 2000, 30000)) {
-    if (n >= per) break;
-    const lines = r.content.split('\n');
-    // A line with an opener that closes on the same line: `name(`, `[`, `{`, or a quote.
-    const at = lines.findIndex((l, i) => i > lines.length / 2 && /^\s+\S.{0,30}?[([{"'].+[)\]}"']\s*;?\s*$/.test(l) && !/^\s*(#|\/\/|\*)/.test(l));
-    if (at < 0) continue;
-    const indent = lines[at].match(/^\s*/)[0];
-    const body = lines[at].slice(indent.length);
-    const open = body.search(/[([{"']/);
-    const name = `${lang}-${n}.${ext}`;
-    files[name] = `${lines.slice(0, at).join('\n')}\n${indent}`;
-    cases.push({ name, source: `${r.repo}/${r.path}:${at + 1}`, typed: body.slice(0, open + 1), real: body });
-    n++;
-  }
-}
+const lines = openerLines(langs, per);
+const files = lines.files;
+// Each case types a line's start up to its first opener.
+const cases = lines.cases.map((c) => ({ name: c.name, source: c.source, typed: c.body.slice(0, c.open + 1), real: c.body }));
 console.log(JSON.stringify({ cases }));
 const { page, work, close } = await startSession({ files, settings: JSON.parse(process.env.EXPLORE_SETTINGS ?? '{}'), out, prefix: 'prism-brackets-' });
 try {
