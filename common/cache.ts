@@ -1,6 +1,7 @@
 // Suggestions by document state, so that typing the next characters of a ghost text shows the
 // rest of it at once instead of asking the server again. Pure (no vscode), unit-tested.
 import { toLf } from './eol';
+import { inOrder } from './text';
 
 export interface DocPoint {
   uri: string;
@@ -37,16 +38,6 @@ const HEAD = 512;
 /** What VS Code's auto-closing puts after the cursor as the user types openers and quotes. */
 const CLOSED = /^[)\]}"'`]+$/;
 const MAX_CLOSED = 8;
-
-/** Whether the characters of `sub` appear in `text` in order. */
-function inOrder(sub: string, text: string): boolean {
-  let at = 0;
-  for (const ch of sub) {
-    at = text.indexOf(ch, at) + 1;
-    if (at === 0) return false;
-  }
-  return true;
-}
 
 export class SuggestionCache {
   private entries: Entry[] = [];

@@ -347,11 +347,10 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
           return r === null ? null : Array.isArray(r) ? r : r.items;
         }).then((r) => {
           const remaining = ahead.slice(snapshot.length - start);
-          if (stop === 'member') {
-            const first = r.kind === 'server' ? r.items[0] : undefined;
-            members[r.kind === 'cache' ? 'cache' : r.kind !== 'server' ? 'cancelled' : first && typeof first.insertText === 'string' && first.insertText ? 'shown' : 'empty']++;
-          }
-          const ghost = r.kind === 'cache' ? r.items[0] : r.kind === 'server' && r.items[0] && typeof r.items[0].insertText === 'string' ? r.items[0].insertText : '';
+          // The ghost text this key shows: the cache's rest or the server's first item ('' for none).
+          const first = r.kind === 'server' ? r.items[0] : undefined;
+          const ghost = r.kind === 'cache' ? r.items[0] ?? '' : first && typeof first.insertText === 'string' ? first.insertText : '';
+          if (stop === 'member') members[r.kind === 'cache' ? 'cache' : r.kind !== 'server' ? 'cancelled' : ghost ? 'shown' : 'empty']++;
           if (ghost) {
             ghostKeys.shown++;
             if (remaining.length > 0 && ghost[0] === remaining[0]) { ghostKeys.right++; if (r.kind === 'cache') ghostKeys.rightFromCache++; }
@@ -367,8 +366,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
             (firstDone ? laterReplies : firstReplies).push(r.latencyMs);
             if (firstDone && single1 === firstSingle) laterSameKind.push(r.latencyMs);
             firstDone = true;
-            const first = r.items[0];
-            const text = first && typeof first.insertText === 'string' ? first.insertText : '';
+            const text = ghost;
             if (!text) return;
             lat.push(r.latencyMs);
             pairServer(since, r.latencyMs);

@@ -2,6 +2,7 @@
 // that repeats what follows the cursor, never a runaway loop, never a bracket that closes what it
 // did not open. Pure functions: the unit tests pin each rule.
 import { toLf } from '../../common/eol';
+import { inOrder } from '../../common/text';
 
 export interface CursorContext {
   /** The current line before the cursor. */
@@ -243,11 +244,7 @@ export function replacedAfter(linePrefix: string, text: string, lineSuffix: stri
   const rest = lineSuffix.trimEnd();
   if (rest.length === 0 || text.length === 0 || !/^[)\]}"'`;,\s]+$/.test(rest)) return 0;
   // In order in the completion (spaces aside).
-  let at = 0;
-  for (const ch of rest.replace(/\s/g, '')) {
-    at = text.indexOf(ch, at) + 1;
-    if (at === 0) return 0;
-  }
+  if (!inOrder(rest.replace(/\s/g, ''), text)) return 0;
   const open = openString(linePrefix);
   const r = scanCompletion(text, open);
   const outer = r.outer.map((i) => text[i]).join('');
