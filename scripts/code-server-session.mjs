@@ -114,6 +114,13 @@ export async function openFile(page, name) {
   await page.keyboard.press('Control+End');
 }
 
+/** openFile, then waits for the extension's status item and 4 s more (the file's warm-up), as the probes start each file. */
+export async function openWarm(page, name) {
+  await openFile(page, name);
+  await page.waitForSelector('.statusbar-item:has-text("PRISM")', { timeout: 120000 });
+  await page.waitForTimeout(4000);
+}
+
 /** The ghost text on screen now, its parts joined. */
 export async function ghostText(page) {
   return (await page.locator(GHOST).allTextContents()).join('');

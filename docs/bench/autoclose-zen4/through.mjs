@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const { GHOST, ghostAfter, openFile, openerLines, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
+const { GHOST, ghostAfter, openerLines, openWarm, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
 const out = process.argv[2] ?? '/tmp/through';
 fs.mkdirSync(out, { recursive: true });
 const langs = (process.env.LANGS ?? 'python:py,typescript:ts,go:go,javascript:js').split(',').map((l) => l.split(':'));
@@ -21,9 +21,7 @@ const logOf = () => { try { return fs.readFileSync(path.join(out, 'prism-output.
 const { page, work, close } = await startSession({ files, vsix: process.env.VSIX, out, prefix: 'prism-through-' });
 try {
   for (const c of cases) {
-    await openFile(page, c.name);
-    await page.waitForSelector('.statusbar-item:has-text("PRISM")', { timeout: 120000 });
-    await page.waitForTimeout(4000);
+    await openWarm(page, c.name);
     await page.keyboard.type(c.typed, { delay: 90 });
     await ghostAfter(page, Date.now(), 15000);
     await page.waitForTimeout(1500);

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const { GHOST, devFiles, openFile, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
+const { GHOST, devFiles, openWarm, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
 const out = process.argv[2] ?? '/tmp/typing-probe';
 fs.mkdirSync(out, { recursive: true });
 const vsixes = (process.env.VSIXES ?? path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix')).split(',');
@@ -50,9 +50,7 @@ for (const [round, b] of order.entries()) {
   const keys = [];
   try {
     for (const t of targets) {
-      await openFile(page, t.name);
-      await page.waitForSelector('.statusbar-item:has-text("PRISM")', { timeout: 120000 });
-      await page.waitForTimeout(4000);
+      await openWarm(page, t.name);
       const look = async (i, at) => {
         const parts = await page.locator(GHOST).allTextContents();
         const first = (parts[0] ?? '').replace(/\u00a0/g, ' ');

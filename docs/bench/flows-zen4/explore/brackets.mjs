@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const { GHOST, ghostAfter, openFile, openerLines, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
+const { GHOST, ghostAfter, openerLines, openWarm, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
 const out = process.argv[2] ?? '/tmp/brackets';
 fs.mkdirSync(out, { recursive: true });
 // LANGS=go:go,rust:rs,... (corpus name: extension) and PER=N for other languages (default: Python and TypeScript, 4 each).
@@ -23,9 +23,7 @@ console.log(JSON.stringify({ cases }));
 const { page, work, close } = await startSession({ files, settings: JSON.parse(process.env.EXPLORE_SETTINGS ?? '{}'), out, prefix: 'prism-brackets-' });
 try {
   for (const c of cases) {
-    await openFile(page, c.name);
-    await page.waitForSelector('.statusbar-item:has-text("PRISM")', { timeout: 120000 });
-    await page.waitForTimeout(4000);
+    await openWarm(page, c.name);
     await page.keyboard.type(c.typed, { delay: 90 });
     const t0 = Date.now();
     const ms = await ghostAfter(page, t0, 15000);
