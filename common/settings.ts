@@ -58,6 +58,13 @@ export interface Settings {
    * when the user pauses and follows the same way.
    */
   progressive: boolean;
+  /**
+   * Tab accepts the ghost text while VS Code's suggestion list is open too (package.json's Tab
+   * keybinding reads it as `config.prism.tabAcceptsOverSuggestions`). The ghost text then continues
+   * the list's selected item; VS Code's own rule gives Tab to the item first, so half a word
+   * took two Tabs (docs/BENCHMARKS.md, "One Tab over VS Code's suggestion list").
+   */
+  tabAcceptsOverSuggestions: boolean;
   /** Prompt budget in tokens (prefix + suffix). */
   contextTokens: number;
   /** Local models: documents whose prompts stay in the KV cache (one cache each), so coming back to one reuses its prompt. */
@@ -93,6 +100,7 @@ export const DEFAULT_SETTINGS: Settings = {
   timeBudgetMs: 1500,
   firstLineBudgetMs: 200,
   progressive: true,
+  tabAcceptsOverSuggestions: true,
   contextTokens: 1024,
   cacheDocuments: 2,
   multiline: 'auto',
@@ -165,6 +173,7 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
       timeBudgetMs: int('timeBudgetMs', r.timeBudgetMs, d.timeBudgetMs, 50, 30000),
       firstLineBudgetMs: int('firstLineBudgetMs', r.firstLineBudgetMs, d.firstLineBudgetMs, 0, 30000),
       progressive: bool('progressive', d.progressive),
+      tabAcceptsOverSuggestions: bool('tabAcceptsOverSuggestions', d.tabAcceptsOverSuggestions),
       contextTokens: int('contextTokens', r.contextTokens, d.contextTokens, 64, 8000),
       cacheDocuments: int('cacheDocuments', r.cacheDocuments, d.cacheDocuments, 1, 8),
       multiline: oneOf('multiline', r.multiline, ['auto', 'always', 'never'] as const, d.multiline),

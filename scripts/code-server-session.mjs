@@ -69,9 +69,10 @@ export const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .g
 
 /**
  * files: name -> text, written into the open folder; settings: user settings besides the quiet
- * defaults; vsix: the package (default dist/prism-complete-linux-x64.vsix).
+ * defaults; keybindings: the user's keybindings.json rules, if any; vsix: the package (default
+ * dist/prism-complete-linux-x64.vsix).
  */
-export async function startSession({ files, settings = {}, vsix = path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix'), out, prefix = 'prism-session-' }) {
+export async function startSession({ files, settings = {}, keybindings, vsix = path.join(ROOT, 'dist', 'prism-complete-linux-x64.vsix'), out, prefix = 'prism-session-' }) {
   if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run npm run package first`);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const work = path.join(base, 'work'), userData = path.join(base, 'user'), exts = path.join(base, 'ext');
@@ -79,6 +80,7 @@ export async function startSession({ files, settings = {}, vsix = path.join(ROOT
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(work, name), text);
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', ...settings }));
+  if (keybindings) fs.writeFileSync(path.join(userData, 'User', 'keybindings.json'), JSON.stringify(keybindings));
   const cs = execFileSync('bash', [path.join(ROOT, 'scripts', 'e2e-setup.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
   const entry = path.join(cs, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
   execFileSync(process.execPath, [entry, '--extensions-dir', exts, '--user-data-dir', userData, '--install-extension', vsix], { stdio: 'ignore' });

@@ -6,7 +6,8 @@
 // editor's indentation; runs every contributed command from the command palette.
 // Enter pressed the moment a file opens (before the extension is ready) gets ghost text too.
 // With VS Code's auto-closing on (JavaScript), typing a ghost text's opener keeps it, and Tab
-// writes one closer.
+// writes one closer. With VS Code's suggestion list open on half a word, one Tab writes the
+// list's item and the ghost text after it.
 // Run by `node out/test/e2e/vscode.e2e.js` (the test command runs it after the unit tests);
 // scripts/e2e-setup.sh installs code-server into a cache outside the repository the first time.
 import * as assert from 'node:assert/strict';
@@ -67,6 +68,9 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
   // The same code, typed with VS Code's auto-closing on (JavaScript only: the other tests type without it).
   const autoCloseFile = 'geometry.js';
   const autoCloseText = 'function distance(a, b) {\n  return Math.hypot(a.x - b.x, a.y - b.y);\n}\n\nfunction main() {\n  const a = { x: 0, y: 0 };\n  const b = { x: 3, y: 4 };\n  console.log(distanc';
+  // Half a word with VS Code's suggestion list open on it (Ctrl+Space: the suite's quick suggestions are off).
+  const listFile = 'points.py';
+  const listText = 'def distance(a, b):\n    return ((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5\n\n\ndef main():\n    a = (0, 0)\n    b = (3, 4)\n    print(dista';
   const notebookFile = 'analysis.ipynb';
   const notebookCell = 'for i in range(10):\n    print(';
   const notebookCode = (src: string): object => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: src.split(/(?<=\n)/) });
@@ -88,6 +92,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     fs.writeFileSync(path.join(work, escapeFile), escapeText);
     fs.writeFileSync(path.join(work, closerFile), closerText);
     fs.writeFileSync(path.join(work, autoCloseFile), autoCloseText);
+    fs.writeFileSync(path.join(work, listFile), listText);
     fs.writeFileSync(path.join(work, notebookFile), JSON.stringify({
       cells: [
         { cell_type: 'markdown', metadata: {}, source: ['# Fibonacci numbers'] },
@@ -259,6 +264,25 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     const saved = await savedWhere(autoCloseFile, (t) => t.length > autoCloseText.length + 3);
     const line = saved.trimEnd().split('\n').pop() as string;
     assert.match(line, /^ {2}console\.log\(distance\(a[^()]*\)\);?$/, `one closer for each opener (ghost text after the opener: ${JSON.stringify(shown)}): ${JSON.stringify(line)}`);
+  });
+
+  it('half a word with VS Code\'s suggestion list open on it (`print(dista` + `distance`): one Tab writes the item and the ghost text after it', async () => {
+    await openAtEnd(listFile);
+    await statusItem().waitFor({ state: 'visible', timeout: 120_000 });
+    await page.keyboard.press('Control+Space');
+    const list = page.locator('.suggest-widget.visible');
+    await list.waitFor({ state: 'visible', timeout: 30_000 });
+    await ghost().first().waitFor({ state: 'visible', timeout: 120_000 });
+    const shown = (await ghost().allTextContents()).join('').replace(/\u00a0/g, ' ');
+    // VS Code's own Tab would take the list's item (`distance`) and leave the ghost text for a second Tab.
+    assert.ok(await list.isVisible(), `the list is still open with the ghost text ${JSON.stringify(shown)}`);
+    await page.keyboard.press('Tab');
+    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
+    await page.keyboard.press('Control+S');
+    const saved = await savedWhere(listFile, (t) => t.length > listText.length + 'nce'.length);
+    const line = saved.trimEnd().split('\n').pop() as string;
+    assert.equal(line.trim(), `print(dista${shown}`.trim(), `one Tab wrote what was on screen (ghost text ${JSON.stringify(shown)})`);
+    assert.match(line, /^ {4}print\(distance\(/, `the item and the ghost text after it: ${JSON.stringify(line)}`);
   });
 
   it('after Enter in an indented block, the whole block comes (its first line first) without a keystroke; the accepted code lands on the cursor line with its indentation', async () => {
