@@ -57,6 +57,9 @@ export interface FlowOptions<T = unknown> {
   rangeOf?: (item: T) => number;
 }
 
+/** How soon after the extension triggers inline completions itself VS Code's invoked request is taken for that trigger (ms). */
+export const OWN_TRIGGER_MS = 1000;
+
 export class InlineFlow<T> {
   readonly cache = new SuggestionCache();
   debounce = new AdaptiveDebounce();
@@ -84,8 +87,26 @@ export class InlineFlow<T> {
     this.debounce.keystroke(this.now(), stop);
   }
 
-  /** Decides one request; `ask` sends it to the server (with the same cancellation). */
-  async provide(req: FlowRequest, token: Cancellation, ask: (token: Cancellation) => Promise<T[] | undefined | null>): Promise<FlowResult<T>> {
+  /**
+   * The extension is about to ask VS Code for inline completions itself (after an accepted item,
+   * for a block's whole, after a late start): the next request VS Code makes as invoked, within
+   * OWN_TRIGGER_MS, is this one, not the user's Alt+\\, and asks the server as typing does (one
+   * completion, not the alternatives of an explicit request).
+   */
+  triggered(): void {
+    this.ownTriggerAt = this.now();
+  }
+
+  private ownTriggerAt = -Infinity;
+
+  /**
+   * Decides one request; `ask` sends it to the server (with the same cancellation); `explicit`:
+   * the user asked (an invoked request the extension did not trigger itself), so the server may
+   * add alternatives.
+   */
+  async provide(req: FlowRequest, token: Cancellation, ask: (token: Cancellation, explicit: boolean) => Promise<T[] | undefined | null>): Promise<FlowResult<T>> {
+    const explicit = !req.automatic && this.now() - this.ownTriggerAt > OWN_TRIGGER_MS;
+    if (!req.automatic) this.ownTriggerAt = -Infinity;
     if (!this.enabled()) return { kind: 'off' };
     if (req.multiCursor) return { kind: 'multi-cursor' };
     const asked = this.now();
@@ -117,7 +138,7 @@ export class InlineFlow<T> {
     const t0 = this.now();
     let items: T[] | undefined | null;
     try {
-      items = await ask(token);
+      items = await ask(token, explicit);
     } catch (e) {
       if (token.isCancellationRequested) return { kind: 'cancelled' };
       throw e;

@@ -65,7 +65,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const editor = vscode.window.activeTextEditor;
       if (!editor || !(editor.document.isDirty || editor.document.version > 1) || inline.requests > 0 || !settings().settings.enable) return;
       out.appendLine(`asking for a completion in ${path.basename(editor.document.fileName)}: it was edited before completions were ready`);
-      void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      inline.askAgain();
     };
     context.subscriptions.push(client.onNotification(STATUS, (p) => {
       status?.update(p);

@@ -55,8 +55,11 @@ export class InlineMiddleware {
           selectedTyped: sel && sel.range.end.isEqual(position) && sel.range.start.line === position.line ? document.getText(sel.range) : undefined,
           multiCursor: editor !== undefined && editor.document === document && editor.selections.length > 1,
           key: flowKey(document.uri.toString(), document.version, position.line, position.character),
-        }, token, async (t) => {
-          const result = await next(document, position, context, t as vscode.CancellationToken);
+        }, token, async (t, explicit) => {
+          // An invoked request the extension triggered itself goes to the server as typing's does:
+          // one completion; the user's own (Alt+\\) may get alternatives.
+          const ctx = explicit || context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic ? context : { ...context, triggerKind: vscode.InlineCompletionTriggerKind.Automatic };
+          const result = await next(document, position, ctx, t as vscode.CancellationToken);
           return result ? (Array.isArray(result) ? result : result.items) : result;
         });
         const ms = Date.now() - asked;
@@ -101,7 +104,7 @@ export class InlineMiddleware {
     const point = docPoint(p.textDocument.uri, doc.getText(new vscode.Range(new vscode.Position(0, 0), at)), doc.getText(new vscode.Range(at, doc.positionAt(doc.getText().length))));
     // Still where the request was (a list item may be selected), or typed into the reply.
     const still = doc.version === p.textDocument.version && at.line === p.position.line && at.character === p.position.character;
-    if (still || this.flow.cache.get(point)) void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    if (still || this.flow.cache.get(point)) this.askAgain();
   }
 
   /**
@@ -122,6 +125,12 @@ export class InlineMiddleware {
   accepted(): void {
     this.flow.accepted(vscode.window.activeTextEditor?.document.uri.toString());
     this.onChange();
-    setTimeout(() => { void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger'); }, 0);
+    setTimeout(() => this.askAgain(), 0);
+  }
+
+  /** Asks VS Code for inline completions at the cursor again, as the extension's own request (InlineFlow.triggered). */
+  askAgain(): void {
+    this.flow.triggered();
+    void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
   }
 }

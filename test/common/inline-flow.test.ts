@@ -2,7 +2,7 @@
 // same object the extension's middleware and the typing benchmark run.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Cancellation, flowKey, InlineFlow } from '../../common/inline-flow';
+import { type Cancellation, flowKey, InlineFlow, OWN_TRIGGER_MS } from '../../common/inline-flow';
 
 function setup(enabled = true): { flow: InlineFlow<string>; slept: number[]; clock: { t: number } } {
   const clock = { t: 1000 };
@@ -25,6 +25,27 @@ describe('inline flow', () => {
     assert.deepEqual(await setup(false).flow.provide({ point: point('a'), automatic: false }, live, ask), { kind: 'off' });
     assert.deepEqual(await setup().flow.provide({ point: point('a'), automatic: false, multiCursor: true }, live, ask), { kind: 'multi-cursor' });
     assert.equal(asked, 0);
+  });
+
+  it('an invoked request the extension triggered itself (after an accepted item) asks as typing does; the user\'s own is explicit', async () => {
+    const { flow, clock } = setup();
+    const seen: boolean[] = [];
+    const ask = async (_t: Cancellation, explicit: boolean): Promise<string[]> => { seen.push(explicit); return []; };
+    await flow.provide({ point: point('a'), automatic: false }, live, ask);
+    flow.triggered();
+    clock.t += 40;
+    await flow.provide({ point: point('ab'), automatic: false }, live, ask);
+    // Only the next invoked request is the extension's; the user's Alt+\ after it is explicit.
+    await flow.provide({ point: point('ab'), automatic: false }, live, ask);
+    // A typing request between the trigger and VS Code's invoked one is typing's; the invoked one is still the extension's.
+    flow.triggered();
+    await flow.provide({ point: point('abc'), automatic: true }, live, ask);
+    await flow.provide({ point: point('abc'), automatic: false }, live, ask);
+    // A trigger VS Code never answered does not make a much later Alt+\ the extension's.
+    flow.triggered();
+    clock.t += OWN_TRIGGER_MS + 1;
+    await flow.provide({ point: point('abcd'), automatic: false }, live, ask);
+    assert.deepEqual(seen, [true, false, true, false, false, true]);
   });
 
   it('a block\'s rest (prism/continuation) is cached at its request\'s point: shown there, and after typing into the first line', async () => {
