@@ -65,6 +65,12 @@ export interface Settings {
    * took two Tabs (docs/BENCHMARKS.md, "One Tab over VS Code's suggestion list").
    */
   tabAcceptsOverSuggestions: boolean;
+  /**
+   * At a dot, the member the ghost text begins with leads VS Code's suggestion list, selected
+   * (extension/member.ts): a language server's list would select its first member, and the ghost
+   * text must continue the selected item.
+   */
+  suggestMember: boolean;
   /** Prompt budget in tokens (prefix + suffix). */
   contextTokens: number;
   /** Local models: documents whose prompts stay in the KV cache (one cache each), so coming back to one reuses its prompt. */
@@ -101,6 +107,7 @@ export const DEFAULT_SETTINGS: Settings = {
   firstLineBudgetMs: 200,
   progressive: true,
   tabAcceptsOverSuggestions: true,
+  suggestMember: true,
   contextTokens: 1024,
   cacheDocuments: 2,
   multiline: 'auto',
@@ -174,6 +181,7 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
       firstLineBudgetMs: int('firstLineBudgetMs', r.firstLineBudgetMs, d.firstLineBudgetMs, 0, 30000),
       progressive: bool('progressive', d.progressive),
       tabAcceptsOverSuggestions: bool('tabAcceptsOverSuggestions', d.tabAcceptsOverSuggestions),
+      suggestMember: bool('suggestMember', d.suggestMember),
       contextTokens: int('contextTokens', r.contextTokens, d.contextTokens, 64, 8000),
       cacheDocuments: int('cacheDocuments', r.cacheDocuments, d.cacheDocuments, 1, 8),
       multiline: oneOf('multiline', r.multiline, ['auto', 'always', 'never'] as const, d.multiline),

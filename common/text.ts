@@ -9,3 +9,11 @@ export function inOrder(sub: string, text: string): boolean {
   }
   return true;
 }
+
+/**
+ * The identifier a ghost text begins with (a member's name after a dot: `log` of `log(x);`), or
+ * undefined where it begins otherwise (a call's opener, a number, a space).
+ */
+export function leadingMember(text: string): string | undefined {
+  return /^[\p{L}_$][\p{L}\p{N}_$]*/u.exec(text)?.[0];
+}

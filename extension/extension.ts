@@ -6,9 +6,10 @@ import { LanguageClient, type LanguageClientOptions, type ServerOptions, Transpo
 import { ACCEPTED_COMMAND, CONTINUATION, DISMISS_COMMAND, DISMISSED, LOG, PREFILL, STATUS, type StatusParams } from '../common/protocol';
 import { CursorRest, type CursorAt } from '../common/cursor-rest';
 import { serverEnv } from '../common/server-env';
-import { normalizeSettings, whyOff } from '../common/settings';
+import { enabledFor, normalizeSettings, whyOff } from '../common/settings';
 import { runBenchmark } from './benchmark';
 import { enableGpu } from './gpu';
+import { memberProvider } from './member';
 import { InlineMiddleware } from './provider';
 import { StatusItem } from './status';
 
@@ -112,6 +113,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         if (at && client) void client.sendNotification(DISMISSED, at);
       }),
       vscode.workspace.onDidChangeTextDocument((e) => inline.keystroke(e)),
+      vscode.languages.registerCompletionItemProvider(EDITABLE.map((scheme) => ({ scheme })), memberProvider(inline, (doc) => {
+        const s = settings().settings;
+        return s.suggestMember && enabledFor(s, doc.languageId, doc.uri.fsPath);
+      }), '.'),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('prism')) return;
         const s = settings();
