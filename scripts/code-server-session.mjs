@@ -38,12 +38,12 @@ export function* devFiles(lang, min = 0, max = Infinity) {
 }
 
 /**
- * Dev-split files cut before a line with an opener that closes on the same line (`name(`, `[`,
- * `{`, a quote), `per` files for each `[lang, ext]` of `langs`: the file text up to the line's
- * indentation (name -> text) and per case its name, source, the line's text after the
- * indentation (`body`) and where its first opener is (`open`).
+ * Cases from dev-split files, `per` for each `[lang, ext]` of `langs`, in corpus order (files of
+ * 2,000-30,000 characters): `find(lines)` gives a line's index in a file's second half, or -1;
+ * `cut(lines, at)` the file's text as the case opens it; `meta(lines, at)` the case's own fields.
+ * Returns the files (name -> text, named `<lang>-<n>.<ext>`) and the cases ({ name, source, ...meta }).
  */
-export function openerLines(langs, per) {
+export function devCases(langs, per, find, cut, meta = () => ({})) {
   const files = {};
   const cases = [];
   for (const [lang, ext] of langs) {
@@ -51,17 +51,32 @@ export function openerLines(langs, per) {
     for (const r of devFiles(lang, 2000, 30000)) {
       if (n >= per) break;
       const lines = r.content.split('\n');
-      const at = lines.findIndex((l, i) => i > lines.length / 2 && /^\s+\S.{0,30}?[([{"'].+[)\]}"']\s*;?\s*$/.test(l) && !/^\s*(#|\/\/|\*)/.test(l));
+      const at = find(lines);
       if (at < 0) continue;
-      const indent = lines[at].match(/^\s*/)[0];
-      const body = lines[at].slice(indent.length);
       const name = `${lang}-${n}.${ext}`;
-      files[name] = `${lines.slice(0, at).join('\n')}\n${indent}`;
-      cases.push({ name, source: `${r.repo}/${r.path}:${at + 1}`, body, open: body.search(/[([{"']/) });
+      files[name] = cut(lines, at);
+      cases.push({ name, source: `${r.repo}/${r.path}:${at + 1}`, ...meta(lines, at) });
       n++;
     }
   }
   return { files, cases };
+}
+
+/**
+ * Dev-split files cut before a line with an opener that closes on the same line (`name(`, `[`,
+ * `{`, a quote), `per` files for each `[lang, ext]` of `langs`: the file text up to the line's
+ * indentation (name -> text) and per case its name, source, the line's text after the
+ * indentation (`body`) and where its first opener is (`open`).
+ */
+export function openerLines(langs, per) {
+  const indent = (line) => line.match(/^\s*/)[0];
+  return devCases(langs, per,
+    (lines) => lines.findIndex((l, i) => i > lines.length / 2 && /^\s+\S.{0,30}?[([{"'].+[)\]}"']\s*;?\s*$/.test(l) && !/^\s*(#|\/\/|\*)/.test(l)),
+    (lines, at) => `${lines.slice(0, at).join('\n')}\n${indent(lines[at])}`,
+    (lines, at) => {
+      const body = lines[at].slice(indent(lines[at]).length);
+      return { body, open: body.search(/[([{"']/) };
+    });
 }
 
 /** The selector of ghost text in the editor. */

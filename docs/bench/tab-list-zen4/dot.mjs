@@ -4,34 +4,28 @@
 // indentation, the line typed up to its dot (80 ms a key), then ms from the dot to the list's items
 // and to the ghost text (2.5 s at most), the list, its selected item, and whether the ghost text's first word (the item's, with the list
 // open) is the line's member. SETTINGS='{...}' adds user settings (the arm without the list at the
-// dot: {"editor.suggestOnTriggerCharacters": false}); PER cases per language (8). Not a test.
+// dot: {"editor.suggestOnTriggerCharacters": false}); PER cases per language (8); DRY=1 prints
+// the cases only. Not a test.
 //   npm run package && node docs/bench/tab-list-zen4/dot.mjs /tmp/dot
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const { GHOST, devFiles, ghostAfter, openWarm, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
+const { GHOST, devCases, ghostAfter, openWarm, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
 const out = process.argv[2] ?? '/tmp/dot';
 fs.mkdirSync(out, { recursive: true });
 const PER = Number(process.env.PER ?? 8);
-const files = {};
-const cases = [];
 // LANGS=typescript:ts,python:py picks the languages (TypeScript and JavaScript by default).
 const langs = (process.env.LANGS ?? 'typescript:ts,javascript:js').split(',').map((x) => x.split(':'));
-for (const [lang, ext] of langs) {
-  let n = 0;
-  for (const r of devFiles(lang, 2000, 30000)) {
-    if (n >= PER) break;
-    const lines = r.content.split('\n');
-    const at = lines.findIndex((l, i) => i > lines.length / 2 && /^\s+[A-Za-z_$][\w$]*\.[A-Za-z_$][\w$]*/.test(l));
-    if (at < 0) continue;
-    const [, indent, obj, member] = lines[at].match(/^(\s+)([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)/);
-    const name = `${lang}-${n}.${ext}`;
-    files[name] = `${lines.slice(0, at).join('\n')}\n${indent}`;
-    cases.push({ name, source: `${r.repo}/${r.path}:${at + 1}`, typed: `${obj}.`, member, line: lines[at].trim() });
-    n++;
-  }
-}
+const MEMBER = /^(\s+)([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)/;
+const { files, cases } = devCases(langs, PER,
+  (lines) => lines.findIndex((l, i) => i > lines.length / 2 && MEMBER.test(l)),
+  (lines, at) => `${lines.slice(0, at).join('\n')}\n${lines[at].match(MEMBER)[1]}`,
+  (lines, at) => {
+    const [, , obj, member] = lines[at].match(MEMBER);
+    return { typed: `${obj}.`, member, line: lines[at].trim() };
+  });
+if (process.env.DRY) { console.log(JSON.stringify(cases)); process.exit(0); } // DRY=1: the cases only
 const settings = JSON.parse(process.env.SETTINGS ?? '{}');
 const { page, close } = await startSession({ files, settings, vsix: process.env.VSIX, out, prefix: 'prism-dot-' });
 const ghost = async () => (await page.locator(GHOST).allTextContents()).join('').replace(/\u00a0/g, ' ');

@@ -4,36 +4,29 @@
 // ghost text is on screen, Tab. Prints per case what was on screen (the list, its selected item,
 // the ghost text) and the line as saved after one Tab. KEYS=path.json puts a user
 // keybindings.json in place (a rule for Tab, tried before the package had one); VSIX picks the
-// package; PER the cases per language (4). Not a test.
+// package; PER the cases per language (4); DRY=1 prints the cases only. Not a test.
 //   npm run package && VSIX=dist/prism-complete-linux-x64.vsix node docs/bench/tab-list-zen4/tab-list.mjs /tmp/tab-list
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const { GHOST, devFiles, ghostAfter, openWarm, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
+const { GHOST, devCases, ghostAfter, openWarm, startSession } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
 const out = process.argv[2] ?? '/tmp/tab-list';
 fs.mkdirSync(out, { recursive: true });
 const PER = Number(process.env.PER ?? 4);
-const files = {};
-const cases = [];
-for (const [lang, ext] of [['python', 'py'], ['typescript', 'ts'], ['go', 'go'], ['javascript', 'js']]) {
-  let n = 0;
-  for (const r of devFiles(lang, 2000, 30000)) {
-    if (n >= PER) break;
-    const lines = r.content.split('\n');
-    const at = lines.findIndex((l, i) => {
-      if (i <= lines.length / 2) return false;
-      const m = l.match(/^(\s+)([A-Za-z_]\w{5,})\b/);
-      return !!m && !/^\s*(#|\/\/|\*)/.test(l) && lines.slice(0, i).join('\n').split(m[2]).length > 2;
-    });
-    if (at < 0) continue;
-    const [, indent, word] = lines[at].match(/^(\s+)([A-Za-z_]\w{5,})\b/);
-    const name = `${lang}-${n}.${ext}`;
-    files[name] = `${lines.slice(0, at).join('\n')}\n${indent}`;
-    cases.push({ name, source: `${r.repo}/${r.path}:${at + 1}`, half: word.slice(0, Math.ceil(word.length / 2)), line: lines[at].slice(indent.length) });
-    n++;
-  }
-}
+const WORD = /^(\s+)([A-Za-z_]\w{5,})\b/;
+const { files, cases } = devCases([['python', 'py'], ['typescript', 'ts'], ['go', 'go'], ['javascript', 'js']], PER,
+  (lines) => lines.findIndex((l, i) => {
+    if (i <= lines.length / 2) return false;
+    const m = l.match(WORD);
+    return !!m && !/^\s*(#|\/\/|\*)/.test(l) && lines.slice(0, i).join('\n').split(m[2]).length > 2;
+  }),
+  (lines, at) => `${lines.slice(0, at).join('\n')}\n${lines[at].match(WORD)[1]}`,
+  (lines, at) => {
+    const [, indent, word] = lines[at].match(WORD);
+    return { half: word.slice(0, Math.ceil(word.length / 2)), line: lines[at].slice(indent.length) };
+  });
+if (process.env.DRY) { console.log(JSON.stringify(cases)); process.exit(0); } // DRY=1: the cases only
 const keybindings = process.env.KEYS ? JSON.parse(fs.readFileSync(process.env.KEYS, 'utf8')) : undefined;
 const { page, work, close } = await startSession({ files, keybindings, vsix: process.env.VSIX, out, prefix: 'prism-tablist-' });
 const visible = async (sel) => page.locator(sel).first().isVisible().catch(() => false);
