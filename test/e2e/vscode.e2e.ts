@@ -198,6 +198,17 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     return saved;
   }
 
+  /** Tab (the ghost text goes), save, and the saved file once `ok` holds (savedWhere). */
+  async function tabAndSave(name: string, ok: (text: string) => boolean): Promise<string> {
+    await page.keyboard.press('Tab');
+    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
+    await page.keyboard.press('Control+S');
+    return savedWhere(name, ok);
+  }
+
+  /** A saved file's last line. */
+  const lastLine = (saved: string): string => saved.trimEnd().split('\n').pop() as string;
+
   const ghost = (): ReturnType<Page['locator']> => page.locator('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text');
   const statusItem = (): ReturnType<Page['locator']> => page.locator('[id="prism-complete.prism"], .statusbar-item:has-text("PRISM")').first();
 
@@ -227,11 +238,8 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     let bar = '';
     for (const end = Date.now() + 15_000; !/PRISM \d+ ms/.test(bar) && Date.now() < end; await page.waitForTimeout(100)) bar = (await statusItem().textContent()) ?? '';
     assert.match(bar, /PRISM \d+ ms/, `status bar: ${JSON.stringify(bar)}`);
-    await page.keyboard.press('Tab');
-    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
-    await page.keyboard.press('Control+S');
     // Wait for the saved file to hold more than what was typed.
-    const saved = await savedWhere(file, (t) => t.length > original.length + 'self.'.length);
+    const saved = await tabAndSave(file, (t) => t.length > original.length + 'self.'.length);
     assert.ok(saved.startsWith(`${original}self.`), `the typed text is in the file: ${JSON.stringify(saved)}`);
     const accepted = saved.slice(original.length + 'self.'.length);
     assert.ok(accepted.length > 0, 'Tab inserted the suggestion');
@@ -245,11 +253,8 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     await page.keyboard.type('a');
     await ghost().first().waitFor({ state: 'visible', timeout: 120_000 });
     const shown = (await ghost().allTextContents()).join('');
-    await page.keyboard.press('Tab');
-    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
-    await page.keyboard.press('Control+S');
-    const saved = await savedWhere(closerFile, (t) => t.length > closerText.length + 1);
-    const line = saved.trimEnd().split('\n').pop() as string;
+    const saved = await tabAndSave(closerFile, (t) => t.length > closerText.length + 1);
+    const line = lastLine(saved);
     // The model writes the closers and the `;` (else this test would show nothing): one of each.
     assert.ok(shown.includes(';'), `the suggestion goes past the closers: ${JSON.stringify(shown)}`);
     assert.match(line, /^ {2}console\.log\(distance\(a[^()]*\)\);$/, `one pair of closers and the \`;\`: ${JSON.stringify(line)}`);
@@ -264,11 +269,8 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     await page.keyboard.type('(');
     await ghost().first().waitFor({ state: 'visible', timeout: 30_000 });
     const shown = (await ghost().allTextContents()).join('');
-    await page.keyboard.press('Tab');
-    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
-    await page.keyboard.press('Control+S');
-    const saved = await savedWhere(autoCloseFile, (t) => t.length > autoCloseText.length + 3);
-    const line = saved.trimEnd().split('\n').pop() as string;
+    const saved = await tabAndSave(autoCloseFile, (t) => t.length > autoCloseText.length + 3);
+    const line = lastLine(saved);
     assert.match(line, /^ {2}console\.log\(distance\(a[^()]*\)\);?$/, `one closer for each opener (ghost text after the opener: ${JSON.stringify(shown)}): ${JSON.stringify(line)}`);
   });
 
@@ -282,11 +284,8 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     const shown = (await ghost().allTextContents()).join('').replace(/\u00a0/g, ' ');
     // VS Code's own Tab would take the list's item (`distance`) and leave the ghost text for a second Tab.
     assert.ok(await list.isVisible(), `the list is still open with the ghost text ${JSON.stringify(shown)}`);
-    await page.keyboard.press('Tab');
-    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
-    await page.keyboard.press('Control+S');
-    const saved = await savedWhere(listFile, (t) => t.length > listText.length + 'nce'.length);
-    const line = saved.trimEnd().split('\n').pop() as string;
+    const saved = await tabAndSave(listFile, (t) => t.length > listText.length + 'nce'.length);
+    const line = lastLine(saved);
     assert.equal(line.trim(), `print(dista${shown}`.trim(), `one Tab wrote what was on screen (ghost text ${JSON.stringify(shown)})`);
     assert.match(line, /^ {4}print\(distance\(/, `the item and the ghost text after it: ${JSON.stringify(line)}`);
   });
@@ -306,11 +305,8 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     // TypeScript's own first member of console is `assert`; the model's is `log`, as twice above.
     assert.equal(selected, 'log', `the selected item (ghost text ${JSON.stringify(shown)})`);
     assert.ok(shown.startsWith('log('), `the ghost text continues it: ${JSON.stringify(shown)}`);
-    await page.keyboard.press('Tab');
-    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
-    await page.keyboard.press('Control+S');
-    const saved = await savedWhere(dotFile, (t) => t.length > dotText.length + 'log('.length);
-    const line = saved.trimEnd().split('\n').pop() as string;
+    const saved = await tabAndSave(dotFile, (t) => t.length > dotText.length + 'log('.length);
+    const line = lastLine(saved);
     assert.equal(line.trim(), `console.${shown}`.trim(), 'one Tab wrote what was on screen');
   });
 
@@ -328,10 +324,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
       const now = (await ghost().allTextContents()).join('');
       if (now !== shown) { shown = now; still = Date.now(); changes.push(now.length); }
     }
-    await page.keyboard.press('Tab');
-    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
-    await page.keyboard.press('Control+S');
-    const saved = await savedWhere(enterFile, (t) => t.length > enterText.length + 9);
+    const saved = await tabAndSave(enterFile, (t) => t.length > enterText.length + 9);
     assert.ok(saved.startsWith(`${enterText}\n`), `the header is untouched: ${JSON.stringify(saved)}`);
     const cursorLine = saved.slice(enterText.length + 1).split('\n')[0] as string;
     // The editor indents the new line by 8 spaces; the suggestion must continue right there.
@@ -371,11 +364,8 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     await page.keyboard.type('fi', { delay: 80 });
     await ghost().first().waitFor({ state: 'visible', timeout: 120_000 });
     const shown = (await ghost().allTextContents()).join('');
-    await page.keyboard.press('Tab');
-    await ghost().first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
-    await page.keyboard.press('Control+S');
     const cellText = (t: string): string => ((JSON.parse(t) as { cells: { source: string[] }[] }).cells[2]?.source ?? []).join('');
-    const saved = await savedWhere(notebookFile, (t) => cellText(t).length > notebookCell.length + 2);
+    const saved = await tabAndSave(notebookFile, (t) => cellText(t).length > notebookCell.length + 2);
     const cell = cellText(saved);
     assert.ok(cell.startsWith(`${notebookCell}fi`), `the typed text is in the cell: ${JSON.stringify(cell)}`);
     // Only the first cell says `fibonacci`: the prompt held it.
