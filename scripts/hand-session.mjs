@@ -130,9 +130,10 @@ try {
   await page.waitForTimeout(PAUSE_MS);
   await page.keyboard.press('End');
   t0 = Date.now(); await page.keyboard.press('Enter'); await step('5-back-to-python', t0);
-  // A click at the end of a line on the first screen of a file just opened (its cursor was at the
-  // top: nothing warmed), then Enter --click-enter MS later (default 300): a long file (step 6),
-  // and a short one that fits one prompt (step 7: read whole when it became active).
+  // A click at the end of a line on the first screen of a file just opened (its cursor at the top,
+  // where the file was warmed from its start), then Enter --click-enter MS later (default 300): a
+  // long file (step 6: its first prompt's worth warmed) and a short one that fits one prompt (step
+  // 7: warmed whole).
   const clickThenEnter = async (file, tag) => {
     const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: file });
     await row.first().dblclick();

@@ -333,12 +333,16 @@ export class Completer {
     try {
       const engine = await this.ensureEngine();
       if (ctl.signal.aborted || (engine.info.remote && reason !== 'active')) return;
-      await this.countOnce(engine, doc, doc.text, offset, ctl.signal);
-      // A document that fits one prompt is warmed whole when it becomes active: every cursor's
-      // prompt in it is then a prefix of what the cache holds, and VS Code opens a file at (0, 0),
-      // where the cursor's own prompt is empty. (A remote server gets the cursor's prompt.)
-      const whole = reason === 'active' && !engine.info.remote && this.prompts.fitsWhole(doc.uri, doc.text, this.fimFor(engine), this.header(engine, doc), doc.languageId);
-      const prompt = this.buildPrompt(engine, doc, doc.text, whole ? doc.text.length : offset, reason === 'move' ? 'move' : whole ? 'full' : 'ask');
+      // A document that fits one prompt is warmed whole when it becomes active, a longer one
+      // opened at its top ((0, 0), where VS Code opens a file and the cursor's own prompt is
+      // empty) from its start to the end of the budget: every prompt of a cursor in it, or on the
+      // first screens of the longer one, is then a prefix of what the cache holds, and a click
+      // there then Enter computes a token or two. Counted there first (a long document's density
+      // is learned from a prompt). A remote server gets the cursor's prompt.
+      const topEnd = (): number | undefined => reason === 'active' && !engine.info.remote ? this.prompts.topEnd(doc.uri, doc.text, offset, this.fimFor(engine), this.header(engine, doc), doc.languageId) : undefined;
+      await this.countOnce(engine, doc, doc.text, topEnd() ?? offset, ctl.signal);
+      const top = topEnd();
+      const prompt = this.buildPrompt(engine, doc, doc.text, top ?? offset, reason === 'move' ? 'move' : top !== undefined ? 'top' : 'ask');
       // PRISM_MOVE_SPARE=0 (benchmarks compare): the start moves now, into the cache typing uses.
       const spare = reason === 'move' && process.env.PRISM_MOVE_SPARE !== '0';
       if (reason === 'move' && !spare) this.prompts.commitMove(doc.uri);

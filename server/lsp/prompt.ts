@@ -37,11 +37,13 @@ export interface PromptBudget {
 
 /**
  * What a prompt is built for. 'ask': a completion, or a warm-up where the cursor is (a start it
- * places is short: PromptBudget.first). 'full': one whose new start fills `refill` at once (a whole
- * document warmed, a remote server). 'move': the idle move (the start moves early, or back from
- * short, to a start kept pending).
+ * places is short: PromptBudget.first). 'full': one whose new start fills `refill` at once (a
+ * remote server). 'top': a warm-up from the document's start to topEnd() for a cursor at the top or
+ * anywhere in a document that fits whole; the start it places (0) counts as placed at the top, so
+ * a cursor far from it (Ctrl+End) is not within the margin of a prompt typed at its end. 'move':
+ * the idle move (the start moves early, or back from short, to a start kept pending).
  */
-export type BuildKind = 'ask' | 'full' | 'move';
+export type BuildKind = 'ask' | 'full' | 'top' | 'move';
 
 // 1,024 tokens: on dev code the first line of a completion was as right as with 1,536 (paired over
 // 240 positions, edit similarity -0.000, 95% interval -0.011 to +0.010; 768 and 512 lost 0.013 and
@@ -192,7 +194,7 @@ export class PromptBuilder {
       if (early && moved) {
         this.pending.set(uri, { start, at: offset });
       } else {
-        this.starts.set(uri, { start, at: offset, ...(short ? { short } : {}) });
+        this.starts.set(uri, { start, at: kind === 'top' ? 0 : offset, ...(short ? { short } : {}) });
         if (moved) this.pending.delete(uri);
       }
     }
@@ -222,12 +224,17 @@ export class PromptBuilder {
   }
 
   /**
-   * Whether the whole document is within the prefix's budget from its start (0, or not placed
-   * yet): every cursor's prompt in it is then a prefix of the prompt at its end. Changes nothing.
+   * Where a warm-up of a document that just became active should end so that the prompts of the
+   * cursors near its top are prefixes of it: the whole document where it fits the prefix's budget
+   * from its start (0, or not placed yet); else, with the cursor at the very top (where VS Code
+   * opens a file), the last line end within the budget. Undefined otherwise (the cursor's own
+   * prompt is warmed). Changes nothing.
    */
-  fitsWhole(uri: string, text: string, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string): boolean {
-    if ((this.starts.get(uri)?.start ?? 0) !== 0) return false;
-    return text.length <= this.prefixChars(this.ratio.get(uri, languageId), this.suffixTokens(fim), header);
+  topEnd(uri: string, text: string, offset: number, fim: FimTokens | 'parts' | undefined, header = '', languageId?: string): number | undefined {
+    if ((this.starts.get(uri)?.start ?? 0) !== 0) return undefined;
+    const prefixChars = this.prefixChars(this.ratio.get(uri, languageId), this.suffixTokens(fim), header);
+    if (text.length <= prefixChars) return text.length;
+    return offset === 0 ? lineEndAtOrBefore(text, prefixChars - 1, 0) : undefined;
   }
 
   /** The suffix's share of the budget in tokens: none for prefix-only prompts. */

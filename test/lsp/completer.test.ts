@@ -300,7 +300,7 @@ describe('Completer: a document\'s own chars per token', () => {
     assert.equal(counted.length, 3);
   });
 
-  it('warms a document that fits one prompt whole when it becomes active; a longer one, and a resting cursor, at the cursor', async () => {
+  it('warms a document that fits one prompt whole when it becomes active, a longer one opened at its top from its start to its budget; a resting cursor, and one further in, at the cursor', async () => {
     const seen: CompletionRequest[] = [];
     const counted: string[] = [];
     const c = new Completer(async () => countingEngine(seen, counted), hooks());
@@ -317,11 +317,42 @@ describe('Completer: a document\'s own chars per token', () => {
     // A resting cursor warms its own prompt.
     await c.prefill(small, mid, 'rest');
     assert.equal(seen.at(-1)?.prompt, small.text.slice(0, mid));
-    // Twice the budget: the cursor's prompt, empty at (0, 0), so nothing is asked.
+    // Twice the budget, opened at (0, 0): warmed from its start to the last line end within the
+    // budget (400 tokens at 1.5 characters a token: 600 characters).
     const big = { ...small, uri: 'file:///w/big.go', text: small.text + small.text };
-    const before = seen.length;
     await c.prefill(big, 0);
-    assert.equal(seen.length, before, 'nothing to warm at the top of a long document');
+    const top = seen.at(-1)?.prompt ?? '';
+    assert.equal(seen.at(-1)?.prefillOnly, true);
+    assert.ok(big.text.startsWith(top) && top.endsWith('\n'), 'the document\'s start, to a line end');
+    assert.ok(top.length <= 600 && top.length > 600 - 12, `${top.length} characters for a budget of 600`);
+    // A click on the first screen, its warm-up and the completion there ask for prefixes of it.
+    const click = big.text.indexOf('v20:=');
+    await c.prefill(big, click, 'rest');
+    assert.equal(seen.at(-1)?.prompt, big.text.slice(0, click));
+    await c.complete(big, { offset: click, triggerKind: 2 }, never, () => 1);
+    assert.equal(seen.at(-1)?.prompt, big.text.slice(0, click));
+    // Just over the budget (within the 1.2x a prompt typed at its end may outgrow it): the
+    // cursor sent to the end after the top's warm-up gets its own short prompt, not the
+    // document from its start (1,163 tokens in 3 s, in the hand session's first build).
+    const over = { ...big, uri: 'file:///w/over.go', text: big.text.slice(0, big.text.indexOf('\n', 680) + 1) };
+    await c.prefill(over, 0);
+    assert.ok(over.text.startsWith(seen.at(-1)?.prompt ?? '-') && (seen.at(-1)?.prompt.length ?? 0) > 588);
+    const atEnd = seen.length;
+    await c.prefill(over, over.text.length, 'rest');
+    const endFirst = seen[atEnd]?.prompt ?? '-';
+    assert.ok(over.text.endsWith(endFirst) && endFirst.length <= 225, `the end's short first prompt (${endFirst.length} characters)`);
+    // Active with its cursor further in (a file VS Code restores where the user left it; here
+    // past the first prompt's share, 3/8 of the budget, 225 characters) and at its end: the
+    // cursor's own prompt, as before.
+    const far = { ...big, uri: 'file:///w/far.go' };
+    const mid2 = far.text.indexOf('v25:=');
+    assert.ok(mid2 > 225 && mid2 < 600);
+    const asked = seen.length;
+    await c.prefill(far, mid2);
+    const first = seen[asked]?.prompt ?? '-';
+    assert.ok(far.text.slice(0, mid2).endsWith(first) && first.length <= 225, 'the cursor\'s short first prompt');
+    // (then, as before, the whole prompt from the top while the user still reads)
+    assert.equal(seen.at(-1)?.prompt, far.text.slice(0, mid2));
     await c.prefill(big, big.text.length);
     assert.ok((seen.at(-1)?.prompt.length ?? 0) < big.text.length * 0.5, 'the cursor\'s prompt, within the budget');
   });
