@@ -78,13 +78,14 @@ const USAGE = `usage:
                       OpenAI-compatible /v1/completions; API key from $PRISM_REMOTE_API_KEY), with
                       the server's own request latency and our overhead beside it
   prism-complete bench-decode [same options]   the decode part only (bench-spec: same)
-  prism-complete bench-quality [--files N] [--per-kind N] [--source dev|infill] [--dir FOLDER] [--numerics] [--cross-file] [--at-rest] [--context-tokens 768,1536] [--no-llama] [--out DIR]
+  prism-complete bench-quality [--files N] [--per-kind N] [--source dev|infill] [--dir FOLDER] [--numerics] [--cross-file] [--name-header] [--at-rest] [--context-tokens 768,1536] [--no-llama] [--out DIR]
                       completion quality: the rest of real lines after Enter, after a few typed
                       characters and mid-line (--source infill: the reference middles of HumanEval
                       single/multi-line infilling and SAFIM blocks, --per-kind each); exact match and
                       edit similarity, empty replies by cause; ours with and without token healing
                       (--numerics: and in int8; --cross-file: and with snippets of two other files
-                      of the repository in the prompt; --context-tokens: and per prompt budget;
+                      of the repository in the prompt; --name-header: and with the file's name in
+                      a comment line first; --context-tokens: and per prompt budget;
                       --at-rest: and without the first-line budget, as a cut line is finished when
                       the user pauses), node-llama-cpp on the same prompt; the same model text
                       shaped without cutting unfinished lines at a repeat, and where that differed
@@ -147,7 +148,7 @@ const OPTIONS = {
   positions: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, tokens: { type: 'string' },
   quick: { type: 'boolean' }, 'no-decode': { type: 'boolean' }, source: { type: 'string' }, modes: { type: 'string' }, 'no-llama': { type: 'boolean' }, 'no-trace': { type: 'boolean' },
   depths: { type: 'string' }, 'prompt-tokens': { type: 'string' }, only: { type: 'string' }, full: { type: 'boolean' }, adaptive: { type: 'boolean' }, grow: { type: 'string' }, 'head-sibling': { type: 'string' }, 'auto-max-depth': { type: 'string' }, hybrid: { type: 'string' }, 'auto-start': { type: 'string' }, 'trace-files': { type: 'string' }, 'trace-chars': { type: 'string' }, 'compare-prefill': { type: 'boolean' }, 'open-pause': { type: 'string' }, files: { type: 'string' }, 'per-kind': { type: 'string' }, 'per-file': { type: 'string' }, 'context-tokens': { type: 'string' }, 'cache-documents': { type: 'string' }, 'time-budget': { type: 'string' }, 'first-line-budget': { type: 'string' }, 'enter-wait': { type: 'string' }, 'member-wait': { type: 'string' }, 'member-pause': { type: 'string' }, 'auto-indent': { type: 'boolean' }, 'auto-close': { type: 'boolean' }, progressive: { type: 'string' }, sites: { type: 'string' }, 'tree-shapes': { type: 'string' },
-  backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, 'at-rest': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
+  backend: { type: 'string' }, feed: { type: 'string' }, numerics: { type: 'boolean' }, 'cross-file': { type: 'boolean' }, 'name-header': { type: 'boolean' }, 'at-rest': { type: 'boolean' }, quality: { type: 'boolean' }, 'remote-model': { type: 'string' }, 'remote-api': { type: 'string' },
   'no-heal': { type: 'boolean' }, head: { type: 'string' }, inexact: { type: 'boolean' }, windows: { type: 'string' }, window: { type: 'string' }, 'no-reference': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -471,7 +472,7 @@ async function cmdQuality(v: Values): Promise<void> {
   const llamaCpp = !v['no-llama'] && llamaCppInstalled();
   if (!v['no-llama'] && !llamaCpp) console.error('bench-quality: node-llama-cpp is not installed here; its rows are left out');
   const r = await benchQuality({
-    load, files: int(v.files, 'files', 12, 1), perKind: int(v['per-kind'], 'per-kind', 1, 1), dir: v.dir, llamaCpp, numerics: Boolean(v.numerics), crossFile: Boolean(v['cross-file']), atRest: Boolean(v['at-rest']), contextTokens: contextList(v['context-tokens']),
+    load, files: int(v.files, 'files', 12, 1), perKind: int(v['per-kind'], 'per-kind', 1, 1), dir: v.dir, llamaCpp, numerics: Boolean(v.numerics), crossFile: Boolean(v['cross-file']), nameHeader: Boolean(v['name-header']), atRest: Boolean(v['at-rest']), contextTokens: contextList(v['context-tokens']),
     source: v.source === undefined || v.source === 'dev' ? 'dev' : v.source === 'infill' ? 'infill' : (() => { throw new UsageError(`bench-quality --source takes dev or infill, got '${v.source}'`); })(),
     progress: (f, m) => { console.error(`progress: ${f.toFixed(3)} ${m}`); },
   });

@@ -151,6 +151,8 @@ export interface QualityOptions {
    * files of the same repository were "viewed" (the lines around a cursor in each).
    */
   crossFile?: boolean;
+  /** Also a row with the file's name in a comment line before the prefix (`// name.ts`). */
+  nameHeader?: boolean;
   /** Also a row per prompt budget (prism.contextTokens) that differs from the default setting. */
   contextTokens?: number[];
   /**
@@ -227,12 +229,13 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
   }
   // Each contender's prompt is the one typing sees after a pause (its start moved back to the
   // whole budget), but the first-prompt row's: a start placed where nothing is computed yet.
-  const contenders: { name: string; settings: Settings; engine: EngineClient; viewOthers?: boolean; first?: boolean; uncut?: string }[] = [
+  const contenders: { name: string; settings: Settings; engine: EngineClient; viewOthers?: boolean; first?: boolean; uncut?: string; nameHeader?: boolean }[] = [
     { name: 'ours (as shipped: token healing)', settings: DEFAULT_SETTINGS, engine, uncut: UNCUT },
     { name: 'ours, a prompt\'s first keystroke (short start)', settings: DEFAULT_SETTINGS, engine, first: true },
     { name: 'ours without token healing', settings: { ...DEFAULT_SETTINGS, tokenHealing: false }, engine },
     ...(int8 ? [{ name: 'ours, int8 numerics (prism.numerics: int8)', settings: { ...DEFAULT_SETTINGS, numerics: 'int8' as const }, engine: int8 }] : []),
     ...(o.crossFile ? [{ name: 'ours + cross-file context (2 files of the repository viewed)', settings: { ...DEFAULT_SETTINGS, crossFileContext: true }, engine, viewOthers: true }] : []),
+    ...(o.nameHeader ? [{ name: 'ours + the file\'s name in a comment line first', settings: DEFAULT_SETTINGS, engine, nameHeader: true }] : []),
     ...(o.contextTokens ?? []).filter((n) => n !== DEFAULT_SETTINGS.contextTokens).map((n) => ({ name: `ours, ${n}-token prompts (prism.contextTokens)`, settings: { ...DEFAULT_SETTINGS, contextTokens: n }, engine })),
     ...(o.atRest ? [{ name: AT_REST, settings: { ...DEFAULT_SETTINGS, firstLineBudgetMs: 0 }, engine, uncut: `${AT_REST}, ${UNCUT.slice(6)}` }] : []),
   ];
@@ -243,7 +246,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
         let seen: { prompt: string; raw: string; shaped: string; finish: string; mode: LineMode } | undefined;
         const completer = new Completer(async () => k.engine, {
           status: () => undefined, log: () => undefined, modelPath: () => o.load.modelPath,
-          explain: (e) => { seen = e; }, ...(k.first ? {} : { firstShare: 0 }),
+          explain: (e) => { seen = e; }, ...(k.first ? {} : { firstShare: 0 }), ...(k.nameHeader ? { nameHeader: true } : {}),
         });
         await completer.applySettings(k.settings);
         if (k.viewOthers && c.repo) {

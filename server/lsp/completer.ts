@@ -69,6 +69,8 @@ export interface CompleterHooks {
    * prism.progressive.
    */
   lineRestMs?: number;
+  /** The document's file name in a comment line before the prefix (quality benchmark's experiment). */
+  nameHeader?: boolean;
   /** Each generated alternative: its prompt, the raw text, what shaping left (quality benchmark). */
   explain?: (e: { prompt: string; raw: string; shaped: string; finish: CompletionResult['finishReason']; mode: LineMode }) => void;
 }
@@ -668,7 +670,8 @@ export class Completer {
    * another document is used), so the KV cache keeps its prefix.
    */
   private header(engine: EngineLike, doc: DocState): string {
-    if (!this.settings.crossFileContext || engine.info.remote) return '';
+    if (engine.info.remote) return '';
+    if (!this.settings.crossFileContext) return this.hooks.nameHeader ? `${lineComment(doc.languageId)} ${path.basename(decodeURIComponent(doc.uri))}\n` : '';
     const comment = lineComment(doc.languageId);
     const budget = Math.floor(this.settings.contextTokens * this.ratio.get(doc.uri, doc.languageId) * 0.25);
     let out = '';
