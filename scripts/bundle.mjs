@@ -1,4 +1,4 @@
-// esbuild bundles: the CLI, the language server, the engine worker (node) and the extension
+// esbuild bundles: the CLI, the language server, the engine worker and its datastore's sort thread (node) and the extension
 // (VS Code's extension host; `vscode` is provided there). onnxruntime-node and node-llama-cpp stay
 // external: native binaries cannot be bundled (the .vsix carries onnxruntime-node beside them).
 import * as esbuild from 'esbuild';
@@ -15,7 +15,7 @@ const common = {
 
 await esbuild.build({
   ...common,
-  entryPoints: { cli: 'server/cli.ts', worker: 'server/engine/worker.ts', server: 'server/lsp/server.ts', extension: 'extension/extension.ts' },
+  entryPoints: { cli: 'server/cli.ts', worker: 'server/engine/worker.ts', 'suffix-worker': 'server/engine/suffix-worker.ts', server: 'server/lsp/server.ts', extension: 'extension/extension.ts' },
   outdir: 'dist',
 });
 

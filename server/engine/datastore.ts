@@ -19,26 +19,54 @@ export interface LookupOptions { maxN: number; minN: number; depth: number; bran
 
 export const DEFAULT_LOOKUP: LookupOptions = { maxN: 8, minN: 3, depth: 8, branches: 1, scan: 64 };
 
-/** A suffix array over one token sequence (files separated by SEP). */
+/** The key a suffix array is sorted by: each suffix's first tokens, as many as a lookup compares. */
+export const KEY = 12;
+
+/**
+ * The positions of `tokens` (SEP excluded) sorted by each suffix's first `key` tokens, ties in
+ * position order: a counting sort by the first token, then each first token's bucket sorted by the
+ * next `key - 1` tokens (a stable sort). Sorting the whole array with one comparator made V8 copy
+ * it into 8-byte slots, twice over (~90 MB more for a 5.5M-token workspace, docs/BENCHMARKS.md
+ * "A big workspace's datastore"); a bucket's copy is a small share of that. The server sorts a
+ * workspace's array in a thread of its own (suffix-worker.ts).
+ */
+export function suffixArray(tokens: Int32Array, key = KEY): Int32Array {
+  let max = -1;
+  for (const t of tokens) if (t > max) max = t;
+  // start[t]: where token t's bucket begins (start[max + 1]: the end).
+  const start = new Int32Array(max + 2);
+  let n = 0;
+  for (const t of tokens) if (t !== SEP) { start[t + 1] = (start[t + 1] as number) + 1; n++; }
+  for (let t = 1; t < start.length; t++) start[t] = (start[t] as number) + (start[t - 1] as number);
+  const sa = new Int32Array(n);
+  const at = start.slice();
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as number;
+    if (t !== SEP) { sa[at[t] as number] = i; at[t] = (at[t] as number) + 1; }
+  }
+  const cmp = (a: number, b: number): number => {
+    for (let j = 1; j < key; j++) {
+      const x = a + j < tokens.length ? (tokens[a + j] as number) : SEP;
+      const y = b + j < tokens.length ? (tokens[b + j] as number) : SEP;
+      if (x !== y) return x - y;
+      if (x === SEP) return 0;
+    }
+    return 0;
+  };
+  for (let t = 0; t <= max; t++) {
+    const lo = start[t] as number;
+    const hi = start[t + 1] as number;
+    if (hi - lo > 1) sa.subarray(lo, hi).sort(cmp);
+  }
+  return sa;
+}
+
+/** A suffix array over one token sequence (files separated by SEP); `sa` where it was sorted elsewhere. */
 export class SuffixIndex {
   readonly sa: Int32Array;
 
-  constructor(readonly tokens: Int32Array, readonly key = 12) {
-    let n = 0;
-    for (const t of tokens) if (t !== SEP) n++;
-    const sa = new Int32Array(n);
-    let k = 0;
-    for (let i = 0; i < tokens.length; i++) if (tokens[i] !== SEP) sa[k++] = i;
-    const cmp = (a: number, b: number): number => {
-      for (let j = 0; j < key; j++) {
-        const x = a + j < tokens.length ? (tokens[a + j] as number) : SEP;
-        const y = b + j < tokens.length ? (tokens[b + j] as number) : SEP;
-        if (x !== y) return x - y;
-        if (x === SEP) return 0;
-      }
-      return 0;
-    };
-    this.sa = sa.sort(cmp);
+  constructor(readonly tokens: Int32Array, readonly key = KEY, sa?: Int32Array) {
+    this.sa = sa ?? suffixArray(tokens, key);
   }
 
   /** Bytes held (tokens and the array). */
@@ -88,7 +116,7 @@ export class SuffixIndex {
 }
 
 /** Per-file token ranges of a base index, so a changed file's old rows can be skipped. */
-interface FileSpan { start: number; end: number }
+export interface FileSpan { start: number; end: number }
 
 /**
  * The workspace datastore: a base index built once (in the background) and an overlay of files
@@ -103,8 +131,16 @@ export class Datastore {
 
   /** Replaces everything with these files' tokens. */
   setFiles(files: ReadonlyMap<string, ArrayLike<number>>): void {
-    const { index, spans } = build(files);
-    this.base = index;
+    const { tokens, spans } = concat(files);
+    this.setBase(tokens, spans, suffixArray(tokens));
+  }
+
+  /**
+   * Replaces everything with files already concatenated (concat()) and their suffix array
+   * (suffixArray(tokens), sorted elsewhere).
+   */
+  setBase(tokens: Int32Array, spans: Map<string, FileSpan>, sa: Int32Array): void {
+    this.base = new SuffixIndex(tokens, KEY, sa);
     this.spans = spans;
     this.stale.clear();
     this.overlayFiles.clear();
@@ -116,7 +152,7 @@ export class Datastore {
     if (this.spans.has(file)) this.stale.add(file);
     if (tokens === undefined) this.overlayFiles.delete(file);
     else this.overlayFiles.set(file, Int32Array.from(tokens));
-    this.overlay = this.overlayFiles.size > 0 ? build(this.overlayFiles).index : undefined;
+    this.overlay = this.overlayFiles.size > 0 ? new SuffixIndex(concat(this.overlayFiles).tokens) : undefined;
   }
 
   /** Tokens searched (stale rows of the base excluded). */
@@ -173,7 +209,8 @@ export class Datastore {
   }
 }
 
-function build(files: ReadonlyMap<string, ArrayLike<number>>): { index: SuffixIndex; spans: Map<string, FileSpan> } {
+/** Files' tokens in one sequence, each followed by SEP, and where each file's tokens are. */
+export function concat(files: ReadonlyMap<string, ArrayLike<number>>): { tokens: Int32Array; spans: Map<string, FileSpan> } {
   let total = 0;
   for (const t of files.values()) total += t.length + 1;
   const tokens = new Int32Array(total);
@@ -185,7 +222,7 @@ function build(files: ReadonlyMap<string, ArrayLike<number>>): { index: SuffixIn
     at += t.length;
     tokens[at++] = SEP;
   }
-  return { index: new SuffixIndex(tokens), spans };
+  return { tokens, spans };
 }
 
 /**

@@ -1,8 +1,10 @@
 // The engine's worker thread: onnxruntime's session.run blocks its thread, so the model lives
 // here and the main thread (CLI, language server) stays responsive. Requests run one at a time;
 // cancellation is a shared flag read between decode steps.
-import { parentPort } from 'node:worker_threads';
-import { Datastore } from './datastore';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parentPort, Worker } from 'node:worker_threads';
+import { concat, Datastore, KEY, suffixArray } from './datastore';
 import { DEFAULT_TREE, type Drafter } from './drafter';
 import { Engine } from './engine';
 import { prepareHealing } from './healing';
@@ -12,6 +14,7 @@ import { DEFAULT_NGRAM, NgramDrafter } from './ngram';
 import { PrismDrafter } from './prism-drafter';
 import { PrismHead } from './prism-head';
 import type { FromWorker, IndexFile, ToWorker } from './protocol';
+import type { SortReply, SortRequest } from './suffix-worker';
 import { TargetModel } from './target';
 
 const port = parentPort;
@@ -107,29 +110,58 @@ async function handle(msg: ToWorker): Promise<void> {
 
 /**
  * Tokenizes the files in slices of about 20 ms, yielding between them so that completions keep
- * running, then builds (replace) or updates the datastore. Progress goes to the log every 2 s.
+ * running, then builds (replace: its suffix array sorted in a thread of its own, sortAside) or
+ * updates the datastore. Progress goes to the log every 2 s.
  */
 async function index(id: number, files: IndexFile[], replace: boolean): Promise<void> {
   const t0 = performance.now();
   const tokenizer = model?.tokenizer;
   if (!tokenizer) { post({ type: 'error', id, message: 'the model is not loaded' }); return; }
   try {
-    const tokens = new Map<string, number[]>();
+    // 4 bytes a token (a number[] holds 8), and each file's text let go once it is tokenized.
+    const tokens = new Map<string, Int32Array>();
     let slice = performance.now();
     let told = slice;
     for (const [i, f] of files.entries()) {
       const ids = f.text === null ? undefined : tokenizer.encode(f.text);
-      if (replace) { if (ids) tokens.set(f.path, ids); } else store.update(f.path, ids);
+      files[i] = { path: f.path, text: null };
+      if (replace) { if (ids) tokens.set(f.path, Int32Array.from(ids)); } else store.update(f.path, ids);
       if (performance.now() - slice > 20) {
         await new Promise((r) => setImmediate(r));
         slice = performance.now();
         if (slice - told > 2000) { post({ type: 'log', line: `datastore: tokenized ${i + 1}/${files.length} files` }); told = slice; }
       }
     }
-    if (replace) store.setFiles(tokens);
+    if (replace) {
+      const all = concat(tokens);
+      tokens.clear();
+      const sorted = await sortAside(all.tokens);
+      store.setBase(sorted.tokens, all.spans, sorted.sa);
+    }
     post({ type: 'indexed', id, stats: { files: store.files, tokens: store.tokenCount, bytes: store.bytes, ms: performance.now() - t0 } });
   } catch (e) {
     post({ type: 'error', id, message: `datastore: ${(e as Error).message ?? String(e)}` });
   }
 }
 
+/**
+ * The suffix array of `tokens`, sorted in a thread of its own at the lowest CPU priority
+ * (suffix-worker.ts): completions keep running meanwhile. The tokens go there and come back
+ * (transferred, not copied). Where the thread's script is missing, sorted here.
+ */
+function sortAside(tokens: Int32Array): Promise<{ tokens: Int32Array; sa: Int32Array }> {
+  const script = path.join(__dirname, 'suffix-worker.js');
+  if (!fs.existsSync(script)) return Promise.resolve({ tokens, sa: suffixArray(tokens) });
+  return new Promise((resolve, reject) => {
+    const w = new Worker(script);
+    let done = false;
+    w.once('message', (r: SortReply) => {
+      done = true;
+      void w.terminate();
+      if ('error' in r) reject(new Error(r.error)); else resolve(r);
+    });
+    w.once('error', (e) => { done = true; reject(e); });
+    w.once('exit', (code) => { if (!done) reject(new Error(`the suffix array's thread ended (${code}) before it answered`)); });
+    w.postMessage({ tokens, key: KEY } satisfies SortRequest, [tokens.buffer as ArrayBuffer]);
+  });
+}

@@ -3,7 +3,7 @@
 // where the prompt has no match.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Datastore, type LookupOptions, SuffixIndex } from '../../server/engine/datastore';
+import { Datastore, type LookupOptions, SEP, SuffixIndex, suffixArray } from '../../server/engine/datastore';
 import { ngramTree } from '../../server/engine/ngram';
 import { Rng } from '../../server/engine/sampler';
 
@@ -32,6 +32,25 @@ describe('datastore', () => {
     assert.deepEqual(Array.from(idx.sa.slice(lo, hi)).sort((a, b) => a - b), [1, 3, 6]);
     assert.deepEqual(idx.range([9]), [idx.range([9])[0], idx.range([9])[0]], 'an absent pattern gives an empty range');
     assert.deepEqual(idx.continuation(3, 5), [1, 2], 'continuations stop at a file boundary');
+  });
+
+  it('sorts like one stable sort by the first key tokens (SEP lowest), ties in position order, for any key', () => {
+    const rng = new Rng(11);
+    for (let trial = 0; trial < 30; trial++) {
+      // Few distinct tokens: long shared prefixes, ties at the key, files cut by SEP.
+      const vocab = 1 + Math.floor(rng.next() * 4);
+      const tokens = Int32Array.from({ length: 1 + Math.floor(rng.next() * 400) }, () => (rng.next() < 0.05 ? SEP : Math.floor(rng.next() * vocab)));
+      const key = 1 + Math.floor(rng.next() * 6);
+      const at = (p: number): number => (p < tokens.length ? (tokens[p] as number) : SEP);
+      const reference = Array.from(tokens.keys()).filter((p) => tokens[p] !== SEP).sort((a, b) => {
+        for (let j = 0; j < key; j++) {
+          if (at(a + j) !== at(b + j)) return at(a + j) - at(b + j);
+          if (at(a + j) === SEP) break;
+        }
+        return a - b; // ties: position order
+      });
+      assert.deepEqual(Array.from(suffixArray(tokens, key)), reference, `trial ${trial}: ${tokens.length} tokens, key ${key}`);
+    }
   });
 
   it('finds the longest suffix that occurs, and only real continuations, most frequent first', () => {
