@@ -25,10 +25,11 @@ export const KEY = 12;
 /**
  * The positions of `tokens` (SEP excluded) sorted by each suffix's first `key` tokens, ties in
  * position order: a counting sort by the first token, then each first token's bucket sorted by the
- * next `key - 1` tokens (a stable sort). Sorting the whole array with one comparator made V8 copy
- * it into 8-byte slots, twice over (~90 MB more for a 5.5M-token workspace, docs/BENCHMARKS.md
- * "A big workspace's datastore"); a bucket's copy is a small share of that. The server sorts a
- * workspace's array in a thread of its own (suffix-worker.ts).
+ * next `key - 1` tokens (a stable sort). One comparator over the whole array left the process
+ * 105 MiB larger for 5.47M tokens, this 27 (the array itself 21; V8 sorts a typed array with a
+ * comparator in a copy of 8-byte slots), in 0.6-0.7x the time (docs/BENCHMARKS.md, "A big
+ * workspace's datastore"). The server sorts a workspace's array in a thread of its own
+ * (suffix-worker.ts).
  */
 export function suffixArray(tokens: Int32Array, key = KEY): Int32Array {
   let max = -1;
