@@ -1,6 +1,6 @@
 // The workspace datastore's suffix array, sorted in a thread of its own at the lowest CPU
 // priority: sorting 5.5M tokens takes ~3 s, and in the engine worker it held back every completion
-// asked meanwhile (2.7 s for one, docs/BENCHMARKS.md "A big workspace's datastore"). Here a
+// asked meanwhile (2.4-3.7 s, docs/BENCHMARKS.md "A big workspace's datastore"). Here a
 // completion's threads run first, and the sort takes the time they leave. One message in (the
 // tokens, transferred), one out (the tokens and their suffix array, transferred back), then the
 // thread ends.

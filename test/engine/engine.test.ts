@@ -158,6 +158,23 @@ describe('engine client (worker thread)', () => {
     }
   });
 
+  it('builds the datastore with its suffix array sorted in a thread of its own: every file\'s tokens and one row per token come back', async () => {
+    const files = [
+      { path: '/w/a.py', text: 'def area(r):\n    return 3.14159 * r * r\n' },
+      { path: '/w/b.go', text: 'package main\n\nfunc main() {\n\tprintln("hi")\n}\n' },
+      { path: '/w/c.ts', text: 'export const twice = (x: number): number => 2 * x;\n' },
+    ];
+    const tok = Tokenizer.fromGguf(readGguf(defaultModel()));
+    const n = files.reduce((a, f) => a + tok.encode(f.text).length, 0);
+    const stats = await client.index(files.map((f) => ({ ...f })), true);
+    assert.equal(stats.files, 3);
+    assert.equal(stats.tokens, n);
+    // The tokens with a separator after each file, and the suffix array's one row per token (4 bytes each).
+    assert.equal(stats.bytes, 4 * (n + files.length) + 4 * n);
+    // Replaced by nothing: empty again.
+    assert.equal((await client.index([], true)).tokens, 0);
+  });
+
   it('counts a prompt\'s tokens as the tokenizer does, running nothing: the cache stays as the last completion left it', async () => {
     const prompt = 'def area(r):\n    return 3.14159 * r * r\n\nprint(area(2))\n';
     const first = await client.complete({ prompt, maxTokens: 3, fresh: true });
