@@ -670,9 +670,11 @@ export class Completer {
    * another document is used), so the KV cache keeps its prefix.
    */
   private header(engine: EngineLike, doc: DocState): string {
-    if (engine.info.remote) return '';
-    if (!this.settings.crossFileContext) return this.hooks.nameHeader ? `${lineComment(doc.languageId)} ${path.basename(decodeURIComponent(doc.uri))}\n` : '';
+    if (engine.info.remote || (!this.settings.crossFileContext && !this.hooks.nameHeader)) return '';
     const comment = lineComment(doc.languageId);
+    // The document's own name, after other files' snippets (or alone: the benchmark's experiment).
+    const name = `${comment} ${path.basename(decodeURIComponent(doc.uri))}\n`;
+    if (!this.settings.crossFileContext) return name;
     const budget = Math.floor(this.settings.contextTokens * this.ratio.get(doc.uri, doc.languageId) * 0.25);
     let out = '';
     for (const c of this.extraFor(doc.uri)) {
@@ -680,7 +682,7 @@ export class Completer {
       if (out.length + block.length > budget) break;
       out += block;
     }
-    return out ? `${out}${comment} ${path.basename(decodeURIComponent(doc.uri))}\n` : '';
+    return out ? `${out}${name}` : '';
   }
 
   /** Keeps the 32 lines around the cursor of a document as a chunk for other documents' prompts. */
