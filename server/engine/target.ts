@@ -30,7 +30,8 @@ export interface TargetOptions {
    * (`session.force_spinning_stop`), so the draft head, the sampler and the editor's work between
    * runs do not share the cores with a spinning thread (typing trace: 20% less CPU, latency level or
    * better; docs/BENCHMARKS.md). 'always': they also spin on after a run until ORT's spin count
-   * runs out (the default before 2026-12-05); 'off': they park between ops. PRISM_ORT_SPIN
+   * runs out (the default before 2026-12-05); 'off': they park between ops (the language
+   * server's choice, completer.ts SERVER_SPIN: it shares the cores with the editor). PRISM_ORT_SPIN
    * overrides it for benchmarks.
    */
   spin?: SpinMode;

@@ -193,7 +193,7 @@ export class Completer {
     const graph = s.numerics === 'int8' ? { accuracyLevel: 4, head: 'int8' as const } : { accuracyLevel: 0, head: 'f32' as const };
     // Trees are exact only with the tree-exact attention (1-7% slower per run): loaded when asked for.
     const attention = s.draft.tree === 'chain' ? 'fast' as const : 'tree-exact' as const;
-    this.loading = this.factory({ modelPath, device: s.device, threads: s.threads || undefined, graph: { ...graph, attention }, exact: true }, this.hooks.log).then((e) => {
+    this.loading = this.factory({ modelPath, device: s.device, threads: s.threads || undefined, graph: { ...graph, attention }, exact: true, spin: SERVER_SPIN }, this.hooks.log).then((e) => {
       this.engine = e;
       this.loading = undefined;
       this.stats.modelLoaded = true;
@@ -793,6 +793,17 @@ const LINE_REST_MS = 250;
  * 256-token prompts lost 0.047 (+-0.027) (docs/BENCHMARKS.md, "A file's first keystroke").
  */
 const FIRST_SHARE = 0.375;
+
+/**
+ * How the target's onnxruntime threads wait in the language server: parked between ops ('off'),
+ * where the command line spins within a run ('run', TargetOptions.spin). The server shares the
+ * cores with the editor and its other language servers; a thread spinning for work takes CPU
+ * from the one it waits for. Typing trace with one busy process beside the server (a language
+ * server loading a project), two pairs: p50 / p95 104-107 / 214-216 ms parked against 124-130 /
+ * 255-258 spinning, 484-490 against 376-403 of 640 keys with ghost text; without it level
+ * (docs/BENCHMARKS.md, "Parked threads in the language server"). PRISM_ORT_SPIN overrides it.
+ */
+const SERVER_SPIN = 'off' as const;
 
 /**
  * Whether a reply's whole (a block when done, a cut line finished) should replace what the user

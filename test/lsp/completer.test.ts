@@ -172,6 +172,8 @@ describe('Completer', () => {
     // The default numerics are int8 activations with the 8-bit head (bench-numerics' rule).
     assert.deepEqual(loads.map((o) => o.graph), [{ accuracyLevel: 4, head: 'int8', attention: 'fast' }, { accuracyLevel: 0, head: 'f32', attention: 'fast' }]);
     assert.deepEqual(loads.map((o) => o.exact), [true, true]);
+    // The server parks the target's threads between ops: it shares the cores with the editor.
+    assert.deepEqual(loads.map((o) => o.spin), ['off', 'off']);
     // A tree shape asks for the tree-exact attention (trees are bit-exact only with it), still exact.
     await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, tree: 'dynamic' } });
     await c.complete(doc(), { offset: 20, triggerKind: 2 }, never, () => 1);
