@@ -8,6 +8,9 @@
 // threshold) keeps large blocks in mmap, returned to the system when freed. Measured in the
 // typing trace with the hybrid drafter: docs/BENCHMARKS.md "Where the server's memory went".
 // Other C libraries ignore the variable; a value the user set is kept.
+//
+// ONNX Runtime's telemetry is off from the process's start (ORT_DISABLE_TELEMETRY=1, whatever the
+// user's environment says; server/engine/ort-private.ts says why and sets it again in-process).
 export function serverEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { MALLOC_MMAP_THRESHOLD_: '131072', ...base };
+  return { MALLOC_MMAP_THRESHOLD_: '131072', ...base, ORT_DISABLE_TELEMETRY: '1' };
 }

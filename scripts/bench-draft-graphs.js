@@ -3,6 +3,7 @@
 // logits are apart and their top-1 agreement, then ms per single-position step with P cached rows,
 // interleaved. Prints the CPU.
 //   npm run build && node scripts/bench-draft-graphs.js models/heads/smollm2-135m-prism.gguf 500
+require('../out/server/engine/ort-private'); // onnxruntime's telemetry off before it loads
 const ort = require('onnxruntime-node');
 const { buildDraftSwitchGraph } = require('../out/kernels/draft-graph');
 const { readDraftHead } = require('../out/server/engine/draft-head');

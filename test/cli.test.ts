@@ -6,13 +6,25 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { editorPrompt } from '../server/cli';
+import { defaultCacheDir } from '../server/engine/graph-cache';
+import { DT, GraphBuilder } from '../kernels/onnx';
 import { defaultModel, ROOT } from './helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 
-function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, PRISM_MODEL: defaultModel() } });
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, PRISM_MODEL: defaultModel(), ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * An environment in which onnxruntime (1.30.0) would start its telemetry: the CI variables it
+ * stays quiet for left out, its store in an empty cache folder (`cache`; our graphs stay in the
+ * usual cache).
+ */
+function telemetryEnv(cache: string): NodeJS.ProcessEnv {
+  const quiet = ['CI', 'TF_BUILD', 'GITHUB_ACTIONS', 'GITLAB_CI', 'CIRCLECI', 'TRAVIS', 'JENKINS_URL', 'CODEBUILD_BUILD_ID', 'BUILDKITE', 'TEAMCITY_VERSION', 'APPVEYOR', 'BITBUCKET_BUILD_NUMBER', 'SYSTEM_TEAMFOUNDATIONCOLLECTIONURI', 'ORT_RUNNING_UNIT_TESTS', 'ORT_DISABLE_TELEMETRY'];
+  return { ...Object.fromEntries(quiet.map((k) => [k, undefined])), XDG_CACHE_HOME: cache, PRISM_CACHE_DIR: defaultCacheDir() };
 }
 
 describe('prism-complete CLI', () => {
@@ -40,6 +52,27 @@ describe('prism-complete CLI', () => {
     const j = JSON.parse(r.stdout.trim()) as { text: string; tau: number; target_runs: number };
     assert.equal(j.text, plain.text);
     assert.ok(j.tau >= 1 && j.target_runs > 0);
+  });
+
+  it('starts no onnxruntime telemetry, where onnxruntime loaded alone does (target and PRISM head)', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-telemetry-'));
+    try {
+      // The control: onnxruntime-node alone, one session, in the same environment, writes its store.
+      const g = new GraphBuilder('identity');
+      g.op('Identity', [g.input('x', DT.FLOAT, [1])], {}, { out: 'y' });
+      g.output('y', DT.FLOAT, [1]);
+      fs.writeFileSync(path.join(tmp, 'identity.onnx'), g.build());
+      const script = `require('onnxruntime-node').InferenceSession.create(${JSON.stringify(path.join(tmp, 'identity.onnx'))}).then(() => setTimeout(() => process.exit(0), 500))`;
+      const control = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, ...telemetryEnv(path.join(tmp, 'alone')) } });
+      assert.equal(control.status, 0, control.stderr);
+      assert.ok(fs.existsSync(path.join(tmp, 'alone', 'Microsoft', 'DeveloperTools', '.onnxruntime')), 'this onnxruntime keeps no telemetry store: the check below proves nothing, update this test');
+      // The CLI with the hybrid drafter: the target's session and the head's two.
+      const r = cli(['complete', '--file', 'examples/lru_cache.py', '--line', '20', '--column', '8', '--max-tokens', '8', '--draft', 'hybrid', '--json'], telemetryEnv(path.join(tmp, 'ours')));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(fs.existsSync(path.join(tmp, 'ours', 'Microsoft')), false, 'no onnxruntime telemetry store');
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('completes real code at a cursor and prints one JSON line', () => {

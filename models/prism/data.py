@@ -26,6 +26,11 @@ import time
 import numpy as np
 
 from prism.constants import MASK_NEG
+
+# onnxruntime 1.30.0 starts Microsoft's telemetry uploader on Linux and macOS unless this is set
+# before it loads (server/engine/ort-private.ts says what it keeps and sends): off, as in the server.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
 from prism.reference import hf_tokenizer  # the tokenizer the tests prove equal to ours
 
 

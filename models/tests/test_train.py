@@ -125,3 +125,15 @@ def test_from_head_continues_an_exported_head_and_refuses_another_variant(tmp_pa
            "--variant", "eagle3", "--from-head", gguf_head, "--iters", "1"]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert r.returncode != 0 and "is a prism head, not eagle3: pass --variant prism" in r.stderr, r.stderr
+
+
+def test_data_module_turns_onnxruntime_telemetry_off_before_onnxruntime_loads():
+    """prism.data (the only module that runs onnxruntime) sets ORT_DISABLE_TELEMETRY=1 when it is
+    imported, before onnxruntime is, whatever the environment said (the language server does the
+    same: server/engine/ort-private.ts)."""
+    code = ("import os, sys; import prism.data; "
+            "print(os.environ.get('ORT_DISABLE_TELEMETRY'), 'onnxruntime' in sys.modules)")
+    env = {**os.environ, "ORT_DISABLE_TELEMETRY": "0"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=os.path.join(os.path.dirname(__file__), ".."), check=True).stdout.split()
+    assert out == ["1", "False"]

@@ -15,10 +15,12 @@ export interface LspServer { conn: ProtocolConnection; proc: ChildProcess; init:
 /**
  * Starts the server with these `prism` settings and initializes it; status notifications are
  * kept. opts: node flags (e.g. --require a preload) and environment for the process (with the
- * extension's additions, common/server-env.ts).
+ * extension's additions, common/server-env.ts; `asIs`: without them, as another editor's LSP
+ * client would start it).
  */
-export async function startLspServer(settings: Record<string, unknown>, opts: { execArgv?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<LspServer> {
-  const proc = spawn(process.execPath, [...(opts.execArgv ?? []), path.join(projectRoot(), 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: serverEnv(opts.env ?? process.env) });
+export async function startLspServer(settings: Record<string, unknown>, opts: { execArgv?: string[]; env?: NodeJS.ProcessEnv; asIs?: boolean } = {}): Promise<LspServer> {
+  const env = opts.env ?? process.env;
+  const proc = spawn(process.execPath, [...(opts.execArgv ?? []), path.join(projectRoot(), 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: opts.asIs ? env : serverEnv(env) });
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout as NodeJS.ReadableStream), new StreamMessageWriter(proc.stdin as NodeJS.WritableStream));
   const statuses: StatusParams[] = [];
   conn.onNotification(STATUS, (p: StatusParams) => { statuses.push(p); });

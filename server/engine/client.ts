@@ -1,4 +1,7 @@
 // The main-thread handle on the engine worker: load, complete (streaming, cancellable), dispose.
+// onnxruntime's telemetry is turned off here, on the main thread: a worker's process.env is its
+// own copy, which onnxruntime (reading the process's environment) never sees (ort-private.ts).
+import './ort-private';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ABORT_ELSEWHERE, type CompletionRequest, type CompletionResult } from './types';

@@ -3,6 +3,7 @@
 // stored in the head). The drafting policy on top of it (prefill of accepted tokens, trees) is
 // specified in docs/prism-drafter.md.
 import * as fs from 'node:fs';
+import './ort-private';
 import * as ort from 'onnxruntime-node';
 import { buildDraftFcGraph, buildDraftSwitchGraph, type DraftDims, draftBuilderHash } from '../../kernels/draft-graph';
 import { byteSize, GgufError, type GgufFile, type GgufTensorInfo, readGguf } from '../../kernels/gguf';

@@ -2,6 +2,7 @@
 // and runs it over new tokens against a KvCache. Callers decide what of the result to keep.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import './ort-private';
 import * as ort from 'onnxruntime-node';
 import { GgufError, type GgufFile, readGguf } from '../../kernels/gguf';
 import { buildTargetGraph, builderHash, DEFAULT_GRAPH_OPTIONS, GRAPH_BUILDER_VERSION, kvInputNames, type TargetGraphOptions, treeKeyPanel } from '../../kernels/llama-graph';

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import '../../server/engine/ort-private';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { DT, EXTERNAL_ALIGN, GraphBuilder } from '../../kernels/onnx';

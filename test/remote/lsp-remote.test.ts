@@ -1,6 +1,8 @@
 // The language server with each backend, as a child process over stdio:
 // - the default (local) opens no network connection at all: no connect and no UDP socket use
-//   from any thread (a preload records every attempt), and no TCP/UDP socket in /proc;
+//   from any thread (a preload records every attempt), and no TCP/UDP socket in /proc; and
+//   onnxruntime's native telemetry uploader (which no JS hook sees) never starts: it would keep a
+//   device id and its queued events under $XDG_CACHE_HOME/Microsoft/DeveloperTools/.onnxruntime;
 // - the remote backend sends the document's prefix and suffix, shapes the reply exactly as local
 //   completions are shaped, reports the server and its latency in the status, turns a refused
 //   key into one status line, and aborts the HTTP request when a newer request supersedes it.
@@ -14,6 +16,7 @@ import {
   type InlineCompletionItem,
 } from 'vscode-languageserver-protocol/node';
 import { type LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
+import { defaultCacheDir } from '../../server/engine/graph-cache';
 import { CONTINUATION, type ContinuationParams, PREFILL, STATS } from '../../common/protocol';
 import { FakeServer, sse } from './fake-server';
 
@@ -21,10 +24,10 @@ const GUARD = path.join(__dirname, 'net-guard.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prism-net-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function start(settings: Record<string, unknown>, name: string, env: NodeJS.ProcessEnv = {}): Promise<{ s: LspServer; netLog: string }> {
+async function start(settings: Record<string, unknown>, name: string, env: NodeJS.ProcessEnv = {}, asIs = false): Promise<{ s: LspServer; netLog: string }> {
   const netLog = path.join(tmp, `${name}.jsonl`);
   fs.writeFileSync(netLog, '');
-  const s = await startLspServer(settings, { execArgv: ['--require', GUARD], env: { ...process.env, PRISM_NET_LOG: netLog, ...env } });
+  const s = await startLspServer(settings, { execArgv: ['--require', GUARD], env: { ...process.env, PRISM_NET_LOG: netLog, ...env }, asIs });
   return { s, netLog };
 }
 
@@ -57,8 +60,14 @@ const ask = async (s: LspServer, uri: string, line: number, character: number, t
 };
 
 describe('backends over LSP', () => {
-  it('the default settings open no network connection (local model, completions served)', async () => {
-    const { s, netLog } = await start({}, 'default');
+  it('the default settings open no network connection (local model, completions served) and start no telemetry', async () => {
+    // onnxruntime 1.30.0 keeps its telemetry off in CI (these variables) by itself: they are left
+    // out, and the server starts without the extension's environment (as another editor would
+    // start it), so the server's own setting is what is tested. Its telemetry store would go to
+    // this empty cache folder; the server's graphs stay in the usual cache.
+    const ci = ['CI', 'TF_BUILD', 'GITHUB_ACTIONS', 'GITLAB_CI', 'CIRCLECI', 'TRAVIS', 'JENKINS_URL', 'CODEBUILD_BUILD_ID', 'BUILDKITE', 'TEAMCITY_VERSION', 'APPVEYOR', 'BITBUCKET_BUILD_NUMBER', 'SYSTEM_TEAMFOUNDATIONCOLLECTIONURI', 'ORT_RUNNING_UNIT_TESTS', 'ORT_DISABLE_TELEMETRY'];
+    const cache = path.join(tmp, 'xdg-cache');
+    const { s, netLog } = await start({}, 'default', { ...Object.fromEntries(ci.map((k) => [k, undefined])), XDG_CACHE_HOME: cache, PRISM_CACHE_DIR: defaultCacheDir() }, true);
     try {
       const uri = 'file:///w/a.py';
       await s.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'python', version: 1, text: 'import os\n\ndef main():\n    path = os.' } });
@@ -72,6 +81,7 @@ describe('backends over LSP', () => {
       assert.ok(Array.isArray(got));
       assert.deepEqual(attempts(netLog), [], 'no connect and no UDP socket use');
       assert.deepEqual([...during], [], 'no TCP/UDP socket while completing');
+      assert.equal(fs.existsSync(path.join(cache, 'Microsoft')), false, 'no onnxruntime telemetry store');
     } finally {
       await stopLspServer(s);
     }
