@@ -35,6 +35,14 @@ const RESERVE_SLACK = 16;
  */
 export const WARM_CHUNK = 64;
 const warmChunk = (): number => Number(process.env.PRISM_WARM_CHUNK) || WARM_CHUNK;
+/**
+ * The chunk of a moved start's warm-up (CompletionRequest.spare): the cache already serves the
+ * user's prompt, so the next keystroke's wait for the chunk under way is all loss, where after a
+ * file opened or a cursor at rest it waits for work its own prompt needs. (PRISM_MOVE_CHUNK for
+ * benchmarks.)
+ */
+export const MOVE_CHUNK = 16;
+const moveChunk = (): number => Number(process.env.PRISM_MOVE_CHUNK) || MOVE_CHUNK;
 /** Prompt tokens at the end that a cancelled prefill leaves out (the part typing changes). */
 export const SETTLE_TAIL = 16;
 
@@ -331,7 +339,7 @@ export class Engine {
     // (greedy: healing is then spelled by the loop's acceptance). Positions without taps run again.
     const held = Math.min(this.cache.commonPrefix(ids), ids.length - 1, needsTaps ? this.taps.length : ids.length);
     const fromPrompt = drafter !== undefined && greedy && req.prefillOnly !== true && held >= 1 && ids.length - held <= promptRootMax();
-    const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps, req.prefillOnly ? () => true : hooks.stopAtOnce, fromPrompt ? held : ids.length, req.prefillOnly ? warmChunk() : PREFILL_CHUNK);
+    const pre = await this.prefill(ids, !greedy || heal !== undefined, hooks.isCancelled, needsTaps, req.prefillOnly ? () => true : hooks.stopAtOnce, fromPrompt ? held : ids.length, req.prefillOnly ? (spare ? moveChunk() : warmChunk()) : PREFILL_CHUNK);
     let t1 = performance.now();
     timings.prefillMs = t1 - t0;
     const healedText = healed?.text;
