@@ -6,25 +6,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { editorPrompt } from '../server/cli';
-import { defaultCacheDir } from '../server/engine/graph-cache';
 import { DT, GraphBuilder } from '../kernels/onnx';
-import { defaultModel, ROOT } from './helpers';
+import { defaultModel, ROOT, telemetryEnv } from './helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, PRISM_MODEL: defaultModel(), ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/**
- * An environment in which onnxruntime (1.30.0) would start its telemetry: the CI variables it
- * stays quiet for left out, its store in an empty cache folder (`cache`; our graphs stay in the
- * usual cache).
- */
-function telemetryEnv(cache: string): NodeJS.ProcessEnv {
-  const quiet = ['CI', 'TF_BUILD', 'GITHUB_ACTIONS', 'GITLAB_CI', 'CIRCLECI', 'TRAVIS', 'JENKINS_URL', 'CODEBUILD_BUILD_ID', 'BUILDKITE', 'TEAMCITY_VERSION', 'APPVEYOR', 'BITBUCKET_BUILD_NUMBER', 'SYSTEM_TEAMFOUNDATIONCOLLECTIONURI', 'ORT_RUNNING_UNIT_TESTS', 'ORT_DISABLE_TELEMETRY'];
-  return { ...Object.fromEntries(quiet.map((k) => [k, undefined])), XDG_CACHE_HOME: cache, PRISM_CACHE_DIR: defaultCacheDir() };
 }
 
 describe('prism-complete CLI', () => {

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { devFiles as readDevFiles, sharedDataDir, type SourceFile } from '../server/bench/data';
+import { defaultCacheDir } from '../server/engine/graph-cache';
 import { projectRoot, resolveModelPath } from '../server/paths';
 
 export const ROOT = projectRoot(__dirname);
@@ -62,4 +63,14 @@ export function refRow(r: LogitsReply, row: number): Float32Array {
   const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
   const v = r.shape[1];
   return all.subarray(row * v, (row + 1) * v);
+}
+
+/**
+ * An environment in which onnxruntime (1.30.0) would start its telemetry: the CI variables it
+ * stays quiet for left out, its store in `cache` (an empty folder; our graphs stay in the usual
+ * cache). The language server's and the CLI's tests check that no store appears there.
+ */
+export function telemetryEnv(cache: string): NodeJS.ProcessEnv {
+  const quiet = ['CI', 'TF_BUILD', 'GITHUB_ACTIONS', 'GITLAB_CI', 'CIRCLECI', 'TRAVIS', 'JENKINS_URL', 'CODEBUILD_BUILD_ID', 'BUILDKITE', 'TEAMCITY_VERSION', 'APPVEYOR', 'BITBUCKET_BUILD_NUMBER', 'SYSTEM_TEAMFOUNDATIONCOLLECTIONURI', 'ORT_RUNNING_UNIT_TESTS', 'ORT_DISABLE_TELEMETRY'];
+  return { ...Object.fromEntries(quiet.map((k) => [k, undefined])), XDG_CACHE_HOME: cache, PRISM_CACHE_DIR: defaultCacheDir() };
 }

@@ -16,7 +16,7 @@ import {
   type InlineCompletionItem,
 } from 'vscode-languageserver-protocol/node';
 import { type LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
-import { defaultCacheDir } from '../../server/engine/graph-cache';
+import { telemetryEnv } from '../helpers';
 import { CONTINUATION, type ContinuationParams, PREFILL, STATS } from '../../common/protocol';
 import { FakeServer, sse } from './fake-server';
 
@@ -61,13 +61,11 @@ const ask = async (s: LspServer, uri: string, line: number, character: number, t
 
 describe('backends over LSP', () => {
   it('the default settings open no network connection (local model, completions served) and start no telemetry', async () => {
-    // onnxruntime 1.30.0 keeps its telemetry off in CI (these variables) by itself: they are left
-    // out, and the server starts without the extension's environment (as another editor would
-    // start it), so the server's own setting is what is tested. Its telemetry store would go to
-    // this empty cache folder; the server's graphs stay in the usual cache.
-    const ci = ['CI', 'TF_BUILD', 'GITHUB_ACTIONS', 'GITLAB_CI', 'CIRCLECI', 'TRAVIS', 'JENKINS_URL', 'CODEBUILD_BUILD_ID', 'BUILDKITE', 'TEAMCITY_VERSION', 'APPVEYOR', 'BITBUCKET_BUILD_NUMBER', 'SYSTEM_TEAMFOUNDATIONCOLLECTIONURI', 'ORT_RUNNING_UNIT_TESTS', 'ORT_DISABLE_TELEMETRY'];
+    // onnxruntime would start its telemetry here (telemetryEnv), and the server starts without the
+    // extension's environment (as another editor would start it), so the server's own setting is
+    // what is tested.
     const cache = path.join(tmp, 'xdg-cache');
-    const { s, netLog } = await start({}, 'default', { ...Object.fromEntries(ci.map((k) => [k, undefined])), XDG_CACHE_HOME: cache, PRISM_CACHE_DIR: defaultCacheDir() }, true);
+    const { s, netLog } = await start({}, 'default', telemetryEnv(cache), true);
     try {
       const uri = 'file:///w/a.py';
       await s.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'python', version: 1, text: 'import os\n\ndef main():\n    path = os.' } });
