@@ -2,14 +2,14 @@
 // client if it crashes), the inline-completion middleware, the status item and the commands.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { InlineCompletionRequest, InlineCompletionTriggerKind, LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { ACCEPTED_COMMAND, CONTINUATION, DISMISS_COMMAND, DISMISSED, LOG, PREFILL, STATUS, type StatusParams } from '../common/protocol';
 import { CursorRest, type CursorAt } from '../common/cursor-rest';
 import { serverEnv } from '../common/server-env';
 import { enabledFor, normalizeSettings, whyOff } from '../common/settings';
 import { runBenchmark } from './benchmark';
 import { enableGpu } from './gpu';
-import { memberProvider } from './member';
+import { type AskInline, memberProvider } from './member';
 import { InlineMiddleware } from './provider';
 import { StatusItem } from './status';
 
@@ -59,6 +59,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // without ghost text. Once the model is loaded (the provider is registered in the workbench
     // by then), ask once where the active document was edited since it opened (its version > 1;
     // isDirty alone read false there) and nothing was asked yet.
+    // The member list's own inline request at a dot whose reply came too late for the list
+    // (extension/member.ts): as typing's (one completion, no list item), its reply cached there.
+    const askInline: AskInline = async (doc, pos, point) => {
+      if (!client) return undefined;
+      const r = await client.sendRequest(InlineCompletionRequest.type, {
+        textDocument: client.code2ProtocolConverter.asTextDocumentIdentifier(doc),
+        position: client.code2ProtocolConverter.asPosition(pos),
+        context: { triggerKind: InlineCompletionTriggerKind.Automatic },
+      });
+      const first = (Array.isArray(r) ? r : r?.items ?? [])[0];
+      if (!first) return undefined;
+      const text = typeof first.insertText === 'string' ? first.insertText : first.insertText.value;
+      const range = first.range;
+      inline.flow.cache.put(point, [text], false, [range && range.start.line === range.end.line ? range.end.character - range.start.character : 0]);
+      return text;
+    };
     let caughtUp = false;
     const catchUp = (p: StatusParams): void => {
       if (caughtUp || p.state !== 'idle' || !p.model) return;
@@ -116,7 +132,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       vscode.languages.registerCompletionItemProvider(EDITABLE.map((scheme) => ({ scheme })), memberProvider(inline, (doc) => {
         const s = settings().settings;
         return s.suggestMember && enabledFor(s, doc.languageId, doc.uri.fsPath);
-      }), '.'),
+      }, askInline, (line) => out.info(line())), '.'),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('prism')) return;
         const s = settings();

@@ -1,37 +1,53 @@
-// The model's member after a dot, as the first item of VS Code's suggestion list. A language
-// server opens the list at a dot with its first member selected (alphabetically: `console.` +
-// `assert`), and VS Code shows ghost text only where it continues the selected item, so the ghost
-// text wrote `assert(...)` where the model's own `log(...)` was right: the model's member was
-// right after 13 of 16 dev-split dots in TypeScript and JavaScript without the list, the ghost
-// text with it after 1 (docs/BENCHMARKS.md, "The model's member first in the list at a dot").
-// This provider answers a dot with the member the inline reply there begins with (from the
-// client's cache: at once where the ghost text typed through had it, else once the reply comes,
-// MEMBER_WAIT_MS at most), preselected, so VS Code selects it and the ghost text continues it.
+// The vscode side of common/member.ts: a completion provider that answers a dot with the member
+// the inline reply there begins with, preselected, so VS Code selects it and the ghost text
+// continues it; and, where that reply came too late for the list, closes the list for its ghost
+// text.
 import * as vscode from 'vscode';
-import { docPoint } from '../common/cache';
-import { leadingMember } from '../common/text';
+import { docPoint, type DocPoint } from '../common/cache';
+import { flowKey } from '../common/inline-flow';
+import { MemberLead } from '../common/member';
 import type { InlineMiddleware } from './provider';
 
-/** How long the list waits for the inline reply at a dot (ms); without one it opens as before. */
-export const MEMBER_WAIT_MS = 700;
+/** Sends the inline request at `pos` without a list item selected; caches the reply at `point`; its first item's text. */
+export type AskInline = (doc: vscode.TextDocument, pos: vscode.Position, point: DocPoint) => Promise<string | undefined>;
 
-export function memberProvider(inline: InlineMiddleware, on: (doc: vscode.TextDocument) => boolean): vscode.CompletionItemProvider {
+/** `log`: a line for the output channel where a reply came too late for the list (what was done about it). */
+export function memberProvider(inline: InlineMiddleware, on: (doc: vscode.TextDocument) => boolean, ask: AskInline, log: (line: () => string) => void = () => {}): vscode.CompletionItemProvider {
+  const lead = new MemberLead();
+  const item = (member: string): vscode.CompletionItem[] => {
+    const it = new vscode.CompletionItem({ label: member, description: 'PRISM' }, vscode.CompletionItemKind.Property);
+    it.preselect = true;
+    it.sortText = '\u0000';
+    it.insertText = member;
+    return [it];
+  };
   return {
     async provideCompletionItems(doc, pos, token, ctx) {
-      if (ctx.triggerKind !== vscode.CompletionTriggerKind.TriggerCharacter || ctx.triggerCharacter !== '.' || !on(doc)) return undefined;
-      const point = docPoint(doc.uri.toString(), doc.getText(new vscode.Range(new vscode.Position(0, 0), pos)), doc.getText(new vscode.Range(pos, doc.positionAt(doc.getText().length))));
-      for (const end = Date.now() + MEMBER_WAIT_MS; Date.now() < end && !token.isCancellationRequested; await new Promise((r) => setTimeout(r, 15))) {
-        const hit = inline.flow.cache.get(point);
-        if (!hit) continue;
-        const member = leadingMember(hit.items[0] ?? '');
-        if (!member) return undefined;
-        const item = new vscode.CompletionItem({ label: member, description: 'PRISM' }, vscode.CompletionItemKind.Property);
-        item.preselect = true;
-        item.sortText = '\u0000';
-        item.insertText = member;
-        return [item];
-      }
-      return undefined;
+      if (!on(doc)) return undefined;
+      const uri = doc.uri.toString();
+      const key = flowKey(uri, doc.version, pos.line, pos.character);
+      if (ctx.triggerKind !== vscode.CompletionTriggerKind.TriggerCharacter || ctx.triggerCharacter !== '.') return undefined;
+      const point = docPoint(uri, doc.getText(new vscode.Range(new vscode.Position(0, 0), pos)), doc.getText(new vscode.Range(pos, doc.positionAt(doc.getText().length))));
+      const version = doc.version;
+      const release = inline.holdForMember(key);
+      const r = await lead.atDot(key, {
+        cached: () => inline.flow.cache.get(point)?.items[0],
+        // VS Code's own request at the dot where it made one (kept for the list), else the client's.
+        ask: () => inline.replyAt(key) ?? ask(doc, pos, point),
+        still: () => {
+          const e = vscode.window.activeTextEditor;
+          return e?.document === doc && doc.version === version && e.selections.length === 1 && e.selection.isEmpty && e.selection.active.isEqual(pos);
+        },
+        selected: () => inline.selectedAt(key),
+        giveWay: () => void vscode.commands.executeCommand('hideSuggestWidget').then(() => inline.askAgain()),
+        trace: (line) => log(() => line),
+      }, () => token.isCancellationRequested);
+      if (r.late) {
+        const at = `${doc.uri.path.split('/').pop() ?? ''}:${pos.line + 1}:${pos.character + 1} v${version}`;
+        log(() => `member at ${at}: no reply within the list's wait`);
+        void r.late.then((outcome) => { release(); log(() => `member at ${at}: ${outcome}`); });
+      } else release();
+      return r.member ? item(r.member) : undefined;
     },
   };
 }

@@ -7,12 +7,24 @@ import type { Middleware } from 'vscode-languageclient/node';
 import { docPoint } from '../common/cache';
 import { stopKey } from '../common/debounce';
 import { flowKey, InlineFlow } from '../common/inline-flow';
+import { selectedMember } from '../common/member';
+import { leadingMember } from '../common/text';
 import { ACCEPTED_COMMAND, type ContinuationParams, type DismissedParams } from '../common/protocol';
 
 export class InlineMiddleware {
   readonly flow: InlineFlow<vscode.InlineCompletionItem>;
   /** Inline completion requests VS Code has made since activation. */
   requests = 0;
+  /** VS Code's latest inline request: where (flowKey) and the list item it had selected. */
+  private lastAsked: { key: string; selected?: string } | undefined;
+  /**
+   * The dot whose reply the suggestion list waits for (flowKey; extension/member.ts): VS Code
+   * cancels its request there when the list opens, which is not forwarded to the server, and
+   * requests with a list item selected there wait for that reply.
+   */
+  private memberKey: string | undefined;
+  /** The latest request without a list item selected: where, and its reply's first item (undefined: none). */
+  private plain: { key: string; reply: Promise<string | undefined> } | undefined;
 
   /**
    * onChange: the counters changed; with `ghostMs`, a reply's ghost text came that long after VS
@@ -47,6 +59,28 @@ export class InlineMiddleware {
         const editor = vscode.window.activeTextEditor;
         const end = document.positionAt(document.getText().length);
         const sel = context.selectedCompletionInfo;
+        const key = flowKey(document.uri.toString(), document.version, position.line, position.character);
+        this.lastAsked = { key, selected: sel?.text };
+        if (sel && this.memberKey === key && this.plain?.key === key) {
+          // The list opened before the reply at its dot came: a member other than this item's
+          // closes the list for its own ghost text (MemberLead), so this one would only flash.
+          const text = await this.plain.reply;
+          if (token.isCancellationRequested) return undefined;
+          const member = text === undefined ? undefined : leadingMember(text);
+          if (member && member !== selectedMember(sel.text)) {
+            this.trace(() => `answered ${where()}: nothing (the list gives way to ${JSON.stringify(member)})`);
+            return undefined;
+          }
+        }
+        // Without a list item: VS Code's cancel (the list opening) is forwarded unless the list waits for this reply.
+        let own: vscode.CancellationToken = token;
+        let settle: (text: string | undefined) => void = () => {};
+        if (!sel) {
+          const cts = new vscode.CancellationTokenSource();
+          token.onCancellationRequested(() => { if (this.memberKey !== key) cts.cancel(); });
+          own = cts.token;
+          this.plain = { key, reply: new Promise((res) => { settle = res; }) };
+        }
         const r = await this.flow.provide({
           point: docPoint(document.uri.toString(), document.getText(new vscode.Range(new vscode.Position(0, 0), position)), document.getText(new vscode.Range(position, end))),
           automatic: context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic,
@@ -54,14 +88,19 @@ export class InlineMiddleware {
           selected: sel?.text,
           selectedTyped: sel && sel.range.end.isEqual(position) && sel.range.start.line === position.line ? document.getText(sel.range) : undefined,
           multiCursor: editor !== undefined && editor.document === document && editor.selections.length > 1,
-          key: flowKey(document.uri.toString(), document.version, position.line, position.character),
-        }, token, async (t, explicit) => {
+          key,
+        }, own, async (t, explicit) => {
           // An invoked request the extension triggered itself goes to the server as typing's does:
           // one completion; the user's own (Alt+\\) may get alternatives.
           const ctx = explicit || context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic ? context : { ...context, triggerKind: vscode.InlineCompletionTriggerKind.Automatic };
           const result = await next(document, position, ctx, t as vscode.CancellationToken);
           return result ? (Array.isArray(result) ? result : result.items) : result;
         });
+        settle(r.kind === 'cache' ? r.items[0] : r.kind === 'server' && r.items[0] ? this.flow.textOf(r.items[0]) : undefined);
+        if (token.isCancellationRequested && own !== token) {
+          this.trace(() => `kept ${where()} for the suggestion list after VS Code cancelled it: ${r.kind}`);
+          return undefined;
+        }
         const ms = Date.now() - asked;
         this.trace(() => {
           const first = r.kind === 'cache' ? r.items[0] : r.kind === 'server' && r.items[0] ? this.flow.textOf(r.items[0]) : undefined;
@@ -82,6 +121,25 @@ export class InlineMiddleware {
         return r.items.map((i) => this.item(i));
       },
     };
+  }
+
+  /**
+   * The suggestion list waits for the reply at this dot (flowKey): VS Code's cancel of its request
+   * there is not forwarded until `release()`.
+   */
+  holdForMember(key: string): () => void {
+    this.memberKey = key;
+    return () => { if (this.memberKey === key) this.memberKey = undefined; };
+  }
+
+  /** The reply to the request without a list item selected at `key`, where one was made. */
+  replyAt(key: string): Promise<string | undefined> | undefined {
+    return this.plain?.key === key ? this.plain.reply : undefined;
+  }
+
+  /** The list item VS Code's latest inline request had selected, where that request was at `key` (flowKey); else undefined. */
+  selectedAt(key: string): string | undefined {
+    return this.lastAsked?.key === key ? this.lastAsked.selected : undefined;
   }
 
   private item(it: vscode.InlineCompletionItem): vscode.InlineCompletionItem {

@@ -1,0 +1,105 @@
+// The model's member after a dot, as the first item of VS Code's suggestion list. A language
+// server opens the list at a dot with its first member selected (alphabetically: `console.` +
+// `assert`), and VS Code shows ghost text only where it continues the selected item, so the ghost
+// text wrote `assert(...)` where the model's own `log(...)` was right: the model's member was
+// right after 13 of 16 dev-split dots in TypeScript and JavaScript without the list, the ghost
+// text with it after 1 (docs/BENCHMARKS.md, "The model's member first in the list at a dot").
+//
+// The list waits MEMBER_WAIT_MS at most for the inline reply at the dot (from the client's cache:
+// at once where the ghost text typed through had it). A reply that comes later (a prompt still
+// being computed, a busy machine) would be lost: VS Code opens the list without it, then cancels
+// its own request and asks again with the list's first item selected. So after the wait the
+// reply is still awaited (VS Code's request, kept, or the client's own: MemberDeps.ask), and
+// when its member is not the item the list selected, the list gives way to the ghost text
+// (giveWay: closed, and the ghost text asked for without an item). A list asked for again while
+// open kept its selected item in code-server (two end-to-end runs), so it is not reordered. Pure (no
+// vscode), unit-tested; extension/member.ts is the vscode side.
+import { leadingMember } from './text';
+
+/** How long the list waits for the inline reply at a dot (ms); without one it opens as before. */
+export const MEMBER_WAIT_MS = 700;
+/** How long after the dot a late reply may still close the list for its ghost text (ms). */
+export const MEMBER_LATE_MS = 5000;
+const POLL_MS = 15;
+/** After a late reply, how long VS Code may take to ask with the open list's item selected (ms). */
+const LIST_ASKS_MS = 300;
+
+/** The member a selected list item writes (a language server's item may carry the dot: `.assert`). */
+export function selectedMember(text: string): string | undefined {
+  return leadingMember(text.replace(/^[.?]+/, ''));
+}
+
+export interface MemberDeps {
+  /** The client's cached ghost text at the dot, if any (its first item). */
+  cached: () => string | undefined;
+  /** Asks the server at the dot without a list item selected (the reply cached there); its first item's text. */
+  ask: () => Promise<string | undefined>;
+  /** The document is unchanged since the dot and the cursor still there. */
+  still: () => boolean;
+  /** The item VS Code's latest inline request at the dot had selected (undefined: no list item, or no request). */
+  selected: () => string | undefined;
+  /** Closes the suggestion list and asks for the ghost text at the dot (no list item selected). */
+  giveWay: () => void;
+  /** One line for the output channel's trace. */
+  trace?: (line: string) => void;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** What a late reply did: shown (the list gave way to its ghost text), or why not. */
+export type LateOutcome = 'gave-way' | 'no-reply' | 'no-member' | 'moved' | 'already-selected' | 'no-list' | 'too-late';
+
+export class MemberLead {
+  /** The latest dot whose late reply is awaited: a newer dot makes an older wait moot. */
+  private latest: string | undefined;
+
+  constructor(private readonly waitMs = MEMBER_WAIT_MS, private readonly lateMs = MEMBER_LATE_MS) {}
+
+  /**
+   * The list asks at a dot (`key`: flowKey of the document, version and cursor): the member to
+   * lead it with, or undefined (then the list opens as the other providers have it, and a reply
+   * that comes within MEMBER_LATE_MS may close it for its ghost text). `late` resolves to what that did.
+   */
+  async atDot(key: string, deps: MemberDeps, cancelled: () => boolean): Promise<{ member?: string; late?: Promise<LateOutcome> }> {
+    const now = deps.now ?? Date.now;
+    const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const start = now();
+    this.latest = key;
+    for (;;) {
+      const text = deps.cached();
+      if (text !== undefined) return { member: leadingMember(text) };
+      if (cancelled() || now() - start >= this.waitMs) break;
+      await sleep(POLL_MS);
+    }
+    if (cancelled()) return {};
+    return { late: this.late(key, deps, start, now, sleep) };
+  }
+
+  private async late(key: string, deps: MemberDeps, start: number, now: () => number, sleep: (ms: number) => Promise<void>): Promise<LateOutcome> {
+    let asked: { text: string | undefined } | undefined;
+    deps.ask().then((text) => { asked = { text }; }, () => { asked = { text: undefined }; });
+    // VS Code's own request may still land first; the client's request answers otherwise.
+    let text: string | undefined;
+    for (;;) {
+      text = deps.cached() ?? asked?.text;
+      if (text !== undefined || asked !== undefined) break;
+      if (now() - start >= this.lateMs || this.latest !== key) return 'too-late';
+      await sleep(POLL_MS);
+    }
+    const ms = now() - start;
+    if (text === undefined) return 'no-reply';
+    const member = leadingMember(text);
+    if (!member) return 'no-member';
+    if (this.latest !== key || ms > this.lateMs) return 'too-late';
+    if (!deps.still()) return 'moved';
+    // VS Code asks with the list's item selected right after the list opens; none by then: no
+    // list is open (VS Code shows the reply as it is).
+    let selected = deps.selected();
+    for (const until = now() + LIST_ASKS_MS; selected === undefined && now() < until; selected = deps.selected()) await sleep(POLL_MS);
+    if (selected === undefined) return 'no-list';
+    if (selectedMember(selected) === member) return 'already-selected';
+    deps.trace?.(`member ${JSON.stringify(member)} came ${ms} ms after the dot, ${JSON.stringify(selected)} selected: the list gives way to its ghost text`);
+    deps.giveWay();
+    return 'gave-way';
+  }
+}
