@@ -38,6 +38,8 @@ export interface MemberDeps {
   still: () => boolean;
   /** The item VS Code's latest inline request at the dot had selected (undefined: no list item, or no request). */
   selected: () => string | undefined;
+  /** The user moved in the list: VS Code asked at the dot with another item selected than its first. */
+  navigated?: () => boolean;
   /** Closes the suggestion list and asks for the ghost text at the dot (no list item selected). */
   giveWay: () => void;
   /** One line for the output channel's trace. */
@@ -47,7 +49,7 @@ export interface MemberDeps {
 }
 
 /** What a late reply did: shown (the list gave way to its ghost text), or why not. */
-export type LateOutcome = 'gave-way' | 'no-reply' | 'no-member' | 'moved' | 'already-selected' | 'no-list' | 'too-late';
+export type LateOutcome = 'gave-way' | 'navigated' | 'no-reply' | 'no-member' | 'moved' | 'already-selected' | 'no-list' | 'too-late';
 
 export class MemberLead {
   /** The latest dot whose late reply is awaited: a newer dot makes an older wait moot. */
@@ -98,6 +100,8 @@ export class MemberLead {
     for (const until = now() + LIST_ASKS_MS; selected === undefined && now() < until; selected = deps.selected()) await sleep(POLL_MS);
     if (selected === undefined) return 'no-list';
     if (selectedMember(selected) === member) return 'already-selected';
+    // A user who moved in the list is choosing from it: it stays.
+    if (deps.navigated?.()) return 'navigated';
     deps.trace?.(`member ${JSON.stringify(member)} came ${ms} ms after the dot, ${JSON.stringify(selected)} selected: the list gives way to its ghost text`);
     deps.giveWay();
     return 'gave-way';

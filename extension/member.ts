@@ -39,6 +39,7 @@ export function memberProvider(inline: InlineMiddleware, on: (doc: vscode.TextDo
           return e?.document === doc && doc.version === version && e.selections.length === 1 && e.selection.isEmpty && e.selection.active.isEqual(pos);
         },
         selected: () => inline.selectedAt(key),
+        navigated: () => inline.navigatedAt(key),
         giveWay: () => void vscode.commands.executeCommand('hideSuggestWidget').then(() => inline.askAgain()),
         trace: (line) => log(() => line),
       }, () => token.isCancellationRequested);

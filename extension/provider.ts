@@ -17,6 +17,8 @@ export class InlineMiddleware {
   requests = 0;
   /** VS Code's latest inline request: where (flowKey) and the list item it had selected. */
   private lastAsked: { key: string; selected?: string } | undefined;
+  /** The first list item VS Code asked with at a point (flowKey): the list's own selection, before the user moved in it. */
+  private firstSelected: { key: string; selected: string } | undefined;
   /**
    * The dot whose reply the suggestion list waits for (flowKey; extension/member.ts): VS Code
    * cancels its request there when the list opens, which is not forwarded to the server, and
@@ -61,6 +63,7 @@ export class InlineMiddleware {
         const sel = context.selectedCompletionInfo;
         const key = flowKey(document.uri.toString(), document.version, position.line, position.character);
         this.lastAsked = { key, selected: sel?.text };
+        if (sel && this.firstSelected?.key !== key) this.firstSelected = { key, selected: sel.text };
         if (sel && this.memberKey === key && this.plain?.key === key) {
           // The list opened before the reply at its dot came: a member other than this item's
           // closes the list for its own ghost text (MemberLead), so this one would only flash.
@@ -140,6 +143,11 @@ export class InlineMiddleware {
   /** The list item VS Code's latest inline request had selected, where that request was at `key` (flowKey); else undefined. */
   selectedAt(key: string): string | undefined {
     return this.lastAsked?.key === key ? this.lastAsked.selected : undefined;
+  }
+
+  /** VS Code's latest inline request at `key` had another list item selected than its first there (the user moved in the list). */
+  navigatedAt(key: string): boolean {
+    return this.lastAsked?.key === key && this.lastAsked.selected !== undefined && this.firstSelected?.key === key && this.firstSelected.selected !== this.lastAsked.selected;
   }
 
   private item(it: vscode.InlineCompletionItem): vscode.InlineCompletionItem {

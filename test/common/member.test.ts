@@ -6,7 +6,7 @@ import { MEMBER_LATE_MS, MEMBER_WAIT_MS, MemberLead, type MemberDeps } from '../
  * A fake clock and a server whose reply at the dot comes `replyAt` ms after it (or never), where
  * the list has `selected` selected; VS Code's own request may land in the cache at `cacheAt`.
  */
-function world(o: { replyAt?: number; reply?: string; cacheAt?: number; cache?: string; selected?: string; selectedAt?: number; still?: boolean }) {
+function world(o: { replyAt?: number; reply?: string; cacheAt?: number; cache?: string; selected?: string; selectedAt?: number; still?: boolean; navigated?: boolean }) {
   let t = 0;
   const calls = { asks: 0, askedAt: -1, giveWays: 0, trace: [] as string[] };
   let resolveAsk: ((s: string | undefined) => void) | undefined;
@@ -14,6 +14,7 @@ function world(o: { replyAt?: number; reply?: string; cacheAt?: number; cache?: 
     cached: () => (o.cacheAt !== undefined && t >= o.cacheAt ? o.cache : undefined),
     ask: () => { calls.asks++; calls.askedAt = t; return new Promise((r) => { resolveAsk = r; }); },
     still: () => o.still ?? true,
+    navigated: () => o.navigated ?? false,
     selected: () => (t >= (o.selectedAt ?? 0) ? o.selected : undefined),
     giveWay: () => { calls.giveWays++; },
     trace: (line) => calls.trace.push(line),
@@ -74,6 +75,7 @@ describe('MemberLead: the model\'s member first in the list at a dot', () => {
     ['the list already has it selected', { replyAt: 1000, reply: 'log(x)', selected: 'log' }, 'already-selected'],
     ['the list\'s item is asked for too late to be the open list\'s', { replyAt: 1000, reply: 'log(x)', selected: 'assert', selectedAt: 1500 }, 'no-list'],
     ['no list item selected (no list open)', { replyAt: 1000, reply: 'log(x)' }, 'no-list'],
+    ['the user moved in the list (another item selected than its first)', { replyAt: 1000, reply: 'log(x)', selected: 'error', navigated: true }, 'navigated'],
     ['the user typed or moved meanwhile', { replyAt: 1000, reply: 'log(x)', selected: 'assert', still: false }, 'moved'],
     ['the reply has no member', { replyAt: 1000, reply: '\n', selected: 'assert' }, 'no-member'],
     ['the server had nothing', { replyAt: 1000, reply: undefined, selected: 'assert' }, 'no-reply'],
