@@ -82,7 +82,11 @@ interface Slot extends Held { key: string; asked: boolean; recent: number[][]; s
  * keeps the prompt typing still uses; each request takes whichever shares more of its prompt, and
  * the one left goes once typing takes the moved start.
  */
-interface Held { cache: KvCache; taps: RowStore; promptEnd: number; moving: boolean }
+interface Held {
+  cache: KvCache; taps: RowStore; promptEnd: number; moving: boolean;
+  /** The moved start's prompt was computed to its end (the start the server's prompts then use). */
+  whole?: boolean;
+}
 
 export class Engine {
   private active: Slot;
@@ -125,7 +129,14 @@ export class Engine {
     const wasKey = was.key;
     this.switchContext(key, slots, ids);
     // A context left keeps one cache: the spare of a move cut short is not worth its memory there.
-    if (was !== this.active || was.key !== wasKey) { was.spare = undefined; was.moving = false; }
+    // A move computed whole is what its next prompt starts at, even where a keystroke placed
+    // before the move was whole took the old start's cache since: the moved one stays.
+    if (was !== this.active || was.key !== wasKey) {
+      if (was.spare?.moving && was.spare.whole) this.swap(was.spare, was);
+      was.spare = undefined;
+      was.moving = false;
+      was.whole = false;
+    }
     if (asked) this.active.asked = true;
     return this.useCache(ids, spare);
   }
@@ -153,18 +164,19 @@ export class Engine {
     if (slot.moving || (slot.spare && 2 * Math.max(here, there) < ids.length)) {
       slot.spare = undefined;
       slot.moving = false;
+      slot.whole = false;
     }
     return false;
   }
 
-  /** The active context's cache becomes its spare, `other` its cache. */
-  private swap(other: Held): void {
-    const slot = this.active;
-    slot.spare = { cache: slot.cache, taps: slot.taps, promptEnd: slot.promptEnd, moving: slot.moving };
+  /** A context's cache (the active one's by default) becomes its spare, `other` its cache. */
+  private swap(other: Held, slot: Slot = this.active): void {
+    slot.spare = { cache: slot.cache, taps: slot.taps, promptEnd: slot.promptEnd, moving: slot.moving, whole: slot.whole };
     slot.cache = other.cache;
     slot.taps = other.taps;
     slot.promptEnd = other.promptEnd;
     slot.moving = other.moving;
+    slot.whole = other.whole;
   }
 
   /** Whether the active context holds a second cache (a move under way or cut short). */
@@ -199,7 +211,7 @@ export class Engine {
       const old = this.parked.splice(w >= 0 ? w : 0, 1)[0] as Slot;
       old.cache.truncate(0);
       old.taps.truncate(0);
-      this.active = { ...old, key, asked: false, recent: [], moving: false, spare: undefined };
+      this.active = { ...old, key, asked: false, recent: [], moving: false, whole: false, spare: undefined };
     } else {
       this.active = this.newSlot(key);
     }
@@ -211,7 +223,7 @@ export class Engine {
    */
   forget(key: string): void {
     this.parked = this.parked.filter((s) => s.key !== key);
-    if (this.active.key === key) { this.active.key = ''; this.active.spare = undefined; this.active.moving = false; }
+    if (this.active.key === key) { this.active.key = ''; this.active.spare = undefined; this.active.moving = false; this.active.whole = false; }
   }
 
   /** Token ids of a prompt, with BOS when the model wants it, cut from the left to fit. */
@@ -351,6 +363,7 @@ export class Engine {
     timings.reusedTokens = pre.reused;
     timings.prefillTokens = ids.length - pre.reused;
     if (req.prefillOnly) {
+      if (inSpare) this.active.whole = true;
       await this.primeForWarmUp(drafter, needsTaps, sampling, rng);
       return this.finish(out, 'length', timings, t0, performance.now(), healedText);
     }

@@ -630,6 +630,30 @@ describe('a KV cache per document (cacheKey, cacheSlots)', () => {
     assert.equal(e.spareHeld, false, 'a document left keeps one cache');
   });
 
+  it('a document left after its move was whole keeps the moved start\'s cache, even where a keystroke placed before took the old one since', async () => {
+    const lines = Array.from({ length: 40 }, (_, i) => `v${String(i).padStart(2, '0')} = f(${i})\n`);
+    const OLD = lines.slice(0, 30).join(''), MOVED = lines.slice(12, 36).join(''), ELSE = lines.slice(20, 40).join('');
+    const slot = { cacheKey: 'a', cacheSlots: 2 };
+    for (const whole of [true, false]) {
+      const e = new Engine(new FakeTarget());
+      await e.complete({ prompt: OLD, maxTokens: 4, ...slot });
+      let asked = 0;
+      const move = await e.complete({ prompt: MOVED, maxTokens: 4, prefillOnly: true, spare: true, ...slot }, whole ? {} : { isCancelled: () => asked++ > 0 });
+      assert.equal(move.finishReason, whole ? 'length' : 'cancelled');
+      // The keystroke whose prompt was placed at the old start before the move was whole (the two race).
+      const raced = await e.complete({ prompt: `${OLD}v`, maxTokens: 4, ...slot });
+      assert.ok(raced.timings.reusedTokens >= OLD.length, `${raced.timings.reusedTokens} reused`);
+      assert.ok(e.spareHeld);
+      // Another document, then back: a whole move's start is where the next prompt starts.
+      await e.complete({ prompt: ELSE, maxTokens: 4, cacheKey: 'b', cacheSlots: 2 });
+      const back = await e.complete({ prompt: whole ? `${MOVED}v` : `${OLD}vv`, maxTokens: 8, ...slot });
+      const wanted = whole ? MOVED.length : OLD.length;
+      assert.ok(back.timings.reusedTokens >= wanted, `${whole ? 'the moved start' : 'a move cut short: the old start'} kept (${back.timings.reusedTokens} of ${back.timings.promptTokens} reused)`);
+      assert.deepEqual(back.tokens, await cold(whole ? `${MOVED}v` : `${OLD}vv`));
+      assert.equal(e.spareHeld, false, 'one cache kept');
+    }
+  });
+
   it('a new document whose prompt is the active cache (saved under a new name) takes that cache over', async () => {
     const e = new Engine(new FakeTarget());
     await e.complete({ prompt: A, maxTokens: 4, cacheKey: 'untitled:1', cacheSlots: 2 });
