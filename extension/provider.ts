@@ -77,10 +77,11 @@ export class InlineMiddleware {
         }
         // Without a list item: VS Code's cancel (the list opening) is forwarded unless the list waits for this reply.
         let own: vscode.CancellationToken = token;
+        let kept = false;
         let settle: (text: string | undefined) => void = () => {};
         if (!sel) {
           const cts = new vscode.CancellationTokenSource();
-          token.onCancellationRequested(() => { if (this.memberKey !== key) cts.cancel(); });
+          token.onCancellationRequested(() => { if (this.memberKey === key) kept = true; else cts.cancel(); });
           own = cts.token;
           this.plain = { key, reply: new Promise((res) => { settle = res; }) };
         }
@@ -100,7 +101,7 @@ export class InlineMiddleware {
           return result ? (Array.isArray(result) ? result : result.items) : result;
         });
         settle(r.kind === 'cache' ? r.items[0] : r.kind === 'server' && r.items[0] ? this.flow.textOf(r.items[0]) : undefined);
-        if (token.isCancellationRequested && own !== token) {
+        if (kept) {
           this.trace(() => `kept ${where()} for the suggestion list after VS Code cancelled it: ${r.kind}`);
           return undefined;
         }
