@@ -53,12 +53,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       middleware: inline.middleware(),
     };
     client = new LanguageClient('prism', 'PRISM Complete', serverOptions, clientOptions);
-    // An edit made while the extension was still starting (the window just opened, Enter pressed
-    // at once) asked nothing: it reached the extension host as an already-edited document, not as
-    // a change, and VS Code asks a provider again only at the next edit, so the cursor stayed
-    // without ghost text. Once the model is loaded (the provider is registered in the workbench
-    // by then), ask once where the active document was edited since it opened (its version > 1;
-    // isDirty alone read false there) and nothing was asked yet.
     // The member list's own inline request at a dot whose reply came too late for the list
     // (extension/member.ts): as typing's (one completion, no list item), its reply cached there.
     const askInline: AskInline = async (doc, pos, point) => {
@@ -75,6 +69,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       inline.flow.cache.put(point, [text], false, [range && range.start.line === range.end.line ? range.end.character - range.start.character : 0]);
       return text;
     };
+    // An edit made while the extension was still starting (the window just opened, Enter pressed
+    // at once) asked nothing: it reached the extension host as an already-edited document, not as
+    // a change, and VS Code asks a provider again only at the next edit, so the cursor stayed
+    // without ghost text. Once the model is loaded (the provider is registered in the workbench
+    // by then), ask once where the active document was edited since it opened (its version > 1;
+    // isDirty alone read false there) and nothing was asked yet.
     let caughtUp = false;
     const catchUp = (p: StatusParams): void => {
       if (caughtUp || p.state !== 'idle' || !p.model) return;

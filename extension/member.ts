@@ -23,10 +23,9 @@ export function memberProvider(inline: InlineMiddleware, on: (doc: vscode.TextDo
   };
   return {
     async provideCompletionItems(doc, pos, token, ctx) {
-      if (!on(doc)) return undefined;
+      if (ctx.triggerKind !== vscode.CompletionTriggerKind.TriggerCharacter || ctx.triggerCharacter !== '.' || !on(doc)) return undefined;
       const uri = doc.uri.toString();
       const key = flowKey(uri, doc.version, pos.line, pos.character);
-      if (ctx.triggerKind !== vscode.CompletionTriggerKind.TriggerCharacter || ctx.triggerCharacter !== '.') return undefined;
       const point = docPoint(uri, doc.getText(new vscode.Range(new vscode.Position(0, 0), pos)), doc.getText(new vscode.Range(pos, doc.positionAt(doc.getText().length))));
       const version = doc.version;
       const release = inline.holdForMember(key);
