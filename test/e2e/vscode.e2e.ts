@@ -304,6 +304,17 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     return lines.slice(-n).join('\n');
   }
 
+  /** Waits (`ms` at most) until the extension's logged output matches `re` (the log file is written a little later); its tail. */
+  async function logShows(re: RegExp, ms: number): Promise<string> {
+    const deadline = Date.now() + ms;
+    let log = outputTail(200);
+    while (!re.test(log) && Date.now() < deadline) {
+      await page.waitForTimeout(200);
+      log = outputTail(200);
+    }
+    return log;
+  }
+
   /**
    * At a dot: waits (`ms` at most) until the ghost text continues `member` with the list either
    * leading with it, selected, or closed (a reply that came after the list's wait closes it for
@@ -336,7 +347,10 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     assert.ok(shown.startsWith('log('), `the ghost text continues the model's member: ${JSON.stringify(shown)} (list ${list ? `open, ${JSON.stringify(selected)} selected` : 'closed'}); the extension's log ends:\n${log}`);
     // Within the list's wait, the list leads with it (else the log says the list gave way).
     if (list) assert.equal(selected, 'log', 'the selected item');
-    else assert.match(log, /member "log" came \d+ ms after the dot, "\.?assert" selected: the list gives way/, 'the list closed for the ghost text');
+    else {
+      const gave = /member "log" came \d+ ms after the dot, "\.?assert" selected: the list gives way/;
+      assert.match(await logShows(gave, 5000), gave, 'the list closed for the ghost text');
+    }
     const saved = await tabAndSave(dotFile, (t) => t.length > dotText.length + 'log('.length);
     const line = lastLine(saved);
     assert.equal(line.trim(), `console.${shown}`.trim(), 'one Tab wrote what was on screen');
@@ -351,7 +365,10 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     const log = outputTail();
     assert.ok(shown.startsWith('log('), `the ghost text continues the model's member: ${JSON.stringify(shown)} (list ${list ? `open, ${JSON.stringify(selected)} selected` : 'closed'}); the extension's log ends:\n${log}`);
     if (list) assert.equal(selected, 'log', 'the selected item');
-    else assert.match(log, /member "log" came \d+ ms after the dot, "\.?assert" selected: the list gives way/, 'the list closed for the ghost text');
+    else {
+      const gave = /member "log" came \d+ ms after the dot, "\.?assert" selected: the list gives way/;
+      assert.match(await logShows(gave, 5000), gave, 'the list closed for the ghost text');
+    }
     const saved = await tabAndSave(coldDotFile, (t) => t.length > coldDotText.length + 'log('.length);
     assert.equal(lastLine(saved).trim(), `console.${shown}`.trim(), 'one Tab wrote what was on screen');
   });
