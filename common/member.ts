@@ -8,10 +8,11 @@
 // The list waits MEMBER_WAIT_MS at most for the inline reply at the dot (from the client's cache:
 // at once where the ghost text typed through had it). A reply that comes later (a prompt still
 // being computed, a busy machine) would be lost: VS Code opens the list without it, then cancels
-// its own request and asks again with the list's first item selected. So after the wait the
-// reply is still awaited (VS Code's request, kept, or the client's own: MemberDeps.ask), and
-// when its member is not the item the list selected, the list gives way to the ghost text
-// (giveWay: closed, and the ghost text asked for without an item). A list asked for again while
+// its own request and asks again with the list's first item selected. So the dot is watched on:
+// the reply is still awaited (VS Code's request, kept, or the client's own: MemberDeps.ask), and
+// when its member is not the item the list selected (a late reply; also a list request VS Code
+// dropped, once seen in a fresh clone's run), the list gives way to the ghost text (giveWay:
+// closed, and the ghost text asked for without an item). A list asked for again while
 // open kept its selected item in code-server (two end-to-end runs), so it is not reordered. Pure (no
 // vscode), unit-tested; extension/member.ts is the vscode side.
 import { leadingMember } from './text';
@@ -48,7 +49,7 @@ export interface MemberDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** What a late reply did: shown (the list gave way to its ghost text), or why not. */
+/** What the watch of a dot did: the list gave way to the reply's ghost text, or why not. */
 export type LateOutcome = 'gave-way' | 'navigated' | 'no-reply' | 'no-member' | 'moved' | 'already-selected' | 'no-list' | 'too-late';
 
 export class MemberLead {
@@ -59,27 +60,32 @@ export class MemberLead {
 
   /**
    * The list asks at a dot (`key`: flowKey of the document, version and cursor): the member to
-   * lead it with, or undefined (then the list opens as the other providers have it, and a reply
-   * that comes within MEMBER_LATE_MS may close it for its ghost text). `late` resolves to what that did.
+   * lead it with where the reply came within the wait, else undefined (the list then opens as the
+   * other providers have it). `watch` follows the dot on (MEMBER_LATE_MS at most): where the list
+   * came up with another item selected than the reply's member (a late reply, a list request
+   * VS Code dropped, a list that did not take the member), the list gives way to the ghost text.
    */
-  async atDot(key: string, deps: MemberDeps, cancelled: () => boolean): Promise<{ member?: string; late?: Promise<LateOutcome> }> {
+  async atDot(key: string, deps: MemberDeps, cancelled: () => boolean): Promise<{ member?: string; watch: Promise<LateOutcome> }> {
     const now = deps.now ?? Date.now;
     const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const start = now();
     this.latest = key;
     for (;;) {
       const text = deps.cached();
-      if (text !== undefined) return { member: leadingMember(text) };
+      if (text !== undefined) {
+        const member = leadingMember(text);
+        return { member, watch: member ? this.watch(key, deps, start, now, sleep) : Promise.resolve('no-member') };
+      }
       if (cancelled() || now() - start >= this.waitMs) break;
       await sleep(POLL_MS);
     }
-    if (cancelled()) return {};
-    return { late: this.late(key, deps, start, now, sleep) };
+    return { watch: this.watch(key, deps, start, now, sleep) };
   }
 
-  private async late(key: string, deps: MemberDeps, start: number, now: () => number, sleep: (ms: number) => Promise<void>): Promise<LateOutcome> {
+  private async watch(key: string, deps: MemberDeps, start: number, now: () => number, sleep: (ms: number) => Promise<void>): Promise<LateOutcome> {
+    if (!deps.still()) return 'moved';
     let asked: { text: string | undefined } | undefined;
-    deps.ask().then((text) => { asked = { text }; }, () => { asked = { text: undefined }; });
+    if (deps.cached() === undefined) deps.ask().then((text) => { asked = { text }; }, () => { asked = { text: undefined }; });
     // VS Code's own request may still land first; the client's request answers otherwise.
     let text: string | undefined;
     for (;;) {

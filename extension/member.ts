@@ -42,11 +42,12 @@ export function memberProvider(inline: InlineMiddleware, on: (doc: vscode.TextDo
         giveWay: () => void vscode.commands.executeCommand('hideSuggestWidget').then(() => inline.askAgain()),
         trace: (line) => log(() => line),
       }, () => token.isCancellationRequested);
-      if (r.late) {
-        const at = `${doc.uri.path.split('/').pop() ?? ''}:${pos.line + 1}:${pos.character + 1} v${version}`;
-        log(() => `member at ${at}: no reply within the list's wait`);
-        void r.late.then((outcome) => { release(); log(() => `member at ${at}: ${outcome}`); });
-      } else release();
+      const at = `${doc.uri.path.split('/').pop() ?? ''}:${pos.line + 1}:${pos.character + 1} v${version}`;
+      if (!r.member) log(() => `member at ${at}: no reply within the list's wait${token.isCancellationRequested ? ' (VS Code dropped the list\'s request)' : ''}`);
+      void r.watch.then((outcome) => {
+        release();
+        if (outcome !== 'already-selected' && outcome !== 'no-list') log(() => `member at ${at}: ${outcome}`);
+      });
       return r.member ? item(r.member) : undefined;
     },
   };

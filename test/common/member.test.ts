@@ -28,27 +28,36 @@ function world(o: { replyAt?: number; reply?: string; cacheAt?: number; cache?: 
 }
 
 describe('MemberLead: the model\'s member first in the list at a dot', () => {
-  it('answers with the cached reply\'s member within the wait, and asks nothing itself', async () => {
-    const w = world({ cacheAt: 200, cache: 'log(area(6, 7));' });
+  it('answers with the cached reply\'s member within the wait, asks nothing itself, and leaves a list that took it', async () => {
+    const w = world({ cacheAt: 200, cache: 'log(area(6, 7));', selected: 'log' });
     const r = await new MemberLead().atDot('k', w.deps, () => false);
     assert.equal(r.member, 'log');
-    assert.equal(r.late, undefined);
     assert.ok(w.now() >= 200 && w.now() < MEMBER_WAIT_MS, `answered at ${w.now()} ms`);
+    assert.equal(await r.watch, 'already-selected');
+    assert.equal(w.calls.asks, 0);
+    assert.equal(w.calls.giveWays, 0);
+  });
+
+  it('a list that came up with another item selected though the member was answered gives way to the ghost text', async () => {
+    const w = world({ cacheAt: 100, cache: 'log(area(6, 7));', selected: '.assert', selectedAt: 150 });
+    const r = await new MemberLead().atDot('k', w.deps, () => false);
+    assert.equal(r.member, 'log');
+    assert.equal(await r.watch, 'gave-way');
     assert.equal(w.calls.asks, 0);
   });
 
   it('a reply that begins with no member (a call\'s parenthesis) leads with nothing', async () => {
     const w = world({ cacheAt: 0, cache: '(x)' });
     const r = await new MemberLead().atDot('k', w.deps, () => false);
-    assert.deepEqual(r, { member: undefined });
+    assert.equal(r.member, undefined);
+    assert.equal(await r.watch, 'no-member');
   });
 
   it('a reply after the wait: awaited, and where its member is not the list\'s selected item, the list gives way to its ghost text', async () => {
     const w = world({ replyAt: 1500, reply: 'log(area(6, 7));', selected: 'assert' });
-    const lead = new MemberLead();
-    const r = await lead.atDot('k', w.deps, () => false);
+    const r = await new MemberLead().atDot('k', w.deps, () => false);
     assert.equal(r.member, undefined, 'the list opens without it');
-    assert.equal(await r.late, 'gave-way');
+    assert.equal(await r.watch, 'gave-way');
     assert.equal(w.calls.asks, 1);
     assert.ok(w.calls.askedAt >= MEMBER_WAIT_MS && w.calls.askedAt < MEMBER_WAIT_MS + 20, `asked the server after the whole wait (${w.calls.askedAt} ms)`);
     assert.equal(w.calls.giveWays, 1);
@@ -57,18 +66,25 @@ describe('MemberLead: the model\'s member first in the list at a dot', () => {
 
   it('VS Code\'s own reply landing in the cache first serves as well', async () => {
     const w = world({ cacheAt: 900, cache: 'warn("x")', selected: 'assert' });
-    const lead = new MemberLead();
-    const r = await lead.atDot('k', w.deps, () => false);
-    assert.equal(await r.late, 'gave-way');
+    const r = await new MemberLead().atDot('k', w.deps, () => false);
+    assert.equal(await r.watch, 'gave-way');
     assert.equal(w.calls.asks, 1, 'its own request too, the first to answer serving');
   });
 
   it('the list\'s item asked for just after the reply lands still counts; an item that carries the dot is its member', async () => {
     const w = world({ replyAt: 1000, reply: 'log(x)', selected: '.assert', selectedAt: 1200 });
-    const lead = new MemberLead();
-    assert.equal(await (await lead.atDot('k', w.deps, () => false)).late, 'gave-way');
+    assert.equal(await (await new MemberLead().atDot('k', w.deps, () => false)).watch, 'gave-way');
     const same = world({ replyAt: 1000, reply: 'log(x)', selected: '.log' });
-    assert.equal(await (await new MemberLead().atDot('k', same.deps, () => false)).late, 'already-selected');
+    assert.equal(await (await new MemberLead().atDot('k', same.deps, () => false)).watch, 'already-selected');
+  });
+
+  it('a list request VS Code drops during the wait: the dot is still watched, and the list gives way', async () => {
+    const w = world({ replyAt: 1000, reply: 'log(x)', selected: 'assert' });
+    let n = 0;
+    const r = await new MemberLead().atDot('k', w.deps, () => ++n > 3);
+    assert.equal(r.member, undefined);
+    assert.ok(w.now() < MEMBER_WAIT_MS, 'answered at once');
+    assert.equal(await r.watch, 'gave-way');
   });
 
   const cases: [string, Parameters<typeof world>[0], string][] = [
@@ -82,11 +98,10 @@ describe('MemberLead: the model\'s member first in the list at a dot', () => {
     ['the reply comes after MEMBER_LATE_MS', { replyAt: MEMBER_LATE_MS + 100, reply: 'log(x)', selected: 'assert' }, 'too-late'],
   ];
   for (const [what, o, outcome] of cases) {
-    it(`a late reply leaves the list as it is where ${what}`, async () => {
+    it(`the list stays as it is where ${what}`, async () => {
       const w = world(o);
-      const lead = new MemberLead();
-      const r = await lead.atDot('k', w.deps, () => false);
-      assert.equal(await r.late, outcome);
+      const r = await new MemberLead().atDot('k', w.deps, () => false);
+      assert.equal(await r.watch, outcome);
       assert.equal(w.calls.giveWays, 0);
     });
   }
@@ -97,15 +112,7 @@ describe('MemberLead: the model\'s member first in the list at a dot', () => {
     const lead = new MemberLead();
     const first = await lead.atDot('k1', a.deps, () => false);
     assert.equal((await lead.atDot('k2', b.deps, () => false)).member, 'error');
-    assert.equal(await first.late, 'too-late');
+    assert.equal(await first.watch, 'too-late');
     assert.equal(a.calls.giveWays, 0);
-  });
-
-  it('a list request VS Code cancels during the wait asks nothing more', async () => {
-    const w = world({ replyAt: 1000, reply: 'log(x)', selected: 'assert' });
-    let n = 0;
-    const r = await new MemberLead().atDot('k', w.deps, () => ++n > 3);
-    assert.deepEqual(r, {});
-    assert.equal(w.calls.asks, 0);
   });
 });
