@@ -108,6 +108,9 @@ export class InlineFlow<T> {
     const explicit = !req.automatic && this.now() - this.ownTriggerAt > OWN_TRIGGER_MS;
     if (!req.automatic) this.ownTriggerAt = -Infinity;
     if (!this.enabled()) return { kind: 'off' };
+    // The extension's own ask (a block's whole came just before Escape) reaching VS Code after
+    // the user dismissed the ghost text there: nothing comes back unasked.
+    if (!req.automatic && !explicit && req.key !== undefined && req.key === this.dismissedKey) return { kind: 'cancelled' };
     if (req.multiCursor) return { kind: 'multi-cursor' };
     const asked = this.now();
     const rest = this.selectedRest;

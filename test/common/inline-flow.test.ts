@@ -72,6 +72,22 @@ describe('inline flow', () => {
     assert.deepEqual(await flow.provide({ point: point('def f():\n    y'), automatic: true }, live, ask), { kind: 'cache', items: [' = 1\n    return y\n'], typed: 'y' });
   });
 
+  it('the extension\'s own ask that reaches VS Code after the user dismissed the ghost text there brings nothing back; the user\'s own ask does', async () => {
+    const { flow, clock } = setup();
+    const key = flowKey('file:///a.py', 7, 1, 4);
+    await flow.provide({ point: point('def f():\n    '), automatic: true, key }, live, async () => ['y = 1']);
+    // The block's whole came, the extension asked VS Code again, then Escape, then VS Code's request.
+    assert.equal(flow.continued(key, 'y = 1\n    return y'), true);
+    flow.triggered();
+    flow.dismissed(key);
+    const ask = async (): Promise<string[]> => { throw new Error('the cache answers'); };
+    assert.deepEqual(await flow.provide({ point: point('def f():\n    '), automatic: false, key }, live, ask), { kind: 'cancelled' });
+    clock.t += OWN_TRIGGER_MS + 1;
+    assert.deepEqual(await flow.provide({ point: point('def f():\n    '), automatic: false, key }, live, ask), { kind: 'cache', items: ['y = 1\n    return y'], typed: '' }, 'Alt+\\ shows it');
+    flow.triggered();
+    assert.equal((await flow.provide({ point: point('def f():\n    '), automatic: false, key: flowKey('file:///a.py', 8, 1, 4) }, live, ask)).kind, 'cache', 'elsewhere the extension\'s ask is answered');
+  });
+
   it('the whole of a reply made with a list item selected answers that request again while the same item is selected', async () => {
     const { flow } = setup();
     const key = flowKey('file:///a.py', 3, 0, 5);
