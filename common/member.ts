@@ -43,7 +43,7 @@ export interface MemberDeps {
   navigated?: () => boolean;
   /** Closes the suggestion list and asks for the ghost text at the dot (no list item selected). */
   giveWay: () => void;
-  /** One line for the output channel's trace. */
+  /** One line for the output channel (where the list gives way). */
   trace?: (line: string) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -53,7 +53,7 @@ export interface MemberDeps {
 export type LateOutcome = 'gave-way' | 'navigated' | 'no-reply' | 'no-member' | 'moved' | 'already-selected' | 'no-list' | 'too-late';
 
 export class MemberLead {
-  /** The latest dot whose late reply is awaited: a newer dot makes an older wait moot. */
+  /** The latest dot watched: a newer dot makes an older watch moot. */
   private latest: string | undefined;
 
   constructor(private readonly waitMs = MEMBER_WAIT_MS, private readonly lateMs = MEMBER_LATE_MS) {}

@@ -43,7 +43,7 @@ export function memberProvider(inline: InlineMiddleware, on: (doc: vscode.TextDo
         trace: (line) => log(() => line),
       }, () => token.isCancellationRequested);
       const at = `${doc.uri.path.split('/').pop() ?? ''}:${pos.line + 1}:${pos.character + 1} v${version}`;
-      if (!r.member) log(() => `member at ${at}: no reply within the list's wait${token.isCancellationRequested ? ' (VS Code dropped the list\'s request)' : ''}`);
+      if (!r.member && !inline.flow.cache.get(point)) log(() => `member at ${at}: no reply within the list's wait${token.isCancellationRequested ? ' (VS Code dropped the list\'s request)' : ''}`);
       void r.watch.then((outcome) => {
         release();
         if (outcome !== 'already-selected' && outcome !== 'no-list') log(() => `member at ${at}: ${outcome}`);
