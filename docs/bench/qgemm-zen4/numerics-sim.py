@@ -3,27 +3,13 @@
 # (activations quantized per row, weights per output column) against int8 activations per block of 32.
 # cd models && .venv/bin/python ../docs/bench/qgemm-zen4/numerics-sim.py 12
 import json, sys, random, torch, torch.nn.functional as F, numpy as np
-from prism.reference import hf_model, hf_tokenizer
 import os
-ROOT=os.path.join(os.path.dirname(os.path.abspath(__file__)),'../../..')
-G=os.path.join(ROOT,'.models/SmolLM2-135M-Instruct.Q4_1.gguf')
-DATA=os.environ.get('PRISM_SHARED_DATA', os.path.join(ROOT,'../shared/data/code'))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from simlib import GGUF as G, windows as _windows, qrow, qblk, wchan
+from prism.reference import hf_model, hf_tokenizer
 torch.set_num_threads(2)
 m=hf_model(G); tok=hf_tokenizer(G)
-splits=json.load(open(os.path.join(DATA,'splits.json')))
-def repos(split): return {e['repo'] for e in splits[split]}
-def windows(split, n, W=256, seed=0):
-    rs=repos(split); files=[]
-    for lang in ['python','typescript','javascript','go','rust','java','c_cpp']:
-        for line in open(os.path.join(DATA,'corpus',lang+'.jsonl')):
-            r=json.loads(line)
-            if r['repo'] in rs and len(r['content'])>3000: files.append(r['content'])
-    random.Random(seed).shuffle(files); out=[]
-    for c in files:
-        ids=tok.encode(c).ids
-        if len(ids)>=W+1: out.append(ids[:W]);
-        if len(out)==n: break
-    return out
+def windows(split, n, W=256, seed=0): return _windows(tok, split, n, W, seed)
 dev=windows('dev', int(sys.argv[1]) if len(sys.argv)>1 else 12)
 cal=windows('train', 8, seed=1)
 lins=[]
@@ -42,15 +28,6 @@ def hook(mod, inp, out):
     a=inp[0].detach().abs().reshape(-1,inp[0].shape[-1]).amax(0); k=id(mod)
     amax[k]=torch.maximum(amax[k],a) if k in amax else a
 hs=[mod.register_forward_hook(hook) for _,mod in lins]; run(cal); [h.remove() for h in hs]
-def qrow(x):
-    s=x.abs().amax(-1,keepdim=True).clamp_min(1e-30)/127
-    return (x/s).round().clamp(-128,127)*s
-def qblk(x,b=32):
-    sh=x.shape; xb=x.reshape(*sh[:-1],sh[-1]//b,b); s=xb.abs().amax(-1,keepdim=True).clamp_min(1e-30)/127
-    return ((xb/s).round().clamp(-127,127)*s).reshape(sh)
-def wchan(w):  # w [N,K] per output row
-    s=w.abs().amax(1,keepdim=True).clamp_min(1e-30)/127
-    return (w/s).round().clamp(-127,127)*s
 def setup(act, wq, alpha=None):
     for _,mod in lins:
         k=id(mod); w=W0[k]

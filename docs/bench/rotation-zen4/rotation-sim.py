@@ -5,26 +5,13 @@
 # x W^T = (x R)(W R)^T for orthogonal R: the rotation moves outlier channels' energy across all
 # channels, so one scale per row loses less (QuaRot / SpinQuant's argument).
 # cd models && .venv/bin/python ../docs/bench/rotation-zen4/rotation-sim.py 12 [WORD,WORD...: only arms whose label has one]
-import json, sys, os, random, torch, torch.nn.functional as F
+import sys, os, torch, torch.nn.functional as F
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '../qgemm-zen4'))
+from simlib import GGUF as G, windows as _windows, qrow, qblk, wchan
 from prism.reference import hf_model, hf_tokenizer
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../..')
-G = os.path.join(ROOT, '.models/SmolLM2-135M-Instruct.Q4_1.gguf')
-DATA = os.environ.get('PRISM_SHARED_DATA', os.path.join(ROOT, '../shared/data/code'))
 torch.set_num_threads(2)
 m = hf_model(G); tok = hf_tokenizer(G)
-splits = json.load(open(os.path.join(DATA, 'splits.json')))
-def windows(split, n, W=256, seed=0):
-    rs = {e['repo'] for e in splits[split]}; files = []
-    for lang in ['python', 'typescript', 'javascript', 'go', 'rust', 'java', 'c_cpp']:
-        for line in open(os.path.join(DATA, 'corpus', lang + '.jsonl')):
-            r = json.loads(line)
-            if r['repo'] in rs and len(r['content']) > 3000: files.append(r['content'])
-    random.Random(seed).shuffle(files); out = []
-    for c in files:
-        ids = tok.encode(c).ids
-        if len(ids) >= W + 1: out.append(ids[:W])
-        if len(out) == n: break
-    return out
+def windows(split, n, W=256, seed=0): return _windows(tok, split, n, W, seed)
 dev = windows('dev', int(sys.argv[1]) if len(sys.argv) > 1 else 12)
 lins = []
 for L in m.model.layers:
@@ -36,15 +23,6 @@ def run(ws):
     with torch.no_grad():
         return torch.stack([m(input_ids=torch.tensor([w])).logits[0].argmax(-1) for w in ws])
 ref = run(dev)
-def qrow(x):
-    s = x.abs().amax(-1, keepdim=True).clamp_min(1e-30) / 127
-    return (x / s).round().clamp(-128, 127) * s
-def qblk(x, b=32):
-    sh = x.shape; xb = x.reshape(*sh[:-1], sh[-1] // b, b); s = xb.abs().amax(-1, keepdim=True).clamp_min(1e-30) / 127
-    return ((xb / s).round().clamp(-127, 127) * s).reshape(sh)
-def wchan(w):  # [N, K], one scale per output column of the GEMM (row of w)
-    s = w.abs().amax(1, keepdim=True).clamp_min(1e-30) / 127
-    return (w / s).round().clamp(-127, 127) * s
 g = torch.Generator().manual_seed(0)
 def orth(n):
     q, r = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))
