@@ -13,8 +13,17 @@
 // when its member is not the item the list selected (a late reply; also a list request VS Code
 // dropped, once seen in a fresh clone's run), the list gives way to the ghost text (giveWay:
 // closed, and the ghost text asked for without an item). A list asked for again while
-// open kept its selected item in code-server (two end-to-end runs), so it is not reordered. Pure (no
-// vscode), unit-tested; extension/member.ts is the vscode side.
+// open kept its selected item in code-server (two end-to-end runs), so it is not reordered.
+//
+// How VS Code chooses the selected item: its inline completions give the list a selector that
+// picks the item the ghost text on screen continues (the longest such item); an item's
+// `preselect` counts only among the items of the best filter score, which the language server's
+// items, carrying the dot (`.assert`), hold. So the member leads where its ghost text is on screen
+// when the list opens, which is why the list waits for the reply and not for the member alone:
+// replying with the member first, its line following, opened the list 40-55 ms sooner but blanked
+// the ghost text under the selected item until the line came (docs/BENCHMARKS.md, "Tried, not
+// adopted: the member alone first at a dot"). Pure (no vscode), unit-tested; extension/member.ts
+// is the vscode side.
 import { leadingMember } from './text';
 
 /** How long the list waits for the inline reply at a dot (ms); without one it opens as before. */

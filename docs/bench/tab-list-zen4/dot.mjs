@@ -2,7 +2,8 @@
 // suggestion list at the dot with its first member selected and the ghost text must continue that
 // item. Dev-split lines `name.member...` in the files' second halves: the file cut at the line's
 // indentation, the line typed up to its dot (80 ms a key), then ms from the dot to the list's items
-// and to the ghost text (2.5 s at most), the list, its selected item, and whether the ghost text's first word (the item's, with the list
+// and to the ghost text (2.5 s at most), when the ghost text last changed in the 1.5 s after (whole_ms: a reply with
+// the member alone is followed by its line), the list, its selected item, and whether the ghost text's first word (the item's, with the list
 // open) is the line's member. SETTINGS='{...}' adds user settings (the arm without the list at the
 // dot: {"editor.suggestOnTriggerCharacters": false}); PER cases per language (8); DRY=1 prints
 // the cases only. Not a test.
@@ -42,12 +43,19 @@ try {
       page.waitForFunction(() => document.querySelector('.suggest-widget.visible .monaco-list-row') !== null, undefined, { polling: 'raf', timeout: 2500 }).then(() => Date.now() - t0, () => -1),
       ghostAfter(page, t0, 2500),
     ]);
-    await page.waitForTimeout(150);
-    const shown = await ghost();
+    // The ghost text as it changes for 1.5 s more (a reply with the member alone, then its line):
+    // whole_ms, when it last changed.
+    let shown = await ghost();
+    let wholeMs = ms;
+    for (const end = Date.now() + 1500; ms >= 0 && Date.now() < end;) {
+      await page.waitForTimeout(20);
+      const now = await ghost();
+      if (now !== shown) { shown = now; wholeMs = Date.now() - t0; }
+    }
     const list = await page.locator('.suggest-widget.visible').first().isVisible().catch(() => false);
     const item = list ? ((await page.locator('.suggest-widget .monaco-list-row.focused .label-name').first().textContent().catch(() => '')) ?? '') : '';
     const first = (shown.match(/^[A-Za-z_$][\w$]*/) ?? [''])[0];
-    console.log(JSON.stringify({ ...c, key_at: keyAt, list_ms: listMs, ghost_ms: ms, list, item, ghost: shown.slice(0, 60), ghost_member: first, right: first === c.member, item_right: item === c.member }));
+    console.log(JSON.stringify({ ...c, key_at: keyAt, list_ms: listMs, ghost_ms: ms, whole_ms: wholeMs, list, item, ghost: shown.slice(0, 60), ghost_member: first, right: first === c.member, item_right: item === c.member }));
     await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
   }
