@@ -19,11 +19,10 @@
 // picks the item the ghost text on screen continues (the longest such item); an item's
 // `preselect` counts only among the items of the best filter score, which the language server's
 // items, carrying the dot (`.assert`), hold. So the member leads where its ghost text is on screen
-// when the list opens, which is why the list waits for the reply and not for the member alone:
-// replying with the member first, its line following, opened the list 40-55 ms sooner but blanked
-// the ghost text under the selected item until the line came (docs/BENCHMARKS.md, "Tried, not
-// adopted: the member alone first at a dot"). Pure (no vscode), unit-tested; extension/member.ts
-// is the vscode side.
+// when the list opens; with the item selected, VS Code shows only what the ghost text adds after
+// it. A reply with the member alone first, its line following, was tried and not landed
+// (docs/BENCHMARKS.md, "Tried, not landed: the member alone first at a dot"). Pure (no vscode),
+// unit-tested; extension/member.ts is the vscode side.
 import { leadingMember } from './text';
 
 /** How long the list waits for the inline reply at a dot (ms); without one it opens as before. */
