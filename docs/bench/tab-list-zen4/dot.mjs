@@ -3,7 +3,8 @@
 // item. Dev-split lines `name.member...` in the files' second halves: the file cut at the line's
 // indentation, the line typed up to its dot (80 ms a key), then ms from the dot to the list's items
 // and to the ghost text (2.5 s at most), when the ghost text last changed in the 1.5 s after (whole_ms: a reply with
-// the member alone is followed by its line), the list, its selected item, and whether the ghost text's first word (the item's, with the list
+// the member alone is followed by its line), and at the end of those 1.5 s (150 ms after both showed before
+// 2026-12-07) the list, its selected item, and whether the ghost text's first word (the item's, with the list
 // open) is the line's member. SETTINGS='{...}' adds user settings (the arm without the list at the
 // dot: {"editor.suggestOnTriggerCharacters": false}); PER cases per language (8); DRY=1 prints
 // the cases only. Not a test.
