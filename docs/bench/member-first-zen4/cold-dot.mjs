@@ -1,0 +1,31 @@
+// Run: git apply member-first.patch && npm run package && VSIX=dist/prism-complete-linux-x64.vsix node docs/bench/member-first-zen4/cold-dot.mjs OUT
+// The end-to-end cold dot, 5 times, with code-server at trace level: each time a fresh ~1,500-token
+// TypeScript file, opened and `.` typed at once after `console`; the ghost text for 8 s.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
+const { openFile, startSession, watchGhost } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
+const shapes = ['square', 'circle', 'triangle', 'hexagon', 'ellipse', 'rhombus', 'pentagon', 'octagon', 'trapezoid', 'kite', 'star', 'arrow', 'cross', 'heart', 'crescent', 'diamond', 'parallelogram', 'semicircle', 'sector', 'annulus', 'oval', 'prism', 'cube', 'sphere', 'cone', 'cylinder', 'pyramid', 'torus', 'wedge', 'lens'];
+const text = (k) => `${shapes.map((n, i) => `export function ${n}Area${k}(a: number, b: number): number {\n  const area = a * b * ${i + 1};\n  console.log(\`${n}: \${area}\`);\n  return area;\n}\n\n`).join('')}function main(): void {\n  console.log(squareArea${k}(2, 3));\n  console`;
+const files = {};
+for (let k = 0; k < 6; k++) files[`areas${k}.ts`] = text(k);
+const out = process.argv[2] ?? '/tmp/cold/out';
+fs.mkdirSync(out, { recursive: true });
+const { page, close } = await startSession({ files, vsix: process.env.VSIX, out, prefix: 'prism-cold-' });
+try {
+  await openFile(page, 'areas5.ts');
+  await page.waitForSelector('.statusbar-item:has-text("PRISM")', { timeout: 120000 });
+  await page.waitForTimeout(6000);
+  for (let k = 0; k < 5; k++) {
+    await openFile(page, `areas${k}.ts`);
+    const t0 = Date.now();
+    await page.keyboard.type('.');
+    const seen = await watchGhost(page, t0, 8000);
+    console.log(JSON.stringify({ file: `areas${k}.ts`, at: new Date(t0).toISOString(), seen: seen.map((x) => `${x.ms}:${x.text}`), final: seen.at(-1)?.text }));
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(1500);
+  }
+} finally {
+  await close();
+}
