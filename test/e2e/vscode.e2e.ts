@@ -334,7 +334,6 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     const { selected, shown, list } = await memberShown('log', 10_000);
     const log = outputTail();
     assert.ok(shown.startsWith('log('), `the ghost text continues the model's member: ${JSON.stringify(shown)} (list ${list ? `open, ${JSON.stringify(selected)} selected` : 'closed'}); the extension's log ends:\n${log}`);
-    // Within the list's wait, the list leads with it (else the log says the list gave way).
     // Open, the list leads with it; closed, it gave way (logged) or never came up.
     if (list) assert.equal(selected, 'log', 'the selected item');
     const saved = await tabAndSave(dotFile, (t) => t.length > dotText.length + 'log('.length);
