@@ -100,12 +100,26 @@ export class InlineFlow<T> {
   private ownTriggerAt = -Infinity;
 
   /**
+   * VS Code's latest inline request was at `key` (flowKey) and invoked (Alt+\\, or the
+   * extension's own ask). VS Code takes a second invoked trigger at the same place as answered by
+   * that request and asks nothing (its InlineCompletionsSource.fetch: UpdateRequest.satisfies),
+   * so the extension's ask there (a block's rest after its first line came by such a request)
+   * must first drop that answer.
+   */
+  invokedAt(key: string): boolean {
+    return this.latest !== undefined && this.latest.key === key && !this.latest.automatic;
+  }
+
+  private latest: { key: string; automatic: boolean } | undefined;
+
+  /**
    * Decides one request; `ask` sends it to the server (with the same cancellation); `explicit`:
    * the user asked (an invoked request the extension did not trigger itself), so the server may
    * add alternatives.
    */
   async provide(req: FlowRequest, token: Cancellation, ask: (token: Cancellation, explicit: boolean) => Promise<T[] | undefined | null>): Promise<FlowResult<T>> {
     const explicit = !req.automatic && this.now() - this.ownTriggerAt > OWN_TRIGGER_MS;
+    this.latest = req.key === undefined ? undefined : { key: req.key, automatic: req.automatic };
     if (!req.automatic) this.ownTriggerAt = -Infinity;
     if (!this.enabled()) return { kind: 'off' };
     // The extension's own ask (a block's whole came just before Escape) reaching VS Code after

@@ -163,7 +163,8 @@ export class InlineMiddleware {
    * to the server).
    */
   continued(p: ContinuationParams): void {
-    if (!this.flow.continued(flowKey(p.textDocument.uri, p.textDocument.version, p.position.line, p.position.character), p.insertText, p.replace ?? 0)) return;
+    const key = flowKey(p.textDocument.uri, p.textDocument.version, p.position.line, p.position.character);
+    if (!this.flow.continued(key, p.insertText, p.replace ?? 0)) return;
     const editor = vscode.window.activeTextEditor;
     if (!editor || editor.document.uri.toString() !== p.textDocument.uri || editor.selections.length !== 1) return;
     const doc = editor.document;
@@ -171,7 +172,12 @@ export class InlineMiddleware {
     const point = docPoint(p.textDocument.uri, doc.getText(new vscode.Range(new vscode.Position(0, 0), at)), doc.getText(new vscode.Range(at, doc.positionAt(doc.getText().length))));
     // Still where the request was (a list item may be selected), or typed into the reply.
     const still = doc.version === p.textDocument.version && at.line === p.position.line && at.character === p.position.character;
-    if (still || this.flow.cache.get(point)) this.askAgain();
+    const show = still || this.flow.cache.get(point) !== undefined;
+    // VS Code's latest request here was invoked (the reply came by the extension's own ask, after
+    // Tab or for an earlier continuation): a trigger alone would ask nothing.
+    const hide = still && this.flow.invokedAt(key);
+    this.trace(() => `continued at ${doc.uri.path.split('/').pop() ?? ''}:${p.position.line + 1}:${p.position.character + 1} v${p.textDocument.version}: ${p.insertText.length} characters${show ? `, asking again${hide ? ' (hiding the ghost text first)' : ''}` : ', kept (the cursor moved off it)'}`);
+    if (show) this.askAgain(hide);
   }
 
   /**
@@ -195,9 +201,17 @@ export class InlineMiddleware {
     setTimeout(() => this.askAgain(), 0);
   }
 
-  /** Asks VS Code for inline completions at the cursor again, as the extension's own request (InlineFlow.triggered). */
-  askAgain(): void {
-    this.flow.triggered();
-    void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+  /**
+   * Asks VS Code for inline completions at the cursor again, as the extension's own request
+   * (InlineFlow.triggered). `hideFirst`: hide the ghost text first, where VS Code would take its
+   * latest request for the answer (InlineFlow.invokedAt); the cache answers the new one at once.
+   */
+  askAgain(hideFirst = false): void {
+    const ask = (): void => {
+      this.flow.triggered();
+      void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    };
+    if (hideFirst) void vscode.commands.executeCommand('editor.action.inlineSuggest.hide').then(ask, ask);
+    else ask();
   }
 }

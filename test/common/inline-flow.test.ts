@@ -88,6 +88,28 @@ describe('inline flow', () => {
     assert.equal((await flow.provide({ point: point('def f():\n    '), automatic: false, key: flowKey('file:///a.py', 8, 1, 4) }, live, ask)).kind, 'cache', 'elsewhere the extension\'s ask is answered');
   });
 
+  it('where VS Code\'s latest request was invoked, it would take a second trigger there for answered: invokedAt says so, typing and another place do not', async () => {
+    const { flow } = setup();
+    const key = flowKey('file:///a.py', 7, 1, 4);
+    const ask = async (): Promise<string[]> => ['y = 1'];
+    await flow.provide({ point: point('def f():\n    '), automatic: true, key }, live, ask);
+    assert.equal(flow.invokedAt(key), false, 'a typing request: VS Code asks again on a trigger');
+    // The first line's whole came and the extension asked: VS Code's request there is invoked.
+    assert.equal(flow.continued(key, 'y = 1\n    z = 2'), true);
+    flow.triggered();
+    assert.equal((await flow.provide({ point: point('def f():\n    '), automatic: false, key }, live, ask)).kind, 'cache');
+    assert.equal(flow.invokedAt(key), true, 'a second continuation here must hide the ghost text before its trigger');
+    assert.equal(flow.invokedAt(flowKey('file:///a.py', 8, 1, 4)), false, 'another version of the document');
+    // The user types on: VS Code's latest request is elsewhere.
+    await flow.provide({ point: point('def f():\n    y'), automatic: true, key: flowKey('file:///a.py', 8, 1, 5) }, live, ask);
+    assert.equal(flow.invokedAt(key), false);
+    // After Tab the extension's own prefetch is invoked: its block's rest needs the hide at once.
+    const after = flowKey('file:///a.py', 9, 2, 4);
+    flow.triggered();
+    await flow.provide({ point: point('def f():\n    y = 1\n    '), automatic: false, key: after }, live, ask);
+    assert.equal(flow.invokedAt(after), true);
+  });
+
   it('the whole of a reply made with a list item selected answers that request again while the same item is selected', async () => {
     const { flow } = setup();
     const key = flowKey('file:///a.py', 3, 0, 5);
