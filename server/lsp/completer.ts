@@ -12,6 +12,7 @@ import { DraftPolicy, draftLabel, type HeadKind } from '../drafting/policy';
 import { type BuildKind, type BuiltPrompt, CharsPerToken, type FimTokens, PromptBuilder } from './prompt';
 import type { StatsResult, StatusParams } from '../../common/protocol';
 import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settings';
+import { MEMBER_WAIT_MS } from '../../common/member';
 import { lineComment } from './comments';
 import { type CursorContext, type LineMode, lineMode, replacedAfter, shapeCompletion, stopsFor } from './shape';
 import { scanWorkspace } from './workspace';
@@ -632,13 +633,21 @@ export class Completer {
     const out: InlineItem[] = [];
     const seen = new Set<string>();
     for (let i = 0; i < alternatives && !signal.aborted; i++) {
+      // At a member access (`values.`), the member is the reply as soon as it is written, told
+      // first (req.member: the line follows as the rest), and the line follows as a block's
+      // does. VS Code's suggestion list at the dot selects the item its ghost text continues.
+      // The member is on screen at once, so its line's budget is the list's wait
+      // (MEMBER_LINE_BUDGET_MS), not the first line's: cut at that, 9 of 16 dev dots were finished
+      // only at the next pause (4 with the line replied whole), their last characters ~0.5 s later;
+      // with no budget, a long line kept the list's selected item without ghost text for 0.6 s.
+      const member = early !== undefined && i === 0 && !sel && MEMBER_DOT.test(cursor.linePrefix);
       const request: CompletionRequest & { parts?: RemoteParts } = {
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
         stop: stopsFor(mode), timeBudgetMs: s.timeBudgetMs, ...this.cacheFor(engine, doc.uri),
         // Taps kept whatever this request drafts with, where the policy may draft with a head
         // later: auto's switch from lookup or plain decoding to the head recomputes nothing.
         keepTaps: !engine.info.remote && this.policyFor(engine).mayUseHead(),
-        ...(s.firstLineBudgetMs > 0 && !info.finish ? { firstLineBudgetMs: s.firstLineBudgetMs } : {}),
+        ...(s.firstLineBudgetMs > 0 && !info.finish ? { firstLineBudgetMs: member ? Math.max(s.firstLineBudgetMs, MEMBER_LINE_BUDGET_MS) : s.firstLineBudgetMs } : {}),
         // The first alternative is greedy (and speculative); the others are samples.
         sampling: i === 0 ? undefined : { temperature: 0.7, topK: 40, topP: 0.95, seed: i },
         draft: engine.info.remote ? undefined : this.policyFor(engine).choose(),
@@ -658,10 +667,6 @@ export class Completer {
       const progressive = early !== undefined && i === 0 && !sel && mode === 'multi';
       if (progressive && request.firstLineBudgetMs !== undefined) request.firstLineEarly = true;
       const reply = (line: string): void => early?.([{ insertText: line, start: req.offset, end: req.offset + replacedAfter(cursor.linePrefix, line, cursor.lineSuffix) }]);
-      // At a member access (`values.`), the member is the reply as soon as it is written, told
-      // first (req.member: the line follows as the rest), and the line follows as a block's
-      // does. VS Code's suggestion list at the dot selects the item its ghost text continues.
-      const member = early !== undefined && i === 0 && !sel && MEMBER_DOT.test(cursor.linePrefix);
       const onText = progressive ? firstLineWatch(cursor, mode, reply) : member ? memberWatch((name) => { info.member = name; reply(name); }) : undefined;
       const r = await this.completeWithFallback(engine, request, signal, onText);
       this.observe(engine, r, request, prompt.text.length, doc);
@@ -846,6 +851,13 @@ export function cursorContext(text: string, offset: number): CursorContext {
   const rest = text.slice(lineEnd + 1, lineEnd + 1 + 2000).split('\n').slice(0, 8);
   return { linePrefix: text.slice(lineStart, offset), lineSuffix: text.slice(offset, lineEnd).replace(/\r$/, ''), nextLines: lineEnd < text.length ? rest : [] };
 }
+
+/**
+ * The budget of a member's line at a dot (ms from the request; Completer.run): the line is in the
+ * client's cache before the suggestion list's wait for it ends (MEMBER_WAIT_MS from the dot; the
+ * request comes 25-100 ms after it), so the list opens on the line, not on its member alone.
+ */
+export const MEMBER_LINE_BUDGET_MS = MEMBER_WAIT_MS - 150;
 
 /** How long a reply's beginning waits for its whole before it goes alone (ms; Completer.complete). */
 const WHOLE_WITH_BEGINNING_MS = 5;

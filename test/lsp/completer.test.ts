@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import * as path from 'node:path';
 import type { CompletionRequest, CompletionResult, SpecStats } from '../../server/engine/engine';
 import { ABORT_ELSEWHERE, type SourceStats } from '../../server/engine/types';
-import { Completer, cursorContext, type EngineLike, firstLineWatch, MEMBER_DOT, memberWatch } from '../../server/lsp/completer';
+import { Completer, cursorContext, type EngineLike, firstLineWatch, MEMBER_DOT, MEMBER_LINE_BUDGET_MS, memberWatch } from '../../server/lsp/completer';
+import { MEMBER_WAIT_MS } from '../../common/member';
 import type { StatusParams } from '../../common/protocol';
 import type { WorkerLoadOptions } from '../../server/engine/protocol';
 import { DEFAULT_SETTINGS } from '../../common/settings';
@@ -846,12 +847,16 @@ describe('Completer: progressive blocks (prism.progressive)', () => {
     const dot = { uri: 'file:///w/d.js', languageId: 'javascript', version: 4, text: 'function f(values, value) {\n  values.' };
     const atDot = { offset: dot.text.length, triggerKind: 2 as const };
     const { gate, open } = gated();
-    const c = new Completer(async () => streamingEngine('push( ', 'value );', gate), hooks());
+    const seen: { requests: CompletionRequest[] } = { requests: [] };
+    const c = new Completer(async () => streamingEngine('push( ', 'value );', gate, seen), hooks());
     await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
     const order: string[] = [];
     const reply = await c.complete(dot, { ...atDot, member: (m) => order.push(`told ${m}`) }, never, () => 4, (items) => order.push(`rest ${items.map((i) => i.insertText).join()}`));
     order.push(`reply ${reply.map((i) => i.insertText).join()}`);
     assert.deepEqual(reply, [{ insertText: 'push', start: atDot.offset, end: atDot.offset }]);
+    // The member is the reply: its line's budget is the list's wait, not the first line's.
+    assert.equal(seen.requests[0]?.firstLineBudgetMs, MEMBER_LINE_BUDGET_MS);
+    assert.ok(MEMBER_LINE_BUDGET_MS > DEFAULT_SETTINGS.firstLineBudgetMs && MEMBER_LINE_BUDGET_MS < MEMBER_WAIT_MS);
     open();
     await settle();
     assert.deepEqual(order, ['told push', 'reply push', 'rest push( value );']);
@@ -861,23 +866,26 @@ describe('Completer: progressive blocks (prism.progressive)', () => {
     // begin with a name, a list item selected, or prism.progressive off: the reply is the line,
     // nothing told, nothing follows.
     const cases = [
-      { text: 'x = 1.', first: '5 + y', rest: ';', want: '5 + y;' },
-      { text: '  values.', first: 'length\n', rest: 'x', want: 'length' },
-      { text: '  values.', first: '  ', rest: 'x', want: '  x' },
-      { text: '  values.p', first: '(v', rest: ');', want: 'push(v);', selected: { start: '  values.'.length, end: '  values.p'.length, text: 'push' } },
-      { text: '  values.', first: 'push(', rest: 'v);', want: 'push(v);', settings: { progressive: false } },
+      // budget: the request has the first-line budget, not the member line's (MEMBER_LINE_BUDGET_MS).
+      { text: 'x = 1.', first: '5 + y', rest: ';', want: '5 + y;', budget: true },
+      { text: '  values.', first: 'length\n', rest: 'x', want: 'length', budget: false },
+      { text: '  values.', first: '  ', rest: 'x', want: '  x', budget: false },
+      { text: '  values.p', first: '(v', rest: ');', want: 'push(v);', selected: { start: '  values.'.length, end: '  values.p'.length, text: 'push' }, budget: true },
+      { text: '  values.', first: 'push(', rest: 'v);', want: 'push(v);', settings: { progressive: false }, budget: true },
       // The line done with its member (one decoding step): the whole is the reply.
-      { text: '  values.', first: 'push(', rest: 'v);', want: 'push(v);', done: true },
+      { text: '  values.', first: 'push(', rest: 'v);', want: 'push(v);', done: true, budget: false },
     ];
     for (const k of cases) {
       const g = k.done ? { gate: Promise.resolve(), open: () => undefined } : gated();
       const d = { ...dot, text: k.text };
-      const e = new Completer(async () => streamingEngine(k.first, k.rest, g.gate), hooks());
+      const asked: { requests: CompletionRequest[] } = { requests: [] };
+      const e = new Completer(async () => streamingEngine(k.first, k.rest, g.gate, asked), hooks());
       await e.applySettings({ ...DEFAULT_SETTINGS, ...k.settings, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
       const none: string[] = [];
       const got = e.complete(d, { offset: d.text.length, triggerKind: 2, selected: k.selected, member: (m) => none.push(m) }, never, () => 4, (items) => none.push(...items.map((i) => i.insertText)));
       g.open();
       assert.deepEqual((await got).map((i) => i.insertText), [k.want], k.text + k.first);
+      assert.equal(asked.requests[0]?.firstLineBudgetMs, k.budget ? DEFAULT_SETTINGS.firstLineBudgetMs : MEMBER_LINE_BUDGET_MS, `${k.text + k.first}: the first-line budget`);
       await settle();
       assert.deepEqual(none, [], k.text + k.first);
     }

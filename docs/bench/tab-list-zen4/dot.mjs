@@ -5,7 +5,8 @@
 // and to the ghost text (2.5 s at most), when the ghost text last changed in the 1.5 s after (whole_ms: a reply with
 // the member alone is followed by its line), and at the end of those 1.5 s (150 ms after both showed before
 // 2026-12-07) the list, its selected item, and whether the ghost text's first word (the item's, with the list
-// open) is the line's member. SETTINGS='{...}' adds user settings (the arm without the list at the
+// open) is the line's member; from every frame's ghost text for 4 s after the dot: when it first showed
+// and last changed, and its blanks after it first showed (blanks, blank_ms). SETTINGS='{...}' adds user settings (the arm without the list at the
 // dot: {"editor.suggestOnTriggerCharacters": false}); PER cases per language (8); DRY=1 prints
 // the cases only. Not a test.
 //   npm run package && node docs/bench/tab-list-zen4/dot.mjs /tmp/dot
@@ -40,6 +41,18 @@ try {
     t0 = Date.now();
     const keyAt = new Date(t0).toISOString();
     await page.keyboard.type('.');
+    // Every frame's ghost text for 4 s (where it changed): when it first showed and last changed,
+    // frame-accurate, and how long it was blank after it first showed.
+    const frames = page.evaluate(([sel, t0]) => new Promise((res) => {
+      const seen = [];
+      let last = null;
+      const tick = () => {
+        const t = [...document.querySelectorAll(sel)].map((e) => e.textContent).join('');
+        if (t !== last) { seen.push([Date.now() - t0, t]); last = t; }
+        if (Date.now() - t0 < 4000) requestAnimationFrame(tick); else res(seen);
+      };
+      tick();
+    }), [GHOST, t0]);
     const [listMs, ms] = await Promise.all([
       page.waitForFunction(() => document.querySelector('.suggest-widget.visible .monaco-list-row') !== null, undefined, { polling: 'raf', timeout: 2500 }).then(() => Date.now() - t0, () => -1),
       ghostAfter(page, t0, 2500),
@@ -56,7 +69,15 @@ try {
     const list = await page.locator('.suggest-widget.visible').first().isVisible().catch(() => false);
     const item = list ? ((await page.locator('.suggest-widget .monaco-list-row.focused .label-name').first().textContent().catch(() => '')) ?? '') : '';
     const first = (shown.match(/^[A-Za-z_$][\w$]*/) ?? [''])[0];
-    console.log(JSON.stringify({ ...c, key_at: keyAt, list_ms: listMs, ghost_ms: ms, whole_ms: wholeMs, list, item, ghost: shown.slice(0, 60), ghost_member: first, right: first === c.member, item_right: item === c.member }));
+    const seen = await frames;
+    const firstAt = seen.findIndex(([, t]) => t !== '');
+    let blankMs = 0, blanks = 0;
+    for (let i = Math.max(firstAt, 0) + 1; firstAt >= 0 && i < seen.length; i++) {
+      if (seen[i][1] === '') { blanks++; blankMs += (seen[i + 1]?.[0] ?? 4000) - seen[i][0]; }
+    }
+    const frameGhost = firstAt >= 0 ? seen[firstAt][0] : -1;
+    const frameSettled = seen.length > 0 ? seen[seen.length - 1][0] : -1;
+    console.log(JSON.stringify({ ...c, key_at: keyAt, list_ms: listMs, ghost_ms: ms, whole_ms: wholeMs, frame_ghost_ms: frameGhost, frame_settled_ms: frameSettled, blanks, blank_ms: blankMs, list, item, ghost: shown.slice(0, 60), ghost_member: first, right: first === c.member, item_right: item === c.member }));
     await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
   }
