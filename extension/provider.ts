@@ -127,9 +127,7 @@ export class InlineMiddleware {
         const ms = Date.now() - asked;
         const first = r.kind === 'cache' ? r.items[0] : r.kind === 'server' && r.items[0] ? this.flow.textOf(r.items[0]) : undefined;
         if (!token.isCancellationRequested && (r.kind === 'cache' || r.kind === 'server')) this.answered = { key, selected: sel?.text, text: first };
-        this.trace(() => {
-          return `answered ${where()} after ${ms} ms: ${r.kind}${first !== undefined ? ` ${JSON.stringify(first.length > 40 ? `${first.slice(0, 40)}...` : first)}` : r.kind === 'server' ? ' (nothing)' : ''}`;
-        });
+        this.trace(() => `answered ${where()} after ${ms} ms: ${r.kind}${first !== undefined ? ` ${JSON.stringify(first.length > 40 ? `${first.slice(0, 40)}...` : first)}` : r.kind === 'server' ? ' (nothing)' : ''}`);
         if (r.kind === 'cache') {
           this.onChange();
           // A whole for a request with a list item selected replaces that item's range, as the
@@ -169,6 +167,7 @@ export class InlineMiddleware {
     return text !== undefined && this.told?.key === key && text === this.told.member;
   }
 
+  /** prism/member: the server's reply at this dot was its member alone; the line follows (continued()). */
   member(p: MemberParams): void {
     this.told = { key: flowKey(p.textDocument.uri, p.textDocument.version, p.position.line, p.position.character), member: p.member };
   }
