@@ -19,24 +19,16 @@
 // picks the item the ghost text on screen continues (the longest such item); an item's
 // `preselect` counts only among the items of the best filter score, which the language server's
 // items, carrying the dot (`.assert`), hold. So the member leads where its ghost text is on screen
-// when the list opens. The server replies at a dot with the member alone as soon as it is decoded
-// (prism/member; its line follows), so its ghost text shows sooner; the list waits for the line
-// (with the member's item selected VS Code shows nothing after it: the ghost text would blink out
-// until the line came), and opens MEMBER_SETTLE_MS after it, so VS Code shows the ghost text first
-// (docs/BENCHMARKS.md, "The member alone first at a dot, landed"). Pure (no vscode), unit-tested; extension/member.ts is the vscode side.
+// when the list opens; with the item selected, VS Code shows only what the ghost text adds after
+// it. A reply with the member alone first, its line following, was tried and not landed
+// (docs/BENCHMARKS.md, "Tried, not landed: the member alone first at a dot"). Pure (no vscode),
+// unit-tested; extension/member.ts is the vscode side.
 import { leadingMember } from './text';
 
 /** How long the list waits for the inline reply at a dot (ms); without one it opens as before. */
 export const MEMBER_WAIT_MS = 700;
 /** How long after the dot a late reply may still close the list for its ghost text (ms). */
 export const MEMBER_LATE_MS = 5000;
-/**
- * How long the list still waits after a reply came during its wait (ms). VS Code selects the list
- * item its ghost text continues, and a list that opened at once sometimes found no ghost text on
- * screen yet: TypeScript's first item selected at 2 of 16 dots in each of three runs, then the
- * list gave way; with 60 ms, at none in five runs (a reply there comes 100-300 ms after the dot).
- */
-export const MEMBER_SETTLE_MS = 60;
 const POLL_MS = 15;
 /** After a late reply, how long VS Code may take to ask with the open list's item selected (ms). */
 const LIST_ASKS_MS = 300;
@@ -47,10 +39,8 @@ export function selectedMember(text: string): string | undefined {
 }
 
 export interface MemberDeps {
-  /** The client's cached ghost text at the dot, if any (its first item; the member alone where the server replied with it first: prism/member). */
+  /** The client's cached ghost text at the dot, if any (its first item). */
   cached: () => string | undefined;
-  /** The cached text is the member alone, and its line is still to come (prism/member). */
-  partial?: () => boolean;
   /** Asks the server at the dot without a list item selected (the reply cached there); its first item's text. */
   ask: () => Promise<string | undefined>;
   /** The document is unchanged since the dot and the cursor still there. */
@@ -74,7 +64,7 @@ export class MemberLead {
   /** The latest dot watched: a newer dot makes an older watch moot. */
   private latest: string | undefined;
 
-  constructor(private readonly waitMs = MEMBER_WAIT_MS, private readonly lateMs = MEMBER_LATE_MS, private readonly settleMs = MEMBER_SETTLE_MS) {}
+  constructor(private readonly waitMs = MEMBER_WAIT_MS, private readonly lateMs = MEMBER_LATE_MS) {}
 
   /**
    * The list asks at a dot (`key`: flowKey of the document, version and cursor): the member to
@@ -88,17 +78,13 @@ export class MemberLead {
     const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const start = now();
     this.latest = key;
-    for (let polls = 0; ; polls++) {
+    for (;;) {
       const text = deps.cached();
-      const over = cancelled() || now() - start >= this.waitMs;
-      // The member alone, its line still to come: the list waits for the line (with the member's
-      // item selected, VS Code shows nothing after it until then), or leads with it at the end.
-      if (text !== undefined && (!deps.partial?.() || over)) {
+      if (text !== undefined) {
         const member = leadingMember(text);
-        if (member && polls > 0 && !over) await sleep(this.settleMs);
         return { member, watch: member ? this.watch(key, deps, start, now, sleep) : Promise.resolve('no-member') };
       }
-      if (over) break;
+      if (cancelled() || now() - start >= this.waitMs) break;
       await sleep(POLL_MS);
     }
     return { watch: this.watch(key, deps, start, now, sleep) };

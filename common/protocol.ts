@@ -105,25 +105,6 @@ export interface ContinuationParams {
  */
 export const CONTINUATION = new NotificationType<ContinuationParams>('prism/continuation');
 
-export interface MemberParams {
-  /** The document and version the completion request was made for. */
-  textDocument: { uri: string; version: number };
-  /** The request's position: just after a member access's dot. */
-  position: { line: number; character: number };
-  /** The member the completion there begins with (`log` of `log(area(6, 7));`). */
-  member: string;
-}
-
-/**
- * Server -> client notification (prism.progressive): the reply to the completion request at a
- * member access that follows is this member only, sent as soon as it is decoded; the line follows
- * as a `prism/continuation`. Ghost text that begins the member is on screen sooner, and VS Code's
- * suggestion list at the dot, which selects the item its ghost text continues and waits for the
- * member (extension/member.ts), opens sooner too. The client holds a request made with the list's
- * item selected there for the line instead of asking the server again.
- */
-export const MEMBER = new NotificationType<MemberParams>('prism/member');
-
 export interface DismissedParams {
   /** The document and version the dismissed ghost text was shown in. */
   textDocument: { uri: string; version: number };

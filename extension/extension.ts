@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { InlineCompletionRequest, InlineCompletionTriggerKind, LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { ACCEPTED_COMMAND, CONTINUATION, DISMISS_COMMAND, DISMISSED, LOG, MEMBER, PREFILL, STATUS, type StatusParams } from '../common/protocol';
+import { ACCEPTED_COMMAND, CONTINUATION, DISMISS_COMMAND, DISMISSED, LOG, PREFILL, STATUS, type StatusParams } from '../common/protocol';
 import { CursorRest, type CursorAt } from '../common/cursor-rest';
 import { serverEnv } from '../common/server-env';
 import { enabledFor, normalizeSettings, whyOff } from '../common/settings';
@@ -91,7 +91,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }));
     context.subscriptions.push(client.onNotification(LOG, (p) => out.appendLine(p.line)));
     context.subscriptions.push(client.onNotification(CONTINUATION, (p) => inline.continued(p)));
-    context.subscriptions.push(client.onNotification(MEMBER, (p) => inline.member(p)));
 
     context.subscriptions.push(
       vscode.commands.registerCommand('prism.showLogs', () => out.show(true)),

@@ -31,7 +31,6 @@ export function memberProvider(inline: InlineMiddleware, on: (doc: vscode.TextDo
       const release = inline.holdForMember(key);
       const r = await lead.atDot(key, {
         cached: () => inline.flow.cache.get(point)?.items[0],
-        partial: () => inline.lineFollows(key, inline.flow.cache.get(point)?.items[0]),
         // VS Code's own request at the dot where it made one (kept for the list), else the client's.
         ask: () => inline.replyAt(key) ?? ask(doc, pos, point),
         still: () => {
@@ -40,14 +39,7 @@ export function memberProvider(inline: InlineMiddleware, on: (doc: vscode.TextDo
         },
         selected: () => inline.selectedAt(key),
         navigated: () => inline.navigatedAt(key),
-        // A reply that was the member alone: asked for once its line is in the cache (3 s at most),
-        // so the line's own ask is not a second one at this place; not where VS Code already shows
-        // it (the line's own ask came first), else with the ghost text hidden first where VS Code's
-        // latest request here was invoked (InlineFlow.invokedAt).
-        giveWay: () => void vscode.commands.executeCommand('hideSuggestWidget').then(async () => {
-          for (const until = Date.now() + 3000; inline.lineFollows(key, inline.flow.cache.get(point)?.items[0]) && Date.now() < until;) await new Promise((r) => setTimeout(r, 15));
-          inline.askFor(key, inline.flow.cache.get(point)?.items[0], inline.flow.invokedAt(key));
-        }),
+        giveWay: () => void vscode.commands.executeCommand('hideSuggestWidget').then(() => inline.askAgain()),
         trace: (line) => log(() => line),
       }, () => token.isCancellationRequested);
       const at = `${doc.uri.path.split('/').pop() ?? ''}:${pos.line + 1}:${pos.character + 1} v${version}`;

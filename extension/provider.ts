@@ -9,10 +9,7 @@ import { stopKey } from '../common/debounce';
 import { flowKey, InlineFlow } from '../common/inline-flow';
 import { selectedMember } from '../common/member';
 import { leadingMember } from '../common/text';
-import { ACCEPTED_COMMAND, type ContinuationParams, type DismissedParams, type MemberParams } from '../common/protocol';
-
-/** How long a request with the list's item selected at a dot waits for the line after a reply that was its member only (ms). */
-const MEMBER_LINE_WAIT_MS = 3000;
+import { ACCEPTED_COMMAND, type ContinuationParams, type DismissedParams } from '../common/protocol';
 
 export class InlineMiddleware {
   readonly flow: InlineFlow<vscode.InlineCompletionItem>;
@@ -20,11 +17,6 @@ export class InlineMiddleware {
   requests = 0;
   /** VS Code's latest inline request: where (flowKey) and the list item it had selected. */
   private lastAsked: { key: string; selected?: string } | undefined;
-  /**
-   * What VS Code's latest request got, once answered (undefined while one is pending): where, the
-   * list item it had selected, and its first item's text (undefined: nothing).
-   */
-  private answered: { key: string; selected?: string; text?: string } | undefined;
   /** The first list item VS Code asked with at a point (flowKey): the list's own selection, before the user moved in it. */
   private firstSelected: { key: string; selected: string } | undefined;
   /**
@@ -71,9 +63,7 @@ export class InlineMiddleware {
         const sel = context.selectedCompletionInfo;
         const key = flowKey(document.uri.toString(), document.version, position.line, position.character);
         this.lastAsked = { key, selected: sel?.text };
-        this.answered = undefined;
         if (sel && this.firstSelected?.key !== key) this.firstSelected = { key, selected: sel.text };
-        const point = docPoint(document.uri.toString(), document.getText(new vscode.Range(new vscode.Position(0, 0), position)), document.getText(new vscode.Range(position, end)));
         if (sel && this.memberKey === key && this.plain?.key === key) {
           // The list opened before the reply at its dot came: a member other than this item's
           // closes the list for its own ghost text (MemberLead), so this one would only flash.
@@ -84,15 +74,6 @@ export class InlineMiddleware {
             this.trace(() => `answered ${where()}: nothing (the list gives way to ${JSON.stringify(member)})`);
             return undefined;
           }
-        }
-        // The reply at this dot was the member alone (prism/member) and its line is being decoded:
-        // a request with a list item selected waits for that line (the cache then answers), where
-        // asking the server would stop it. The list may ask again after it gave way, before it closed.
-        if (sel && this.told?.key === key) {
-          const member = this.told.member;
-          const until = Date.now() + MEMBER_LINE_WAIT_MS;
-          while (this.flow.cache.get(point)?.items[0] === member && !token.isCancellationRequested && Date.now() < until) await new Promise((r) => setTimeout(r, 15));
-          if (token.isCancellationRequested) return undefined;
         }
         // Without a list item: VS Code's cancel (the list opening) is forwarded unless the list waits for this reply.
         let own: vscode.CancellationToken = token;
@@ -105,7 +86,7 @@ export class InlineMiddleware {
           this.plain = { key, reply: new Promise((res) => { settle = res; }) };
         }
         const r = await this.flow.provide({
-          point,
+          point: docPoint(document.uri.toString(), document.getText(new vscode.Range(new vscode.Position(0, 0), position)), document.getText(new vscode.Range(position, end))),
           automatic: context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic,
           selectedItem: sel !== undefined,
           selected: sel?.text,
@@ -125,9 +106,10 @@ export class InlineMiddleware {
           return undefined;
         }
         const ms = Date.now() - asked;
-        const first = r.kind === 'cache' ? r.items[0] : r.kind === 'server' && r.items[0] ? this.flow.textOf(r.items[0]) : undefined;
-        if (!token.isCancellationRequested && (r.kind === 'cache' || r.kind === 'server')) this.answered = { key, selected: sel?.text, text: first };
-        this.trace(() => `answered ${where()} after ${ms} ms: ${r.kind}${first !== undefined ? ` ${JSON.stringify(first.length > 40 ? `${first.slice(0, 40)}...` : first)}` : r.kind === 'server' ? ' (nothing)' : ''}`);
+        this.trace(() => {
+          const first = r.kind === 'cache' ? r.items[0] : r.kind === 'server' && r.items[0] ? this.flow.textOf(r.items[0]) : undefined;
+          return `answered ${where()} after ${ms} ms: ${r.kind}${first !== undefined ? ` ${JSON.stringify(first.length > 40 ? `${first.slice(0, 40)}...` : first)}` : r.kind === 'server' ? ' (nothing)' : ''}`;
+        });
         if (r.kind === 'cache') {
           this.onChange();
           // A whole for a request with a list item selected replaces that item's range, as the
@@ -157,19 +139,6 @@ export class InlineMiddleware {
   /** The reply to the request without a list item selected at `key`, where one was made. */
   replyAt(key: string): Promise<string | undefined> | undefined {
     return this.plain?.key === key ? this.plain.reply : undefined;
-  }
-
-  /** Where the server's reply was a member only, its line to follow (prism/member). */
-  private told: { key: string; member: string } | undefined;
-
-  /** The text cached at a dot (flowKey) is the member alone the server replied with, its line still to come. */
-  lineFollows(key: string, text: string | undefined): boolean {
-    return text !== undefined && this.told?.key === key && text === this.told.member;
-  }
-
-  /** prism/member: the server's reply at this dot was its member alone; the line follows (continued()). */
-  member(p: MemberParams): void {
-    this.told = { key: flowKey(p.textDocument.uri, p.textDocument.version, p.position.line, p.position.character), member: p.member };
   }
 
   /** The list item VS Code's latest inline request had selected, where that request was at `key` (flowKey); else undefined. */
@@ -208,7 +177,7 @@ export class InlineMiddleware {
     // Tab or for an earlier continuation): a trigger alone would ask nothing.
     const hide = still && this.flow.invokedAt(key);
     this.trace(() => `continued at ${doc.uri.path.split('/').pop() ?? ''}:${p.position.line + 1}:${p.position.character + 1} v${p.textDocument.version}: ${p.insertText.length} characters${show ? `, asking again${hide ? ' (hiding the ghost text first)' : ''}` : ', kept (the cursor moved off it)'}`);
-    if (show) this.askFor(key, still ? p.insertText : undefined, hide);
+    if (show) this.askAgain(hide);
   }
 
   /**
@@ -221,7 +190,6 @@ export class InlineMiddleware {
     const doc = editor.document;
     const at = editor.selection.active;
     this.flow.dismissed(flowKey(doc.uri.toString(), doc.version, at.line, at.character));
-    this.told = undefined; // the server stops the line it was decoding
     this.trace(() => `dismissed at ${doc.uri.path.split('/').pop() ?? ''}:${at.line + 1}:${at.character + 1} v${doc.version}`);
     return { textDocument: { uri: doc.uri.toString(), version: doc.version }, position: { line: at.line, character: at.character } };
   }
@@ -231,20 +199,6 @@ export class InlineMiddleware {
     this.flow.accepted(vscode.window.activeTextEditor?.document.uri.toString());
     this.onChange();
     setTimeout(() => this.askAgain(), 0);
-  }
-
-  /**
-   * Asks VS Code again at `key` (flowKey) for `text`, now in the cache, unless its latest request
-   * there, without a list item selected, got that text already: it is on screen, and an ask would
-   * hide it for a frame where `hideFirst` (a Tab then would indent instead of accepting).
-   */
-  askFor(key: string, text: string | undefined, hideFirst: boolean): void {
-    const a = this.answered;
-    if (text !== undefined && a !== undefined && a.key === key && a.selected === undefined && a.text === text) {
-      this.trace(() => `not asking again at ${key.split('/').pop() ?? key}: the ghost text is already ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text)}`);
-      return;
-    }
-    this.askAgain(hideFirst);
   }
 
   /**

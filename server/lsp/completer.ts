@@ -12,7 +12,6 @@ import { DraftPolicy, draftLabel, type HeadKind } from '../drafting/policy';
 import { type BuildKind, type BuiltPrompt, CharsPerToken, type FimTokens, PromptBuilder } from './prompt';
 import type { StatsResult, StatusParams } from '../../common/protocol';
 import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settings';
-import { MEMBER_WAIT_MS } from '../../common/member';
 import { lineComment } from './comments';
 import { type CursorContext, type LineMode, lineMode, replacedAfter, shapeCompletion, stopsFor } from './shape';
 import { scanWorkspace } from './workspace';
@@ -89,18 +88,12 @@ export interface InlineRequest {
   triggerKind: 1 | 2;
   /** An IntelliSense item is selected: [start, end) document offsets and its text. */
   selected?: { start: number; end: number; text: string };
-  /**
-   * At a member access (MEMBER_DOT, no item selected; prism.progressive): called once with the
-   * member the completion begins with, as soon as it is written (`push` of `push( value );`),
-   * just before the reply, which is that member; the line follows as the rest.
-   */
-  member?: (name: string) => void;
 }
 
 export interface InlineItem { insertText: string; start: number; end: number }
 
-/** What a run tells its caller besides its items (Completer.run); `member`: its beginning was a member at a dot. */
-interface RunInfo { cut: boolean; finish?: boolean; member?: string }
+/** What a run tells its caller besides its items (Completer.run). */
+interface RunInfo { cut: boolean; finish?: boolean }
 
 export class Completer {
   settings: Settings = DEFAULT_SETTINGS;
@@ -475,13 +468,7 @@ export class Completer {
       let early: ((items: InlineItem[]) => void) | undefined;
       const first = rest && this.settings.progressive ? new Promise<{ items: InlineItem[]; whole: false }>((r) => { early = (items) => r({ items, whole: false }); }) : undefined;
       const whole = this.run(engine, doc, req, ctl.signal, early, ran);
-      let reply = first ? await Promise.race([whole.then((items) => ({ items, whole: true })), first]) : { items: await whole, whole: true };
-      // A whole done with its beginning (the same decoding step; the engine's thread posts them
-      // apart) is the reply: nothing follows it, and the editor is not asked again.
-      if (!reply.whole) {
-        const done = await Promise.race([whole.then((items) => ({ items, whole: true })), new Promise<undefined>((r) => setTimeout(() => r(undefined), WHOLE_WITH_BEGINNING_MS))]);
-        if (done) reply = done;
-      }
+      const reply = first ? await Promise.race([whole.then((items) => ({ items, whole: true })), first]) : { items: await whole, whole: true };
       if (!reply.whole) unfinished = whole;
       const items = reply.items;
       if (ctl.signal.aborted || cancelled.isCancellationRequested) { this.stats.cancelled++; return []; }
@@ -495,8 +482,6 @@ export class Completer {
         this.hooks.status({ state: reply.whole ? 'idle' : 'generating', ghostMs: Math.round(ms) });
       }
       if (!reply.whole && rest) {
-        // The reply is a dot's member only: the client holds the list's request for its line.
-        if (ran.member !== undefined && items[0]?.insertText === ran.member) req.member?.(ran.member);
         this.stats.firstLines++;
         this.hooks.log(`replied with the beginning (${items[0]?.insertText.length ?? 0} characters) in ${Math.round(ms)} ms; the rest follows when done`);
         background = true;
@@ -633,21 +618,13 @@ export class Completer {
     const out: InlineItem[] = [];
     const seen = new Set<string>();
     for (let i = 0; i < alternatives && !signal.aborted; i++) {
-      // At a member access (`values.`), the member is the reply as soon as it is written, told
-      // first (req.member: the line follows as the rest), and the line follows as a block's
-      // does. VS Code's suggestion list at the dot selects the item its ghost text continues.
-      // The member is on screen at once, so its line's budget is the list's wait
-      // (MEMBER_LINE_BUDGET_MS), not the first line's: cut at that, 9 of 16 dev dots were finished
-      // only at the next pause (4 with the line replied whole), their last characters ~0.5 s later;
-      // with no budget, a long line kept the list's selected item without ghost text for 0.6 s.
-      const member = early !== undefined && i === 0 && !sel && MEMBER_DOT.test(cursor.linePrefix);
       const request: CompletionRequest & { parts?: RemoteParts } = {
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
         stop: stopsFor(mode), timeBudgetMs: s.timeBudgetMs, ...this.cacheFor(engine, doc.uri),
         // Taps kept whatever this request drafts with, where the policy may draft with a head
         // later: auto's switch from lookup or plain decoding to the head recomputes nothing.
         keepTaps: !engine.info.remote && this.policyFor(engine).mayUseHead(),
-        ...(s.firstLineBudgetMs > 0 && !info.finish ? { firstLineBudgetMs: member ? Math.max(s.firstLineBudgetMs, MEMBER_LINE_BUDGET_MS) : s.firstLineBudgetMs } : {}),
+        ...(s.firstLineBudgetMs > 0 && !info.finish ? { firstLineBudgetMs: s.firstLineBudgetMs } : {}),
         // The first alternative is greedy (and speculative); the others are samples.
         sampling: i === 0 ? undefined : { temperature: 0.7, topK: 40, topP: 0.95, seed: i },
         draft: engine.info.remote ? undefined : this.policyFor(engine).choose(),
@@ -666,8 +643,7 @@ export class Completer {
       // user pauses instead (scheduleLineFinish).
       const progressive = early !== undefined && i === 0 && !sel && mode === 'multi';
       if (progressive && request.firstLineBudgetMs !== undefined) request.firstLineEarly = true;
-      const reply = (line: string): void => early?.([{ insertText: line, start: req.offset, end: req.offset + replacedAfter(cursor.linePrefix, line, cursor.lineSuffix) }]);
-      const onText = progressive ? firstLineWatch(cursor, mode, reply) : member ? memberWatch((name) => { info.member = name; reply(name); }) : undefined;
+      const onText = progressive ? firstLineWatch(cursor, mode, (line) => early?.([{ insertText: line, start: req.offset, end: req.offset + replacedAfter(cursor.linePrefix, line, cursor.lineSuffix) }])) : undefined;
       const r = await this.completeWithFallback(engine, request, signal, onText);
       this.observe(engine, r, request, prompt.text.length, doc);
       if (r.finishReason === 'cancelled') return [];
@@ -850,36 +826,6 @@ export function cursorContext(text: string, offset: number): CursorContext {
   if (lineEnd < 0) lineEnd = text.length;
   const rest = text.slice(lineEnd + 1, lineEnd + 1 + 2000).split('\n').slice(0, 8);
   return { linePrefix: text.slice(lineStart, offset), lineSuffix: text.slice(offset, lineEnd).replace(/\r$/, ''), nextLines: lineEnd < text.length ? rest : [] };
-}
-
-/**
- * The budget of a member's line at a dot (ms from the request; Completer.run): the line is in the
- * client's cache before the suggestion list's wait for it ends (MEMBER_WAIT_MS from the dot; the
- * request comes 25-100 ms after it), so the list opens on the line, not on its member alone.
- */
-export const MEMBER_LINE_BUDGET_MS = MEMBER_WAIT_MS - 150;
-
-/** How long a reply's beginning waits for its whole before it goes alone (ms; Completer.complete). */
-const WHOLE_WITH_BEGINNING_MS = 5;
-
-/** A line that ends in a member access: a name, or a call's or index's closer, then a dot (not `1.`, not `...`). */
-export const MEMBER_DOT = /(?:(?:^|[^\w$])[A-Za-z_$][\w$]*|[)\]])\.$/;
-
-/**
- * A stream watcher for a reply at a member access (MEMBER_DOT): calls `member` once with the name
- * the completion begins with, as soon as a character that cannot continue it follows on its line
- * (`push` of `push( value );`). A completion that begins otherwise, or whose line ends with the
- * name, calls nothing.
- */
-export function memberWatch(member: (name: string) => void): (delta: string) => void {
-  let raw = '';
-  let done = false;
-  return (delta) => {
-    if (done) return;
-    raw += delta;
-    const m = /^([\p{L}_$][\p{L}\p{N}_$]*)([^\p{L}\p{N}_$])/u.exec(raw);
-    if (m) { done = true; if (m[2] !== '\n' && m[2] !== '\r') member(m[1] as string); } else if (raw.length > 0 && !/^[\p{L}_$]/u.test(raw)) done = true;
-  };
 }
 
 /**

@@ -13,7 +13,7 @@ import { DEFAULT_MODEL_FILE, resolveModelPath } from '../paths';
 import { Completer, type EngineFactory } from './completer';
 import { forgetView, lfView } from './eol';
 import { docView, viewUri } from './views';
-import { CONTINUATION, DISMISSED, LOG, MEMBER, PREFILL, STATS, STATUS, type StatusParams } from '../../common/protocol';
+import { CONTINUATION, DISMISSED, LOG, PREFILL, STATS, STATUS, type StatusParams } from '../../common/protocol';
 import { normalizeSettings, type Settings } from '../../common/settings';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -117,7 +117,6 @@ connection.languages.inlineCompletion.on(async (params, token): Promise<InlineCo
     {
       offset, triggerKind: params.context?.triggerKind === 1 ? 1 : 2,
       selected: sel ? { start: lf.offsetAt(sel.range.start), end: lf.offsetAt(sel.range.end), text: sel.text } : undefined,
-      member: (member) => { void connection.sendNotification(MEMBER, { textDocument: { uri: doc.uri, version: doc.version }, position: params.position, member }); },
     },
     token,
     () => documents.get(params.textDocument.uri)?.version,

@@ -1,19 +1,17 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MEMBER_LATE_MS, MEMBER_SETTLE_MS, MEMBER_WAIT_MS, MemberLead, type MemberDeps } from '../../common/member';
+import { MEMBER_LATE_MS, MEMBER_WAIT_MS, MemberLead, type MemberDeps } from '../../common/member';
 
 /**
  * A fake clock and a server whose reply at the dot comes `replyAt` ms after it (or never), where
  * the list has `selected` selected; VS Code's own request may land in the cache at `cacheAt`.
  */
-function world(o: { replyAt?: number; reply?: string; cacheAt?: number; cache?: string; selected?: string; selectedAt?: number; still?: boolean; navigated?: boolean; lineAt?: number }) {
+function world(o: { replyAt?: number; reply?: string; cacheAt?: number; cache?: string; selected?: string; selectedAt?: number; still?: boolean; navigated?: boolean }) {
   let t = 0;
   const calls = { asks: 0, askedAt: -1, giveWays: 0, trace: [] as string[] };
   let resolveAsk: ((s: string | undefined) => void) | undefined;
   const deps: MemberDeps = {
     cached: () => (o.cacheAt !== undefined && t >= o.cacheAt ? o.cache : undefined),
-    // The cached reply is the member alone until its line comes at `lineAt` (never: Infinity).
-    partial: () => o.lineAt !== undefined && t < o.lineAt,
     ask: () => { calls.asks++; calls.askedAt = t; return new Promise((r) => { resolveAsk = r; }); },
     still: () => o.still ?? true,
     navigated: () => o.navigated ?? false,
@@ -38,26 +36,6 @@ describe('MemberLead: the model\'s member first in the list at a dot', () => {
     assert.equal(await r.watch, 'already-selected');
     assert.equal(w.calls.asks, 0);
     assert.equal(w.calls.giveWays, 0);
-  });
-
-  it('a reply that comes during the wait is answered MEMBER_SETTLE_MS after it (VS Code shows its ghost text first); one cached at the dot at once', async () => {
-    const w = world({ cacheAt: 100, cache: 'log(', selected: 'log' });
-    const r = await new MemberLead().atDot('k', w.deps, () => false);
-    assert.equal(r.member, 'log');
-    assert.ok(w.now() >= 100 + MEMBER_SETTLE_MS && w.now() < 100 + MEMBER_SETTLE_MS + 20, `answered at ${w.now()} ms`);
-    const at = world({ cacheAt: 0, cache: 'log(', selected: 'log' });
-    assert.equal((await new MemberLead().atDot('k', at.deps, () => false)).member, 'log');
-    assert.equal(at.now(), 0);
-  });
-
-  it('the member alone with its line to come: the list waits for the line, MEMBER_SETTLE_MS more; a line that does not come in the wait, the member at its end', async () => {
-    const w = world({ cacheAt: 100, cache: 'log', lineAt: 250, selected: 'log' });
-    const r = await new MemberLead().atDot('k', w.deps, () => false);
-    assert.equal(r.member, 'log');
-    assert.ok(w.now() >= 250 + MEMBER_SETTLE_MS && w.now() < 250 + MEMBER_SETTLE_MS + 20, `answered at ${w.now()} ms`);
-    const slow = world({ cacheAt: 100, cache: 'log', lineAt: Infinity, selected: 'log' });
-    assert.equal((await new MemberLead().atDot('k', slow.deps, () => false)).member, 'log');
-    assert.ok(slow.now() >= MEMBER_WAIT_MS && slow.now() < MEMBER_WAIT_MS + 20, `answered at ${slow.now()} ms`);
   });
 
   it('a list that came up with another item selected though the member was answered gives way to the ghost text', async () => {

@@ -12,7 +12,7 @@ import {
 import { type LspServer, startLspServer, stopLspServer } from '../../server/bench/lsp-client';
 import { Engine } from '../../server/engine/engine';
 import { TargetModel } from '../../server/engine/target';
-import { CONTINUATION, type ContinuationParams, MEMBER, type MemberParams, PREFILL, STATS, type StatusParams } from '../../common/protocol';
+import { CONTINUATION, type ContinuationParams, PREFILL, STATS, type StatusParams } from '../../common/protocol';
 import { defaultModel } from '../helpers';
 
 type Server = LspServer;
@@ -175,34 +175,6 @@ describe('language server over LSP (real model)', () => {
       const stats = await p.conn.sendRequest(STATS);
       assert.equal(stats.firstLines, 1);
       assert.equal(stats.continuations, 1);
-    } finally {
-      await stopServer(p);
-    }
-  });
-
-  it('progressive, at a member access: replies with the member the line begins with, told first (prism/member), then sends the line', async () => {
-    const p = await startServer({ ...SETTINGS, progressive: true });
-    try {
-      const got: string[] = [];
-      const rests: ContinuationParams[] = [];
-      p.conn.onNotification(MEMBER, (m: MemberParams) => { got.push(`told ${JSON.stringify(m)}`); });
-      p.conn.onNotification(CONTINUATION, (c: ContinuationParams) => { rests.push(c); });
-      const uri = 'file:///w/member.py';
-      const text = 'class Point:\n    def __init__(self, x, y):\n        self.';
-      await open(p, uri, text);
-      const want = await expected(text, false);
-      const member = /^([A-Za-z_]\w*)[^\w\n]/.exec(want)?.[1];
-      assert.ok(member, `the line goes on after a member: ${JSON.stringify(want)}`);
-      const reply = items(await ask(p, uri, 2, 13));
-      got.push(`reply ${reply[0]?.insertText}`);
-      const deadline = Date.now() + 60_000;
-      while (rests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      const where = { textDocument: { uri, version: 1 }, position: { line: 2, character: 13 } };
-      assert.deepEqual(got, [`told ${JSON.stringify({ ...where, member })}`, `reply ${member}`]);
-      assert.deepEqual(rests, [{ ...where, insertText: want }]);
-      // Not after a dot: a reply without a member told first.
-      await ask(p, uri, 1, 29);
-      assert.equal(got.length, 2);
     } finally {
       await stopServer(p);
     }
