@@ -173,8 +173,8 @@ export class InlineMiddleware {
     // Still where the request was (a list item may be selected), or typed into the reply.
     const still = doc.version === p.textDocument.version && at.line === p.position.line && at.character === p.position.character;
     const show = still || this.flow.cache.get(point) !== undefined;
-    // VS Code's latest request here was invoked (the reply came by the extension's own ask, after
-    // Tab or for an earlier continuation): a trigger alone would ask nothing.
+    // VS Code's latest request here was invoked (Alt+\\, or the extension's own ask: after Tab,
+    // for an earlier continuation): a trigger alone would ask nothing.
     const hide = still && this.flow.invokedAt(key);
     this.trace(() => `continued at ${doc.uri.path.split('/').pop() ?? ''}:${p.position.line + 1}:${p.position.character + 1} v${p.textDocument.version}: ${p.insertText.length} characters${show ? `, asking again${hide ? ' (hiding the ghost text first)' : ''}` : ', kept (the cursor moved off it)'}`);
     if (show) this.askAgain(hide);
