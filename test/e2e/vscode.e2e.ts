@@ -360,6 +360,18 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     assert.equal(lastLine(saved).trim(), `console.${shown}`.trim(), 'one Tab wrote what was on screen');
   });
 
+  /** Waits until the ghost text has not changed for `stillMs` (30 s at most); its lengths as it changed. */
+  async function ghostChanges(stillMs: number): Promise<number[]> {
+    let shown = (await ghost().allTextContents()).join('');
+    const changes = [shown.length];
+    for (let still = Date.now(), end = Date.now() + 30_000; Date.now() - still < stillMs && Date.now() < end;) {
+      await page.waitForTimeout(50);
+      const now = (await ghost().allTextContents()).join('');
+      if (now !== shown) { shown = now; still = Date.now(); changes.push(now.length); }
+    }
+    return changes;
+  }
+
   it('after Enter in an indented block, the whole block comes (its first line first) without a keystroke; the accepted code lands on the cursor line with its indentation', async () => {
     await openAtEnd(enterFile);
     await page.keyboard.press('Enter');
@@ -367,13 +379,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     // prism.progressive: the reply holds the block's first line and the rest follows when done, with
     // no keystroke; on a fast run both may come before the first look. Wait until the ghost text has
     // not changed for 1.5 s: then it must be the whole block (checked in the file after Tab).
-    let shown = (await ghost().allTextContents()).join('');
-    const changes = [shown.length];
-    for (let still = Date.now(), end = Date.now() + 30_000; Date.now() - still < 1500 && Date.now() < end;) {
-      await page.waitForTimeout(50);
-      const now = (await ghost().allTextContents()).join('');
-      if (now !== shown) { shown = now; still = Date.now(); changes.push(now.length); }
-    }
+    const changes = await ghostChanges(1500);
     const saved = await tabAndSave(enterFile, (t) => t.length > enterText.length + 9);
     assert.ok(saved.startsWith(`${enterText}\n`), `the header is untouched: ${JSON.stringify(saved)}`);
     const cursorLine = saved.slice(enterText.length + 1).split('\n')[0] as string;
@@ -391,13 +397,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     // An invoked request's block comes with alternatives, so its rest follows its first line a
     // second or more later. Before the fix the extension's ask for it was taken for answered by
     // the Alt+\ request and the ghost text stayed the first line.
-    let shown = (await ghost().allTextContents()).join('');
-    const changes = [shown.length];
-    for (let still = Date.now(), end = Date.now() + 30_000; Date.now() - still < 3000 && Date.now() < end;) {
-      await page.waitForTimeout(50);
-      const now = (await ghost().allTextContents()).join('');
-      if (now !== shown) { shown = now; still = Date.now(); changes.push(now.length); }
-    }
+    const changes = await ghostChanges(3000);
     const saved = await tabAndSave(invokedFile, (t) => t.length > invokedText.length + 9);
     const accepted = saved.slice(invokedText.length).split('\n').filter((l) => l.trim().length > 0);
     assert.ok(accepted.length >= 2, `Tab accepted the whole block (the ghost text's lengths as it changed: ${changes.join(', ')}): ${JSON.stringify(saved.slice(invokedText.length))}`);

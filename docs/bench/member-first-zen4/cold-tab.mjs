@@ -6,10 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
 const { openFile, startSession, ghostText } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
-const shapes = ['square', 'circle', 'triangle', 'hexagon', 'ellipse', 'rhombus', 'pentagon', 'octagon', 'trapezoid', 'kite', 'star', 'arrow', 'cross', 'heart', 'crescent', 'diamond', 'parallelogram', 'semicircle', 'sector', 'annulus', 'oval', 'prism', 'cube', 'sphere', 'cone', 'cylinder', 'pyramid', 'torus', 'wedge', 'lens'];
-const text = (k) => `${shapes.map((n, i) => `export function ${n}Area${k}(a: number, b: number): number {\n  const area = a * b * ${i + 1};\n  console.log(\`${n}: \${area}\`);\n  return area;\n}\n\n`).join('')}function main(): void {\n  console.log(squareArea${k}(2, 3));\n  console`;
-const files = {};
-for (let k = 0; k < 6; k++) files[`areas${k}.ts`] = text(k);
+const { coldFiles: files } = await import('./cold-files.mjs');
 const out = process.argv[2] ?? '/tmp/cold-tab';
 fs.mkdirSync(out, { recursive: true });
 // SETTINGS='{...}': user settings (the end-to-end suite's, to match its run).
