@@ -223,8 +223,10 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
   before(async () => {
     target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' });
     treeExact = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu', graph: { attention: 'tree-exact' } });
+    // 16 positions: 8 files, 2 each (24 before; the suite's time, docs/BENCHMARKS.md "The test
+    // suite under 15 minutes").
     for (const f of devFiles(8, { minBytes: 2000, maxBytes: 30000 })) {
-      for (const at of cursorOffsets(f.content, 3, f.path.length)) positions.push(f.content.slice(Math.max(0, at - 900), at));
+      for (const at of cursorOffsets(f.content, 2, f.path.length)) positions.push(f.content.slice(Math.max(0, at - 900), at));
     }
   });
   after(async () => { await target.dispose(); await treeExact.dispose(); });
@@ -288,8 +290,8 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
 
   // Adversarial drafters at many more prompts run on the fake target (loop.test.ts) in
   // milliseconds; here the real model's numerics: tree masks, depth positions, KV compaction.
-  it('holds for 24 cursor positions with n-gram and oracle chains, and n-gram and random trees (tree-exact attention) at every fourth', async () => {
-    assert.ok(positions.length >= 20, `only ${positions.length} positions`);
+  it('holds for 16 cursor positions with n-gram and oracle chains, and n-gram and random trees (tree-exact attention) at every fourth', async () => {
+    assert.ok(positions.length >= 14, `only ${positions.length} positions`);
     const plain = new Engine(target);
     const spec = new Engine(target);
     const plainTrees = new Engine(treeExact);
@@ -395,9 +397,9 @@ describe('the other numerics (fp32 activations, exact fp32 head): chains stay lo
     assert.deepEqual(Array.from(one.logits as Float32Array), Array.from(block.logits as Float32Array));
   });
 
-  it('n-gram and oracle chains equal plain decoding at 12 dev-split positions; trees are refused', async () => {
+  it('n-gram and oracle chains equal plain decoding at 8 dev-split positions; trees are refused', async () => {
     const prompts: string[] = [];
-    for (const f of devFiles(6, { minBytes: 2000, maxBytes: 30000 })) for (const at of cursorOffsets(f.content, 2, f.path.length + 1)) prompts.push(f.content.slice(Math.max(0, at - 900), at));
+    for (const f of devFiles(4, { minBytes: 2000, maxBytes: 30000 })) for (const at of cursorOffsets(f.content, 2, f.path.length + 1)) prompts.push(f.content.slice(Math.max(0, at - 900), at));
     const plain = new Engine(target);
     const spec = new Engine(target);
     for (const [i, prompt] of prompts.entries()) {

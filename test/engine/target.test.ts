@@ -261,6 +261,11 @@ describe('the graph cache on disk', () => {
 });
 
 describe('how the target\'s threads wait (spin modes)', () => {
+  // The suite runs with PRISM_ORT_SPIN=off (scripts/setup.sh); these tests are about the default.
+  const env = process.env.PRISM_ORT_SPIN;
+  before(() => { delete process.env.PRISM_ORT_SPIN; });
+  after(() => { if (env === undefined) delete process.env.PRISM_ORT_SPIN; else process.env.PRISM_ORT_SPIN = env; });
+
   it('defaults to spinning within a run only; PRISM_ORT_SPIN overrides the option; a bad value says what to set', () => {
     assert.equal(spinMode(undefined, undefined), 'run');
     assert.equal(spinMode('off', undefined), 'off');
