@@ -23,6 +23,9 @@ export class Emitter {
   /** The first-line budget ran out and was marked (CompletionRequest.firstLineEarly): it is not checked again. */
   private early = false;
 
+  /** Where stop strings start to count (CompletionRequest.stopAfterContent); -1: not yet (only white space so far). */
+  private contentAt = -1;
+
   constructor(private readonly tok: Tokenizer, private readonly req: CompletionRequest, private readonly onText?: (delta: string, early?: boolean) => void, private readonly deadline = Infinity, healed = '') {
     this.stops = (req.stop ?? []).filter((x) => x.length > 0);
     this.eog = new Set(tok.special.eog);
@@ -52,7 +55,9 @@ export class Emitter {
     }
     const before = this.text.length;
     this.text += delta;
-    const hit = findStop(this.text, this.stops, before);
+    // After a line break first (stopAfterContent), stops count from the next line's first character.
+    if (this.contentAt < 0) this.contentAt = this.req.stopAfterContent ? this.text.search(/\S/) : 0;
+    const hit = this.contentAt < 0 ? -1 : findStop(this.text, this.stops, Math.max(before, this.contentAt));
     if (hit >= 0) {
       this.text = this.text.slice(0, hit);
       this.finish = 'stop';

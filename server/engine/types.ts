@@ -45,6 +45,12 @@ export interface CompletionRequest {
    * decoded (the language server's prism.progressive).
    */
   firstLineEarly?: boolean;
+  /**
+   * Stop strings count only from the first character that is not white space: a completion that
+   * starts with line breaks (the one after an accepted line, the language server's mode 'next')
+   * is not stopped by them.
+   */
+  stopAfterContent?: boolean;
   /** Benchmarks: recompute the whole prompt instead of reusing the cached prefix. */
   fresh?: boolean;
   /**

@@ -88,6 +88,11 @@ export interface InlineRequest {
   triggerKind: 1 | 2;
   /** An IntelliSense item is selected: [start, end) document offsets and its text. */
   selected?: { start: number; end: number; text: string };
+  /**
+   * Set by complete(): the document is the one a reply was made for with one of its items written
+   * in whole (Tab, or typed to its end), and the cursor is at that item's end (acceptedHere).
+   */
+  accepted?: boolean;
 }
 
 export interface InlineItem { insertText: string; start: number; end: number }
@@ -126,6 +131,8 @@ export class Completer {
   private idleMove: NodeJS.Timeout | undefined;
   /** The pending finish of a cut line (scheduleLineFinish): cleared by any request or warm-up. */
   private lineFinish: NodeJS.Timeout | undefined;
+  /** Per document, the last reply's items (and a continuation's whole) and the text they were made for (acceptedHere). */
+  private readonly offered = new Map<string, { text: string; items: InlineItem[] }>();
   readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false, prefills: 0, prefillTokens: 0, firstLines: 0, continuations: 0, linesCut: 0, lineFinishes: 0, dismissals: 0 };
 
   constructor(private readonly factory: EngineFactory, private readonly hooks: CompleterHooks) {}
@@ -171,6 +178,7 @@ export class Completer {
   forget(uri: string): void {
     this.prompts.forget(uri);
     this.recent.delete(uri);
+    this.offered.delete(uri);
     this.engine?.forget?.(uri); // its KV cache (prism.cacheDocuments)
   }
 
@@ -446,6 +454,13 @@ export class Completer {
     this.cancelIdleMove();
     this.cancelLineFinish();
     if (!this.admits(doc)) return [];
+    if (!req.selected && this.acceptedHere(doc, req.offset)) req = { ...req, accepted: true };
+    // What the user is offered, so that the request after its acceptance knows it (acceptedHere).
+    const offer = (items: InlineItem[]): void => {
+      const had = this.offered.get(doc.uri);
+      if (items.length > 0) this.offered.set(doc.uri, { text: doc.text, items: had?.text === doc.text ? [...had.items, ...items].slice(-8) : items });
+    };
+    if (rest) { const send = rest; rest = (items) => { offer(items); send(items); }; }
     // The newest request wins: the engine stops the older one at its next decode step. One for
     // another document stops at once, where one here lets the older settle the prompt they share.
     this.current?.abort(this.currentUri !== doc.uri ? ABORT_ELSEWHERE : undefined);
@@ -477,6 +492,7 @@ export class Completer {
       this.stats.lastLatencyMs = ms;
       if (items.length === 0) this.stats.empty++;
       else {
+        offer(items);
         this.stats.completed++;
         // The status bar shows how soon the ghost text came (a block: its first line).
         this.hooks.status({ state: reply.whole ? 'idle' : 'generating', ghostMs: Math.round(ms) });
@@ -508,6 +524,19 @@ export class Completer {
       if (!background && this.current === ctl) this.current = undefined;
       if (!background) this.afterCompletion(engine, doc, req, ctl, versionNow);
     }
+  }
+
+  /**
+   * The document is the one the last reply (or its continuation) was made for with one of its
+   * items written in whole, and the cursor is at that item's end: the user accepted it (Tab) or
+   * typed it to its end. The completion there may go on to the next line (mode 'next').
+   */
+  private acceptedHere(doc: DocState, offset: number): boolean {
+    const o = this.offered.get(doc.uri);
+    if (!o) return false;
+    return o.items.some((it) => offset === it.start + it.insertText.length
+      && o.text.length - (it.end - it.start) + it.insertText.length === doc.text.length
+      && doc.text.startsWith(o.text.slice(0, it.start)) && doc.text.startsWith(it.insertText, it.start) && doc.text.endsWith(o.text.slice(it.end)));
   }
 
   /**
@@ -609,7 +638,12 @@ export class Completer {
     const text = sel ? doc.text.slice(0, sel.start) + sel.text + doc.text.slice(sel.end) : doc.text;
     const offset = sel ? sel.start + sel.text.length : req.offset;
     const cursor = cursorContext(text, offset);
-    const mode = lineMode(cursor, s.multiline);
+    // After an accepted line, at its end: the line break and what Enter would get there (the next
+    // line first, its block as the rest), so that it shows without a keystroke and Enter finds it
+    // in the client's cache (docs/BENCHMARKS.md, "The next line after Tab").
+    const base = lineMode(cursor, s.multiline);
+    const next = req.accepted === true && base === 'single' && s.multiline !== 'never' && !engine.info.remote && cursor.lineSuffix.trim() === '' && cursor.linePrefix.trim() !== '';
+    const mode: LineMode = next ? 'next' : base;
     await this.countOnce(engine, doc, text, offset, signal);
     const prompt = this.buildPrompt(engine, doc, text, offset);
     if (prompt.text.length === 0 || signal.aborted) return [];
@@ -620,7 +654,7 @@ export class Completer {
     for (let i = 0; i < alternatives && !signal.aborted; i++) {
       const request: CompletionRequest & { parts?: RemoteParts } = {
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
-        stop: stopsFor(mode), timeBudgetMs: s.timeBudgetMs, ...this.cacheFor(engine, doc.uri),
+        stop: stopsFor(mode), ...(mode === 'next' ? { stopAfterContent: true } : {}), timeBudgetMs: s.timeBudgetMs, ...this.cacheFor(engine, doc.uri),
         // Taps kept whatever this request drafts with, where the policy may draft with a head
         // later: auto's switch from lookup or plain decoding to the head recomputes nothing.
         keepTaps: !engine.info.remote && this.policyFor(engine).mayUseHead(),
@@ -641,7 +675,7 @@ export class Completer {
       // single line ends at its budget: decoding on at once cost 15% more CPU in the typing trace,
       // where the next keystroke mostly stops it (docs/BENCHMARKS.md); it is finished when the
       // user pauses instead (scheduleLineFinish).
-      const progressive = early !== undefined && i === 0 && !sel && mode === 'multi';
+      const progressive = early !== undefined && i === 0 && !sel && mode !== 'single';
       if (progressive && request.firstLineBudgetMs !== undefined) request.firstLineEarly = true;
       const onText = progressive ? firstLineWatch(cursor, mode, (line) => early?.([{ insertText: line, start: req.offset, end: req.offset + replacedAfter(cursor.linePrefix, line, cursor.lineSuffix) }])) : undefined;
       const r = await this.completeWithFallback(engine, request, signal, onText);
@@ -841,7 +875,8 @@ export function firstLineWatch(cursor: CursorContext, mode: LineMode, line: (tex
     if (done) return;
     raw += delta;
     let upTo = early ? raw.length : -1;
-    if (!early && mode === 'multi') {
+    // A block (or, mode 'next', a line break and a block): at its first line with content.
+    if (!early && mode !== 'single') {
       upTo = raw.indexOf('\n');
       while (upTo >= 0 && raw.slice(0, upTo).trim().length === 0) upTo = raw.indexOf('\n', upTo + 1);
     }

@@ -13,7 +13,12 @@ export interface CursorContext {
   nextLines: string[];
 }
 
-export type LineMode = 'single' | 'multi';
+/**
+ * 'next': after a whole line the user accepted, at its end: the line break and what Enter there
+ * would get, the next line and the block it starts (or, where the model goes on in this line,
+ * the rest of this one).
+ */
+export type LineMode = 'single' | 'multi' | 'next';
 export type MultilineSetting = 'auto' | 'always' | 'never';
 
 const OPENERS = '([{';
@@ -41,6 +46,7 @@ export function lineMode(c: CursorContext, setting: MultilineSetting = 'auto'): 
 
 /** Stop strings for the engine in each mode. */
 export function stopsFor(mode: LineMode): string[] {
+  // 'next': with CompletionRequest.stopAfterContent (its first line breaks are no stop).
   return mode === 'single' ? ['\n'] : ['\n\n\n'];
 }
 
@@ -69,6 +75,8 @@ export function shapeCompletion(raw: string, c: CursorContext, mode: LineMode, o
   if (mode === 'single') {
     const nl = text.indexOf('\n');
     if (nl >= 0) text = text.slice(0, nl);
+  } else if (mode === 'next') {
+    text = nextBlock(text, c, opts.maxLines ?? 12);
   } else {
     text = endOfBlock(text, c, opts.maxLines ?? 12);
   }
@@ -78,7 +86,7 @@ export function shapeCompletion(raw: string, c: CursorContext, mode: LineMode, o
   text = text.replace(/[ \t]+$/gm, '').replace(/\n+$/, '');
   // A block that ran out of tokens ends at its last whole line, where shaping kept every line and
   // so the unfinished one too: Tab takes lines the model ended, the next completion goes on.
-  if (opts.open && mode === 'multi') {
+  if (opts.open && mode !== 'single') {
     const kept = text.split('\n');
     if (kept.length >= 2 && kept.length === lines) {
       const whole = kept.slice(0, -1).join('\n').replace(/\n+$/, '');
@@ -86,6 +94,22 @@ export function shapeCompletion(raw: string, c: CursorContext, mode: LineMode, o
     }
   }
   return text.trim().length === 0 ? '' : text;
+}
+
+/**
+ * Mode 'next': this line's rest where the model goes on in it; else the line break, at most two
+ * empty lines, and the block from the next line with content on, as on an empty line at that
+ * line's indentation (white space left on this line dropped).
+ */
+function nextBlock(text: string, c: CursorContext, maxLines: number): string {
+  const lines = text.split('\n');
+  if (lines.length === 1 || (lines[0] as string).trim() !== '') return lines[0] as string;
+  let i = 1;
+  while (i < lines.length && (lines[i] as string).trim() === '') i++;
+  if (i >= lines.length || i > 3) return '';
+  const indent = (/^[ \t]*/.exec(lines[i] as string) as RegExpExecArray)[0];
+  const block = endOfBlock(lines.slice(i).join('\n').slice(indent.length), { linePrefix: indent, lineSuffix: '', nextLines: c.nextLines }, maxLines);
+  return '\n'.repeat(i) + indent + block;
 }
 
 function indentOf(line: string): number {

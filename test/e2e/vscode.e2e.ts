@@ -66,6 +66,8 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
   const escapeFile = 'registry.py';
   const escapeText = 'class Registry:\n    def __init__(self):\n        self.items = {}\n\n    def get(self, key):';
   // Alt+\ (an invoked request) at a block's start: VS Code takes a second invoked trigger there as answered.
+  const nextFile = 'scan.py';
+  const nextText = 'import os\n\n\ndef list_files(root):\n    names = []\n    for entry in os.scandir(root):\n        if entry.is_file():\n            names.append(entr';
   const invokedFile = 'store.py';
   const invokedText = 'class Store:\n    def __init__(self):\n        self.items = {}\n\n    def get(self, key):\n        ';
   // A line whose closers are already there, as VS Code's auto-closing leaves them: `distance(a|))`.
@@ -105,6 +107,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     fs.writeFileSync(path.join(work, coldFile), coldText);
     fs.writeFileSync(path.join(work, escapeFile), escapeText);
     fs.writeFileSync(path.join(work, invokedFile), invokedText);
+    fs.writeFileSync(path.join(work, nextFile), nextText);
     fs.writeFileSync(path.join(work, closerFile), closerText);
     fs.writeFileSync(path.join(work, autoCloseFile), autoCloseText);
     fs.writeFileSync(path.join(work, listFile), listText);
@@ -401,6 +404,25 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     const saved = await tabAndSave(invokedFile, (t) => t.length > invokedText.length + 9);
     const accepted = saved.slice(invokedText.length).split('\n').filter((l) => l.trim().length > 0);
     assert.ok(accepted.length >= 2, `Tab accepted the whole block (the ghost text's lengths as it changed: ${changes.join(', ')}): ${JSON.stringify(saved.slice(invokedText.length))}`);
+  });
+
+  it('Tab at a line\'s end: the next line (and its block) shows below without a keystroke, and Tab writes it', async () => {
+    await openAtEnd(nextFile);
+    await page.keyboard.type('y', { delay: 80 });
+    await ghost().first().waitFor({ state: 'visible', timeout: 120_000 });
+    await ghostChanges(500);
+    const first = await tabAndSave(nextFile, (t) => t.length > nextText.length + 1);
+    assert.ok(first.startsWith(`${nextText}y`) && !first.slice(nextText.length).includes('\n'), `one line accepted: ${JSON.stringify(first.slice(nextText.length))}`);
+    // The extension asks again after Tab, and the server answers at an accepted line's end with a
+    // line break and what follows (the next line first, the rest of its block when done).
+    await ghost().first().waitFor({ state: 'visible', timeout: 60_000 });
+    await ghostChanges(1500);
+    const shown = (await ghost().allTextContents()).join('');
+    assert.ok(shown.trim().length > 0, 'the next line has content');
+    const saved = await tabAndSave(nextFile, (t) => t.length > first.length + 1);
+    assert.ok(saved.startsWith(`${first}\n`), `Tab wrote a line break, then the next line: ${JSON.stringify(saved.slice(first.length))}`);
+    // (The ghost text's DOM spaces are no-break spaces; its lines are separate elements.)
+    assert.equal(saved.slice(first.length).replace(/\s+/g, ''), shown.replace(/\s+/g, ''), `what Tab wrote is what was shown: ${JSON.stringify(saved.slice(first.length))} vs ${JSON.stringify(shown)}`);
   });
 
   it('Escape as soon as a block\'s first line shows: the rest of the block does not bring the ghost text back', async () => {

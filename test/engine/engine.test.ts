@@ -417,6 +417,25 @@ describe('first-line cut (the emitter and the remote engine share it)', () => {
   });
 });
 
+describe('stop strings after a line break first (stopAfterContent: the next line after an accepted one)', () => {
+  const pieces = ['  ', '\n', '\n', '    c', ' = 3', '\n', 'd'];
+  const tok = { special: { eog: [] }, bytes: (id: number) => new TextEncoder().encode(pieces[id] as string) } as unknown as Tokenizer;
+  const run = (stopAfterContent: boolean, from = 0): { text: string; finish: string | undefined } => {
+    const out = new Emitter(tok, { prompt: '', maxTokens: 64, stop: ['\n'], stopAfterContent });
+    for (let n = from; n < pieces.length && out.push(n); n++);
+    return { text: out.close(out.finish ?? 'length'), finish: out.finish };
+  };
+
+  it('ends at the line break after the first character that is not white space', () => {
+    assert.deepEqual(run(true), { text: '  \n\n    c = 3', finish: 'stop' });
+    assert.deepEqual(run(true, 3), { text: '    c = 3', finish: 'stop' }, 'no line break first: the line itself');
+  });
+
+  it('without it, a stop ends at its first place', () => {
+    assert.deepEqual(run(false), { text: '  ', finish: 'stop' });
+  });
+});
+
 describe('engine: cancelled prefill and time budget (default model)', () => {
   let target: TargetModel;
   before(async () => { target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' }); });

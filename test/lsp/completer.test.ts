@@ -1052,3 +1052,55 @@ describe('Completer: a line its first-line budget cut is finished when the user 
     assert.deepEqual(rests, [['compute(a, b)']]);
   });
 });
+
+describe('Completer: the next line after an accepted one', () => {
+  /** An engine that answers each request with the next of `texts` ('' once they run out). */
+  const scripted = (texts: string[], seen: CompletionRequest[]): EngineLike => {
+    const e = fakeEngine({}, seen);
+    return { ...e, async complete(req, opts) { const r = await e.complete(req, opts); return { ...r, text: texts[seen.length - 1] ?? '' }; } };
+  };
+  const at = (text: string, version: number) => ({ uri: 'file:///w/a.py', languageId: 'python', version, text });
+
+  it('at the end of a reply written in whole, asks for the line break and the block after it; elsewhere, for one line', async () => {
+    const seen: CompletionRequest[] = [];
+    const c = new Completer(async () => scripted([' = 2', '\n    c = 3\n', '\n    d = 4', ' + 1', '\n    e = 5'], seen), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const t1 = 'def f():\n    a = 1\n    b';
+    assert.deepEqual(await c.complete(at(t1, 1), { offset: t1.length, triggerKind: 2 }, never, () => 1), [{ insertText: ' = 2', start: t1.length, end: t1.length }]);
+    assert.equal(seen[0]?.stopAfterContent, undefined);
+    // Tab: the document is t1 with the item written, the cursor at its end.
+    const t2 = `${t1} = 2`;
+    assert.deepEqual(await c.complete(at(t2, 2), { offset: t2.length, triggerKind: 2 }, never, () => 2), [{ insertText: '\n    c = 3', start: t2.length, end: t2.length }]);
+    assert.deepEqual([seen[1]?.stop, seen[1]?.stopAfterContent], [['\n\n\n'], true]);
+    // That one written too: again.
+    const t3 = `${t2}\n    c = 3`;
+    assert.deepEqual(await c.complete(at(t3, 3), { offset: t3.length, triggerKind: 2 }, never, () => 3), [{ insertText: '\n    d = 4', start: t3.length, end: t3.length }]);
+    assert.equal(seen[2]?.stopAfterContent, true);
+    // The user wrote something else: one line (the model's line break shows nothing).
+    const t4 = `${t3}\n    d = 5`;
+    assert.deepEqual(await c.complete(at(t4, 4), { offset: t4.length, triggerKind: 2 }, never, () => 4), [{ insertText: ' + 1', start: t4.length, end: t4.length }]);
+    assert.equal(seen[3]?.stopAfterContent, undefined);
+    // Not at the item's end (the cursor moved back into it): one line.
+    const t5 = `${t4} + 1`;
+    assert.deepEqual(await c.complete(at(t5, 5), { offset: t5.length - 2, triggerKind: 2 }, never, () => 5), []);
+    assert.deepEqual([seen[4]?.stop, seen[4]?.stopAfterContent], [['\n'], undefined]);
+  });
+
+  it('not with multiline "never", nor with an item of the suggestion list selected', async () => {
+    const seen: CompletionRequest[] = [];
+    const c = new Completer(async () => scripted([' = 2', '\n    c = 3'], seen), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, multiline: 'never', draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const t1 = 'def f():\n    a = 1\n    b';
+    await c.complete(at(t1, 1), { offset: t1.length, triggerKind: 2 }, never, () => 1);
+    const t2 = `${t1} = 2`;
+    assert.deepEqual(await c.complete(at(t2, 2), { offset: t2.length, triggerKind: 2 }, never, () => 2), []);
+    assert.equal(seen[1]?.stopAfterContent, undefined);
+    // The suggestion list open at the item's end (`2` selected, completing as if it were accepted).
+    const d = new Completer(async () => scripted([' = 2', '\n    c = 3'], seen), hooks());
+    await d.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    seen.length = 0;
+    await d.complete(at(t1, 1), { offset: t1.length, triggerKind: 2 }, never, () => 1);
+    await d.complete(at(t2, 2), { offset: t2.length, triggerKind: 2, selected: { start: t2.length - 1, end: t2.length, text: '2' } }, never, () => 2);
+    assert.equal(seen[1]?.stopAfterContent, undefined);
+  });
+});

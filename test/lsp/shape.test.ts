@@ -96,6 +96,17 @@ describe('shapeCompletion', () => {
   it('returns nothing for whitespace', () => {
     assert.equal(shapeCompletion('   \n  ', at('x = |\n'), 'multi'), '');
   });
+  it('after an accepted line (\'next\'): the line break and the block from the next line on, or this line\'s rest', () => {
+    assert.equal(shapeCompletion('\n    c = 3', at('    b = 2|'), 'next'), '\n    c = 3');
+    assert.equal(shapeCompletion('\n    c = 3\n    if c:\n        d = 4\n  e = 5', at('  def f():\n    b = 2|'), 'next'), '\n    c = 3\n    if c:\n        d = 4', 'the block at the next line\'s indentation');
+    assert.equal(shapeCompletion('  \n\n\ndef g():\n    pass', at('    return x|'), 'next'), '\n\n\ndef g():\n    pass', 'white space on this line dropped; two empty lines kept');
+    assert.equal(shapeCompletion('\n    c = 3\n    d = 4', at('    b = 2|'), 'next', { open: true }), '\n    c = 3', 'out of tokens: its last whole line');
+    assert.equal(shapeCompletion('\n\n\n\n\nx = 1', at('b = 2|'), 'next'), '', 'more than two empty lines: nothing');
+    assert.equal(shapeCompletion('  # two\nc = 3', at('b = 2|'), 'next'), '  # two', 'the model goes on in this line: that line');
+    assert.equal(shapeCompletion('\nc = 3', at('b = 2|\nc = 3\n'), 'next'), '', 'the next line is already there');
+    assert.equal(shapeCompletion('\n\n', at('b = 2|'), 'next'), '');
+    assert.equal(shapeCompletion('\n}', at('    b = 2;|'), 'next'), '\n}', 'a closer at a line start closes an earlier line\'s block');
+  });
 });
 
 describe('replacedAfter: the closers an editor put after the cursor that a completion writes itself', () => {
