@@ -101,7 +101,9 @@ try {
   const tab = async (file, tag) => {
     await page.keyboard.press('Tab');
     await page.waitForTimeout(400);
-    // What Tab left (with the suggestion list open, Tab writes its item and the ghost text: prism.tabAcceptsOverSuggestions).
+    // Ghost text 400 ms after Tab: at a line's end, the line break and the block after it (the
+    // server's mode 'next'); else what Tab left (with the suggestion list open, Tab writes its item
+    // and the ghost text: prism.tabAcceptsOverSuggestions).
     const left = (await ghost().allTextContents()).join('');
     await page.screenshot({ path: path.join(out, `${tag}-tab.png`) });
     if (left) console.log(JSON.stringify({ step: `${tag} + Tab`, ghost_left: left }));
