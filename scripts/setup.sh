@@ -67,8 +67,8 @@ case "$job" in
     # Two test files at a time: most of them wait on timers, pipes or the other core (the suite
     # took 7 min 46 s instead of 9 min 22 s on the 2 cores, docs/BENCHMARKS.md). Their onnxruntime
     # threads park between operators instead of spinning (PRISM_ORT_SPIN=off, the language server's
-    # own mode): two files' spinning threads took each other's cores ("The test suite under 15
-    # minutes" in docs/BENCHMARKS.md). Spinning changes no result, only time.
+    # own mode): two files' spinning threads took each other's cores ("The test suite's time" in
+    # docs/BENCHMARKS.md). Spinning changes no result, only time.
     PRISM_ORT_SPIN=off node --test --test-concurrency=2 $(find out/test -name '*.test.js' | sort)
     # End to end in a real VS Code: the packaged .vsix in code-server, driven through Chromium
     # (scripts/e2e-setup.sh installs them once, into a cache outside the repository).

@@ -223,8 +223,8 @@ describe('greedy speculative decoding equals plain decoding (SmolLM2, dev-split 
   before(async () => {
     target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' });
     treeExact = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu', graph: { attention: 'tree-exact' } });
-    // 16 positions: 8 files, 2 each (24 before; the suite's time, docs/BENCHMARKS.md "The test
-    // suite under 15 minutes").
+    // 16 positions: 8 files, 2 each (24 before; docs/BENCHMARKS.md, "The test suite's
+    // time").
     for (const f of devFiles(8, { minBytes: 2000, maxBytes: 30000 })) {
       for (const at of cursorOffsets(f.content, 2, f.path.length)) positions.push(f.content.slice(Math.max(0, at - 900), at));
     }

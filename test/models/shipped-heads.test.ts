@@ -25,8 +25,8 @@ describe('shipped draft heads (SmolLM2-135M)', () => {
   before(async () => {
     target = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu' });
     treeExact = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu', graph: { attention: 'tree-exact' } });
-    // 8 positions: 4 files, 2 each (12 before; the suite's time, docs/BENCHMARKS.md "The test
-    // suite under 15 minutes").
+    // 8 positions: 4 files, 2 each (12 before; docs/BENCHMARKS.md, "The test suite's
+    // time").
     for (const f of devFiles(4, { minBytes: 2000, maxBytes: 30000 })) {
       for (const at of cursorOffsets(f.content, 2, f.path.length + 3)) positions.push(f.content.slice(Math.max(0, at - 1200), at));
     }
