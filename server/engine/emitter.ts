@@ -55,8 +55,12 @@ export class Emitter {
     }
     const before = this.text.length;
     this.text += delta;
-    // After a line break first (stopAfterContent), stops count from the next line's first character.
-    if (this.contentAt < 0) this.contentAt = this.req.stopAfterContent ? this.text.search(/\S/) : 0;
+    // After a line break first (stopAfterContent), stops count from the next line's first
+    // character; where the first line itself has content, a line break ends it too.
+    if (this.contentAt < 0) {
+      this.contentAt = this.req.stopAfterContent ? this.text.search(/\S/) : 0;
+      if (this.contentAt > 0 && !this.text.slice(0, this.contentAt).includes('\n') && !this.stops.includes('\n')) this.stops.push('\n');
+    }
     const hit = this.contentAt < 0 ? -1 : findStop(this.text, this.stops, Math.max(before, this.contentAt));
     if (hit >= 0) {
       this.text = this.text.slice(0, hit);

@@ -48,7 +48,7 @@ export interface CompletionRequest {
   /**
    * Stop strings count only from the first character that is not white space: a completion that
    * starts with line breaks (the one after an accepted line, the language server's mode 'next')
-   * is not stopped by them.
+   * is not stopped by them; one whose first line has content ends with that line.
    */
   stopAfterContent?: boolean;
   /** Benchmarks: recompute the whole prompt instead of reusing the cached prefix. */

@@ -431,6 +431,16 @@ describe('stop strings after a line break first (stopAfterContent: the next line
     assert.deepEqual(run(true, 3), { text: '    c = 3', finish: 'stop' }, 'no line break first: the line itself');
   });
 
+  it('where the first line has content, a line break ends it even without a line-break stop', () => {
+    const out = new Emitter(tok, { prompt: '', maxTokens: 64, stop: ['\n\n\n'], stopAfterContent: true });
+    let n = 3;
+    while (n < pieces.length && out.push(n)) n++;
+    assert.deepEqual([out.close(out.finish ?? 'length'), out.finish], ['    c = 3', 'stop']);
+    const block = new Emitter(tok, { prompt: '', maxTokens: 64, stop: ['\n\n\n'], stopAfterContent: true });
+    for (n = 0; n < pieces.length && block.push(n); n++);
+    assert.deepEqual([block.close(block.finish ?? 'length'), block.finish], ['  \n\n    c = 3\nd', undefined], 'line breaks first: on to the block (no stop met)');
+  });
+
   it('without it, a stop ends at its first place', () => {
     assert.deepEqual(run(false), { text: '  ', finish: 'stop' });
   });
