@@ -65,9 +65,10 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
   // A block whose first line comes first and its rest after it (prism.progressive).
   const escapeFile = 'registry.py';
   const escapeText = 'class Registry:\n    def __init__(self):\n        self.items = {}\n\n    def get(self, key):';
-  // Alt+\ (an invoked request) at a block's start: VS Code takes a second invoked trigger there as answered.
+  // A line typed into, its ghost text taken with Tab at the line's end: the next line follows.
   const nextFile = 'scan.py';
   const nextText = 'import os\n\n\ndef list_files(root):\n    names = []\n    for entry in os.scandir(root):\n        if entry.is_file():\n            names.append(entr';
+  // Alt+\ (an invoked request) at a block's start: VS Code takes a second invoked trigger there as answered.
   const invokedFile = 'store.py';
   const invokedText = 'class Store:\n    def __init__(self):\n        self.items = {}\n\n    def get(self, key):\n        ';
   // A line whose closers are already there, as VS Code's auto-closing leaves them: `distance(a|))`.
