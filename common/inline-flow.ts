@@ -40,8 +40,12 @@ export function flowKey(uri: string, version: number, line: number, character: n
 
 export type FlowResult<T> =
   | { kind: 'off' | 'multi-cursor' | 'cancelled' }
-  /** replace: per item, characters after the cursor it replaces (closers the editor put there); absent: none. */
-  | { kind: 'cache'; items: string[]; typed: string; replace?: number[] }
+  /**
+   * replace: per item, characters after the cursor it replaces (closers the editor put there);
+   * before: per item, characters before it (the line's indentation, where the model wrote its
+   * own); absent: none.
+   */
+  | { kind: 'cache'; items: string[]; typed: string; replace?: number[]; before?: number[] }
   /** latencyMs: the server's round trip; waitedMs: from the request to the reply, debounce included (what the user waited). */
   | { kind: 'server'; items: T[]; latencyMs: number; waitedMs: number };
 
@@ -55,6 +59,12 @@ export interface FlowOptions<T = unknown> {
    * 0): a server item that replaces closers after the cursor (or a selected item's range) has one.
    */
   rangeOf?: (item: T) => number;
+  /**
+   * The character an item's single-line range starts at (undefined: none): before the cursor
+   * where it replaces the line's indentation with the model's (the server's own indentation
+   * after Enter).
+   */
+  startOf?: (item: T) => number | undefined;
 }
 
 /** How soon after the extension triggers inline completions itself VS Code's invoked request is taken for that trigger (ms). */
@@ -68,10 +78,12 @@ export class InlineFlow<T> {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly rangeOf: (item: T) => number;
+  private readonly startOf: (item: T) => number | undefined;
 
   /** `textOf` gives an item's insert text (what the cache keeps). */
   constructor(readonly textOf: (item: T) => string, o: FlowOptions<T> = {}) {
     this.rangeOf = o.rangeOf ?? (() => 0);
+    this.startOf = o.startOf ?? (() => undefined);
     this.enabled = o.enabled ?? (() => true);
     this.now = o.now ?? Date.now;
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -85,7 +97,11 @@ export class InlineFlow<T> {
   /** A document change (the typing rhythm the debounce adapts to); `stop`: the kind of stop it made (stopKey). */
   keystroke(stop?: StopKey): void {
     this.debounce.keystroke(this.now(), stop);
+    this.afterNewline = stop === 'newline';
   }
+
+  /** The last change put a line break in (Enter, with the editor's indentation): the cache may reindent (SuggestionCache.get). */
+  private afterNewline = false;
 
   /**
    * The extension is about to ask VS Code for inline completions itself (after an accepted item,
@@ -130,17 +146,18 @@ export class InlineFlow<T> {
     const rest = this.selectedRest;
     if (req.selectedItem && req.key !== undefined && rest?.key === req.key && rest.selected === req.selected) return { kind: 'cache', items: rest.items, typed: '', ...withReplace(rest.replace) };
     if (!req.selectedItem || req.selectedTyped !== undefined) {
-      const hit = this.cache.get(req.point);
+      const hit = this.cache.get(req.point, this.afterNewline && !req.selectedItem);
       // Typing a ghost text's own characters opens VS Code's list on the word: a cached rest then
       // answers as the whole over the item's range, where it spells the item and goes on.
-      const fit = hit ? hit.items.map((text, i) => ({ text, replace: hit.replace?.[i] ?? 0 })) : [];
+      const fit = hit ? hit.items.map((text, i) => ({ text, replace: hit.replace?.[i] ?? 0, before: hit.before?.[i] ?? 0 })) : [];
       const typed = req.selectedTyped ?? '';
-      const items = req.selectedItem ? fit.map((x) => ({ ...x, text: typed + x.text })).filter((x) => x.text.startsWith(req.selected ?? '') && x.text.length > (req.selected ?? '').length) : fit;
+      const items = req.selectedItem ? fit.filter((x) => x.before === 0).map((x) => ({ ...x, text: typed + x.text })).filter((x) => x.text.startsWith(req.selected ?? '') && x.text.length > (req.selected ?? '').length) : fit;
       if (hit && items.length > 0) {
         if (hit.typed.length === 1) this.acceptance.partial++; // once per suggestion typed into
         const replace = items.map((x) => x.replace);
-        this.shown = { point: req.point, rests: items.map((x) => x.text.slice(req.selectedItem ? typed.length : 0)), replace };
-        return { kind: 'cache', items: items.map((x) => x.text), typed: hit.typed, ...withReplace(replace) };
+        const before = items.map((x) => x.before);
+        this.shown = { point: req.point, rests: items.map((x) => x.text.slice(req.selectedItem ? typed.length : 0)), replace, before };
+        return { kind: 'cache', items: items.map((x) => x.text), typed: hit.typed, ...withReplace(replace), ...withBefore(before) };
       }
     }
     if (req.automatic) {
@@ -171,9 +188,12 @@ export class InlineFlow<T> {
       const typed = req.selectedTyped ?? '';
       const usable = !req.selectedItem ? list : req.selectedTyped !== undefined ? list.filter((i) => this.textOf(i).startsWith(typed)) : [];
       const rests = usable.map((i) => this.textOf(i).slice(req.selectedItem ? typed.length : 0));
-      const replace = usable.map((i) => Math.max(0, this.rangeOf(i) - (req.selectedItem ? typed.length : 0)));
-      this.cache.put(req.point, rests, false, replace);
-      this.shown = { point: req.point, rests, replace };
+      // Where an item starts before the cursor without a selected item: the indentation it replaces.
+      const column = req.point.before.length - (req.point.before.lastIndexOf('\n') + 1);
+      const before = usable.map((i) => (req.selectedItem ? 0 : Math.max(0, column - (this.startOf(i) ?? column))));
+      const replace = usable.map((i, k) => Math.max(0, this.rangeOf(i) - (req.selectedItem ? typed.length : before[k] as number)));
+      this.cache.put(req.point, rests, false, replace, before);
+      this.shown = { point: req.point, rests, replace, before };
       this.acceptance.shown++;
     }
     return { kind: 'server', items: list, latencyMs, waitedMs: this.now() - asked };
@@ -185,14 +205,15 @@ export class InlineFlow<T> {
    * matches it. False (do not show it now) for a request this flow did not send (or has
    * forgotten), or one whose ghost text the user dismissed.
    */
-  continued(key: string, text: string, replace = 0): boolean {
+  continued(key: string, text: string, replace = 0, before = 0): boolean {
     const req = this.asked.get(key);
     if (!req) return false;
+    if (before > 0 && req.selected !== undefined) return false; // the server does not reindent over a selected item
     // With a list item selected, the whole answers that request again while the item stays
     // selected; read from the cursor (where it starts with the item's typed part), it serves
     // typing on through it, as the request's own reply does.
     if (req.selected !== undefined) this.selectedRest = { key, selected: req.selected, items: [text], replace: [replace] };
-    if (req.selected === undefined) this.cache.put(req.point, [text], false, [replace]);
+    if (req.selected === undefined) this.cache.put(req.point, [text], false, [replace], [before]);
     else if (req.selectedTyped !== undefined && text.startsWith(req.selectedTyped)) this.cache.put(req.point, [text.slice(req.selectedTyped.length)], false, [replace]);
     // Dismissed there (Escape): kept for typing that matches it, but not shown again unasked.
     return key !== this.dismissedKey;
@@ -220,14 +241,19 @@ export class InlineFlow<T> {
     this.acceptance.accepted++;
     if (uri === undefined) return;
     this.cache.clear(uri);
-    if (this.shown?.point.uri === uri) this.cache.put(this.shown.point, this.shown.rests, true, this.shown.replace);
+    if (this.shown?.point.uri === uri) this.cache.put(this.shown.point, this.shown.rests, true, this.shown.replace, this.shown.before);
   }
 
-  /** The last answer with something to show, read from the cursor (the point it answered), with what each replaces after it. */
-  private shown: { point: DocPoint; rests: string[]; replace: number[] } | undefined;
+  /** The last answer with something to show, read from the cursor (the point it answered), with what each replaces after and before it. */
+  private shown: { point: DocPoint; rests: string[]; replace: number[]; before: number[] } | undefined;
 }
 
 /** `replace` in a result only where some item replaces something (results stay as they were otherwise). */
 function withReplace(replace: number[]): { replace?: number[] } {
   return replace.some((r) => r > 0) ? { replace } : {};
+}
+
+/** `before` in a result only where some item replaces the indentation before the cursor. */
+function withBefore(before: number[]): { before?: number[] } {
+  return before.some((b) => b > 0) ? { before } : {};
 }

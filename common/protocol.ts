@@ -95,6 +95,11 @@ export interface ContinuationParams {
    * there that it writes itself (`_run(|)` + `item);`). 0 or absent: it goes in at the position.
    */
   replace?: number;
+  /**
+   * Characters before the position that the whole replaces: the line's indentation, where the
+   * model wrote its own (Enter after a statement, a `}` it dedents). 0 or absent: none.
+   */
+  before?: number;
 }
 
 /**

@@ -38,6 +38,7 @@ export class InlineMiddleware {
     this.flow = new InlineFlow((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText.value), {
       enabled,
       rangeOf: (i) => (i.range && i.range.isSingleLine ? i.range.end.character - i.range.start.character : 0),
+      startOf: (i) => (i.range && i.range.isSingleLine ? i.range.start.character : undefined),
     });
   }
 
@@ -114,9 +115,10 @@ export class InlineMiddleware {
           this.onChange();
           // A whole for a request with a list item selected replaces that item's range, as the
           // server's reply did; either also replaces the closers after the cursor it writes itself.
+          // One that replaces the line's indentation (the model's own, after Enter) starts before the cursor.
           return r.items.map((text, i) => {
             const past = position.translate(0, r.replace?.[i] ?? 0);
-            const range = sel ? new vscode.Range(sel.range.start, past.isAfter(sel.range.end) ? past : sel.range.end) : new vscode.Range(position, past);
+            const range = sel ? new vscode.Range(sel.range.start, past.isAfter(sel.range.end) ? past : sel.range.end) : new vscode.Range(position.translate(0, -Math.min(position.character, r.before?.[i] ?? 0)), past);
             return this.item(new vscode.InlineCompletionItem(text, range));
           });
         }
@@ -164,7 +166,7 @@ export class InlineMiddleware {
    */
   continued(p: ContinuationParams): void {
     const key = flowKey(p.textDocument.uri, p.textDocument.version, p.position.line, p.position.character);
-    if (!this.flow.continued(key, p.insertText, p.replace ?? 0)) return;
+    if (!this.flow.continued(key, p.insertText, p.replace ?? 0, p.before ?? 0)) return;
     const editor = vscode.window.activeTextEditor;
     if (!editor || editor.document.uri.toString() !== p.textDocument.uri || editor.selections.length !== 1) return;
     const doc = editor.document;

@@ -230,7 +230,7 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
       const key = flowKey(p.textDocument.uri, p.textDocument.version, p.position.line, p.position.character);
       // What the extension does: cache the whole at the request's point (the next keystroke that
       // types through the reply is served from it), and show it.
-      if (!flow.continued(key, p.insertText)) return;
+      if (!flow.continued(key, p.insertText, p.replace ?? 0, p.before ?? 0)) return;
       const r = shown.get(key);
       if (!r) return;
       const now = performance.now();
@@ -346,10 +346,13 @@ export async function benchTrace(o: TraceOptions): Promise<TraceRow[]> {
           const r = await conn.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: at, context: { triggerKind: 2 } }, token as CancellationToken);
           return r === null ? null : Array.isArray(r) ? r : r.items;
         }).then((r) => {
-          const remaining = ahead.slice(snapshot.length - start);
           // The ghost text this key shows: the cache's rest or the server's first item ('' for none).
           const first = r.kind === 'server' ? r.items[0] : undefined;
           const ghost = r.kind === 'cache' ? r.items[0] ?? '' : first && typeof first.insertText === 'string' ? first.insertText : '';
+          // What it is measured against: the file from where it starts (an item that replaces the
+          // typed indentation with the model's starts before the cursor).
+          const back = r.kind === 'cache' ? r.before?.[0] ?? 0 : first?.range ? Math.max(0, at.character - first.range.start.character) : 0;
+          const remaining = snapshot.slice(snapshot.length - back) + ahead.slice(snapshot.length - start);
           if (stop === 'member') members[r.kind === 'cache' ? 'cache' : r.kind !== 'server' ? 'cancelled' : ghost ? 'shown' : 'empty']++;
           if (ghost) {
             ghostKeys.shown++;

@@ -13,7 +13,7 @@ import { type BuildKind, type BuiltPrompt, CharsPerToken, type FimTokens, Prompt
 import type { StatsResult, StatusParams } from '../../common/protocol';
 import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settings';
 import { lineComment } from './comments';
-import { type CursorContext, type LineMode, lineMode, replacedAfter, shapeCompletion, stopsFor } from './shape';
+import { type CursorContext, type LineMode, lineMode, ownIndentAt, replacedAfter, type ShapeOptions, shapeCompletion, shapeOwnIndent, stopsFor } from './shape';
 import { scanWorkspace } from './workspace';
 import { RemoteEngine, type RemoteParts } from '../remote/remote-engine';
 import { isWordChar } from '../engine/healing';
@@ -71,6 +71,11 @@ export interface CompleterHooks {
   lineRestMs?: number;
   /** The document's file name in a comment line before the prefix (quality benchmark's experiment). */
   nameHeader?: boolean;
+  /**
+   * Enter after a statement: the model writes the line's indentation itself where the editor kept
+   * the line before's (shape.ts ownIndentAt; default true; false: it spells the editor's).
+   */
+  ownIndent?: boolean;
   /** Each generated alternative: its prompt, the raw text, what shaping left (quality benchmark). */
   explain?: (e: { prompt: string; raw: string; shaped: string; finish: CompletionResult['finishReason']; mode: LineMode }) => void;
 }
@@ -131,6 +136,8 @@ export class Completer {
   private idleMove: NodeJS.Timeout | undefined;
   /** The pending finish of a cut line (scheduleLineFinish): cleared by any request or warm-up. */
   private lineFinish: NodeJS.Timeout | undefined;
+  /** Per document, its text before its latest change and after it (documentChanged; enteredHere). */
+  private readonly changes = new Map<string, { before: string | undefined; now: string }>();
   /** Per document, the last reply's items (and a continuation's whole) and the text they were made for (acceptedHere). */
   private readonly offered = new Map<string, { text: string; items: InlineItem[] }>();
   readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false, prefills: 0, prefillTokens: 0, firstLines: 0, continuations: 0, linesCut: 0, lineFinishes: 0, dismissals: 0 };
@@ -179,6 +186,7 @@ export class Completer {
     this.prompts.forget(uri);
     this.recent.delete(uri);
     this.offered.delete(uri);
+    this.changes.delete(uri);
     this.engine?.forget?.(uri); // its KV cache (prism.cacheDocuments)
   }
 
@@ -267,6 +275,7 @@ export class Completer {
 
   /** A document changed: once its edits settle (1.5 s), the datastore gets its new text. */
   documentChanged(doc: { uri: string; languageId: string }, text: () => string): void {
+    this.changes.set(doc.uri, { before: this.changes.get(doc.uri)?.now, now: text() });
     this.leftBlock(doc.uri, text);
     const s = this.settings;
     if (!s.datastore.enable || !doc.uri.startsWith('file://')) return;
@@ -527,6 +536,16 @@ export class Completer {
   }
 
   /**
+   * The document's latest change was a line break with the indentation before the cursor, at the
+   * end of the line before (Enter, the indentation the editor's): not indentation the user typed.
+   */
+  private enteredHere(uri: string, text: string, lineStart: number, offset: number): boolean {
+    const c = this.changes.get(uri);
+    if (!c || c.before === undefined || c.now !== text || lineStart < 1) return false;
+    return c.before.length === text.length - (offset - lineStart + 1) && c.before.startsWith(text.slice(0, lineStart - 1)) && c.before.endsWith(text.slice(offset));
+  }
+
+  /**
    * The document is the one the last reply (or its continuation) was made for with one of its
    * items written in whole, and the cursor is at that item's end: the user accepted it (Tab) or
    * typed it to its end. The completion there may go on to the next line (mode 'next').
@@ -644,8 +663,13 @@ export class Completer {
     const base = lineMode(cursor, s.multiline);
     const next = req.accepted === true && base === 'single' && s.multiline !== 'never' && !engine.info.remote && cursor.lineSuffix.trim() === '' && cursor.linePrefix.trim() !== '';
     const mode: LineMode = next ? 'next' : base;
+    // Enter after a statement: the editor kept the line before's indentation; the prompt ends at
+    // the line's start and the model writes the indentation it wants (a closing `}`, a dedent
+    // after a block), the item replacing the editor's (docs/BENCHMARKS.md, "Enter at the end of a block").
+    const lineStart = offset - cursor.linePrefix.length;
+    const own = !sel && mode !== 'next' && !engine.info.remote && (this.hooks.ownIndent ?? true) && ownIndentAt(text, offset, cursor) && this.enteredHere(doc.uri, text, lineStart, offset);
     await this.countOnce(engine, doc, text, offset, signal);
-    const prompt = this.buildPrompt(engine, doc, text, offset);
+    const prompt = own ? this.buildPrompt(engine, doc, text.slice(0, lineStart) + text.slice(offset), lineStart) : this.buildPrompt(engine, doc, text, offset);
     if (prompt.text.length === 0 || signal.aborted) return [];
     this.remember(doc.uri, text, offset);
     const alternatives = req.triggerKind === 1 && !info.finish ? 3 : 1;
@@ -654,7 +678,8 @@ export class Completer {
     for (let i = 0; i < alternatives && !signal.aborted; i++) {
       const request: CompletionRequest & { parts?: RemoteParts } = {
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
-        stop: stopsFor(mode), ...(mode === 'next' ? { stopAfterContent: true } : {}), timeBudgetMs: s.timeBudgetMs, ...this.cacheFor(engine, doc.uri),
+        // Own indentation on a line that ends at its line break: empty lines first are no stop.
+        stop: stopsFor(mode), ...(mode === 'next' || (own && mode === 'single') ? { stopAfterContent: true } : {}), timeBudgetMs: s.timeBudgetMs, ...this.cacheFor(engine, doc.uri),
         // Taps kept whatever this request drafts with, where the policy may draft with a head
         // later: auto's switch from lookup or plain decoding to the head recomputes nothing.
         keepTaps: !engine.info.remote && this.policyFor(engine).mayUseHead(),
@@ -677,17 +702,23 @@ export class Completer {
       // user pauses instead (scheduleLineFinish).
       const progressive = early !== undefined && i === 0 && !sel && mode !== 'single';
       if (progressive && request.firstLineBudgetMs !== undefined) request.firstLineEarly = true;
-      const onText = progressive ? firstLineWatch(cursor, mode, (line) => early?.([{ insertText: line, start: req.offset, end: req.offset + replacedAfter(cursor.linePrefix, line, cursor.lineSuffix) }])) : undefined;
+      const place = (raw: string, opts: ShapeOptions = {}): { text: string; before: number } | undefined => {
+        if (own) return shapeOwnIndent(raw, cursor, mode, opts);
+        const t = shapeCompletion(raw, cursor, mode, opts);
+        return t ? { text: t, before: 0 } : undefined;
+      };
+      const onText = progressive ? firstLineWatch(mode, place, (line) => early?.([{ insertText: line.text, start: req.offset - line.before, end: req.offset + replacedAfter(cursor.linePrefix, line.text, cursor.lineSuffix) }])) : undefined;
       const r = await this.completeWithFallback(engine, request, signal, onText);
       this.observe(engine, r, request, prompt.text.length, doc);
       if (r.finishReason === 'cancelled') return [];
       if (i === 0 && r.finishReason === 'time') info.cut = true;
-      const shaped = shapeCompletion(r.text, cursor, mode, { open: r.finishReason === 'length' });
+      const placed = place(r.text, { open: r.finishReason === 'length' });
+      const shaped = placed?.text ?? '';
       this.hooks.explain?.({ prompt: prompt.text, raw: r.text, shaped, finish: r.finishReason, mode });
       if (!shaped || seen.has(shaped)) continue;
       seen.add(shaped);
       // The closers the editor put after the cursor that the completion writes itself are replaced.
-      const start = sel ? sel.start : req.offset;
+      const start = sel ? sel.start : req.offset - (placed?.before ?? 0);
       const end = (sel ? sel.end : req.offset) + replacedAfter(cursor.linePrefix, shaped, cursor.lineSuffix);
       out.push({ insertText: (sel ? sel.text : '') + shaped, start, end });
     }
@@ -864,11 +895,11 @@ export function cursorContext(text: string, offset: number): CursorContext {
 
 /**
  * A stream watcher for the first reply of a progressive completion: calls `line` once with the text
- * so far, shaped as the whole will be, at the first of: a line break after the first line with
+ * so far, shaped as the whole will be (`shape`; nothing where it gives nothing), at the first of: a line break after the first line with
  * content, in a block (which may start with a line break: the cursor at the end of an opener's
  * line); the engine's mark where an open first line's budget ran out (`early`).
  */
-export function firstLineWatch(cursor: CursorContext, mode: LineMode, line: (text: string) => void): (delta: string, early?: boolean) => void {
+export function firstLineWatch<T>(mode: LineMode, shape: (raw: string) => T | undefined, line: (shaped: T) => void): (delta: string, early?: boolean) => void {
   let raw = '';
   let done = false;
   return (delta, early) => {
@@ -882,7 +913,7 @@ export function firstLineWatch(cursor: CursorContext, mode: LineMode, line: (tex
     }
     if (upTo < 0) return;
     done = true;
-    const shaped = shapeCompletion(raw.slice(0, upTo), cursor, mode);
+    const shaped = shape(raw.slice(0, upTo));
     if (shaped) line(shaped);
   };
 }

@@ -122,9 +122,10 @@ connection.languages.inlineCompletion.on(async (params, token): Promise<InlineCo
     () => documents.get(params.textDocument.uri)?.version,
     // A block replied with its first line, or a line its budget cut: the whole follows when done.
     (rest) => {
-      const whole = rest[0] as { insertText: string; end: number };
+      const whole = rest[0] as { insertText: string; start: number; end: number };
       const replace = Math.max(0, whole.end - offset);
-      void connection.sendNotification(CONTINUATION, { textDocument: { uri: doc.uri, version: doc.version }, position: params.position, insertText: whole.insertText, ...(replace > 0 ? { replace } : {}) });
+      const before = sel ? 0 : Math.max(0, offset - whole.start);
+      void connection.sendNotification(CONTINUATION, { textDocument: { uri: doc.uri, version: doc.version }, position: params.position, insertText: whole.insertText, ...(replace > 0 ? { replace } : {}), ...(before > 0 ? { before } : {}) });
     },
   );
   return items.map((it) => ({

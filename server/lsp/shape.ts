@@ -97,6 +97,42 @@ export function shapeCompletion(raw: string, c: CursorContext, mode: LineMode, o
 }
 
 /**
+ * Enter after a statement: the editor gave the new line the indentation of the line before, and
+ * the model may want another (a closing `}`, the statement after a Python block). Where the
+ * Completer lets the model write the line's indentation itself (ownIndentAt: the prompt ends at
+ * the line's start), `raw` is its text from there: at most two empty lines, then a line at the
+ * model's indentation, shaped as at that indentation. `before`: 0 where it goes in at the cursor
+ * (the model's indentation extends the editor's), else the characters before the cursor it
+ * replaces (the editor's indentation). Undefined for nothing.
+ */
+export function shapeOwnIndent(raw: string, c: CursorContext, mode: LineMode, opts: ShapeOptions = {}): { text: string; before: number } | undefined {
+  const lines = toLf(raw).split('\n');
+  let i = 0;
+  while (i < lines.length - 1 && (lines[i] as string).trim() === '') i++;
+  const first = lines[i] as string;
+  if (i > 2 || first.trim() === '') return undefined;
+  const indent = (/^[ \t]*/.exec(first) as RegExpExecArray)[0];
+  const body = [first.slice(indent.length), ...lines.slice(i + 1)].join('\n');
+  const shaped = shapeCompletion(body, { linePrefix: indent, lineSuffix: c.lineSuffix, nextLines: c.nextLines }, mode, opts);
+  if (!shaped) return undefined;
+  if (i === 0 && indent.startsWith(c.linePrefix)) return { text: indent.slice(c.linePrefix.length) + shaped, before: 0 };
+  return { text: '\n'.repeat(i) + indent + shaped, before: c.linePrefix.length };
+}
+
+/**
+ * Whether the model writes the cursor's line's indentation itself (shapeOwnIndent): the line holds
+ * only indentation, the cursor at its end, and it is the line before's (VS Code's Enter after a
+ * statement); that line has code.
+ */
+export function ownIndentAt(text: string, offset: number, c: CursorContext): boolean {
+  if (c.lineSuffix !== '' || c.linePrefix === '' || c.linePrefix.trim() !== '') return false;
+  const lineStart = offset - c.linePrefix.length;
+  if (lineStart < 1) return false;
+  const prev = text.slice(text.lastIndexOf('\n', lineStart - 2) + 1, lineStart - 1);
+  return prev.trim() !== '' && (/^[ \t]*/.exec(prev) as RegExpExecArray)[0] === c.linePrefix;
+}
+
+/**
  * Mode 'next': this line's rest where the model goes on in it; else the line break, at most two
  * empty lines, and the block from the next line with content on, as on an empty line at that
  * line's indentation (white space left on this line dropped).
@@ -210,8 +246,10 @@ function cutUnbalanced(text: string, linePrefix: string): string {
     else if (CLOSERS.includes(ch)) {
       const open = stack.pop();
       if (open === undefined) {
-        // Closing a block opened on an earlier line is normal at a line start in multi-line text.
-        if (text.lastIndexOf('\n', i) >= 0 && text.slice(text.lastIndexOf('\n', i) + 1, i).trim() === '') continue;
+        // Closing a block opened on an earlier line is normal at a line start: in multi-line
+        // text, or first where the cursor's line has nothing but its indentation.
+        const lineStart = text.lastIndexOf('\n', i) + 1;
+        if ((lineStart > 0 || linePrefix.trim() === '') && text.slice(lineStart, i).trim() === '') continue;
         return text.slice(0, i);
       }
       if (OPENERS.indexOf(open) !== CLOSERS.indexOf(ch)) return text.slice(0, i);
@@ -244,7 +282,10 @@ function dropRepeatOfFollowing(text: string, c: CursorContext): string {
   const next = c.nextLines.map((l) => l.trim()).filter((l) => l.length > 0);
   const lines = out.split('\n');
   if (next.length > 0) {
-    if (lines.length === 1 && (c.linePrefix + out).trim() === next[0]) return '';
+    // A line of closers is the next line only at its indentation (`    }` before `  }` closes another block).
+    const whole = (c.linePrefix + out).trimEnd();
+    const nextLine = (c.nextLines.find((l) => l.trim().length > 0) as string).trimEnd();
+    if (lines.length === 1 && whole.trim() === next[0] && (!/^[)\]}]+[;,]?$/.test(next[0] as string) || whole === nextLine)) return '';
     // The completion runs into the existing text: cut before the first line that repeats it.
     const into = lines.findIndex((l, i) => i > 0 && (next[0] as string).length >= 4 && l.trim() === next[0]);
     if (into > 0) lines.length = into;

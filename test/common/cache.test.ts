@@ -17,6 +17,26 @@ describe('SuggestionCache', () => {
     assert.deepEqual(c.get(docPoint('a', 'def f(x):\r\n    ', '\r\ny = 2\r\n')), { items: ['return x\n    pass'], typed: '\n    ' });
     assert.deepEqual(docPoint('a', 'a\rb\r\nc', 'd'), { uri: 'a', before: 'a\nb\nc', after: 'd' }, 'a lone CR ends a line too');
   });
+  it('an item that replaces the line\'s indentation answers at its own point only', () => {
+    const c = new SuggestionCache();
+    const p = { uri: 'a', before: '  f();\n  ', after: '\n}\n' };
+    c.put(p, ['}', '  g();'], false, [], [2, 0]);
+    assert.deepEqual(c.get(p), { items: ['}', '  g();'], typed: '', before: [2, 0] });
+    assert.deepEqual(c.get({ ...p, before: `${p.before} ` }), { items: [' g();'], typed: ' ' }, 'typed through: the one that goes in at the cursor');
+  });
+  it('Enter typed through a suggestion whose next line the editor indents otherwise: reindented after a line break only', () => {
+    const c = new SuggestionCache();
+    // After Tab at `f();`: the next line, a `}` the model dedents, and what follows it.
+    c.put({ uri: 'a', before: 'function g() {\n  f();', after: '\n' }, ['\n}\n\nfunction h() {']);
+    const enter = { uri: 'a', before: 'function g() {\n  f();\n  ', after: '\n' };
+    assert.equal(c.get(enter), undefined, 'not a prefix of it');
+    assert.deepEqual(c.get(enter, true), { items: ['}\n\nfunction h() {'], typed: '\n', before: [2] });
+    assert.equal(c.get({ ...enter, before: 'function g() {\n  f();\n  x' }, true), undefined, 'text typed on the line');
+    assert.equal(c.get({ ...enter, after: '\n}\n' }, true), undefined, 'the text after the cursor changed');
+    // Where the editor's indentation is the model's, the plain match answers as before.
+    c.put({ uri: 'a', before: 'x = 1', after: '' }, ['\ny = 2']);
+    assert.deepEqual(c.get({ uri: 'a', before: 'x = 1\n', after: '' }, true), { items: ['y = 2'], typed: '\n' });
+  });
   it('misses when the text diverges, the suffix changes, another file, or nothing is left', () => {
     const c = new SuggestionCache();
     c.put({ uri: 'a', before: 'x = ', after: '\n' }, ['foo']);

@@ -182,6 +182,26 @@ describe('inline flow', () => {
     assert.deepEqual(await cont.provide({ point: at('_run('), automatic: true }, live, none), { kind: 'cache', items: ['item);'], typed: '', replace: [1] });
   });
 
+  it('a reply that replaces the line\'s indentation (the model\'s own after Enter): cached with it, and Enter after Tab reindented', async () => {
+    type Item = { t: string; start?: number; n: number };
+    const flow = new InlineFlow<Item>((i) => i.t, { rangeOf: (i) => i.n, startOf: (i) => i.start, sleep: async () => undefined });
+    const none = async (): Promise<Item[]> => { throw new Error('the cache should have answered'); };
+    const at = (before: string) => ({ uri: 'file:///a.ts', before, after: '\n' });
+    // `  f();` Enter: the editor's two spaces; the server's `}` replaces them (range from column 0).
+    flow.keystroke('newline');
+    assert.equal((await flow.provide({ point: at('{\n  f();\n  '), automatic: true }, live, async () => [{ t: '}', start: 0, n: 2 }])).kind, 'server');
+    assert.deepEqual(await flow.provide({ point: at('{\n  f();\n  '), automatic: true }, live, none), { kind: 'cache', items: ['}'], typed: '', before: [2] });
+    // After Tab at `g();`: the next line first; Enter (a line break with the editor's indentation) finds it reindented.
+    const key = flowKey('file:///a.ts', 2, 1, 6);
+    flow.keystroke();
+    await flow.provide({ point: at('{\n  g();'), automatic: false, key }, live, async () => [{ t: '\n}', n: 0 }]);
+    flow.continued(key, '\n}\n\nfunction h() {');
+    flow.keystroke();
+    assert.equal((await flow.provide({ point: at('{\n  g();\n  '), automatic: true }, live, async () => [])).kind, 'server', 'not after a line break');
+    flow.keystroke('newline');
+    assert.deepEqual(await flow.provide({ point: at('{\n  g();\n  '), automatic: true }, live, none), { kind: 'cache', items: ['}\n\nfunction h() {'], typed: '\n', before: [2] });
+  });
+
   it('answers typing through a suggestion from the cache, counting it as partly typed once', async () => {
     const { flow, clock } = setup();
     const r = await flow.provide({ point: point('x = '), automatic: false }, live, async () => { clock.t += 120; return ['foo(1)', '']; });

@@ -68,6 +68,9 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
   // A line typed into, its ghost text taken with Tab at the line's end: the next line follows.
   const nextFile = 'scan.py';
   const nextText = 'import os\n\n\ndef list_files(root):\n    names = []\n    for entry in os.scandir(root):\n        if entry.is_file():\n            names.append(entr';
+  // Enter after a function's last statement: VS Code keeps its indentation; the model closes the function.
+  const dedentFile = 'area.ts';
+  const dedentText = '// Geometry helpers.\nexport function area(w: number, h: number): number {\n  const result = w * h;\n  return result;';
   // Alt+\ (an invoked request) at a block's start: VS Code takes a second invoked trigger there as answered.
   const invokedFile = 'store.py';
   const invokedText = 'class Store:\n    def __init__(self):\n        self.items = {}\n\n    def get(self, key):\n        ';
@@ -109,6 +112,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     fs.writeFileSync(path.join(work, escapeFile), escapeText);
     fs.writeFileSync(path.join(work, invokedFile), invokedText);
     fs.writeFileSync(path.join(work, nextFile), nextText);
+    fs.writeFileSync(path.join(work, dedentFile), dedentText);
     fs.writeFileSync(path.join(work, closerFile), closerText);
     fs.writeFileSync(path.join(work, autoCloseFile), autoCloseText);
     fs.writeFileSync(path.join(work, listFile), listText);
@@ -388,9 +392,20 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     assert.ok(saved.startsWith(`${enterText}\n`), `the header is untouched: ${JSON.stringify(saved)}`);
     const cursorLine = saved.slice(enterText.length + 1).split('\n')[0] as string;
     // The editor indents the new line by 8 spaces; the suggestion must continue right there.
-    assert.match(cursorLine, /^ {8}\S/, `the cursor line holds code at the editor's indentation: ${JSON.stringify(saved.slice(enterText.length))}`);
+    assert.match(cursorLine, /^ {8}\S/, `the cursor line holds code at the editor's indentation (the ghost text's lengths as it changed: ${changes.join(', ')}): ${JSON.stringify(saved.slice(enterText.length))}`);
     const accepted = saved.slice(enterText.length + 1).split('\n').filter((l) => l.trim().length > 0);
     assert.ok(accepted.length >= 2, `Tab accepted the whole block (the ghost text's lengths as it changed: ${changes.join(', ')}): ${JSON.stringify(saved.slice(enterText.length))}`);
+  });
+
+  it('Enter after a function\'s last statement: the ghost text closes it at the model\'s indentation, not the editor\'s, and Tab writes it there', async () => {
+    await openAtEnd(dedentFile);
+    await page.keyboard.press('Enter'); // the editor's two spaces
+    await ghost().first().waitFor({ state: 'visible', timeout: 120_000 });
+    const changes = await ghostChanges(1500);
+    const saved = await tabAndSave(dedentFile, (t) => t.length > dedentText.length + 3);
+    const next = saved.slice(dedentText.length + 1).split('\n')[0] as string;
+    // Before, the model was made to spell the editor's indentation first, and showed nothing here.
+    assert.equal(next, '}', `the line after Enter is the function's closer at column 0 (the ghost text's lengths as it changed: ${changes.join(', ')}): ${JSON.stringify(saved.slice(dedentText.length))}`);
   });
 
   it('Alt+\\ at a block\'s start: its first line, then the whole block without a keystroke (VS Code asks again after an invoked request)', async () => {

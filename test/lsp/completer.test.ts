@@ -10,6 +10,7 @@ import { Completer, cursorContext, type EngineLike, firstLineWatch } from '../..
 import type { StatusParams } from '../../common/protocol';
 import type { WorkerLoadOptions } from '../../server/engine/protocol';
 import { DEFAULT_SETTINGS } from '../../common/settings';
+import { shapeCompletion } from '../../server/lsp/shape';
 
 /**
  * An engine whose drafting is given per source: lookup proposes in `rate` of the runs (where it
@@ -835,7 +836,8 @@ describe('Completer: progressive blocks (prism.progressive)', () => {
 
   it('a first line the model ended with CRLF is shown without its \\r', () => {
     const got: string[] = [];
-    const watch = firstLineWatch(cursorContext(block.text, at.offset), 'multi', (l) => got.push(l));
+    const cursor = cursorContext(block.text, at.offset);
+    const watch = firstLineWatch('multi', (raw) => shapeCompletion(raw, cursor, 'multi'), (l) => got.push(l));
     watch('return x\r');
     watch('\n    y');
     assert.deepEqual(got, ['return x']);
@@ -1102,5 +1104,53 @@ describe('Completer: the next line after an accepted one', () => {
     await d.complete(at(t1, 1), { offset: t1.length, triggerKind: 2 }, never, () => 1);
     await d.complete(at(t2, 2), { offset: t2.length, triggerKind: 2, selected: { start: t2.length - 1, end: t2.length, text: '2' } }, never, () => 2);
     assert.equal(seen[1]?.stopAfterContent, undefined);
+  });
+});
+
+describe('Completer: Enter after a statement, the line\'s indentation the model\'s', () => {
+  const scripted = (texts: string[], seen: CompletionRequest[]): EngineLike => {
+    const e = fakeEngine({}, seen);
+    return { ...e, async complete(req, opts) { const r = await e.complete(req, opts); return { ...r, text: texts[seen.length - 1] ?? '' }; } };
+  };
+  const at = (text: string) => ({ uri: 'file:///w/a.py', languageId: 'python', version: 1, text });
+  const t = 'def f():\n    a = 1\n    ';
+  /** The document as the server sees it: `text` with its last line break and indentation just typed (Enter). */
+  const entered = (c: Completer, text: string): void => {
+    const cut = text.lastIndexOf('\n');
+    c.documentChanged({ uri: 'file:///w/a.py', languageId: 'python' }, () => text.slice(0, cut));
+    c.documentChanged({ uri: 'file:///w/a.py', languageId: 'python' }, () => text);
+  };
+
+  it('asks from the line\'s start; a dedent replaces the editor\'s indentation, a line as deep goes in at the cursor', async () => {
+    const seen: CompletionRequest[] = [];
+    const c = new Completer(async () => scripted(['return a\n\ndef g():', '    b = 2\n', '\n\n    c = 3'], seen), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    entered(c, t);
+    assert.deepEqual(await c.complete(at(t), { offset: t.length, triggerKind: 2 }, never, () => 1), [{ insertText: 'return a\n\ndef g():', start: t.length - 4, end: t.length }], 'the block at the model\'s indentation');
+    assert.ok(seen[0]?.prompt.endsWith('a = 1\n'), `the prompt ends at the line's start: ${JSON.stringify(seen[0]?.prompt.slice(-12))}`);
+    assert.deepEqual(await c.complete(at(t), { offset: t.length, triggerKind: 2 }, never, () => 1), [{ insertText: 'b = 2', start: t.length, end: t.length }]);
+    assert.deepEqual(await c.complete(at(t), { offset: t.length, triggerKind: 2 }, never, () => 1), [{ insertText: '\n\n    c = 3', start: t.length - 4, end: t.length }], 'empty lines first: this one left empty');
+  });
+
+  it('not where the user typed the indentation or indented otherwise, nor with the hook off', async () => {
+    const seen: CompletionRequest[] = [];
+    const c = new Completer(async () => scripted(['return a', 'return a', 'return a'], seen), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    // The indentation's last space typed (the change before was the line break and three spaces).
+    c.documentChanged({ uri: 'file:///w/a.py', languageId: 'python' }, () => t.slice(0, -1));
+    c.documentChanged({ uri: 'file:///w/a.py', languageId: 'python' }, () => t);
+    assert.deepEqual(await c.complete(at(t), { offset: t.length, triggerKind: 2 }, never, () => 1), [{ insertText: 'return a', start: t.length, end: t.length }]);
+    assert.ok(seen[0]?.prompt.endsWith('a = 1\n    '), 'the prompt ends at the cursor');
+    seen.length = 0;
+    const deeper = `${t}    `;
+    entered(c, deeper);
+    assert.deepEqual(await c.complete(at(deeper), { offset: deeper.length, triggerKind: 2 }, never, () => 1), [{ insertText: 'return a', start: deeper.length, end: deeper.length }]);
+    assert.ok(seen[0]?.prompt.endsWith('a = 1\n        '), 'the prompt ends at the cursor');
+    const off = new Completer(async () => scripted(['return a'], seen), { ...hooks(), ownIndent: false });
+    await off.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    entered(off, t);
+    seen.length = 0;
+    assert.deepEqual(await off.complete(at(t), { offset: t.length, triggerKind: 2 }, never, () => 1), [{ insertText: 'return a', start: t.length, end: t.length }]);
+    assert.ok(seen[0]?.prompt.endsWith('a = 1\n    '));
   });
 });

@@ -206,6 +206,31 @@ describe('language server over LSP (real model)', () => {
     assert.deepEqual(items(await ask(s, uri, 7, 12 + line.length)).filter((i) => (i.insertText as string).includes('\n')), []);
   });
 
+  it('Enter after a function\'s last statement: the model writes the line\'s indentation, and its `}` replaces the editor\'s', async () => {
+    const uri = 'file:///w/area.ts';
+    const text = '// Geometry helpers.\nexport function area(w: number, h: number): number {\n  const result = w * h;\n  return result;';
+    await open(s, uri, text);
+    // Enter: VS Code writes the line break and the line before's two spaces in one change.
+    await s.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 3, character: 16 }, end: { line: 3, character: 16 } }, text: '\n  ' }] });
+    // The rule: the greedy text from the line's start (the prompt without the editor's
+    // indentation), its first line at the model's indentation, the block up to a line indented
+    // less or two empty lines, 12 lines at most, the last line dropped where the token budget cut it.
+    const r = await engine.complete({ prompt: `${text}\n`, maxTokens: SETTINGS.maxTokens, heal: true });
+    const lines = (r.text.split('\n\n\n')[0] as string).split('\n');
+    if (r.finishReason === 'length' && !r.text.includes('\n\n\n')) lines.pop();
+    const indent = (l: string): number => l.length - l.trimStart().length;
+    assert.equal(lines[0], '}', `the model closes the function at column 0 here: ${JSON.stringify(r.text)}`);
+    const end = lines.findIndex((l, i) => i > 0 && l.trim() !== '' && indent(l) < indent(lines[0] as string));
+    const want = lines.slice(0, end < 0 ? lines.length : end).slice(0, 12).map((l) => l.trimEnd()).join('\n').replace(/\n+$/, '');
+    const got = items(await ask(s, uri, 4, 2));
+    assert.deepEqual(got.map((i) => [i.insertText, i.range]), [[want, { start: { line: 4, character: 0 }, end: { line: 4, character: 2 } }]]);
+    // The same two spaces typed one at a time (the latest change a space): the model spells them.
+    await s.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 3 }, contentChanges: [{ range: { start: { line: 4, character: 1 }, end: { line: 4, character: 2 } }, text: '' }] });
+    await s.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 4 }, contentChanges: [{ range: { start: { line: 4, character: 1 }, end: { line: 4, character: 1 } }, text: ' ' }] });
+    const typed = items(await ask(s, uri, 4, 2));
+    assert.ok(typed.every((i) => i.range?.start.character === 2), `at the cursor: ${JSON.stringify(typed)}`);
+  });
+
   it('stops a cancelled request and a superseded one; the newest gets its answer', async () => {
     const uri = 'file:///w/cancel.py';
     const text = 'class Stack:\n    def __init__(self):\n        ';

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cursorContext } from '../../server/lsp/completer';
-import { cutOpenRun, lineMode, replacedAfter, shapeCompletion } from '../../server/lsp/shape';
+import { cutOpenRun, lineMode, ownIndentAt, replacedAfter, shapeCompletion, shapeOwnIndent } from '../../server/lsp/shape';
 
 const at = (doc: string): ReturnType<typeof cursorContext> => {
   const i = doc.indexOf('|');
@@ -106,6 +106,42 @@ describe('shapeCompletion', () => {
     assert.equal(shapeCompletion('\nc = 3', at('b = 2|\nc = 3\n'), 'next'), '', 'the next line is already there');
     assert.equal(shapeCompletion('\n\n', at('b = 2|'), 'next'), '');
     assert.equal(shapeCompletion('\n}', at('    b = 2;|'), 'next'), '\n}', 'a closer at a line start closes an earlier line\'s block');
+  });
+});
+
+describe('Enter after a statement: the model writes the line\'s indentation (shapeOwnIndent, ownIndentAt)', () => {
+  const where = (doc: string): { text: string; offset: number } => ({ text: doc.replace('|', ''), offset: doc.indexOf('|') });
+  it('applies where the line holds the line before\'s indentation and nothing else', () => {
+    const yes = where('def f():\n    x = 1\n    |\n');
+    assert.equal(ownIndentAt(yes.text, yes.offset, cursorContext(yes.text, yes.offset)), true);
+    for (const [doc, why] of [
+      ['def f():\n    x = 1\n        |\n', 'deeper than the line before: the user indented'],
+      ['def f():\n    x = 1\n  |\n', 'shallower than the line before'],
+      ['def f():\n    x = 1\n    |y\n', 'text after the cursor'],
+      ['def f():\n    x = 1\n    y|\n', 'text before the cursor'],
+      ['x = 1\n|\n', 'no indentation to replace'],
+      ['def f():\n    x = 1\n\n    |\n', 'the line before is empty'],
+    ] as const) {
+      const w = where(doc);
+      assert.equal(ownIndentAt(w.text, w.offset, cursorContext(w.text, w.offset)), false, why);
+    }
+  });
+  it('places the model\'s line: at the cursor where it indents as deep or deeper, over the indentation where it dedents', () => {
+    assert.deepEqual(shapeOwnIndent('    y = 2', at('def f():\n    x = 1\n    |'), 'single'), { text: 'y = 2', before: 0 });
+    assert.deepEqual(shapeOwnIndent('        z', at('    x = (\n    |'), 'single'), { text: '    z', before: 0 });
+    assert.deepEqual(shapeOwnIndent('return x\n\ndef g():', at('def f():\n    x = 1\n    |'), 'single'), { text: 'return x', before: 4 });
+    assert.deepEqual(shapeOwnIndent('  }\n}\n', at('  if (a) {\n    f();\n    |\n}\n'), 'single'), { text: '  }', before: 4 }, 'a closer at the line\'s start is kept');
+    assert.deepEqual(shapeOwnIndent('\n    y = 2', at('    x = 1\n    |'), 'single'), { text: '\n    y = 2', before: 4 }, 'an empty line first: the line left empty');
+  });
+  it('shapes a block at the model\'s indentation, and gives nothing for nothing', () => {
+    assert.deepEqual(shapeOwnIndent('    return y\n\ndef g():\n    pass', at('def f():\n    x = 1\n    |\n'), 'multi'), { text: 'return y', before: 0 }, 'the block ends where a line dedents below it');
+    assert.deepEqual(shapeOwnIndent('}\n\nfunction g() {\n  return 1;\n}', at('function f() {\n  a();\n  |'), 'multi'), { text: '}\n\nfunction g() {\n  return 1;\n}', before: 2 });
+    assert.equal(shapeOwnIndent('\n\n\n\nx', at('    x = 1\n    |'), 'multi'), undefined, 'more than two empty lines');
+    assert.equal(shapeOwnIndent('   ', at('    x = 1\n    |'), 'single'), undefined);
+  });
+  it('keeps a closer unlike the next line at its indentation, drops one that is the next line', () => {
+    assert.equal(shapeCompletion('}', at('    if (a) {\n      f();\n    |\n  }\n'), 'single'), '}', 'another block\'s closer');
+    assert.equal(shapeCompletion('}', at('  if (a) {\n    f();\n  |\n  }\n'), 'single'), '', 'the next line already closes it');
   });
 });
 
