@@ -22,6 +22,8 @@ export type LineMode = 'single' | 'multi' | 'next';
 export type MultilineSetting = 'auto' | 'always' | 'never';
 
 const OPENERS = '([{';
+/** A line of closers only (trimmed): `}`, `});`, `],`. */
+const CLOSER_LINE = /^[)\]}]+[;,]?$/;
 const CLOSERS = ')]}';
 
 /**
@@ -285,13 +287,17 @@ function dropRepeatOfFollowing(text: string, c: CursorContext): string {
     // A line of closers is the next line only at its indentation (`    }` before `  }` closes another block).
     const whole = (c.linePrefix + out).trimEnd();
     const nextLine = (c.nextLines.find((l) => l.trim().length > 0) as string).trimEnd();
-    if (lines.length === 1 && whole.trim() === next[0] && (!/^[)\]}]+[;,]?$/.test(next[0] as string) || whole === nextLine)) return '';
+    if (lines.length === 1 && whole.trim() === next[0] && (!CLOSER_LINE.test(next[0] as string) || whole === nextLine)) return '';
     // The completion runs into the existing text: cut before the first line that repeats it.
     const into = lines.findIndex((l, i) => i > 0 && (next[0] as string).length >= 4 && l.trim() === next[0]);
     if (into > 0) lines.length = into;
-    // Its last j lines are the next j lines (a closing brace the document already has).
+    // Its last j lines are the next j lines (a closing brace the document already has); a line
+    // of closers only at the same indentation (`  }` closing the completion's own `if` is not
+    // the function's `}` below it).
+    const nextFull = c.nextLines.filter((l) => l.trim().length > 0).map((l) => l.trimEnd());
+    const same = (l: string, i: number): boolean => (CLOSER_LINE.test(next[i] as string) ? l.trimEnd() === nextFull[i] : l.trim() === next[i]);
     for (let j = Math.min(lines.length - 1, next.length); j > 0; j--) {
-      if (lines.slice(-j).every((l, i) => l.trim() === next[i])) { lines.length -= j; break; }
+      if (lines.slice(-j).every(same)) { lines.length -= j; break; }
     }
   }
   return lines.join('\n');

@@ -142,6 +142,8 @@ describe('Enter after a statement: the model writes the line\'s indentation (sha
   it('keeps a closer unlike the next line at its indentation, drops one that is the next line', () => {
     assert.equal(shapeCompletion('}', at('    if (a) {\n      f();\n    |\n  }\n'), 'single'), '}', 'another block\'s closer');
     assert.equal(shapeCompletion('}', at('  if (a) {\n    f();\n  |\n  }\n'), 'single'), '', 'the next line already closes it');
+    assert.equal(shapeCompletion('if (x) {\n    y();\n  }', at('function f() {\n  |\n}\n'), 'multi'), 'if (x) {\n    y();\n  }', 'a block\'s own closer above the function\'s');
+    assert.equal(shapeCompletion('y();\n}', at('function f() {\n  |\n}\n'), 'multi'), 'y();', 'the function\'s closer, already there');
   });
 });
 
