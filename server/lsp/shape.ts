@@ -108,17 +108,26 @@ export function shapeCompletion(raw: string, c: CursorContext, mode: LineMode, o
  * replaces (the editor's indentation). Undefined for nothing.
  */
 export function shapeOwnIndent(raw: string, c: CursorContext, mode: LineMode, opts: ShapeOptions = {}): { text: string; before: number } | undefined {
-  const lines = toLf(raw).split('\n');
+  const l = contentLine(toLf(raw));
+  if (!l || l.breaks > 2) return undefined;
+  const shaped = shapeCompletion(l.body, { linePrefix: l.indent, lineSuffix: c.lineSuffix, nextLines: c.nextLines }, mode, opts);
+  if (!shaped) return undefined;
+  if (l.breaks === 0 && l.indent.startsWith(c.linePrefix)) return { text: l.indent.slice(c.linePrefix.length) + shaped, before: 0 };
+  return { text: '\n'.repeat(l.breaks) + l.indent + shaped, before: c.linePrefix.length };
+}
+
+/**
+ * Text that starts with white space and line breaks: the line breaks before its first line with
+ * content, that line's indentation, and the text from its content on. Undefined: no content.
+ */
+function contentLine(text: string): { breaks: number; indent: string; body: string } | undefined {
+  const lines = text.split('\n');
   let i = 0;
   while (i < lines.length - 1 && (lines[i] as string).trim() === '') i++;
   const first = lines[i] as string;
-  if (i > 2 || first.trim() === '') return undefined;
+  if (first.trim() === '') return undefined;
   const indent = (/^[ \t]*/.exec(first) as RegExpExecArray)[0];
-  const body = [first.slice(indent.length), ...lines.slice(i + 1)].join('\n');
-  const shaped = shapeCompletion(body, { linePrefix: indent, lineSuffix: c.lineSuffix, nextLines: c.nextLines }, mode, opts);
-  if (!shaped) return undefined;
-  if (i === 0 && indent.startsWith(c.linePrefix)) return { text: indent.slice(c.linePrefix.length) + shaped, before: 0 };
-  return { text: '\n'.repeat(i) + indent + shaped, before: c.linePrefix.length };
+  return { breaks: i, indent, body: [first.slice(indent.length), ...lines.slice(i + 1)].join('\n') };
 }
 
 /**
@@ -140,14 +149,11 @@ export function ownIndentAt(text: string, offset: number, c: CursorContext): boo
  * line's indentation (white space left on this line dropped).
  */
 function nextBlock(text: string, c: CursorContext, maxLines: number): string {
-  const lines = text.split('\n');
-  if (lines.length === 1 || (lines[0] as string).trim() !== '') return lines[0] as string;
-  let i = 1;
-  while (i < lines.length && (lines[i] as string).trim() === '') i++;
-  if (i >= lines.length || i > 3) return '';
-  const indent = (/^[ \t]*/.exec(lines[i] as string) as RegExpExecArray)[0];
-  const block = endOfBlock(lines.slice(i).join('\n').slice(indent.length), { linePrefix: indent, lineSuffix: '', nextLines: c.nextLines }, maxLines);
-  return '\n'.repeat(i) + indent + block;
+  const first = text.split('\n', 1)[0] as string;
+  if (first.length === text.length || first.trim() !== '') return first;
+  const l = contentLine(text);
+  if (!l || l.breaks > 3) return '';
+  return '\n'.repeat(l.breaks) + l.indent + endOfBlock(l.body, { linePrefix: l.indent, lineSuffix: '', nextLines: c.nextLines }, maxLines);
 }
 
 function indentOf(line: string): number {
