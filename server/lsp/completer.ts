@@ -93,11 +93,6 @@ export interface InlineRequest {
   triggerKind: 1 | 2;
   /** An IntelliSense item is selected: [start, end) document offsets and its text. */
   selected?: { start: number; end: number; text: string };
-  /**
-   * Set by complete(): the document is the one a reply was made for with one of its items written
-   * in whole (Tab, or typed to its end), and the cursor is at that item's end (acceptedHere).
-   */
-  accepted?: boolean;
 }
 
 export interface InlineItem { insertText: string; start: number; end: number }
@@ -138,8 +133,6 @@ export class Completer {
   private lineFinish: NodeJS.Timeout | undefined;
   /** Per document, its text before its latest change and after it (documentChanged; enteredHere). */
   private readonly changes = new Map<string, { before: string | undefined; now: string }>();
-  /** Per document, the last reply's items (and a continuation's whole) and the text they were made for (acceptedHere). */
-  private readonly offered = new Map<string, { text: string; items: InlineItem[] }>();
   readonly stats: StatsResult = { requests: 0, completed: 0, cancelled: 0, stale: 0, empty: 0, errors: 0, promptTokens: 0, reusedTokens: 0, modelLoaded: false, prefills: 0, prefillTokens: 0, firstLines: 0, continuations: 0, linesCut: 0, lineFinishes: 0, dismissals: 0 };
 
   constructor(private readonly factory: EngineFactory, private readonly hooks: CompleterHooks) {}
@@ -185,7 +178,6 @@ export class Completer {
   forget(uri: string): void {
     this.prompts.forget(uri);
     this.recent.delete(uri);
-    this.offered.delete(uri);
     this.changes.delete(uri);
     this.engine?.forget?.(uri); // its KV cache (prism.cacheDocuments)
   }
@@ -463,13 +455,6 @@ export class Completer {
     this.cancelIdleMove();
     this.cancelLineFinish();
     if (!this.admits(doc)) return [];
-    if (!req.selected && this.acceptedHere(doc, req.offset)) req = { ...req, accepted: true };
-    // What the user is offered, so that the request after its acceptance knows it (acceptedHere).
-    const offer = (items: InlineItem[]): void => {
-      const had = this.offered.get(doc.uri);
-      if (items.length > 0) this.offered.set(doc.uri, { text: doc.text, items: had?.text === doc.text ? [...had.items, ...items].slice(-8) : items });
-    };
-    if (rest) { const send = rest; rest = (items) => { offer(items); send(items); }; }
     // The newest request wins: the engine stops the older one at its next decode step. One for
     // another document stops at once, where one here lets the older settle the prompt they share.
     this.current?.abort(this.currentUri !== doc.uri ? ABORT_ELSEWHERE : undefined);
@@ -501,7 +486,6 @@ export class Completer {
       this.stats.lastLatencyMs = ms;
       if (items.length === 0) this.stats.empty++;
       else {
-        offer(items);
         this.stats.completed++;
         // The status bar shows how soon the ghost text came (a block: its first line).
         this.hooks.status({ state: reply.whole ? 'idle' : 'generating', ghostMs: Math.round(ms) });
@@ -543,19 +527,6 @@ export class Completer {
     const c = this.changes.get(uri);
     if (!c || c.before === undefined || c.now !== text || lineStart < 1) return false;
     return c.before.length === text.length - (offset - lineStart + 1) && c.before.startsWith(text.slice(0, lineStart - 1)) && c.before.endsWith(text.slice(offset));
-  }
-
-  /**
-   * The document is the one the last reply (or its continuation) was made for with one of its
-   * items written in whole, and the cursor is at that item's end: the user accepted it (Tab) or
-   * typed it to its end. The completion there may go on to the next line (mode 'next').
-   */
-  private acceptedHere(doc: DocState, offset: number): boolean {
-    const o = this.offered.get(doc.uri);
-    if (!o) return false;
-    return o.items.some((it) => offset === it.start + it.insertText.length
-      && o.text.length - (it.end - it.start) + it.insertText.length === doc.text.length
-      && doc.text.startsWith(o.text.slice(0, it.start)) && doc.text.startsWith(it.insertText, it.start) && doc.text.endsWith(o.text.slice(it.end)));
   }
 
   /**
@@ -657,11 +628,13 @@ export class Completer {
     const text = sel ? doc.text.slice(0, sel.start) + sel.text + doc.text.slice(sel.end) : doc.text;
     const offset = sel ? sel.start + sel.text.length : req.offset;
     const cursor = cursorContext(text, offset);
-    // After an accepted line, at its end: the line break and what Enter would get there (the next
-    // line first, its block as the rest), so that it shows without a keystroke and Enter finds it
-    // in the client's cache (docs/BENCHMARKS.md, "The next line after Tab").
+    // At a line's end (an accepted item's, or the user's own line as they type it): where the model
+    // ends the line, the line break and what Enter would get there (the next line first, its block
+    // as the rest), so that it shows without a keystroke and Enter finds it in the client's cache;
+    // where the model goes on in the line, that line, as in mode 'single' (docs/BENCHMARKS.md, "The
+    // next line after Tab", "The next line at a typed line's end").
     const base = lineMode(cursor, s.multiline);
-    const next = req.accepted === true && base === 'single' && s.multiline !== 'never' && !engine.info.remote && cursor.lineSuffix.trim() === '' && cursor.linePrefix.trim() !== '';
+    const next = !sel && base === 'single' && s.multiline !== 'never' && !engine.info.remote && cursor.lineSuffix.trim() === '' && cursor.linePrefix.trim() !== '';
     const mode: LineMode = next ? 'next' : base;
     // Enter after a statement: the editor kept the line before's indentation; the prompt ends at
     // the line's start and the model writes the indentation it wants (a closing `}`, a dedent
@@ -701,7 +674,9 @@ export class Completer {
       // where the next keystroke mostly stops it (docs/BENCHMARKS.md); it is finished when the
       // user pauses instead (scheduleLineFinish).
       const progressive = early !== undefined && i === 0 && !sel && mode !== 'single';
-      if (progressive && request.firstLineBudgetMs !== undefined) request.firstLineEarly = true;
+      // At a line's end (mode 'next') the first line is mostly the one being typed: cut at its
+      // budget as a single line is; a line break first leaves no line open for the budget.
+      if (progressive && mode === 'multi' && request.firstLineBudgetMs !== undefined) request.firstLineEarly = true;
       const place = (raw: string, opts: ShapeOptions = {}): { text: string; before: number } | undefined => {
         if (own) return shapeOwnIndent(raw, cursor, mode, opts);
         const t = shapeCompletion(raw, cursor, mode, opts);

@@ -14,9 +14,9 @@ export interface CursorContext {
 }
 
 /**
- * 'next': after a whole line the user accepted, at its end: the line break and what Enter there
- * would get, the next line and the block it starts (or, where the model goes on in this line,
- * the rest of this one).
+ * 'next': at the end of a line with code (typed, or a suggestion accepted there): the line break
+ * and what Enter there would get, the next line and the block it starts (or, where the model goes
+ * on in this line, the rest of this one).
  */
 export type LineMode = 'single' | 'multi' | 'next';
 export type MultilineSetting = 'auto' | 'always' | 'never';

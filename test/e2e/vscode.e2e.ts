@@ -68,6 +68,9 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
   // A line typed into, its ghost text taken with Tab at the line's end: the next line follows.
   const nextFile = 'scan.py';
   const nextText = 'import os\n\n\ndef list_files(root):\n    names = []\n    for entry in os.scandir(root):\n        if entry.is_file():\n            names.append(entr';
+  // A line the user types to its end, then a pause: the next line shows below; Enter finds it.
+  const typedFile = 'walk.py';
+  const typedText = 'import os\n\n\ndef list_files(root):\n    names = []\n    for entry in os.scandir(root):\n        if entry.is_file():\n            print(entry.pat';
   // Enter after a function's last statement: VS Code keeps its indentation; the model closes the function.
   const dedentFile = 'area.ts';
   const dedentText = '// Geometry helpers.\nexport function area(w: number, h: number): number {\n  const result = w * h;\n  return result;';
@@ -112,6 +115,7 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     fs.writeFileSync(path.join(work, escapeFile), escapeText);
     fs.writeFileSync(path.join(work, invokedFile), invokedText);
     fs.writeFileSync(path.join(work, nextFile), nextText);
+    fs.writeFileSync(path.join(work, typedFile), typedText);
     fs.writeFileSync(path.join(work, dedentFile), dedentText);
     fs.writeFileSync(path.join(work, closerFile), closerText);
     fs.writeFileSync(path.join(work, autoCloseFile), autoCloseText);
@@ -430,6 +434,23 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     const saved = await tabAndSave(invokedFile, (t) => t.length > invokedText.length + 9);
     const accepted = saved.slice(invokedText.length).split('\n').filter((l) => l.trim().length > 0);
     assert.ok(accepted.length >= 2, `Tab accepted the whole block (the ghost text's lengths as it changed: ${changes.join(', ')}): ${JSON.stringify(saved.slice(invokedText.length))}`);
+  });
+
+  it('a line typed to its end, then a pause: the next line shows below; after Enter it is there at once, and Tab writes what was shown', async () => {
+    await openAtEnd(typedFile);
+    await page.keyboard.type('h)', { delay: 80 });
+    // Before, the model's line break there showed nothing: no ghost text within 60 s.
+    await ghost().first().waitFor({ state: 'visible', timeout: 60_000 });
+    await ghostChanges(1500);
+    const shown = (await ghost().allTextContents()).join('');
+    assert.ok(shown.trim().length > 0, 'the next line has content');
+    await page.keyboard.press('Enter');
+    // The client's cache answers the new line (Enter typed the ghost text's own line break and indentation).
+    await ghost().first().waitFor({ state: 'visible', timeout: 10_000 });
+    const saved = await tabAndSave(typedFile, (t) => t.length > typedText.length + 16);
+    assert.ok(saved.startsWith(`${typedText}h)\n`), `the typed line is untouched: ${JSON.stringify(saved.slice(typedText.length))}`);
+    // (The ghost text's DOM spaces are no-break spaces; its lines are separate elements.)
+    assert.equal(saved.slice(typedText.length + 2).replace(/\s+/g, ''), shown.replace(/\s+/g, ''), `what Enter and Tab wrote is what was shown: ${JSON.stringify(saved.slice(typedText.length))} vs ${JSON.stringify(shown)}`);
   });
 
   it('Tab at a line\'s end: the next line (and its block) shows below without a keystroke, and Tab writes it', async () => {

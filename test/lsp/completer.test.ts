@@ -1055,7 +1055,7 @@ describe('Completer: a line its first-line budget cut is finished when the user 
   });
 });
 
-describe('Completer: the next line after an accepted one', () => {
+describe('Completer: the next line at a line\'s end', () => {
   /** An engine that answers each request with the next of `texts` ('' once they run out). */
   const scripted = (texts: string[], seen: CompletionRequest[]): EngineLike => {
     const e = fakeEngine({}, seen);
@@ -1063,14 +1063,15 @@ describe('Completer: the next line after an accepted one', () => {
   };
   const at = (text: string, version: number) => ({ uri: 'file:///w/a.py', languageId: 'python', version, text });
 
-  it('at the end of a reply written in whole, asks for the line break and the block after it; elsewhere, for one line', async () => {
+  it('at the end of a line with code (a reply written in whole, or the user\'s own line), asks for the line break and the block after it; inside a line, for one line', async () => {
     const seen: CompletionRequest[] = [];
-    const c = new Completer(async () => scripted([' = 2', '\n    c = 3\n', '\n    d = 4', ' + 1', '\n    e = 5'], seen), hooks());
+    const c = new Completer(async () => scripted([' = 2', '\n    c = 3\n', '\n    d = 4', '\n    e = 5', ' + 1', '\n    f = 6'], seen), hooks());
     await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    // Typing at a line's end: the model goes on in the line, which is the reply (as one line's).
     const t1 = 'def f():\n    a = 1\n    b';
     assert.deepEqual(await c.complete(at(t1, 1), { offset: t1.length, triggerKind: 2 }, never, () => 1), [{ insertText: ' = 2', start: t1.length, end: t1.length }]);
-    assert.equal(seen[0]?.stopAfterContent, undefined);
-    // Tab: the document is t1 with the item written, the cursor at its end.
+    assert.deepEqual([seen[0]?.stop, seen[0]?.stopAfterContent], [['\n\n\n'], true]);
+    // Tab: the document is t1 with the item written, the cursor at its end; the model ends the line.
     const t2 = `${t1} = 2`;
     assert.deepEqual(await c.complete(at(t2, 2), { offset: t2.length, triggerKind: 2 }, never, () => 2), [{ insertText: '\n    c = 3', start: t2.length, end: t2.length }]);
     assert.deepEqual([seen[1]?.stop, seen[1]?.stopAfterContent], [['\n\n\n'], true]);
@@ -1078,14 +1079,18 @@ describe('Completer: the next line after an accepted one', () => {
     const t3 = `${t2}\n    c = 3`;
     assert.deepEqual(await c.complete(at(t3, 3), { offset: t3.length, triggerKind: 2 }, never, () => 3), [{ insertText: '\n    d = 4', start: t3.length, end: t3.length }]);
     assert.equal(seen[2]?.stopAfterContent, true);
-    // The user wrote something else: one line (the model's line break shows nothing).
+    // The user wrote another line themselves: the same (what they typed does not matter, only where the cursor is).
     const t4 = `${t3}\n    d = 5`;
-    assert.deepEqual(await c.complete(at(t4, 4), { offset: t4.length, triggerKind: 2 }, never, () => 4), [{ insertText: ' + 1', start: t4.length, end: t4.length }]);
-    assert.equal(seen[3]?.stopAfterContent, undefined);
-    // Not at the item's end (the cursor moved back into it): one line.
-    const t5 = `${t4} + 1`;
-    assert.deepEqual(await c.complete(at(t5, 5), { offset: t5.length - 2, triggerKind: 2 }, never, () => 5), []);
+    assert.deepEqual(await c.complete(at(t4, 4), { offset: t4.length, triggerKind: 2 }, never, () => 4), [{ insertText: '\n    e = 5', start: t4.length, end: t4.length }]);
+    assert.equal(seen[3]?.stopAfterContent, true);
+    // Inside the line (text after the cursor): one line, whose stop is the line break.
+    const t5 = `${t4} * 3`;
+    assert.deepEqual(await c.complete(at(t5, 5), { offset: t5.length - 4, triggerKind: 2 }, never, () => 5), [{ insertText: ' + 1', start: t5.length - 4, end: t5.length - 4 }]);
     assert.deepEqual([seen[4]?.stop, seen[4]?.stopAfterContent], [['\n'], undefined]);
+    // On an empty line (a block's place, mode 'multi'): not this mode.
+    const t6 = `${t4}\n    `;
+    await c.complete(at(t6, 6), { offset: t6.length, triggerKind: 2 }, never, () => 6);
+    assert.deepEqual([seen[5]?.stop, seen[5]?.stopAfterContent], [['\n\n\n'], undefined]);
   });
 
   it('not with multiline "never", nor with an item of the suggestion list selected', async () => {

@@ -180,30 +180,36 @@ describe('language server over LSP (real model)', () => {
     }
   });
 
-  it('after an item written in whole (Tab), at its end: the line break and the block after it; after other text, one line', async () => {
+  it('at a line\'s end (an item written with Tab, or a line the user typed): the line break and the block after it', async () => {
     const uri = 'file:///w/next.py';
     const text = 'import os\n\n\ndef list_files(root):\n    names = []\n    for entry in os.scandir(root):\n        if entry.is_file():\n            ';
     await open(s, uri, text);
     const first = items(await ask(s, uri, 7, 12))[0];
     const line = first?.insertText as string;
     assert.ok(first && line.length > 0 && !line.includes('\n'), JSON.stringify(first));
+    /**
+     * The rule where the model ends the line: a line break, then the block from the next line on,
+     * as after Enter on an empty line at that line's indentation (up to a line indented less, or
+     * two empty lines).
+     */
+    const nextBlock = async (now: string): Promise<string> => {
+      const r = await engine.complete({ prompt: now, maxTokens: SETTINGS.maxTokens, heal: true });
+      const lines = (r.text.split('\n\n\n')[0] as string).split('\n');
+      const content = lines.findIndex((l, i) => i > 0 && l.trim() !== '');
+      assert.ok(lines[0]?.trim() === '' && content > 0, `the model ends the line here: ${JSON.stringify(r.text)}`);
+      const indent = (l: string): number => l.length - l.trimStart().length;
+      const end = lines.findIndex((l, i) => i > content && l.trim() !== '' && indent(l) < indent(lines[content] as string));
+      return [...lines.slice(0, content).map(() => ''), ...lines.slice(content, end < 0 ? lines.length : end)].map((l) => l.trimEnd()).join('\n').replace(/\n+$/, '');
+    };
     // Tab: VS Code writes the item and asks again at its end.
     await s.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 2 }, contentChanges: [{ range: first.range as never, text: line }] });
-    const now = text + line;
-    const r = await engine.complete({ prompt: now, maxTokens: SETTINGS.maxTokens, heal: true });
-    // The rule: a line break, then the block from the next line on, as after Enter on an empty
-    // line at that line's indentation (up to a line indented less, or two empty lines).
-    const lines = (r.text.split('\n\n\n')[0] as string).split('\n');
-    const content = lines.findIndex((l, i) => i > 0 && l.trim() !== '');
-    assert.ok(lines[0]?.trim() === '' && content > 0, `the model ends the line here: ${JSON.stringify(r.text)}`);
-    const indent = (l: string): number => l.length - l.trimStart().length;
-    const end = lines.findIndex((l, i) => i > content && l.trim() !== '' && indent(l) < indent(lines[content] as string));
-    const want = [...lines.slice(0, content).map(() => ''), ...lines.slice(content, end < 0 ? lines.length : end)].map((l) => l.trimEnd()).join('\n').replace(/\n+$/, '');
-    const next = items(await ask(s, uri, 7, 12 + line.length));
-    assert.deepEqual(next.map((i) => i.insertText), [want]);
-    // Typed instead of accepted (other text at the same end): one line, and the model's line break is nothing.
-    await s.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 3 }, contentChanges: [{ range: { start: { line: 7, character: 12 }, end: { line: 7, character: 12 + line.length } }, text: `${line.slice(0, -1)} ` }] });
-    assert.deepEqual(items(await ask(s, uri, 7, 12 + line.length)).filter((i) => (i.insertText as string).includes('\n')), []);
+    const want = await nextBlock(text + line);
+    assert.deepEqual(items(await ask(s, uri, 7, 12 + line.length)).map((i) => i.insertText), [want]);
+    // The user's own line instead, typed to its end: the same rule.
+    const own = 'print(entry.path)';
+    await s.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 3 }, contentChanges: [{ range: { start: { line: 7, character: 12 }, end: { line: 7, character: 12 + line.length } }, text: own }] });
+    const wantOwn = await nextBlock(text + own);
+    assert.deepEqual(items(await ask(s, uri, 7, 12 + own.length)).map((i) => i.insertText), [wantOwn]);
   });
 
   it('Enter after a function\'s last statement: the model writes the line\'s indentation, and its `}` replaces the editor\'s', async () => {
