@@ -66,6 +66,14 @@ export interface Settings {
    */
   tabAcceptsOverSuggestions: boolean;
   /**
+   * Tab accepts ghost text that starts with a tab's worth of indentation or more, the cursor in
+   * the line's indentation (package.json's Tab keybinding reads it as
+   * `config.prism.tabAcceptsIndentedSuggestions`). VS Code's own rule indents the line there
+   * instead, a tab stop at a time: after Enter where the model indents deeper than the editor, or
+   * a continuation line aligned under its bracket, Tab took two presses or moved past it.
+   */
+  tabAcceptsIndentedSuggestions: boolean;
+  /**
    * At a dot, the member the ghost text begins with leads VS Code's suggestion list, selected
    * (extension/member.ts): a language server's list would select its first member, and the ghost
    * text must continue the selected item.
@@ -107,6 +115,7 @@ export const DEFAULT_SETTINGS: Settings = {
   firstLineBudgetMs: 200,
   progressive: true,
   tabAcceptsOverSuggestions: true,
+  tabAcceptsIndentedSuggestions: true,
   suggestMember: true,
   contextTokens: 1024,
   cacheDocuments: 2,
@@ -181,6 +190,7 @@ export function normalizeSettings(raw: Raw): { settings: Settings; problems: str
       firstLineBudgetMs: int('firstLineBudgetMs', r.firstLineBudgetMs, d.firstLineBudgetMs, 0, 30000),
       progressive: bool('progressive', d.progressive),
       tabAcceptsOverSuggestions: bool('tabAcceptsOverSuggestions', d.tabAcceptsOverSuggestions),
+      tabAcceptsIndentedSuggestions: bool('tabAcceptsIndentedSuggestions', d.tabAcceptsIndentedSuggestions),
       suggestMember: bool('suggestMember', d.suggestMember),
       contextTokens: int('contextTokens', r.contextTokens, d.contextTokens, 64, 8000),
       cacheDocuments: int('cacheDocuments', r.cacheDocuments, d.cacheDocuments, 1, 8),

@@ -2,7 +2,7 @@
 // default editor settings (the suggestion list opens while typing a word): Enter then wait, half
 // a word, a dot, Tab, on dev-split files, a return to an earlier file, and a click then Enter in a
 // just-opened long file and in a short one, Enter in a file with Windows line ends, a long line
-// typed into and waited on. Prints one JSON line per step (the ghost text as shown, how long it
+// typed into and waited on, then typed to its end, a pause and Enter. Prints one JSON line per step (the ghost text as shown, how long it
 // took from the key, or from the last key where several were typed a key every 120 ms, how it
 // changed in the next 3 s, the file after Tab) and writes a screenshot per step; code-server
 // runs at log level trace, so the copied output channel also shows when VS Code asked and what it got. Not a test: it asserts
@@ -170,6 +170,12 @@ try {
   await page.waitForTimeout(PAUSE_MS);
   t0 = Date.now(); await step('9-long-line-wait', t0, await typeKeys(typedOn));
   console.log(JSON.stringify({ step: '9-long-line-wait', typed: typedOn, the_file_had: long.lines[long.at].slice(cutAt + typedOn.length) }));
+  // The same line typed to its end by hand (the file's own rest; Escape first), a pause, then
+  // Enter: the next line shows below during the pause (the server's mode 'next'), and Enter finds
+  // it in the client's cache.
+  await page.keyboard.press('Escape');
+  t0 = Date.now(); await step('10-line-end-pause', t0, await typeKeys(long.lines[long.at].slice(cutAt + typedOn.length)));
+  t0 = Date.now(); await page.keyboard.press('Enter'); await step('10-enter-after-pause', t0); await tab('long.py', '10-enter-after-pause');
   console.log(JSON.stringify({ screenshots: out }));
 } finally {
   // The extension's output channel (what the server logged: prefills, completions) goes beside the screenshots.
