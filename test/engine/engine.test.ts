@@ -441,6 +441,15 @@ describe('stop strings after a line break first (stopAfterContent: the next line
     assert.deepEqual([block.close(block.finish ?? 'length'), block.finish], ['  \n\n    c = 3\nd', undefined], 'line breaks first: on to the block (no stop met)');
   });
 
+  it('where the first line has content from its first character, a line break ends it too', () => {
+    // The line the user is typing, its end at the cursor: the model goes on in it (`c = 3`).
+    const line = ['c', ' = 3', '\n', 'd'];
+    const lineTok = { special: { eog: [] }, bytes: (id: number) => new TextEncoder().encode(line[id] as string) } as unknown as Tokenizer;
+    const out = new Emitter(lineTok, { prompt: '', maxTokens: 64, stop: ['\n\n\n'], stopAfterContent: true });
+    for (let n = 0; n < line.length && out.push(n); n++);
+    assert.deepEqual([out.close(out.finish ?? 'length'), out.finish], ['c = 3', 'stop']);
+  });
+
   it('without it, a stop ends at its first place', () => {
     assert.deepEqual(run(false), { text: '  ', finish: 'stop' });
   });
