@@ -59,7 +59,7 @@ export class Emitter {
     // character; where the first line itself has content, a line break ends it too.
     if (this.contentAt < 0) {
       this.contentAt = this.req.stopAfterContent ? this.text.search(/\S/) : 0;
-      if (this.contentAt >= 0 && !this.text.slice(0, this.contentAt).includes('\n') && !this.stops.includes('\n')) this.stops.push('\n');
+      if (this.req.stopAfterContent && this.contentAt >= 0 && !this.text.slice(0, this.contentAt).includes('\n') && !this.stops.includes('\n')) this.stops.push('\n');
     }
     const hit = this.contentAt < 0 ? -1 : findStop(this.text, this.stops, Math.max(before, this.contentAt));
     if (hit >= 0) {

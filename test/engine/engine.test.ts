@@ -448,6 +448,10 @@ describe('stop strings after a line break first (stopAfterContent: the next line
     const out = new Emitter(lineTok, { prompt: '', maxTokens: 64, stop: ['\n\n\n'], stopAfterContent: true });
     for (let n = 0; n < line.length && out.push(n); n++);
     assert.deepEqual([out.close(out.finish ?? 'length'), out.finish], ['c = 3', 'stop']);
+    // Without stopAfterContent a block's line breaks are no stop (a block after Enter).
+    const block = new Emitter(lineTok, { prompt: '', maxTokens: 64, stop: ['\n\n\n'] });
+    for (let n = 0; n < line.length && block.push(n); n++);
+    assert.deepEqual([block.close(block.finish ?? 'length'), block.finish], ['c = 3\nd', undefined]);
   });
 
   it('without it, a stop ends at its first place', () => {
