@@ -155,6 +155,27 @@ export async function watchGhost(page, t0, ms) {
   return seen;
 }
 
+/** The ghost text at every animation frame for `ms`, where it changed: [ms since epoch, text] (no-break spaces as spaces). */
+export function ghostFrames(page, ms) {
+  return page.evaluate(([sel, ms]) => new Promise((res) => {
+    const seen = [];
+    let last = null;
+    const end = Date.now() + ms;
+    const tick = () => {
+      const t = [...document.querySelectorAll(sel)].map((e) => e.textContent).join('').replace(/\u00a0/g, ' ');
+      if (t !== last) { seen.push([Date.now(), t]); last = t; }
+      if (Date.now() < end) requestAnimationFrame(tick); else res(seen);
+    };
+    tick();
+  }), [GHOST, ms]);
+}
+
+/** The first of ghostFrames' frames with content: ms from `t0` and its text ({ ms: -1, text: '' } for none). */
+export function firstShown(frames, t0) {
+  const f = frames.find(([, s]) => s.trim().length > 0);
+  return f ? { ms: f[0] - t0, text: f[1] } : { ms: -1, text: '' };
+}
+
 /** Ms from `t0` until ghost text is on screen (checked at every frame), or -1 within `timeout`. */
 export async function ghostAfter(page, t0, timeout = 60000) {
   try {

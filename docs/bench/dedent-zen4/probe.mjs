@@ -9,37 +9,18 @@
 // where time ran out would say nothing about its indentation). Needs `npx tsc -p .` (out/).
 // Usage: node docs/bench/dedent-zen4/probe.mjs [FILES] [PER_FILE]   (DUMP=1: every line as JSON)
 import { cpus } from 'node:os';
-import { root, require } from '../hybrid-setup.mjs';
+import { require } from '../hybrid-setup.mjs';
+import { indentOf, probeCases } from './cases.mjs';
 const { EngineClient } = require('./out/server/engine/client.js');
 const { Completer } = require('./out/server/lsp/completer.js');
 const { DEFAULT_SETTINGS } = require('./out/common/settings.js');
 const { languageOf } = require('./out/server/lsp/workspace.js');
-const { devFiles, sharedDataDir, cursorOffsets } = require('./out/server/bench/data.js');
 const { loadOptions } = require('./out/server/cli.js');
 const { editSimilarity } = require('./out/server/bench/quality.js');
 
 const FILES = Number(process.argv[2] ?? 30);
 const PER = Number(process.argv[3] ?? 4);
-const indentOf = (l) => /^[ \t]*/.exec(l)[0];
-const width = (s) => s.replace(/\t/g, '    ').length;
-const cases = [];
-for (const f of devFiles(sharedDataDir(root), FILES, { minBytes: 2000, maxBytes: 40000 })) {
-  const lines = f.content.split('\n');
-  const starts = []; let o = 0; for (const l of lines) { starts.push(o); o += l.length + 1; }
-  let got = 0;
-  for (const at of cursorOffsets(f.content, PER * 6, f.path.length + 3)) {
-    if (got >= PER) break;
-    let i = 0; while (i + 1 < lines.length && starts[i + 1] <= at) i++;
-    const L = lines[i], P = lines[i - 1];
-    if (i < 1 || !L || L.trim() === '' || !P || P.trim() === '') continue;
-    const p = P.trimEnd();
-    if (/[{:([]$|=>$/.test(p) || /^\s*(\/\/|#|\*|\/\*)/.test(p)) continue;
-    if (cases.some((c) => c.file === f.path && c.i === i)) continue;
-    const after = f.content.slice(starts[i] + L.length);
-    cases.push({ file: f.path, i, head: f.content.slice(0, starts[i]), ws: indentOf(P), after, real: L.trimEnd(), kind: width(indentOf(L)) < width(indentOf(P)) ? 'dedent' : width(indentOf(L)) === width(indentOf(P)) ? 'same' : 'deeper' });
-    got++;
-  }
-}
+const cases = probeCases(FILES, PER);
 const engine = await EngineClient.start(loadOptions({ threads: '2' }), () => undefined);
 const never = { isCancellationRequested: false, onCancellationRequested: () => undefined };
 const arms = { 'editor indent': [], 'own indent': [] };

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
-const { devCases, openWarm, startSession, GHOST } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
+const { devCases, openWarm, startSession, ghostFrames, firstShown } = await import(path.join(ROOT, 'scripts', 'code-server-session.mjs'));
 const per = Number(process.env.PER ?? 6);
 const indent = (l) => l.match(/^\s*/)[0];
 const plain = (l) => l.trim().length >= 12 && /[\w)\]'"`;]$/.test(l.trimEnd()) && !/^\s*(#|\/\/|\*|\/\*|@|}|\)|]|return\b|else\b|elif\b|except\b|finally\b|case\b|default\b)/.test(l) && !/[:{([,=+]\s*$/.test(l);
@@ -19,33 +19,20 @@ const { files, cases } = devCases([['python', 'py'], ['typescript', 'ts']], per,
 const out = process.argv[2] ?? '/tmp/next-line';
 fs.mkdirSync(out, { recursive: true });
 const { page, close } = await startSession({ files, vsix: process.env.VSIX, out, prefix: 'prism-next-' });
-// Every frame's ghost text where it changed: [ms since epoch, text].
-const record = (ms) => page.evaluate(([sel, ms]) => new Promise((res) => {
-  const seen = [];
-  let last = null;
-  const end = Date.now() + ms;
-  const tick = () => {
-    const t = [...document.querySelectorAll(sel)].map((e) => e.textContent).join('').replace(/\u00a0/g, ' ');
-    if (t !== last) { seen.push([Date.now(), t]); last = t; }
-    if (Date.now() < end) requestAnimationFrame(tick); else res(seen);
-  };
-  tick();
-}), [GHOST, ms]);
-const firstShown = (seen, t0) => { const f = seen.find(([, s]) => s.trim().length > 0); return f ? { ms: f[0] - t0, text: f[1] } : { ms: -1, text: '' }; };
 try {
   for (const c of cases) {
     await openWarm(page, c.name);
     await page.keyboard.type(c.typed);
     const typedAt = Date.now();
-    const line = firstShown(await record(4000), typedAt);
+    const line = firstShown(await ghostFrames(page, 4000), typedAt);
     if (line.ms < 0) { console.log(JSON.stringify({ file: c.name, source: c.source, error: 'no ghost text after the typed character' })); continue; }
     await page.keyboard.press('Tab');
     const tabAt = Date.now();
-    const afterTab = await record(2500);
+    const afterTab = await ghostFrames(page, 2500);
     const next = firstShown(afterTab, tabAt);
     await page.keyboard.press('Enter');
     const enterAt = Date.now();
-    const afterEnter = await record(2500);
+    const afterEnter = await ghostFrames(page, 2500);
     const enter = firstShown(afterEnter, enterAt);
     console.log(JSON.stringify({
       file: c.name, source: c.source, line_ghost: line.text.slice(0, 60), line_right: line.text.trim() === c.rest.trim(),
