@@ -510,8 +510,11 @@ describe('engine: cancelled prefill and time budget (default model)', () => {
     assert.ok(full.text.startsWith(cut.text) && cut.text.length < full.text.length, `${JSON.stringify(cut.text)} begins ${JSON.stringify(full.text)}`);
     assert.ok(/[^\w\s]$/.test(cut.text) || /^[ \t]/.test(full.text.slice(cut.text.length)), `${JSON.stringify(cut.text)} ends after punctuation or an operator, or before a space after a whole word, never inside one`);
     assert.ok(cut.tokens.length >= 2, 'at least two tokens first');
-    // A first line that is already closed is left to the line budget.
-    const after = await engine.complete({ prompt: 'def fibonacci(n):\n', maxTokens: 24, firstLineBudgetMs: 0 });
+    // A first line that is already closed is left to the line budget: after `def fibonacci(n):` the
+    // model's first token is the line break. (After the prompt 'def fibonacci(n):\n' the greedy
+    // text differs by CPU: on the AVX2-only EPYC it repeats `def ...`, an open first line.)
+    const after = await engine.complete({ prompt: 'def fibonacci(n):', maxTokens: 24, firstLineBudgetMs: 0 });
+    assert.ok(after.text.startsWith('\n'), JSON.stringify(after.text));
     assert.notEqual(after.finishReason, 'time', JSON.stringify(after.text));
   });
 
