@@ -14,7 +14,7 @@ import { DEFAULT_SETTINGS, type Settings } from '../../common/settings';
 import { EngineClient } from '../engine/client';
 import type { WorkerLoadOptions } from '../engine/protocol';
 import { Completer, cursorContext } from '../lsp/completer';
-import { type LineMode, lineMode, shapeCompletion } from '../lsp/shape';
+import { fencesAreOwn, type LineMode, lineMode, shapeCompletion } from '../lsp/shape';
 import { languageOf } from '../lsp/workspace';
 import { projectRoot } from '../paths';
 import { cursorOffsets, devFiles, folderFiles, repoFiles, sharedDataDir, type SourceFile } from './data';
@@ -271,7 +271,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
         if (RAW_DUMP && seen) fs.appendFileSync(RAW_DUMP, `${JSON.stringify({ contender: k.name, at: i, file: c.file, kind: c.kind, text: c.text, offset: c.offset, line: c.line, following: c.following.slice(0, 2000), raw: seen.raw, finish: seen.finish, mode: seen.mode, shown })}\n`);
         // The same model text shaped as before unfinished lines were cut at a repeat (no model run).
         if (k.uncut) {
-          const uncut = seen ? shapeCompletion(seen.raw, cursorContext(c.text, c.offset), seen.mode) : '';
+          const uncut = seen ? shapeCompletion(seen.raw, cursorContext(c.text, c.offset), seen.mode, { keepFences: fencesAreOwn(languageOf(c.file) ?? 'plaintext', c.text) }) : '';
           add(k.uncut, { ...score(c, uncut), empty: uncut ? undefined : empty ?? 'shaping removed it', at: i });
           if (uncut !== shown) cutRuns.push({ contender: k.name, file: c.file, kind: c.kind, real: c.line, shown, uncut, finish: seen?.finish ?? '' });
         }
@@ -279,7 +279,7 @@ export async function benchQuality(o: QualityOptions): Promise<QualityReport> {
       if (llama && prompt) {
         const r = await llama.run(prompt, DEFAULT_SETTINGS.maxTokens, 'plain');
         const cursor = cursorContext(c.text, c.offset);
-        const shown = shapeCompletion(r.text, cursor, lineMode(cursor), { open: r.tokens >= DEFAULT_SETTINGS.maxTokens });
+        const shown = shapeCompletion(r.text, cursor, lineMode(cursor), { open: r.tokens >= DEFAULT_SETTINGS.maxTokens, keepFences: fencesAreOwn(languageOf(c.file) ?? 'plaintext', c.text) });
         const empty = shown ? undefined : r.text.trim() === '' ? 'model: no text' : 'shaping removed it';
         if (empty) empties.push({ contender: 'node-llama-cpp (same prompt, same shaping)', file: c.file, kind: c.kind, cause: empty, real: c.line, raw: r.text, finish: '' });
         add('node-llama-cpp (same prompt, same shaping)', { ...score(c, shown), empty, at: i });

@@ -13,7 +13,7 @@ import { type BuildKind, type BuiltPrompt, CharsPerToken, type FimTokens, Prompt
 import type { StatsResult, StatusParams } from '../../common/protocol';
 import { DEFAULT_SETTINGS, enabledFor, type Settings } from '../../common/settings';
 import { lineComment } from './comments';
-import { type CursorContext, type LineMode, lineMode, ownIndentAt, replacedAfter, type ShapeOptions, shapeCompletion, shapeOwnIndent, stopsFor } from './shape';
+import { type CursorContext, fencesAreOwn, type LineMode, lineMode, ownIndentAt, replacedAfter, type ShapeOptions, shapeCompletion, shapeOwnIndent, stopsFor } from './shape';
 import { scanWorkspace } from './workspace';
 import { RemoteEngine, type RemoteParts } from '../remote/remote-engine';
 import { isWordChar } from '../engine/healing';
@@ -641,6 +641,8 @@ export class Completer {
     // after a block), the item replacing the editor's (docs/BENCHMARKS.md, "Enter at the end of a block").
     const lineStart = offset - cursor.linePrefix.length;
     const own = !sel && mode !== 'next' && !engine.info.remote && (this.hooks.ownIndent ?? true) && ownIndentAt(text, offset, cursor) && this.enteredHere(doc.uri, text, lineStart, offset);
+    // A fence line the model writes in code (not Markdown, none in the document) ends the text.
+    const keepFences = fencesAreOwn(doc.languageId, text);
     await this.countOnce(engine, doc, text, offset, signal);
     const prompt = own ? this.buildPrompt(engine, doc, text.slice(0, lineStart) + text.slice(offset), lineStart) : this.buildPrompt(engine, doc, text, offset);
     if (prompt.text.length === 0 || signal.aborted) return [];
@@ -652,7 +654,7 @@ export class Completer {
       const request: CompletionRequest & { parts?: RemoteParts } = {
         prompt: prompt.text, allowSpecial: prompt.allowSpecial, maxTokens: s.maxTokens,
         // Own indentation on a line that ends at its line break: empty lines first are no stop.
-        stop: stopsFor(mode), ...(mode === 'next' || (own && mode === 'single') ? { stopAfterContent: true } : {}), timeBudgetMs: s.timeBudgetMs, ...this.cacheFor(engine, doc.uri),
+        stop: stopsFor(mode, keepFences), ...(mode === 'next' || (own && mode === 'single') ? { stopAfterContent: true } : {}), timeBudgetMs: s.timeBudgetMs, ...this.cacheFor(engine, doc.uri),
         // Taps kept whatever this request drafts with, where the policy may draft with a head
         // later: auto's switch from lookup or plain decoding to the head recomputes nothing.
         keepTaps: !engine.info.remote && this.policyFor(engine).mayUseHead(),
@@ -677,7 +679,8 @@ export class Completer {
       // At a line's end (mode 'next') the first line is mostly the one being typed: cut at its
       // budget as a single line is; a line break first leaves no line open for the budget.
       if (progressive && mode === 'multi' && request.firstLineBudgetMs !== undefined) request.firstLineEarly = true;
-      const place = (raw: string, opts: ShapeOptions = {}): { text: string; before: number } | undefined => {
+      const place = (raw: string, shape: ShapeOptions = {}): { text: string; before: number } | undefined => {
+        const opts = { ...shape, keepFences };
         if (own) return shapeOwnIndent(raw, cursor, mode, opts);
         const t = shapeCompletion(raw, cursor, mode, opts);
         return t ? { text: t, before: 0 } : undefined;

@@ -47,9 +47,11 @@ export function lineMode(c: CursorContext, setting: MultilineSetting = 'auto'): 
 }
 
 /** Stop strings for the engine in each mode. */
-export function stopsFor(mode: LineMode): string[] {
+export function stopsFor(mode: LineMode, keepFences = true): string[] {
   // 'next': with CompletionRequest.stopAfterContent (its first line breaks are no stop).
-  return mode === 'single' ? ['\n'] : ['\n\n\n'];
+  const stops = mode === 'single' ? ['\n'] : ['\n\n\n'];
+  // A fence at a line's start ends generation there (shaping cuts one after indentation too).
+  return keepFences || mode === 'single' ? stops : [...stops, '\n```'];
 }
 
 export interface ShapeOptions {
@@ -62,6 +64,34 @@ export interface ShapeOptions {
    * before it. (Not a line a time budget cut: it is finished when the user pauses, and judged then.)
    */
   open?: boolean;
+  /**
+   * Lines that open or close a Markdown code block (```, ```python) are the document's own: a
+   * Markdown document, or one that has such a line already. Otherwise (default) the text ends
+   * before such a line: the model, tuned on chat answers with their code in fences, may write one
+   * where it thinks its answer is done (docs/BENCHMARKS.md, "A Markdown fence in code").
+   */
+  keepFences?: boolean;
+}
+
+/** A line that opens or closes a Markdown code block. */
+export const FENCE_LINE = /^[ \t]*```/m;
+
+/** Whether fence lines are a document's own (ShapeOptions.keepFences): Markdown, or a fence in it. */
+export function fencesAreOwn(languageId: string, text: string): boolean {
+  return /^(markdown|mdx|quarto|rmd)$/i.test(languageId) || FENCE_LINE.test(text);
+}
+
+/**
+ * The text before its first fence line (at its line break), or the text where it has none. Its
+ * first line starts a line only where nothing but indentation is before the cursor.
+ */
+function cutAtFence(text: string, linePrefix: string): string {
+  const fences = new RegExp(FENCE_LINE.source, 'gm');
+  for (let m = fences.exec(text); m; m = fences.exec(text)) {
+    if (m.index === 0 && linePrefix.trim() !== '') continue;
+    return text.slice(0, Math.max(0, text.lastIndexOf('\n', m.index)));
+  }
+  return text;
 }
 
 /** The text to show, or '' for nothing. */
@@ -82,6 +112,7 @@ export function shapeCompletion(raw: string, c: CursorContext, mode: LineMode, o
   } else {
     text = endOfBlock(text, c, opts.maxLines ?? 12);
   }
+  if (!opts.keepFences) text = cutAtFence(text, c.linePrefix);
   text = cutRepetition(text);
   text = cutUnbalanced(text, c.linePrefix);
   text = dropRepeatOfFollowing(text, c);

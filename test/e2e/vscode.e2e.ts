@@ -449,6 +449,9 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     assert.match(saved.slice(indentText.length), /^ {4}\S/, `one Tab wrote the line, its indentation first: ${JSON.stringify(saved.slice(indentText.length))}`);
     const chars = (t: string): string => [...t.replace(/\s+/g, '')].sort().join('');
     assert.equal(chars(saved.slice(indentText.length)), chars(shown), `what Tab wrote is what was shown: ${JSON.stringify(saved.slice(indentText.length))} vs ${JSON.stringify(shown)}`);
+    // The instruct model closes its "answer" here with a Markdown fence and explains it in prose;
+    // before, the fence (and the prose after it) was shown and written.
+    assert.doesNotMatch(saved, /^\s*```/m, `no Markdown fence written into a Python file: ${JSON.stringify(saved.slice(indentText.length))}`);
   });
 
   it('a line typed to its end, then a pause: the next line shows below; after Enter it is there at once, and Tab writes what was shown', async () => {

@@ -1070,11 +1070,11 @@ describe('Completer: the next line at a line\'s end', () => {
     // Typing at a line's end: the model goes on in the line, which is the reply (as one line's).
     const t1 = 'def f():\n    a = 1\n    b';
     assert.deepEqual(await c.complete(at(t1, 1), { offset: t1.length, triggerKind: 2 }, never, () => 1), [{ insertText: ' = 2', start: t1.length, end: t1.length }]);
-    assert.deepEqual([seen[0]?.stop, seen[0]?.stopAfterContent], [['\n\n\n'], true]);
+    assert.deepEqual([seen[0]?.stop, seen[0]?.stopAfterContent], [['\n\n\n', '\n```'], true]);
     // Tab: the document is t1 with the item written, the cursor at its end; the model ends the line.
     const t2 = `${t1} = 2`;
     assert.deepEqual(await c.complete(at(t2, 2), { offset: t2.length, triggerKind: 2 }, never, () => 2), [{ insertText: '\n    c = 3', start: t2.length, end: t2.length }]);
-    assert.deepEqual([seen[1]?.stop, seen[1]?.stopAfterContent], [['\n\n\n'], true]);
+    assert.deepEqual([seen[1]?.stop, seen[1]?.stopAfterContent], [['\n\n\n', '\n```'], true]);
     // That one written too: again.
     const t3 = `${t2}\n    c = 3`;
     assert.deepEqual(await c.complete(at(t3, 3), { offset: t3.length, triggerKind: 2 }, never, () => 3), [{ insertText: '\n    d = 4', start: t3.length, end: t3.length }]);
@@ -1090,7 +1090,7 @@ describe('Completer: the next line at a line\'s end', () => {
     // On an empty line (a block's place, mode 'multi'): not this mode.
     const t6 = `${t4}\n    `;
     await c.complete(at(t6, 6), { offset: t6.length, triggerKind: 2 }, never, () => 6);
-    assert.deepEqual([seen[5]?.stop, seen[5]?.stopAfterContent], [['\n\n\n'], undefined]);
+    assert.deepEqual([seen[5]?.stop, seen[5]?.stopAfterContent], [['\n\n\n', '\n```'], undefined]);
   });
 
   it('not with multiline "never", nor with an item of the suggestion list selected', async () => {
@@ -1109,6 +1109,37 @@ describe('Completer: the next line at a line\'s end', () => {
     await d.complete(at(t1, 1), { offset: t1.length, triggerKind: 2 }, never, () => 1);
     await d.complete(at(t2, 2), { offset: t2.length, triggerKind: 2, selected: { start: t2.length - 1, end: t2.length, text: '2' } }, never, () => 2);
     assert.equal(seen[1]?.stopAfterContent, undefined);
+  });
+});
+
+describe('Completer: a Markdown fence the model writes in code', () => {
+  const scripted = (text: string, seen: CompletionRequest[]): EngineLike => {
+    const e = fakeEngine({}, seen);
+    return { ...e, async complete(req, opts) { const r = await e.complete(req, opts); return { ...r, text }; } };
+  };
+  // The end-to-end test's scale.py at column 0: the instruct model closes its "answer" and explains it.
+  const chat = '    return result\n```\n\nThis function takes a list of values and a factor as input.';
+  const scale = 'def scale(values, factor):\n    result = [v * factor for v in values]\n';
+
+  it('ends the ghost text before the fence, and generation stops at one, in a code file without fences', async () => {
+    const seen: CompletionRequest[] = [];
+    const c = new Completer(async () => scripted(chat, seen), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const items = await c.complete({ uri: 'file:///w/scale.py', languageId: 'python', version: 1, text: scale }, { offset: scale.length, triggerKind: 1 }, never, () => 1);
+    assert.deepEqual(items.map((i) => i.insertText), ['    return result']);
+    assert.deepEqual(seen[0]?.stop, ['\n\n\n', '\n```']);
+  });
+
+  it('keeps them in Markdown and where the document has a fence line of its own', async () => {
+    for (const [languageId, text] of [['markdown', scale], ['python', `"""Usage:\n\n\`\`\`\nscale([1], 2)\n\`\`\`\n"""\n${scale}`]] as const) {
+      const seen: CompletionRequest[] = [];
+      const c = new Completer(async () => scripted(chat, seen), hooks());
+      // Markdown is off by default (prism.languages): on here.
+      await c.applySettings({ ...DEFAULT_SETTINGS, languages: { ...DEFAULT_SETTINGS.languages, markdown: true }, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+      const items = await c.complete({ uri: `file:///w/a.${languageId}`, languageId, version: 1, text }, { offset: text.length, triggerKind: 2 }, never, () => 1);
+      assert.equal(items[0]?.insertText.split('\n')[1], '```', languageId);
+      assert.deepEqual(seen[0]?.stop, ['\n\n\n'], languageId);
+    }
   });
 });
 

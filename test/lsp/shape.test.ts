@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cursorContext } from '../../server/lsp/completer';
-import { cutOpenRun, lineMode, ownIndentAt, replacedAfter, shapeCompletion, shapeOwnIndent } from '../../server/lsp/shape';
+import { cutOpenRun, fencesAreOwn, lineMode, ownIndentAt, replacedAfter, shapeCompletion, shapeOwnIndent, stopsFor } from '../../server/lsp/shape';
 
 const at = (doc: string): ReturnType<typeof cursorContext> => {
   const i = doc.indexOf('|');
@@ -106,6 +106,31 @@ describe('shapeCompletion', () => {
     assert.equal(shapeCompletion('\nc = 3', at('b = 2|\nc = 3\n'), 'next'), '', 'the next line is already there');
     assert.equal(shapeCompletion('\n\n', at('b = 2|'), 'next'), '');
     assert.equal(shapeCompletion('\n}', at('    b = 2;|'), 'next'), '\n}', 'a closer at a line start closes an earlier line\'s block');
+  });
+});
+
+describe('a Markdown fence the model writes in code', () => {
+  it('ends the text before the fence line, at a line start only', () => {
+    assert.equal(shapeCompletion('    return x\n```\n\nThis function takes', at('def f(x):\n    y = x\n|'), 'multi'), '    return x', 'the chat answer\'s closing fence and prose, at column 0');
+    assert.equal(shapeCompletion('```', at('x = 1\n|'), 'multi'), '', 'a fence first: nothing');
+    assert.equal(shapeCompletion('\n```python\nx = 2', at('x = 1|'), 'next'), '', 'the next line is a fence: nothing');
+    assert.equal(shapeCompletion('\n    y = 2\n    ```', at('    x = 1|'), 'next'), '\n    y = 2', 'an indented fence too');
+    assert.equal(shapeCompletion('```\';', at('const fence = \'|'), 'single'), '```\';', 'after code on the line it is no line start');
+    assert.equal(shapeCompletion('a = 1\nb = "```"', at('x = 1\n|'), 'multi'), 'a = 1\nb = "```"', 'not at a line start');
+    assert.deepEqual(shapeOwnIndent('```\n', at('def f():\n    x = 1\n    |'), 'single'), undefined, 'with the model\'s own indentation');
+  });
+  it('keeps fences that are the document\'s own: Markdown, or a document with a fence line', () => {
+    assert.equal(shapeCompletion('    return x\n```', at('def f(x):\n    y = x\n|'), 'multi', { keepFences: true }), '    return x\n```');
+    assert.equal(fencesAreOwn('markdown', '# Title\n'), true);
+    assert.equal(fencesAreOwn('python', 'def f():\n    """Example:\n\n    ```python\n    f()\n    ```\n    """\n'), true, 'a docstring with a fenced example');
+    assert.equal(fencesAreOwn('python', 'x = "```"\n'), false, 'in a string after code: no fence line');
+    assert.equal(fencesAreOwn('typescript', 'const a = 1;\n'), false);
+  });
+  it('stops generation at a fence line where fences are not the document\'s own', () => {
+    assert.deepEqual(stopsFor('multi', false), ['\n\n\n', '\n```']);
+    assert.deepEqual(stopsFor('next', false), ['\n\n\n', '\n```']);
+    assert.deepEqual(stopsFor('multi', true), ['\n\n\n']);
+    assert.deepEqual(stopsFor('single', false), ['\n'], 'one line stops at its line break anyway');
   });
 });
 
