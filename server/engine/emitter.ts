@@ -12,7 +12,7 @@ export class Emitter {
   finish: FinishReason | undefined;
   private text = '';
   private readonly decoder = new TextDecoder('utf-8');
-  private readonly stops: string[];
+  private readonly stops: StopScanner;
   private readonly eog: Set<number>;
   /** Characters still to drop from the front of the decoded text (token healing). */
   private hide: number;
@@ -23,11 +23,8 @@ export class Emitter {
   /** The first-line budget ran out and was marked (CompletionRequest.firstLineEarly): it is not checked again. */
   private early = false;
 
-  /** Where stop strings start to count (CompletionRequest.stopAfterContent); -1: not yet (only white space so far). */
-  private contentAt = -1;
-
   constructor(private readonly tok: Tokenizer, private readonly req: CompletionRequest, private readonly onText?: (delta: string, early?: boolean) => void, private readonly deadline = Infinity, healed = '') {
-    this.stops = (req.stop ?? []).filter((x) => x.length > 0);
+    this.stops = new StopScanner(req);
     this.eog = new Set(tok.special.eog);
     this.hide = healed.length;
   }
@@ -55,13 +52,7 @@ export class Emitter {
     }
     const before = this.text.length;
     this.text += delta;
-    // After a line break first (stopAfterContent), stops count from the next line's first
-    // character; where the first line itself has content, a line break ends it too.
-    if (this.contentAt < 0) {
-      this.contentAt = this.req.stopAfterContent ? this.text.search(/\S/) : 0;
-      if (this.req.stopAfterContent && this.contentAt >= 0 && !this.text.slice(0, this.contentAt).includes('\n') && !this.stops.includes('\n')) this.stops.push('\n');
-    }
-    const hit = this.contentAt < 0 ? -1 : findStop(this.text, this.stops, Math.max(before, this.contentAt));
+    const hit = this.stops.scan(this.text, before);
     if (hit >= 0) {
       this.text = this.text.slice(0, hit);
       this.finish = 'stop';
@@ -126,6 +117,31 @@ export function firstLineCut(text: string, from: number, now: number, deadline: 
   if (PUNCTUATION_ONLY) return -1;
   if (from > 0 && from < text.length && /[ \t]/.test(text[from] as string) && isWordChar(text, from - 1)) return from;
   return now > hard ? text.length : -1;
+}
+
+/**
+ * The stop strings of a request over text that grows, for the engine and the remote backend alike.
+ * With CompletionRequest.stopAfterContent (a line break first, then the next line), stops count
+ * from the first character that is not white space; where that character is on the first line
+ * (the model goes on in the line), a line break ends the text too.
+ */
+export class StopScanner {
+  private readonly stops: string[];
+  /** Where stops start to count; -1: not yet (only white space so far). */
+  private contentAt = -1;
+
+  constructor(private readonly req: Pick<CompletionRequest, 'stop' | 'stopAfterContent'>) {
+    this.stops = (req.stop ?? []).filter((x) => x.length > 0);
+  }
+
+  /** Where `text` ends at a stop that ends after `from` (where the newest piece starts), or -1. */
+  scan(text: string, from: number): number {
+    if (this.contentAt < 0) {
+      this.contentAt = this.req.stopAfterContent ? text.search(/\S/) : 0;
+      if (this.req.stopAfterContent && this.contentAt >= 0 && !text.slice(0, this.contentAt).includes('\n') && !this.stops.includes('\n')) this.stops.push('\n');
+    }
+    return this.contentAt < 0 ? -1 : findStop(text, this.stops, Math.max(from, this.contentAt));
+  }
 }
 
 /** Index of the earliest stop string in `text` that ends after `from`, or -1. */

@@ -634,7 +634,7 @@ export class Completer {
     // where the model goes on in the line, that line, as in mode 'single' (docs/BENCHMARKS.md, "The
     // next line after Tab", "The next line at a typed line's end").
     const base = lineMode(cursor, s.multiline);
-    const next = !sel && base === 'single' && s.multiline !== 'never' && !engine.info.remote && cursor.lineSuffix.trim() === '' && cursor.linePrefix.trim() !== '';
+    const next = !sel && base === 'single' && s.multiline !== 'never' && cursor.lineSuffix.trim() === '' && cursor.linePrefix.trim() !== '';
     const mode: LineMode = next ? 'next' : base;
     // Enter after a statement: the editor kept the line before's indentation; the prompt ends at
     // the line's start and the model writes the indentation it wants (a closing `}`, a dedent

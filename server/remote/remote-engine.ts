@@ -10,7 +10,7 @@
 // deadline. The API key lives only in memory (the extension keeps it in VS Code's SecretStorage)
 // and never appears in a message.
 import type { CompletionRequest, CompletionResult, FinishReason, Timings } from '../engine/types';
-import { findStop, firstLineCut } from '../engine/emitter';
+import { firstLineCut, StopScanner } from '../engine/emitter';
 import { isWordChar } from '../engine/healing';
 
 export type RemoteApi = 'auto' | 'infill' | 'completions' | 'completions-suffix';
@@ -147,7 +147,9 @@ export class RemoteEngine {
     if (this.o.apiKey) headers.authorization = `Bearer ${this.o.apiKey}`;
     const sent = performance.now();
     let firstByteMs = 0;
-    const stops = (req.stop ?? []).filter((x) => x.length > 0);
+    // The server stops at the request's stops too; a line break after the first line's content
+    // (stopAfterContent: the next line at a line's end) only here, which closes the stream.
+    const stops = new StopScanner(req);
     const deadline = req.timeBudgetMs !== undefined ? t0 + req.timeBudgetMs : Infinity;
     // The first-line budget counts from the first text that arrives (the server's prompt phase is over).
     let firstLineDeadline = Infinity;
@@ -188,7 +190,7 @@ export class RemoteEngine {
         if (finish) return; // after a stop, the rest of the stream is not ours
         if (piece && firstLineDeadline === Infinity && req.firstLineBudgetMs !== undefined) firstLineDeadline = performance.now() + req.firstLineBudgetMs;
         text += piece;
-        const hit = findStop(text, stops, text.length - piece.length);
+        const hit = stops.scan(text, text.length - piece.length);
         if (hit >= 0) { text = text.slice(0, hit); finish = 'stop'; }
         else if (performance.now() > deadline && text.slice(shown).includes('\n')) {
           text = text.slice(0, text.lastIndexOf('\n')); finish = 'time';

@@ -1093,6 +1093,16 @@ describe('Completer: the next line at a line\'s end', () => {
     assert.deepEqual([seen[5]?.stop, seen[5]?.stopAfterContent], [['\n\n\n', '\n```'], undefined]);
   });
 
+  it('with a remote backend too: the request asks for the line break and the next line', async () => {
+    const seen: CompletionRequest[] = [];
+    const local = scripted(['\n    c = 3'], seen);
+    const c = new Completer(async () => ({ ...local, info: { ...local.info, remote: true } }), hooks());
+    await c.applySettings({ ...DEFAULT_SETTINGS, draft: { ...DEFAULT_SETTINGS.draft, mode: 'none' } });
+    const t = 'def f():\n    a = 1\n    b = 2';
+    assert.deepEqual(await c.complete(at(t, 1), { offset: t.length, triggerKind: 2 }, never, () => 1), [{ insertText: '\n    c = 3', start: t.length, end: t.length }]);
+    assert.deepEqual([seen[0]?.stop, seen[0]?.stopAfterContent], [['\n\n\n', '\n```'], true]);
+  });
+
   it('not with multiline "never", nor with an item of the suggestion list selected', async () => {
     const seen: CompletionRequest[] = [];
     const c = new Completer(async () => scripted([' = 2', '\n    c = 3'], seen), hooks());

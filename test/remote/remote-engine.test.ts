@@ -109,6 +109,18 @@ describe('remote backend', () => {
     assert.equal(s.seen[0]?.abortedByClient, true);
   });
 
+  it('the next line at a line\'s end (stopAfterContent): line breaks first are no stop; where the first line has content, its line break ends the reply and the stream', async () => {
+    const more = Array.from({ length: 50 }, () => ({ content: 'more', stop: false }));
+    const s = await serve((seen, res) => sse(res, [...(seen.body.input_prefix === 'b' ? [{ content: '\n', stop: false }, { content: '    c = 3\n    d = 4', stop: false }, { content: '\n\n\n', stop: false }] : [{ content: ' = 2', stop: false }, { content: '\n    c = 3', stop: false }]), ...more], 20));
+    const e = new RemoteEngine({ ...base, url: s.url, api: 'infill' });
+    const next = await e.complete(req('b', { stop: ['\n\n\n'], stopAfterContent: true }));
+    assert.equal(next.text, '\n    c = 3\n    d = 4', 'the line break first, then the next lines up to the stop');
+    const line = await e.complete(req('a', { stop: ['\n\n\n'], stopAfterContent: true }));
+    assert.equal(line.text, ' = 2', 'the model goes on in the line: that line');
+    await new Promise((res) => setTimeout(res, 100));
+    assert.deepEqual(s.seen.map((x) => [x.body.stop, x.abortedByClient]), [[['\n\n\n'], true], [['\n\n\n'], true]], 'the server is sent the request\'s stops only; the client closes both streams');
+  });
+
   it('heals trailing indentation: sends the prompt without it and keeps the reply only where it spells it again', async () => {
     let reply = '    return x\n';
     const s = await serve((_seen, res) => sse(res, [{ content: reply, stop: true }]));

@@ -18,7 +18,8 @@ const { files, cases } = devCases([['python', 'py'], ['typescript', 'ts']], per,
   (lines, at) => ({ typed: lines[at].trimEnd().slice(-6), next: lines[at + 1].trim() }));
 const out = process.argv[2] ?? '/tmp/type-enter';
 fs.mkdirSync(out, { recursive: true });
-const { page, close } = await startSession({ files, vsix: process.env.VSIX, out, prefix: 'prism-type-enter-' });
+// SETTINGS: VS Code settings as JSON (a remote backend: {"prism.backend": "remote", "prism.remote.url": URL}).
+const { page, close } = await startSession({ files, vsix: process.env.VSIX, out, prefix: 'prism-type-enter-', settings: process.env.SETTINGS ? JSON.parse(process.env.SETTINGS) : {} });
 const lastShown = (seen) => (seen.length > 0 ? seen[seen.length - 1][1] : '');
 try {
   for (const c of cases) {
