@@ -285,7 +285,8 @@ describe('PRISM Complete in VS Code (code-server + Chromium)', () => {
     const line = lastLine(saved);
     // The model writes the closers and the `;` (else this test would show nothing): one of each.
     assert.ok(shown.includes(';'), `the suggestion goes past the closers: ${JSON.stringify(shown)}`);
-    assert.match(line, /^ {2}console\.log\(distance\(a[^()]*\)\);$/, `one pair of closers and the \`;\`: ${JSON.stringify(line)}`);
+    // (A comment after the `;` is the model's: on the AVX2-only EPYC its greedy line ends `// 10.0`.)
+    assert.match(line, /^ {2}console\.log\(distance\(a[^()]*\)\);( *\/\/.*)?$/, `one pair of closers and the \`;\`: ${JSON.stringify(line)}`);
   });
 
   it('typing a ghost text\'s opener that VS Code closes (`distance(|)`), the ghost text stays and Tab writes one closer', async () => {
