@@ -2,6 +2,7 @@
 // k rows after P cached positions: node docs/bench/attention-split-zen4/splitt-probe.mjs (PS=..., KS=...).
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { interleavedRuns, median } from '../interleaved-runs.mjs';
 const require = createRequire(new URL('../../../package.json', import.meta.url));
 const { TargetModel } = require('./out/server/engine/target.js');
 const { resolveModelPath } = require('./out/server/paths.js');
@@ -13,14 +14,6 @@ const c = M.fast.newCache();
 await M.fast.extend(c, all.slice(0, 1600));
 const Ps = (process.env.PS ?? '100,300,600,1000,1500').split(',').map(Number);
 const Ks = (process.env.KS ?? '1,8').split(',').map(Number);
-const res = {};
-for (let round = 0; round < 7; round++) for (const P of Ps) for (const k of Ks) for (const [name, t] of Object.entries(M)) {
-  c.length = P; c.tokens = all.slice(0, P);
-  const req = { ids: all.slice(P, P + k) };
-  await t.forward(c, req);
-  const a = performance.now();
-  for (let i = 0; i < 5; i++) await t.forward(c, req);
-  (res[`${P}:${k}:${name}`] ??= []).push((performance.now() - a) / 5);
-}
-const med = (a) => a.slice().sort((p, q) => p - q)[a.length >> 1];
+const res = await interleavedRuns(M, c, all, { Ps, Ks, rounds: 7 });
+const med = median;
 for (const k of Ks) console.log(`k=${k}: ` + Ps.map((P) => { const f = med(res[`${P}:${k}:fast`]), s = med(res[`${P}:${k}:split`]); return `P=${P} ${f.toFixed(1)} -> ${s.toFixed(1)} ms (${(f / s).toFixed(2)}x)`; }).join('  '));

@@ -4,6 +4,7 @@
 // node docs/bench/zen3-avx2/rows-probe.mjs (ARMS=fast,rows R=7 PS=250,1000 KS=1,8)
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { interleavedRuns, median } from '../interleaved-runs.mjs';
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const require = createRequire(ROOT + '/package.json');
 const { TargetModel } = require(ROOT + '/out/server/engine/target.js');
@@ -38,15 +39,7 @@ if (process.env.EXACT !== '0') {
     console.log(`${name}: chain rows equal to rows decoded alone, bit for bit: ${same} / ${total} (argmax ${argSame})`);
   }
 }
-const res = {};
-for (let round = 0; round < R; round++) for (const P of Ps) for (const k of Ks) for (const [name, t] of Object.entries(M)) {
-  c.length = P; c.tokens = all.slice(0, P);
-  const req = { ids: all.slice(P, P + k) };
-  await t.forward(c, req);
-  const a = performance.now();
-  for (let i = 0; i < 5; i++) await t.forward(c, req);
-  (res[`${P}:${k}:${name}`] ??= []).push((performance.now() - a) / 5);
-}
-const med = (a) => a.slice().sort((p, q) => p - q)[a.length >> 1];
+const res = await interleavedRuns(M, c, all, { Ps, Ks, rounds: R });
+const med = median;
 for (const k of Ks) console.log(`k=${k}${k === 1 ? ' (padded)' : ''}: ` + Ps.map((P) => `P=${P} ` + names.map((n) => med(res[`${P}:${k}:${n}`]).toFixed(1)).join(' / ') + ' ms').join('  '));
 console.log('arms: ' + names.join(' / '));
