@@ -52,17 +52,75 @@ def hf_tokenizer(gguf_path):
 _models = {}
 
 
+def cache_dir():
+    """The user cache the TypeScript side uses too (PRISM_CACHE_DIR, else $XDG_CACHE_HOME/prism-complete)."""
+    return os.environ.get("PRISM_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "prism-complete")
+
+
+def _file_sha256(path):
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_model(gguf_path, use_cache=True):
+    """transformers' model from the GGUF (its own conversion, weights dequantized to fp32).
+
+    Converting takes transformers 20-35 s on these CPUs, nearly all of it parsing the GGUF's
+    metadata in Python (the dequantization itself ~3 s); the converted weights and config are kept
+    in the user cache, keyed by the GGUF's content and the transformers and torch versions, and a
+    later load reads them back (~2 s): the same tensors, bit for bit (tests/test_reference.py).
+    """
+    import torch
+    import transformers
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    key = f"{_file_sha256(gguf_path)}-transformers{transformers.__version__}-torch{torch.__version__}"
+    cached = os.path.join(cache_dir(), "reference", f"{key}.pt")
+    if use_cache and os.path.exists(cached):
+        try:
+            saved = torch.load(cached, weights_only=True)
+            cfg = AutoConfig.for_model(**json.loads(saved["config"]))
+            m = AutoModelForCausalLM.from_config(cfg, dtype=torch.float32)
+            m.load_state_dict(saved["state"], strict=True)
+            m.tie_weights()
+            m.eval()
+            return m
+        except Exception as e:  # a damaged or foreign file: convert again and replace it
+            print(f"reference: the cached model {cached} could not be read ({e}); converting the GGUF again", file=sys.stderr)
+    m = AutoModelForCausalLM.from_pretrained(
+        os.path.dirname(os.path.abspath(gguf_path)), gguf_file=os.path.basename(gguf_path), dtype=torch.float32
+    )
+    m.eval()
+    if use_cache:
+        os.makedirs(os.path.dirname(cached), exist_ok=True)
+        tmp = f"{cached}.{os.getpid()}.tmp"
+        try:
+            torch.save({"config": m.config.to_json_string(), "state": m.state_dict()}, tmp)
+            os.replace(tmp, cached)
+            # One file per GGUF: the one kept for other transformers or torch versions goes.
+            sha = key.split("-", 1)[0]
+            for f in os.listdir(os.path.dirname(cached)):
+                if f.startswith(sha) and f.endswith(".pt") and f != os.path.basename(cached):
+                    os.unlink(os.path.join(os.path.dirname(cached), f))
+        except OSError as e:  # a full or read-only cache costs the next load time, nothing else
+            print(f"reference: could not keep the converted model in {cached} ({e})", file=sys.stderr)
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return m
+
+
 def hf_model(gguf_path):
     if gguf_path not in _models:
         import torch
-        from transformers import AutoModelForCausalLM
 
         torch.set_num_threads(max(1, os.cpu_count() or 1))
-        m = AutoModelForCausalLM.from_pretrained(
-            os.path.dirname(os.path.abspath(gguf_path)), gguf_file=os.path.basename(gguf_path), dtype=torch.float32
-        )
-        m.eval()
-        _models[gguf_path] = m
+        _models[gguf_path] = load_model(gguf_path)
     return _models[gguf_path]
 
 
