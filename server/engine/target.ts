@@ -203,7 +203,7 @@ export class TargetModel implements Target {
 
 async function createSession(graphPath: string, opts: TargetOptions, log: (l: string) => void): Promise<{ session: ort.InferenceSession; device: 'cpu' | 'cuda' }> {
   const base: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: opts.threads ?? 0,
+    intraOpNumThreads: threadCount(opts.threads),
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
@@ -221,8 +221,9 @@ async function createSession(graphPath: string, opts: TargetOptions, log: (l: st
   }
   try {
     const session = await ort.InferenceSession.create(graphPath, { ...base, executionProviders: ['cpu'] });
-    // In the server's log: what a benchmark or PRISM_ORT_SPIN set, and what a slow machine runs on.
-    log(`onnxruntime on the CPU: ${opts.threads ? `${opts.threads} thread${opts.threads === 1 ? '' : 's'}` : 'a thread per core'}, spin mode ${spinMode(opts.spin)}`);
+    // In the server's log: what a benchmark, PRISM_ORT_THREADS or PRISM_ORT_SPIN set, and what a slow machine runs on.
+    const n = threadCount(opts.threads);
+    log(`onnxruntime on the CPU: ${n ? `${n} thread${n === 1 ? '' : 's'}` : 'a thread per core'}, spin mode ${spinMode(opts.spin)}`);
     return { session, device: 'cpu' };
   } catch (e) {
     throw new GgufError(`onnxruntime could not load the graph built for ${opts.modelPath}: ${String((e as Error).message ?? e).split('\n')[0]}`);
@@ -236,6 +237,21 @@ export function spinMode(option: SpinMode | undefined, env = process.env.PRISM_O
     return env as SpinMode;
   }
   return option ?? 'run';
+}
+
+/**
+ * onnxruntime's intra-op threads: PRISM_ORT_THREADS where it is set, else the option, else 0 (a
+ * thread per core). The test suite sets 1: it runs two test files at a time on the two cores, and
+ * two sessions of two threads each took 15% more CPU for the same work (docs/BENCHMARKS.md, "The
+ * test suite on the AVX2-only EPYC"). The thread count changes no result (target.test.ts).
+ */
+export function threadCount(option: number | undefined, env = process.env.PRISM_ORT_THREADS): number {
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`PRISM_ORT_THREADS must be a whole number of threads, 1 or more (got "${env}"); unset it for a thread per core`);
+    return n;
+  }
+  return option ?? 0;
 }
 
 /** onnxruntime session config entries for a spin mode. */

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { DEFAULT_GRAPH_OPTIONS, FP32_GRAPH_OPTIONS } from '../../kernels/llama-graph';
 import { compare, ourScores } from '../../server/bench/numerics';
 import { Engine } from '../../server/engine/engine';
-import { spinConfig, spinMode, TargetModel } from '../../server/engine/target';
+import { spinConfig, spinMode, TargetModel, threadCount } from '../../server/engine/target';
 import { defaultModel, devFiles, type LogitsReply, reference, refRow, tinyModel } from '../helpers';
 
 /** Largest |a - b| over a row of ours (offset into a flat array) and a reference row. */
@@ -260,11 +260,16 @@ describe('the graph cache on disk', () => {
   });
 });
 
-describe('how the target\'s threads wait (spin modes)', () => {
-  // The suite runs with PRISM_ORT_SPIN=off (scripts/setup.sh); these tests are about the default.
-  const env = process.env.PRISM_ORT_SPIN;
-  before(() => { delete process.env.PRISM_ORT_SPIN; });
-  after(() => { if (env === undefined) delete process.env.PRISM_ORT_SPIN; else process.env.PRISM_ORT_SPIN = env; });
+describe('how the target\'s threads wait (spin modes), and how many there are', () => {
+  // The suite runs with PRISM_ORT_SPIN=off and PRISM_ORT_THREADS=1 (scripts/setup.sh); these tests
+  // are about the defaults.
+  const env = { spin: process.env.PRISM_ORT_SPIN, threads: process.env.PRISM_ORT_THREADS };
+  before(() => { delete process.env.PRISM_ORT_SPIN; delete process.env.PRISM_ORT_THREADS; });
+  after(() => {
+    for (const [k, v] of [['PRISM_ORT_SPIN', env.spin], ['PRISM_ORT_THREADS', env.threads]] as const) {
+      if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  });
 
   it('defaults to spinning within a run only; PRISM_ORT_SPIN overrides the option; a bad value says what to set', () => {
     assert.equal(spinMode(undefined, undefined), 'run');
@@ -275,6 +280,37 @@ describe('how the target\'s threads wait (spin modes)', () => {
     assert.deepEqual(spinConfig('run'), { intra_op: { allow_spinning: '1' }, inter_op: { allow_spinning: '0' }, force_spinning_stop: '1' });
     assert.deepEqual(spinConfig('always'), { intra_op: { allow_spinning: '1' }, inter_op: { allow_spinning: '0' }, force_spinning_stop: '0' });
     assert.deepEqual(spinConfig('off'), { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' }, force_spinning_stop: '0' });
+  });
+
+  it('a thread per core by default; PRISM_ORT_THREADS overrides the option; a bad value says what to set', () => {
+    assert.equal(threadCount(undefined, undefined), 0);
+    assert.equal(threadCount(2, undefined), 2);
+    assert.equal(threadCount(2, ''), 2);
+    assert.equal(threadCount(2, '1'), 1);
+    for (const bad of ['0', 'two', '1.5', '-1']) {
+      assert.throws(() => threadCount(undefined, bad), { message: `PRISM_ORT_THREADS must be a whole number of threads, 1 or more (got "${bad}"); unset it for a thread per core` });
+    }
+  });
+
+  it('one thread and two give the same logits bit for bit (SmolLM2, default numerics: a prompt\'s rows and a step)', async () => {
+    let want: number[] | undefined;
+    for (const threads of [1, 2]) {
+      const lines: string[] = [];
+      const t = await TargetModel.load({ modelPath: defaultModel(), device: 'cpu', threads, log: (l) => lines.push(l) });
+      try {
+        assert.ok(lines.includes(`onnxruntime on the CPU: ${threads} thread${threads === 1 ? '' : 's'}, spin mode run`), lines.join('; '));
+        const ids = t.tokenizer.encode('def fibonacci(n):\n    if n < 2:\n        return n\n    return fibonacci(n - 1) + fibonacci(n - 2)\n\nclass Tree:\n    def __init__(self, left, right):\n        self.left = left');
+        const cache = t.newCache();
+        const all = await t.forward(cache, { ids, rows: ids.map((_, i) => i), logits: true });
+        const step = await t.forward(cache, { ids: [ids[3] as number], logits: true });
+        const got = [...(all.logits as Float32Array), ...(step.logits as Float32Array)];
+        assert.equal(got.length, (ids.length + 1) * t.cfg.vocabSize);
+        if (want) assert.ok(got.every((x, i) => x === want?.[i]), 'one thread and two differ');
+        want = got;
+      } finally {
+        await t.dispose();
+      }
+    }
   });
 
   it('onnxruntime takes every mode, and the logits are the same bit for bit', async () => {
