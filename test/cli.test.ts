@@ -33,6 +33,17 @@ describe('prism-complete CLI', () => {
     assert.ok(Array.isArray(j.acceptance_by_depth) && j.acceptance_by_depth.length >= 1 && j.acceptance_by_depth.length <= 4);
   });
 
+  it('bench-decode --only: the rows it names beside plain, and depth tuning only for the heads that ran', () => {
+    const r = cli(['bench-decode', '--dir', 'examples', '--positions', '1', '--tokens', '6', '--depths', '2', '--only', 'prism chain', '--no-llama', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { decode: { results: { config: string; mismatches: number }[]; tuning: { drafter: string }[] }[] };
+    const j = out.decode[0] as (typeof out.decode)[0];
+    assert.deepEqual(j.results.map((x) => x.config), ['plain', 'prism chain d2']);
+    assert.equal(j.results[1]?.mismatches, 0);
+    // Not eagle3's: its row did not run, and its curve would have been the tuner's prior.
+    assert.deepEqual(j.tuning.map((t) => t.drafter), ['prism']);
+  });
+
   it('drafts trees in the exact numerics with the tree-exact attention, with the text of plain decoding in the same numerics', () => {
     const args = ['complete', '--file', 'examples/event_emitter.ts', '--line', '30', '--column', '4', '--max-tokens', '24', '--json', '--tree', 'dynamic'];
     const plain = JSON.parse(cli([...args, '--draft', 'none']).stdout.trim()) as { text: string };

@@ -192,6 +192,8 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
   const agg = new Map<string, Agg>(cfgs.map((c) => [c.name, { tuner: c.draft?.tree?.kind === 'chain' ? new SourceTuner() : undefined, mix: c.draft?.tree?.kind === 'chain' ? draftMix(c.draft) : undefined, choices: [], expectedMs: 0, picks: [], guesses: [], tokens: 0, ms: 0, runs: 0, accepted: 0, drafted: 0, draftMs: 0, verifyMs: 0, reached: [], passed: [], mismatches: 0, latencies: [], same: 0, n: 0 }]));
   // One tuner per head drafter from the start, so that it sees every plain run.
   const tuners = new Map<string, SourceTuner>(heads.map((h) => [h.name, new SourceTuner()]));
+  // Heads whose chain row ran (--only may leave it out): a curve for another would be the prior's.
+  const tuned = new Set<string>();
   // Warm-up (excluded).
   await engine.complete({ prompt: (prompts[0] as BenchPrompt).text, maxTokens: 8 });
   await unpadded?.complete({ prompt: (prompts[0] as BenchPrompt).text, maxTokens: 8 });
@@ -243,6 +245,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
         if (a.mix) a.tuner?.observe(r.spec, a.mix[0], a.mix[1], a.mix[2]);
         if (c.depth === Math.max(...o.depths) && c.draft?.tree?.kind === 'chain' && c.draft.drafter === 'head') {
           tuners.get(c.drafter)?.observe(r.spec, 0, c.depth, false);
+          tuned.add(c.drafter);
         }
       } else if (!c.unpadded) {
         a.runs += Math.max(0, r.tokens.length - 1);
@@ -282,7 +285,7 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeReport> 
     };
   });
   const maxHead = Math.max(...o.depths);
-  const tuning = [...tuners.entries()].map(([drafter, t]) => {
+  const tuning = [...tuners.entries()].filter(([drafter]) => tuned.has(drafter)).map(([drafter, t]) => {
     const curve: DepthPoint[] = Array.from({ length: maxHead + 1 }, (_, h) => ({ ...t.point(0, h), depth: h }));
     return { drafter, curve, chosen: curve.reduce((x, y) => (y.tokensPerS > x.tokensPerS ? y : x)) };
   });
