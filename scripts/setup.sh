@@ -86,8 +86,8 @@ case "$job" in
     # own mode): two files' spinning threads took each other's cores ("The test suite's time" in
     # docs/BENCHMARKS.md). Spinning changes no result, only time. And each session has one thread
     # (PRISM_ORT_THREADS=1): two files' two-thread sessions took 15% more CPU for the same work on
-    # the 2 cores (the suite 409 s instead of 476 s, "The test suite on the AVX2-only EPYC"); the
-    # thread count changes no result either (target.test.ts).
+    # the 2 cores (the suite 409 s instead of 476 s, "The test suite on the AVX2-only EPYC"); one
+    # thread and two give the same logits bit for bit (target.test.ts).
     PRISM_ORT_THREADS=1 PRISM_ORT_SPIN=off node --test --test-concurrency=2 $(find out/test -name '*.test.js' | sort)
     # End to end in a real VS Code: the packaged .vsix in code-server, driven through Chromium
     # (scripts/e2e-setup.sh installs them once, into a cache outside the repository).

@@ -71,7 +71,7 @@ def _file_sha256(path):
 def load_model(gguf_path, use_cache=True):
     """transformers' model from the GGUF (its own conversion, weights dequantized to fp32).
 
-    Converting takes transformers 20-35 s on these CPUs, nearly all of it parsing the GGUF's
+    Converting takes transformers 18-30 s on these CPUs, nearly all of it parsing the GGUF's
     metadata in Python (the dequantization itself ~3 s); the converted weights and config are kept
     in the user cache, keyed by the GGUF's content and the transformers and torch versions, and a
     later load reads them back (~2 s): the same tensors, bit for bit (tests/test_reference.py).

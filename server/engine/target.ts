@@ -243,7 +243,8 @@ export function spinMode(option: SpinMode | undefined, env = process.env.PRISM_O
  * onnxruntime's intra-op threads: PRISM_ORT_THREADS where it is set, else the option, else 0 (a
  * thread per core). The test suite sets 1: it runs two test files at a time on the two cores, and
  * two sessions of two threads each took 15% more CPU for the same work (docs/BENCHMARKS.md, "The
- * test suite on the AVX2-only EPYC"). The thread count changes no result (target.test.ts).
+ * test suite on the AVX2-only EPYC"). One thread and two give the same logits bit for bit
+ * (target.test.ts).
  */
 export function threadCount(option: number | undefined, env = process.env.PRISM_ORT_THREADS): number {
   if (env !== undefined && env !== '') {
