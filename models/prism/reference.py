@@ -58,16 +58,6 @@ def cache_dir():
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "prism-complete")
 
 
-def _file_sha256(path):
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def load_model(gguf_path, use_cache=True):
     """transformers' model from the GGUF (its own conversion, weights dequantized to fp32).
 
@@ -78,9 +68,10 @@ def load_model(gguf_path, use_cache=True):
     """
     import torch
     import transformers
+    from prism.online import file_sha256
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    key = f"{_file_sha256(gguf_path)}-transformers{transformers.__version__}-torch{torch.__version__}"
+    key = f"{file_sha256(gguf_path)}-transformers{transformers.__version__}-torch{torch.__version__}"
     cached = os.path.join(cache_dir(), "reference", f"{key}.pt")
     if use_cache and os.path.exists(cached):
         try:
